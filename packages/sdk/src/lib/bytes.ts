@@ -1,0 +1,105 @@
+/** Byte helpers: hex, base64, concatenation, comparison. */
+
+/** Lower-case hex of bytes. */
+export function toHex(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i++) s += bytes[i]!.toString(16).padStart(2, '0');
+  return s;
+}
+
+/** Bytes of a hex string (colons and spaces allowed); `undefined` when it is not hex. */
+export function fromHex(hex: string): Uint8Array | undefined {
+  const clean = hex.replace(/[:\s]/g, '');
+  if (clean.length % 2 || /[^0-9a-fA-F]/.test(clean)) return undefined;
+  const out = new Uint8Array(clean.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(clean.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+/** Upper-case colon-separated hex, as openssl prints fingerprints. */
+export function toColonHex(bytes: Uint8Array): string {
+  return toHex(bytes).toUpperCase().replace(/(..)(?!$)/g, '$1:');
+}
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const B64_LOOKUP = new Int16Array(256).fill(-1);
+for (let i = 0; i < B64.length; i++) B64_LOOKUP[B64.charCodeAt(i)] = i;
+
+/** Standard base64 with padding. */
+export function toBase64(bytes: Uint8Array): string {
+  let s = '';
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    s += B64[n >> 18]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]! + B64[n & 63]!;
+  }
+  const rest = bytes.length - i;
+  if (rest === 1) {
+    const n = bytes[i]! << 16;
+    s += `${B64[n >> 18]}${B64[(n >> 12) & 63]}==`;
+  } else if (rest === 2) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
+    s += `${B64[n >> 18]}${B64[(n >> 12) & 63]}${B64[(n >> 6) & 63]}=`;
+  }
+  return s;
+}
+
+/** Decodes base64 (whitespace ignored); `undefined` when it is not valid base64. */
+export function fromBase64(text: string): Uint8Array | undefined {
+  const clean = text.replace(/[\s]/g, '');
+  if (clean.length % 4) return undefined;
+  const pad = clean.endsWith('==') ? 2 : clean.endsWith('=') ? 1 : 0;
+  const out = new Uint8Array((clean.length / 4) * 3 - pad);
+  let o = 0;
+  for (let i = 0; i < clean.length; i += 4) {
+    let n = 0;
+    for (let j = 0; j < 4; j++) {
+      const c = clean.charCodeAt(i + j);
+      const last = i + 4 === clean.length;
+      if (c === 61 /* = */ && last && j >= 4 - pad) {
+        n <<= 6;
+        continue;
+      }
+      const v = B64_LOOKUP[c] ?? -1;
+      if (v < 0) return undefined;
+      n = (n << 6) | v;
+    }
+    if (o < out.length) out[o++] = (n >> 16) & 255;
+    if (o < out.length) out[o++] = (n >> 8) & 255;
+    if (o < out.length) out[o++] = n & 255;
+  }
+  return out;
+}
+
+/** Concatenates byte arrays. */
+export function concat(...parts: Uint8Array[]): Uint8Array {
+  let len = 0;
+  for (const p of parts) len += p.length;
+  const out = new Uint8Array(len);
+  let pos = 0;
+  for (const p of parts) {
+    out.set(p, pos);
+    pos += p.length;
+  }
+  return out;
+}
+
+/** Byte equality (not constant time: for public data). */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Constant-time equality for secrets: its time depends only on the lengths. */
+export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  let diff = a.length ^ b.length;
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) diff |= (a[i % (a.length || 1)] ?? 0) ^ (b[i % (b.length || 1)] ?? 0);
+  return diff === 0;
+}
+
+/** A copy of the bytes in a fresh ArrayBuffer (what WebCrypto wants as BufferSource everywhere). */
+export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  return bytes.slice().buffer as ArrayBuffer;
+}

@@ -1,0 +1,357 @@
+/**
+ * A small, strict DER reader and writer. Everything the SDK parses or encodes (certificates,
+ * CSRs, CRLs, keys) goes through here, so hostile input is bounded in one place: definite
+ * minimal lengths only, no reads past the end, nesting depth limited.
+ */
+import { NodeIdError, type NodeIdErrorCode } from '../errors.js';
+
+/** Universal tag numbers used by the SDK. */
+export const Tag = {
+  BOOLEAN: 0x01,
+  INTEGER: 0x02,
+  BIT_STRING: 0x03,
+  OCTET_STRING: 0x04,
+  NULL: 0x05,
+  OID: 0x06,
+  ENUMERATED: 0x0a,
+  UTF8_STRING: 0x0c,
+  SEQUENCE: 0x30,
+  SET: 0x31,
+  PRINTABLE_STRING: 0x13,
+  T61_STRING: 0x14,
+  IA5_STRING: 0x16,
+  UTC_TIME: 0x17,
+  GENERALIZED_TIME: 0x18,
+  UNIVERSAL_STRING: 0x1c,
+  BMP_STRING: 0x1e,
+} as const;
+
+/** One decoded TLV. `tag` is the full identifier octet (class, constructed bit and number). */
+export interface Der {
+  readonly tag: number;
+  /** The whole TLV: identifier, length and contents. */
+  readonly raw: Uint8Array;
+  /** The contents octets. */
+  readonly value: Uint8Array;
+}
+
+const MAX_DEPTH = 64;
+
+function fail(code: NodeIdErrorCode, message: string): never {
+  throw new NodeIdError(code, message);
+}
+
+/**
+ * Reads one TLV at `offset` of `buf`. Returns it and the offset just past it.
+ * Only single-octet identifiers (tag numbers below 31) are accepted: nothing in X.509 uses more.
+ */
+export function readTlv(buf: Uint8Array, offset: number, code: NodeIdErrorCode = 'ERR_DER_INVALID'): [Der, number] {
+  if (offset + 2 > buf.length) fail(code, 'truncated DER: a value is cut off');
+  const tag = buf[offset]!;
+  if ((tag & 0x1f) === 0x1f) fail(code, 'malformed DER: multi-byte tags are not supported');
+  let len = buf[offset + 1]!;
+  let pos = offset + 2;
+  if (len & 0x80) {
+    const n = len & 0x7f;
+    if (n === 0) fail(code, 'malformed DER: indefinite lengths are not allowed');
+    if (n > 4) fail(code, 'malformed DER: length too large');
+    if (pos + n > buf.length) fail(code, 'truncated DER: a length is cut off');
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + buf[pos + i]!;
+    if (buf[pos] === 0 || len < 0x80) fail(code, 'malformed DER: length is not minimally encoded');
+    pos += n;
+  }
+  const end = pos + len;
+  if (end > buf.length) fail(code, 'truncated DER: a value is cut off');
+  return [{ tag, raw: buf.subarray(offset, end), value: buf.subarray(pos, end) }, end];
+}
+
+/** Decodes exactly one TLV spanning all of `buf`. */
+export function decode(buf: Uint8Array, code: NodeIdErrorCode = 'ERR_DER_INVALID'): Der {
+  const [node, end] = readTlv(buf, 0, code);
+  if (end !== buf.length) fail(code, 'malformed DER: trailing data after the value');
+  return node;
+}
+
+/** The children of a constructed value, in order. */
+export function children(node: Der, code: NodeIdErrorCode = 'ERR_DER_INVALID'): Der[] {
+  if (!(node.tag & 0x20)) fail(code, 'malformed DER: expected a constructed value');
+  const out: Der[] = [];
+  let pos = 0;
+  while (pos < node.value.length) {
+    const [child, next] = readTlv(node.value, pos, code);
+    out.push(child);
+    pos = next;
+  }
+  return out;
+}
+
+/** Checks that `node` has the given tag, else throws `code`. Returns the node. */
+export function expectTag(node: Der | undefined, tag: number, what: string, code: NodeIdErrorCode = 'ERR_DER_INVALID'): Der {
+  if (!node) fail(code, `malformed DER: ${what} is missing`);
+  if (node.tag !== tag) fail(code, `malformed DER: ${what} has tag 0x${node.tag.toString(16)}, expected 0x${tag.toString(16)}`);
+  return node;
+}
+
+/** Walks every TLV under `node` to check the whole structure is well formed, up to a depth limit. */
+export function validateTree(node: Der, code: NodeIdErrorCode = 'ERR_DER_INVALID', depth = 0): void {
+  if (depth > MAX_DEPTH) fail(code, 'malformed DER: nesting too deep');
+  if (node.tag & 0x20) for (const c of children(node, code)) validateTree(c, code, depth + 1);
+}
+
+// ---- readers of primitive values ----
+
+/** The OID of an OBJECT IDENTIFIER node in dotted form. */
+export function readOid(node: Der, code: NodeIdErrorCode = 'ERR_DER_INVALID'): string {
+  expectTag(node, Tag.OID, 'object identifier', code);
+  const v = node.value;
+  if (v.length === 0 || v[v.length - 1]! & 0x80) fail(code, 'malformed DER: bad object identifier');
+  const parts: number[] = [];
+  let acc = 0;
+  let first = true;
+  for (let i = 0; i < v.length; i++) {
+    const b = v[i]!;
+    if (acc === 0 && b === 0x80) fail(code, 'malformed DER: object identifier not minimally encoded');
+    acc = acc * 128 + (b & 0x7f);
+    if (acc > Number.MAX_SAFE_INTEGER / 256) fail(code, 'malformed DER: object identifier arc too large');
+    if (!(b & 0x80)) {
+      if (first) {
+        const x = acc < 40 ? 0 : acc < 80 ? 1 : 2;
+        parts.push(x, acc - x * 40);
+        first = false;
+      } else parts.push(acc);
+      acc = 0;
+    }
+  }
+  return parts.join('.');
+}
+
+/** An INTEGER's contents as a bigint (two's complement). */
+export function readBigInt(node: Der, code: NodeIdErrorCode = 'ERR_DER_INVALID'): bigint {
+  expectTag(node, Tag.INTEGER, 'integer', code);
+  const v = node.value;
+  if (v.length === 0) fail(code, 'malformed DER: empty integer');
+  let n = 0n;
+  for (const b of v) n = (n << 8n) | BigInt(b);
+  if (v[0]! & 0x80) n -= 1n << BigInt(v.length * 8);
+  return n;
+}
+
+/** A small INTEGER as a number. */
+export function readSmallInt(node: Der, code: NodeIdErrorCode = 'ERR_DER_INVALID'): number {
+  const n = readBigInt(node, code);
+  if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < -BigInt(Number.MAX_SAFE_INTEGER)) fail(code, 'integer too large');
+  return Number(n);
+}
+
+/** A BOOLEAN. */
+export function readBoolean(node: Der, code: NodeIdErrorCode = 'ERR_DER_INVALID'): boolean {
+  expectTag(node, Tag.BOOLEAN, 'boolean', code);
+  if (node.value.length !== 1) fail(code, 'malformed DER: bad boolean');
+  return node.value[0] !== 0;
+}
+
+/** A BIT STRING: its bytes and the number of unused bits in the last one. */
+export function readBitString(node: Der, code: NodeIdErrorCode = 'ERR_DER_INVALID'): { bytes: Uint8Array; unusedBits: number } {
+  expectTag(node, Tag.BIT_STRING, 'bit string', code);
+  const v = node.value;
+  if (v.length === 0 || v[0]! > 7 || (v.length === 1 && v[0] !== 0)) fail(code, 'malformed DER: bad bit string');
+  return { bytes: v.subarray(1), unusedBits: v[0]! };
+}
+
+/** A time (UTCTime or GeneralizedTime, in the forms RFC 5280 allows) as a Date. */
+export function readTime(node: Der, code: NodeIdErrorCode = 'ERR_DER_INVALID'): Date {
+  const s = latin1(node.value);
+  let m: RegExpExecArray | null;
+  let year: number;
+  if (node.tag === Tag.UTC_TIME) {
+    m = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(s);
+    if (!m) fail(code, `malformed time "${printable(s)}"`);
+    const yy = Number(m[1]);
+    year = yy >= 50 ? 1900 + yy : 2000 + yy;
+  } else if (node.tag === Tag.GENERALIZED_TIME) {
+    m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(s);
+    if (!m) fail(code, `malformed time "${printable(s)}"`);
+    year = Number(m[1]);
+  } else fail(code, 'malformed DER: expected a time');
+  const [mo, d, h, mi, se] = [m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number];
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 59) fail(code, `invalid time "${s}"`);
+  const t = Date.UTC(year, mo - 1, d, h, mi, se);
+  const date = new Date(t);
+  if (date.getUTCDate() !== d) fail(code, `invalid time "${s}"`);
+  if (year < 100) date.setUTCFullYear(year);
+  return date;
+}
+
+function printable(s: string): string {
+  return s.replace(/[^\x20-\x7e]/g, '?').slice(0, 40);
+}
+
+/** Bytes as a Latin-1 string (one char per byte). */
+export function latin1(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]!);
+  return s;
+}
+
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+const utf8Encoder = new TextEncoder();
+
+/** A directory or IA5 string as text; `undefined` when its bytes are invalid for its type. */
+export function readString(node: Der): string | undefined {
+  try {
+    switch (node.tag) {
+      case Tag.UTF8_STRING:
+        return utf8Decoder.decode(node.value);
+      case Tag.PRINTABLE_STRING:
+      case Tag.IA5_STRING:
+      case Tag.T61_STRING:
+      case 0x1a: // VisibleString
+        return latin1(node.value);
+      case Tag.BMP_STRING: {
+        if (node.value.length % 2) return undefined;
+        let s = '';
+        for (let i = 0; i < node.value.length; i += 2) s += String.fromCharCode((node.value[i]! << 8) | node.value[i + 1]!);
+        return s;
+      }
+      case Tag.UNIVERSAL_STRING: {
+        if (node.value.length % 4) return undefined;
+        let s = '';
+        const v = node.value;
+        for (let i = 0; i < v.length; i += 4) s += String.fromCodePoint(((v[i]! << 24) | (v[i + 1]! << 16) | (v[i + 2]! << 8) | v[i + 3]!) >>> 0);
+        return s;
+      }
+      default:
+        return undefined;
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+// ---- writer ----
+
+function lengthBytes(len: number): number[] {
+  if (len < 0x80) return [len];
+  const out: number[] = [];
+  while (len > 0) {
+    out.unshift(len & 0xff);
+    len = Math.floor(len / 256);
+  }
+  return [0x80 | out.length, ...out];
+}
+
+/** Encodes one TLV from a tag and contents made of byte arrays. */
+export function tlv(tag: number, ...contents: Uint8Array[]): Uint8Array {
+  let len = 0;
+  for (const c of contents) len += c.length;
+  const head = lengthBytes(len);
+  const out = new Uint8Array(1 + head.length + len);
+  out[0] = tag;
+  out.set(head, 1);
+  let pos = 1 + head.length;
+  for (const c of contents) {
+    out.set(c, pos);
+    pos += c.length;
+  }
+  return out;
+}
+
+/** SEQUENCE of already-encoded values. */
+export const seq = (...items: Uint8Array[]): Uint8Array => tlv(Tag.SEQUENCE, ...items);
+
+/** SET OF already-encoded values, sorted as DER requires. */
+export function setOf(...items: Uint8Array[]): Uint8Array {
+  const sorted = [...items].sort(compareBytes);
+  return tlv(Tag.SET, ...sorted);
+}
+
+/** Lexicographic byte comparison. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
+/** Context-specific constructed tag `[n]` wrapping encoded values (EXPLICIT tagging). */
+export const explicit = (n: number, ...items: Uint8Array[]): Uint8Array => tlv(0xa0 | n, ...items);
+
+/** Context-specific primitive tag `[n]` with raw contents (IMPLICIT tagging of a primitive). */
+export const implicit = (n: number, contents: Uint8Array): Uint8Array => tlv(0x80 | n, contents);
+
+/** INTEGER from a bigint or a non-negative number. */
+export function int(n: bigint | number): Uint8Array {
+  let v = BigInt(n);
+  const bytes: number[] = [];
+  if (v === 0n) bytes.push(0);
+  const negative = v < 0n;
+  while (v !== 0n && v !== -1n) {
+    bytes.unshift(Number(v & 0xffn));
+    v >>= 8n;
+  }
+  if (!negative && bytes[0]! & 0x80) bytes.unshift(0);
+  if (negative && (bytes.length === 0 || !(bytes[0]! & 0x80))) bytes.unshift(0xff);
+  return tlv(Tag.INTEGER, Uint8Array.from(bytes));
+}
+
+/** INTEGER from unsigned big-endian bytes (a serial number, an RSA modulus). */
+export function uintBytes(bytes: Uint8Array): Uint8Array {
+  let i = 0;
+  while (i < bytes.length - 1 && bytes[i] === 0 && !(bytes[i + 1]! & 0x80)) i++;
+  const v = bytes.subarray(i);
+  return v[0]! & 0x80 ? tlv(Tag.INTEGER, Uint8Array.of(0), v) : tlv(Tag.INTEGER, v);
+}
+
+const oidCache = new Map<string, Uint8Array>();
+
+/** OBJECT IDENTIFIER from dotted form. */
+export function oid(dotted: string): Uint8Array {
+  const cached = oidCache.get(dotted);
+  if (cached) return cached;
+  const arcs = dotted.split('.').map(Number);
+  const body: number[] = [];
+  const push = (n: number) => {
+    const chunk: number[] = [n & 0x7f];
+    n = Math.floor(n / 128);
+    while (n > 0) {
+      chunk.unshift((n & 0x7f) | 0x80);
+      n = Math.floor(n / 128);
+    }
+    body.push(...chunk);
+  };
+  push(arcs[0]! * 40 + arcs[1]!);
+  for (const a of arcs.slice(2)) push(a);
+  const out = tlv(Tag.OID, Uint8Array.from(body));
+  oidCache.set(dotted, out);
+  return out;
+}
+
+/** BOOLEAN. */
+export const bool = (b: boolean): Uint8Array => tlv(Tag.BOOLEAN, Uint8Array.of(b ? 0xff : 0));
+/** NULL. */
+export const nul = (): Uint8Array => Uint8Array.of(Tag.NULL, 0);
+/** OCTET STRING. */
+export const octets = (b: Uint8Array): Uint8Array => tlv(Tag.OCTET_STRING, b);
+/** BIT STRING with no unused bits. */
+export const bits = (b: Uint8Array): Uint8Array => tlv(Tag.BIT_STRING, Uint8Array.of(0), b);
+/** UTF8String. */
+export const utf8 = (s: string): Uint8Array => tlv(Tag.UTF8_STRING, utf8Encoder.encode(s));
+/** IA5String (ASCII). */
+export const ia5 = (s: string): Uint8Array => tlv(Tag.IA5_STRING, utf8Encoder.encode(s));
+/** PrintableString. */
+export const printableString = (s: string): Uint8Array => tlv(Tag.PRINTABLE_STRING, utf8Encoder.encode(s));
+
+/** UTF-8 bytes of a string. */
+export const utf8Bytes = (s: string): Uint8Array => utf8Encoder.encode(s);
+
+/**
+ * A certificate time: UTCTime through 2049, GeneralizedTime from 2050 on, as RFC 5280 §4.1.2.5
+ * requires. Milliseconds are dropped.
+ */
+export function time(d: Date): Uint8Array {
+  const y = d.getUTCFullYear();
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  const rest = `${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}Z`;
+  if (y >= 1950 && y < 2050) return tlv(Tag.UTC_TIME, utf8Encoder.encode(p(y % 100) + rest));
+  return tlv(Tag.GENERALIZED_TIME, utf8Encoder.encode(p(y, 4) + rest));
+}

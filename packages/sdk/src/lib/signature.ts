@@ -1,0 +1,179 @@
+/**
+ * Signature algorithms: which AlgorithmIdentifier a key signs with, how to sign with WebCrypto
+ * and put the result in X.509 form, and how to verify a signature found in a certificate, CSR or CRL.
+ */
+import { NodeIdError, guard } from '../errors.js';
+import { type KeyAlgorithm, keyAlgorithmOf } from '../keys/key-algorithm.js';
+import { toArrayBuffer } from './bytes.js';
+import { type Der, Tag, children, decode, expectTag, nul, oid, readOid, seq, tlv, uintBytes } from './der.js';
+import { OID } from './oids.js';
+
+/** How a key of some algorithm signs. @internal */
+interface Signer {
+  /** DER AlgorithmIdentifier placed in the signed structure. */
+  algorithmIdentifier: Uint8Array;
+  params: AlgorithmIdentifier | EcdsaParams;
+  /** ECDSA signatures come from WebCrypto as r||s and go into X.509 as a DER SEQUENCE. */
+  ecdsaSize: number;
+}
+
+const SIGNERS: Record<KeyAlgorithm, Signer> = {
+  'P-256': { algorithmIdentifier: seq(oid(OID.ecdsaWithSha256)), params: { name: 'ECDSA', hash: 'SHA-256' }, ecdsaSize: 32 },
+  'P-384': { algorithmIdentifier: seq(oid(OID.ecdsaWithSha384)), params: { name: 'ECDSA', hash: 'SHA-384' }, ecdsaSize: 48 },
+  Ed25519: { algorithmIdentifier: seq(oid(OID.ed25519)), params: { name: 'Ed25519' }, ecdsaSize: 0 },
+  'RSA-2048': { algorithmIdentifier: seq(oid(OID.sha256WithRsa), nul()), params: { name: 'RSASSA-PKCS1-v1_5' }, ecdsaSize: 0 },
+  'RSA-3072': { algorithmIdentifier: seq(oid(OID.sha256WithRsa), nul()), params: { name: 'RSASSA-PKCS1-v1_5' }, ecdsaSize: 0 },
+  'RSA-4096': { algorithmIdentifier: seq(oid(OID.sha256WithRsa), nul()), params: { name: 'RSASSA-PKCS1-v1_5' }, ecdsaSize: 0 },
+};
+
+/** The DER AlgorithmIdentifier that `key` signs with. */
+export function signatureAlgorithmFor(key: CryptoKey): Uint8Array {
+  return SIGNERS[keyAlgorithmOf(key)].algorithmIdentifier;
+}
+
+/** Signs `data` with `key` and returns the signature as it goes into a BIT STRING. */
+export async function sign(subtle: SubtleCrypto, key: CryptoKey, data: Uint8Array): Promise<Uint8Array> {
+  const signer = SIGNERS[keyAlgorithmOf(key)];
+  if (key.algorithm.name === 'RSA-PSS') throw new NodeIdError('ERR_KEY_UNSUPPORTED', 'RSA-PSS signing keys are not supported; import the key for RSASSA-PKCS1-v1_5');
+  const raw = new Uint8Array(
+    await guard('ERR_KEY_INVALID', 'the signing key cannot sign', () => subtle.sign(signer.params, key, toArrayBuffer(data))),
+  );
+  return signer.ecdsaSize ? ecdsaRawToDer(raw, signer.ecdsaSize) : raw;
+}
+
+/** Converts an ECDSA r||s signature to its DER `SEQUENCE { r, s }`. */
+export function ecdsaRawToDer(raw: Uint8Array, size: number): Uint8Array {
+  return seq(uintBytes(raw.subarray(0, size)), uintBytes(raw.subarray(size, 2 * size)));
+}
+
+/** Converts a DER ECDSA signature to r||s; `undefined` when it is malformed. */
+export function ecdsaDerToRaw(der: Uint8Array, size: number): Uint8Array | undefined {
+  try {
+    const [r, s] = children(decode(der));
+    const out = new Uint8Array(size * 2);
+    for (const [i, node] of [r, s].entries()) {
+      const v = expectTag(node, Tag.INTEGER, 'ECDSA signature part').value;
+      if (v.length === 0 || v[0]! & 0x80) return undefined;
+      const trimmed = v[0] === 0 && v.length > 1 ? v.subarray(1) : v;
+      if (trimmed.length > size) return undefined;
+      out.set(trimmed, i * size + size - trimmed.length);
+    }
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a signature AlgorithmIdentifier means. */
+export interface SignatureAlgorithmInfo {
+  oid: string;
+  /** Readable name, e.g. `ecdsa-with-SHA256`, `sha256WithRSAEncryption`, `ED25519`. */
+  name: string;
+  /** Hash used, or undefined for Ed25519. */
+  hash?: 'SHA-1' | 'SHA-256' | 'SHA-384' | 'SHA-512' | 'MD5';
+  family: 'ECDSA' | 'RSA' | 'RSA-PSS' | 'Ed25519' | 'Ed448' | 'unknown';
+}
+
+const SIG_INFO: Record<string, SignatureAlgorithmInfo> = {
+  [OID.ecdsaWithSha1]: { oid: OID.ecdsaWithSha1, name: 'ecdsa-with-SHA1', hash: 'SHA-1', family: 'ECDSA' },
+  [OID.ecdsaWithSha256]: { oid: OID.ecdsaWithSha256, name: 'ecdsa-with-SHA256', hash: 'SHA-256', family: 'ECDSA' },
+  [OID.ecdsaWithSha384]: { oid: OID.ecdsaWithSha384, name: 'ecdsa-with-SHA384', hash: 'SHA-384', family: 'ECDSA' },
+  [OID.ecdsaWithSha512]: { oid: OID.ecdsaWithSha512, name: 'ecdsa-with-SHA512', hash: 'SHA-512', family: 'ECDSA' },
+  [OID.md5WithRsa]: { oid: OID.md5WithRsa, name: 'md5WithRSAEncryption', hash: 'MD5', family: 'RSA' },
+  [OID.sha1WithRsa]: { oid: OID.sha1WithRsa, name: 'sha1WithRSAEncryption', hash: 'SHA-1', family: 'RSA' },
+  [OID.sha256WithRsa]: { oid: OID.sha256WithRsa, name: 'sha256WithRSAEncryption', hash: 'SHA-256', family: 'RSA' },
+  [OID.sha384WithRsa]: { oid: OID.sha384WithRsa, name: 'sha384WithRSAEncryption', hash: 'SHA-384', family: 'RSA' },
+  [OID.sha512WithRsa]: { oid: OID.sha512WithRsa, name: 'sha512WithRSAEncryption', hash: 'SHA-512', family: 'RSA' },
+  [OID.rsassaPss]: { oid: OID.rsassaPss, name: 'rsassaPss', family: 'RSA-PSS' },
+  [OID.ed25519]: { oid: OID.ed25519, name: 'ED25519', family: 'Ed25519' },
+  [OID.ed448]: { oid: OID.ed448, name: 'ED448', family: 'Ed448' },
+};
+
+/** Describes a signature AlgorithmIdentifier node. */
+export function describeSignatureAlgorithm(node: Der): SignatureAlgorithmInfo {
+  const [o] = children(node);
+  const id = readOid(expectTag(o, Tag.OID, 'signature algorithm'));
+  return SIG_INFO[id] ?? { oid: id, name: id, family: 'unknown' };
+}
+
+/** Public key facts read from a SubjectPublicKeyInfo. */
+export interface PublicKeyInfo {
+  /** `EC`, `RSA`, `Ed25519`, `Ed448` or the OID when unknown. */
+  type: string;
+  /** Curve name for EC keys (`P-256`, `P-384`, `P-521`). */
+  curve?: string;
+  /** Key size in bits (the modulus for RSA, the field size for EC). */
+  bits: number;
+  /** The whole SubjectPublicKeyInfo DER. */
+  spki: Uint8Array;
+}
+
+/** Reads type and size from a SubjectPublicKeyInfo node; never throws for unknown algorithms. */
+export function describePublicKey(spki: Der): PublicKeyInfo {
+  const [algId, keyBits] = children(spki);
+  const [algOid, param] = children(expectTag(algId, Tag.SEQUENCE, 'public key algorithm'));
+  const id = readOid(algOid!);
+  if (id === OID.ecPublicKey) {
+    const curveOid = param && param.tag === Tag.OID ? readOid(param) : '';
+    const curve = curveOid === OID.p256 ? 'P-256' : curveOid === OID.p384 ? 'P-384' : curveOid === OID.p521 ? 'P-521' : curveOid || 'unknown';
+    const bits = curve === 'P-256' ? 256 : curve === 'P-384' ? 384 : curve === 'P-521' ? 521 : 0;
+    return { type: 'EC', curve, bits, spki: spki.raw };
+  }
+  if (id === OID.rsaEncryption || id === OID.rsassaPss) {
+    const bitString = expectTag(keyBits, Tag.BIT_STRING, 'public key');
+    const [modulus] = children(decode(bitString.value.subarray(1)));
+    let m = expectTag(modulus, Tag.INTEGER, 'RSA modulus').value;
+    while (m.length > 0 && m[0] === 0) m = m.subarray(1);
+    const bits = m.length === 0 ? 0 : (m.length - 1) * 8 + (32 - Math.clz32(m[0]!));
+    return { type: id === OID.rsassaPss ? 'RSA-PSS' : 'RSA', bits, spki: spki.raw };
+  }
+  if (id === OID.ed25519) return { type: 'Ed25519', bits: 256, spki: spki.raw };
+  if (id === OID.ed448) return { type: 'Ed448', bits: 456, spki: spki.raw };
+  return { type: id, bits: 0, spki: spki.raw };
+}
+
+/**
+ * Verifies `signature` over `data` made by the key in `spki`, with the signature algorithm `algorithm`
+ * (an AlgorithmIdentifier node). Returns false for a bad signature, an unsupported algorithm, or
+ * a key/algorithm mismatch; never throws for hostile input.
+ */
+export async function verifySignature(
+  subtle: SubtleCrypto,
+  spki: Uint8Array,
+  algorithm: Der,
+  data: Uint8Array,
+  signature: Uint8Array,
+): Promise<boolean> {
+  try {
+    const info = describeSignatureAlgorithm(algorithm);
+    const key = describePublicKey(decode(spki));
+    if (info.family === 'ECDSA' && key.type === 'EC' && (key.curve === 'P-256' || key.curve === 'P-384' || key.curve === 'P-521')) {
+      if (!info.hash || info.hash === 'MD5') return false;
+      const [, params] = children(algorithm);
+      if (params) return false; // ECDSA AlgorithmIdentifiers have absent parameters
+      const k = await subtle.importKey('spki', toArrayBuffer(spki), { name: 'ECDSA', namedCurve: key.curve }, false, ['verify']);
+      const size = key.curve === 'P-256' ? 32 : key.curve === 'P-384' ? 48 : 66;
+      const raw = ecdsaDerToRaw(signature, size);
+      if (!raw) return false;
+      return await subtle.verify({ name: 'ECDSA', hash: info.hash }, k, toArrayBuffer(raw), toArrayBuffer(data));
+    }
+    if (info.family === 'RSA' && key.type === 'RSA') {
+      if (!info.hash || info.hash === 'MD5') return false;
+      const k = await subtle.importKey('spki', toArrayBuffer(spki), { name: 'RSASSA-PKCS1-v1_5', hash: info.hash }, false, ['verify']);
+      return await subtle.verify('RSASSA-PKCS1-v1_5', k, toArrayBuffer(signature), toArrayBuffer(data));
+    }
+    if (info.family === 'Ed25519' && key.type === 'Ed25519') {
+      if (children(algorithm).length !== 1) return false;
+      const k = await subtle.importKey('spki', toArrayBuffer(spki), { name: 'Ed25519' }, false, ['verify']);
+      return await subtle.verify('Ed25519', k, toArrayBuffer(signature), toArrayBuffer(data));
+    }
+    return false;
+  } catch {
+    return false;
+  }
+}
+
+/** Wraps a signed structure: `SEQUENCE { tbs, algorithm, BIT STRING signature }`. */
+export function signedEnvelope(tbs: Uint8Array, algorithmIdentifier: Uint8Array, signature: Uint8Array): Uint8Array {
+  return seq(tbs, algorithmIdentifier, tlv(Tag.BIT_STRING, Uint8Array.of(0), signature));
+}

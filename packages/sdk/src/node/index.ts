@@ -1,0 +1,7 @@
+/**
+ * @nodeid/sdk/node — Node-only helpers: writing bundles to disk with safe modes and
+ * hot-reloading TLS servers. Kept out of the main entry so browsers and Deno never load `node:` modules.
+ *
+ * @packageDocumentation
+ */
+export {};
