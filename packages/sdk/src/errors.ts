@@ -92,7 +92,11 @@ export class NodeIdError extends Error {
 
   /** True for a `NodeIdError`, even one from another copy of the package. */
   static isInstance(value: unknown): value is NodeIdError {
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[MARKER] === true;
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      (value as Record<symbol, unknown>)[MARKER] === true
+    );
   }
 
   /** A plain `{ code, message }` object, as the CLI and the server print it. */
@@ -108,7 +112,11 @@ export class NodeIdError extends Error {
  * Used at the edges where third-party code (WebCrypto, the ASN.1 library) may throw.
  * @internal
  */
-export async function guard<T>(code: NodeIdErrorCode, message: string, fn: () => Promise<T> | T): Promise<T> {
+export async function guard<T>(
+  code: NodeIdErrorCode,
+  message: string,
+  fn: () => Promise<T> | T,
+): Promise<T> {
   try {
     return await fn();
   } catch (cause) {

@@ -4,7 +4,29 @@
  *
  * @packageDocumentation
  */
+
+export {
+  type Certificate,
+  type CertificateInput,
+  type Extension,
+  type GeneralSubtree,
+  isCertificate,
+  KEY_USAGE_NAMES,
+  type KeyUsage,
+  parseCertificate,
+  parseCertificateDer,
+  parseCertificates,
+} from './certificate/parse-certificate.js';
 export { NodeIdError, type NodeIdErrorCode, type NodeIdErrorDetails } from './errors.js';
+export { type GenerateKeyPairOptions, generateKeyPair } from './keys/generate-key-pair.js';
+export {
+  isKeyAlgorithm,
+  KEY_ALGORITHMS,
+  type KeyAlgorithm,
+  type KeyPair,
+  keyAlgorithmOf,
+} from './keys/key-algorithm.js';
 export type { CryptoOptions } from './lib/crypto.js';
-export { generateKeyPair, type GenerateKeyPairOptions } from './keys/generate-key-pair.js';
-export { KEY_ALGORITHMS, isKeyAlgorithm, keyAlgorithmOf, type KeyAlgorithm, type KeyPair } from './keys/key-algorithm.js';
+export type { GeneralName } from './lib/general-name.js';
+export type { DistinguishedName, NameAttribute, NameFields } from './lib/name.js';
+export type { PublicKeyInfo, SignatureAlgorithmInfo } from './lib/signature.js';

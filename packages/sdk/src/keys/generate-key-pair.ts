@@ -27,8 +27,10 @@ export async function generateKeyPair(options: GenerateKeyPairOptions = {}): Pro
   const algorithm = options.algorithm ?? 'P-256';
   const params = generationParams(algorithm);
   const crypto = getCrypto(options);
-  const pair = await guard('ERR_KEY_UNSUPPORTED', `this runtime cannot generate ${algorithm} keys`, () =>
-    crypto.subtle.generateKey(params, options.extractable ?? false, ['sign', 'verify']),
+  const pair = await guard(
+    'ERR_KEY_UNSUPPORTED',
+    `this runtime cannot generate ${algorithm} keys`,
+    () => crypto.subtle.generateKey(params, options.extractable ?? false, ['sign', 'verify']),
   );
   const { privateKey, publicKey } = pair as CryptoKeyPair;
   return { privateKey, publicKey, algorithm };

@@ -5,7 +5,14 @@ import { NodeIdError } from '../errors.js';
 export type KeyAlgorithm = 'P-256' | 'P-384' | 'Ed25519' | 'RSA-2048' | 'RSA-3072' | 'RSA-4096';
 
 /** All supported key algorithms, default first. */
-export const KEY_ALGORITHMS: readonly KeyAlgorithm[] = ['P-256', 'P-384', 'Ed25519', 'RSA-2048', 'RSA-3072', 'RSA-4096'];
+export const KEY_ALGORITHMS: readonly KeyAlgorithm[] = [
+  'P-256',
+  'P-384',
+  'Ed25519',
+  'RSA-2048',
+  'RSA-3072',
+  'RSA-4096',
+];
 
 /** A key pair held as WebCrypto keys, with the algorithm it was made for. */
 export interface KeyPair {
@@ -20,7 +27,9 @@ export function isKeyAlgorithm(value: unknown): value is KeyAlgorithm {
 }
 
 /** WebCrypto generation parameters for an algorithm. @internal */
-export function generationParams(algorithm: KeyAlgorithm): RsaHashedKeyGenParams | EcKeyGenParams | Algorithm {
+export function generationParams(
+  algorithm: KeyAlgorithm,
+): RsaHashedKeyGenParams | EcKeyGenParams | Algorithm {
   switch (algorithm) {
     case 'P-256':
     case 'P-384':
@@ -37,19 +46,29 @@ export function generationParams(algorithm: KeyAlgorithm): RsaHashedKeyGenParams
         hash: 'SHA-256',
       };
     default:
-      throw new NodeIdError('ERR_KEY_UNSUPPORTED', `unsupported key algorithm "${String(algorithm)}"; use one of ${KEY_ALGORITHMS.join(', ')}`);
+      throw new NodeIdError(
+        'ERR_KEY_UNSUPPORTED',
+        `unsupported key algorithm "${String(algorithm)}"; use one of ${KEY_ALGORITHMS.join(', ')}`,
+      );
   }
 }
 
 /** The {@link KeyAlgorithm} of a WebCrypto key. */
 export function keyAlgorithmOf(key: CryptoKey): KeyAlgorithm {
   const alg = key.algorithm as Partial<EcKeyAlgorithm & RsaHashedKeyAlgorithm> & { name: string };
-  if (alg.name === 'ECDSA' && (alg.namedCurve === 'P-256' || alg.namedCurve === 'P-384')) return alg.namedCurve;
+  if (alg.name === 'ECDSA' && (alg.namedCurve === 'P-256' || alg.namedCurve === 'P-384'))
+    return alg.namedCurve;
   if (alg.name === 'Ed25519') return 'Ed25519';
   if ((alg.name === 'RSASSA-PKCS1-v1_5' || alg.name === 'RSA-PSS') && alg.modulusLength) {
     const bits = alg.modulusLength;
     if (bits === 2048 || bits === 3072 || bits === 4096) return `RSA-${bits}` as KeyAlgorithm;
-    throw new NodeIdError(bits < 2048 ? 'ERR_KEY_WEAK' : 'ERR_KEY_UNSUPPORTED', `RSA keys of ${bits} bits are not supported; use 2048, 3072 or 4096`);
+    throw new NodeIdError(
+      bits < 2048 ? 'ERR_KEY_WEAK' : 'ERR_KEY_UNSUPPORTED',
+      `RSA keys of ${bits} bits are not supported; use 2048, 3072 or 4096`,
+    );
   }
-  throw new NodeIdError('ERR_KEY_UNSUPPORTED', `unsupported key type ${alg.name}${alg.namedCurve ? ` ${alg.namedCurve}` : ''}`);
+  throw new NodeIdError(
+    'ERR_KEY_UNSUPPORTED',
+    `unsupported key type ${alg.name}${alg.namedCurve ? ` ${alg.namedCurve}` : ''}`,
+  );
 }

@@ -18,7 +18,9 @@ export function fromHex(hex: string): Uint8Array | undefined {
 
 /** Upper-case colon-separated hex, as openssl prints fingerprints. */
 export function toColonHex(bytes: Uint8Array): string {
-  return toHex(bytes).toUpperCase().replace(/(..)(?!$)/g, '$1:');
+  return toHex(bytes)
+    .toUpperCase()
+    .replace(/(..)(?!$)/g, '$1:');
 }
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';

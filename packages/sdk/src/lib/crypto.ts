@@ -14,7 +14,10 @@ export interface CryptoOptions {
 export function getCrypto(options?: CryptoOptions): Crypto {
   const c = options?.crypto ?? (globalThis as { crypto?: Crypto }).crypto;
   if (!c?.subtle) {
-    throw new NodeIdError('ERR_CRYPTO_UNAVAILABLE', 'no WebCrypto implementation: pass `crypto` (e.g. from @peculiar/webcrypto)');
+    throw new NodeIdError(
+      'ERR_CRYPTO_UNAVAILABLE',
+      'no WebCrypto implementation: pass `crypto` (e.g. from @peculiar/webcrypto)',
+    );
   }
   return c;
 }

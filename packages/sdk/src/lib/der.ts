@@ -45,7 +45,11 @@ function fail(code: NodeIdErrorCode, message: string): never {
  * Reads one TLV at `offset` of `buf`. Returns it and the offset just past it.
  * Only single-octet identifiers (tag numbers below 31) are accepted: nothing in X.509 uses more.
  */
-export function readTlv(buf: Uint8Array, offset: number, code: NodeIdErrorCode = 'ERR_DER_INVALID'): [Der, number] {
+export function readTlv(
+  buf: Uint8Array,
+  offset: number,
+  code: NodeIdErrorCode = 'ERR_DER_INVALID',
+): [Der, number] {
   if (offset + 2 > buf.length) fail(code, 'truncated DER: a value is cut off');
   const tag = buf[offset]!;
   if ((tag & 0x1f) === 0x1f) fail(code, 'malformed DER: multi-byte tags are not supported');
@@ -87,14 +91,27 @@ export function children(node: Der, code: NodeIdErrorCode = 'ERR_DER_INVALID'): 
 }
 
 /** Checks that `node` has the given tag, else throws `code`. Returns the node. */
-export function expectTag(node: Der | undefined, tag: number, what: string, code: NodeIdErrorCode = 'ERR_DER_INVALID'): Der {
+export function expectTag(
+  node: Der | undefined,
+  tag: number,
+  what: string,
+  code: NodeIdErrorCode = 'ERR_DER_INVALID',
+): Der {
   if (!node) fail(code, `malformed DER: ${what} is missing`);
-  if (node.tag !== tag) fail(code, `malformed DER: ${what} has tag 0x${node.tag.toString(16)}, expected 0x${tag.toString(16)}`);
+  if (node.tag !== tag)
+    fail(
+      code,
+      `malformed DER: ${what} has tag 0x${node.tag.toString(16)}, expected 0x${tag.toString(16)}`,
+    );
   return node;
 }
 
 /** Walks every TLV under `node` to check the whole structure is well formed, up to a depth limit. */
-export function validateTree(node: Der, code: NodeIdErrorCode = 'ERR_DER_INVALID', depth = 0): void {
+export function validateTree(
+  node: Der,
+  code: NodeIdErrorCode = 'ERR_DER_INVALID',
+  depth = 0,
+): void {
   if (depth > MAX_DEPTH) fail(code, 'malformed DER: nesting too deep');
   if (node.tag & 0x20) for (const c of children(node, code)) validateTree(c, code, depth + 1);
 }
@@ -111,9 +128,11 @@ export function readOid(node: Der, code: NodeIdErrorCode = 'ERR_DER_INVALID'): s
   let first = true;
   for (let i = 0; i < v.length; i++) {
     const b = v[i]!;
-    if (acc === 0 && b === 0x80) fail(code, 'malformed DER: object identifier not minimally encoded');
+    if (acc === 0 && b === 0x80)
+      fail(code, 'malformed DER: object identifier not minimally encoded');
     acc = acc * 128 + (b & 0x7f);
-    if (acc > Number.MAX_SAFE_INTEGER / 256) fail(code, 'malformed DER: object identifier arc too large');
+    if (acc > Number.MAX_SAFE_INTEGER / 256)
+      fail(code, 'malformed DER: object identifier arc too large');
     if (!(b & 0x80)) {
       if (first) {
         const x = acc < 40 ? 0 : acc < 80 ? 1 : 2;
@@ -140,7 +159,8 @@ export function readBigInt(node: Der, code: NodeIdErrorCode = 'ERR_DER_INVALID')
 /** A small INTEGER as a number. */
 export function readSmallInt(node: Der, code: NodeIdErrorCode = 'ERR_DER_INVALID'): number {
   const n = readBigInt(node, code);
-  if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < -BigInt(Number.MAX_SAFE_INTEGER)) fail(code, 'integer too large');
+  if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < -BigInt(Number.MAX_SAFE_INTEGER))
+    fail(code, 'integer too large');
   return Number(n);
 }
 
@@ -152,10 +172,14 @@ export function readBoolean(node: Der, code: NodeIdErrorCode = 'ERR_DER_INVALID'
 }
 
 /** A BIT STRING: its bytes and the number of unused bits in the last one. */
-export function readBitString(node: Der, code: NodeIdErrorCode = 'ERR_DER_INVALID'): { bytes: Uint8Array; unusedBits: number } {
+export function readBitString(
+  node: Der,
+  code: NodeIdErrorCode = 'ERR_DER_INVALID',
+): { bytes: Uint8Array; unusedBits: number } {
   expectTag(node, Tag.BIT_STRING, 'bit string', code);
   const v = node.value;
-  if (v.length === 0 || v[0]! > 7 || (v.length === 1 && v[0] !== 0)) fail(code, 'malformed DER: bad bit string');
+  if (v.length === 0 || v[0]! > 7 || (v.length === 1 && v[0] !== 0))
+    fail(code, 'malformed DER: bad bit string');
   return { bytes: v.subarray(1), unusedBits: v[0]! };
 }
 
@@ -174,8 +198,15 @@ export function readTime(node: Der, code: NodeIdErrorCode = 'ERR_DER_INVALID'): 
     if (!m) fail(code, `malformed time "${printable(s)}"`);
     year = Number(m[1]);
   } else fail(code, 'malformed DER: expected a time');
-  const [mo, d, h, mi, se] = [m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number];
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 59) fail(code, `invalid time "${s}"`);
+  const [mo, d, h, mi, se] = [m[2], m[3], m[4], m[5], m[6]].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 59)
+    fail(code, `invalid time "${s}"`);
   const t = Date.UTC(year, mo - 1, d, h, mi, se);
   const date = new Date(t);
   if (date.getUTCDate() !== d) fail(code, `invalid time "${s}"`);
@@ -211,14 +242,18 @@ export function readString(node: Der): string | undefined {
       case Tag.BMP_STRING: {
         if (node.value.length % 2) return undefined;
         let s = '';
-        for (let i = 0; i < node.value.length; i += 2) s += String.fromCharCode((node.value[i]! << 8) | node.value[i + 1]!);
+        for (let i = 0; i < node.value.length; i += 2)
+          s += String.fromCharCode((node.value[i]! << 8) | node.value[i + 1]!);
         return s;
       }
       case Tag.UNIVERSAL_STRING: {
         if (node.value.length % 4) return undefined;
         let s = '';
         const v = node.value;
-        for (let i = 0; i < v.length; i += 4) s += String.fromCodePoint(((v[i]! << 24) | (v[i + 1]! << 16) | (v[i + 2]! << 8) | v[i + 3]!) >>> 0);
+        for (let i = 0; i < v.length; i += 4)
+          s += String.fromCodePoint(
+            ((v[i]! << 24) | (v[i + 1]! << 16) | (v[i + 2]! << 8) | v[i + 3]!) >>> 0,
+          );
         return s;
       }
       default:
@@ -339,7 +374,8 @@ export const utf8 = (s: string): Uint8Array => tlv(Tag.UTF8_STRING, utf8Encoder.
 /** IA5String (ASCII). */
 export const ia5 = (s: string): Uint8Array => tlv(Tag.IA5_STRING, utf8Encoder.encode(s));
 /** PrintableString. */
-export const printableString = (s: string): Uint8Array => tlv(Tag.PRINTABLE_STRING, utf8Encoder.encode(s));
+export const printableString = (s: string): Uint8Array =>
+  tlv(Tag.PRINTABLE_STRING, utf8Encoder.encode(s));
 
 /** UTF-8 bytes of a string. */
 export const utf8Bytes = (s: string): Uint8Array => utf8Encoder.encode(s);

@@ -19,7 +19,8 @@ const BLOCK = /-----BEGIN ([A-Z0-9 ]{1,64})-----\r?\n?([\s\S]*?)-----END \1-----
 
 /** Every PEM block in `text`, in order. Text between blocks is ignored, as openssl does. */
 export function decodePem(text: string): PemBlock[] {
-  if (text.length > MAX_INPUT_BYTES) throw new NodeIdError('ERR_INPUT_TOO_LARGE', `input is larger than ${MAX_INPUT_BYTES} bytes`);
+  if (text.length > MAX_INPUT_BYTES)
+    throw new NodeIdError('ERR_INPUT_TOO_LARGE', `input is larger than ${MAX_INPUT_BYTES} bytes`);
   const out: PemBlock[] = [];
   for (const m of text.matchAll(BLOCK)) {
     const label = m[1]!;
@@ -34,7 +35,11 @@ export function decodePem(text: string): PemBlock[] {
       body = body.slice(split);
     }
     const der = fromBase64(body);
-    if (!der || der.length === 0) throw new NodeIdError('ERR_PEM_INVALID', `PEM block "${label}" does not contain valid base64`);
+    if (!der || der.length === 0)
+      throw new NodeIdError(
+        'ERR_PEM_INVALID',
+        `PEM block "${label}" does not contain valid base64`,
+      );
     out.push({ label, der, headers });
   }
   return out;
@@ -60,11 +65,17 @@ export function looksLikePem(text: string): boolean {
 export function toBlocks(input: string | Uint8Array, fallbackLabel: string): PemBlock[] {
   if (typeof input === 'string') {
     const blocks = decodePem(input);
-    if (blocks.length === 0) throw new NodeIdError('ERR_PEM_INVALID', 'no PEM block found: expected text starting with "-----BEGIN"');
+    if (blocks.length === 0)
+      throw new NodeIdError(
+        'ERR_PEM_INVALID',
+        'no PEM block found: expected text starting with "-----BEGIN"',
+      );
     return blocks;
   }
-  if (!(input instanceof Uint8Array)) throw new NodeIdError('ERR_INVALID_ARGUMENT', 'expected PEM text or DER bytes');
-  if (input.length > MAX_INPUT_BYTES) throw new NodeIdError('ERR_INPUT_TOO_LARGE', `input is larger than ${MAX_INPUT_BYTES} bytes`);
+  if (!(input instanceof Uint8Array))
+    throw new NodeIdError('ERR_INVALID_ARGUMENT', 'expected PEM text or DER bytes');
+  if (input.length > MAX_INPUT_BYTES)
+    throw new NodeIdError('ERR_INPUT_TOO_LARGE', `input is larger than ${MAX_INPUT_BYTES} bytes`);
   if (input.length > 0 && input[0] === 0x2d /* - */) {
     const text = new TextDecoder().decode(input);
     if (looksLikePem(text)) return toBlocks(text, fallbackLabel);

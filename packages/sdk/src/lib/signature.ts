@@ -2,10 +2,22 @@
  * Signature algorithms: which AlgorithmIdentifier a key signs with, how to sign with WebCrypto
  * and put the result in X.509 form, and how to verify a signature found in a certificate, CSR or CRL.
  */
-import { NodeIdError, guard } from '../errors.js';
+import { guard, NodeIdError } from '../errors.js';
 import { type KeyAlgorithm, keyAlgorithmOf } from '../keys/key-algorithm.js';
 import { toArrayBuffer } from './bytes.js';
-import { type Der, Tag, children, decode, expectTag, nul, oid, readOid, seq, tlv, uintBytes } from './der.js';
+import {
+  children,
+  type Der,
+  decode,
+  expectTag,
+  nul,
+  oid,
+  readOid,
+  seq,
+  Tag,
+  tlv,
+  uintBytes,
+} from './der.js';
 import { OID } from './oids.js';
 
 /** How a key of some algorithm signs. @internal */
@@ -18,12 +30,36 @@ interface Signer {
 }
 
 const SIGNERS: Record<KeyAlgorithm, Signer> = {
-  'P-256': { algorithmIdentifier: seq(oid(OID.ecdsaWithSha256)), params: { name: 'ECDSA', hash: 'SHA-256' }, ecdsaSize: 32 },
-  'P-384': { algorithmIdentifier: seq(oid(OID.ecdsaWithSha384)), params: { name: 'ECDSA', hash: 'SHA-384' }, ecdsaSize: 48 },
-  Ed25519: { algorithmIdentifier: seq(oid(OID.ed25519)), params: { name: 'Ed25519' }, ecdsaSize: 0 },
-  'RSA-2048': { algorithmIdentifier: seq(oid(OID.sha256WithRsa), nul()), params: { name: 'RSASSA-PKCS1-v1_5' }, ecdsaSize: 0 },
-  'RSA-3072': { algorithmIdentifier: seq(oid(OID.sha256WithRsa), nul()), params: { name: 'RSASSA-PKCS1-v1_5' }, ecdsaSize: 0 },
-  'RSA-4096': { algorithmIdentifier: seq(oid(OID.sha256WithRsa), nul()), params: { name: 'RSASSA-PKCS1-v1_5' }, ecdsaSize: 0 },
+  'P-256': {
+    algorithmIdentifier: seq(oid(OID.ecdsaWithSha256)),
+    params: { name: 'ECDSA', hash: 'SHA-256' },
+    ecdsaSize: 32,
+  },
+  'P-384': {
+    algorithmIdentifier: seq(oid(OID.ecdsaWithSha384)),
+    params: { name: 'ECDSA', hash: 'SHA-384' },
+    ecdsaSize: 48,
+  },
+  Ed25519: {
+    algorithmIdentifier: seq(oid(OID.ed25519)),
+    params: { name: 'Ed25519' },
+    ecdsaSize: 0,
+  },
+  'RSA-2048': {
+    algorithmIdentifier: seq(oid(OID.sha256WithRsa), nul()),
+    params: { name: 'RSASSA-PKCS1-v1_5' },
+    ecdsaSize: 0,
+  },
+  'RSA-3072': {
+    algorithmIdentifier: seq(oid(OID.sha256WithRsa), nul()),
+    params: { name: 'RSASSA-PKCS1-v1_5' },
+    ecdsaSize: 0,
+  },
+  'RSA-4096': {
+    algorithmIdentifier: seq(oid(OID.sha256WithRsa), nul()),
+    params: { name: 'RSASSA-PKCS1-v1_5' },
+    ecdsaSize: 0,
+  },
 };
 
 /** The DER AlgorithmIdentifier that `key` signs with. */
@@ -32,11 +68,21 @@ export function signatureAlgorithmFor(key: CryptoKey): Uint8Array {
 }
 
 /** Signs `data` with `key` and returns the signature as it goes into a BIT STRING. */
-export async function sign(subtle: SubtleCrypto, key: CryptoKey, data: Uint8Array): Promise<Uint8Array> {
+export async function sign(
+  subtle: SubtleCrypto,
+  key: CryptoKey,
+  data: Uint8Array,
+): Promise<Uint8Array> {
   const signer = SIGNERS[keyAlgorithmOf(key)];
-  if (key.algorithm.name === 'RSA-PSS') throw new NodeIdError('ERR_KEY_UNSUPPORTED', 'RSA-PSS signing keys are not supported; import the key for RSASSA-PKCS1-v1_5');
+  if (key.algorithm.name === 'RSA-PSS')
+    throw new NodeIdError(
+      'ERR_KEY_UNSUPPORTED',
+      'RSA-PSS signing keys are not supported; import the key for RSASSA-PKCS1-v1_5',
+    );
   const raw = new Uint8Array(
-    await guard('ERR_KEY_INVALID', 'the signing key cannot sign', () => subtle.sign(signer.params, key, toArrayBuffer(data))),
+    await guard('ERR_KEY_INVALID', 'the signing key cannot sign', () =>
+      subtle.sign(signer.params, key, toArrayBuffer(data)),
+    ),
   );
   return signer.ecdsaSize ? ecdsaRawToDer(raw, signer.ecdsaSize) : raw;
 }
@@ -75,15 +121,60 @@ export interface SignatureAlgorithmInfo {
 }
 
 const SIG_INFO: Record<string, SignatureAlgorithmInfo> = {
-  [OID.ecdsaWithSha1]: { oid: OID.ecdsaWithSha1, name: 'ecdsa-with-SHA1', hash: 'SHA-1', family: 'ECDSA' },
-  [OID.ecdsaWithSha256]: { oid: OID.ecdsaWithSha256, name: 'ecdsa-with-SHA256', hash: 'SHA-256', family: 'ECDSA' },
-  [OID.ecdsaWithSha384]: { oid: OID.ecdsaWithSha384, name: 'ecdsa-with-SHA384', hash: 'SHA-384', family: 'ECDSA' },
-  [OID.ecdsaWithSha512]: { oid: OID.ecdsaWithSha512, name: 'ecdsa-with-SHA512', hash: 'SHA-512', family: 'ECDSA' },
-  [OID.md5WithRsa]: { oid: OID.md5WithRsa, name: 'md5WithRSAEncryption', hash: 'MD5', family: 'RSA' },
-  [OID.sha1WithRsa]: { oid: OID.sha1WithRsa, name: 'sha1WithRSAEncryption', hash: 'SHA-1', family: 'RSA' },
-  [OID.sha256WithRsa]: { oid: OID.sha256WithRsa, name: 'sha256WithRSAEncryption', hash: 'SHA-256', family: 'RSA' },
-  [OID.sha384WithRsa]: { oid: OID.sha384WithRsa, name: 'sha384WithRSAEncryption', hash: 'SHA-384', family: 'RSA' },
-  [OID.sha512WithRsa]: { oid: OID.sha512WithRsa, name: 'sha512WithRSAEncryption', hash: 'SHA-512', family: 'RSA' },
+  [OID.ecdsaWithSha1]: {
+    oid: OID.ecdsaWithSha1,
+    name: 'ecdsa-with-SHA1',
+    hash: 'SHA-1',
+    family: 'ECDSA',
+  },
+  [OID.ecdsaWithSha256]: {
+    oid: OID.ecdsaWithSha256,
+    name: 'ecdsa-with-SHA256',
+    hash: 'SHA-256',
+    family: 'ECDSA',
+  },
+  [OID.ecdsaWithSha384]: {
+    oid: OID.ecdsaWithSha384,
+    name: 'ecdsa-with-SHA384',
+    hash: 'SHA-384',
+    family: 'ECDSA',
+  },
+  [OID.ecdsaWithSha512]: {
+    oid: OID.ecdsaWithSha512,
+    name: 'ecdsa-with-SHA512',
+    hash: 'SHA-512',
+    family: 'ECDSA',
+  },
+  [OID.md5WithRsa]: {
+    oid: OID.md5WithRsa,
+    name: 'md5WithRSAEncryption',
+    hash: 'MD5',
+    family: 'RSA',
+  },
+  [OID.sha1WithRsa]: {
+    oid: OID.sha1WithRsa,
+    name: 'sha1WithRSAEncryption',
+    hash: 'SHA-1',
+    family: 'RSA',
+  },
+  [OID.sha256WithRsa]: {
+    oid: OID.sha256WithRsa,
+    name: 'sha256WithRSAEncryption',
+    hash: 'SHA-256',
+    family: 'RSA',
+  },
+  [OID.sha384WithRsa]: {
+    oid: OID.sha384WithRsa,
+    name: 'sha384WithRSAEncryption',
+    hash: 'SHA-384',
+    family: 'RSA',
+  },
+  [OID.sha512WithRsa]: {
+    oid: OID.sha512WithRsa,
+    name: 'sha512WithRSAEncryption',
+    hash: 'SHA-512',
+    family: 'RSA',
+  },
   [OID.rsassaPss]: { oid: OID.rsassaPss, name: 'rsassaPss', family: 'RSA-PSS' },
   [OID.ed25519]: { oid: OID.ed25519, name: 'ED25519', family: 'Ed25519' },
   [OID.ed448]: { oid: OID.ed448, name: 'ED448', family: 'Ed448' },
@@ -115,7 +206,14 @@ export function describePublicKey(spki: Der): PublicKeyInfo {
   const id = readOid(algOid!);
   if (id === OID.ecPublicKey) {
     const curveOid = param && param.tag === Tag.OID ? readOid(param) : '';
-    const curve = curveOid === OID.p256 ? 'P-256' : curveOid === OID.p384 ? 'P-384' : curveOid === OID.p521 ? 'P-521' : curveOid || 'unknown';
+    const curve =
+      curveOid === OID.p256
+        ? 'P-256'
+        : curveOid === OID.p384
+          ? 'P-384'
+          : curveOid === OID.p521
+            ? 'P-521'
+            : curveOid || 'unknown';
     const bits = curve === 'P-256' ? 256 : curve === 'P-384' ? 384 : curve === 'P-521' ? 521 : 0;
     return { type: 'EC', curve, bits, spki: spki.raw };
   }
@@ -147,24 +245,52 @@ export async function verifySignature(
   try {
     const info = describeSignatureAlgorithm(algorithm);
     const key = describePublicKey(decode(spki));
-    if (info.family === 'ECDSA' && key.type === 'EC' && (key.curve === 'P-256' || key.curve === 'P-384' || key.curve === 'P-521')) {
+    if (
+      info.family === 'ECDSA' &&
+      key.type === 'EC' &&
+      (key.curve === 'P-256' || key.curve === 'P-384' || key.curve === 'P-521')
+    ) {
       if (!info.hash || info.hash === 'MD5') return false;
       const [, params] = children(algorithm);
       if (params) return false; // ECDSA AlgorithmIdentifiers have absent parameters
-      const k = await subtle.importKey('spki', toArrayBuffer(spki), { name: 'ECDSA', namedCurve: key.curve }, false, ['verify']);
+      const k = await subtle.importKey(
+        'spki',
+        toArrayBuffer(spki),
+        { name: 'ECDSA', namedCurve: key.curve },
+        false,
+        ['verify'],
+      );
       const size = key.curve === 'P-256' ? 32 : key.curve === 'P-384' ? 48 : 66;
       const raw = ecdsaDerToRaw(signature, size);
       if (!raw) return false;
-      return await subtle.verify({ name: 'ECDSA', hash: info.hash }, k, toArrayBuffer(raw), toArrayBuffer(data));
+      return await subtle.verify(
+        { name: 'ECDSA', hash: info.hash },
+        k,
+        toArrayBuffer(raw),
+        toArrayBuffer(data),
+      );
     }
     if (info.family === 'RSA' && key.type === 'RSA') {
       if (!info.hash || info.hash === 'MD5') return false;
-      const k = await subtle.importKey('spki', toArrayBuffer(spki), { name: 'RSASSA-PKCS1-v1_5', hash: info.hash }, false, ['verify']);
-      return await subtle.verify('RSASSA-PKCS1-v1_5', k, toArrayBuffer(signature), toArrayBuffer(data));
+      const k = await subtle.importKey(
+        'spki',
+        toArrayBuffer(spki),
+        { name: 'RSASSA-PKCS1-v1_5', hash: info.hash },
+        false,
+        ['verify'],
+      );
+      return await subtle.verify(
+        'RSASSA-PKCS1-v1_5',
+        k,
+        toArrayBuffer(signature),
+        toArrayBuffer(data),
+      );
     }
     if (info.family === 'Ed25519' && key.type === 'Ed25519') {
       if (children(algorithm).length !== 1) return false;
-      const k = await subtle.importKey('spki', toArrayBuffer(spki), { name: 'Ed25519' }, false, ['verify']);
+      const k = await subtle.importKey('spki', toArrayBuffer(spki), { name: 'Ed25519' }, false, [
+        'verify',
+      ]);
       return await subtle.verify('Ed25519', k, toArrayBuffer(signature), toArrayBuffer(data));
     }
     return false;
@@ -174,6 +300,10 @@ export async function verifySignature(
 }
 
 /** Wraps a signed structure: `SEQUENCE { tbs, algorithm, BIT STRING signature }`. */
-export function signedEnvelope(tbs: Uint8Array, algorithmIdentifier: Uint8Array, signature: Uint8Array): Uint8Array {
+export function signedEnvelope(
+  tbs: Uint8Array,
+  algorithmIdentifier: Uint8Array,
+  signature: Uint8Array,
+): Uint8Array {
   return seq(tbs, algorithmIdentifier, tlv(Tag.BIT_STRING, Uint8Array.of(0), signature));
 }
