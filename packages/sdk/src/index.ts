@@ -30,3 +30,15 @@ export type { CryptoOptions } from './lib/crypto.js';
 export type { GeneralName } from './lib/general-name.js';
 export type { DistinguishedName, NameAttribute, NameFields } from './lib/name.js';
 export type { PublicKeyInfo, SignatureAlgorithmInfo } from './lib/signature.js';
+export {
+  CRL_REASONS,
+  type Crl,
+  type CrlEntry,
+  type CrlExtension,
+  type CrlInput,
+  type CrlReason,
+  type IssuingDistributionPoint,
+  isCrl,
+  parseCrl,
+  parseCrlDer,
+} from './crl/parse-crl.js';

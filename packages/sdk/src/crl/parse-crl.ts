@@ -1,0 +1,461 @@
+/**
+ * Our own strict parser for X.509 certificate revocation lists (RFC 5280 §5). It is pure and
+ * synchronous so the verifier can call it while checking revocation. Structural errors throw
+ * `ERR_CRL_INVALID`; semantic oddities a relying party should know about (an unknown critical
+ * extension, a delta CRL, an indirect CRL entry) are listed in `problems` so the CRL can still
+ * be inspected.
+ */
+import { NodeIdError } from '../errors.js';
+import { toHex } from '../lib/bytes.js';
+import {
+  children,
+  type Der,
+  decode,
+  expectTag,
+  readBigInt,
+  readBitString,
+  readBoolean,
+  readOid,
+  readSmallInt,
+  readTime,
+  Tag,
+  validateTree,
+} from '../lib/der.js';
+import { decodeGeneralName, decodeGeneralNames, type GeneralName } from '../lib/general-name.js';
+import { type DistinguishedName, decodeName } from '../lib/name.js';
+import { OID } from '../lib/oids.js';
+import { encodePem, toBlocks } from '../lib/pem.js';
+import { describeSignatureAlgorithm, type SignatureAlgorithmInfo } from '../lib/signature.js';
+
+const CODE = 'ERR_CRL_INVALID';
+
+/** Revocation reasons (RFC 5280 §5.3.1), indexed by their CRLReason code. Code 7 is unused. */
+export const CRL_REASONS = [
+  'unspecified',
+  'keyCompromise',
+  'cACompromise',
+  'affiliationChanged',
+  'superseded',
+  'cessationOfOperation',
+  'certificateHold',
+  undefined,
+  'removeFromCRL',
+  'privilegeWithdrawn',
+  'aACompromise',
+] as const;
+
+/** A revocation reason name. */
+export type CrlReason = Exclude<(typeof CRL_REASONS)[number], undefined>;
+
+/** One extension of a CRL or of a CRL entry, as found. */
+export interface CrlExtension {
+  oid: string;
+  critical: boolean;
+  /** The contents of the extnValue OCTET STRING. */
+  value: Uint8Array;
+}
+
+/** One revoked certificate. */
+export interface CrlEntry {
+  /**
+   * Serial number as lower-case hex without leading zero bytes: the same form as
+   * `Certificate.serialNumber`, so the two compare with `===`.
+   */
+  serialNumber: string;
+  /** When the certificate was revoked. */
+  revokedAt: Date;
+  /** The reason code, when the entry carries one. */
+  reason?: CrlReason;
+  /** When the key is known or suspected to have been compromised, when given. */
+  invalidityDate?: Date;
+  /** Entry extensions as found. */
+  extensions: CrlExtension[];
+}
+
+/** The issuingDistributionPoint extension (RFC 5280 §5.2.5), decoded. */
+export interface IssuingDistributionPoint {
+  critical: boolean;
+  /** Full names of the distribution point, when given that way. */
+  fullName?: GeneralName[];
+  onlyContainsUserCerts: boolean;
+  onlyContainsCACerts: boolean;
+  /** True when the CRL only covers some reasons (`onlySomeReasons` present). */
+  onlySomeReasons: boolean;
+  indirectCrl: boolean;
+  onlyContainsAttributeCerts: boolean;
+}
+
+/** A parsed CRL: plain data, safe to serialise except for the byte arrays and the bigint. */
+export interface Crl {
+  /** The CRL DER. */
+  der: Uint8Array;
+  /** The CRL as PEM (`X509 CRL`). */
+  pem: string;
+  /** The raw TBSCertList, the bytes the issuer signed. */
+  tbs: Uint8Array;
+  /** CRL version: 1 or 2. */
+  version: number;
+  issuer: DistinguishedName;
+  thisUpdate: Date;
+  nextUpdate?: Date;
+  /** The cRLNumber extension, when present. */
+  crlNumber?: bigint;
+  /** The base CRL number of a delta CRL (deltaCRLIndicator), when present. */
+  deltaCrlIndicator?: bigint;
+  /** The authorityKeyIdentifier extension, when present (same shape as a certificate's). */
+  authorityKeyIdentifier?: {
+    keyIdentifier?: Uint8Array;
+    issuer?: GeneralName[];
+    serialNumber?: string;
+  };
+  /** The issuingDistributionPoint extension, when present. */
+  issuingDistributionPoint?: IssuingDistributionPoint;
+  /** Revoked certificates, in the order listed. */
+  entries: CrlEntry[];
+  /** The outer signature algorithm. */
+  signatureAlgorithm: SignatureAlgorithmInfo;
+  /** @internal the outer AlgorithmIdentifier node, for verification. */
+  signatureAlgorithmNode: Der;
+  /** True when the outer and inner (TBS) signature algorithms differ, which RFC 5280 forbids. */
+  signatureAlgorithmMismatch: boolean;
+  /** The signature value. */
+  signature: Uint8Array;
+  /** CRL extensions as found. */
+  extensions: CrlExtension[];
+  /** Semantic problems found while decoding; a verifier should not rely on a CRL that has any. */
+  problems: string[];
+}
+
+/** Anything the SDK accepts as a CRL: PEM text, DER bytes, or an already parsed one. */
+export type CrlInput = string | Uint8Array | Crl;
+
+const KNOWN_CRL_EXTENSIONS = new Set<string>([
+  OID.authorityKeyIdentifier,
+  OID.issuerAltName,
+  OID.crlNumber,
+  OID.deltaCrlIndicator,
+  OID.issuingDistributionPoint,
+  OID.freshestCrl,
+  OID.authorityInfoAccess,
+]);
+
+function fail(message: string): never {
+  throw new NodeIdError(CODE, message);
+}
+
+function readExtensions(node: Der, where: string, problems: string[]): CrlExtension[] {
+  const list = children(expectTag(node, Tag.SEQUENCE, `${where} extensions`, CODE), CODE);
+  if (list.length === 0) problems.push(`${where} extensions field is present but empty`);
+  const out: CrlExtension[] = [];
+  for (const e of list) {
+    const fields = children(expectTag(e, Tag.SEQUENCE, `${where} extension`, CODE), CODE);
+    const extOid = readOid(expectTag(fields[0], Tag.OID, `${where} extension id`, CODE), CODE);
+    let critical = false;
+    let k = 1;
+    if (fields[k]?.tag === Tag.BOOLEAN) {
+      critical = readBoolean(fields[k]!, CODE);
+      if (!critical)
+        problems.push(`${where} extension ${extOid} encodes the default critical FALSE explicitly`);
+      k++;
+    }
+    const value = expectTag(fields[k], Tag.OCTET_STRING, `${where} extension value`, CODE).value;
+    if (fields.length !== k + 1) fail(`malformed ${where} extension ${extOid}`);
+    if (out.some((x) => x.oid === extOid)) problems.push(`duplicate ${where} extension ${extOid}`);
+    out.push({ oid: extOid, critical, value });
+  }
+  return out;
+}
+
+function readSerial(node: Der | undefined): string {
+  const sv = expectTag(node, Tag.INTEGER, 'revoked serial number', CODE).value;
+  if (sv.length === 0) fail('malformed revoked serial number');
+  if (
+    (sv.length > 1 && sv[0] === 0 && !(sv[1]! & 0x80)) ||
+    (sv.length > 1 && sv[0] === 0xff && sv[1]! & 0x80)
+  ) {
+    fail('malformed revoked serial number: not minimally encoded');
+  }
+  let bytes = sv;
+  while (bytes.length > 1 && bytes[0] === 0) bytes = bytes.subarray(1);
+  return toHex(bytes);
+}
+
+function readEntry(node: Der, version: number, index: number, problems: string[]): CrlEntry {
+  const parts = children(expectTag(node, Tag.SEQUENCE, 'revoked certificate', CODE), CODE);
+  if (parts.length < 2 || parts.length > 3) fail(`malformed revoked certificate #${index + 1}`);
+  const entry: CrlEntry = {
+    serialNumber: readSerial(parts[0]),
+    revokedAt: readTime(parts[1]!, CODE),
+    extensions: [],
+  };
+  if (parts[2]) {
+    if (version !== 2) fail('CRL entry extensions require CRL version 2');
+    const where = `entry ${entry.serialNumber}`;
+    entry.extensions = readExtensions(parts[2], where, problems);
+    for (const ext of entry.extensions) {
+      const v = decode(ext.value, CODE);
+      switch (ext.oid) {
+        case OID.crlReason: {
+          const code = readSmallInt(
+            {
+              tag: Tag.INTEGER,
+              raw: v.raw,
+              value: expectTag(v, Tag.ENUMERATED, 'reason', CODE).value,
+            },
+            CODE,
+          );
+          const reason = code >= 0 ? CRL_REASONS[code] : undefined;
+          if (reason === undefined) problems.push(`${where} has an unknown reason code ${code}`);
+          else entry.reason = reason;
+          break;
+        }
+        case OID.invalidityDate:
+          entry.invalidityDate = readTime(
+            expectTag(v, Tag.GENERALIZED_TIME, 'invalidity date', CODE),
+            CODE,
+          );
+          break;
+        case OID.certificateIssuer:
+          decodeGeneralNames(v, CODE);
+          problems.push(
+            `${where} names another certificate issuer (indirect CRLs are not supported)`,
+          );
+          break;
+        default:
+          if (ext.critical) problems.push(`${where} has an unknown critical extension ${ext.oid}`);
+      }
+    }
+  }
+  return entry;
+}
+
+function readCrlNumber(v: Der, what: string, problems: string[]): bigint {
+  const n = readBigInt(expectTag(v, Tag.INTEGER, what, CODE), CODE);
+  if (n < 0n) fail(`${what} is negative`);
+  if (v.value.length > 20) problems.push(`${what} is longer than 20 octets`);
+  return n;
+}
+
+function decodeCrlExtension(crl: Crl, ext: CrlExtension): void {
+  const v = decode(ext.value, CODE);
+  switch (ext.oid) {
+    case OID.crlNumber:
+      crl.crlNumber = readCrlNumber(v, 'cRLNumber', crl.problems);
+      if (ext.critical) crl.problems.push('cRLNumber extension is marked critical');
+      return;
+    case OID.deltaCrlIndicator:
+      crl.deltaCrlIndicator = readCrlNumber(v, 'deltaCRLIndicator', crl.problems);
+      crl.problems.push('this is a delta CRL (delta CRLs are not supported)');
+      return;
+    case OID.authorityKeyIdentifier: {
+      const aki: NonNullable<Crl['authorityKeyIdentifier']> = {};
+      for (const item of children(
+        expectTag(v, Tag.SEQUENCE, 'authorityKeyIdentifier', CODE),
+        CODE,
+      )) {
+        if (item.tag === 0x80) aki.keyIdentifier = item.value;
+        else if (item.tag === 0xa1)
+          aki.issuer = children(item, CODE).map((n) => decodeGeneralName(n, CODE));
+        else if (item.tag === 0x82) aki.serialNumber = toHex(item.value);
+        else fail('malformed authorityKeyIdentifier');
+      }
+      crl.authorityKeyIdentifier = aki;
+      return;
+    }
+    case OID.issuingDistributionPoint: {
+      const idp: IssuingDistributionPoint = {
+        critical: ext.critical,
+        onlyContainsUserCerts: false,
+        onlyContainsCACerts: false,
+        onlySomeReasons: false,
+        indirectCrl: false,
+        onlyContainsAttributeCerts: false,
+      };
+      const flag = (n: Der) => readBoolean({ tag: Tag.BOOLEAN, raw: n.raw, value: n.value }, CODE);
+      for (const item of children(
+        expectTag(v, Tag.SEQUENCE, 'issuingDistributionPoint', CODE),
+        CODE,
+      )) {
+        switch (item.tag) {
+          case 0xa0: {
+            const [dpName, more] = children(item, CODE);
+            if (!dpName || more) fail('malformed issuingDistributionPoint');
+            if (dpName.tag === 0xa0)
+              idp.fullName = children(dpName, CODE).map((n) => decodeGeneralName(n, CODE));
+            else if (dpName.tag !== 0xa1) fail('malformed issuingDistributionPoint name');
+            break;
+          }
+          case 0x81:
+            idp.onlyContainsUserCerts = flag(item);
+            break;
+          case 0x82:
+            idp.onlyContainsCACerts = flag(item);
+            break;
+          case 0x83:
+            readBitString({ tag: Tag.BIT_STRING, raw: item.raw, value: item.value }, CODE);
+            idp.onlySomeReasons = true;
+            break;
+          case 0x84:
+            idp.indirectCrl = flag(item);
+            break;
+          case 0x85:
+            idp.onlyContainsAttributeCerts = flag(item);
+            break;
+          default:
+            fail('malformed issuingDistributionPoint');
+        }
+      }
+      if (!ext.critical) crl.problems.push('issuingDistributionPoint extension is not critical');
+      if (idp.indirectCrl) crl.problems.push('this is an indirect CRL (not supported)');
+      if (idp.onlySomeReasons)
+        crl.problems.push('this CRL covers only some revocation reasons (not supported)');
+      crl.issuingDistributionPoint = idp;
+      return;
+    }
+    case OID.issuerAltName:
+      decodeGeneralNames(v, CODE);
+      return;
+    default:
+      if (ext.critical && !KNOWN_CRL_EXTENSIONS.has(ext.oid))
+        crl.problems.push(`unknown critical CRL extension ${ext.oid}`);
+  }
+}
+
+/**
+ * Parses one CRL from DER. Throws `ERR_CRL_INVALID` for anything that is not a well-formed
+ * CRL; never throws another kind of error.
+ */
+export function parseCrlDer(der: Uint8Array): Crl {
+  try {
+    const root = decode(der, CODE);
+    validateTree(root, CODE);
+    const [tbsNode, sigAlg, sigValue, extra] = children(
+      expectTag(root, Tag.SEQUENCE, 'CRL', CODE),
+      CODE,
+    );
+    if (extra) fail('malformed CRL: extra fields');
+    const parts = children(expectTag(tbsNode, Tag.SEQUENCE, 'TBSCertList', CODE), CODE);
+    let i = 0;
+    let version = 1;
+    if (parts[0]?.tag === Tag.INTEGER) {
+      const v = readSmallInt(parts[0], CODE);
+      if (v !== 1) fail(`unsupported CRL version ${v + 1}`);
+      version = 2;
+      i++;
+    }
+    const innerSigAlg = expectTag(parts[i++], Tag.SEQUENCE, 'signature algorithm', CODE);
+    const issuerNode = parts[i++];
+    if (!issuerNode) fail('malformed CRL: issuer is missing');
+    const issuer = decodeName(issuerNode, CODE);
+    const thisUpdateNode = parts[i++];
+    if (!thisUpdateNode) fail('malformed CRL: thisUpdate is missing');
+    const problems: string[] = [];
+    const crl: Crl = {
+      der,
+      pem: encodePem('X509 CRL', der),
+      tbs: tbsNode!.raw,
+      version,
+      issuer,
+      thisUpdate: readTime(thisUpdateNode, CODE),
+      entries: [],
+      signatureAlgorithm: describeSignatureAlgorithm(
+        expectTag(sigAlg, Tag.SEQUENCE, 'signature algorithm', CODE),
+      ),
+      signatureAlgorithmNode: sigAlg!,
+      signatureAlgorithmMismatch: !sameBytes(innerSigAlg.raw, sigAlg!.raw),
+      signature: readBitString(expectTag(sigValue, Tag.BIT_STRING, 'signature', CODE), CODE).bytes,
+      extensions: [],
+      problems,
+    };
+    if (parts[i] && (parts[i]!.tag === Tag.UTC_TIME || parts[i]!.tag === Tag.GENERALIZED_TIME)) {
+      crl.nextUpdate = readTime(parts[i++]!, CODE);
+      if (crl.nextUpdate < crl.thisUpdate) problems.push('nextUpdate is before thisUpdate');
+    } else {
+      problems.push('nextUpdate is missing (RFC 5280 requires it)');
+    }
+    if (parts[i]?.tag === Tag.SEQUENCE) {
+      const list = children(parts[i++]!, CODE);
+      if (list.length === 0)
+        problems.push('revokedCertificates is present but empty (it must then be absent)');
+      crl.entries = list.map((e, n) => readEntry(e, version, n, problems));
+    }
+    if (parts[i]?.tag === 0xa0) {
+      if (version !== 2) fail('CRL extensions require CRL version 2');
+      const [extsNode, more] = children(parts[i++]!, CODE);
+      if (!extsNode || more) fail('malformed CRL extensions');
+      crl.extensions = readExtensions(extsNode, 'CRL', problems);
+    }
+    if (i !== parts.length) fail('malformed TBSCertList: unexpected field');
+    for (const ext of crl.extensions) {
+      try {
+        decodeCrlExtension(crl, ext);
+      } catch (e) {
+        problems.push(
+          `malformed CRL extension ${ext.oid}: ${e instanceof Error ? e.message : String(e)}`,
+        );
+      }
+    }
+    if (version === 2 && crl.crlNumber === undefined)
+      problems.push('cRLNumber is missing (RFC 5280 requires it)');
+    return crl;
+  } catch (e) {
+    if (NodeIdError.isInstance(e)) {
+      if (e.code === CODE) throw e;
+      throw new NodeIdError(CODE, `not a valid CRL: ${e.message}`, { cause: e });
+    }
+    throw new NodeIdError(CODE, 'not a valid CRL', { cause: e });
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Parses a CRL from PEM text (an `X509 CRL` block) or DER bytes, strictly: anything that is
+ * not a well-formed CRL throws a `NodeIdError` with code `ERR_CRL_INVALID` (or
+ * `ERR_INPUT_TOO_LARGE` for oversized input). Pure and synchronous: it checks no signature
+ * (see `verifyCrlSignature`) and no dates.
+ *
+ * Serial numbers of entries use the same form as `Certificate.serialNumber`, so a revocation
+ * check is `crl.entries.some((e) => e.serialNumber === cert.serialNumber)` once the CRL's
+ * issuer and signature have been checked.
+ *
+ * @example
+ * ```ts
+ * const crl = parseCrl(crlPem);
+ * console.log(crl.issuer.text, crl.crlNumber, crl.entries.map((e) => e.serialNumber));
+ * ```
+ */
+export function parseCrl(input: CrlInput): Crl {
+  if (isCrl(input)) return input;
+  let blocks: ReturnType<typeof toBlocks>;
+  try {
+    blocks = toBlocks(input, 'X509 CRL');
+  } catch (e) {
+    if (NodeIdError.isInstance(e) && e.code === 'ERR_INPUT_TOO_LARGE') throw e;
+    const message = e instanceof Error ? e.message : String(e);
+    throw new NodeIdError(CODE, `not a valid CRL: ${message}`, { cause: e });
+  }
+  const block = blocks.find((b) => b.label === 'X509 CRL' || b.label === 'CRL');
+  if (!block) {
+    const labels = blocks.map((b) => b.label).join(', ');
+    throw new NodeIdError(CODE, `no X509 CRL block found in the input (found: ${labels})`);
+  }
+  return parseCrlDer(block.der);
+}
+
+/** True for an already parsed {@link Crl}. */
+export function isCrl(value: unknown): value is Crl {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !(value instanceof Uint8Array) &&
+    'tbs' in value &&
+    'entries' in value &&
+    'thisUpdate' in value &&
+    'problems' in value
+  );
+}
