@@ -42,3 +42,10 @@ export {
   parseCrl,
   parseCrlDer,
 } from './crl/parse-crl.js';
+export { createCa, type CreateCaOptions } from './ca/create-ca.js';
+export { issueIdentity, shortName, clusterNameOf, type IssueIdentityOptions } from './issue/issue-identity.js';
+export type { Identity, Issuer } from './issue/identity.js';
+export { PROFILES, DEFAULT_CA_DAYS, DEFAULT_LEAF_DAYS, CONTROL_SERVICE_CN, isProfile, type Profile } from './issue/profiles.js';
+export type { NameConstraintsOptions } from './lib/extensions.js';
+export type { SubjectAltNames } from './lib/san.js';
+export type { ValidityOptions } from './lib/validity.js';

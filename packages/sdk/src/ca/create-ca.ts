@@ -1,0 +1,103 @@
+/** Creates a cluster CA: a self-signed root, or an intermediate signed by another CA. */
+import { NodeIdError } from '../errors.js';
+import { generateKeyPair } from '../keys/generate-key-pair.js';
+import type { KeyAlgorithm, KeyPair } from '../keys/key-algorithm.js';
+import { signCertificate } from '../lib/certificate-encoder.js';
+import { type CryptoOptions, getCrypto } from '../lib/crypto.js';
+import {
+  type NameConstraintsOptions,
+  authorityKeyIdentifierExtension,
+  basicConstraintsExtension,
+  keyUsageExtension,
+  nameConstraintsExtension,
+  subjectKeyIdentifierExtension,
+} from '../lib/extensions.js';
+import { exportSpki, keyIdentifier } from '../lib/key-id.js';
+import { encodeName } from '../lib/name.js';
+import { randomSerial } from '../lib/serial.js';
+import { type ValidityOptions, computeValidity } from '../lib/validity.js';
+import type { Identity, Issuer } from '../issue/identity.js';
+import { DEFAULT_CA_DAYS } from '../issue/profiles.js';
+
+/** Options for {@link createCa}. */
+export interface CreateCaOptions extends CryptoOptions, ValidityOptions {
+  /**
+   * The cluster this CA serves. It is recorded as the CA's organizational unit (`OU`), so node
+   * identities issued later get it as their CN without repeating it.
+   */
+  clusterName?: string;
+  /** The CA's common name; default `<clusterName> CA`. One of the two is required. */
+  commonName?: string;
+  /** Organization (O). */
+  organization?: string;
+  /** Two-letter country code (C). */
+  country?: string;
+  /** Key algorithm; default `P-256`. Ignored when `keyPair` is given. */
+  algorithm?: KeyAlgorithm;
+  /** Use this key pair instead of generating one. */
+  keyPair?: KeyPair;
+  /** Most CAs allowed below this one (basicConstraints pathLenConstraint); default unlimited. */
+  pathLength?: number;
+  /** Names this CA may or may not issue for. */
+  nameConstraints?: NameConstraintsOptions;
+  /** Sign with this CA instead of self-signing: makes an intermediate CA. */
+  issuer?: Issuer;
+  /** Whether the new private key can be exported; default `true` (it must be written to a file). */
+  extractable?: boolean;
+}
+
+/**
+ * Creates a CA certificate and key: a self-signed root by default, an intermediate when `issuer`
+ * is given. The CA gets basicConstraints CA:TRUE (critical, with the path length if given),
+ * keyUsage keyCertSign + cRLSign (critical), SKI, AKI, and name constraints if given.
+ * Default lifetime: 3650 days (an intermediate's is clamped to its issuer's).
+ *
+ * @example
+ * ```ts
+ * const ca = await createCa({ clusterName: 'scale.cluster', organization: 'Example', days: 3650 });
+ * const intermediate = await createCa({ commonName: 'rack-1 CA', issuer: ca, pathLength: 0 });
+ * ```
+ */
+export async function createCa(options: CreateCaOptions): Promise<Identity> {
+  const crypto = getCrypto(options);
+  const commonName = options.commonName ?? (options.clusterName ? `${options.clusterName} CA` : undefined);
+  if (!commonName) throw new NodeIdError('ERR_INVALID_ARGUMENT', 'a CA needs a cluster name or a common name');
+  if (options.pathLength !== undefined && (!Number.isInteger(options.pathLength) || options.pathLength < 0 || options.pathLength > 16)) {
+    throw new NodeIdError('ERR_INVALID_ARGUMENT', `path length must be an integer from 0 to 16, got ${options.pathLength}`);
+  }
+  const issuer = options.issuer;
+  if (issuer && !issuer.certificate.basicConstraints?.ca) throw new NodeIdError('ERR_CA_INVALID', `"${issuer.certificate.subject.text}" is not a CA certificate`);
+  const { notBefore, notAfter, warnings } = computeValidity(
+    options,
+    DEFAULT_CA_DAYS,
+    issuer && { notBefore: issuer.certificate.notBefore, notAfter: issuer.certificate.notAfter, subject: issuer.certificate.subject.text },
+  );
+  const keyPair = options.keyPair ?? (await generateKeyPair({ algorithm: options.algorithm, extractable: options.extractable ?? true, crypto }));
+  const subtle = crypto.subtle;
+  const spki = await exportSpki(subtle, keyPair.publicKey);
+  const ski = await keyIdentifier(subtle, spki);
+  const subject = encodeName({
+    country: options.country,
+    organization: options.organization,
+    organizationalUnit: options.clusterName,
+    commonName,
+  });
+  const extensions = [basicConstraintsExtension(true, options.pathLength), keyUsageExtension(['keyCertSign', 'cRLSign']), subjectKeyIdentifierExtension(ski)];
+  const aki = issuer ? (issuer.certificate.subjectKeyIdentifier ?? (await keyIdentifier(subtle, issuer.certificate.publicKey.spki))) : ski;
+  extensions.push(authorityKeyIdentifierExtension(aki));
+  const constraints = options.nameConstraints && nameConstraintsExtension(options.nameConstraints);
+  if (constraints) extensions.push(constraints);
+  const certificate = await signCertificate(
+    subtle,
+    { serialNumber: randomSerial(crypto), issuer: issuer ? issuer.certificate.subject.raw : subject, subject, notBefore, notAfter, spki, extensions },
+    issuer ? issuer.privateKey : keyPair.privateKey,
+  );
+  return {
+    certificate,
+    privateKey: keyPair.privateKey,
+    publicKey: keyPair.publicKey,
+    algorithm: keyPair.algorithm,
+    chain: issuer ? [issuer.certificate, ...(issuer.chain ?? [])] : [],
+    warnings,
+  };
+}

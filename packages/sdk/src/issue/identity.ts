@@ -1,0 +1,25 @@
+/** The result type shared by CA creation and issuance. */
+import type { Certificate } from '../certificate/parse-certificate.js';
+import type { KeyAlgorithm } from '../keys/key-algorithm.js';
+
+/**
+ * A certificate with its key pair: a CA, a node, a server or a client identity.
+ * `chain` holds the issuing CA certificates, nearest first and the root last; it is empty for a root CA.
+ */
+export interface Identity {
+  certificate: Certificate;
+  privateKey: CryptoKey;
+  publicKey: CryptoKey;
+  algorithm: KeyAlgorithm;
+  chain: Certificate[];
+  /** Things the caller should know, e.g. that the lifetime was shortened to the CA's. */
+  warnings: string[];
+}
+
+/** A CA that can sign: its certificate, its private key and the CAs above it. */
+export interface Issuer {
+  certificate: Certificate;
+  privateKey: CryptoKey;
+  /** CAs above this one, nearest first (empty for a root). */
+  chain?: Certificate[];
+}

@@ -1,0 +1,138 @@
+/** Issues a node, server, client or control-service identity: a fresh key pair and its certificate. */
+import { NodeIdError } from '../errors.js';
+import { generateKeyPair } from '../keys/generate-key-pair.js';
+import { type KeyAlgorithm, type KeyPair, keyAlgorithmOf } from '../keys/key-algorithm.js';
+import { type CryptoOptions, getCrypto } from '../lib/crypto.js';
+import { exportSpki } from '../lib/key-id.js';
+import { type NameFields, encodeName, nameValues } from '../lib/name.js';
+import { OID } from '../lib/oids.js';
+import { type SubjectAltNames, buildSanEntries, normalizeDnsName } from '../lib/san.js';
+import { parseIp } from '../lib/general-name.js';
+import type { ValidityOptions } from '../lib/validity.js';
+import type { Identity, Issuer } from './identity.js';
+import { CONTROL_SERVICE_CN, type Profile, isProfile } from './profiles.js';
+import { signLeaf } from './leaf-certificate.js';
+
+/** Options for {@link issueIdentity}. */
+export interface IssueIdentityOptions extends CryptoOptions, ValidityOptions, SubjectAltNames {
+  /** The CA that signs. */
+  ca: Issuer;
+  /** What the identity is for; default `node`. See {@link Profile}. */
+  profile?: Profile;
+  /**
+   * The main name: a node's FQDN (or short name), a server's host name, a client's user name,
+   * or the control service's host name.
+   */
+  name: string;
+  /**
+   * The cluster name, which becomes the CN of `node` identities (every node of a cluster carries
+   * the same CN, as Storage Scale expects). Default: the cluster name `createCa` recorded in the
+   * CA's subject (see {@link clusterNameOf}); required for a CA made elsewhere.
+   */
+  clusterName?: string;
+  /** Organization (O) of the subject; default the CA's organization. */
+  organization?: string;
+  /** Key algorithm of the new key pair; default `P-256`. Ignored when `keyPair` is given. */
+  algorithm?: KeyAlgorithm;
+  /** Use this key pair instead of generating one. */
+  keyPair?: KeyPair;
+  /** Whether the new private key can be exported; default `true` (it must be written to a file). */
+  extractable?: boolean;
+}
+
+/** The short name of an FQDN: its first label (`node1` for `node1.example.net`). */
+export function shortName(fqdn: string): string {
+  return fqdn.split('.')[0]!;
+}
+
+/** The subject fields and SANs of a profile. @internal */
+export function profileNames(
+  profile: Profile,
+  name: string,
+  options: SubjectAltNames & { clusterName?: string; organization?: string },
+): { subject: NameFields; names: SubjectAltNames } {
+  const dns = [...(options.dns ?? [])];
+  const ips = [...(options.ips ?? [])];
+  const subject: NameFields = { organization: options.organization };
+  const nameIsIp = parseIp(name) !== undefined;
+  switch (profile) {
+    case 'node': {
+      if (!options.clusterName) throw new NodeIdError('ERR_INVALID_ARGUMENT', 'a node identity needs the cluster name (it becomes the CN)');
+      subject.commonName = options.clusterName;
+      if (nameIsIp) ips.unshift(name);
+      else {
+        const fqdn = normalizeDnsName(name);
+        dns.unshift(...(fqdn.includes('.') ? [shortName(fqdn), fqdn] : [fqdn]));
+      }
+      break;
+    }
+    case 'server':
+      subject.commonName = name;
+      if (nameIsIp) ips.unshift(name);
+      else dns.unshift(normalizeDnsName(name));
+      break;
+    case 'control':
+      subject.commonName = CONTROL_SERVICE_CN;
+      if (nameIsIp) ips.unshift(name);
+      else dns.unshift(normalizeDnsName(name));
+      break;
+    case 'client':
+      if (!name || /[\u0000-\u001f]/.test(name)) throw new NodeIdError('ERR_NAME_INVALID', 'a client identity needs a user name');
+      subject.commonName = name;
+      break;
+  }
+  return { subject, names: { dns, ips, uris: options.uris, emails: options.emails } };
+}
+
+/**
+ * Issues an identity signed by `ca`: generates a key pair (or uses `keyPair`) and a certificate
+ * for the profile. The lifetime defaults to 365 days and never exceeds the CA's (it is clamped and
+ * a warning is added to the result).
+ *
+ * @example
+ * ```ts
+ * const ca = await createCa({ clusterName: 'scale.cluster', organization: 'Example' });
+ * const node1 = await issueIdentity({ ca, name: 'node1.example.net', clusterName: 'scale.cluster', ips: ['10.0.0.1'] });
+ * // CN=scale.cluster, SANs: node1, node1.example.net, 10.0.0.1; serverAuth + clientAuth
+ * ```
+ */
+export async function issueIdentity(options: IssueIdentityOptions): Promise<Identity> {
+  const crypto = getCrypto(options);
+  const profile = options.profile ?? 'node';
+  if (!isProfile(profile)) throw new NodeIdError('ERR_INVALID_ARGUMENT', `unknown profile "${String(profile)}"; use node, server, client or control`);
+  if (typeof options.name !== 'string' || options.name.trim() === '') throw new NodeIdError('ERR_NAME_INVALID', 'a name is required');
+  const caCert = options.ca?.certificate;
+  if (!caCert || !options.ca.privateKey) throw new NodeIdError('ERR_INVALID_ARGUMENT', 'a CA certificate and private key are required');
+  const clusterName = options.clusterName ?? clusterNameOf(caCert.subject);
+  const organization = options.organization ?? nameValues(caCert.subject, OID.organizationName)[0];
+  const { subject, names } = profileNames(profile, options.name.trim(), { ...options, clusterName, organization });
+  const sans = buildSanEntries(names);
+  const keyPair = options.keyPair ?? (await generateKeyPair({ algorithm: options.algorithm, extractable: options.extractable ?? true, crypto }));
+  const spki = await exportSpki(crypto.subtle, keyPair.publicKey);
+  const { certificate, warnings } = await signLeaf(crypto, {
+    ...options,
+    issuer: options.ca,
+    profile,
+    subject: encodeName(subject),
+    subjectEmpty: false,
+    spki,
+    keyAlgorithm: keyAlgorithmOf(keyPair.publicKey),
+    sans,
+  });
+  return {
+    certificate,
+    privateKey: keyPair.privateKey,
+    publicKey: keyPair.publicKey,
+    algorithm: keyPair.algorithm,
+    chain: [caCert, ...(options.ca.chain ?? [])],
+    warnings,
+  };
+}
+
+/**
+ * The cluster name a CA was created for: `createCa` writes it as the CA's organizational unit
+ * (`OU=<cluster>`); `undefined` for other CAs.
+ */
+export function clusterNameOf(caSubject: { rdns: { oid: string; value: string }[][] }): string | undefined {
+  return nameValues(caSubject as never, OID.organizationalUnitName)[0];
+}

@@ -1,0 +1,59 @@
+/** Signs a leaf certificate for a public key under a profile: shared by issueIdentity and signCsr. */
+import type { Certificate } from '../certificate/parse-certificate.js';
+import { NodeIdError } from '../errors.js';
+import type { KeyAlgorithm } from '../keys/key-algorithm.js';
+import { signCertificate } from '../lib/certificate-encoder.js';
+import {
+  type SanEntry,
+  authorityKeyIdentifierExtension,
+  basicConstraintsExtension,
+  extKeyUsageExtension,
+  keyUsageExtension,
+  subjectAltNameExtension,
+  subjectKeyIdentifierExtension,
+} from '../lib/extensions.js';
+import { keyIdentifier } from '../lib/key-id.js';
+import { randomSerial } from '../lib/serial.js';
+import { type ValidityOptions, computeValidity } from '../lib/validity.js';
+import type { Issuer } from './identity.js';
+import { DEFAULT_LEAF_DAYS, type Profile, leafKeyUsage, profileExtendedKeyUsage } from './profiles.js';
+
+/** @internal */
+export interface LeafRequest extends ValidityOptions {
+  issuer: Issuer;
+  profile: Profile;
+  subject: Uint8Array;
+  /** True when the subject Name is empty: the SAN must then be critical. */
+  subjectEmpty: boolean;
+  spki: Uint8Array;
+  keyAlgorithm: KeyAlgorithm;
+  sans: SanEntry[];
+}
+
+/** @internal */
+export async function signLeaf(crypto: Crypto, req: LeafRequest): Promise<{ certificate: Certificate; warnings: string[] }> {
+  const ca = req.issuer.certificate;
+  if (!ca.basicConstraints?.ca) throw new NodeIdError('ERR_CA_INVALID', `"${ca.subject.text}" is not a CA certificate`);
+  if (req.sans.length === 0 && req.subjectEmpty) throw new NodeIdError('ERR_NAME_INVALID', 'a certificate needs a subject or at least one name');
+  const { notBefore, notAfter, warnings } = computeValidity(req, DEFAULT_LEAF_DAYS, {
+    notBefore: ca.notBefore,
+    notAfter: ca.notAfter,
+    subject: ca.subject.text,
+  });
+  const subtle = crypto.subtle;
+  const extensions = [
+    basicConstraintsExtension(false),
+    keyUsageExtension(leafKeyUsage(req.keyAlgorithm)),
+    extKeyUsageExtension(profileExtendedKeyUsage(req.profile)),
+    subjectKeyIdentifierExtension(await keyIdentifier(subtle, req.spki)),
+  ];
+  const authorityKeyId = ca.subjectKeyIdentifier ?? (await keyIdentifier(subtle, ca.publicKey.spki));
+  extensions.push(authorityKeyIdentifierExtension(authorityKeyId));
+  if (req.sans.length) extensions.push(subjectAltNameExtension(req.sans, req.subjectEmpty));
+  const certificate = await signCertificate(
+    subtle,
+    { serialNumber: randomSerial(crypto), issuer: ca.subject.raw, subject: req.subject, notBefore, notAfter, spki: req.spki, extensions },
+    req.issuer.privateKey,
+  );
+  return { certificate, warnings };
+}
