@@ -49,3 +49,19 @@ export { PROFILES, DEFAULT_CA_DAYS, DEFAULT_LEAF_DAYS, CONTROL_SERVICE_CN, isPro
 export type { NameConstraintsOptions } from './lib/extensions.js';
 export type { SubjectAltNames } from './lib/san.js';
 export type { ValidityOptions } from './lib/validity.js';
+export {
+  DEFAULT_WARN_WITHIN_MS,
+  type ExpiryAlert,
+  type ExpiryState,
+  type ExpiryStatus,
+  type ExpiryStatusOptions,
+  expiryStatus,
+} from './expiry/expiry-status.js';
+export { type NeedsRenewalOptions, needsRenewal } from './expiry/needs-renewal.js';
+export { type NextCheckInOptions, nextCheckIn } from './expiry/next-check-in.js';
+export {
+  formatDuration,
+  parseDuration,
+  parseRenewalThreshold,
+  type RenewalThreshold,
+} from './lib/duration.js';
