@@ -65,3 +65,20 @@ export {
   parseRenewalThreshold,
   type RenewalThreshold,
 } from './lib/duration.js';
+export {
+  DEFAULT_PBKDF2_ITERATIONS,
+  type ExportPrivateKeyOptions,
+  exportPrivateKeyPem,
+} from './keys/export-private-key-pem.js';
+export { exportPublicKeyPem } from './keys/export-public-key-pem.js';
+export {
+  type ImportPrivateKeyOptions,
+  importPrivateKeyPem,
+} from './keys/import-private-key-pem.js';
+export { importPublicKeyPem } from './keys/import-public-key-pem.js';
+export { type InspectKeyOptions, inspectKey, type KeyInfo } from './keys/inspect-key.js';
+export { keyMatchesCertificate } from './keys/key-matches-certificate.js';
+export { createCsr, type CreateCsrOptions, type CreateCsrResult } from './csr/create-csr.js';
+export { parseCsr, type CertificateRequest, type RequestedNames } from './csr/parse-csr.js';
+export { signCsr, type SignCsrOptions, type SignCsrResult } from './csr/sign-csr.js';
+export type { AllowList, DeniedName, SigningPolicy } from './csr/signing-policy.js';

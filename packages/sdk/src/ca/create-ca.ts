@@ -1,23 +1,23 @@
 /** Creates a cluster CA: a self-signed root, or an intermediate signed by another CA. */
 import { NodeIdError } from '../errors.js';
+import type { Identity, Issuer } from '../issue/identity.js';
+import { DEFAULT_CA_DAYS } from '../issue/profiles.js';
 import { generateKeyPair } from '../keys/generate-key-pair.js';
 import type { KeyAlgorithm, KeyPair } from '../keys/key-algorithm.js';
 import { signCertificate } from '../lib/certificate-encoder.js';
 import { type CryptoOptions, getCrypto } from '../lib/crypto.js';
 import {
-  type NameConstraintsOptions,
   authorityKeyIdentifierExtension,
   basicConstraintsExtension,
   keyUsageExtension,
+  type NameConstraintsOptions,
   nameConstraintsExtension,
   subjectKeyIdentifierExtension,
 } from '../lib/extensions.js';
 import { exportSpki, keyIdentifier } from '../lib/key-id.js';
 import { encodeName } from '../lib/name.js';
 import { randomSerial } from '../lib/serial.js';
-import { type ValidityOptions, computeValidity } from '../lib/validity.js';
-import type { Identity, Issuer } from '../issue/identity.js';
-import { DEFAULT_CA_DAYS } from '../issue/profiles.js';
+import { computeValidity, type ValidityOptions } from '../lib/validity.js';
 
 /** Options for {@link createCa}. */
 export interface CreateCaOptions extends CryptoOptions, ValidityOptions {
@@ -60,19 +60,41 @@ export interface CreateCaOptions extends CryptoOptions, ValidityOptions {
  */
 export async function createCa(options: CreateCaOptions): Promise<Identity> {
   const crypto = getCrypto(options);
-  const commonName = options.commonName ?? (options.clusterName ? `${options.clusterName} CA` : undefined);
-  if (!commonName) throw new NodeIdError('ERR_INVALID_ARGUMENT', 'a CA needs a cluster name or a common name');
-  if (options.pathLength !== undefined && (!Number.isInteger(options.pathLength) || options.pathLength < 0 || options.pathLength > 16)) {
-    throw new NodeIdError('ERR_INVALID_ARGUMENT', `path length must be an integer from 0 to 16, got ${options.pathLength}`);
+  const commonName =
+    options.commonName ?? (options.clusterName ? `${options.clusterName} CA` : undefined);
+  if (!commonName)
+    throw new NodeIdError('ERR_INVALID_ARGUMENT', 'a CA needs a cluster name or a common name');
+  if (
+    options.pathLength !== undefined &&
+    (!Number.isInteger(options.pathLength) || options.pathLength < 0 || options.pathLength > 16)
+  ) {
+    throw new NodeIdError(
+      'ERR_INVALID_ARGUMENT',
+      `path length must be an integer from 0 to 16, got ${options.pathLength}`,
+    );
   }
   const issuer = options.issuer;
-  if (issuer && !issuer.certificate.basicConstraints?.ca) throw new NodeIdError('ERR_CA_INVALID', `"${issuer.certificate.subject.text}" is not a CA certificate`);
+  if (issuer && !issuer.certificate.basicConstraints?.ca)
+    throw new NodeIdError(
+      'ERR_CA_INVALID',
+      `"${issuer.certificate.subject.text}" is not a CA certificate`,
+    );
   const { notBefore, notAfter, warnings } = computeValidity(
     options,
     DEFAULT_CA_DAYS,
-    issuer && { notBefore: issuer.certificate.notBefore, notAfter: issuer.certificate.notAfter, subject: issuer.certificate.subject.text },
+    issuer && {
+      notBefore: issuer.certificate.notBefore,
+      notAfter: issuer.certificate.notAfter,
+      subject: issuer.certificate.subject.text,
+    },
   );
-  const keyPair = options.keyPair ?? (await generateKeyPair({ algorithm: options.algorithm, extractable: options.extractable ?? true, crypto }));
+  const keyPair =
+    options.keyPair ??
+    (await generateKeyPair({
+      algorithm: options.algorithm,
+      extractable: options.extractable ?? true,
+      crypto,
+    }));
   const subtle = crypto.subtle;
   const spki = await exportSpki(subtle, keyPair.publicKey);
   const ski = await keyIdentifier(subtle, spki);
@@ -82,14 +104,29 @@ export async function createCa(options: CreateCaOptions): Promise<Identity> {
     organizationalUnit: options.clusterName,
     commonName,
   });
-  const extensions = [basicConstraintsExtension(true, options.pathLength), keyUsageExtension(['keyCertSign', 'cRLSign']), subjectKeyIdentifierExtension(ski)];
-  const aki = issuer ? (issuer.certificate.subjectKeyIdentifier ?? (await keyIdentifier(subtle, issuer.certificate.publicKey.spki))) : ski;
+  const extensions = [
+    basicConstraintsExtension(true, options.pathLength),
+    keyUsageExtension(['keyCertSign', 'cRLSign']),
+    subjectKeyIdentifierExtension(ski),
+  ];
+  const aki = issuer
+    ? (issuer.certificate.subjectKeyIdentifier ??
+      (await keyIdentifier(subtle, issuer.certificate.publicKey.spki)))
+    : ski;
   extensions.push(authorityKeyIdentifierExtension(aki));
   const constraints = options.nameConstraints && nameConstraintsExtension(options.nameConstraints);
   if (constraints) extensions.push(constraints);
   const certificate = await signCertificate(
     subtle,
-    { serialNumber: randomSerial(crypto), issuer: issuer ? issuer.certificate.subject.raw : subject, subject, notBefore, notAfter, spki, extensions },
+    {
+      serialNumber: randomSerial(crypto),
+      issuer: issuer ? issuer.certificate.subject.raw : subject,
+      subject,
+      notBefore,
+      notAfter,
+      spki,
+      extensions,
+    },
     issuer ? issuer.privateKey : keyPair.privateKey,
   );
   return {

@@ -3,15 +3,15 @@ import { NodeIdError } from '../errors.js';
 import { generateKeyPair } from '../keys/generate-key-pair.js';
 import { type KeyAlgorithm, type KeyPair, keyAlgorithmOf } from '../keys/key-algorithm.js';
 import { type CryptoOptions, getCrypto } from '../lib/crypto.js';
-import { exportSpki } from '../lib/key-id.js';
-import { type NameFields, encodeName, nameValues } from '../lib/name.js';
-import { OID } from '../lib/oids.js';
-import { type SubjectAltNames, buildSanEntries, normalizeDnsName } from '../lib/san.js';
 import { parseIp } from '../lib/general-name.js';
+import { exportSpki } from '../lib/key-id.js';
+import { encodeName, type NameFields, nameValues } from '../lib/name.js';
+import { OID } from '../lib/oids.js';
+import { buildSanEntries, normalizeDnsName, type SubjectAltNames } from '../lib/san.js';
 import type { ValidityOptions } from '../lib/validity.js';
 import type { Identity, Issuer } from './identity.js';
-import { CONTROL_SERVICE_CN, type Profile, isProfile } from './profiles.js';
 import { signLeaf } from './leaf-certificate.js';
+import { CONTROL_SERVICE_CN, isProfile, type Profile } from './profiles.js';
 
 /** Options for {@link issueIdentity}. */
 export interface IssueIdentityOptions extends CryptoOptions, ValidityOptions, SubjectAltNames {
@@ -57,7 +57,11 @@ export function profileNames(
   const nameIsIp = parseIp(name) !== undefined;
   switch (profile) {
     case 'node': {
-      if (!options.clusterName) throw new NodeIdError('ERR_INVALID_ARGUMENT', 'a node identity needs the cluster name (it becomes the CN)');
+      if (!options.clusterName)
+        throw new NodeIdError(
+          'ERR_INVALID_ARGUMENT',
+          'a node identity needs the cluster name (it becomes the CN)',
+        );
       subject.commonName = options.clusterName;
       if (nameIsIp) ips.unshift(name);
       else {
@@ -77,7 +81,8 @@ export function profileNames(
       else dns.unshift(normalizeDnsName(name));
       break;
     case 'client':
-      if (!name || /[\u0000-\u001f]/.test(name)) throw new NodeIdError('ERR_NAME_INVALID', 'a client identity needs a user name');
+      if (!name || /[\u0000-\u001f]/.test(name))
+        throw new NodeIdError('ERR_NAME_INVALID', 'a client identity needs a user name');
       subject.commonName = name;
       break;
   }
@@ -99,15 +104,31 @@ export function profileNames(
 export async function issueIdentity(options: IssueIdentityOptions): Promise<Identity> {
   const crypto = getCrypto(options);
   const profile = options.profile ?? 'node';
-  if (!isProfile(profile)) throw new NodeIdError('ERR_INVALID_ARGUMENT', `unknown profile "${String(profile)}"; use node, server, client or control`);
-  if (typeof options.name !== 'string' || options.name.trim() === '') throw new NodeIdError('ERR_NAME_INVALID', 'a name is required');
+  if (!isProfile(profile))
+    throw new NodeIdError(
+      'ERR_INVALID_ARGUMENT',
+      `unknown profile "${String(profile)}"; use node, server, client or control`,
+    );
+  if (typeof options.name !== 'string' || options.name.trim() === '')
+    throw new NodeIdError('ERR_NAME_INVALID', 'a name is required');
   const caCert = options.ca?.certificate;
-  if (!caCert || !options.ca.privateKey) throw new NodeIdError('ERR_INVALID_ARGUMENT', 'a CA certificate and private key are required');
+  if (!caCert || !options.ca.privateKey)
+    throw new NodeIdError('ERR_INVALID_ARGUMENT', 'a CA certificate and private key are required');
   const clusterName = options.clusterName ?? clusterNameOf(caCert.subject);
   const organization = options.organization ?? nameValues(caCert.subject, OID.organizationName)[0];
-  const { subject, names } = profileNames(profile, options.name.trim(), { ...options, clusterName, organization });
+  const { subject, names } = profileNames(profile, options.name.trim(), {
+    ...options,
+    clusterName,
+    organization,
+  });
   const sans = buildSanEntries(names);
-  const keyPair = options.keyPair ?? (await generateKeyPair({ algorithm: options.algorithm, extractable: options.extractable ?? true, crypto }));
+  const keyPair =
+    options.keyPair ??
+    (await generateKeyPair({
+      algorithm: options.algorithm,
+      extractable: options.extractable ?? true,
+      crypto,
+    }));
   const spki = await exportSpki(crypto.subtle, keyPair.publicKey);
   const { certificate, warnings } = await signLeaf(crypto, {
     ...options,
@@ -133,6 +154,8 @@ export async function issueIdentity(options: IssueIdentityOptions): Promise<Iden
  * The cluster name a CA was created for: `createCa` writes it as the CA's organizational unit
  * (`OU=<cluster>`); `undefined` for other CAs.
  */
-export function clusterNameOf(caSubject: { rdns: { oid: string; value: string }[][] }): string | undefined {
+export function clusterNameOf(caSubject: {
+  rdns: { oid: string; value: string }[][];
+}): string | undefined {
   return nameValues(caSubject as never, OID.organizationalUnitName)[0];
 }

@@ -4,19 +4,24 @@ import { NodeIdError } from '../errors.js';
 import type { KeyAlgorithm } from '../keys/key-algorithm.js';
 import { signCertificate } from '../lib/certificate-encoder.js';
 import {
-  type SanEntry,
   authorityKeyIdentifierExtension,
   basicConstraintsExtension,
   extKeyUsageExtension,
   keyUsageExtension,
+  type SanEntry,
   subjectAltNameExtension,
   subjectKeyIdentifierExtension,
 } from '../lib/extensions.js';
 import { keyIdentifier } from '../lib/key-id.js';
 import { randomSerial } from '../lib/serial.js';
-import { type ValidityOptions, computeValidity } from '../lib/validity.js';
+import { computeValidity, type ValidityOptions } from '../lib/validity.js';
 import type { Issuer } from './identity.js';
-import { DEFAULT_LEAF_DAYS, type Profile, leafKeyUsage, profileExtendedKeyUsage } from './profiles.js';
+import {
+  DEFAULT_LEAF_DAYS,
+  leafKeyUsage,
+  type Profile,
+  profileExtendedKeyUsage,
+} from './profiles.js';
 
 /** @internal */
 export interface LeafRequest extends ValidityOptions {
@@ -31,10 +36,15 @@ export interface LeafRequest extends ValidityOptions {
 }
 
 /** @internal */
-export async function signLeaf(crypto: Crypto, req: LeafRequest): Promise<{ certificate: Certificate; warnings: string[] }> {
+export async function signLeaf(
+  crypto: Crypto,
+  req: LeafRequest,
+): Promise<{ certificate: Certificate; warnings: string[] }> {
   const ca = req.issuer.certificate;
-  if (!ca.basicConstraints?.ca) throw new NodeIdError('ERR_CA_INVALID', `"${ca.subject.text}" is not a CA certificate`);
-  if (req.sans.length === 0 && req.subjectEmpty) throw new NodeIdError('ERR_NAME_INVALID', 'a certificate needs a subject or at least one name');
+  if (!ca.basicConstraints?.ca)
+    throw new NodeIdError('ERR_CA_INVALID', `"${ca.subject.text}" is not a CA certificate`);
+  if (req.sans.length === 0 && req.subjectEmpty)
+    throw new NodeIdError('ERR_NAME_INVALID', 'a certificate needs a subject or at least one name');
   const { notBefore, notAfter, warnings } = computeValidity(req, DEFAULT_LEAF_DAYS, {
     notBefore: ca.notBefore,
     notAfter: ca.notAfter,
@@ -47,12 +57,21 @@ export async function signLeaf(crypto: Crypto, req: LeafRequest): Promise<{ cert
     extKeyUsageExtension(profileExtendedKeyUsage(req.profile)),
     subjectKeyIdentifierExtension(await keyIdentifier(subtle, req.spki)),
   ];
-  const authorityKeyId = ca.subjectKeyIdentifier ?? (await keyIdentifier(subtle, ca.publicKey.spki));
+  const authorityKeyId =
+    ca.subjectKeyIdentifier ?? (await keyIdentifier(subtle, ca.publicKey.spki));
   extensions.push(authorityKeyIdentifierExtension(authorityKeyId));
   if (req.sans.length) extensions.push(subjectAltNameExtension(req.sans, req.subjectEmpty));
   const certificate = await signCertificate(
     subtle,
-    { serialNumber: randomSerial(crypto), issuer: ca.subject.raw, subject: req.subject, notBefore, notAfter, spki: req.spki, extensions },
+    {
+      serialNumber: randomSerial(crypto),
+      issuer: ca.subject.raw,
+      subject: req.subject,
+      notBefore,
+      notAfter,
+      spki: req.spki,
+      extensions,
+    },
     req.issuer.privateKey,
   );
   return { certificate, warnings };

@@ -45,7 +45,9 @@ export function profileExtendedKeyUsage(profile: Profile): string[] {
 
 /** Key usages of a leaf with a key of `algorithm`. */
 export function leafKeyUsage(algorithm: KeyAlgorithm): KeyUsage[] {
-  return algorithm.startsWith('RSA') ? ['digitalSignature', 'keyEncipherment'] : ['digitalSignature'];
+  return algorithm.startsWith('RSA')
+    ? ['digitalSignature', 'keyEncipherment']
+    : ['digitalSignature'];
 }
 
 /** True when `value` names a profile. */

@@ -4,7 +4,7 @@
  * test/issue/byte-identity.test.ts) at a fraction of the cost, which is what makes issuing
  * thousands of node identities per second possible.
  */
-import { parseCertificateDer, type Certificate } from '../certificate/parse-certificate.js';
+import { type Certificate, parseCertificateDer } from '../certificate/parse-certificate.js';
 import { explicit, int, seq, time, uintBytes } from './der.js';
 import { sign, signatureAlgorithmFor, signedEnvelope } from './signature.js';
 
@@ -25,7 +25,10 @@ export interface CertificateTemplate {
 }
 
 /** The TBSCertificate DER of a template, for a signature AlgorithmIdentifier. */
-export function encodeTbsCertificate(t: CertificateTemplate, signatureAlgorithm: Uint8Array): Uint8Array {
+export function encodeTbsCertificate(
+  t: CertificateTemplate,
+  signatureAlgorithm: Uint8Array,
+): Uint8Array {
   return seq(
     explicit(0, int(2)),
     uintBytes(t.serialNumber),
@@ -39,7 +42,11 @@ export function encodeTbsCertificate(t: CertificateTemplate, signatureAlgorithm:
 }
 
 /** Encodes the template, signs it with `signingKey` and returns the parsed certificate. */
-export async function signCertificate(subtle: SubtleCrypto, t: CertificateTemplate, signingKey: CryptoKey): Promise<Certificate> {
+export async function signCertificate(
+  subtle: SubtleCrypto,
+  t: CertificateTemplate,
+  signingKey: CryptoKey,
+): Promise<Certificate> {
   const algorithm = signatureAlgorithmFor(signingKey);
   const tbs = encodeTbsCertificate(t, algorithm);
   const signature = await sign(subtle, signingKey, tbs);

@@ -2,14 +2,17 @@
  * DER encoders for the X.509 extensions the SDK writes. Each returns a whole `Extension`
  * SEQUENCE; the layout matches what @peculiar/x509 produces for the same inputs (a test proves it).
  */
-import { NodeIdError } from '../errors.js';
+
 import { KEY_USAGE_NAMES, type KeyUsage } from '../certificate/parse-certificate.js';
-import { Tag, bool, int, octets, oid, seq, tlv } from './der.js';
+import { NodeIdError } from '../errors.js';
+import { bool, int, octets, oid, seq, Tag, tlv } from './der.js';
 import { encodeGeneralName, parseIp } from './general-name.js';
 import { OID } from './oids.js';
 
 /** A SAN entry the SDK issues. */
-export type SanEntry = { type: 'dns' | 'email' | 'uri'; value: string } | { type: 'ip'; value: string; bytes: Uint8Array };
+export type SanEntry =
+  | { type: 'dns' | 'email' | 'uri'; value: string }
+  | { type: 'ip'; value: string; bytes: Uint8Array };
 
 /** Wraps an extension value: `SEQUENCE { extnID, critical?, OCTET STRING value }`. */
 export function extension(extOid: string, critical: boolean, value: Uint8Array): Uint8Array {
@@ -28,11 +31,13 @@ export function basicConstraintsExtension(ca: boolean, pathLength?: number): Uin
 export function keyUsageExtension(usages: readonly KeyUsage[]): Uint8Array {
   let mask = 0;
   for (const u of usages) mask |= 1 << KEY_USAGE_NAMES.indexOf(u);
-  if (mask === 0) throw new NodeIdError('ERR_INVALID_ARGUMENT', 'keyUsage needs at least one usage');
+  if (mask === 0)
+    throw new NodeIdError('ERR_INVALID_ARGUMENT', 'keyUsage needs at least one usage');
   const highest = 31 - Math.clz32(mask);
   const byteCount = (highest >> 3) + 1;
   const bytes = new Uint8Array(byteCount);
-  for (let bit = 0; bit <= highest; bit++) if (mask & (1 << bit)) bytes[bit >> 3]! |= 0x80 >> (bit & 7);
+  for (let bit = 0; bit <= highest; bit++)
+    if (mask & (1 << bit)) bytes[bit >> 3]! |= 0x80 >> (bit & 7);
   const unused = 7 - (highest & 7);
   return extension(OID.keyUsage, true, tlv(Tag.BIT_STRING, Uint8Array.of(unused), bytes));
 }
@@ -44,7 +49,13 @@ export function extKeyUsageExtension(oids: readonly string[]): Uint8Array {
 
 /** subjectAltName; critical only when the subject is empty (RFC 5280 §4.2.1.6). */
 export function subjectAltNameExtension(names: readonly SanEntry[], critical = false): Uint8Array {
-  return extension(OID.subjectAltName, critical, seq(...names.map((n) => encodeGeneralName(n.type === 'ip' ? { type: 'ip', bytes: n.bytes } : n))));
+  return extension(
+    OID.subjectAltName,
+    critical,
+    seq(
+      ...names.map((n) => encodeGeneralName(n.type === 'ip' ? { type: 'ip', bytes: n.bytes } : n)),
+    ),
+  );
 }
 
 /** subjectKeyIdentifier. */
@@ -76,7 +87,10 @@ export function cidrBytes(cidr: string): Uint8Array {
   const max = ip ? ip.length * 8 : 0;
   const prefix = prefixText === undefined ? max : Number(prefixText);
   if (!ip || !/^\d+$/.test(prefixText ?? String(max)) || prefix > max) {
-    throw new NodeIdError('ERR_NAME_INVALID', `"${cidr}" is not an IP range in CIDR form (e.g. 10.0.0.0/8)`);
+    throw new NodeIdError(
+      'ERR_NAME_INVALID',
+      `"${cidr}" is not an IP range in CIDR form (e.g. 10.0.0.0/8)`,
+    );
   }
   const out = new Uint8Array(ip.length * 2);
   for (let i = 0; i < ip.length; i++) {

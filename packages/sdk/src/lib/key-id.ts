@@ -1,5 +1,5 @@
 /** Key identifiers (SKI/AKI) and the SubjectPublicKeyInfo of WebCrypto keys. */
-import { NodeIdError, guard } from '../errors.js';
+import { guard, NodeIdError } from '../errors.js';
 import { children, decode } from './der.js';
 
 /**
@@ -14,5 +14,9 @@ export async function keyIdentifier(subtle: SubtleCrypto, spki: Uint8Array): Pro
 
 /** The SubjectPublicKeyInfo DER of a public key. */
 export async function exportSpki(subtle: SubtleCrypto, publicKey: CryptoKey): Promise<Uint8Array> {
-  return new Uint8Array(await guard('ERR_KEY_INVALID', 'cannot export the public key', () => subtle.exportKey('spki', publicKey)));
+  return new Uint8Array(
+    await guard('ERR_KEY_INVALID', 'cannot export the public key', () =>
+      subtle.exportKey('spki', publicKey),
+    ),
+  );
 }

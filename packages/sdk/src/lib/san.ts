@@ -10,7 +10,12 @@ export function normalizeDnsName(name: string): string {
   const lower = String(name).trim().toLowerCase().replace(/\.$/, '');
   const labels = lower.split('.');
   const body = labels[0] === '*' && labels.length > 2 ? labels.slice(1) : labels;
-  if (lower.length === 0 || lower.length > 253 || !body.every((l) => LABEL.test(l)) || parseIp(lower)) {
+  if (
+    lower.length === 0 ||
+    lower.length > 253 ||
+    !body.every((l) => LABEL.test(l)) ||
+    parseIp(lower)
+  ) {
     throw new NodeIdError('ERR_NAME_INVALID', `"${name}" is not a valid DNS name`);
   }
   return lower;
@@ -27,7 +32,10 @@ export function normalizeIp(ip: string): { text: string; bytes: Uint8Array } {
 export function normalizeUri(uri: string): string {
   const text = String(uri).trim();
   if (!/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(text) || /\s/.test(text) || /[^\x21-\x7e]/.test(text)) {
-    throw new NodeIdError('ERR_NAME_INVALID', `"${uri}" is not a valid URI (it needs a scheme, e.g. spiffe://cluster/node1)`);
+    throw new NodeIdError(
+      'ERR_NAME_INVALID',
+      `"${uri}" is not a valid URI (it needs a scheme, e.g. spiffe://cluster/node1)`,
+    );
   }
   return text;
 }
@@ -35,7 +43,8 @@ export function normalizeUri(uri: string): string {
 /** Checks an email SAN. Throws ERR_NAME_INVALID. */
 export function normalizeEmail(email: string): string {
   const text = String(email).trim();
-  if (!/^[^\s@]+@[^\s@]+$/.test(text) || /[^\x21-\x7e]/.test(text)) throw new NodeIdError('ERR_NAME_INVALID', `"${email}" is not a valid email address`);
+  if (!/^[^\s@]+@[^\s@]+$/.test(text) || /[^\x21-\x7e]/.test(text))
+    throw new NodeIdError('ERR_NAME_INVALID', `"${email}" is not a valid email address`);
   return text;
 }
 

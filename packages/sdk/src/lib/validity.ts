@@ -35,17 +35,26 @@ export function computeValidity(
   const now = options.now ?? new Date();
   const days = options.days ?? defaultDays;
   if (options.notAfter === undefined && (!Number.isFinite(days) || days <= 0 || days > 36_500)) {
-    throw new NodeIdError('ERR_INVALID_ARGUMENT', `lifetime must be between 1 and 36500 days, got ${days}`);
+    throw new NodeIdError(
+      'ERR_INVALID_ARGUMENT',
+      `lifetime must be between 1 and 36500 days, got ${days}`,
+    );
   }
   let notBefore = seconds(options.notBefore ?? new Date(now.getTime() - BACKDATE_MS));
   let notAfter = seconds(options.notAfter ?? new Date(now.getTime() + days * DAY));
   const warnings: string[] = [];
   if (issuer) {
     if (issuer.notAfter.getTime() < now.getTime()) {
-      throw new NodeIdError('ERR_CA_EXPIRED', `the CA "${issuer.subject}" expired at ${issuer.notAfter.toISOString()}; renew the CA before issuing`);
+      throw new NodeIdError(
+        'ERR_CA_EXPIRED',
+        `the CA "${issuer.subject}" expired at ${issuer.notAfter.toISOString()}; renew the CA before issuing`,
+      );
     }
     if (issuer.notBefore.getTime() > now.getTime()) {
-      throw new NodeIdError('ERR_CA_INVALID', `the CA "${issuer.subject}" is not valid before ${issuer.notBefore.toISOString()}`);
+      throw new NodeIdError(
+        'ERR_CA_INVALID',
+        `the CA "${issuer.subject}" is not valid before ${issuer.notBefore.toISOString()}`,
+      );
     }
     if (notAfter.getTime() > issuer.notAfter.getTime()) {
       notAfter = issuer.notAfter;

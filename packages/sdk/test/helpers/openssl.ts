@@ -1,5 +1,5 @@
 /** Test helpers that run the real openssl CLI in a scratch folder. */
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,10 @@ export function scratch(prefix = 'nodeid-test-'): string {
 }
 
 /** Writes files into `dir` and returns their paths by name. */
-export function writeFiles(dir: string, files: Record<string, string | Uint8Array>): Record<string, string> {
+export function writeFiles(
+  dir: string,
+  files: Record<string, string | Uint8Array>,
+): Record<string, string> {
   const paths: Record<string, string> = {};
   for (const [name, contents] of Object.entries(files)) {
     paths[name] = join(dir, name);
@@ -19,13 +22,15 @@ export function writeFiles(dir: string, files: Record<string, string | Uint8Arra
   return paths;
 }
 
-/** Runs openssl; returns stdout+stderr and the exit status without throwing. */
-export function openssl(args: string[], options: { cwd?: string; input?: string } = {}): { status: number; output: string } {
-  try {
-    const out = execFileSync('openssl', args, { cwd: options.cwd, input: options.input, stdio: ['pipe', 'pipe', 'pipe'], encoding: 'utf8' });
-    return { status: 0, output: out };
-  } catch (e) {
-    const err = e as { status?: number; stdout?: string; stderr?: string };
-    return { status: err.status ?? 1, output: `${err.stdout ?? ''}${err.stderr ?? ''}` };
-  }
+/** Runs openssl; returns stdout followed by stderr and the exit status, without throwing. */
+export function openssl(
+  args: string[],
+  options: { cwd?: string; input?: string } = {},
+): { status: number; output: string } {
+  const r = spawnSync('openssl', args, {
+    cwd: options.cwd,
+    input: options.input,
+    encoding: 'utf8',
+  });
+  return { status: r.status ?? 1, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }

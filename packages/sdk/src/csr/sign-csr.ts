@@ -1,0 +1,168 @@
+/** Signs a CSR under a policy: the CA host's half of the key-never-leaves-the-node flow. */
+import type { Certificate } from '../certificate/parse-certificate.js';
+import { NodeIdError } from '../errors.js';
+import type { Issuer } from '../issue/identity.js';
+import { clusterNameOf } from '../issue/issue-identity.js';
+import { signLeaf } from '../issue/leaf-certificate.js';
+import {
+  CONTROL_SERVICE_CN,
+  DEFAULT_LEAF_DAYS,
+  isProfile,
+  type Profile,
+} from '../issue/profiles.js';
+import type { KeyAlgorithm } from '../keys/key-algorithm.js';
+import { type CryptoOptions, getCrypto } from '../lib/crypto.js';
+import { encodeName, type NameFields, nameValues } from '../lib/name.js';
+import { OID } from '../lib/oids.js';
+import { buildSanEntries } from '../lib/san.js';
+import { DAY } from '../lib/validity.js';
+import { type CertificateRequest, parseCsr } from './parse-csr.js';
+import {
+  applyNamePolicy,
+  checkKeyStrength,
+  commonNameAllowed,
+  type DeniedName,
+  type SigningPolicy,
+} from './signing-policy.js';
+
+/** Options for {@link signCsr}. */
+export interface SignCsrOptions extends CryptoOptions {
+  /** The CSR: PEM, DER, or already parsed. */
+  csr: string | Uint8Array | CertificateRequest;
+  /** The CA that signs. */
+  ca: Issuer;
+  /** What may be granted. */
+  policy: SigningPolicy;
+  /** Profile of the certificate; default `node`. */
+  profile?: Profile;
+  /** Cluster name for the CN of a `node` certificate; default the CA's recorded cluster name. */
+  clusterName?: string;
+  /** Lifetime in days; default the smaller of 365 and the policy's maximum. */
+  days?: number;
+  /** The current time. */
+  now?: Date;
+}
+
+/** Result of {@link signCsr}. */
+export interface SignCsrResult {
+  certificate: Certificate;
+  /** Issuing CA certificates, nearest first. */
+  chain: Certificate[];
+  /** Names put in the certificate, as `DNS:…`, `IP:…`, `URI:…`, `email:…`. */
+  granted: string[];
+  /** Names asked for but left out, with the reason. */
+  denied: DeniedName[];
+  warnings: string[];
+}
+
+function loosenKeyAlgorithm(csr: CertificateRequest): KeyAlgorithm {
+  const k = csr.publicKey;
+  if (k.type === 'RSA') return 'RSA-2048';
+  if (k.type === 'Ed25519') return 'Ed25519';
+  return k.curve === 'P-384' ? 'P-384' : 'P-256';
+}
+
+/**
+ * Signs a CSR under `policy`. Refuses (with a `NodeIdError`) a CSR whose signature does not
+ * verify, that asks for CA:TRUE, that uses a weak key or SHA-1, or whose every name is denied.
+ * Names outside the policy are left out and listed in `denied`; the CSR's own CN is ignored for
+ * hosts (the profile decides the subject: CN = cluster name for nodes).
+ *
+ * @example
+ * ```ts
+ * const { certificate, granted, denied } = await signCsr({
+ *   csr: csrPem, ca, policy: { dns: ['.example.net'], ips: ['10.0.0.0/8'], maxDays: 90 },
+ * });
+ * ```
+ */
+export async function signCsr(options: SignCsrOptions): Promise<SignCsrResult> {
+  const crypto = getCrypto(options);
+  const profile = options.profile ?? 'node';
+  if (!isProfile(profile))
+    throw new NodeIdError('ERR_INVALID_ARGUMENT', `unknown profile "${String(profile)}"`);
+  const csr =
+    typeof options.csr === 'string' || options.csr instanceof Uint8Array
+      ? await parseCsr(options.csr, { crypto })
+      : options.csr;
+  const policy = options.policy ?? {};
+  checkKeyStrength(csr.publicKey, csr.signatureAlgorithm, policy);
+  if (!csr.signatureValid)
+    throw new NodeIdError(
+      'ERR_CSR_SIGNATURE',
+      'the CSR signature does not verify: it was altered or not signed by its key',
+    );
+  if (csr.requestsCa)
+    throw new NodeIdError(
+      'ERR_POLICY_DENIED',
+      'the CSR asks for a CA certificate (basicConstraints CA:TRUE); only leaf certificates are signed',
+    );
+
+  const { granted, denied } = applyNamePolicy(csr.requestedNames, policy);
+  const csrCn = nameValues(csr.subject, OID.commonName)[0] ?? '';
+  const caCert = options.ca.certificate;
+  const subject: NameFields = { organization: nameValues(caCert.subject, OID.organizationName)[0] };
+  switch (profile) {
+    case 'node': {
+      const cluster = options.clusterName ?? clusterNameOf(caCert.subject);
+      if (!cluster)
+        throw new NodeIdError(
+          'ERR_INVALID_ARGUMENT',
+          'a node certificate needs the cluster name (it becomes the CN)',
+        );
+      subject.commonName = cluster;
+      break;
+    }
+    case 'server':
+      subject.commonName = granted.dns[0] ?? granted.ips[0];
+      break;
+    case 'control':
+      subject.commonName = CONTROL_SERVICE_CN;
+      break;
+    case 'client':
+      if (!csrCn || !commonNameAllowed(csrCn, policy)) {
+        throw new NodeIdError(
+          'ERR_POLICY_DENIED',
+          `the client name "${csrCn}" is not allowed by the policy`,
+        );
+      }
+      subject.commonName = csrCn;
+      break;
+  }
+  const sans = buildSanEntries(granted);
+  if (sans.length === 0 && profile !== 'client') {
+    throw new NodeIdError(
+      'ERR_POLICY_DENIED',
+      `none of the requested names is allowed: ${denied.map((d) => d.name).join(', ') || 'the CSR asks for no names'}`,
+    );
+  }
+
+  const warnings: string[] = [];
+  const maxDays = policy.maxDays ?? DEFAULT_LEAF_DAYS;
+  let days = options.days ?? Math.min(DEFAULT_LEAF_DAYS, maxDays);
+  if (days > maxDays) {
+    warnings.push(`lifetime shortened from ${days} to ${maxDays} days by the policy`);
+    days = maxDays;
+  }
+  const now = options.now ?? new Date();
+  const signed = await signLeaf(crypto, {
+    issuer: options.ca,
+    profile,
+    subject: encodeName(subject),
+    subjectEmpty: false,
+    spki: csr.publicKey.spki,
+    keyAlgorithm: loosenKeyAlgorithm(csr),
+    sans,
+    now,
+    notAfter: new Date(now.getTime() + days * DAY),
+  });
+  return {
+    certificate: signed.certificate,
+    chain: [caCert, ...(options.ca.chain ?? [])],
+    granted: sans.map(
+      (s) =>
+        `${s.type === 'dns' ? 'DNS' : s.type === 'ip' ? 'IP' : s.type === 'uri' ? 'URI' : 'email'}:${s.value}`,
+    ),
+    denied,
+    warnings: [...warnings, ...signed.warnings],
+  };
+}

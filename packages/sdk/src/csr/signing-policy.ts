@@ -1,0 +1,158 @@
+/**
+ * What a CA is willing to sign for a CSR: which names, how long, which keys. Each requested
+ * name is granted or denied on its own, with the reason, so an admin can see what happened.
+ */
+import { NodeIdError } from '../errors.js';
+import { cidrBytes } from '../lib/extensions.js';
+import { parseIp } from '../lib/general-name.js';
+import type { PublicKeyInfo, SignatureAlgorithmInfo } from '../lib/signature.js';
+
+/** Names a policy allows, for one type: a list of patterns, or `'any'`. */
+export type AllowList = readonly string[] | 'any';
+
+/**
+ * The rules {@link signCsr} applies. Secure by default: a name type without an allow list
+ * grants nothing of that type.
+ */
+export interface SigningPolicy {
+  /**
+   * DNS names: `node1.example.net` (exact), `.example.net` or `*.example.net` (any name below
+   * example.net), or `'any'`.
+   */
+  dns?: AllowList;
+  /** IP addresses: `10.0.0.7` (exact), `10.0.0.0/8` (a range), or `'any'`. */
+  ips?: AllowList;
+  /** URIs: exact, a prefix ending in `*` (`spiffe://cluster/*`), or `'any'`. */
+  uris?: AllowList;
+  /** Email addresses: exact, `@example.net` (a domain), or `'any'`. */
+  emails?: AllowList;
+  /** Client CNs (user names) a `client` profile may get: exact names or `'any'`. */
+  commonNames?: AllowList;
+  /** Whether a wildcard DNS name (`*.example.net`) may be granted; default false. */
+  allowWildcards?: boolean;
+  /** Longest lifetime in days; default 365. Longer requests are shortened, with a warning. */
+  maxDays?: number;
+  /** Smallest RSA modulus accepted; default 2048 (lower values are ignored). */
+  minRsaBits?: number;
+}
+
+/** A name that was not granted and why. */
+export interface DeniedName {
+  /** The name as `DNS:…`, `IP:…`, `URI:…` or `email:…`. */
+  name: string;
+  reason: string;
+}
+
+function dnsAllowed(name: string, allow: AllowList): boolean {
+  if (allow === 'any') return true;
+  const n = name.toLowerCase();
+  return allow.some((pattern) => {
+    const p = pattern.toLowerCase();
+    if (p.startsWith('*.')) return n.endsWith(p.slice(1)) && n.length > p.length - 1;
+    if (p.startsWith('.')) return n.endsWith(p) && n.length > p.length;
+    return n === p;
+  });
+}
+
+function ipAllowed(ip: string, allow: AllowList): boolean {
+  if (allow === 'any') return true;
+  const bytes = parseIp(ip);
+  if (!bytes) return false;
+  return allow.some((pattern) => {
+    const range = cidrBytes(pattern.includes('/') ? pattern : `${pattern}/${bytes.length * 8}`);
+    const half = range.length / 2;
+    if (half !== bytes.length) return false;
+    for (let i = 0; i < half; i++) if ((bytes[i]! & range[half + i]!) !== range[i]) return false;
+    return true;
+  });
+}
+
+function uriAllowed(uri: string, allow: AllowList): boolean {
+  if (allow === 'any') return true;
+  return allow.some((p) => (p.endsWith('*') ? uri.startsWith(p.slice(0, -1)) : uri === p));
+}
+
+function emailAllowed(email: string, allow: AllowList): boolean {
+  if (allow === 'any') return true;
+  const lower = email.toLowerCase();
+  return allow.some((p) =>
+    p.startsWith('@') ? lower.endsWith(p.toLowerCase()) : lower === p.toLowerCase(),
+  );
+}
+
+/** Splits requested names into granted and denied under `policy`. @internal */
+export function applyNamePolicy(
+  requested: { dns: string[]; ips: string[]; uris: string[]; emails: string[]; other: string[] },
+  policy: SigningPolicy,
+): {
+  granted: { dns: string[]; ips: string[]; uris: string[]; emails: string[] };
+  denied: DeniedName[];
+} {
+  const granted = {
+    dns: [] as string[],
+    ips: [] as string[],
+    uris: [] as string[],
+    emails: [] as string[],
+  };
+  const denied: DeniedName[] = [];
+  for (const d of requested.dns) {
+    if (d.startsWith('*') && !policy.allowWildcards)
+      denied.push({ name: `DNS:${d}`, reason: 'wildcard names are not allowed by the policy' });
+    else if (dnsAllowed(d, policy.dns ?? [])) granted.dns.push(d);
+    else denied.push({ name: `DNS:${d}`, reason: 'not in the allowed DNS names' });
+  }
+  for (const ip of requested.ips) {
+    if (ipAllowed(ip, policy.ips ?? [])) granted.ips.push(ip);
+    else denied.push({ name: `IP:${ip}`, reason: 'not in the allowed IP ranges' });
+  }
+  for (const u of requested.uris) {
+    if (uriAllowed(u, policy.uris ?? [])) granted.uris.push(u);
+    else denied.push({ name: `URI:${u}`, reason: 'not in the allowed URIs' });
+  }
+  for (const e of requested.emails) {
+    if (emailAllowed(e, policy.emails ?? [])) granted.emails.push(e);
+    else denied.push({ name: `email:${e}`, reason: 'not in the allowed email addresses' });
+  }
+  for (const o of requested.other)
+    denied.push({ name: o, reason: 'this name type is never granted' });
+  return { granted, denied };
+}
+
+/** True when `cn` may be a client certificate's CN under `policy`. @internal */
+export function commonNameAllowed(cn: string, policy: SigningPolicy): boolean {
+  const allow = policy.commonNames ?? [];
+  return allow === 'any' || allow.includes(cn);
+}
+
+/** Refuses weak or unsupported keys and signature algorithms. @internal */
+export function checkKeyStrength(
+  key: PublicKeyInfo,
+  signature: SignatureAlgorithmInfo,
+  policy: SigningPolicy,
+): void {
+  if (signature.hash === 'SHA-1' || signature.hash === 'MD5') {
+    throw new NodeIdError(
+      'ERR_ALGORITHM_WEAK',
+      `the CSR is signed with ${signature.name}; ${signature.hash} signatures are refused, sign it with SHA-256 or better`,
+    );
+  }
+  if (key.type === 'RSA') {
+    const min = Math.max(2048, policy.minRsaBits ?? 2048);
+    if (key.bits < min)
+      throw new NodeIdError(
+        'ERR_KEY_WEAK',
+        `RSA key of ${key.bits} bits is too weak; at least ${min} bits are required`,
+      );
+    return;
+  }
+  if (
+    key.type === 'EC' &&
+    (key.curve === 'P-256' || key.curve === 'P-384' || key.curve === 'P-521')
+  )
+    return;
+  if (key.type === 'Ed25519') return;
+  throw new NodeIdError(
+    'ERR_KEY_UNSUPPORTED',
+    `keys of type ${key.type}${key.curve ? ` ${key.curve}` : ''} are not accepted; use P-256, P-384, Ed25519 or RSA 2048+`,
+  );
+}
