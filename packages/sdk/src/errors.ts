@@ -50,7 +50,10 @@ export type NodeIdErrorCode =
   | 'ERR_PATH_BUILDING_LIMIT'
   | 'ERR_POLICY_VIOLATION'
   // everything else
-  | 'ERR_INTERNAL';
+  | 'ERR_INTERNAL'
+  // files (the Node helpers of @nodeid/sdk/node)
+  | 'ERR_FILE_EXISTS'
+  | 'ERR_FILE_IO';
 
 /** Structured details attached to an error, never containing secrets. */
 export interface NodeIdErrorDetails {
