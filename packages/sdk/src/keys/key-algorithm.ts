@@ -72,3 +72,11 @@ export function keyAlgorithmOf(key: CryptoKey): KeyAlgorithm {
     `unsupported key type ${alg.name}${alg.namedCurve ? ` ${alg.namedCurve}` : ''}`,
   );
 }
+
+/** WebCrypto import parameters for an algorithm (RSA keys sign with RSASSA-PKCS1-v1_5 and SHA-256). @internal */
+export function importParams(
+  algorithm: KeyAlgorithm,
+): RsaHashedImportParams | EcKeyImportParams | Algorithm {
+  const params = generationParams(algorithm);
+  return 'modulusLength' in params ? { name: params.name, hash: 'SHA-256' } : params;
+}
