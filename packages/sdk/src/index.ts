@@ -82,3 +82,20 @@ export { createCsr, type CreateCsrOptions, type CreateCsrResult } from './csr/cr
 export { parseCsr, type CertificateRequest, type RequestedNames } from './csr/parse-csr.js';
 export { signCsr, type SignCsrOptions, type SignCsrResult } from './csr/sign-csr.js';
 export type { AllowList, DeniedName, SigningPolicy } from './csr/signing-policy.js';
+export {
+  BUNDLE_LAYOUTS,
+  type BundleFile,
+  type BundleFilesOptions,
+  type BundleLayout,
+  bundleFiles,
+  CERTIFICATE_FILE_MODE,
+  KEY_FILE_MODE,
+} from './bundle/bundle-files.js';
+export {
+  type CreateCrlEntry,
+  type CreateCrlOptions,
+  type CreateCrlResult,
+  createCrl,
+  DEFAULT_CRL_VALIDITY_MS,
+} from './crl/create-crl.js';
+export { verifyCrlSignature } from './crl/verify-crl-signature.js';

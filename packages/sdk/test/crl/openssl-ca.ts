@@ -2,7 +2,7 @@
  * Test helper: a throwaway openssl CA in a temp folder, driven through the openssl CLI, to check
  * that our CRLs interoperate with openssl and that we read the CRLs openssl writes.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,17 +27,8 @@ export function opensslStatus(
   cwd: string,
   args: string[],
 ): { status: number; stdout: string; stderr: string } {
-  try {
-    const stdout = execFileSync('openssl', args, {
-      cwd,
-      encoding: 'utf8',
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    return { status: 0, stdout, stderr: '' };
-  } catch (e) {
-    const err = e as { status?: number; stderr?: string; stdout?: string };
-    return { status: err.status ?? 1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
-  }
+  const r = spawnSync('openssl', args, { cwd, encoding: 'utf8' });
+  return { status: r.status ?? 1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
 /** A fresh temp folder. */
