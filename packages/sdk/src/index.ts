@@ -83,6 +83,15 @@ export { parseCsr, type CertificateRequest, type RequestedNames } from './csr/pa
 export { signCsr, type SignCsrOptions, type SignCsrResult } from './csr/sign-csr.js';
 export type { AllowList, DeniedName, SigningPolicy } from './csr/signing-policy.js';
 export {
+  BUNDLE_LAYOUTS,
+  type BundleFile,
+  type BundleFilesOptions,
+  type BundleLayout,
+  bundleFiles,
+  CERTIFICATE_FILE_MODE,
+  KEY_FILE_MODE,
+} from './bundle/bundle-files.js';
+export {
   type CreateCrlEntry,
   type CreateCrlOptions,
   type CreateCrlResult,

@@ -1,0 +1,231 @@
+/**
+ * Turns an identity into the files a node, server or client keeps on disk, named the way the
+ * software that reads them expects (Storage Scale, Flocker, AIStore, Kubernetes TLS secrets).
+ * Pure: it returns names, contents and modes; `writeBundle` from `@nodeid/sdk/node` writes them.
+ */
+import type { Certificate } from '../certificate/parse-certificate.js';
+import { NodeIdError } from '../errors.js';
+import type { Identity } from '../issue/identity.js';
+import { CONTROL_SERVICE_CN, isProfile, type Profile } from '../issue/profiles.js';
+import {
+  type ExportPrivateKeyOptions,
+  exportPrivateKeyPem,
+} from '../keys/export-private-key-pem.js';
+import { bytesEqual } from '../lib/bytes.js';
+import type { CryptoOptions } from '../lib/crypto.js';
+import { assertSafeFileName } from '../lib/file-name.js';
+import { nameValues } from '../lib/name.js';
+import { OID } from '../lib/oids.js';
+
+/**
+ * File layouts:
+ *
+ * | layout       | certificate (leaf + intermediates) | private key     | root CA        |
+ * | ------------ | ---------------------------------- | --------------- | -------------- |
+ * | `plain`      | `<name>.crt`                       | `<name>.key`    | `ca.crt`       |
+ * | `scale`      | `<fqdn>.pem`                       | `<fqdn>.key`    | `ca.crt`       |
+ * | `flocker`    | see below                          | see below       | `cluster.crt`  |
+ * | `aistore`    | `server.crt`                       | `server.key`    | `ca.crt`       |
+ * | `kubernetes` | `tls.crt`                          | `tls.key`       | `ca.crt`       |
+ *
+ * Flocker names files by role: a node holds `node.crt`/`node.key`, the control service
+ * `control-service.crt`/`.key`, an API user `<user>.crt`/`.key`.
+ */
+export type BundleLayout = 'plain' | 'scale' | 'flocker' | 'aistore' | 'kubernetes';
+
+/** All bundle layouts. */
+export const BUNDLE_LAYOUTS: readonly BundleLayout[] = [
+  'plain',
+  'scale',
+  'flocker',
+  'aistore',
+  'kubernetes',
+];
+
+/** Mode of certificate files: readable by all, as the CA certificate must be. */
+export const CERTIFICATE_FILE_MODE = 0o644;
+/** Mode of private key files: owner only. */
+export const KEY_FILE_MODE = 0o600;
+
+/** One file of a bundle: a plain file name (no folders), its text and its permission bits. */
+export interface BundleFile {
+  path: string;
+  contents: string;
+  mode: number;
+}
+
+/** Options for {@link bundleFiles}. */
+export interface BundleFilesOptions extends CryptoOptions {
+  /**
+   * Base name of the `plain` and `scale` files (and of a Flocker user's files). Default from the
+   * certificate: its first DNS name that is fully qualified (has a dot), else its common name.
+   */
+  name?: string;
+  /** Encrypts the private key (PKCS#8 PBES2, AES-256-CBC, as `openssl pkey -passin` reads). */
+  passphrase?: string | Uint8Array;
+  /** PBKDF2 iterations when encrypting; see {@link exportPrivateKeyPem}. */
+  iterations?: number;
+  /**
+   * For `flocker`: the identity's role. Default from the certificate: CN `control-service` is the
+   * control service; serverAuth + clientAuth is a node; clientAuth alone is a user.
+   */
+  profile?: Profile;
+  /**
+   * For a `flocker` node: name the files `<uuid>.crt`/`<uuid>.key`, as `flocker-ca
+   * create-node-certificate` does in the admin's folder, instead of the `node.crt`/`node.key` the
+   * node's `/etc/flocker` holds. Use it to prepare several nodes in one folder.
+   */
+  uuid?: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The files of `identity` in `layout`: the certificate file holds the leaf followed by its
+ * intermediate CAs (not the root, which peers must already trust), the CA file holds the root,
+ * and the key is PKCS#8 PEM (`PRIVATE KEY`, or `ENCRYPTED PRIVATE KEY` with a passphrase).
+ * Keys get mode 0600 and certificates 0644. Every file name is checked to be a plain name
+ * (`ERR_NAME_INVALID` for a name with a path separator, a leading dot, a control character...).
+ * The private key must be extractable (`ERR_KEY_NOT_EXTRACTABLE`).
+ *
+ * @example
+ * ```ts
+ * const ca = await createCa({ clusterName: 'scale.cluster' });
+ * const node1 = await issueIdentity({ ca, name: 'node1.example.net' });
+ * const files = await bundleFiles(node1, 'scale');
+ * // node1.example.net.pem (0644), node1.example.net.key (0600), ca.crt (0644)
+ * const k8s = await bundleFiles(node1, 'kubernetes'); // tls.crt, tls.key, ca.crt
+ * ```
+ */
+export async function bundleFiles(
+  identity: Identity,
+  layout: BundleLayout,
+  options: BundleFilesOptions = {},
+): Promise<BundleFile[]> {
+  if (!identity?.certificate?.pem || !identity.privateKey)
+    throw new NodeIdError(
+      'ERR_INVALID_ARGUMENT',
+      'expected an identity with a certificate and a private key',
+    );
+  if (!(BUNDLE_LAYOUTS as readonly string[]).includes(layout))
+    throw new NodeIdError(
+      'ERR_INVALID_ARGUMENT',
+      `unknown bundle layout "${String(layout)}"; use ${BUNDLE_LAYOUTS.join(', ')}`,
+    );
+  if (options.name !== undefined) assertSafeFileName(options.name, 'the name');
+
+  const { certificate } = identity;
+  const chain = Array.isArray(identity.chain) ? identity.chain : [];
+  const root = chain.length > 0 ? chain[chain.length - 1]! : certificate;
+  if (chain.length === 0 && !bytesEqual(certificate.subject.raw, certificate.issuer.raw))
+    throw new NodeIdError(
+      'ERR_INVALID_ARGUMENT',
+      'the identity has no issuing CA in its chain, so the CA file cannot be written; keep the `chain` that issueIdentity returned',
+    );
+  const intermediates = chain.slice(0, -1);
+  const certPem = [certificate, ...intermediates].map((c) => c.pem).join('');
+  const keyPem = await privateKeyPem(identity.privateKey, options);
+
+  const [certName, keyName, caName] = fileNames(certificate, layout, options);
+  const files: BundleFile[] = [
+    { path: certName, contents: certPem, mode: CERTIFICATE_FILE_MODE },
+    { path: keyName, contents: keyPem, mode: KEY_FILE_MODE },
+    { path: caName, contents: root.pem, mode: CERTIFICATE_FILE_MODE },
+  ];
+  for (const f of files) assertSafeFileName(f.path);
+  return files;
+}
+
+/** Certificate, key and CA file names of `layout`. */
+function fileNames(
+  cert: Certificate,
+  layout: BundleLayout,
+  options: BundleFilesOptions,
+): [string, string, string] {
+  switch (layout) {
+    case 'plain': {
+      const name = options.name ?? defaultName(cert);
+      return [`${name}.crt`, `${name}.key`, 'ca.crt'];
+    }
+    case 'scale': {
+      const name = options.name ?? defaultName(cert);
+      return [`${name}.pem`, `${name}.key`, 'ca.crt'];
+    }
+    case 'aistore':
+      return ['server.crt', 'server.key', 'ca.crt'];
+    case 'kubernetes':
+      return ['tls.crt', 'tls.key', 'ca.crt'];
+    case 'flocker': {
+      const base = flockerBase(cert, options);
+      return [`${base}.crt`, `${base}.key`, 'cluster.crt'];
+    }
+  }
+}
+
+/** Base name of a Flocker identity's files, by role. */
+function flockerBase(cert: Certificate, options: BundleFilesOptions): string {
+  if (options.profile !== undefined && !isProfile(options.profile))
+    throw new NodeIdError(
+      'ERR_INVALID_ARGUMENT',
+      `unknown profile "${String(options.profile)}"; use node, client or control`,
+    );
+  const profile = options.profile ?? guessProfile(cert);
+  if (options.uuid !== undefined && profile !== 'node')
+    throw new NodeIdError('ERR_INVALID_ARGUMENT', 'the `uuid` option names node files only');
+  switch (profile) {
+    case 'node':
+      if (options.uuid === undefined) return 'node';
+      if (typeof options.uuid !== 'string' || !UUID.test(options.uuid))
+        throw new NodeIdError(
+          'ERR_INVALID_ARGUMENT',
+          `"${String(options.uuid)}" is not a UUID (e.g. 8eab4b8d-c0a2-4ce2-80aa-0709277a9a7a)`,
+        );
+      return options.uuid.toLowerCase();
+    case 'control':
+      return CONTROL_SERVICE_CN;
+    case 'client':
+      return options.name ?? defaultName(cert);
+    case 'server':
+      throw new NodeIdError(
+        'ERR_INVALID_ARGUMENT',
+        'the flocker layout has files for nodes, the control service and API users, not for a server identity; pass `profile` if the certificate is one of those',
+      );
+  }
+}
+
+/** The role a certificate was most likely issued for, from its CN and extended key usages. */
+function guessProfile(cert: Certificate): Profile {
+  if (nameValues(cert.subject, OID.commonName)[0] === CONTROL_SERVICE_CN) return 'control';
+  const eku = cert.extendedKeyUsage ?? [];
+  const server = eku.includes(OID.serverAuth);
+  const client = eku.includes(OID.clientAuth);
+  if (server && client) return 'node';
+  if (client) return 'client';
+  if (server) return 'server';
+  throw new NodeIdError(
+    'ERR_INVALID_ARGUMENT',
+    'cannot tell whether the certificate is a node, control service or user certificate; pass `profile`',
+  );
+}
+
+/** First fully qualified DNS name of the certificate (not a wildcard), else its common name. */
+function defaultName(cert: Certificate): string {
+  const fqdn = (cert.subjectAltNames ?? []).find(
+    (n) => n.type === 'dns' && n.value.includes('.') && !n.value.startsWith('*'),
+  );
+  const name = fqdn?.value ?? nameValues(cert.subject, OID.commonName)[0];
+  if (name === undefined)
+    throw new NodeIdError(
+      'ERR_NAME_INVALID',
+      'the certificate has neither a DNS name nor a common name to name its files after; pass `name`',
+    );
+  return name;
+}
+
+/** The private key as PEM, encrypted when a passphrase is given. */
+function privateKeyPem(key: CryptoKey, options: BundleFilesOptions): Promise<string> {
+  const exportOptions: ExportPrivateKeyOptions = { crypto: options.crypto };
+  if (options.passphrase !== undefined) exportOptions.passphrase = options.passphrase;
+  if (options.iterations !== undefined) exportOptions.iterations = options.iterations;
+  return exportPrivateKeyPem(key, exportOptions);
+}
