@@ -4,4 +4,10 @@
  *
  * @packageDocumentation
  */
-export {};
+export {
+  BUNDLE_DIR_MODE,
+  type WriteBundleOptions,
+  type WriteBundleResult,
+  type WrittenFile,
+  writeBundle,
+} from './write-bundle.js';
