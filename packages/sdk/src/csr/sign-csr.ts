@@ -3,7 +3,7 @@ import type { Certificate } from '../certificate/parse-certificate.js';
 import { NodeIdError } from '../errors.js';
 import type { Issuer } from '../issue/identity.js';
 import { clusterNameOf } from '../issue/issue-identity.js';
-import { signLeaf } from '../issue/leaf-certificate.js';
+import { assertIssuer, signLeaf } from '../issue/leaf-certificate.js';
 import {
   CONTROL_SERVICE_CN,
   DEFAULT_LEAF_DAYS,
@@ -77,6 +77,7 @@ function loosenKeyAlgorithm(csr: CertificateRequest): KeyAlgorithm {
  */
 export async function signCsr(options: SignCsrOptions): Promise<SignCsrResult> {
   const crypto = getCrypto(options);
+  assertIssuer(options.ca);
   const profile = options.profile ?? 'node';
   if (!isProfile(profile))
     throw new NodeIdError('ERR_INVALID_ARGUMENT', `unknown profile "${String(profile)}"`);

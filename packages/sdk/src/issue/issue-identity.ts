@@ -10,7 +10,7 @@ import { OID } from '../lib/oids.js';
 import { buildSanEntries, normalizeDnsName, type SubjectAltNames } from '../lib/san.js';
 import type { ValidityOptions } from '../lib/validity.js';
 import type { Identity, Issuer } from './identity.js';
-import { signLeaf } from './leaf-certificate.js';
+import { assertIssuer, signLeaf } from './leaf-certificate.js';
 import { CONTROL_SERVICE_CN, isProfile, type Profile } from './profiles.js';
 
 /** Options for {@link issueIdentity}. */
@@ -111,9 +111,8 @@ export async function issueIdentity(options: IssueIdentityOptions): Promise<Iden
     );
   if (typeof options.name !== 'string' || options.name.trim() === '')
     throw new NodeIdError('ERR_NAME_INVALID', 'a name is required');
-  const caCert = options.ca?.certificate;
-  if (!caCert || !options.ca.privateKey)
-    throw new NodeIdError('ERR_INVALID_ARGUMENT', 'a CA certificate and private key are required');
+  assertIssuer(options.ca);
+  const caCert = options.ca.certificate;
   const clusterName = options.clusterName ?? clusterNameOf(caCert.subject);
   const organization = options.organization ?? nameValues(caCert.subject, OID.organizationName)[0];
   const { subject, names } = profileNames(profile, options.name.trim(), {

@@ -35,6 +35,17 @@ export interface LeafRequest extends ValidityOptions {
   sans: SanEntry[];
 }
 
+/** Checks that `issuer` is a CA with a key before any other work. @internal */
+export function assertIssuer(issuer: Issuer | undefined): void {
+  if (!issuer?.certificate || !issuer.privateKey)
+    throw new NodeIdError('ERR_INVALID_ARGUMENT', 'a CA certificate and private key are required');
+  if (!issuer.certificate.basicConstraints?.ca)
+    throw new NodeIdError(
+      'ERR_CA_INVALID',
+      `"${issuer.certificate.subject.text}" is not a CA certificate`,
+    );
+}
+
 /** @internal */
 export async function signLeaf(
   crypto: Crypto,

@@ -6,10 +6,15 @@
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { describe, expect, it } from 'vitest';
-import { type Identity, type KeyAlgorithm, createCa, issueIdentity } from '../../src/index.js';
+import { createCa, type Identity, issueIdentity, type KeyAlgorithm } from '../../src/index.js';
 import { bytesEqual, toHex } from '../../src/lib/bytes.js';
 
 const crypto = globalThis.crypto;
+
+/** A JsonName with explicit UTF8String values (the library's types only admit plain strings). */
+function utf8Name(rdns: Record<string, { utf8String: string }[]>[]): x509.JsonName {
+  return rdns as unknown as x509.JsonName;
+}
 
 function signingAlgorithm(algorithm: KeyAlgorithm): Algorithm {
   if (algorithm === 'P-256') return { name: 'ECDSA', hash: 'SHA-256' } as Algorithm;
@@ -19,7 +24,13 @@ function signingAlgorithm(algorithm: KeyAlgorithm): Algorithm {
 }
 
 /** The same certificate rebuilt with the library from the inputs the SDK used. */
-async function libraryTbs(id: Identity, issuer: Identity, extensions: x509.Extension[], subject: x509.JsonName, issuerName: x509.JsonName) {
+async function libraryTbs(
+  id: Identity,
+  issuer: Identity,
+  extensions: x509.Extension[],
+  subject: x509.JsonName,
+  issuerName: x509.JsonName,
+) {
   const cert = await x509.X509CertificateGenerator.create(
     {
       serialNumber: id.certificate.serialNumber,
@@ -56,15 +67,27 @@ function tbsOf(der: Uint8Array): Uint8Array {
 describe('fast encoder is byte-identical to @peculiar/x509', () => {
   for (const algorithm of ['P-256', 'P-384', 'Ed25519', 'RSA-2048'] as KeyAlgorithm[]) {
     it(`${algorithm}: CA and node certificate`, async () => {
-      const ca = await createCa({ clusterName: 'scale.cluster', organization: 'Example', algorithm, pathLength: 0 });
-      const caName: x509.JsonName = [{ O: [{ utf8String: 'Example' }] }, { OU: [{ utf8String: 'scale.cluster' }] }, { CN: [{ utf8String: 'scale.cluster CA' }] }];
+      const ca = await createCa({
+        clusterName: 'scale.cluster',
+        organization: 'Example',
+        algorithm,
+        pathLength: 0,
+      });
+      const caName = utf8Name([
+        { O: [{ utf8String: 'Example' }] },
+        { OU: [{ utf8String: 'scale.cluster' }] },
+        { CN: [{ utf8String: 'scale.cluster CA' }] },
+      ]);
       const caSki = await x509.SubjectKeyIdentifierExtension.create(ca.publicKey, false, crypto);
       const caLib = await libraryTbs(
         ca,
         ca,
         [
           new x509.BasicConstraintsExtension(true, 0, true),
-          new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+          new x509.KeyUsagesExtension(
+            x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
+            true,
+          ),
           caSki,
           new x509.AuthorityKeyIdentifierExtension(caSki.keyId, false),
         ],
@@ -73,7 +96,13 @@ describe('fast encoder is byte-identical to @peculiar/x509', () => {
       );
       expect(toHex(tbsOf(caLib))).toBe(toHex(ca.certificate.tbs));
 
-      const node = await issueIdentity({ ca, name: 'node1.example.net', ips: ['10.0.0.1', 'fd00::1'], uris: ['spiffe://scale.cluster/node1'], algorithm });
+      const node = await issueIdentity({
+        ca,
+        name: 'node1.example.net',
+        ips: ['10.0.0.1', 'fd00::1'],
+        uris: ['spiffe://scale.cluster/node1'],
+        algorithm,
+      });
       const usages = algorithm.startsWith('RSA')
         ? x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment
         : x509.KeyUsageFlags.digitalSignature;
@@ -83,7 +112,10 @@ describe('fast encoder is byte-identical to @peculiar/x509', () => {
         [
           new x509.BasicConstraintsExtension(false, undefined, true),
           new x509.KeyUsagesExtension(usages, true),
-          new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth], false),
+          new x509.ExtendedKeyUsageExtension(
+            [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth],
+            false,
+          ),
           await x509.SubjectKeyIdentifierExtension.create(node.publicKey, false, crypto),
           new x509.AuthorityKeyIdentifierExtension(caSki.keyId, false),
           new x509.SubjectAlternativeNameExtension(
@@ -97,7 +129,7 @@ describe('fast encoder is byte-identical to @peculiar/x509', () => {
             false,
           ),
         ],
-        [{ O: [{ utf8String: 'Example' }] }, { CN: [{ utf8String: 'scale.cluster' }] }],
+        utf8Name([{ O: [{ utf8String: 'Example' }] }, { CN: [{ utf8String: 'scale.cluster' }] }]),
         caName,
       );
       const ours = node.certificate.tbs;
