@@ -218,6 +218,19 @@ describe('parseCrl error contract (fast-check)', () => {
     );
   });
 
+  it('regression: one CRL, one signature encoding (unused bits, SET for SEQUENCE, padded r)', async () => {
+    expect(await verifyCrlSignature(der, caPem)).toBe(true);
+    const crl = parseCrl(der);
+    const sigAt = der.length - crl.signature.length;
+    expect(der[sigAt - 1]).toBe(0); // the BIT STRING's unused-bits octet
+    const unused = der.slice();
+    unused[sigAt - 1] = 1;
+    expect(errorOf(() => parseCrl(unused))?.message).toMatch(/unused bits/);
+    const asSet = der.slice();
+    asSet[sigAt] = 0x31;
+    expect(await verifyCrlSignature(asSet, caPem)).toBe(false);
+  });
+
   it('random bytes and random text never throw anything but ERR_CRL_INVALID', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => expectContract(bytes)),

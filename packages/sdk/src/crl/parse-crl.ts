@@ -363,7 +363,7 @@ export function parseCrlDer(der: Uint8Array): Crl {
       ),
       signatureAlgorithmNode: sigAlg!,
       signatureAlgorithmMismatch: !sameBytes(innerSigAlg.raw, sigAlg!.raw),
-      signature: readBitString(expectTag(sigValue, Tag.BIT_STRING, 'signature', CODE), CODE).bytes,
+      signature: readSignatureBits(sigValue),
       extensions: [],
       problems,
     };
@@ -405,6 +405,15 @@ export function parseCrlDer(der: Uint8Array): Crl {
     }
     throw new NodeIdError(CODE, 'not a valid CRL', { cause: e });
   }
+}
+
+function readSignatureBits(node: Der | undefined): Uint8Array {
+  const { bytes, unusedBits } = readBitString(
+    expectTag(node, Tag.BIT_STRING, 'signature', CODE),
+    CODE,
+  );
+  if (unusedBits !== 0) fail('malformed CRL signature: the bit string has unused bits');
+  return bytes;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

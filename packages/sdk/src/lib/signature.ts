@@ -95,11 +95,17 @@ export function ecdsaRawToDer(raw: Uint8Array, size: number): Uint8Array {
 /** Converts a DER ECDSA signature to r||s; `undefined` when it is malformed. */
 export function ecdsaDerToRaw(der: Uint8Array, size: number): Uint8Array | undefined {
   try {
-    const [r, s] = children(decode(der));
+    // strict DER: exactly SEQUENCE { r, s } with minimal integers, so a signature has one encoding
+    const root = decode(der);
+    if (root.tag !== Tag.SEQUENCE) return undefined;
+    const parts = children(root);
+    if (parts.length !== 2) return undefined;
+    const [r, s] = parts;
     const out = new Uint8Array(size * 2);
     for (const [i, node] of [r, s].entries()) {
       const v = expectTag(node, Tag.INTEGER, 'ECDSA signature part').value;
       if (v.length === 0 || v[0]! & 0x80) return undefined;
+      if (v.length > 1 && v[0] === 0 && !(v[1]! & 0x80)) return undefined;
       const trimmed = v[0] === 0 && v.length > 1 ? v.subarray(1) : v;
       if (trimmed.length > size) return undefined;
       out.set(trimmed, i * size + size - trimmed.length);
