@@ -4,6 +4,16 @@
  *
  * @packageDocumentation
  */
+
+export {
+  createTlsReloader,
+  RELOADER_WARN_WITHIN,
+  type TlsAlert,
+  type TlsContextOptions,
+  type TlsReloadEvent,
+  type TlsReloader,
+  type TlsReloaderOptions,
+} from './tls-reloader.js';
 export {
   BUNDLE_DIR_MODE,
   type WriteBundleOptions,
