@@ -3,9 +3,14 @@ import { NodeIdError } from '../errors.js';
 import { toArrayBuffer, toHex } from '../lib/bytes.js';
 import { type CryptoOptions, getCrypto } from '../lib/crypto.js';
 import { decode } from '../lib/der.js';
-import { readPrivateKeyFile, readPublicKeyFile, unlockPrivateKey } from '../lib/key-file.js';
+import {
+  legacyEncryptionError,
+  readPrivateKeyFile,
+  readPublicKeyFile,
+  unlockPrivateKey,
+} from '../lib/key-file.js';
 import { anyImportParams, derivePublicKey, exportSpki, importPkcs8 } from '../lib/key-import.js';
-import type { Pbes2Cipher } from '../lib/pbes2.js';
+import { type Pbes2Cipher, type Pbes2Params, readEncryptedPrivateKey } from '../lib/pbes2.js';
 import { describePkcs8, keyAlgorithmFor, type PrivateKeyFacts } from '../lib/pkcs8.js';
 import { describePublicKey } from '../lib/signature.js';
 import type { KeyAlgorithm } from './key-algorithm.js';
@@ -44,7 +49,7 @@ export interface KeyInfo {
   bits?: number;
   /** The SDK's name for the key, when the SDK accepts it. */
   algorithm?: KeyAlgorithm;
-  /** Why the SDK refuses this key (weak or unsupported), when it does. */
+  /** Why the SDK refuses this key (weak, unsupported, or encrypted in a way it cannot read). */
   problem?: string;
   /** SHA-256 of the public key's SubjectPublicKeyInfo DER, lower-case hex, when it can be computed. */
   spkiSha256?: string;
@@ -100,9 +105,21 @@ export async function inspectKey(
     return inspectPublicKey(crypto, spki);
   }
 
-  const info: KeyInfo = { kind: 'private', format: source.format, encrypted: !!source.encrypted };
-  if (source.encrypted) {
-    const p = source.encrypted.params;
+  const encrypted = source.format === 'encrypted-pkcs8' || source.legacyEncrypted !== undefined;
+  const info: KeyInfo = { kind: 'private', format: source.format, encrypted };
+  if (source.legacyEncrypted) {
+    info.problem = legacyEncryptionError(source.legacyEncrypted).message;
+    return info;
+  }
+  if (source.format === 'encrypted-pkcs8') {
+    let p: Pbes2Params;
+    try {
+      p = readEncryptedPrivateKey(source.der).params;
+    } catch (e) {
+      if (!NodeIdError.isInstance(e) || e.code !== 'ERR_KEY_UNSUPPORTED') throw e;
+      info.problem = e.message;
+      return info;
+    }
     info.encryption = {
       scheme: 'PBES2',
       kdf: 'PBKDF2',

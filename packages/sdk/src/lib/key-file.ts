@@ -6,7 +6,7 @@
 import { NodeIdError } from '../errors.js';
 import { children, decode, expectTag, nul, oid, seq, Tag, tlv } from './der.js';
 import { OID } from './oids.js';
-import { type EncryptedPrivateKey, decryptPrivateKey, readEncryptedPrivateKey } from './pbes2.js';
+import { decryptPrivateKey, readEncryptedPrivateKey } from './pbes2.js';
 import { toBlocks } from './pem.js';
 import {
   classifyPrivateKeyDer,
@@ -27,8 +27,17 @@ export interface PrivateKeySource {
   der: Uint8Array;
   /** Curve OID from an `EC PARAMETERS` block next to a SEC1 key. */
   curveOid?: string;
-  /** For `encrypted-pkcs8`: the encryption parameters and ciphertext. */
-  encrypted?: EncryptedPrivateKey;
+  /** The PEM label of a key with legacy encryption (`Proc-Type: 4,ENCRYPTED`), which we do not read. */
+  legacyEncrypted?: string;
+}
+
+/** Why a legacy encrypted PEM cannot be read, and how to convert it. */
+export function legacyEncryptionError(label: string): NodeIdError {
+  return new NodeIdError(
+    'ERR_KEY_UNSUPPORTED',
+    `legacy encrypted PEM ("${label}" with Proc-Type: 4,ENCRYPTED) is not supported; ` +
+      'convert it with `openssl pkcs8 -topk8 -v2 aes-256-cbc -in old.key -out new.key`',
+  );
 }
 
 const LABELS: Record<string, PrivateKeyFormat> = {
@@ -63,17 +72,14 @@ export function readPrivateKeyFile(input: string | Uint8Array): PrivateKeySource
         'the input holds more than one private key; give one key at a time',
       );
     const block = keys[0]!;
-    if ((block.headers['Proc-Type'] ?? '').includes('ENCRYPTED'))
-      throw new NodeIdError(
-        'ERR_KEY_UNSUPPORTED',
-        `legacy encrypted PEM ("${block.label}" with Proc-Type: 4,ENCRYPTED) is not supported; ` +
-          'convert it with `openssl pkcs8 -topk8 -v2 aes-256-cbc -in old.key -out new.key`',
-      );
     source = { format: LABELS[block.label]!, der: block.der };
+    if ((block.headers['Proc-Type'] ?? '').includes('ENCRYPTED')) {
+      source.legacyEncrypted = block.label;
+      return source;
+    }
     const params = blocks.find((b) => b.label === 'EC PARAMETERS');
     if (source.format === 'sec1' && params) source.curveOid = readEcParameters(params.der);
   }
-  if (source.format === 'encrypted-pkcs8') source.encrypted = readEncryptedPrivateKey(source.der);
   return source;
 }
 
@@ -94,6 +100,7 @@ export async function unlockPrivateKey(
   source: PrivateKeySource,
   passphrase: Passphrase | undefined,
 ): Promise<Uint8Array> {
+  if (source.legacyEncrypted) throw legacyEncryptionError(source.legacyEncrypted);
   switch (source.format) {
     case 'sec1':
       return sec1ToPkcs8(source.der, source.curveOid);
@@ -103,16 +110,13 @@ export async function unlockPrivateKey(
       describePkcs8(source.der);
       return source.der;
     case 'encrypted-pkcs8': {
+      const encrypted = readEncryptedPrivateKey(source.der);
       if (passphrase === undefined)
         throw new NodeIdError(
           'ERR_PASSPHRASE_REQUIRED',
           'the private key is encrypted: a passphrase is required',
         );
-      const plain = await decryptPrivateKey(
-        subtle,
-        source.encrypted ?? readEncryptedPrivateKey(source.der),
-        passphraseBytes(passphrase),
-      );
+      const plain = await decryptPrivateKey(subtle, encrypted, passphraseBytes(passphrase));
       try {
         describePkcs8(plain);
       } catch (cause) {
