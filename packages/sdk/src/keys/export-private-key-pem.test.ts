@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NodeIdError } from '../errors.js';
-import { decodePem } from '../lib/pem.js';
 import { readEncryptedPrivateKey } from '../lib/pbes2.js';
+import { decodePem } from '../lib/pem.js';
 import { exportPrivateKeyPem } from './export-private-key-pem.js';
 import { exportPublicKeyPem } from './export-public-key-pem.js';
 import { generateKeyPair } from './generate-key-pair.js';

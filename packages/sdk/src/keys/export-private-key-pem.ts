@@ -1,10 +1,10 @@
 /** Exporting private keys as PKCS#8 PEM, plain or encrypted for `openssl pkey -passin`. */
 import { guard, NodeIdError } from '../errors.js';
 import { type CryptoOptions, getCrypto } from '../lib/crypto.js';
+import { passphraseBytes } from '../lib/key-file.js';
 import { privateKeyArgument } from '../lib/key-import.js';
 import { encryptPrivateKey, MAX_PBKDF2_ITERATIONS } from '../lib/pbes2.js';
 import { encodePem } from '../lib/pem.js';
-import { passphraseBytes } from '../lib/key-file.js';
 import { type KeyPair, keyAlgorithmOf } from './key-algorithm.js';
 
 /**

@@ -1,8 +1,8 @@
 /** Importing private keys from the files openssl and other tools write. */
 import { type CryptoOptions, getCrypto } from '../lib/crypto.js';
+import { readPrivateKeyFile, unlockPrivateKey } from '../lib/key-file.js';
 import { derivePublicKey, importPkcs8 } from '../lib/key-import.js';
 import { describePkcs8, keyAlgorithmFor } from '../lib/pkcs8.js';
-import { type Passphrase, readPrivateKeyFile, unlockPrivateKey } from '../lib/key-file.js';
 import type { KeyPair } from './key-algorithm.js';
 
 /** Options for {@link importPrivateKeyPem}. */
@@ -48,11 +48,7 @@ export async function importPrivateKeyPem(
 ): Promise<KeyPair> {
   const subtle = getCrypto(options).subtle;
   const source = readPrivateKeyFile(pem);
-  const pkcs8 = await unlockPrivateKey(
-    subtle,
-    source,
-    options.passphrase as Passphrase | undefined,
-  );
+  const pkcs8 = await unlockPrivateKey(subtle, source, options.passphrase);
   const algorithm = keyAlgorithmFor(describePkcs8(pkcs8));
   // The public key is derived through an extractable copy; the caller gets what they asked for.
   const exportable = await importPkcs8(subtle, pkcs8, algorithm, true);

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NodeIdError } from '../errors.js';
-import { children, decode, seq, int } from '../lib/der.js';
+import { children, decode, int, seq } from '../lib/der.js';
 import { decodePem, encodePem } from '../lib/pem.js';
 import { exportPrivateKeyPem } from './export-private-key-pem.js';
 import { exportPublicKeyPem } from './export-public-key-pem.js';

@@ -3,7 +3,7 @@
  * private key (through its JWK, the one portable way WebCrypto offers), and exporting SPKI.
  */
 import { guard, NodeIdError } from '../errors.js';
-import { type KeyAlgorithm, importParams } from '../keys/key-algorithm.js';
+import { importParams, type KeyAlgorithm } from '../keys/key-algorithm.js';
 import { toArrayBuffer } from './bytes.js';
 import type { PrivateKeyFacts } from './pkcs8.js';
 

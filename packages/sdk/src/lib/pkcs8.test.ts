@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { generateKeyPair } from '../keys/generate-key-pair.js';
 import { NodeIdError } from '../errors.js';
+import { generateKeyPair } from '../keys/generate-key-pair.js';
 import { toArrayBuffer } from './bytes.js';
 import { children, decode, explicit, int, nul, octets, oid, seq, Tag } from './der.js';
 import { OID } from './oids.js';
