@@ -7,7 +7,7 @@ conformance('Deno', async () =>
   resultsFrom(
     await runProcess(denoPath, ['run', '--node-modules-dir=manual', runner('run-esm.mjs')], {
       cwd: SDK_DIR,
-      env: { ...process.env, NO_COLOR: '1' },
+      env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' },
     }),
   ),
 );
