@@ -99,3 +99,18 @@ export {
   DEFAULT_CRL_VALIDITY_MS,
 } from './crl/create-crl.js';
 export { verifyCrlSignature } from './crl/verify-crl-signature.js';
+export {
+  type InspectedCertificate,
+  type InspectedSubjectAltNames,
+  inspectCertificate,
+} from './inspect/inspect-certificate.js';
+export { type InspectedCrl, type InspectedCrlEntry, inspectCrl } from './inspect/inspect-crl.js';
+export { type InspectedCsr, inspectCsr } from './inspect/inspect-csr.js';
+export type { InspectedExtension, InspectedName } from './inspect/describe.js';
+export {
+  type Inspected,
+  type InspectedKey,
+  type InspectOptions,
+  inspect,
+} from './inspect/inspect.js';
+export { type RenderTextOptions, renderText } from './inspect/render-text.js';
