@@ -100,6 +100,14 @@ export {
 } from './crl/create-crl.js';
 export { verifyCrlSignature } from './crl/verify-crl-signature.js';
 export {
+  DEFAULT_MAX_DEPTH,
+  type VerifyCertificateOptions,
+  type VerifyResult,
+  type VerifyUsage,
+  verifyCertificate,
+} from './verify/verify-certificate.js';
+export type { VerifyPolicy } from './verify/check-profile.js';
+export {
   type InspectedCertificate,
   type InspectedSubjectAltNames,
   inspectCertificate,

@@ -121,7 +121,19 @@ export interface Certificate {
 /** Anything the SDK accepts as a certificate: PEM text, DER bytes, or an already parsed one. */
 export type CertificateInput = string | Uint8Array | Certificate;
 
+/** Extensions decoded below; the value of any other extension is kept as opaque bytes. */
+const DECODED_EXTENSIONS = new Set<string>([
+  OID.basicConstraints,
+  OID.keyUsage,
+  OID.extKeyUsage,
+  OID.subjectAltName,
+  OID.subjectKeyIdentifier,
+  OID.authorityKeyIdentifier,
+  OID.nameConstraints,
+]);
+
 function decodeExtension(cert: Certificate, ext: Extension): void {
+  if (!DECODED_EXTENSIONS.has(ext.oid)) return;
   const v = decode(ext.value, CODE);
   switch (ext.oid) {
     case OID.basicConstraints: {

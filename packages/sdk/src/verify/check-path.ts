@@ -1,0 +1,80 @@
+/**
+ * Checks that depend on the whole path (leaf first, trust anchor last): path length
+ * constraints, name constraints, certificate policies, and under `webpki` the extKeyUsage
+ * of issuers. Per-certificate and per-signature checks happen while the path is built.
+ */
+import type { Certificate } from '../certificate/parse-certificate.js';
+import { checkPolicies } from './check-policies.js';
+import { isSelfIssued, type VerifyPolicy } from './check-profile.js';
+import { checkIssuerExtendedKeyUsage } from './check-usage.js';
+import { describeCertificate, type Failure, failure } from './failure.js';
+import {
+  type ConstraintBudget,
+  checkConstraintSyntax,
+  checkNameConstraints,
+} from './name-constraints.js';
+
+/** basicConstraints pathLenConstraint: self-issued intermediates do not count (§4.2.1.9). */
+export function checkPathLengths(path: readonly Certificate[]): Failure | undefined {
+  let below = 0; // non-self-issued intermediates between the leaf and position p
+  for (let p = 1; p < path.length; p++) {
+    const ca = path[p]!;
+    const limit = ca.basicConstraints?.pathLength;
+    if (limit !== undefined && below > limit) {
+      return failure(
+        'ERR_PATH_LENGTH_EXCEEDED',
+        `${describeCertificate(ca.subject.text, p)} allows at most ${limit} intermediate CA${limit === 1 ? '' : 's'} below it (pathlen:${limit}), but the chain has ${below}`,
+        p,
+      );
+    }
+    if (!isSelfIssued(ca)) below++;
+  }
+  return undefined;
+}
+
+/** Each CA's name constraints over every certificate below it (self-issued intermediates excepted). */
+export function checkPathNameConstraints(
+  path: readonly Certificate[],
+  budget: ConstraintBudget,
+): Failure | undefined {
+  for (let p = 1; p < path.length; p++) {
+    const ca = path[p]!;
+    if (!ca.nameConstraints) continue;
+    const syntax = checkConstraintSyntax(ca, p);
+    if (syntax) return syntax;
+    for (let q = p - 1; q >= 0; q--) {
+      const cert = path[q]!;
+      if (q > 0 && isSelfIssued(cert)) continue;
+      const f = checkNameConstraints(ca, p, cert, q, budget);
+      if (f) return f;
+    }
+  }
+  return undefined;
+}
+
+/** Under webpki, every issuer's extKeyUsage limits the usages asked for. */
+export function checkPathExtendedKeyUsage(
+  path: readonly Certificate[],
+  wanted: readonly string[],
+  policy: VerifyPolicy,
+): Failure | undefined {
+  if (policy !== 'webpki' || wanted.length === 0) return undefined;
+  for (let p = 1; p < path.length; p++) {
+    const f = checkIssuerExtendedKeyUsage(path[p]!, p, wanted);
+    if (f) return f;
+  }
+  return undefined;
+}
+
+/** Every path-level check, in order. */
+export function checkPath(
+  path: readonly Certificate[],
+  options: { policy: VerifyPolicy; wantedEku: readonly string[]; budget: ConstraintBudget },
+): Failure | undefined {
+  return (
+    checkPathLengths(path) ??
+    checkPathNameConstraints(path, options.budget) ??
+    checkPathExtendedKeyUsage(path, options.wantedEku, options.policy) ??
+    checkPolicies(path)
+  );
+}

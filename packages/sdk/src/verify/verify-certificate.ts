@@ -1,0 +1,342 @@
+/**
+ * `verifyCertificate`: RFC 5280 path validation with our own path builder. It takes explicit
+ * trust anchors, checks every certificate of the path (dates, signatures, CA flags, path
+ * lengths, key usages, name constraints, policies, unknown critical extensions, weak
+ * algorithms and keys, revocation by CRL) and then the peer's identity (host name, IP
+ * address, email, cluster name). It reports the first problem an admin has to fix, and never
+ * throws for bad input.
+ */
+import {
+  type Certificate,
+  type CertificateInput,
+  isCertificate,
+  KEY_USAGE_NAMES,
+  type KeyUsage,
+  parseCertificates,
+} from '../certificate/parse-certificate.js';
+import { type Crl, parseCrl } from '../crl/parse-crl.js';
+import { NodeIdError, type NodeIdErrorCode } from '../errors.js';
+import { type CryptoOptions, getCrypto } from '../lib/crypto.js';
+import { parseIp } from '../lib/general-name.js';
+import { OID } from '../lib/oids.js';
+import { verifySignature } from '../lib/signature.js';
+import { buildPath, defaultBudget, type WorkBudget } from './build-paths.js';
+import { checkPath } from './check-path.js';
+import {
+  type CertificateRole,
+  checkProfile,
+  checkValidity,
+  type VerifyPolicy,
+} from './check-profile.js';
+import { checkRevocation } from './check-revocation.js';
+import { checkLeafExtendedKeyUsage, checkLeafKeyUsage, ekuOid } from './check-usage.js';
+import { describeCertificate, type Failure, failure } from './failure.js';
+import { checkClusterName, checkEmail, checkHost, checkIp } from './match-host.js';
+import { MAX_CONSTRAINT_COMPARISONS } from './name-constraints.js';
+
+/** What the peer certificate will be used for. */
+export type VerifyUsage = 'server' | 'client' | 'any';
+
+/** Options of {@link verifyCertificate}. */
+export interface VerifyCertificateOptions extends CryptoOptions {
+  /** The peer's certificate (PEM, DER or parsed). Extra PEM blocks after it are used as intermediates. */
+  certificate: CertificateInput;
+  /** The CA certificates to trust. They are trusted as given: their own signatures are not checked. */
+  trustAnchors: CertificateInput[];
+  /** Untrusted CA certificates that may help build the chain. */
+  intermediates?: CertificateInput[];
+  /** DNS name the certificate must be valid for (an IP address here is treated as `ip`). */
+  host?: string;
+  /** IP address the certificate must be valid for (IP SANs only). */
+  ip?: string;
+  /** Email address the certificate must be valid for (rfc822Name SANs). */
+  email?: string;
+  /** `server` requires serverAuth, `client` clientAuth (when the leaf has extKeyUsage). Default `any`. */
+  usage?: VerifyUsage;
+  /** The subject CN must equal this cluster name. */
+  clusterName?: string;
+  /** CRLs (PEM or DER) to check every certificate of the chain against. */
+  crls?: (string | Uint8Array | Crl)[];
+  /** The time to verify at. Default: now. */
+  at?: Date;
+  /** Alias of `at`. */
+  now?: Date;
+  /** Seconds of clock skew tolerated on validity dates. Default 0. */
+  clockTolerance?: number;
+  /** The most intermediate certificates a chain may have. Default 8. */
+  maxDepth?: number;
+  /** `rfc5280` (default) or `webpki` (also the CA/Browser Forum profile). */
+  policy?: VerifyPolicy;
+  /** Key usages the leaf must allow. */
+  keyUsage?: KeyUsage[];
+  /** Extended key usages (OIDs or names like `serverAuth`) the leaf must allow. */
+  extendedKeyUsage?: string[];
+}
+
+/** The result of {@link verifyCertificate}. */
+export type VerifyResult =
+  | { ok: true; chain: Certificate[] }
+  | { ok: false; code: NodeIdErrorCode; message: string; depth?: number };
+
+/** Default most intermediates in a chain. */
+export const DEFAULT_MAX_DEPTH = 8;
+
+interface Settings {
+  subtle: SubtleCrypto;
+  at: Date;
+  tolerance: number;
+  maxDepth: number;
+  policy: VerifyPolicy;
+  wantedEku: string[];
+  wantedKu: KeyUsage[];
+  crls: Crl[];
+}
+
+class InputError extends Error {
+  constructor(readonly result: Failure) {
+    super(result.message);
+  }
+}
+
+function invalid(code: NodeIdErrorCode, message: string): never {
+  throw new InputError(failure(code, message));
+}
+
+function readSettings(o: VerifyCertificateOptions): Settings {
+  const usage = o.usage ?? 'any';
+  if (!['server', 'client', 'any'].includes(usage))
+    invalid(
+      'ERR_INVALID_ARGUMENT',
+      `usage must be "server", "client" or "any", got ${JSON.stringify(usage)}`,
+    );
+  const policy = o.policy ?? 'rfc5280';
+  if (policy !== 'rfc5280' && policy !== 'webpki')
+    invalid(
+      'ERR_INVALID_ARGUMENT',
+      `policy must be "rfc5280" or "webpki", got ${JSON.stringify(policy)}`,
+    );
+  const at = o.at ?? o.now ?? new Date();
+  if (!(at instanceof Date) || Number.isNaN(at.getTime()))
+    invalid('ERR_INVALID_ARGUMENT', '`at` must be a valid Date');
+  const tolerance = o.clockTolerance ?? 0;
+  if (typeof tolerance !== 'number' || !Number.isFinite(tolerance) || tolerance < 0)
+    invalid('ERR_INVALID_ARGUMENT', 'clockTolerance must be a non-negative number of seconds');
+  const maxDepth = o.maxDepth ?? DEFAULT_MAX_DEPTH;
+  if (!Number.isInteger(maxDepth) || maxDepth < 0)
+    invalid('ERR_INVALID_ARGUMENT', 'maxDepth must be a non-negative integer');
+  const wantedEku: string[] =
+    usage === 'server' ? [OID.serverAuth] : usage === 'client' ? [OID.clientAuth] : [];
+  for (const e of o.extendedKeyUsage ?? []) {
+    const id = ekuOid(String(e));
+    if (!id) invalid('ERR_INVALID_ARGUMENT', `unknown extended key usage "${e}"`);
+    if (!wantedEku.includes(id)) wantedEku.push(id);
+  }
+  const wantedKu = [...(o.keyUsage ?? [])];
+  for (const k of wantedKu)
+    if (!KEY_USAGE_NAMES.includes(k)) invalid('ERR_INVALID_ARGUMENT', `unknown key usage "${k}"`);
+  const crls = (o.crls ?? []).map((c, i) => {
+    try {
+      return parseCrl(c);
+    } catch (e) {
+      return invalid(
+        'ERR_CRL_INVALID',
+        `CRL #${i + 1}: ${e instanceof Error ? e.message : String(e)}`,
+      );
+    }
+  });
+  return {
+    subtle: getCrypto(o).subtle,
+    at,
+    tolerance,
+    maxDepth: Math.min(maxDepth, 64),
+    policy,
+    wantedEku,
+    wantedKu,
+    crls,
+  };
+}
+
+function readCertificates(input: CertificateInput): Certificate[] {
+  if (isCertificate(input)) return [input];
+  if (typeof input !== 'string' && !(input instanceof Uint8Array))
+    throw new NodeIdError(
+      'ERR_CERTIFICATE_INVALID',
+      'expected PEM text, DER bytes or a parsed certificate',
+    );
+  return parseCertificates(input);
+}
+
+function readInputs(o: VerifyCertificateOptions) {
+  let leafAndChain: Certificate[];
+  try {
+    leafAndChain = readCertificates(o.certificate);
+  } catch (e) {
+    return invalid(
+      'ERR_CERTIFICATE_INVALID',
+      `the certificate to verify is not valid: ${e instanceof Error ? e.message : e}`,
+    );
+  }
+  if (!Array.isArray(o.trustAnchors) || o.trustAnchors.length === 0)
+    invalid(
+      'ERR_INVALID_ARGUMENT',
+      'no trust anchors given: pass the CA certificate(s) to trust in trustAnchors',
+    );
+  const anchors = o.trustAnchors.flatMap((a, i) => {
+    try {
+      return readCertificates(a);
+    } catch (e) {
+      return invalid(
+        'ERR_CERTIFICATE_INVALID',
+        `trust anchor #${i + 1} is not a valid certificate: ${e instanceof Error ? e.message : e}`,
+      );
+    }
+  });
+  const given = [
+    ...leafAndChain.slice(1),
+    ...(o.intermediates ?? []).flatMap((c) => {
+      try {
+        return readCertificates(c);
+      } catch {
+        return []; // an unparseable untrusted certificate can only fail to help
+      }
+    }),
+  ];
+  const anchorDer = new Set(anchors.map((a) => a.pem));
+  const intermediates = given.filter(
+    (c, i) => !anchorDer.has(c.pem) && given.findIndex((d) => d.pem === c.pem) === i,
+  );
+  return { leaf: leafAndChain[0]!, anchors, intermediates };
+}
+
+/** Checks the peer's identity and the usages asked for against the leaf. */
+function checkLeafIdentity(
+  leaf: Certificate,
+  o: VerifyCertificateOptions,
+  s: Settings,
+): Failure | undefined {
+  const host = o.host !== undefined && parseIp(o.host) ? undefined : o.host;
+  const ip = o.ip ?? (o.host !== undefined && parseIp(o.host) ? o.host : undefined);
+  return (
+    (host !== undefined ? checkHost(leaf, host) : undefined) ??
+    (ip !== undefined ? checkIp(leaf, ip) : undefined) ??
+    (o.email !== undefined ? checkEmail(leaf, o.email) : undefined) ??
+    (o.clusterName !== undefined ? checkClusterName(leaf, o.clusterName) : undefined) ??
+    checkLeafKeyUsage(leaf, s.wantedKu) ??
+    checkLeafExtendedKeyUsage(leaf, s.wantedEku, s.policy !== 'webpki')
+  );
+}
+
+async function verify(o: VerifyCertificateOptions): Promise<VerifyResult> {
+  if (typeof o !== 'object' || o === null)
+    invalid('ERR_INVALID_ARGUMENT', 'verifyCertificate needs an options object');
+  const s = readSettings(o);
+  const { leaf, anchors, intermediates } = readInputs(o);
+  const budget: WorkBudget = defaultBudget();
+  const constraintBudget = { remaining: MAX_CONSTRAINT_COMPARISONS };
+
+  const profileCache = new Map<string, Failure | null>();
+  const profile = (
+    cert: Certificate,
+    role: CertificateRole,
+    depth: number,
+  ): Failure | undefined => {
+    const key = `${role}:${depth}:${cert.pem}`;
+    let f = profileCache.get(key);
+    if (f === undefined) {
+      f =
+        checkProfile(cert, role, depth, s.policy) ??
+        checkValidity(cert, depth, s.at, s.tolerance) ??
+        null;
+      profileCache.set(key, f);
+    }
+    return f ?? undefined;
+  };
+  const signatureCache = new Map<string, boolean>();
+  const signedBy = async (
+    child: Certificate,
+    issuer: Certificate,
+  ): Promise<boolean | undefined> => {
+    const key = `${child.pem}\n${issuer.pem}`;
+    const cached = signatureCache.get(key);
+    if (cached !== undefined) return cached;
+    if (--budget.signatures < 0) return undefined;
+    const ok = await verifySignature(
+      s.subtle,
+      issuer.publicKey.spki,
+      child.signatureAlgorithmNode,
+      child.tbs,
+      child.signature,
+    );
+    signatureCache.set(key, ok);
+    return ok;
+  };
+
+  const leafFailure = profile(leaf, 'leaf', 0);
+  if (leafFailure) return toResult(leafFailure);
+
+  const result = await buildPath(leaf, {
+    anchors,
+    intermediates,
+    maxDepth: s.maxDepth,
+    budget,
+    checkIssuer: async (child, issuer, role, depth) => {
+      const f = profile(issuer, role, depth);
+      if (f) return f;
+      const ok = await signedBy(child, issuer);
+      if (ok === undefined) return failure('ERR_PATH_BUILDING_LIMIT', 'too many signature checks');
+      if (!ok) {
+        return failure(
+          'ERR_SIGNATURE_INVALID',
+          `${describeCertificate(child.subject.text, depth - 1)} has a signature that does not verify with the key of its issuer "${issuer.subject.text}" (${child.signatureAlgorithm.name})`,
+          depth - 1,
+        );
+      }
+      return undefined;
+    },
+    checkPath: async (path) =>
+      checkPath(path, { policy: s.policy, wantedEku: s.wantedEku, budget: constraintBudget }) ??
+      (await checkRevocation(s.subtle, path, s.crls, s.at, s.tolerance)),
+  });
+  if (!result.ok) return toResult(result.failure);
+  const identity = checkLeafIdentity(leaf, o, s);
+  if (identity) return toResult(identity);
+  return { ok: true, chain: result.path };
+}
+
+function toResult(f: Failure): VerifyResult {
+  return f.depth === undefined
+    ? { ok: false, code: f.code, message: f.message }
+    : { ok: false, code: f.code, message: f.message, depth: f.depth };
+}
+
+/**
+ * Verifies a certificate: builds a chain to one of `trustAnchors` (through `intermediates`)
+ * and validates it as RFC 5280 §6 describes, then checks the peer's identity. Never throws:
+ * every problem, including garbage input, comes back as `{ ok: false, code, message, depth }`.
+ *
+ * @example
+ * ```ts
+ * const result = await verifyCertificate({
+ *   certificate: nodePem,
+ *   trustAnchors: [caPem],
+ *   host: 'node1.example.net',
+ *   usage: 'server',
+ *   clusterName: 'cluster1',
+ * });
+ * if (!result.ok) console.error(`${result.code}: ${result.message}`);
+ * ```
+ */
+export async function verifyCertificate(options: VerifyCertificateOptions): Promise<VerifyResult> {
+  try {
+    return await verify(options);
+  } catch (e) {
+    if (e instanceof InputError) return toResult(e.result);
+    if (NodeIdError.isInstance(e))
+      return toResult({ code: e.code, message: e.message, depth: e.depth });
+    return {
+      ok: false,
+      code: 'ERR_INTERNAL',
+      message: `verification failed unexpectedly: ${e instanceof Error ? e.message : String(e)}`,
+    };
+  }
+}

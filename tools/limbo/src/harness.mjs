@@ -1,0 +1,124 @@
+/**
+ * The x509-limbo harness logic: maps each test case of a limbo suite (format version 1) to a
+ * `verifyCertificate` call and collects the results in limbo's results format. The verifier
+ * is a parameter so the same code runs the built SDK from the CLI and from tests.
+ */
+
+/** The harness name written into the results. */
+export const HARNESS_NAME = 'nodeid-sdk';
+
+/**
+ * Features the SDK deliberately does not implement, with the reason written into `context`
+ * when a case needs one of them.
+ */
+export const UNSUPPORTED_FEATURES = {
+  'pedantic-public-suffix-wildcard':
+    'the SDK does not bundle the Public Suffix List, so it cannot tell that a wildcard sits on a public suffix like co.uk',
+};
+
+const EKU_NAMES = new Set([
+  'serverAuth',
+  'clientAuth',
+  'codeSigning',
+  'emailProtection',
+  'timeStamping',
+  'OCSPSigning',
+  'anyExtendedKeyUsage',
+]);
+
+/** Why the SDK skips `testcase`, or undefined when it runs it. */
+export function skipReason(testcase) {
+  for (const feature of testcase.features ?? []) {
+    if (UNSUPPORTED_FEATURES[feature]) return UNSUPPORTED_FEATURES[feature];
+  }
+  for (const eku of testcase.extended_key_usage ?? []) {
+    if (!EKU_NAMES.has(eku)) return `extended key usage ${eku} is not known to the SDK`;
+  }
+  return undefined;
+}
+
+/** The peer names the leaf must be valid for, as verifyCertificate options. */
+function peerNameOptions(testcase) {
+  const names = [];
+  if (testcase.expected_peer_name) names.push(testcase.expected_peer_name);
+  for (const n of testcase.expected_peer_names ?? []) names.push(n);
+  const options = names.map((n) => {
+    switch (n.kind) {
+      case 'DNS':
+        return { host: n.value };
+      case 'IP':
+        return { ip: n.value };
+      case 'RFC822':
+        return { email: n.value };
+      default:
+        throw new Error(`unknown peer name kind ${n.kind}`);
+    }
+  });
+  return options.length > 0 ? options : [{}];
+}
+
+/** The verifyCertificate options common to every peer name of `testcase`. */
+export function baseOptions(testcase) {
+  const options = {
+    certificate: testcase.peer_certificate,
+    trustAnchors: testcase.trusted_certs ?? [],
+    intermediates: testcase.untrusted_intermediates ?? [],
+    usage: testcase.validation_kind === 'CLIENT' ? 'client' : 'server',
+    policy: testcase.id.startsWith('webpki::') ? 'webpki' : 'rfc5280',
+    extendedKeyUsage: testcase.extended_key_usage ?? [],
+    keyUsage: testcase.key_usage ?? [],
+    crls: testcase.crls ?? [],
+  };
+  if (testcase.validation_time) options.at = new Date(testcase.validation_time);
+  if (testcase.max_chain_depth !== null && testcase.max_chain_depth !== undefined)
+    options.maxDepth = testcase.max_chain_depth;
+  return options;
+}
+
+/** Runs one test case; returns a limbo result entry. */
+export async function runCase(testcase, verifyCertificate) {
+  const skip = skipReason(testcase);
+  if (skip) return { id: testcase.id, actual_result: 'SKIPPED', context: skip };
+  const base = baseOptions(testcase);
+  for (const names of peerNameOptions(testcase)) {
+    const result = await verifyCertificate({ ...base, ...names });
+    if (!result.ok) {
+      const where = result.depth === undefined ? '' : ` (depth ${result.depth})`;
+      return {
+        id: testcase.id,
+        actual_result: 'FAILURE',
+        context: `${result.code}${where}: ${result.message}`,
+      };
+    }
+  }
+  return { id: testcase.id, actual_result: 'SUCCESS', context: null };
+}
+
+/** Runs a whole suite; returns the limbo results document. */
+export async function runSuite(suite, verifyCertificate) {
+  if (suite?.version !== 1 || !Array.isArray(suite.testcases))
+    throw new Error('not an x509-limbo suite (version 1)');
+  const results = [];
+  for (const testcase of suite.testcases) results.push(await runCase(testcase, verifyCertificate));
+  return { version: 1, harness: HARNESS_NAME, results };
+}
+
+/** Compares results with the suite's expectations. */
+export function score(suite, results) {
+  const expected = new Map(suite.testcases.map((t) => [t.id, t.expected_result]));
+  const tally = { total: 0, passed: 0, wrongAccepts: [], wrongRejects: [], skipped: [] };
+  for (const r of results.results) {
+    tally.total++;
+    const want = expected.get(r.id);
+    if (r.actual_result === 'SKIPPED') tally.skipped.push(r);
+    else if (r.actual_result === want) tally.passed++;
+    else if (r.actual_result === 'SUCCESS') tally.wrongAccepts.push(r);
+    else tally.wrongRejects.push(r);
+  }
+  return tally;
+}
+
+/** One line summing up a score. */
+export function formatScore(tally) {
+  return `limbo: ${tally.passed}/${tally.total} passed, ${tally.wrongAccepts.length} wrong accepts, ${tally.wrongRejects.length} wrong rejects, ${tally.skipped.length} skipped`;
+}
