@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * `pnpm test:all`: builds every package, typechecks it and runs every test, continuing past
+ * `pnpm test:all`: installs the system packages the tests need when missing (setup-system.sh),
+ * builds every package, typechecks it and runs every test, continuing past
  * failures so that the tally covers every package, then prints the tally. Exits 1 when a build,
  * a typecheck or a test failed.
  *
@@ -19,6 +20,7 @@ const TASKS = ['build', 'typecheck', 'test'];
 const run = (command, args) =>
   spawnSync(command, args, { cwd: root, stdio: 'inherit' }).status ?? 1;
 
+run('bash', [resolve(root, 'tools/testing/setup-system.sh')]);
 run(process.execPath, [tally, '--clean']);
 const turbo = run(resolve(root, 'node_modules/.bin/turbo'), [
   'run',

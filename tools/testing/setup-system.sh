@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests need, when missing: Chromium for the browser conformance
+# run (openssl is on every machine, checked all the same). Runs `apt-get update` once, only when
+# something is missing. Without root or apt-get it says what to install and leaves it to you; the
+# tests that need the package then fail with a message naming it.
+# Add a package here as: command-it-provides:debian-package
+set -uo pipefail
+NEEDS=(chromium:chromium openssl:openssl)
+
+missing=()
+for need in "${NEEDS[@]}"; do
+  command -v "${need%%:*}" >/dev/null || missing+=("${need##*:}")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+  echo "tests need these system packages: ${missing[*]} (apt-get install -y ${missing[*]})" >&2
+  exit 0
+fi
+echo "installing system packages for the tests: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get -o DPkg::Lock::Timeout=600 update -qq &&
+  apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${missing[@]}" >/dev/null ||
+  echo "apt-get install ${missing[*]} failed; the tests that need them will fail" >&2
