@@ -81,6 +81,7 @@ describe('parseCrl structure', () => {
       'malformed CRL extension 2.5.29.20: cRLNumber is negative',
       'cRLNumber is missing (RFC 5280 requires it)',
     ]);
+    expect(crl.unhandledCriticalExtensions).toEqual(['1.2.3.4', OID.deltaCrlIndicator]);
     expect(crl.signatureAlgorithmMismatch).toBe(false);
   });
 
@@ -121,6 +122,7 @@ describe('parseCrl structure', () => {
       'entry 08 has an unknown critical extension 1.2.3',
       'entry 09 names another certificate issuer (indirect CRLs are not supported)',
     ]);
+    expect(crl.unhandledCriticalExtensions).toEqual(['1.2.3', OID.certificateIssuer]);
   });
 
   it('refuses non-minimal serials and entry extensions in v1', () => {

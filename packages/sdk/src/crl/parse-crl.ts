@@ -124,6 +124,12 @@ export interface Crl {
   extensions: CrlExtension[];
   /** Semantic problems found while decoding; a verifier should not rely on a CRL that has any. */
   problems: string[];
+  /**
+   * OIDs of critical extensions, in the CRL or in any entry, that this parser does not support
+   * (unknown, malformed, or features left out: delta CRLs, indirect CRL entries). RFC 5280 §5.2:
+   * a relying party must not use a CRL with a critical extension it cannot process.
+   */
+  unhandledCriticalExtensions: string[];
 }
 
 /** Anything the SDK accepts as a CRL: PEM text, DER bytes, or an already parsed one. */
@@ -138,6 +144,10 @@ const KNOWN_CRL_EXTENSIONS = new Set<string>([
   OID.freshestCrl,
   OID.authorityInfoAccess,
 ]);
+
+function addOnce(list: string[], oid: string): void {
+  if (!list.includes(oid)) list.push(oid);
+}
 
 function fail(message: string): never {
   throw new NodeIdError(CODE, message);
@@ -180,7 +190,13 @@ function readSerial(node: Der | undefined): string {
   return toHex(bytes);
 }
 
-function readEntry(node: Der, version: number, index: number, problems: string[]): CrlEntry {
+function readEntry(
+  node: Der,
+  version: number,
+  index: number,
+  problems: string[],
+  unhandledCritical: string[],
+): CrlEntry {
   const parts = children(expectTag(node, Tag.SEQUENCE, 'revoked certificate', CODE), CODE);
   if (parts.length < 2 || parts.length > 3) fail(`malformed revoked certificate #${index + 1}`);
   const entry: CrlEntry = {
@@ -220,9 +236,13 @@ function readEntry(node: Der, version: number, index: number, problems: string[]
           problems.push(
             `${where} names another certificate issuer (indirect CRLs are not supported)`,
           );
+          if (ext.critical) addOnce(unhandledCritical, ext.oid);
           break;
         default:
-          if (ext.critical) problems.push(`${where} has an unknown critical extension ${ext.oid}`);
+          if (ext.critical) {
+            problems.push(`${where} has an unknown critical extension ${ext.oid}`);
+            addOnce(unhandledCritical, ext.oid);
+          }
       }
     }
   }
@@ -246,6 +266,7 @@ function decodeCrlExtension(crl: Crl, ext: CrlExtension): void {
     case OID.deltaCrlIndicator:
       crl.deltaCrlIndicator = readCrlNumber(v, 'deltaCRLIndicator', crl.problems);
       crl.problems.push('this is a delta CRL (delta CRLs are not supported)');
+      if (ext.critical) addOnce(crl.unhandledCriticalExtensions, ext.oid);
       return;
     case OID.authorityKeyIdentifier: {
       const aki: NonNullable<Crl['authorityKeyIdentifier']> = {};
@@ -316,8 +337,10 @@ function decodeCrlExtension(crl: Crl, ext: CrlExtension): void {
       decodeGeneralNames(v, CODE);
       return;
     default:
-      if (ext.critical && !KNOWN_CRL_EXTENSIONS.has(ext.oid))
+      if (ext.critical && !KNOWN_CRL_EXTENSIONS.has(ext.oid)) {
         crl.problems.push(`unknown critical CRL extension ${ext.oid}`);
+        addOnce(crl.unhandledCriticalExtensions, ext.oid);
+      }
   }
 }
 
@@ -366,6 +389,7 @@ export function parseCrlDer(der: Uint8Array): Crl {
       signature: readSignatureBits(sigValue),
       extensions: [],
       problems,
+      unhandledCriticalExtensions: [],
     };
     if (parts[i] && (parts[i]!.tag === Tag.UTC_TIME || parts[i]!.tag === Tag.GENERALIZED_TIME)) {
       crl.nextUpdate = readTime(parts[i++]!, CODE);
@@ -377,7 +401,9 @@ export function parseCrlDer(der: Uint8Array): Crl {
       const list = children(parts[i++]!, CODE);
       if (list.length === 0)
         problems.push('revokedCertificates is present but empty (it must then be absent)');
-      crl.entries = list.map((e, n) => readEntry(e, version, n, problems));
+      crl.entries = list.map((e, n) =>
+        readEntry(e, version, n, problems, crl.unhandledCriticalExtensions),
+      );
     }
     if (parts[i]?.tag === 0xa0) {
       if (version !== 2) fail('CRL extensions require CRL version 2');
@@ -393,6 +419,7 @@ export function parseCrlDer(der: Uint8Array): Crl {
         problems.push(
           `malformed CRL extension ${ext.oid}: ${e instanceof Error ? e.message : String(e)}`,
         );
+        if (ext.critical) addOnce(crl.unhandledCriticalExtensions, ext.oid);
       }
     }
     if (version === 2 && crl.crlNumber === undefined)

@@ -46,6 +46,7 @@ describe('parseCrl on a CRL made by openssl ca -gencrl', () => {
     expect(crl.signatureAlgorithm.name).toBe('ecdsa-with-SHA256');
     expect(crl.signatureAlgorithmMismatch).toBe(false);
     expect(crl.problems).toEqual([]);
+    expect(crl.unhandledCriticalExtensions).toEqual([]);
   });
 
   it('lists exactly the revoked serials, with their reasons, in the same form as certificate serials', () => {
