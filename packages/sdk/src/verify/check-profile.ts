@@ -243,7 +243,7 @@ export function checkKeyStrength(
   if (key.type !== 'RSA' && key.type !== 'EC') {
     return failure(
       'ERR_KEY_WEAK',
-      `${who(cert, depth)} has a ${key.type} key, not allowed in the Web PKI`,
+      `${who(cert, depth)} has a key of type ${key.type}, not allowed in the Web PKI`,
       depth,
     );
   }
@@ -355,6 +355,16 @@ export function checkWebPkiLeaf(cert: Certificate, depth: number): Failure | und
   return undefined;
 }
 
+/** CA/Browser Forum: every CA certificate has a keyUsage extension (BR 7.1.2.10.7, 7.1.2.1.2). */
+export function checkWebPkiCaKeyUsage(cert: Certificate, depth: number): Failure | undefined {
+  if (cert.keyUsage) return undefined;
+  return failure(
+    'ERR_POLICY_VIOLATION',
+    `${who(cert, depth)} is a CA certificate without a keyUsage extension (Web PKI profile)`,
+    depth,
+  );
+}
+
 /** CA/Browser Forum rules for a root certificate. */
 export function checkWebPkiRoot(cert: Certificate, depth: number): Failure | undefined {
   const bad = (why: string) =>
@@ -413,6 +423,7 @@ export function checkProfile(
     () => (role === 'leaf' ? undefined : checkIsCa(cert, depth)),
     () => (role === 'leaf' ? undefined : checkSubjectKeyId(cert, depth)),
     () => (policy === 'webpki' && role === 'leaf' ? checkWebPkiLeaf(cert, depth) : undefined),
+    () => (policy === 'webpki' && role !== 'leaf' ? checkWebPkiCaKeyUsage(cert, depth) : undefined),
     () => (policy === 'webpki' && role === 'anchor' ? checkWebPkiRoot(cert, depth) : undefined),
     () =>
       policy === 'webpki' && role === 'intermediate'
