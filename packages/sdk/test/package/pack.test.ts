@@ -163,7 +163,11 @@ describe('the packed @nodeid/sdk', () => {
   });
 
   it('passes publint --strict', async () => {
-    const result = await runProcess(join(BIN, 'publint'), ['--strict'], {
+    // On the unpacked tarball: the very files users get, whatever happens to dist/ meanwhile.
+    const unpacked = join(work, 'unpacked');
+    mkdirSync(unpacked);
+    execFileSync('tar', ['-xzf', tarball, '-C', unpacked]);
+    const result = await runProcess(join(BIN, 'publint'), ['--strict', join(unpacked, 'package')], {
       cwd: SDK_DIR,
       env: cleanEnv(),
       timeoutMs: 120_000,
