@@ -5,8 +5,8 @@
  * failures so that the tally covers every package, then prints the tally. Exits 1 when a build,
  * a typecheck or a test failed.
  *
- * Lint (`pnpm lint`) is not part of it yet: biome still reports findings in code that is being
- * written; add 'lint' to TASKS once `pnpm lint` passes on main.
+ * Lint (`pnpm lint`, biome at the root) is not part of it yet: biome still reports findings in
+ * code that is being written. Run it here as a step of its own once it passes on main.
  */
 import { spawnSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
