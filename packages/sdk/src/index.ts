@@ -120,5 +120,6 @@ export {
   type InspectedKey,
   type InspectOptions,
   inspect,
+  inspectAll,
 } from './inspect/inspect.js';
 export { type RenderTextOptions, renderText } from './inspect/render-text.js';

@@ -292,7 +292,7 @@ export function parseCertificateDer(der: Uint8Array): Certificate {
       ),
       signatureAlgorithmNode: sigAlg!,
       signatureAlgorithmMismatch: !bytesEq(innerSigAlg.raw, sigAlg!.raw),
-      signature: readBitString(expectTag(sigValue, Tag.BIT_STRING, 'signature', CODE), CODE).bytes,
+      signature: signatureBits(sigValue),
       extensions: [],
       problems: [],
     };
@@ -351,6 +351,17 @@ export function parseCertificateDer(der: Uint8Array): Certificate {
     }
     throw new NodeIdError(CODE, 'not a valid certificate', { cause: e });
   }
+}
+
+/** The signature BIT STRING's bytes; a signature is whole octets, so unused bits are refused. */
+function signatureBits(node: Der | undefined): Uint8Array {
+  const { bytes, unusedBits } = readBitString(
+    expectTag(node, Tag.BIT_STRING, 'signature', CODE),
+    CODE,
+  );
+  if (unusedBits !== 0)
+    throw new NodeIdError(CODE, 'malformed signature: the bit string has unused bits');
+  return bytes;
 }
 
 function bytesEq(a: Uint8Array, b: Uint8Array): boolean {

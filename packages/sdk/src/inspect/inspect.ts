@@ -7,7 +7,7 @@ import { parseCertificateDer } from '../certificate/parse-certificate.js';
 import { parseCrlDer } from '../crl/parse-crl.js';
 import { NodeIdError } from '../errors.js';
 import { type InspectKeyOptions, inspectKey, type KeyInfo } from '../keys/inspect-key.js';
-import { decodePem, looksLikePem, MAX_INPUT_BYTES } from '../lib/pem.js';
+import { decodePem, encodePem, looksLikePem, MAX_INPUT_BYTES, type PemBlock } from '../lib/pem.js';
 import { type InspectedCertificate, inspectCertificate } from './inspect-certificate.js';
 import { type InspectedCrl, inspectCrl } from './inspect-crl.js';
 import { type InspectedCsr, inspectCsr } from './inspect-csr.js';
@@ -142,4 +142,40 @@ export async function inspect(
     'ERR_PEM_INVALID',
     `no certificate, certificate request, CRL or key found (PEM blocks: ${labels})`,
   );
+}
+
+/** PEM text of one block, with its headers (legacy encrypted keys keep them there). */
+function blockText(block: PemBlock): string {
+  const pem = encodePem(block.label, block.der);
+  const headers = Object.entries(block.headers);
+  if (headers.length === 0) return pem;
+  const newline = pem.indexOf('\n') + 1;
+  return `${pem.slice(0, newline)}${headers.map(([k, v]) => `${k}: ${v}\n`).join('')}\n${pem.slice(newline)}`;
+}
+
+/**
+ * Describes every certificate, CSR, CRL and key in the input, in order: a chain or bundle file
+ * gives one entry per block. Blocks of other kinds are skipped; input with none of a known kind
+ * throws like {@link inspect}. DER input holds one object. Inspection only: nothing is verified.
+ *
+ * @example
+ * ```ts
+ * for (const item of await inspectAll(await readFile('bundle.pem', 'utf8'))) console.log(renderText(item));
+ * ```
+ */
+export async function inspectAll(
+  input: string | Uint8Array,
+  options: InspectOptions = {},
+): Promise<Inspected[]> {
+  let text: string | undefined = typeof input === 'string' ? input : undefined;
+  if (input instanceof Uint8Array && input[0] === 0x2d) {
+    const decoded = new TextDecoder().decode(input);
+    if (looksLikePem(decoded)) text = decoded;
+  }
+  if (text === undefined) return [await inspect(input, options)];
+  const known = decodePem(text).filter((b) => kindOfLabel(b.label) !== undefined);
+  if (known.length === 0) return [await inspect(text, options)];
+  const out: Inspected[] = [];
+  for (const block of known) out.push(await inspect(blockText(block), options));
+  return out;
 }
