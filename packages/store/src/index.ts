@@ -1,0 +1,33 @@
+/**
+ * @nodeid/store — the CA's inventory shared by the nodeid CLI and server: issued certificates,
+ * revocations and CRL numbers, hashed one-time enrollment tokens and an audit trail, in memory,
+ * in an SQLite file or in PostgreSQL, behind one {@link Store} interface. Node only.
+ *
+ * @packageDocumentation
+ */
+
+export {
+  type CertificateRecordOfOptions,
+  certificateRecordOf,
+} from './certificate/certificate-record-of.js';
+export { StoreError, type StoreErrorCode } from './errors.js';
+export { openMemoryStore } from './memory/open-memory-store.js';
+export { DEFAULT_STORE_FILE, openStore } from './open-store.js';
+export { openPostgresStore, type PostgresStoreOptions } from './postgres/open-postgres-store.js';
+export { openSqliteStore, type SqliteStoreOptions } from './sqlite/open-sqlite-store.js';
+export type {
+  AuditInput,
+  AuditRecord,
+  CertificateInput,
+  CertificateRecord,
+  CertificateStatus,
+  ListCertificatesOptions,
+  RevocationEntry,
+  RevokeOptions,
+  RevokeResult,
+  Store,
+  TokenInput,
+  TokenRecord,
+  TokenStatus,
+} from './store.js';
+export { hashToken } from './token/hash-token.js';

@@ -1,0 +1,199 @@
+/**
+ * Checks and normalises what callers hand to a store, so that every implementation accepts and
+ * refuses the same input (`ERR_STORE_INVALID`) before touching its database.
+ */
+import { CRL_REASONS, type CrlReason } from '@nodeid/sdk';
+import { StoreError } from '../errors.js';
+import type {
+  AuditInput,
+  CertificateInput,
+  CertificateStatus,
+  ListCertificatesOptions,
+  RevokeOptions,
+  TokenInput,
+} from '../store.js';
+import { normalizeSerial } from './serial.js';
+
+const MAX_TEXT = 1024;
+const MAX_PEM = 256 * 1024;
+const MAX_NAMES = 10_000;
+const STATUSES: readonly CertificateStatus[] = ['valid', 'revoked', 'expired'];
+
+function invalid(message: string): never {
+  throw new StoreError('ERR_STORE_INVALID', message);
+}
+
+/** A valid `Date`, or `fallback` when the value is undefined and a fallback is given. */
+export function checkDate(value: unknown, field: string, fallback?: () => Date): Date {
+  if (value === undefined && fallback) return fallback();
+  if (!(value instanceof Date) || Number.isNaN(value.getTime()))
+    invalid(`${field} is not a valid Date`);
+  return new Date(value.getTime());
+}
+
+function checkText(value: unknown, field: string, max = MAX_TEXT): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > max) {
+    invalid(`${field} must be a non-empty string of at most ${max} characters`);
+  }
+  return value;
+}
+
+function checkOptionalText(value: unknown, field: string): string | undefined {
+  return value === undefined ? undefined : checkText(value, field);
+}
+
+function checkTextList(value: unknown, field: string): string[] {
+  if (!Array.isArray(value) || value.length > MAX_NAMES)
+    invalid(`${field} must be an array of strings`);
+  return value.map((item, i) => checkText(item, `${field}[${i}]`));
+}
+
+/** The normalised form of a {@link CertificateInput}. */
+export type CheckedCertificate = Required<Omit<CertificateInput, 'profile' | 'issuedBy'>> &
+  Pick<CertificateInput, 'profile' | 'issuedBy'>;
+
+/** Checks a certificate to record. */
+export function checkCertificateInput(input: CertificateInput): CheckedCertificate {
+  if (typeof input !== 'object' || input === null) invalid('certificate record must be an object');
+  const checked: CheckedCertificate = {
+    serialNumber: normalizeSerial(input.serialNumber),
+    subject:
+      typeof input.subject === 'string' ? input.subject : invalid('subject must be a string'),
+    names: checkTextList(input.names, 'names'),
+    notBefore: checkDate(input.notBefore, 'notBefore'),
+    notAfter: checkDate(input.notAfter, 'notAfter'),
+    pem: checkText(input.pem, 'pem', MAX_PEM),
+    recordedAt: checkDate(input.recordedAt, 'recordedAt', () => new Date()),
+  };
+  const profile = checkOptionalText(input.profile, 'profile');
+  const issuedBy = checkOptionalText(input.issuedBy, 'issuedBy');
+  if (profile !== undefined) checked.profile = profile;
+  if (issuedBy !== undefined) checked.issuedBy = issuedBy;
+  return checked;
+}
+
+/** Checks a revocation reason: a CRL reason name other than `removeFromCRL`. */
+export function checkReason(reason: unknown): CrlReason | undefined {
+  if (reason === undefined) return undefined;
+  const known = CRL_REASONS.filter((r): r is CrlReason => r !== undefined && r !== 'removeFromCRL');
+  if (typeof reason !== 'string' || !known.includes(reason as CrlReason)) {
+    invalid(
+      `unknown revocation reason "${String(reason).slice(0, 40)}" (one of: ${known.join(', ')})`,
+    );
+  }
+  return reason as CrlReason;
+}
+
+/** Checks the options of a revocation. */
+export function checkRevokeOptions(options: RevokeOptions = {}): {
+  reason?: CrlReason;
+  revokedAt: Date;
+} {
+  const revokedAt = checkDate(options.revokedAt, 'revokedAt', () => new Date());
+  const reason = checkReason(options.reason);
+  return reason === undefined ? { revokedAt } : { reason, revokedAt };
+}
+
+/** The normalised filters of a listing. */
+export interface CheckedListOptions {
+  status?: CertificateStatus;
+  name?: string;
+  expiringBefore?: Date;
+  now: Date;
+  limit?: number;
+}
+
+/** Checks the filters of a listing. */
+export function checkListOptions(options: ListCertificatesOptions = {}): CheckedListOptions {
+  const checked: CheckedListOptions = { now: checkDate(options.now, 'now', () => new Date()) };
+  if (options.status !== undefined) {
+    if (!STATUSES.includes(options.status)) invalid(`status must be one of ${STATUSES.join(', ')}`);
+    checked.status = options.status;
+  }
+  if (options.name !== undefined) checked.name = checkText(options.name, 'name');
+  if (options.expiringBefore !== undefined) {
+    checked.expiringBefore = checkDate(options.expiringBefore, 'expiringBefore');
+  }
+  if (options.limit !== undefined) checked.limit = checkLimit(options.limit);
+  return checked;
+}
+
+/** A positive integer. */
+export function checkLimit(limit: unknown): number {
+  if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1) {
+    invalid('limit must be a positive integer');
+  }
+  return limit;
+}
+
+/** The normalised form of a {@link TokenInput}. */
+export type CheckedToken = Required<Omit<TokenInput, 'validityDays'>> & { validityDays?: number };
+
+/** Checks a new enrollment token. */
+export function checkTokenInput(input: TokenInput): CheckedToken {
+  if (typeof input !== 'object' || input === null) invalid('token record must be an object');
+  const checked: CheckedToken = {
+    id: checkText(input.id, 'id'),
+    tokenHash: checkTokenHash(input.tokenHash),
+    name: checkText(input.name, 'name'),
+    profile: checkText(input.profile, 'profile'),
+    dns: checkTextList(input.dns, 'dns'),
+    ips: checkTextList(input.ips, 'ips'),
+    uris: checkTextList(input.uris, 'uris'),
+    expiresAt: checkDate(input.expiresAt, 'expiresAt'),
+    createdAt: checkDate(input.createdAt, 'createdAt', () => new Date()),
+  };
+  if (input.validityDays !== undefined) {
+    const days = input.validityDays;
+    if (typeof days !== 'number' || !Number.isSafeInteger(days) || days < 1) {
+      invalid('validityDays must be a positive integer');
+    }
+    checked.validityDays = days;
+  }
+  return checked;
+}
+
+/** A SHA-256 hash as 64 hex digits, lower-cased. */
+export function checkTokenHash(hash: unknown): string {
+  if (typeof hash !== 'string' || !/^[0-9a-fA-F]{64}$/.test(hash)) {
+    invalid('tokenHash must be a SHA-256 hash as 64 hex digits (see hashToken)');
+  }
+  return hash.toLowerCase();
+}
+
+/** Checks a token id. */
+export function checkTokenId(id: unknown): string {
+  return checkText(id, 'id');
+}
+
+/** The normalised form of an {@link AuditInput}, its detail as JSON text. */
+export interface CheckedAudit {
+  at: Date;
+  action: string;
+  actor?: string;
+  serialNumber?: string;
+  detail?: string;
+}
+
+/** Checks an audit line; its detail must be a JSON-serialisable object. */
+export function checkAuditInput(event: AuditInput): CheckedAudit {
+  if (typeof event !== 'object' || event === null) invalid('audit event must be an object');
+  const checked: CheckedAudit = {
+    at: checkDate(event.at, 'at'),
+    action: checkText(event.action, 'action'),
+  };
+  const actor = checkOptionalText(event.actor, 'actor');
+  if (actor !== undefined) checked.actor = actor;
+  if (event.serialNumber !== undefined) checked.serialNumber = normalizeSerial(event.serialNumber);
+  if (event.detail !== undefined) {
+    if (typeof event.detail !== 'object' || event.detail === null || Array.isArray(event.detail)) {
+      invalid('detail must be an object');
+    }
+    try {
+      checked.detail = JSON.stringify(event.detail);
+    } catch {
+      invalid('detail must be JSON-serialisable');
+    }
+  }
+  return checked;
+}

@@ -1,0 +1,234 @@
+/**
+ * A store in the memory of the process: for tests and one-off runs. It behaves exactly as the
+ * SQLite and PostgreSQL stores do, and loses everything on close.
+ */
+import { StoreError } from '../errors.js';
+import {
+  type CheckedCertificate,
+  type CheckedToken,
+  checkAuditInput,
+  checkCertificateInput,
+  checkDate,
+  checkLimit,
+  checkListOptions,
+  checkRevokeOptions,
+  checkTokenHash,
+  checkTokenId,
+  checkTokenInput,
+} from '../lib/check-input.js';
+import { normalizeSerial } from '../lib/serial.js';
+import { certificateStatus, tokenStatus } from '../lib/status.js';
+import type {
+  AuditRecord,
+  CertificateRecord,
+  RevocationEntry,
+  Store,
+  TokenRecord,
+} from '../store.js';
+
+/** Lower case for ASCII letters only, as SQLite's and PostgreSQL's (collation "C") `lower()`. */
+const asciiLower = (text: string) => text.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+
+interface StoredCertificate extends CheckedCertificate {
+  revokedAt?: Date;
+  revocationReason?: CertificateRecord['revocationReason'];
+}
+
+interface StoredToken extends CheckedToken {
+  usedAt?: Date;
+  cancelledAt?: Date;
+}
+
+/**
+ * Opens an empty store held in memory.
+ *
+ * @example
+ * ```ts
+ * const store = await openMemoryStore();
+ * await store.recordCertificate({ serialNumber: '01', subject: 'CN=c1', names: ['node1'], notBefore, notAfter, pem });
+ * ```
+ */
+export async function openMemoryStore(): Promise<Store> {
+  const certificates = new Map<string, StoredCertificate>();
+  const tokens = new Map<string, StoredToken>();
+  const audit: AuditRecord[] = [];
+  let crlNumber = 0n;
+  let open = true;
+
+  const ensureOpen = () => {
+    if (!open) throw new StoreError('ERR_STORE_IO', 'the store is closed');
+  };
+
+  const toRecord = (c: StoredCertificate, now: Date): CertificateRecord => {
+    const record: CertificateRecord = {
+      ...c,
+      names: [...c.names],
+      notBefore: new Date(c.notBefore),
+      notAfter: new Date(c.notAfter),
+      recordedAt: new Date(c.recordedAt),
+      status: certificateStatus(c.notAfter, c.revokedAt, now),
+    };
+    if (c.revokedAt) record.revokedAt = new Date(c.revokedAt);
+    return record;
+  };
+
+  const toToken = (t: StoredToken, now: Date): TokenRecord => {
+    const { tokenHash: _hash, ...rest } = t;
+    const record: TokenRecord = {
+      ...rest,
+      dns: [...t.dns],
+      ips: [...t.ips],
+      uris: [...t.uris],
+      expiresAt: new Date(t.expiresAt),
+      createdAt: new Date(t.createdAt),
+      status: tokenStatus(t, now),
+    };
+    if (t.usedAt) record.usedAt = new Date(t.usedAt);
+    if (t.cancelledAt) record.cancelledAt = new Date(t.cancelledAt);
+    return record;
+  };
+
+  return {
+    kind: 'memory',
+
+    async recordCertificate(input) {
+      ensureOpen();
+      const c = checkCertificateInput(input);
+      if (certificates.has(c.serialNumber)) {
+        throw new StoreError('ERR_STORE_CONFLICT', `serial ${c.serialNumber} is already recorded`);
+      }
+      certificates.set(c.serialNumber, { ...c, names: [...c.names] });
+    },
+
+    async getCertificate(serialNumber, options = {}) {
+      ensureOpen();
+      const now = checkDate(options.now, 'now', () => new Date());
+      const c = certificates.get(normalizeSerial(serialNumber));
+      return c && toRecord(c, now);
+    },
+
+    async listCertificates(options) {
+      ensureOpen();
+      const filter = checkListOptions(options);
+      const name = filter.name && asciiLower(filter.name);
+      const found = [...certificates.values()]
+        .map((c) => toRecord(c, filter.now))
+        .filter(
+          (c) =>
+            (filter.status === undefined || c.status === filter.status) &&
+            (name === undefined || c.names.some((n) => asciiLower(n) === name)) &&
+            (filter.expiringBefore === undefined || c.notAfter < filter.expiringBefore),
+        )
+        .sort(
+          (a, b) =>
+            a.notAfter.getTime() - b.notAfter.getTime() ||
+            a.serialNumber.localeCompare(b.serialNumber),
+        );
+      return filter.limit === undefined ? found : found.slice(0, filter.limit);
+    },
+
+    async revokeCertificate(serialNumber, options) {
+      ensureOpen();
+      const serial = normalizeSerial(serialNumber);
+      const { reason, revokedAt } = checkRevokeOptions(options);
+      const c = certificates.get(serial);
+      if (!c) throw new StoreError('ERR_STORE_NOT_FOUND', `no certificate with serial ${serial}`);
+      const alreadyRevoked = c.revokedAt !== undefined;
+      if (!alreadyRevoked) {
+        c.revokedAt = revokedAt;
+        if (reason !== undefined) c.revocationReason = reason;
+      }
+      return { ...toRecord(c, new Date()), alreadyRevoked };
+    },
+
+    async listRevocations() {
+      ensureOpen();
+      return [...certificates.values()]
+        .filter((c) => c.revokedAt !== undefined)
+        .sort(
+          (a, b) =>
+            a.revokedAt!.getTime() - b.revokedAt!.getTime() ||
+            a.serialNumber.localeCompare(b.serialNumber),
+        )
+        .map((c) => {
+          const entry: RevocationEntry = {
+            serialNumber: c.serialNumber,
+            revokedAt: new Date(c.revokedAt!),
+          };
+          if (c.revocationReason !== undefined) entry.reason = c.revocationReason;
+          return entry;
+        });
+    },
+
+    async nextCrlNumber() {
+      ensureOpen();
+      crlNumber += 1n;
+      return crlNumber;
+    },
+
+    async createToken(input) {
+      ensureOpen();
+      const t = checkTokenInput(input);
+      if (tokens.has(t.id) || [...tokens.values()].some((x) => x.tokenHash === t.tokenHash)) {
+        throw new StoreError('ERR_STORE_CONFLICT', `token ${t.id} or its hash is already stored`);
+      }
+      tokens.set(t.id, t);
+    },
+
+    async consumeToken(tokenHash, now) {
+      ensureOpen();
+      const hash = checkTokenHash(tokenHash);
+      const at = checkDate(now, 'now', () => new Date());
+      const t = [...tokens.values()].find((x) => x.tokenHash === hash);
+      if (!t || tokenStatus(t, at) !== 'pending') return undefined;
+      t.usedAt = at;
+      return toToken(t, at);
+    },
+
+    async listTokens(options = {}) {
+      ensureOpen();
+      const now = checkDate(options.now, 'now', () => new Date());
+      return [...tokens.values()]
+        .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || a.id.localeCompare(b.id))
+        .map((t) => toToken(t, now));
+    },
+
+    async cancelToken(id, options = {}) {
+      ensureOpen();
+      const key = checkTokenId(id);
+      const now = checkDate(options.now, 'now', () => new Date());
+      const t = tokens.get(key);
+      if (!t) throw new StoreError('ERR_STORE_NOT_FOUND', `no token with id ${key}`);
+      if (t.usedAt) throw new StoreError('ERR_STORE_CONFLICT', `token ${key} was already used`);
+      if (!t.cancelledAt) t.cancelledAt = now;
+      return toToken(t, now);
+    },
+
+    async appendAudit(event) {
+      ensureOpen();
+      const e = checkAuditInput(event);
+      const record: AuditRecord = { id: audit.length + 1, at: e.at, action: e.action };
+      if (e.actor !== undefined) record.actor = e.actor;
+      if (e.serialNumber !== undefined) record.serialNumber = e.serialNumber;
+      if (e.detail !== undefined) record.detail = JSON.parse(e.detail);
+      audit.push(record);
+    },
+
+    async listAudit(limit = 100) {
+      ensureOpen();
+      const n = checkLimit(limit);
+      return audit
+        .slice(-n)
+        .reverse()
+        .map((e) => ({
+          ...e,
+          at: new Date(e.at),
+          ...(e.detail && { detail: structuredClone(e.detail) }),
+        }));
+    },
+
+    async close() {
+      open = false;
+    },
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * The PostgreSQL schema, as numbered migrations (the same tables as SQLite's). Append new
+ * migrations; never edit one that has shipped.
+ */
+import type { Migration } from '../lib/migration.js';
+
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'inventory, tokens, audit',
+    sql: `
+      CREATE TABLE certificates (
+        serial_number     text PRIMARY KEY,
+        subject           text NOT NULL,
+        names             jsonb NOT NULL,
+        not_before        timestamptz NOT NULL,
+        not_after         timestamptz NOT NULL,
+        profile           text,
+        pem               text NOT NULL,
+        issued_by         text,
+        recorded_at       timestamptz NOT NULL,
+        revoked_at        timestamptz,
+        revocation_reason text
+      );
+      CREATE INDEX certificates_by_not_after ON certificates (not_after);
+      CREATE INDEX certificates_by_revoked_at ON certificates (revoked_at) WHERE revoked_at IS NOT NULL;
+
+      CREATE TABLE counters (
+        name  text PRIMARY KEY,
+        value bigint NOT NULL
+      );
+      INSERT INTO counters (name, value) VALUES ('crl_number', 0);
+
+      CREATE TABLE enrollment_tokens (
+        id            text PRIMARY KEY,
+        token_hash    text NOT NULL UNIQUE,
+        name          text NOT NULL,
+        profile       text NOT NULL,
+        dns           jsonb NOT NULL,
+        ips           jsonb NOT NULL,
+        uris          jsonb NOT NULL,
+        validity_days integer,
+        created_at    timestamptz NOT NULL,
+        expires_at    timestamptz NOT NULL,
+        used_at       timestamptz,
+        cancelled_at  timestamptz
+      );
+
+      CREATE TABLE audit_events (
+        id            bigserial PRIMARY KEY,
+        at            timestamptz NOT NULL,
+        action        text NOT NULL,
+        actor         text,
+        serial_number text,
+        detail        json
+      );
+    `,
+  },
+];

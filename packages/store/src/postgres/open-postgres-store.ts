@@ -1,0 +1,333 @@
+/**
+ * The store for several server instances (HA head nodes) sharing one PostgreSQL database
+ * through `pg`. Every write that must be atomic is one statement or one transaction with a row
+ * lock, so a token yields one certificate and a CRL number is handed out once across instances.
+ */
+import pg from 'pg';
+import { StoreError } from '../errors.js';
+import {
+  checkAuditInput,
+  checkCertificateInput,
+  checkDate,
+  checkLimit,
+  checkListOptions,
+  checkRevokeOptions,
+  checkTokenHash,
+  checkTokenId,
+  checkTokenInput,
+} from '../lib/check-input.js';
+import { pendingMigrations } from '../lib/migration.js';
+import { auditFromRow, certificateFromRow, revocationFromRow, tokenFromRow } from '../lib/rows.js';
+import { normalizeSerial } from '../lib/serial.js';
+import type { Store } from '../store.js';
+import { POSTGRES_MIGRATIONS } from './migrations.js';
+import { postgresError } from './postgres-error.js';
+
+type Row = Record<string, unknown>;
+
+/** Any key will do as long as every nodeid instance uses the same one. */
+const MIGRATION_LOCK = 0x6e6f6465; // 'node'
+
+/** Options of {@link openPostgresStore}. */
+export interface PostgresStoreOptions {
+  /** Most connections this instance opens; default 10. */
+  maxConnections?: number;
+}
+
+/**
+ * Connects to PostgreSQL at `url` (`postgres://user@host:port/database`) and brings the schema
+ * up to date; instances starting together migrate one at a time. A database written by a
+ * newer nodeid gives `ERR_STORE_VERSION`, an unreachable server `ERR_STORE_IO`. Use a database
+ * of its own for nodeid.
+ *
+ * @example
+ * ```ts
+ * const store = await openPostgresStore('postgres://nodeid@db.internal:5432/nodeid');
+ * const number = await store.nextCrlNumber();
+ * ```
+ */
+export async function openPostgresStore(
+  url: string,
+  options: PostgresStoreOptions = {},
+): Promise<Store> {
+  const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10 });
+  // An idle connection dropped by the server must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  try {
+    await migrate(pool);
+  } catch (cause) {
+    await pool.end().catch(() => {});
+    throw postgresError(cause, `cannot open the store at ${describeUrl(url)}`);
+  }
+  return postgresStore(pool);
+}
+
+/** The URL without its password, for messages. */
+function describeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || 5432}${u.pathname}`;
+  } catch {
+    return 'the PostgreSQL URL given';
+  }
+}
+
+/** Applies the pending migrations in one transaction, one instance at a time. */
+async function migrate(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)',
+    );
+    const { rows } = await client.query(
+      'SELECT coalesce(max(version), 0) AS current FROM schema_migrations',
+    );
+    for (const migration of pendingMigrations(Number(rows[0].current), POSTGRES_MIGRATIONS)) {
+      await client.query(migration.sql);
+      await client.query(
+        'INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, now())',
+        [migration.version, migration.name],
+      );
+    }
+    await client.query('COMMIT');
+  } catch (cause) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw cause;
+  } finally {
+    client.release();
+  }
+}
+
+function postgresStore(pool: pg.Pool): Store {
+  let open = true;
+
+  /** Runs `fn` while the store is open, mapping every failure to a `StoreError`. */
+  const run = async <T>(action: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      if (!open) throw new StoreError('ERR_STORE_IO', 'the store is closed');
+      return await fn();
+    } catch (cause) {
+      throw postgresError(cause, action);
+    }
+  };
+
+  const query = async (sql: string, params: unknown[] = []): Promise<Row[]> =>
+    (await pool.query(sql, params)).rows;
+
+  /** Runs `fn` in a transaction on one connection. */
+  const transaction = async <T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (cause) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw cause;
+    } finally {
+      client.release();
+    }
+  };
+
+  return {
+    kind: 'postgres',
+
+    recordCertificate: (input) =>
+      run('cannot record the certificate', async () => {
+        const c = checkCertificateInput(input);
+        const rows = await query(
+          `INSERT INTO certificates (serial_number, subject, names, not_before, not_after, profile, pem, issued_by, recorded_at)
+           VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9)
+           ON CONFLICT (serial_number) DO NOTHING RETURNING serial_number`,
+          [
+            c.serialNumber,
+            c.subject,
+            JSON.stringify(c.names),
+            c.notBefore,
+            c.notAfter,
+            c.profile ?? null,
+            c.pem,
+            c.issuedBy ?? null,
+            c.recordedAt,
+          ],
+        );
+        if (rows.length === 0) {
+          throw new StoreError(
+            'ERR_STORE_CONFLICT',
+            `serial ${c.serialNumber} is already recorded`,
+          );
+        }
+      }),
+
+    getCertificate: (serialNumber, options = {}) =>
+      run('cannot read the certificate', async () => {
+        const now = checkDate(options.now, 'now', () => new Date());
+        const rows = await query('SELECT * FROM certificates WHERE serial_number = $1', [
+          normalizeSerial(serialNumber),
+        ]);
+        return rows[0] && certificateFromRow(rows[0], now);
+      }),
+
+    listCertificates: (options) =>
+      run('cannot list certificates', async () => {
+        const filter = checkListOptions(options);
+        const params: unknown[] = [filter.now];
+        const where: string[] = [];
+        if (filter.status === 'revoked') where.push('revoked_at IS NOT NULL');
+        if (filter.status === 'valid') where.push('revoked_at IS NULL AND not_after >= $1');
+        if (filter.status === 'expired') where.push('revoked_at IS NULL AND not_after < $1');
+        if (filter.name !== undefined) {
+          params.push(filter.name);
+          where.push(
+            `EXISTS (SELECT 1 FROM jsonb_array_elements_text(names) AS n(v)
+                     WHERE lower(n.v COLLATE "C") = lower($${params.length}::text COLLATE "C"))`,
+          );
+        }
+        if (filter.expiringBefore !== undefined) {
+          params.push(filter.expiringBefore);
+          where.push(`not_after < $${params.length}`);
+        }
+        let sql = `SELECT * FROM certificates WHERE $1::timestamptz IS NOT NULL
+          ${where.map((w) => `AND ${w}`).join(' ')} ORDER BY not_after, serial_number`;
+        if (filter.limit !== undefined) {
+          params.push(filter.limit);
+          sql += ` LIMIT $${params.length}`;
+        }
+        return (await query(sql, params)).map((row) => certificateFromRow(row, filter.now));
+      }),
+
+    revokeCertificate: (serialNumber, options) =>
+      run('cannot revoke the certificate', async () => {
+        const serial = normalizeSerial(serialNumber);
+        const { reason, revokedAt } = checkRevokeOptions(options);
+        return transaction(async (client) => {
+          const found = await client.query(
+            'SELECT * FROM certificates WHERE serial_number = $1 FOR UPDATE',
+            [serial],
+          );
+          const row = found.rows[0];
+          if (!row)
+            throw new StoreError('ERR_STORE_NOT_FOUND', `no certificate with serial ${serial}`);
+          if (row.revoked_at !== null) {
+            return { ...certificateFromRow(row, new Date()), alreadyRevoked: true };
+          }
+          const updated = await client.query(
+            'UPDATE certificates SET revoked_at = $2, revocation_reason = $3 WHERE serial_number = $1 RETURNING *',
+            [serial, revokedAt, reason ?? null],
+          );
+          return { ...certificateFromRow(updated.rows[0], new Date()), alreadyRevoked: false };
+        });
+      }),
+
+    listRevocations: () =>
+      run('cannot list revocations', async () =>
+        (
+          await query(
+            'SELECT serial_number, revoked_at, revocation_reason FROM certificates WHERE revoked_at IS NOT NULL ORDER BY revoked_at, serial_number',
+          )
+        ).map(revocationFromRow),
+      ),
+
+    nextCrlNumber: () =>
+      run('cannot take a CRL number', async () => {
+        const rows = await query(
+          "UPDATE counters SET value = value + 1 WHERE name = 'crl_number' RETURNING value::text AS value",
+        );
+        return BigInt(rows[0]!['value'] as string);
+      }),
+
+    createToken: (input) =>
+      run('cannot store the token', async () => {
+        const t = checkTokenInput(input);
+        const rows = await query(
+          `INSERT INTO enrollment_tokens (id, token_hash, name, profile, dns, ips, uris, validity_days, created_at, expires_at)
+           VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7::jsonb, $8, $9, $10)
+           ON CONFLICT DO NOTHING RETURNING id`,
+          [
+            t.id,
+            t.tokenHash,
+            t.name,
+            t.profile,
+            JSON.stringify(t.dns),
+            JSON.stringify(t.ips),
+            JSON.stringify(t.uris),
+            t.validityDays ?? null,
+            t.createdAt,
+            t.expiresAt,
+          ],
+        );
+        if (rows.length === 0) {
+          throw new StoreError('ERR_STORE_CONFLICT', `token ${t.id} or its hash is already stored`);
+        }
+      }),
+
+    consumeToken: (tokenHash, now) =>
+      run('cannot consume the token', async () => {
+        const hash = checkTokenHash(tokenHash);
+        const at = checkDate(now, 'now', () => new Date());
+        const rows = await query(
+          `UPDATE enrollment_tokens SET used_at = $2
+           WHERE token_hash = $1 AND used_at IS NULL AND cancelled_at IS NULL AND expires_at > $2
+           RETURNING *`,
+          [hash, at],
+        );
+        return rows[0] && tokenFromRow(rows[0], at);
+      }),
+
+    listTokens: (options = {}) =>
+      run('cannot list tokens', async () => {
+        const now = checkDate(options.now, 'now', () => new Date());
+        const rows = await query('SELECT * FROM enrollment_tokens ORDER BY created_at DESC, id');
+        return rows.map((row) => tokenFromRow(row, now));
+      }),
+
+    cancelToken: (id, options = {}) =>
+      run('cannot cancel the token', async () => {
+        const key = checkTokenId(id);
+        const now = checkDate(options.now, 'now', () => new Date());
+        return transaction(async (client) => {
+          const found = await client.query(
+            'SELECT * FROM enrollment_tokens WHERE id = $1 FOR UPDATE',
+            [key],
+          );
+          const row = found.rows[0];
+          if (!row) throw new StoreError('ERR_STORE_NOT_FOUND', `no token with id ${key}`);
+          if (row.used_at !== null)
+            throw new StoreError('ERR_STORE_CONFLICT', `token ${key} was already used`);
+          if (row.cancelled_at !== null) return tokenFromRow(row, now);
+          const updated = await client.query(
+            'UPDATE enrollment_tokens SET cancelled_at = $2 WHERE id = $1 RETURNING *',
+            [key, now],
+          );
+          return tokenFromRow(updated.rows[0], now);
+        });
+      }),
+
+    appendAudit: (event) =>
+      run('cannot append to the audit trail', async () => {
+        const e = checkAuditInput(event);
+        await query(
+          'INSERT INTO audit_events (at, action, actor, serial_number, detail) VALUES ($1, $2, $3, $4, $5::json)',
+          [e.at, e.action, e.actor ?? null, e.serialNumber ?? null, e.detail ?? null],
+        );
+      }),
+
+    listAudit: (limit = 100) =>
+      run('cannot read the audit trail', async () =>
+        (
+          await query('SELECT * FROM audit_events ORDER BY id DESC LIMIT $1', [checkLimit(limit)])
+        ).map(auditFromRow),
+      ),
+
+    close: async () => {
+      if (!open) return;
+      open = false;
+      await pool.end().catch((cause) => {
+        throw postgresError(cause, 'cannot close the store');
+      });
+    },
+  };
+}

@@ -1,0 +1,336 @@
+/**
+ * The default store: one SQLite file (in the CA folder) through better-sqlite3. WAL journal with
+ * synchronous=FULL, so a certificate is on disk before anyone is handed it; a busy timeout so
+ * that the CLI and a server can share the file; the file is created 0600.
+ */
+import Database from 'better-sqlite3';
+import { StoreError } from '../errors.js';
+import {
+  checkAuditInput,
+  checkCertificateInput,
+  checkDate,
+  checkLimit,
+  checkListOptions,
+  checkRevokeOptions,
+  checkTokenHash,
+  checkTokenId,
+  checkTokenInput,
+} from '../lib/check-input.js';
+import { pendingMigrations } from '../lib/migration.js';
+import { auditFromRow, certificateFromRow, revocationFromRow, tokenFromRow } from '../lib/rows.js';
+import { normalizeSerial } from '../lib/serial.js';
+import type { Store } from '../store.js';
+import { checkDatabaseFile } from './check-database-file.js';
+import { SQLITE_MIGRATIONS } from './migrations.js';
+import { sqliteError } from './sqlite-error.js';
+
+type Row = Record<string, unknown>;
+
+/** Options of {@link openSqliteStore}. */
+export interface SqliteStoreOptions {
+  /** How long to wait for another process holding the write lock, in ms; default 5000. */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * Opens (creating it when missing) the SQLite store at `path` and brings its schema up to date.
+ * A file that is not a nodeid store gives `ERR_STORE_CORRUPT`, one written by a newer nodeid
+ * `ERR_STORE_VERSION`; in both cases the file is left unchanged. `:memory:` opens a private
+ * in-memory database.
+ *
+ * @example
+ * ```ts
+ * const store = await openSqliteStore(join(caDir, DEFAULT_STORE_FILE));
+ * const revoked = await store.listCertificates({ status: 'revoked' });
+ * await store.close();
+ * ```
+ */
+export async function openSqliteStore(
+  path: string,
+  options: SqliteStoreOptions = {},
+): Promise<Store> {
+  if (typeof path !== 'string' || path.length === 0) {
+    throw new StoreError('ERR_STORE_INVALID', 'the SQLite store needs a file path');
+  }
+  if (path !== ':memory:') checkDatabaseFile(path);
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, {
+      fileMustExist: path !== ':memory:',
+      timeout: options.busyTimeoutMs ?? 5000,
+    });
+    schemaVersion(db); // refuse a foreign or newer database before any pragma writes to it
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+  } catch (cause) {
+    db?.close();
+    throw sqliteError(cause, `cannot open the store ${path}`);
+  }
+  return sqliteStore(db);
+}
+
+/**
+ * The schema version of the database (0 when it is empty). A database with tables but no
+ * `schema_migrations` is not ours: `ERR_STORE_CORRUPT`; one newer than the code: `ERR_STORE_VERSION`.
+ */
+function schemaVersion(db: Database.Database): number {
+  const tables = db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+    .pluck()
+    .all() as string[];
+  if (!tables.includes('schema_migrations')) {
+    if (tables.length > 0) {
+      throw new StoreError(
+        'ERR_STORE_CORRUPT',
+        'this SQLite database is not a nodeid store; it was left unchanged',
+      );
+    }
+    return 0;
+  }
+  const current = db
+    .prepare('SELECT coalesce(max(version), 0) FROM schema_migrations')
+    .pluck()
+    .get() as number;
+  pendingMigrations(current, SQLITE_MIGRATIONS);
+  return current;
+}
+
+/** Applies the pending migrations in one write transaction (another process may be doing the same). */
+function migrate(db: Database.Database): void {
+  db.transaction(() => {
+    const current = schemaVersion(db);
+    if (current === 0) {
+      db.exec(
+        'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT',
+      );
+    }
+    const insert = db.prepare(
+      'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)',
+    );
+    for (const migration of pendingMigrations(current, SQLITE_MIGRATIONS)) {
+      db.exec(migration.sql);
+      insert.run(migration.version, migration.name, Date.now());
+    }
+  }).immediate();
+}
+
+function sqliteStore(db: Database.Database): Store {
+  let open = true;
+  const statements = {
+    insertCertificate: db.prepare(
+      `INSERT INTO certificates (serial_number, subject, names, not_before, not_after, profile, pem, issued_by, recorded_at)
+       VALUES (@serialNumber, @subject, @names, @notBefore, @notAfter, @profile, @pem, @issuedBy, @recordedAt)`,
+    ),
+    getCertificate: db.prepare('SELECT * FROM certificates WHERE serial_number = ?'),
+    revoke: db.prepare(
+      `UPDATE certificates SET revoked_at = @revokedAt, revocation_reason = @reason
+       WHERE serial_number = @serial AND revoked_at IS NULL`,
+    ),
+    listRevocations: db.prepare(
+      'SELECT serial_number, revoked_at, revocation_reason FROM certificates WHERE revoked_at IS NOT NULL ORDER BY revoked_at, serial_number',
+    ),
+    nextCrlNumber: db
+      .prepare("UPDATE counters SET value = value + 1 WHERE name = 'crl_number' RETURNING value")
+      .pluck()
+      .safeIntegers(),
+    insertToken: db.prepare(
+      `INSERT INTO enrollment_tokens (id, token_hash, name, profile, dns, ips, uris, validity_days, created_at, expires_at)
+       VALUES (@id, @tokenHash, @name, @profile, @dns, @ips, @uris, @validityDays, @createdAt, @expiresAt)`,
+    ),
+    consumeToken: db.prepare(
+      `UPDATE enrollment_tokens SET used_at = @now
+       WHERE token_hash = @hash AND used_at IS NULL AND cancelled_at IS NULL AND expires_at > @now
+       RETURNING *`,
+    ),
+    listTokens: db.prepare('SELECT * FROM enrollment_tokens ORDER BY created_at DESC, id'),
+    getToken: db.prepare('SELECT * FROM enrollment_tokens WHERE id = ?'),
+    cancelToken: db.prepare(
+      'UPDATE enrollment_tokens SET cancelled_at = @now WHERE id = @id AND cancelled_at IS NULL',
+    ),
+    insertAudit: db.prepare(
+      'INSERT INTO audit_events (at, action, actor, serial_number, detail) VALUES (@at, @action, @actor, @serialNumber, @detail)',
+    ),
+    listAudit: db.prepare('SELECT * FROM audit_events ORDER BY id DESC LIMIT ?'),
+  };
+
+  /** Runs `fn` on the open database, mapping every failure to a `StoreError`. */
+  const run = <T>(action: string, fn: () => T): Promise<T> => {
+    try {
+      if (!open) throw new StoreError('ERR_STORE_IO', 'the store is closed');
+      return Promise.resolve(fn());
+    } catch (cause) {
+      return Promise.reject(sqliteError(cause, action));
+    }
+  };
+
+  return {
+    kind: 'sqlite',
+
+    recordCertificate: (input) =>
+      run('cannot record the certificate', () => {
+        const c = checkCertificateInput(input);
+        try {
+          statements.insertCertificate.run({
+            ...c,
+            names: JSON.stringify(c.names),
+            notBefore: c.notBefore.getTime(),
+            notAfter: c.notAfter.getTime(),
+            recordedAt: c.recordedAt.getTime(),
+            profile: c.profile ?? null,
+            issuedBy: c.issuedBy ?? null,
+          });
+        } catch (cause) {
+          const error = sqliteError(cause, 'cannot record the certificate');
+          if (error.code !== 'ERR_STORE_CONFLICT') throw error;
+          throw new StoreError(
+            'ERR_STORE_CONFLICT',
+            `serial ${c.serialNumber} is already recorded`,
+            { cause },
+          );
+        }
+      }),
+
+    getCertificate: (serialNumber, options = {}) =>
+      run('cannot read the certificate', () => {
+        const now = checkDate(options.now, 'now', () => new Date());
+        const row = statements.getCertificate.get(normalizeSerial(serialNumber)) as Row | undefined;
+        return row && certificateFromRow(row, now);
+      }),
+
+    listCertificates: (options) =>
+      run('cannot list certificates', () => {
+        const filter = checkListOptions(options);
+        const where: string[] = [];
+        const params: Record<string, unknown> = { now: filter.now.getTime() };
+        if (filter.status === 'revoked') where.push('revoked_at IS NOT NULL');
+        if (filter.status === 'valid') where.push('revoked_at IS NULL AND not_after >= @now');
+        if (filter.status === 'expired') where.push('revoked_at IS NULL AND not_after < @now');
+        if (filter.name !== undefined) {
+          where.push(
+            'EXISTS (SELECT 1 FROM json_each(certificates.names) AS n WHERE lower(n.value) = lower(@name))',
+          );
+          params['name'] = filter.name;
+        }
+        if (filter.expiringBefore !== undefined) {
+          where.push('not_after < @expiringBefore');
+          params['expiringBefore'] = filter.expiringBefore.getTime();
+        }
+        if (filter.limit !== undefined) params['limit'] = filter.limit;
+        const sql = `SELECT * FROM certificates ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+          ORDER BY not_after, serial_number ${filter.limit === undefined ? '' : 'LIMIT @limit'}`;
+        const rows = db.prepare(sql).all(params) as Row[];
+        return rows.map((row) => certificateFromRow(row, filter.now));
+      }),
+
+    revokeCertificate: (serialNumber, options) =>
+      run('cannot revoke the certificate', () => {
+        const serial = normalizeSerial(serialNumber);
+        const { reason, revokedAt } = checkRevokeOptions(options);
+        return db
+          .transaction(() => {
+            const { changes } = statements.revoke.run({
+              serial,
+              revokedAt: revokedAt.getTime(),
+              reason: reason ?? null,
+            });
+            const row = statements.getCertificate.get(serial) as Row | undefined;
+            if (!row)
+              throw new StoreError('ERR_STORE_NOT_FOUND', `no certificate with serial ${serial}`);
+            return { ...certificateFromRow(row, new Date()), alreadyRevoked: changes === 0 };
+          })
+          .immediate();
+      }),
+
+    listRevocations: () =>
+      run('cannot list revocations', () =>
+        (statements.listRevocations.all() as Row[]).map(revocationFromRow),
+      ),
+
+    nextCrlNumber: () =>
+      run('cannot take a CRL number', () => statements.nextCrlNumber.get() as bigint),
+
+    createToken: (input) =>
+      run('cannot store the token', () => {
+        const t = checkTokenInput(input);
+        try {
+          statements.insertToken.run({
+            ...t,
+            dns: JSON.stringify(t.dns),
+            ips: JSON.stringify(t.ips),
+            uris: JSON.stringify(t.uris),
+            validityDays: t.validityDays ?? null,
+            createdAt: t.createdAt.getTime(),
+            expiresAt: t.expiresAt.getTime(),
+          });
+        } catch (cause) {
+          const error = sqliteError(cause, 'cannot store the token');
+          if (error.code !== 'ERR_STORE_CONFLICT') throw error;
+          throw new StoreError(
+            'ERR_STORE_CONFLICT',
+            `token ${t.id} or its hash is already stored`,
+            { cause },
+          );
+        }
+      }),
+
+    consumeToken: (tokenHash, now) =>
+      run('cannot consume the token', () => {
+        const hash = checkTokenHash(tokenHash);
+        const at = checkDate(now, 'now', () => new Date());
+        const row = statements.consumeToken.get({ hash, now: at.getTime() }) as Row | undefined;
+        return row && tokenFromRow(row, at);
+      }),
+
+    listTokens: (options = {}) =>
+      run('cannot list tokens', () => {
+        const now = checkDate(options.now, 'now', () => new Date());
+        return (statements.listTokens.all() as Row[]).map((row) => tokenFromRow(row, now));
+      }),
+
+    cancelToken: (id, options = {}) =>
+      run('cannot cancel the token', () => {
+        const key = checkTokenId(id);
+        const now = checkDate(options.now, 'now', () => new Date());
+        return db
+          .transaction(() => {
+            const before = statements.getToken.get(key) as Row | undefined;
+            if (!before) throw new StoreError('ERR_STORE_NOT_FOUND', `no token with id ${key}`);
+            if (before['used_at'] !== null) {
+              throw new StoreError('ERR_STORE_CONFLICT', `token ${key} was already used`);
+            }
+            statements.cancelToken.run({ id: key, now: now.getTime() });
+            return tokenFromRow(statements.getToken.get(key) as Row, now);
+          })
+          .immediate();
+      }),
+
+    appendAudit: (event) =>
+      run('cannot append to the audit trail', () => {
+        const e = checkAuditInput(event);
+        statements.insertAudit.run({
+          at: e.at.getTime(),
+          action: e.action,
+          actor: e.actor ?? null,
+          serialNumber: e.serialNumber ?? null,
+          detail: e.detail ?? null,
+        });
+      }),
+
+    listAudit: (limit = 100) =>
+      run('cannot read the audit trail', () =>
+        (statements.listAudit.all(checkLimit(limit)) as Row[]).map(auditFromRow),
+      ),
+
+    close: async () => {
+      if (!open) return;
+      open = false;
+      try {
+        db.close();
+      } catch (cause) {
+        throw sqliteError(cause, 'cannot close the store');
+      }
+    },
+  };
+}

@@ -1,0 +1,213 @@
+/**
+ * The store interface shared by the CLI and the server, and the records it holds. Every
+ * implementation (memory, SQLite, PostgreSQL) behaves the same way; `test/conformance.ts`
+ * checks that it does.
+ */
+import type { CrlReason } from '@nodeid/sdk';
+
+/** Where a certificate stands at a given time. */
+export type CertificateStatus = 'valid' | 'revoked' | 'expired';
+
+/** An issued certificate as the CA records it. */
+export interface CertificateInput {
+  /**
+   * Serial number in hex, in any case, colons allowed. The store keeps it as lower-case hex
+   * with an even number of digits and no leading zero byte, so `00ab12`, `AB:12` and `ab12`
+   * are the same serial.
+   */
+  serialNumber: string;
+  /** Subject distinguished name as text (RFC 4514). */
+  subject: string;
+  /** The names the certificate is for: DNS names, IP addresses, URIs from its SANs. */
+  names: string[];
+  notBefore: Date;
+  notAfter: Date;
+  /** The issuance profile (`node`, `server`, `client`, `control`…). */
+  profile?: string;
+  /** The certificate itself, PEM. */
+  pem: string;
+  /** Who or what issued it (`cli`, `server`, an admin's name…); never a secret. */
+  issuedBy?: string;
+  /** When it was recorded; default now. */
+  recordedAt?: Date;
+}
+
+/** A certificate of the inventory, with its revocation state. */
+export interface CertificateRecord {
+  /** Lower-case hex, even length, no leading zero byte. */
+  serialNumber: string;
+  subject: string;
+  names: string[];
+  notBefore: Date;
+  notAfter: Date;
+  profile?: string;
+  pem: string;
+  issuedBy?: string;
+  recordedAt: Date;
+  /** When it was revoked, if it was. */
+  revokedAt?: Date;
+  /** Why it was revoked, if a reason was given. */
+  revocationReason?: CrlReason;
+  /** `revoked` when revoked, otherwise `expired` once `notAfter` has passed, otherwise `valid`. */
+  status: CertificateStatus;
+}
+
+/** Filters of {@link Store.listCertificates}; they combine with AND. */
+export interface ListCertificatesOptions {
+  status?: CertificateStatus;
+  /** Only certificates for this name (a DNS name, IP or URI; compared case-insensitively). */
+  name?: string;
+  /** Only certificates whose `notAfter` is before this time (revoked ones included unless `status` says otherwise). */
+  expiringBefore?: Date;
+  /** The time that decides `valid` and `expired`; default now. */
+  now?: Date;
+  /** At most this many records. */
+  limit?: number;
+}
+
+/** Options of {@link Store.revokeCertificate}. */
+export interface RevokeOptions {
+  /** A CRL reason name; `removeFromCRL` is refused. */
+  reason?: CrlReason;
+  /** Default now. */
+  revokedAt?: Date;
+}
+
+/** The result of {@link Store.revokeCertificate}. */
+export interface RevokeResult extends CertificateRecord {
+  /** True when the certificate had already been revoked; the first revocation is kept. */
+  alreadyRevoked: boolean;
+}
+
+/** One entry of the CRL: the shape `createCrl` of `@nodeid/sdk` takes as `entries`. */
+export interface RevocationEntry {
+  serialNumber: string;
+  revokedAt: Date;
+  reason?: CrlReason;
+}
+
+/** Where an enrollment token stands at a given time. */
+export type TokenStatus = 'pending' | 'used' | 'cancelled' | 'expired';
+
+/** A new one-time enrollment token. The store only ever sees its hash. */
+export interface TokenInput {
+  /** Public identifier (for listing and cancelling); not the token. */
+  id: string;
+  /** SHA-256 of the token as 64 hex digits: see {@link hashToken}. */
+  tokenHash: string;
+  /** The node name the token is for. */
+  name: string;
+  profile: string;
+  /** Names the certificate may carry. */
+  dns: string[];
+  ips: string[];
+  uris: string[];
+  expiresAt: Date;
+  /** Lifetime of the certificate in days, when the token fixes it. */
+  validityDays?: number;
+  /** Default now. */
+  createdAt?: Date;
+}
+
+/** An enrollment token as the store keeps it (without its hash). */
+export interface TokenRecord {
+  id: string;
+  name: string;
+  profile: string;
+  dns: string[];
+  ips: string[];
+  uris: string[];
+  expiresAt: Date;
+  validityDays?: number;
+  createdAt: Date;
+  usedAt?: Date;
+  cancelledAt?: Date;
+  status: TokenStatus;
+}
+
+/** A new line of the audit trail. */
+export interface AuditInput {
+  at: Date;
+  /** What happened: `enroll`, `issue`, `renew`, `revoke`, `token.create`… */
+  action: string;
+  /** Who did it; never a secret. */
+  actor?: string;
+  serialNumber?: string;
+  /** JSON-serialisable details; never a secret. */
+  detail?: Record<string, unknown>;
+}
+
+/** A line of the audit trail. */
+export interface AuditRecord {
+  /** Increasing with every append. */
+  id: number;
+  at: Date;
+  action: string;
+  actor?: string;
+  serialNumber?: string;
+  detail?: Record<string, unknown>;
+}
+
+/**
+ * The CA's inventory: issued certificates, revocations, CRL numbers, enrollment tokens and an
+ * audit trail. The CLI and the server use it the same way, whatever the database behind it.
+ * Every method rejects with a `StoreError`, never with another error.
+ *
+ * @example
+ * ```ts
+ * const store = await openStore('ca/inventory.db');
+ * try {
+ *   await store.recordCertificate(certificateRecordOf(identity.certificatePem, { profile: 'node' }));
+ *   const expiring = await store.listCertificates({ status: 'valid', expiringBefore: inThirtyDays });
+ * } finally {
+ *   await store.close();
+ * }
+ * ```
+ */
+export interface Store {
+  /** Which implementation this is. */
+  readonly kind: 'memory' | 'sqlite' | 'postgres';
+
+  /** Records an issued certificate. A serial already recorded: `ERR_STORE_CONFLICT`, and the first record stays. */
+  recordCertificate(input: CertificateInput): Promise<void>;
+  /** The certificate with that serial (any case, colons allowed), or `undefined`. */
+  getCertificate(
+    serialNumber: string,
+    options?: { now?: Date },
+  ): Promise<CertificateRecord | undefined>;
+  /** Certificates matching every filter given, soonest `notAfter` first. */
+  listCertificates(options?: ListCertificatesOptions): Promise<CertificateRecord[]>;
+  /**
+   * Marks a certificate revoked. Unknown serial: `ERR_STORE_NOT_FOUND`. Revoking again keeps
+   * the first revocation's time and reason and answers `alreadyRevoked: true`.
+   */
+  revokeCertificate(serialNumber: string, options?: RevokeOptions): Promise<RevokeResult>;
+  /** Every revocation, oldest first: the entries of the next CRL. */
+  listRevocations(): Promise<RevocationEntry[]>;
+  /** The next CRL number (1, 2, 3…), handed out once each, atomically. */
+  nextCrlNumber(): Promise<bigint>;
+
+  /** Stores a new enrollment token. An id or hash already stored: `ERR_STORE_CONFLICT`. */
+  createToken(input: TokenInput): Promise<void>;
+  /**
+   * Uses up a token in one atomic step: only a pending token (unused, not cancelled, expiring
+   * after `now`) is consumed, and of concurrent calls for one token exactly one gets it.
+   * `undefined` when there is no such token.
+   */
+  consumeToken(tokenHash: string, now?: Date): Promise<TokenRecord | undefined>;
+  /** Every token, newest first. */
+  listTokens(options?: { now?: Date }): Promise<TokenRecord[]>;
+  /**
+   * Cancels a token so it can no longer be used. Unknown id: `ERR_STORE_NOT_FOUND`; a token
+   * already used: `ERR_STORE_CONFLICT`; cancelling again changes nothing.
+   */
+  cancelToken(id: string, options?: { now?: Date }): Promise<TokenRecord>;
+
+  /** Appends a line to the audit trail. */
+  appendAudit(event: AuditInput): Promise<void>;
+  /** The latest `limit` lines of the audit trail (default 100), newest first. */
+  listAudit(limit?: number): Promise<AuditRecord[]>;
+
+  /** Releases the database; later calls reject with `ERR_STORE_IO`. Closing twice is harmless. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,489 @@
+/**
+ * The store conformance suite: the behaviour every implementation of `Store` must have. Each
+ * implementation's test file calls {@link describeStoreConformance} with a factory that opens a
+ * fresh, empty database for every test.
+ */
+import { createCa, createCrl, issueIdentity, parseCrl } from '@nodeid/sdk';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { certificateRecordOf } from '../src/certificate/certificate-record-of.js';
+import { StoreError, type StoreErrorCode } from '../src/errors.js';
+import type { CertificateInput, Store, TokenInput } from '../src/store.js';
+import { hashToken } from '../src/token/hash-token.js';
+
+/** A fresh empty database, and (where the backend has them) more connections to it. */
+export interface StoreUnderTest {
+  store: Store;
+  /** Opens another connection to the same database (SQLite file, PostgreSQL database). */
+  connect?: () => Promise<Store>;
+  /** Removes the database once the test and its connections are done. */
+  cleanup?: () => Promise<void>;
+}
+
+export const NOW = new Date('2030-01-01T00:00:00.000Z');
+const DAY = 86_400_000;
+const at = (days: number) => new Date(NOW.getTime() + days * DAY);
+
+/** A certificate record; `days` is the lifetime left at {@link NOW}. */
+export function certificate(
+  serialNumber: string,
+  days: number,
+  names: string[] = [],
+): CertificateInput {
+  return {
+    serialNumber,
+    subject: `CN=cluster-${serialNumber}`,
+    names,
+    notBefore: at(-30),
+    notAfter: at(days),
+    profile: 'node',
+    pem: `-----BEGIN CERTIFICATE-----\n${serialNumber}\n-----END CERTIFICATE-----\n`,
+    issuedBy: 'test',
+    recordedAt: at(-30),
+  };
+}
+
+/** A token record whose plain token is `plain`. */
+export function token(id: string, plain: string, expiresInDays = 1): TokenInput {
+  return {
+    id,
+    tokenHash: hashToken(plain),
+    name: `node-${id}`,
+    profile: 'node',
+    dns: [`node-${id}.example.net`],
+    ips: ['10.0.0.1'],
+    uris: [],
+    expiresAt: at(expiresInDays),
+    validityDays: 30,
+    createdAt: NOW,
+  };
+}
+
+/** Awaits `promise` and checks that it rejects with a `StoreError` with `code`. */
+export async function expectStoreError(
+  promise: Promise<unknown>,
+  code: StoreErrorCode,
+): Promise<StoreError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(StoreError.isInstance(error), `expected a StoreError ${code}, got ${String(error)}`).toBe(
+    true,
+  );
+  expect((error as StoreError).code).toBe(code);
+  return error as StoreError;
+}
+
+/** Registers the conformance tests for one implementation. */
+export function describeStoreConformance(label: string, open: () => Promise<StoreUnderTest>): void {
+  describe(`Store conformance: ${label}`, () => {
+    let sut: StoreUnderTest;
+    let store: Store;
+    const extra: Store[] = [];
+    const connect = async () => {
+      const other = await sut.connect!();
+      extra.push(other);
+      return other;
+    };
+
+    beforeEach(async () => {
+      sut = await open();
+      store = sut.store;
+    });
+
+    afterEach(async () => {
+      for (const other of extra.splice(0)) await other.close();
+      await store.close();
+      await sut.cleanup?.();
+    });
+
+    describe('certificates', () => {
+      it('records a certificate and gets every field back, by serial in any case', async () => {
+        await store.recordCertificate(
+          certificate('AB:12', 10, ['node1', 'node1.example.net', '10.0.0.1']),
+        );
+        const got = await store.getCertificate('00ab12', { now: NOW });
+        expect(got).toEqual({
+          serialNumber: 'ab12',
+          subject: 'CN=cluster-AB:12',
+          names: ['node1', 'node1.example.net', '10.0.0.1'],
+          notBefore: at(-30),
+          notAfter: at(10),
+          profile: 'node',
+          pem: '-----BEGIN CERTIFICATE-----\nAB:12\n-----END CERTIFICATE-----\n',
+          issuedBy: 'test',
+          recordedAt: at(-30),
+          status: 'valid',
+        });
+        expect(await store.getCertificate('AB12')).toBeDefined();
+      });
+
+      it('leaves out optional fields that were not given', async () => {
+        const { profile: _p, issuedBy: _i, recordedAt: _r, ...bare } = certificate('01', 10);
+        await store.recordCertificate(bare);
+        const got = await store.getCertificate('01');
+        expect(got).not.toHaveProperty('profile');
+        expect(got).not.toHaveProperty('issuedBy');
+        expect(got).not.toHaveProperty('revokedAt');
+        expect(got!.recordedAt).toBeInstanceOf(Date);
+      });
+
+      it('answers undefined for an unknown serial and refuses one that is not hex', async () => {
+        expect(await store.getCertificate('0bad')).toBeUndefined();
+        await expectStoreError(store.getCertificate('xyz'), 'ERR_STORE_INVALID');
+        await expectStoreError(store.getCertificate(''), 'ERR_STORE_INVALID');
+      });
+
+      it('refuses a duplicate serial with ERR_STORE_CONFLICT and keeps the original', async () => {
+        await store.recordCertificate(certificate('0a', 10, ['original']));
+        const duplicate = {
+          ...certificate('0A', 99, ['intruder']),
+          pem: 'other',
+          subject: 'CN=other',
+        };
+        await expectStoreError(store.recordCertificate(duplicate), 'ERR_STORE_CONFLICT');
+        await expectStoreError(
+          store.recordCertificate({ ...duplicate, serialNumber: '000a' }),
+          'ERR_STORE_CONFLICT',
+        );
+        const kept = await store.getCertificate('0a', { now: NOW });
+        expect(kept).toMatchObject({
+          subject: 'CN=cluster-0a',
+          names: ['original'],
+          notAfter: at(10),
+        });
+        expect(await store.listCertificates()).toHaveLength(1);
+      });
+
+      it('refuses malformed records with ERR_STORE_INVALID and stores nothing', async () => {
+        const good = certificate('01', 10);
+        await expectStoreError(
+          store.recordCertificate({ ...good, serialNumber: 'g1' }),
+          'ERR_STORE_INVALID',
+        );
+        await expectStoreError(
+          store.recordCertificate({ ...good, notAfter: new Date('nope') }),
+          'ERR_STORE_INVALID',
+        );
+        await expectStoreError(
+          store.recordCertificate({ ...good, names: [42] as unknown as string[] }),
+          'ERR_STORE_INVALID',
+        );
+        await expectStoreError(store.recordCertificate({ ...good, pem: '' }), 'ERR_STORE_INVALID');
+        await expectStoreError(
+          store.recordCertificate(null as unknown as CertificateInput),
+          'ERR_STORE_INVALID',
+        );
+        expect(await store.listCertificates()).toEqual([]);
+      });
+
+      it('lists by status, name, expiry and limit, soonest expiry first', async () => {
+        await store.recordCertificate(certificate('01', 90, ['node1.example.net', '10.0.0.1']));
+        await store.recordCertificate(certificate('02', -1, ['node2.example.net']));
+        await store.recordCertificate(certificate('03', 5, ['Node3.Example.Net']));
+        await store.recordCertificate(certificate('04', 60, ['node1.example.net']));
+        await store.revokeCertificate('04', { revokedAt: at(-2), reason: 'superseded' });
+        const serials = async (filter: Parameters<Store['listCertificates']>[0]) =>
+          (await store.listCertificates({ now: NOW, ...filter })).map((c) => c.serialNumber);
+
+        expect(await serials({})).toEqual(['02', '03', '04', '01']);
+        expect(await serials({ status: 'valid' })).toEqual(['03', '01']);
+        expect(await serials({ status: 'expired' })).toEqual(['02']);
+        expect(await serials({ status: 'revoked' })).toEqual(['04']);
+        expect(await serials({ name: 'node1.example.net' })).toEqual(['04', '01']);
+        expect(await serials({ name: 'NODE3.example.net' })).toEqual(['03']);
+        expect(await serials({ name: '10.0.0.1' })).toEqual(['01']);
+        expect(await serials({ name: 'node1' })).toEqual([]);
+        expect(await serials({ expiringBefore: at(30) })).toEqual(['02', '03']);
+        expect(await serials({ status: 'valid', expiringBefore: at(30) })).toEqual(['03']);
+        expect(await serials({ limit: 2 })).toEqual(['02', '03']);
+        // the same certificates seen a year later: everything not revoked has expired
+        expect(await serials({ status: 'expired', now: at(365) })).toEqual(['02', '03', '01']);
+        const statuses = (await store.listCertificates({ now: NOW })).map((c) => c.status);
+        expect(statuses).toEqual(['expired', 'valid', 'revoked', 'valid']);
+      });
+
+      it('refuses malformed filters', async () => {
+        await expectStoreError(store.listCertificates({ limit: 0 }), 'ERR_STORE_INVALID');
+        await expectStoreError(
+          store.listCertificates({ status: 'lost' as 'valid' }),
+          'ERR_STORE_INVALID',
+        );
+        await expectStoreError(
+          store.listCertificates({ expiringBefore: new Date(Number.NaN) }),
+          'ERR_STORE_INVALID',
+        );
+      });
+    });
+
+    describe('revocation', () => {
+      it('revokes once and keeps the first revocation when revoked again', async () => {
+        await store.recordCertificate(certificate('0c', 10));
+        const first = await store.revokeCertificate('0C', {
+          reason: 'keyCompromise',
+          revokedAt: at(1),
+        });
+        expect(first).toMatchObject({
+          serialNumber: '0c',
+          status: 'revoked',
+          revokedAt: at(1),
+          revocationReason: 'keyCompromise',
+          alreadyRevoked: false,
+        });
+        const again = await store.revokeCertificate('0c', {
+          reason: 'superseded',
+          revokedAt: at(2),
+        });
+        expect(again).toMatchObject({
+          revokedAt: at(1),
+          revocationReason: 'keyCompromise',
+          alreadyRevoked: true,
+        });
+        expect(await store.listRevocations()).toEqual([
+          { serialNumber: '0c', revokedAt: at(1), reason: 'keyCompromise' },
+        ]);
+      });
+
+      it('revokes without a reason', async () => {
+        await store.recordCertificate(certificate('0d', 10));
+        const revoked = await store.revokeCertificate('0d', { revokedAt: at(1) });
+        expect(revoked).not.toHaveProperty('revocationReason');
+        expect(await store.listRevocations()).toEqual([{ serialNumber: '0d', revokedAt: at(1) }]);
+      });
+
+      it('refuses an unknown serial and an unknown reason, changing nothing', async () => {
+        await store.recordCertificate(certificate('0e', 10));
+        await expectStoreError(store.revokeCertificate('0f'), 'ERR_STORE_NOT_FOUND');
+        await expectStoreError(
+          store.revokeCertificate('0e', { reason: 'bored' as 'superseded' }),
+          'ERR_STORE_INVALID',
+        );
+        await expectStoreError(
+          store.revokeCertificate('0e', { reason: 'removeFromCRL' }),
+          'ERR_STORE_INVALID',
+        );
+        expect((await store.getCertificate('0e', { now: NOW }))!.status).toBe('valid');
+        expect(await store.listRevocations()).toEqual([]);
+      });
+
+      it('lets exactly one of concurrent revocations be the first', async () => {
+        await store.recordCertificate(certificate('10', 10));
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            store.revokeCertificate('10', { revokedAt: at(i + 1), reason: 'keyCompromise' }),
+          ),
+        );
+        expect(results.filter((r) => !r.alreadyRevoked)).toHaveLength(1);
+        const winner = results.find((r) => !r.alreadyRevoked)!;
+        expect(results.every((r) => r.revokedAt!.getTime() === winner.revokedAt!.getTime())).toBe(
+          true,
+        );
+      });
+
+      it('lists revocations oldest first', async () => {
+        for (const serial of ['01', '02', '03'])
+          await store.recordCertificate(certificate(serial, 10));
+        await store.revokeCertificate('02', { revokedAt: at(3) });
+        await store.revokeCertificate('03', { revokedAt: at(1), reason: 'cessationOfOperation' });
+        expect((await store.listRevocations()).map((r) => r.serialNumber)).toEqual(['03', '02']);
+      });
+
+      it('hands out CRL numbers 1, 2, 3… once each, also when asked concurrently', async () => {
+        expect(await store.nextCrlNumber()).toBe(1n);
+        expect(await store.nextCrlNumber()).toBe(2n);
+        const numbers = await Promise.all(Array.from({ length: 20 }, () => store.nextCrlNumber()));
+        const expected = Array.from({ length: 20 }, (_, i) => BigInt(i + 3));
+        expect([...numbers].sort((a, b) => (a < b ? -1 : 1))).toEqual(expected);
+      });
+
+      it('feeds a real CRL: issued identities recorded, one revoked, signed by the SDK', async () => {
+        const ca = await createCa({ clusterName: 'store-test', now: NOW });
+        const issuer = { certificate: ca.certificate, privateKey: ca.privateKey };
+        const issued = [];
+        for (const name of ['node1.example.net', 'node2.example.net']) {
+          const identity = await issueIdentity({ ca: issuer, name, now: NOW });
+          await store.recordCertificate(
+            certificateRecordOf(identity.certificate, { profile: 'node' }),
+          );
+          issued.push(identity);
+        }
+        const victim = await store.listCertificates({ name: 'node2.example.net', now: NOW });
+        expect(victim).toHaveLength(1);
+        expect(victim[0]!.pem).toBe(issued[1]!.certificate.pem);
+        await store.revokeCertificate(victim[0]!.serialNumber, {
+          reason: 'keyCompromise',
+          revokedAt: NOW,
+        });
+        const crl = await createCrl({
+          issuer,
+          entries: await store.listRevocations(),
+          crlNumber: await store.nextCrlNumber(),
+          now: NOW,
+        });
+        const parsed = parseCrl(crl.pem);
+        expect(parsed.crlNumber).toBe(1n);
+        const asInteger = (hex: string) => BigInt(`0x${hex}`);
+        expect(parsed.entries.map((e) => asInteger(e.serialNumber))).toEqual([
+          asInteger(issued[1]!.certificate.serialNumber),
+        ]);
+        expect(parsed.entries[0]!.reason).toBe('keyCompromise');
+      });
+    });
+
+    describe('enrollment tokens', () => {
+      it('stores a token without its hash and consumes it once', async () => {
+        await store.createToken(token('t1', 'secret-1'));
+        const [listed] = await store.listTokens({ now: NOW });
+        expect(listed).toEqual({
+          id: 't1',
+          name: 'node-t1',
+          profile: 'node',
+          dns: ['node-t1.example.net'],
+          ips: ['10.0.0.1'],
+          uris: [],
+          expiresAt: at(1),
+          validityDays: 30,
+          createdAt: NOW,
+          status: 'pending',
+        });
+        expect(await store.consumeToken(hashToken('wrong'), NOW)).toBeUndefined();
+        const used = await store.consumeToken(hashToken('secret-1'), NOW);
+        expect(used).toMatchObject({
+          id: 't1',
+          status: 'used',
+          usedAt: NOW,
+          dns: ['node-t1.example.net'],
+        });
+        expect(await store.consumeToken(hashToken('secret-1'), NOW)).toBeUndefined();
+        expect((await store.listTokens({ now: NOW }))[0]!.status).toBe('used');
+      });
+
+      it('accepts the hash in upper case', async () => {
+        await store.createToken(token('t1', 'secret-1'));
+        expect(await store.consumeToken(hashToken('secret-1').toUpperCase(), NOW)).toBeDefined();
+      });
+
+      it('gives one token to exactly one of 50 concurrent callers', async () => {
+        await store.createToken(token('t1', 'race'));
+        const results = await Promise.all(
+          Array.from({ length: 50 }, () => store.consumeToken(hashToken('race'), NOW)),
+        );
+        expect(results.filter((r) => r !== undefined)).toHaveLength(1);
+      });
+
+      it('gives one token to exactly one caller across two connections', async (context) => {
+        if (!sut.connect) return context.skip();
+        const other = await connect();
+        await store.createToken(token('t1', 'race'));
+        const results = await Promise.all(
+          Array.from({ length: 50 }, (_, i) =>
+            (i % 2 ? other : store).consumeToken(hashToken('race'), NOW),
+          ),
+        );
+        expect(results.filter((r) => r !== undefined)).toHaveLength(1);
+        expect((await other.listTokens({ now: NOW }))[0]!.status).toBe('used');
+      });
+
+      it('refuses an expired token and leaves it unused', async () => {
+        await store.createToken(token('t1', 'late', 1));
+        expect(await store.consumeToken(hashToken('late'), at(1))).toBeUndefined();
+        expect(await store.consumeToken(hashToken('late'), at(2))).toBeUndefined();
+        const [listed] = await store.listTokens({ now: at(2) });
+        expect(listed).toMatchObject({ status: 'expired' });
+        expect(listed).not.toHaveProperty('usedAt');
+        // the same token a moment before it expires is still good
+        expect(
+          await store.consumeToken(hashToken('late'), new Date(at(1).getTime() - 1)),
+        ).toBeDefined();
+      });
+
+      it('cancels a token: it can no longer be used; cancelling again changes nothing', async () => {
+        await store.createToken(token('t1', 'cancel-me'));
+        const cancelled = await store.cancelToken('t1', { now: NOW });
+        expect(cancelled).toMatchObject({ status: 'cancelled', cancelledAt: NOW });
+        expect(await store.consumeToken(hashToken('cancel-me'), NOW)).toBeUndefined();
+        const again = await store.cancelToken('t1', { now: at(1) });
+        expect(again.cancelledAt).toEqual(NOW);
+      });
+
+      it('refuses to cancel an unknown or a used token', async () => {
+        await expectStoreError(store.cancelToken('nope'), 'ERR_STORE_NOT_FOUND');
+        await store.createToken(token('t1', 'used'));
+        await store.consumeToken(hashToken('used'), NOW);
+        await expectStoreError(store.cancelToken('t1'), 'ERR_STORE_CONFLICT');
+        expect((await store.listTokens({ now: NOW }))[0]!.status).toBe('used');
+      });
+
+      it('refuses a duplicate id or hash and malformed tokens', async () => {
+        await store.createToken(token('t1', 'one'));
+        await expectStoreError(store.createToken(token('t1', 'two')), 'ERR_STORE_CONFLICT');
+        await expectStoreError(store.createToken(token('t2', 'one')), 'ERR_STORE_CONFLICT');
+        await expectStoreError(
+          store.createToken({ ...token('t3', 'three'), tokenHash: 'plain-token' }),
+          'ERR_STORE_INVALID',
+        );
+        await expectStoreError(
+          store.createToken({ ...token('t3', 'three'), validityDays: 0 }),
+          'ERR_STORE_INVALID',
+        );
+        await expectStoreError(store.consumeToken('not-a-hash', NOW), 'ERR_STORE_INVALID');
+        expect((await store.listTokens()).map((t) => t.id)).toEqual(['t1']);
+        expect(await store.consumeToken(hashToken('one'), NOW)).toBeDefined();
+      });
+
+      it('lists tokens newest first', async () => {
+        await store.createToken({ ...token('old', 'a'), createdAt: at(-2) });
+        await store.createToken({ ...token('new', 'b'), createdAt: at(-1) });
+        expect((await store.listTokens()).map((t) => t.id)).toEqual(['new', 'old']);
+      });
+    });
+
+    describe('audit trail', () => {
+      it('appends lines and lists the latest first', async () => {
+        await store.appendAudit({
+          at: at(0),
+          action: 'token.create',
+          actor: 'admin',
+          detail: { id: 't1' },
+        });
+        await store.appendAudit({
+          at: at(1),
+          action: 'issue',
+          serialNumber: 'AB:CD',
+          detail: { names: ['n1'], n: 2 },
+        });
+        await store.appendAudit({ at: at(2), action: 'revoke', serialNumber: 'abcd' });
+        const lines = await store.listAudit();
+        expect(lines.map((l) => l.action)).toEqual(['revoke', 'issue', 'token.create']);
+        expect(lines[1]).toMatchObject({
+          at: at(1),
+          serialNumber: 'abcd',
+          detail: { names: ['n1'], n: 2 },
+        });
+        expect(lines[2]).toMatchObject({ actor: 'admin', detail: { id: 't1' } });
+        expect(lines[0]).not.toHaveProperty('detail');
+        expect(lines[0]!.id).toBeGreaterThan(lines[1]!.id);
+        expect((await store.listAudit(2)).map((l) => l.action)).toEqual(['revoke', 'issue']);
+      });
+
+      it('refuses a line it cannot store as JSON', async () => {
+        await expectStoreError(
+          store.appendAudit({ at: NOW, action: 'x', detail: { big: 1n } }),
+          'ERR_STORE_INVALID',
+        );
+        await expectStoreError(store.appendAudit({ at: NOW, action: '' }), 'ERR_STORE_INVALID');
+        await expectStoreError(store.listAudit(-1), 'ERR_STORE_INVALID');
+        expect(await store.listAudit()).toEqual([]);
+      });
+    });
+
+    it('rejects every call after close with ERR_STORE_IO; closing twice is harmless', async () => {
+      await store.close();
+      await store.close();
+      await expectStoreError(store.getCertificate('01'), 'ERR_STORE_IO');
+      await expectStoreError(store.recordCertificate(certificate('01', 1)), 'ERR_STORE_IO');
+      await expectStoreError(store.nextCrlNumber(), 'ERR_STORE_IO');
+      await expectStoreError(store.consumeToken(hashToken('x'), NOW), 'ERR_STORE_IO');
+    });
+  });
+}

@@ -1,0 +1,213 @@
+/**
+ * The SQLite store: the conformance suite on a file, then what only a file has: migrations,
+ * reopening, file modes, and files that are not (or no longer) a nodeid store.
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SQLITE_MIGRATIONS } from '../src/sqlite/migrations.js';
+import { openSqliteStore } from '../src/sqlite/open-sqlite-store.js';
+import { hashToken } from '../src/token/hash-token.js';
+import {
+  certificate,
+  describeStoreConformance,
+  expectStoreError,
+  NOW,
+  token,
+} from './conformance.js';
+
+const tempDir = () => mkdtempSync(join(tmpdir(), 'nodeid-store-'));
+
+describeStoreConformance('SQLite', async () => {
+  const dir = tempDir();
+  const file = join(dir, 'inventory.db');
+  return {
+    store: await openSqliteStore(file),
+    connect: () => openSqliteStore(file),
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+});
+
+describe('SQLite store files', () => {
+  let dir: string;
+  let file: string;
+  beforeEach(() => {
+    dir = tempDir();
+    file = join(dir, 'inventory.db');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const snapshot = () =>
+    readdirSync(dir)
+      .sort()
+      .map((name) => [
+        name,
+        createHash('sha256')
+          .update(readFileSync(join(dir, name)))
+          .digest('hex'),
+      ]);
+
+  it('migrates an empty database to the latest schema, in WAL mode with full sync', async () => {
+    const store = await openSqliteStore(file);
+    await store.close();
+    const db = new Database(file, { readonly: true });
+    const versions = db
+      .prepare('SELECT version FROM schema_migrations ORDER BY version')
+      .pluck()
+      .all();
+    expect(versions).toEqual(SQLITE_MIGRATIONS.map((m) => m.version));
+    const tables = db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+      .pluck()
+      .all();
+    expect(tables).toEqual(
+      expect.arrayContaining(['certificates', 'enrollment_tokens', 'audit_events', 'counters']),
+    );
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+  });
+
+  it('creates the database and its WAL files with mode 0600', async () => {
+    const store = await openSqliteStore(file);
+    await store.recordCertificate(certificate('01', 10));
+    for (const name of readdirSync(dir)) {
+      expect([name, statSync(join(dir, name)).mode & 0o777]).toEqual([name, 0o600]);
+    }
+    expect(readdirSync(dir)).toEqual(expect.arrayContaining(['inventory.db', 'inventory.db-wal']));
+    await store.close();
+  });
+
+  it('keeps everything when reopened, and goes on counting CRL numbers', async () => {
+    const first = await openSqliteStore(file);
+    await first.recordCertificate(certificate('01', 10, ['node1']));
+    await first.revokeCertificate('01', { revokedAt: NOW, reason: 'superseded' });
+    await first.createToken(token('t1', 'used'));
+    await first.createToken(token('t2', 'pending'));
+    await first.consumeToken(hashToken('used'), NOW);
+    await first.appendAudit({ at: NOW, action: 'revoke', serialNumber: '01' });
+    expect(await first.nextCrlNumber()).toBe(1n);
+    await first.close();
+
+    const second = await openSqliteStore(file);
+    expect(await second.getCertificate('01', { now: NOW })).toMatchObject({
+      status: 'revoked',
+      names: ['node1'],
+    });
+    expect(await second.listRevocations()).toEqual([
+      { serialNumber: '01', revokedAt: NOW, reason: 'superseded' },
+    ]);
+    expect(await second.consumeToken(hashToken('used'), NOW)).toBeUndefined();
+    expect(await second.consumeToken(hashToken('pending'), NOW)).toMatchObject({ id: 't2' });
+    expect((await second.listAudit()).map((a) => a.action)).toEqual(['revoke']);
+    expect(await second.nextCrlNumber()).toBe(2n);
+    await second.close();
+  });
+
+  it('refuses a garbage file with ERR_STORE_CORRUPT and leaves it byte for byte', async () => {
+    writeFileSync(file, 'this is not a database\n'.repeat(200), { mode: 0o644 });
+    const before = snapshot();
+    await expectStoreError(openSqliteStore(file), 'ERR_STORE_CORRUPT');
+    expect(snapshot()).toEqual(before);
+    expect(statSync(file).mode & 0o777).toBe(0o644);
+  });
+
+  it('refuses a short garbage file too (SQLite would take it for an empty database)', async () => {
+    writeFileSync(file, 'oops');
+    const before = snapshot();
+    await expectStoreError(openSqliteStore(file), 'ERR_STORE_CORRUPT');
+    expect(snapshot()).toEqual(before);
+  });
+
+  it('refuses a damaged database whose header is intact', async () => {
+    const store = await openSqliteStore(file);
+    await store.close();
+    const bytes = readFileSync(file);
+    bytes.fill(0xa5, 100); // keep the 100-byte header, destroy every page
+    writeFileSync(file, bytes);
+    const before = snapshot();
+    await expectStoreError(openSqliteStore(file), 'ERR_STORE_CORRUPT');
+    expect(snapshot()).toEqual(before);
+  });
+
+  it('refuses an SQLite database that belongs to something else', async () => {
+    const db = new Database(file);
+    db.exec('CREATE TABLE users (name TEXT)');
+    db.close();
+    const before = snapshot();
+    await expectStoreError(openSqliteStore(file), 'ERR_STORE_CORRUPT');
+    expect(snapshot()).toEqual(before);
+  });
+
+  it('refuses a database written by a newer nodeid (ERR_STORE_VERSION) and leaves it as it is', async () => {
+    const store = await openSqliteStore(file);
+    await store.recordCertificate(certificate('01', 10));
+    await store.close();
+    const db = new Database(file);
+    db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+      999,
+      'future',
+      0,
+    );
+    db.close();
+    const error = await expectStoreError(openSqliteStore(file), 'ERR_STORE_VERSION');
+    expect(error.message).toMatch(/999/);
+    const check = new Database(file, { readonly: true });
+    expect(check.prepare('SELECT max(version) FROM schema_migrations').pluck().get()).toBe(999);
+    expect(check.prepare('SELECT count(*) FROM certificates').pluck().get()).toBe(1);
+    check.close();
+  });
+
+  it('reports a missing folder or a folder as the path as ERR_STORE_IO', async () => {
+    await expectStoreError(openSqliteStore(join(dir, 'missing', 'inventory.db')), 'ERR_STORE_IO');
+    await expectStoreError(openSqliteStore(dir), 'ERR_STORE_IO');
+    await expectStoreError(openSqliteStore(''), 'ERR_STORE_INVALID');
+  });
+
+  it('opens a private in-memory database for :memory:', async () => {
+    const store = await openSqliteStore(':memory:');
+    expect(store.kind).toBe('sqlite');
+    await store.recordCertificate(certificate('01', 10));
+    expect(await store.listCertificates()).toHaveLength(1);
+    await store.close();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+  it.skipIf(!existsSync(dist))(
+    `gives one token to exactly one of several processes (uses the build: ${existsSync(dist) ? 'present' : 'missing, run pnpm build'})`,
+    async () => {
+      const store = await openSqliteStore(file);
+      await store.createToken(token('t1', 'race'));
+      await store.close();
+      const script = `
+        const { openSqliteStore } = await import(${JSON.stringify(dist)});
+        const store = await openSqliteStore(process.argv[1]);
+        const now = new Date(${NOW.getTime()});
+        const results = await Promise.all(Array.from({ length: 10 }, () => store.consumeToken(process.argv[2], now)));
+        await store.close();
+        console.log(results.filter(Boolean).length);`;
+      const run = promisify(execFile);
+      const outputs = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          run(process.execPath, ['--input-type=module', '-e', script, file, hashToken('race')]),
+        ),
+      );
+      const wins = outputs.map((o) => Number(o.stdout.trim()));
+      expect(wins.reduce((a, b) => a + b, 0)).toBe(1);
+    },
+  );
+});
