@@ -500,6 +500,33 @@ export const cases = {
     assert.ok(await sdk.keyMatchesCertificate(keys, node.certificate), 'tls.key matches tls.crt');
   },
 
+  'inspect: inspect() tells certificates, CSRs, CRLs and keys apart': async (sdk, assert) => {
+    const ca = await sdk.createCa({ clusterName: CLUSTER, now: NOW });
+    const request = await sdk.createCsr({ name: 'node11.example.net' });
+    const { pem: crlPem } = await sdk.createCrl({
+      issuer: ca,
+      entries: [],
+      crlNumber: 1,
+      now: NOW,
+    });
+    const keyPem = await sdk.exportPrivateKeyPem(ca.privateKey);
+    const publicPem = await sdk.exportPublicKeyPem(ca.publicKey);
+    const kinds = [];
+    for (const input of [ca.certificate.pem, request.pem, crlPem, keyPem, publicPem]) {
+      kinds.push((await sdk.inspect(input)).kind);
+    }
+    assert.deepEqual(kinds, ['certificate', 'csr', 'crl', 'key', 'key'], 'kinds');
+    const csrInfo = await sdk.inspect(request.pem);
+    assert.ok(JSON.stringify(csrInfo).includes('node11.example.net'), 'the CSR names its FQDN');
+    const keyInfo = await sdk.inspect(keyPem);
+    assert.ok(
+      !JSON.stringify(keyInfo).includes(keyPem.split('\n')[1]),
+      'no secret in a key description',
+    );
+    const publicKey = await sdk.importPublicKeyPem(publicPem);
+    assert.equal(sdk.keyAlgorithmOf(publicKey), 'P-256', 'imported public key');
+  },
+
   'errors: hostile CSR, CRL and key inputs yield NodeIdErrors': async (sdk, assert) => {
     const inputs = ['garbage', new Uint8Array([0x30, 0x03, 0x02, 0x01]), OPENSSL_NODE_PEM];
     for (const input of inputs) {
