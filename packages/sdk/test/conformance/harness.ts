@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ProcessResult } from '@nodeid/testing/runtimes';
-import { beforeAll, describe, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { type CaseResult, cases, RESULT_MARKER } from './suite.mjs';
 
 /** The package root (packages/sdk), where the runners resolve `@nodeid/sdk` to `dist/`. */
@@ -28,19 +28,23 @@ export function resultsFrom(output: ProcessResult): CaseResult[] {
 }
 
 export function conformance(runtime: string, run: () => Promise<CaseResult[]>) {
-  describe(`conformance on ${runtime}`, () => {
-    const results = new Map<string, CaseResult>();
-
-    beforeAll(async () => {
+  // The runtime runs once, on the first case; if it cannot run, every case fails with the reason
+  // (a failing beforeAll would only skip them).
+  let pending: Promise<Map<string, CaseResult>> | undefined;
+  const results = () => {
+    pending ??= (async () => {
       if (!existsSync(new URL('../../dist/index.js', import.meta.url))) {
         throw new Error('packages/sdk/dist is missing: build the SDK first (pnpm build)');
       }
-      for (const result of await run()) results.set(result.name, result);
-    }, 180_000);
+      return new Map((await run()).map((result) => [result.name, result]));
+    })();
+    return pending;
+  };
 
+  describe(`conformance on ${runtime}`, () => {
     for (const name of Object.keys(cases)) {
-      it(name, () => {
-        const result = results.get(name);
+      it(name, { timeout: 180_000 }, async () => {
+        const result = (await results()).get(name);
         if (!result) throw new Error(`${runtime} did not report the case "${name}"`);
         if (!result.ok) throw new Error(`${runtime}: ${name}: ${result.error}`);
       });

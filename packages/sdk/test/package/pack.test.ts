@@ -18,7 +18,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { denoPath, type ProcessResult, runProcess } from '@nodeid/testing/runtimes';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { resultsFrom, runner, SDK_DIR } from '../conformance/harness.js';
 
 const BIN = join(SDK_DIR, 'node_modules', '.bin');
@@ -47,12 +47,20 @@ function expectAllCasesPassed(result: ProcessResult) {
   expect(results.length).toBeGreaterThan(0);
 }
 
-describe('the packed @nodeid/sdk', () => {
-  let work: string;
-  let tarball: string;
-  let project: string;
+/** The first test packs and installs, so every test may take that long. */
+const SLOW = { timeout: 450_000 };
 
-  beforeAll(async () => {
+describe('the packed @nodeid/sdk', () => {
+  let work: string | undefined;
+  let installing: Promise<{ work: string; tarball: string; project: string }> | undefined;
+  // Packs and installs once, on first use; when that fails every test fails with the reason
+  // (a failing beforeAll would only skip them).
+  const installed = () => {
+    installing ??= packAndInstall();
+    return installing;
+  };
+
+  async function packAndInstall() {
     work = mkdtempSync(join(tmpdir(), 'nodeid-pack-'));
     expectSuccess(
       await runProcess('pnpm', ['pack', '--pack-destination', work], {
@@ -64,9 +72,9 @@ describe('the packed @nodeid/sdk', () => {
     );
     const packed = readdirSync(work).filter((file) => file.endsWith('.tgz'));
     expect(packed).toHaveLength(1);
-    tarball = join(work, packed[0]!);
+    const tarball = join(work, packed[0]!);
 
-    project = join(work, 'project');
+    const project = join(work, 'project');
     mkdirSync(join(project, 'conformance'), { recursive: true });
     writeFileSync(
       join(project, 'package.json'),
@@ -94,13 +102,15 @@ describe('the packed @nodeid/sdk', () => {
       ),
       'npm install of the tarball',
     );
-  }, 450_000);
+    return { work, tarball, project };
+  }
 
   afterAll(() => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it('holds the built entry points with their types, and no sources or tests', () => {
+  it('holds the built entry points with their types, and no sources or tests', SLOW, async () => {
+    const { tarball } = await installed();
     const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n');
     for (const entry of ['index', 'node']) {
       for (const ext of ['js', 'cjs', 'd.ts', 'd.cts']) {
@@ -111,7 +121,8 @@ describe('the packed @nodeid/sdk', () => {
     expect(files.filter((f) => /^package\/(src|test)\//.test(f))).toEqual([]);
   });
 
-  it('declares its registry dependencies, not workspace links', () => {
+  it('declares its registry dependencies, not workspace links', SLOW, async () => {
+    const { project } = await installed();
     const manifest = JSON.parse(
       readFileSync(join(project, 'node_modules', '@nodeid', 'sdk', 'package.json'), 'utf8'),
     );
@@ -119,21 +130,24 @@ describe('the packed @nodeid/sdk', () => {
     expect(ranges.filter((range) => String(range).startsWith('workspace:'))).toEqual([]);
   });
 
-  it('passes the conformance suite when imported from ESM', async () => {
+  it('passes the conformance suite when imported from ESM', SLOW, async () => {
+    const { project } = await installed();
     const file = join(project, 'conformance', 'run-esm.mjs');
     expectAllCasesPassed(
       await runProcess(process.execPath, [file], { cwd: project, env: cleanEnv() }),
     );
   });
 
-  it('passes the conformance suite when required from CommonJS', async () => {
+  it('passes the conformance suite when required from CommonJS', SLOW, async () => {
+    const { project } = await installed();
     const file = join(project, 'conformance', 'run-cjs.cjs');
     expectAllCasesPassed(
       await runProcess(process.execPath, [file], { cwd: project, env: cleanEnv() }),
     );
   });
 
-  it('passes the conformance suite when imported from Deno as npm:@nodeid/sdk', async () => {
+  it('passes the conformance suite when imported from Deno as npm:@nodeid/sdk', SLOW, async () => {
+    const { project } = await installed();
     const file = join(project, 'conformance', 'run-deno-npm.mjs');
     expectAllCasesPassed(
       await runProcess(denoPath, ['run', '--node-modules-dir=manual', file], {
@@ -143,26 +157,32 @@ describe('the packed @nodeid/sdk', () => {
     );
   });
 
-  it('exposes the same Node-only helpers at @nodeid/sdk/node to import and require', async () => {
-    const list = 'console.log(JSON.stringify(Object.keys(m).sort()))';
-    const esm = await runProcess(
-      process.execPath,
-      ['--input-type=module', '-e', `import * as m from '@nodeid/sdk/node'; ${list}`],
-      { cwd: project, env: cleanEnv() },
-    );
-    const cjs = await runProcess(
-      process.execPath,
-      ['-e', `const m = require('@nodeid/sdk/node'); ${list}`],
-      { cwd: project, env: cleanEnv() },
-    );
-    expectSuccess(esm, 'import @nodeid/sdk/node');
-    expectSuccess(cjs, 'require @nodeid/sdk/node');
-    const names = JSON.parse(esm.stdout) as string[];
-    expect(names.length).toBeGreaterThan(0);
-    expect(JSON.parse(cjs.stdout)).toEqual(names);
-  });
+  it(
+    'exposes the same Node-only helpers at @nodeid/sdk/node to import and require',
+    SLOW,
+    async () => {
+      const { project } = await installed();
+      const list = 'console.log(JSON.stringify(Object.keys(m).sort()))';
+      const esm = await runProcess(
+        process.execPath,
+        ['--input-type=module', '-e', `import * as m from '@nodeid/sdk/node'; ${list}`],
+        { cwd: project, env: cleanEnv() },
+      );
+      const cjs = await runProcess(
+        process.execPath,
+        ['-e', `const m = require('@nodeid/sdk/node'); ${list}`],
+        { cwd: project, env: cleanEnv() },
+      );
+      expectSuccess(esm, 'import @nodeid/sdk/node');
+      expectSuccess(cjs, 'require @nodeid/sdk/node');
+      const names = JSON.parse(esm.stdout) as string[];
+      expect(names.length).toBeGreaterThan(0);
+      expect(JSON.parse(cjs.stdout)).toEqual(names);
+    },
+  );
 
-  it('passes publint --strict', async () => {
+  it('passes publint --strict', SLOW, async () => {
+    const { work, tarball } = await installed();
     // On the unpacked tarball: the very files users get, whatever happens to dist/ meanwhile.
     const unpacked = join(work, 'unpacked');
     mkdirSync(unpacked);
@@ -175,13 +195,18 @@ describe('the packed @nodeid/sdk', () => {
     expectSuccess(result, 'publint --strict');
   });
 
-  it('passes arethetypeswrong for every resolution mode (node10, node16 CJS and ESM, bundler)', async () => {
-    const result = await runProcess(join(BIN, 'attw'), [tarball, '--format', 'ascii'], {
-      cwd: SDK_DIR,
-      env: cleanEnv(),
-      timeoutMs: 120_000,
-    });
-    expectSuccess(result, 'attw');
-    expect(result.stdout).toContain('No problems found');
-  });
+  it(
+    'passes arethetypeswrong for every resolution mode (node10, node16 CJS and ESM, bundler)',
+    SLOW,
+    async () => {
+      const { tarball } = await installed();
+      const result = await runProcess(join(BIN, 'attw'), [tarball, '--format', 'ascii'], {
+        cwd: SDK_DIR,
+        env: cleanEnv(),
+        timeoutMs: 120_000,
+      });
+      expectSuccess(result, 'attw');
+      expect(result.stdout).toContain('No problems found');
+    },
+  );
 });
