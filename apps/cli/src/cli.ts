@@ -1,0 +1,53 @@
+/**
+ * The `nodeid` command line: every manual certificate procedure of a cluster admin as one
+ * command. It holds I/O, prompts and formatting; all logic is in @nodeid/sdk.
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { caCommand } from './commands/ca/index.js';
+import { certCommand } from './commands/cert/index.js';
+import { crlCommand } from './commands/crl/index.js';
+import { csrCommand } from './commands/csr/index.js';
+import { expiryCommand } from './commands/expiry/index.js';
+import { trustCommand } from './commands/trust/index.js';
+import { CliError, EXIT, reportError } from './lib/cli-error.js';
+import { STDIN_PATH } from './lib/files.js';
+
+export async function main(argv: string[]): Promise<void> {
+  await yargs(argv.map((a) => (a === '-' ? STDIN_PATH : a)))
+    .scriptName('nodeid')
+    .usage('$0 <group> <command> [options]\n\nTLS identities for every machine in a cluster.')
+    .option('format', {
+      choices: ['text', 'json'] as const,
+      default: 'text' as const,
+      global: true,
+      describe: 'output format',
+    })
+    .command(caCommand)
+    .command(certCommand)
+    .command(crlCommand)
+    .command(csrCommand)
+    .command(expiryCommand)
+    .command(trustCommand)
+    .completion(
+      'completion',
+      'print a bash/zsh completion script (source it from your shell profile)',
+    )
+    .demandCommand(1, 'name a command group, e.g. nodeid ca init my.cluster')
+    .strict()
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((message, error) => {
+      // usage problems (unknown flags, bad choices) stop here, before any handler runs
+      throw (
+        error ??
+        new CliError('ERR_USAGE', `${message.replace(/\s*\n\s*/g, ' ')}; see --help`, EXIT.USAGE)
+      );
+    })
+    .parseAsync();
+}
+
+main(hideBin(process.argv)).catch(reportError);

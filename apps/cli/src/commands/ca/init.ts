@@ -1,0 +1,210 @@
+/** `nodeid ca init <cluster-name>`: create the cluster CA folder. */
+import { join } from 'node:path';
+import {
+  createCa,
+  exportPrivateKeyPem,
+  inspectCertificate,
+  KEY_ALGORITHMS,
+  type KeyAlgorithm,
+} from '@nodeid/sdk';
+import { writeBundle } from '@nodeid/sdk/node';
+import {
+  type CaConfig,
+  CONFIG_FILE,
+  INVENTORY_FILE,
+  openInventory,
+  resolveCaDir,
+} from '../../lib/ca-folder.js';
+import { CliError, EXIT } from '../../lib/cli-error.js';
+import {
+  action,
+  defineCommand,
+  exitCodes,
+  type GlobalArgs,
+  list,
+  withCaDir,
+  withPassphrase,
+} from '../../lib/command.js';
+import { printJson, printText } from '../../lib/output.js';
+import { readPassphrase } from '../../lib/passphrase.js';
+
+interface Args extends GlobalArgs {
+  clusterName: string;
+  dir?: string;
+  org?: string;
+  country?: string;
+  commonName?: string;
+  algorithm: KeyAlgorithm;
+  days: number;
+  pathLength?: number;
+  permitDns?: string[];
+  excludeDns?: string[];
+  permitIp?: string[];
+  excludeIp?: string[];
+  passphraseFile?: string;
+  passphrase: boolean;
+  layout: 'nodeid' | 'flocker';
+}
+
+export const caInitCommand = defineCommand<Args>({
+  command: 'init <cluster-name>',
+  describe: 'create the cluster CA: certificate, key and inventory in the CA folder',
+  builder: (y) =>
+    withPassphrase(withCaDir(y))
+      .positional('cluster-name', {
+        type: 'string',
+        demandOption: true,
+        describe: 'name of the cluster; node certificates get it as their CN',
+      })
+      .option('org', {
+        type: 'string',
+        describe: 'organization (O) of the CA and its certificates',
+      })
+      .option('country', { type: 'string', describe: 'two-letter country code (C)' })
+      .option('common-name', {
+        type: 'string',
+        describe: 'CN of the CA (default "<cluster-name> CA")',
+      })
+      .option('algorithm', {
+        choices: KEY_ALGORITHMS as KeyAlgorithm[],
+        default: 'P-256' as KeyAlgorithm,
+        describe: 'key algorithm',
+      })
+      .option('days', { type: 'number', default: 3650, describe: 'lifetime in days' })
+      .option('path-length', {
+        type: 'number',
+        describe: 'most intermediate CAs allowed below this one',
+      })
+      .option('permit-dns', {
+        type: 'array',
+        string: true,
+        describe: 'only issue for these DNS domains (repeatable)',
+      })
+      .option('exclude-dns', {
+        type: 'array',
+        string: true,
+        describe: 'never issue for these DNS domains (repeatable)',
+      })
+      .option('permit-ip', {
+        type: 'array',
+        string: true,
+        describe: 'only issue for these IP ranges, CIDR (repeatable)',
+      })
+      .option('exclude-ip', {
+        type: 'array',
+        string: true,
+        describe: 'never issue for these IP ranges, CIDR (repeatable)',
+      })
+      .option('passphrase', {
+        type: 'boolean',
+        default: true,
+        describe: 'encrypt the CA key; --no-passphrase writes it unencrypted',
+      })
+      .option('layout', {
+        choices: ['nodeid', 'flocker'] as const,
+        default: 'nodeid' as const,
+        describe: 'file names: ca.crt/ca.key, or cluster.crt/cluster.key as Flocker names them',
+      })
+      .example(
+        '$0 ca init scale.cluster --org Example --passphrase-file pass.txt',
+        'a P-256 CA valid 10 years, key encrypted',
+      )
+      .example(
+        '$0 ca init flocker.cluster --layout flocker --no-passphrase --dir /etc/flocker-ca',
+        "Flocker's cluster.crt/cluster.key",
+      )
+      .example(
+        '$0 ca init lab --permit-dns example.net --permit-ip 10.0.0.0/8',
+        'a CA that can only issue inside example.net and 10/8',
+      )
+      .epilog(
+        exitCodes({
+          0: 'the CA was created',
+          2: 'bad arguments, or no passphrase given',
+          3: 'the folder already holds a CA, or a file could not be written (nothing is overwritten)',
+        }),
+      ),
+  handler: action(async (args) => {
+    const dir = resolveCaDir(args.dir);
+    const passphrase = args.passphrase
+      ? await readPassphrase({
+          passphraseFile: args.passphraseFile,
+          prompt: 'Passphrase for the new CA key',
+          confirm: true,
+        })
+      : undefined;
+    if (args.passphrase && !passphrase) {
+      throw new CliError(
+        'ERR_PASSPHRASE_REQUIRED',
+        'the CA key must be encrypted: give a passphrase with --passphrase-file or NODEID_CA_PASSPHRASE, or pass --no-passphrase to write it unencrypted',
+        EXIT.USAGE,
+      );
+    }
+    const ca = await createCa({
+      clusterName: args.clusterName,
+      commonName: args.commonName,
+      organization: args.org,
+      country: args.country,
+      algorithm: args.algorithm,
+      days: args.days,
+      pathLength: args.pathLength,
+      nameConstraints: {
+        permittedDns: list(args.permitDns),
+        excludedDns: list(args.excludeDns),
+        permittedIps: list(args.permitIp),
+        excludedIps: list(args.excludeIp),
+      },
+    });
+    const flocker = args.layout === 'flocker';
+    const config: CaConfig = {
+      version: 1,
+      clusterName: args.clusterName,
+      certificateFile: flocker ? 'cluster.crt' : 'ca.crt',
+      keyFile: flocker ? 'cluster.key' : 'ca.key',
+      keyEncrypted: Boolean(passphrase),
+      createdAt: new Date().toISOString(),
+    };
+    const keyPem = await exportPrivateKeyPem(ca.privateKey, passphrase ? { passphrase } : {});
+    const written = await writeBundle(dir, [
+      { path: config.certificateFile, contents: ca.certificate.pem, mode: 0o644 },
+      { path: config.keyFile, contents: keyPem, mode: 0o600 },
+      { path: CONFIG_FILE, contents: `${JSON.stringify(config, null, 2)}\n`, mode: 0o644 },
+    ]);
+    const store = await openInventory(written.dir);
+    await store.appendAudit({
+      at: new Date(),
+      action: 'ca.init',
+      detail: { clusterName: args.clusterName, subject: ca.certificate.subject.text },
+    });
+    await store.close();
+    const info = await inspectCertificate(ca.certificate);
+    const result = {
+      dir: written.dir,
+      clusterName: args.clusterName,
+      certificate: join(written.dir, config.certificateFile),
+      key: join(written.dir, config.keyFile),
+      keyEncrypted: config.keyEncrypted,
+      inventory: join(written.dir, INVENTORY_FILE),
+      subject: info.subject.text,
+      notAfter: info.notAfter,
+      fingerprintSha256: info.fingerprints.sha256,
+      warnings: [...ca.warnings, ...written.warnings],
+    };
+    if (args.format === 'json') printJson(result);
+    else {
+      printText(
+        [
+          `Created the CA of cluster ${args.clusterName} in ${written.dir}`,
+          `  certificate  ${result.certificate} (0644)`,
+          `  key          ${result.key} (0600, ${config.keyEncrypted ? 'encrypted' : 'NOT encrypted'})`,
+          `  inventory    ${result.inventory}`,
+          `  subject      ${result.subject}`,
+          `  valid until  ${result.notAfter}`,
+          `  SHA-256      ${result.fingerprintSha256}`,
+          ...result.warnings.map((w) => `warning: ${w}`),
+        ].join('\n'),
+      );
+    }
+    return EXIT.OK;
+  }),
+});

@@ -1,0 +1,296 @@
+/** `nodeid cert issue <name...>`: node, server, client and control identities from the CA folder. */
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  BUNDLE_LAYOUTS,
+  type BundleLayout,
+  issueIdentity,
+  KEY_ALGORITHMS,
+  type KeyAlgorithm,
+  PROFILES,
+  type Profile,
+} from '@nodeid/sdk';
+import { loadCa, resolveCaDir } from '../../lib/ca-folder.js';
+import { CliError, describeError, EXIT } from '../../lib/cli-error.js';
+import {
+  action,
+  defineCommand,
+  exitCodes,
+  type GlobalArgs,
+  list,
+  withCaDir,
+  withPassphrase,
+} from '../../lib/command.js';
+import { certificateNames, deliver } from '../../lib/issue-one.js';
+import { painter, printJson, printText, useColor } from '../../lib/output.js';
+import { readPassphrase } from '../../lib/passphrase.js';
+
+interface Args extends GlobalArgs {
+  name?: string[];
+  dir?: string;
+  passphraseFile?: string;
+  profile: Profile;
+  cluster?: string;
+  dns?: string[];
+  ip?: string[];
+  uri?: string[];
+  days?: number;
+  algorithm: KeyAlgorithm;
+  out?: string;
+  layout: BundleLayout;
+  uuid: boolean;
+  fromFile?: string;
+  force: boolean;
+  keyPassphraseFile?: string;
+  concurrency: number;
+}
+
+/** One node to issue for. */
+interface Job {
+  name: string;
+  dns: string[];
+  ips: string[];
+  uris: string[];
+}
+
+/** Reads a bulk file: one node a line, `FQDN [IP...]`; blank lines and `#` comments skipped. */
+export function parseNodeList(text: string, source: string): Job[] {
+  const jobs: Job[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.replace(/#.*/, '').trim();
+    if (!line) return;
+    const [name, ...ips] = line.split(/[\s,]+/);
+    if (!name)
+      throw new CliError('ERR_USAGE', `${source}:${i + 1}: expected "FQDN [IP...]"`, EXIT.USAGE);
+    jobs.push({ name, dns: [], ips, uris: [] });
+  });
+  if (jobs.length === 0) throw new CliError('ERR_USAGE', `${source} lists no node`, EXIT.USAGE);
+  return jobs;
+}
+
+async function runPool<T>(
+  items: T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      await fn(items[i]!, i);
+    }
+  });
+  await Promise.all(workers);
+}
+
+export const certIssueCommand = defineCommand<Args>({
+  command: 'issue [name...]',
+  describe:
+    'issue identities (key + certificate) signed by the CA and record them in the inventory',
+  builder: (y) =>
+    withPassphrase(withCaDir(y))
+      .positional('name', {
+        type: 'string',
+        array: true,
+        describe:
+          'node FQDN(s); a user name for --profile client; the host name for --profile control/server',
+      })
+      .option('profile', {
+        choices: PROFILES as Profile[],
+        default: 'node' as Profile,
+        describe: 'node: CN=cluster, serverAuth+clientAuth; server; client; control',
+      })
+      .option('cluster', {
+        type: 'string',
+        describe: "cluster name, the CN of node certificates (default: the CA's)",
+      })
+      .option('dns', { type: 'array', string: true, describe: 'extra DNS name (repeatable)' })
+      .option('ip', { type: 'array', string: true, describe: 'IP address SAN (repeatable)' })
+      .option('uri', {
+        type: 'array',
+        string: true,
+        describe: 'URI SAN, e.g. spiffe://cluster/node1 (repeatable)',
+      })
+      .option('days', {
+        type: 'number',
+        describe: 'lifetime in days (default 365, never past the CA)',
+      })
+      .option('algorithm', {
+        choices: KEY_ALGORITHMS as KeyAlgorithm[],
+        default: 'P-256' as KeyAlgorithm,
+        describe: 'key algorithm',
+      })
+      .option('out', {
+        type: 'string',
+        describe: 'output folder (default ./<name>; with several names <out>/<name>)',
+      })
+      .option('layout', {
+        choices: BUNDLE_LAYOUTS as BundleLayout[],
+        default: 'plain' as BundleLayout,
+        describe: 'file names: plain, scale, flocker, aistore, kubernetes',
+      })
+      .option('uuid', {
+        type: 'boolean',
+        default: false,
+        describe: 'Flocker: name the node files by a fresh UUID',
+      })
+      .option('from-file', {
+        type: 'string',
+        describe: 'issue in bulk: one node a line, "FQDN [IP...]"',
+      })
+      .option('force', { type: 'boolean', default: false, describe: 'replace existing files' })
+      .option('key-passphrase-file', {
+        type: 'string',
+        describe: "encrypt the node's key with the passphrase in this file",
+      })
+      .option('concurrency', {
+        type: 'number',
+        default: 4,
+        describe: 'identities issued at once in bulk mode',
+      })
+      .check((a) => {
+        const names = a.name ?? [];
+        if (!a.fromFile && names.length === 0)
+          throw new Error('give at least one name, or --from-file');
+        if (a.fromFile && names.length) throw new Error('give names or --from-file, not both');
+        if (names.length > 1 && (list(a.ip).length || list(a.dns).length || list(a.uri).length)) {
+          throw new Error(
+            '--dns, --ip and --uri name one node; for several nodes use --from-file with one "FQDN IP..." line each',
+          );
+        }
+        if (a.uuid && a.layout !== 'flocker') throw new Error('--uuid goes with --layout flocker');
+        return true;
+      })
+      .example(
+        '$0 cert issue node1.example.net --ip 10.0.0.1 --layout scale',
+        'Storage Scale node identity: CN=<cluster>, SANs node1 + FQDN + IP',
+      )
+      .example(
+        '$0 cert issue localhost --profile server --ip 127.0.0.1 --layout aistore',
+        "AIStore's server.crt/server.key",
+      )
+      .example(
+        '$0 cert issue --from-file nodes.txt --out certs/',
+        'one folder per node, issued in parallel',
+      )
+      .epilog(
+        exitCodes({
+          0: 'every identity was issued and written',
+          1: 'some identities of a bulk run failed (see the summary)',
+          2: 'bad arguments',
+          3: 'nothing issued: CA, inventory or files in the way',
+        }),
+      ),
+  handler: action(async (args) => {
+    const jobs: Job[] = args.fromFile
+      ? parseNodeList(
+          await readFile(args.fromFile, 'utf8').catch(() => {
+            throw new CliError('ERR_FILE_NOT_FOUND', `cannot read ${args.fromFile}`);
+          }),
+          args.fromFile,
+        )
+      : (args.name ?? []).map((name) => ({
+          name,
+          dns: list(args.dns),
+          ips: list(args.ip),
+          uris: list(args.uri),
+        }));
+    const keyPassphrase = args.keyPassphraseFile
+      ? await readPassphrase({ passphraseFile: args.keyPassphraseFile })
+      : undefined;
+    const ca = await loadCa(resolveCaDir(args.dir), { passphraseFile: args.passphraseFile });
+    const several = jobs.length > 1;
+    const results: {
+      name: string;
+      ok: boolean;
+      serialNumber?: string;
+      names?: string[];
+      notAfter?: string;
+      dir?: string;
+      files?: string[];
+      error?: { code: string; message: string };
+      warnings?: string[];
+    }[] = [];
+    const progress = several && process.stderr.isTTY && args.format === 'text';
+    let done = 0;
+    try {
+      await runPool(jobs, Math.max(1, args.concurrency), async (job, index) => {
+        const outDir = args.out ? (several ? join(args.out, job.name) : args.out) : job.name;
+        try {
+          const identity = await issueIdentity({
+            ca: ca.issuer,
+            profile: args.profile,
+            name: job.name,
+            clusterName: args.cluster ?? ca.config.clusterName,
+            dns: job.dns,
+            ips: job.ips,
+            uris: job.uris,
+            days: args.days,
+            algorithm: args.algorithm,
+          });
+          const written = await deliver(identity, ca.store, args.profile, {
+            outDir,
+            layout: args.layout,
+            force: args.force,
+            keyPassphrase,
+            uuid: args.uuid ? randomUUID() : undefined,
+          });
+          results[index] = {
+            name: job.name,
+            ok: true,
+            serialNumber: identity.certificate.serialNumber,
+            names: certificateNames(identity),
+            notAfter: identity.certificate.notAfter.toISOString(),
+            dir: written.dir,
+            files: written.files.map((f) => `${f.path} (0${f.mode.toString(8)})`),
+            warnings: [...identity.warnings, ...written.warnings],
+          };
+        } catch (e) {
+          if (!several) throw e;
+          const { code, message } = describeError(e);
+          results[index] = { name: job.name, ok: false, error: { code, message } };
+        }
+        done++;
+        if (progress) process.stderr.write(`\r${bar(done, jobs.length)} ${done}/${jobs.length}`);
+      });
+    } finally {
+      if (progress) process.stderr.write('\n');
+      await ca.store.close();
+    }
+    const failed = results.filter((r) => !r.ok);
+    if (args.format === 'json')
+      printJson(
+        several
+          ? { issued: results.length - failed.length, failed: failed.length, results }
+          : results[0],
+      );
+    else {
+      const paint = painter(useColor(args.format));
+      const lines: string[] = [];
+      for (const r of results) {
+        if (!r.ok) {
+          lines.push(
+            `${paint('red', 'failed')}  ${r.name}: ${r.error!.message} (${r.error!.code})`,
+          );
+          continue;
+        }
+        lines.push(
+          `${paint('green', 'issued')}  ${r.name}  serial ${r.serialNumber}  until ${r.notAfter}`,
+        );
+        lines.push(`        names ${r.names!.join(', ') || '(none)'}`);
+        lines.push(`        ${r.dir}: ${r.files!.join(', ')}`);
+        for (const w of r.warnings ?? []) lines.push(`        warning: ${w}`);
+      }
+      if (several) lines.push(`${results.length - failed.length} issued, ${failed.length} failed`);
+      printText(lines.join('\n'));
+    }
+    return failed.length ? EXIT.FAILED : EXIT.OK;
+  }),
+});
+
+function bar(done: number, total: number): string {
+  const width = 30;
+  const filled = Math.round((done / total) * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+}

@@ -1,0 +1,187 @@
+/** `nodeid cert renew <cert>`: re-issue with the same names, written atomically over the old files. */
+import { basename, dirname, resolve } from 'node:path';
+import {
+  exportPrivateKeyPem,
+  generateKeyPair,
+  importPrivateKeyPem,
+  issueIdentity,
+  keyAlgorithmOf,
+  type Profile,
+  parseCertificates,
+} from '@nodeid/sdk';
+import { writeBundle } from '@nodeid/sdk/node';
+import { loadCa, resolveCaDir } from '../../lib/ca-folder.js';
+import { CliError, EXIT } from '../../lib/cli-error.js';
+import {
+  action,
+  defineCommand,
+  exitCodes,
+  type GlobalArgs,
+  withCaDir,
+  withPassphrase,
+} from '../../lib/command.js';
+import { readInput, readPemOrDer } from '../../lib/files.js';
+import { certificateNames } from '../../lib/issue-one.js';
+import { printJson, printText } from '../../lib/output.js';
+import { readPassphrase } from '../../lib/passphrase.js';
+
+interface Args extends GlobalArgs {
+  cert: string;
+  key?: string;
+  dir?: string;
+  passphraseFile?: string;
+  keyPassphraseFile?: string;
+  rekey: boolean;
+  days?: number;
+}
+
+const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
+const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+
+/** The profile an issued certificate was made with, read back from its usages and CN. */
+function profileOf(eku: string[] | undefined, cn: string | undefined): Profile {
+  if (cn === 'control-service') return 'control';
+  const server = eku?.includes(SERVER_AUTH);
+  const client = eku?.includes(CLIENT_AUTH);
+  if (server && client) return 'node';
+  return client ? 'client' : 'server';
+}
+
+export const certRenewCommand = defineCommand<Args>({
+  command: 'renew <cert>',
+  describe:
+    'renew a certificate from the local CA with the same names (and the same key unless --rekey)',
+  builder: (y) =>
+    withPassphrase(withCaDir(y))
+      .positional('cert', {
+        type: 'string',
+        demandOption: true,
+        describe: 'the certificate file to replace',
+      })
+      .option('key', {
+        type: 'string',
+        describe: 'its key file (default: the certificate path with .key)',
+      })
+      .option('key-passphrase-file', {
+        type: 'string',
+        describe: 'passphrase of an encrypted key (kept encrypted)',
+      })
+      .option('rekey', {
+        type: 'boolean',
+        default: false,
+        describe: 'make a new key too (written over the old key file)',
+      })
+      .option('days', {
+        type: 'number',
+        describe: 'lifetime in days (default 365, never past the CA)',
+      })
+      .example('$0 cert renew node1/node1.example.net.crt', 'same key, new certificate')
+      .example(
+        '$0 cert needs-renewal n.crt && $0 cert renew n.crt --rekey',
+        'renew with a fresh key when due',
+      )
+      .epilog(
+        exitCodes({
+          0: 'renewed; the old files were replaced atomically',
+          2: 'bad arguments',
+          3: 'nothing changed: unreadable files, wrong key, CA problem',
+        }),
+      ),
+  handler: action(async (args) => {
+    const certPath = resolve(args.cert);
+    const keyPath = resolve(args.key ?? certPath.replace(/\.(crt|pem|cer)$/, '') + '.key');
+    const [old] = parseCertificates(await readPemOrDer(certPath));
+    const keyPassphrase = args.keyPassphraseFile
+      ? await readPassphrase({ passphraseFile: args.keyPassphraseFile })
+      : undefined;
+    const keyText = Buffer.from(await readInput(keyPath)).toString('utf8');
+    const oldKeys = await importPrivateKeyPem(keyText, {
+      passphrase: keyPassphrase,
+      extractable: true,
+    });
+    const ca = await loadCa(resolveCaDir(args.dir), { passphraseFile: args.passphraseFile });
+    try {
+      const cn = old!.subject.rdns.flat().find((a) => a.type === 'CN')?.value;
+      const profile = profileOf(old!.extendedKeyUsage, cn);
+      const sans = old!.subjectAltNames ?? [];
+      const dns = sans.filter((n) => n.type === 'dns').map((n) => n.value);
+      const name =
+        profile === 'client'
+          ? cn
+          : (dns.find((d) => d.includes('.')) ??
+            dns[0] ??
+            sans.find((n) => n.type === 'ip')?.value);
+      if (!name)
+        throw new CliError('ERR_CERTIFICATE_INVALID', `${certPath} has no name to renew for`);
+      const keyPair = args.rekey
+        ? await generateKeyPair({ algorithm: keyAlgorithmOf(oldKeys.publicKey), extractable: true })
+        : oldKeys;
+      const identity = await issueIdentity({
+        ca: ca.issuer,
+        profile,
+        name,
+        clusterName: profile === 'node' ? cn : undefined,
+        dns: dns.filter((d) => d !== name && d !== name.split('.')[0]),
+        ips: sans.filter((n) => n.type === 'ip' && n.value !== name).map((n) => n.value),
+        uris: sans.filter((n) => n.type === 'uri').map((n) => n.value),
+        emails: sans.filter((n) => n.type === 'email').map((n) => n.value),
+        keyPair,
+        days: args.days,
+      });
+      const cert = identity.certificate;
+      await ca.store.recordCertificate({
+        serialNumber: cert.serialNumber,
+        subject: cert.subject.text,
+        names: certificateNames(identity),
+        notBefore: cert.notBefore,
+        notAfter: cert.notAfter,
+        profile,
+        pem: cert.pem,
+      });
+      await ca.store.appendAudit({
+        at: new Date(),
+        action: 'certificate.renew',
+        serialNumber: cert.serialNumber,
+        detail: { replaces: old!.serialNumber, rekey: args.rekey },
+      });
+      const chainPem = [cert, ...identity.chain.slice(0, -1)].map((c) => c.pem).join('');
+      const files = [{ path: basename(certPath), contents: chainPem, mode: 0o644 }];
+      if (args.rekey)
+        files.push({
+          path: basename(keyPath),
+          contents: await exportPrivateKeyPem(
+            keyPair.privateKey,
+            keyPassphrase ? { passphrase: keyPassphrase } : {},
+          ),
+          mode: 0o600,
+        });
+      if (dirname(keyPath) !== dirname(certPath) && args.rekey) {
+        await writeBundle(dirname(keyPath), [files.pop()!], { force: true, fixDirMode: false });
+      }
+      await writeBundle(dirname(certPath), files, { force: true, fixDirMode: false });
+      const result = {
+        file: certPath,
+        key: keyPath,
+        rekeyed: args.rekey,
+        serialNumber: cert.serialNumber,
+        replaces: old!.serialNumber,
+        names: certificateNames(identity),
+        notAfter: cert.notAfter.toISOString(),
+        warnings: identity.warnings,
+      };
+      if (args.format === 'json') printJson(result);
+      else
+        printText(
+          [
+            `renewed ${certPath}${args.rekey ? ` and ${keyPath} (new key)` : ''}`,
+            `  serial ${result.serialNumber} (was ${result.replaces}), until ${result.notAfter}`,
+            `  names ${result.names.join(', ')}`,
+            ...result.warnings.map((w) => `warning: ${w}`),
+          ].join('\n'),
+        );
+    } finally {
+      await ca.store.close();
+    }
+    return EXIT.OK;
+  }),
+});

@@ -1,0 +1,82 @@
+/**
+ * Issues one identity from the CA folder and delivers it: checks the target files do not exist,
+ * records the certificate in the inventory (so it is tracked before anyone has it), then writes
+ * the bundle atomically. Used by `cert issue`, its bulk mode and `cert renew`.
+ */
+import { lstat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { type BundleLayout, bundleFiles, type Identity } from '@nodeid/sdk';
+import { type WriteBundleResult, writeBundle } from '@nodeid/sdk/node';
+import type { Store } from '@nodeid/store';
+import { CliError } from './cli-error.js';
+
+/** Where and how to write an identity. */
+export interface Delivery {
+  outDir: string;
+  layout: BundleLayout;
+  force: boolean;
+  /** Encrypts the node's key. */
+  keyPassphrase?: string;
+  /** Flocker node files named by UUID. */
+  uuid?: string;
+  /** Base name for plain/scale files. */
+  fileName?: string;
+}
+
+/** The names a certificate carries, as `DNS:…`/`IP:…`/`URI:…`/`email:…`. */
+export function certificateNames(identity: Pick<Identity, 'certificate'>): string[] {
+  const label = { dns: 'DNS', ip: 'IP', uri: 'URI', email: 'email' } as Record<string, string>;
+  return (identity.certificate.subjectAltNames ?? []).map(
+    (n) => `${label[n.type] ?? n.type}:${n.value}`,
+  );
+}
+
+/** Records and writes an issued identity. */
+export async function deliver(
+  identity: Identity,
+  store: Store,
+  profile: string,
+  d: Delivery,
+): Promise<WriteBundleResult> {
+  const files = await bundleFiles(identity, d.layout, {
+    ...(d.keyPassphrase && { passphrase: d.keyPassphrase }),
+    ...(d.uuid && { uuid: d.uuid }),
+    ...(d.fileName && { name: d.fileName }),
+  });
+  const dir = resolve(d.outDir);
+  if (!d.force) {
+    const existing: string[] = [];
+    for (const f of files) {
+      if (
+        await lstat(join(dir, f.path)).then(
+          () => true,
+          () => false,
+        )
+      )
+        existing.push(join(dir, f.path));
+    }
+    if (existing.length) {
+      throw new CliError(
+        'ERR_FILE_EXISTS',
+        `refusing to overwrite ${existing.join(', ')}; use --force to replace them`,
+      );
+    }
+  }
+  const cert = identity.certificate;
+  await store.recordCertificate({
+    serialNumber: cert.serialNumber,
+    subject: cert.subject.text,
+    names: certificateNames(identity),
+    notBefore: cert.notBefore,
+    notAfter: cert.notAfter,
+    profile,
+    pem: cert.pem,
+  });
+  await store.appendAudit({
+    at: new Date(),
+    action: 'certificate.issue',
+    serialNumber: cert.serialNumber,
+    detail: { subject: cert.subject.text, names: certificateNames(identity), profile },
+  });
+  return writeBundle(dir, files, { force: d.force });
+}
