@@ -170,6 +170,11 @@ export interface Store {
 
   /** Records an issued certificate. A serial already recorded: `ERR_STORE_CONFLICT`, and the first record stays. */
   recordCertificate(input: CertificateInput): Promise<void>;
+  /**
+   * Records many certificates in one transaction (one disk sync), all or none: a serial already
+   * recorded, or given twice, gives `ERR_STORE_CONFLICT` and records nothing. For bulk issuance.
+   */
+  recordCertificates(inputs: CertificateInput[]): Promise<void>;
   /** The certificate with that serial (any case, colons allowed), or `undefined`. */
   getCertificate(
     serialNumber: string,

@@ -155,6 +155,26 @@ export function describeStoreConformance(label: string, open: () => Promise<Stor
         expect(await store.listCertificates()).toHaveLength(1);
       });
 
+      it('records a batch all at once, or nothing when one serial is taken', async () => {
+        await store.recordCertificates([certificate('01', 10), certificate('02', 20)]);
+        expect((await store.listCertificates()).map((c) => c.serialNumber)).toEqual(['01', '02']);
+        await expectStoreError(
+          store.recordCertificates([certificate('03', 30), certificate('02', 99, ['intruder'])]),
+          'ERR_STORE_CONFLICT',
+        );
+        await expectStoreError(
+          store.recordCertificates([certificate('04', 30), certificate('0004', 40)]),
+          'ERR_STORE_CONFLICT',
+        );
+        await expectStoreError(
+          store.recordCertificates([certificate('05', 30), { ...certificate('06', 1), pem: '' }]),
+          'ERR_STORE_INVALID',
+        );
+        expect((await store.listCertificates()).map((c) => c.serialNumber)).toEqual(['01', '02']);
+        expect((await store.getCertificate('02'))!.names).toEqual([]);
+        await store.recordCertificates([]);
+      });
+
       it('refuses malformed records with ERR_STORE_INVALID and stores nothing', async () => {
         const good = certificate('01', 10);
         await expectStoreError(

@@ -72,6 +72,23 @@ export function checkCertificateInput(input: CertificateInput): CheckedCertifica
   return checked;
 }
 
+/** Checks a batch of certificates to record: an array, no serial twice. */
+export function checkCertificateInputs(inputs: CertificateInput[]): CheckedCertificate[] {
+  if (!Array.isArray(inputs)) invalid('certificate records must be an array');
+  const checked = inputs.map(checkCertificateInput);
+  const seen = new Set<string>();
+  for (const c of checked) {
+    if (seen.has(c.serialNumber)) {
+      throw new StoreError(
+        'ERR_STORE_CONFLICT',
+        `serial ${c.serialNumber} appears twice in the batch`,
+      );
+    }
+    seen.add(c.serialNumber);
+  }
+  return checked;
+}
+
 /** Checks a revocation reason: a CRL reason name other than `removeFromCRL`. */
 export function checkReason(reason: unknown): CrlReason | undefined {
   if (reason === undefined) return undefined;

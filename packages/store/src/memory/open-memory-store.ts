@@ -8,6 +8,7 @@ import {
   type CheckedToken,
   checkAuditInput,
   checkCertificateInput,
+  checkCertificateInputs,
   checkDate,
   checkLimit,
   checkListOptions,
@@ -59,6 +60,18 @@ export async function openMemoryStore(): Promise<Store> {
     if (!open) throw new StoreError('ERR_STORE_IO', 'the store is closed');
   };
 
+  /** Records every certificate, or none when one of the serials is already recorded. */
+  const insert = (batch: CheckedCertificate[]) => {
+    const taken = batch.find((c) => certificates.has(c.serialNumber));
+    if (taken) {
+      throw new StoreError(
+        'ERR_STORE_CONFLICT',
+        `serial ${taken.serialNumber} is already recorded`,
+      );
+    }
+    for (const c of batch) certificates.set(c.serialNumber, { ...c, names: [...c.names] });
+  };
+
   const toRecord = (c: StoredCertificate, now: Date): CertificateRecord => {
     const record: CertificateRecord = {
       ...c,
@@ -93,11 +106,12 @@ export async function openMemoryStore(): Promise<Store> {
 
     async recordCertificate(input) {
       ensureOpen();
-      const c = checkCertificateInput(input);
-      if (certificates.has(c.serialNumber)) {
-        throw new StoreError('ERR_STORE_CONFLICT', `serial ${c.serialNumber} is already recorded`);
-      }
-      certificates.set(c.serialNumber, { ...c, names: [...c.names] });
+      insert([checkCertificateInput(input)]);
+    },
+
+    async recordCertificates(inputs) {
+      ensureOpen();
+      insert(checkCertificateInputs(inputs));
     },
 
     async getCertificate(serialNumber, options = {}) {

@@ -6,8 +6,10 @@
 import pg from 'pg';
 import { StoreError } from '../errors.js';
 import {
+  type CheckedCertificate,
   checkAuditInput,
   checkCertificateInput,
+  checkCertificateInputs,
   checkDate,
   checkLimit,
   checkListOptions,
@@ -100,6 +102,32 @@ async function migrate(pool: pg.Pool): Promise<void> {
   }
 }
 
+/** Inserts one certificate; a serial already recorded: `ERR_STORE_CONFLICT`. */
+async function insertCertificate(
+  db: pg.Pool | pg.PoolClient,
+  c: CheckedCertificate,
+): Promise<void> {
+  const { rows } = await db.query(
+    `INSERT INTO certificates (serial_number, subject, names, not_before, not_after, profile, pem, issued_by, recorded_at)
+     VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9)
+     ON CONFLICT (serial_number) DO NOTHING RETURNING serial_number`,
+    [
+      c.serialNumber,
+      c.subject,
+      JSON.stringify(c.names),
+      c.notBefore,
+      c.notAfter,
+      c.profile ?? null,
+      c.pem,
+      c.issuedBy ?? null,
+      c.recordedAt,
+    ],
+  );
+  if (rows.length === 0) {
+    throw new StoreError('ERR_STORE_CONFLICT', `serial ${c.serialNumber} is already recorded`);
+  }
+}
+
 function postgresStore(pool: pg.Pool): Store {
   let open = true;
 
@@ -136,30 +164,16 @@ function postgresStore(pool: pg.Pool): Store {
     kind: 'postgres',
 
     recordCertificate: (input) =>
-      run('cannot record the certificate', async () => {
-        const c = checkCertificateInput(input);
-        const rows = await query(
-          `INSERT INTO certificates (serial_number, subject, names, not_before, not_after, profile, pem, issued_by, recorded_at)
-           VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9)
-           ON CONFLICT (serial_number) DO NOTHING RETURNING serial_number`,
-          [
-            c.serialNumber,
-            c.subject,
-            JSON.stringify(c.names),
-            c.notBefore,
-            c.notAfter,
-            c.profile ?? null,
-            c.pem,
-            c.issuedBy ?? null,
-            c.recordedAt,
-          ],
-        );
-        if (rows.length === 0) {
-          throw new StoreError(
-            'ERR_STORE_CONFLICT',
-            `serial ${c.serialNumber} is already recorded`,
-          );
-        }
+      run('cannot record the certificate', () =>
+        insertCertificate(pool, checkCertificateInput(input)),
+      ),
+
+    recordCertificates: (inputs) =>
+      run('cannot record the certificates', async () => {
+        const checked = checkCertificateInputs(inputs);
+        await transaction(async (client) => {
+          for (const c of checked) await insertCertificate(client, c);
+        });
       }),
 
     getCertificate: (serialNumber, options = {}) =>

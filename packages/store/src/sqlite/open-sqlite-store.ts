@@ -6,8 +6,10 @@
 import Database from 'better-sqlite3';
 import { StoreError } from '../errors.js';
 import {
+  type CheckedCertificate,
   checkAuditInput,
   checkCertificateInput,
+  checkCertificateInputs,
   checkDate,
   checkLimit,
   checkListOptions,
@@ -155,6 +157,26 @@ function sqliteStore(db: Database.Database): Store {
     listAudit: db.prepare('SELECT * FROM audit_events ORDER BY id DESC LIMIT ?'),
   };
 
+  const insertCertificate = (c: CheckedCertificate): void => {
+    try {
+      statements.insertCertificate.run({
+        ...c,
+        names: JSON.stringify(c.names),
+        notBefore: c.notBefore.getTime(),
+        notAfter: c.notAfter.getTime(),
+        recordedAt: c.recordedAt.getTime(),
+        profile: c.profile ?? null,
+        issuedBy: c.issuedBy ?? null,
+      });
+    } catch (cause) {
+      const error = sqliteError(cause, 'cannot record the certificate');
+      if (error.code !== 'ERR_STORE_CONFLICT') throw error;
+      throw new StoreError('ERR_STORE_CONFLICT', `serial ${c.serialNumber} is already recorded`, {
+        cause,
+      });
+    }
+  };
+
   /** Runs `fn` on the open database, mapping every failure to a `StoreError`. */
   const run = <T>(action: string, fn: () => T): Promise<T> => {
     try {
@@ -169,27 +191,12 @@ function sqliteStore(db: Database.Database): Store {
     kind: 'sqlite',
 
     recordCertificate: (input) =>
-      run('cannot record the certificate', () => {
-        const c = checkCertificateInput(input);
-        try {
-          statements.insertCertificate.run({
-            ...c,
-            names: JSON.stringify(c.names),
-            notBefore: c.notBefore.getTime(),
-            notAfter: c.notAfter.getTime(),
-            recordedAt: c.recordedAt.getTime(),
-            profile: c.profile ?? null,
-            issuedBy: c.issuedBy ?? null,
-          });
-        } catch (cause) {
-          const error = sqliteError(cause, 'cannot record the certificate');
-          if (error.code !== 'ERR_STORE_CONFLICT') throw error;
-          throw new StoreError(
-            'ERR_STORE_CONFLICT',
-            `serial ${c.serialNumber} is already recorded`,
-            { cause },
-          );
-        }
+      run('cannot record the certificate', () => insertCertificate(checkCertificateInput(input))),
+
+    recordCertificates: (inputs) =>
+      run('cannot record the certificates', () => {
+        const checked = checkCertificateInputs(inputs);
+        db.transaction(() => checked.forEach(insertCertificate)).immediate();
       }),
 
     getCertificate: (serialNumber, options = {}) =>
