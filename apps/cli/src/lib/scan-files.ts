@@ -40,6 +40,8 @@ export interface CandidateFile {
 
 /** Extensions of files that should hold certificates when found in a folder. */
 const CERTIFICATE_EXTENSIONS = new Set(['.crt', '.cer', '.cert', '.pem', '.der']);
+/** Extensions that promise a certificate even in PEM form (a .pem may just as well hold a key). */
+const PEM_CERTIFICATE_EXTENSIONS = new Set(['.crt', '.cer', '.cert']);
 const CERTIFICATE_LABELS = new Set(['CERTIFICATE', 'X509 CERTIFICATE', 'TRUSTED CERTIFICATE']);
 const BLOCK = /-----BEGIN ([A-Z0-9 ]{1,64})-----[\s\S]*?-----END \1-----/g;
 
@@ -159,7 +161,9 @@ export async function readCertificateFile(
       });
     }
     if (found.length === 0) {
-      if (!claims) return undefined;
+      // In a folder, a .pem without a certificate is usually a key or a CSR: not ours to report.
+      if (!explicit && !PEM_CERTIFICATE_EXTENSIONS.has(extname(path).toLowerCase()))
+        return undefined;
       const what = labels.length
         ? `it holds ${[...new Set(labels)].join(', ')}`
         : 'no complete PEM block';

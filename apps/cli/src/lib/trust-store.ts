@@ -104,15 +104,9 @@ async function isDir(path: string): Promise<boolean> {
   );
 }
 
-/** What to tell an admin whose system nodeid cannot handle. */
+/** What to tell an admin whose system nodeid cannot handle, in one line. */
 export function manualSteps(caPath: string): string {
-  return [
-    'add the CA to the trust store by hand:',
-    `  macOS:   sudo security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain ${caPath}`,
-    `  Windows: certutil -addstore -f Root ${caPath}`,
-    '  other Linux: copy it where your distribution keeps local CAs and run its update command',
-    `or name the family with --system ${TRUST_SYSTEMS.join('|')}`,
-  ].join('\n');
+  return `copy ${caPath} to the folder of local CAs of your system and run its update command by hand (macOS: sudo security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain ${caPath}; Windows: certutil -addstore -f Root ${caPath}), or name the family with --system ${TRUST_SYSTEMS.join('|')}`;
 }
 
 /**

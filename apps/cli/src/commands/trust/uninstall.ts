@@ -1,0 +1,157 @@
+/**
+ * `nodeid trust uninstall <ca.crt|name>`: take the cluster CA out of the operating system's trust
+ * store, found by its contents (given the certificate) or by its file name in the store.
+ */
+import { stat, unlink } from 'node:fs/promises';
+import { join, posix, relative, resolve } from 'node:path';
+import { parseCertificates } from '@nodeid/sdk';
+import type { Argv, CommandModule } from 'yargs';
+import { CliError, EXIT } from '../../lib/cli-error.js';
+import { action, exitCodes, type GlobalArgs } from '../../lib/command.js';
+import { readPemOrDer } from '../../lib/files.js';
+import { printJson, printText } from '../../lib/output.js';
+import {
+  anchorFiles,
+  anchorNameFor,
+  anchorNameOption,
+  detectTrustStore,
+  fileError,
+  nodeNote,
+  runUpdate,
+  type TrustOptions,
+  updateCommandLine,
+  withTrustOptions,
+} from '../../lib/trust-store.js';
+
+interface Args extends GlobalArgs, TrustOptions {
+  target: string;
+}
+
+async function certificatesIn(path: string) {
+  try {
+    return parseCertificates(await readPemOrDer(path));
+  } catch {
+    return [];
+  }
+}
+
+export const trustUninstallCommand: CommandModule<GlobalArgs, Args> = {
+  command: 'uninstall <target>',
+  describe: "remove the cluster CA from the operating system's trust store",
+  builder: (y) =>
+    withTrustOptions(y)
+      .positional('target', {
+        type: 'string',
+        demandOption: true,
+        describe:
+          'the CA certificate file (found in the store by its contents), or its name in the store',
+      })
+      .example(
+        'sudo $0 trust uninstall ca.crt',
+        'remove whatever file in the store holds this CA, then rebuild the system bundle',
+      )
+      .example(
+        'sudo $0 trust uninstall nodeid-scale.cluster-ca',
+        'by name (as "trust install" printed it)',
+      )
+      .epilog(
+        exitCodes({
+          0: 'removed (or --dry-run)',
+          1: 'not installed: nothing to remove',
+          2: 'bad arguments',
+          3: 'an error: unknown system, no permission, the update command failed',
+        }),
+      ) as unknown as Argv<Args>,
+  handler: action(async (args) => {
+    const root = resolve(args.root);
+    const store = await detectTrustStore(root, args.target, args.system);
+    const hostDir = join(root, store.anchorDir);
+    const info = await stat(args.target).catch(() => undefined);
+    let found: string[] = [];
+    if (info?.isFile()) {
+      const inside = relative(hostDir, resolve(args.target));
+      if (!inside.startsWith('..') && !inside.includes('/')) found = [resolve(args.target)];
+      else {
+        const certs = await certificatesIn(args.target);
+        if (certs.length === 0)
+          throw new CliError(
+            'ERR_CERTIFICATE_INVALID',
+            `${args.target} holds no certificate to look for`,
+          );
+        const wanted = new Set(certs.map((c) => Buffer.from(c.der).toString('base64')));
+        for (const file of await anchorFiles(hostDir)) {
+          if (
+            (await certificatesIn(file)).some((c) =>
+              wanted.has(Buffer.from(c.der).toString('base64')),
+            )
+          )
+            found.push(file);
+        }
+        if (found.length === 0) {
+          const byName = join(hostDir, anchorNameFor(undefined, certs[0]!));
+          if (
+            await stat(byName).then(
+              () => true,
+              () => false,
+            )
+          )
+            found = [byName];
+        }
+      }
+    } else {
+      const path = join(hostDir, anchorNameOption(args.target));
+      if (
+        await stat(path).then(
+          () => true,
+          () => false,
+        )
+      )
+        found = [path];
+    }
+    if (found.length === 0) {
+      throw new CliError(
+        'ERR_NOT_INSTALLED',
+        `not installed: no file in ${hostDir} holds ${args.target}`,
+        EXIT.FAILED,
+      );
+    }
+
+    const steps = [...found.map((f) => `rm ${f}`), updateCommandLine(store, root)];
+    let update: { ran: boolean; note?: string } = { ran: false };
+    if (!args.dryRun) {
+      for (const f of found) {
+        try {
+          await unlink(f);
+        } catch (e) {
+          throw fileError(e, 'remove', f);
+        }
+      }
+      update = runUpdate(store, root, args.format === 'json');
+    }
+    const systemPaths = found.map((f) => posix.join(store.anchorDir, relative(hostDir, f)));
+    if (args.format === 'json') {
+      printJson({
+        dryRun: args.dryRun,
+        system: store.system,
+        description: store.description,
+        removed: args.dryRun ? [] : found,
+        steps,
+        updateRan: update.ran,
+      });
+    } else {
+      const lines = args.dryRun
+        ? [
+            `dry run: nothing changed. To stop trusting it on ${store.description} (${store.system}), run:`,
+            ...steps.map((s) => `  ${s}`),
+          ]
+        : [
+            ...found.map((f) => `removed ${f}`),
+            update.ran
+              ? `  ran ${store.update.join(' ')}`
+              : `  ${store.update.join(' ')} ${update.note}`,
+          ];
+      printText([...lines, ...systemPaths.map((p) => nodeNote(p, false))].join('\n'));
+    }
+    return EXIT.OK;
+  }),
+};
