@@ -97,7 +97,7 @@ export async function createCa(options: CreateCaOptions): Promise<Identity> {
     }));
   const subtle = crypto.subtle;
   const spki = await exportSpki(subtle, keyPair.publicKey);
-  const ski = await keyIdentifier(subtle, spki);
+  const ski = keyIdentifier(spki);
   const subject = encodeName({
     country: options.country,
     organization: options.organization,
@@ -110,8 +110,7 @@ export async function createCa(options: CreateCaOptions): Promise<Identity> {
     subjectKeyIdentifierExtension(ski),
   ];
   const aki = issuer
-    ? (issuer.certificate.subjectKeyIdentifier ??
-      (await keyIdentifier(subtle, issuer.certificate.publicKey.spki)))
+    ? (issuer.certificate.subjectKeyIdentifier ?? keyIdentifier(issuer.certificate.publicKey.spki))
     : ski;
   extensions.push(authorityKeyIdentifierExtension(aki));
   const constraints = options.nameConstraints && nameConstraintsExtension(options.nameConstraints);

@@ -143,9 +143,9 @@ function encodeEntry(entry: CreateCrlEntry, index: number, seen: Set<string>): U
   return seq(...parts);
 }
 
-async function issuerKeyId(subtle: SubtleCrypto, issuer: Certificate): Promise<Uint8Array> {
+function issuerKeyId(issuer: Certificate): Uint8Array {
   if (issuer.subjectKeyIdentifier) return issuer.subjectKeyIdentifier;
-  return keyIdentifier(subtle, issuer.publicKey.spki);
+  return keyIdentifier(issuer.publicKey.spki);
 }
 
 /**
@@ -200,7 +200,7 @@ export async function createCrl(options: CreateCrlOptions): Promise<CreateCrlRes
 
   const seen = new Set<string>();
   const entries = options.entries.map((e, i) => encodeEntry(e, i, seen));
-  const keyId = await issuerKeyId(crypto.subtle, caCert);
+  const keyId = issuerKeyId(caCert);
   const algorithm = signatureAlgorithmFor(issuer.privateKey);
   const tbsParts = [int(1), algorithm, caCert.subject.raw, time(thisUpdate), time(nextUpdate)];
   if (entries.length) tbsParts.push(seq(...entries));

@@ -66,10 +66,9 @@ export async function signLeaf(
     basicConstraintsExtension(false),
     keyUsageExtension(leafKeyUsage(req.keyAlgorithm)),
     extKeyUsageExtension(profileExtendedKeyUsage(req.profile)),
-    subjectKeyIdentifierExtension(await keyIdentifier(subtle, req.spki)),
+    subjectKeyIdentifierExtension(keyIdentifier(req.spki)),
   ];
-  const authorityKeyId =
-    ca.subjectKeyIdentifier ?? (await keyIdentifier(subtle, ca.publicKey.spki));
+  const authorityKeyId = ca.subjectKeyIdentifier ?? keyIdentifier(ca.publicKey.spki);
   extensions.push(authorityKeyIdentifierExtension(authorityKeyId));
   if (req.sans.length) extensions.push(subjectAltNameExtension(req.sans, req.subjectEmpty));
   const certificate = await signCertificate(

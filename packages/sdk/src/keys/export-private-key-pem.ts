@@ -1,6 +1,7 @@
 /** Exporting private keys as PKCS#8 PEM, plain or encrypted for `openssl pkey -passin`. */
-import { guard, NodeIdError } from '../errors.js';
+import { NodeIdError } from '../errors.js';
 import { type CryptoOptions, getCrypto } from '../lib/crypto.js';
+import { exportPkcs8 } from '../lib/key-export.js';
 import { passphraseBytes } from '../lib/key-file.js';
 import { privateKeyArgument } from '../lib/key-import.js';
 import { encryptPrivateKey, MAX_PBKDF2_ITERATIONS } from '../lib/pbes2.js';
@@ -53,11 +54,7 @@ export async function exportPrivateKeyPem(
       'the private key is not extractable; create or import it with `extractable: true` to export it',
     );
   const crypto = getCrypto(options);
-  const pkcs8 = new Uint8Array(
-    await guard('ERR_KEY_INVALID', 'the private key cannot be exported', () =>
-      crypto.subtle.exportKey('pkcs8', privateKey),
-    ),
-  );
+  const pkcs8 = await exportPkcs8(crypto.subtle, privateKey);
   if (options.passphrase === undefined) return encodePem('PRIVATE KEY', pkcs8);
 
   const passphrase = passphraseBytes(options.passphrase);

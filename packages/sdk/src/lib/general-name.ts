@@ -71,7 +71,7 @@ export function parseIp(text: string): Uint8Array | undefined {
   const lastColon = text.lastIndexOf(':');
   if (text.slice(lastColon + 1).includes('.')) {
     tail4 = parseIp(text.slice(lastColon + 1));
-    if (!tail4 || tail4.length !== 4) return undefined;
+    if (tail4?.length !== 4) return undefined;
     head = `${text.slice(0, lastColon + 1)}0:0`;
   }
   const dbl = head.split('::');

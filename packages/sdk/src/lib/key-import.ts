@@ -79,14 +79,7 @@ export async function derivePublicKey(
   );
 }
 
-/** The SubjectPublicKeyInfo DER of a public key. */
-export async function exportSpki(subtle: SubtleCrypto, publicKey: CryptoKey): Promise<Uint8Array> {
-  return new Uint8Array(
-    await guard('ERR_KEY_INVALID', 'the public key cannot be exported', () =>
-      subtle.exportKey('spki', publicKey),
-    ),
-  );
-}
+export { exportSpki } from './key-export.js';
 
 function isCryptoKey(value: unknown): value is CryptoKey {
   return typeof value === 'object' && value !== null && 'type' in value && 'algorithm' in value;
