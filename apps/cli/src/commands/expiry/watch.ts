@@ -284,7 +284,7 @@ class ExpiryWatcher {
     if (unreadable.length) {
       this.note(
         now,
-        `skipped: ${unreadable.map((c) => c.path).join(', ')} cannot be read; the next change will run it`,
+        `not run: ${unreadable.map((c) => c.path).join(', ')} cannot be read; the next change will run the command`,
       );
       return;
     }
