@@ -262,7 +262,7 @@ describe('Spectrum Scale: expired key client and key server certificates are cau
     const status = samples.filter((s) => s.name === 'nodeid_certificate_expiry_status');
     expect(
       status
-        .map((s) => `${s.labels.file.slice(work.length + 1)}#${s.labels.index} ${s.labels.status}`)
+        .map((s) => `${s.labels.file?.slice(work.length + 1)}#${s.labels.index} ${s.labels.status}`)
         .sort(),
     ).toEqual(
       [
