@@ -38,14 +38,18 @@ describe.skipIf(!bin)(title, () => {
 
   afterAll(() => server?.stop());
 
-  describeStoreConformance('PostgreSQL', async () => {
-    const url = await server.createDatabase();
-    return {
-      store: await openPostgresStore(url),
-      connect: () => openPostgresStore(url),
-      cleanup: () => server.dropDatabase(url),
-    };
-  });
+  describeStoreConformance(
+    'PostgreSQL',
+    async () => {
+      const url = await server.createDatabase();
+      return {
+        store: await openPostgresStore(url),
+        connect: () => openPostgresStore(url),
+        cleanup: () => server.dropDatabase(url),
+      };
+    },
+    { connections: true },
+  );
 
   const query = async (url: string, sql: string) => {
     const client = new pg.Client({ connectionString: url });

@@ -32,15 +32,19 @@ import {
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'nodeid-store-'));
 
-describeStoreConformance('SQLite', async () => {
-  const dir = tempDir();
-  const file = join(dir, 'inventory.db');
-  return {
-    store: await openSqliteStore(file),
-    connect: () => openSqliteStore(file),
-    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
-  };
-});
+describeStoreConformance(
+  'SQLite',
+  async () => {
+    const dir = tempDir();
+    const file = join(dir, 'inventory.db');
+    return {
+      store: await openSqliteStore(file),
+      connect: () => openSqliteStore(file),
+      cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  },
+  { connections: true },
+);
 
 describe('SQLite store files', () => {
   let dir: string;
