@@ -53,7 +53,8 @@ export type NodeIdErrorCode =
   | 'ERR_INTERNAL'
   // files (the Node helpers of @nodeid/sdk/node)
   | 'ERR_FILE_EXISTS'
-  | 'ERR_FILE_IO';
+  | 'ERR_FILE_IO'
+  | 'ERR_CA_FOLDER';
 
 /** Structured details attached to an error, never containing secrets. */
 export interface NodeIdErrorDetails {

@@ -1,85 +1,31 @@
 /**
- * The CA folder: `ca.crt`, `ca.key` (0600, folder 0700), `nodeid.json` (what kind of folder this
- * is and the cluster name) and `inventory.db` (every certificate issued, for list, revoke and CRLs).
- * With the Flocker layout the certificate and key are `cluster.crt` and `cluster.key`.
+ * The CA folder as the CLI uses it: where it is (`--dir`, `NODEID_CA_DIR`, `~/.nodeid/ca`),
+ * loading it with the passphrase from a file, the environment or a prompt, and its inventory.
+ * Reading the folder itself is `@nodeid/sdk/node`'s `loadCaFolder`, shared with the server.
  */
-
-import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { Issuer } from '@nodeid/sdk';
 import {
-  type Certificate,
-  type Issuer,
-  importPrivateKeyPem,
-  keyMatchesCertificate,
-  NodeIdError,
-  parseCertificates,
-} from '@nodeid/sdk';
+  CA_CONFIG_FILE,
+  CA_INVENTORY_FILE,
+  type CaFolderConfig,
+  loadCaFolder,
+  readCaCertificates,
+  readCaConfig,
+} from '@nodeid/sdk/node';
 import { openSqliteStore, type Store } from '@nodeid/store';
 import { CliError, EXIT } from './cli-error.js';
-import { exists } from './files.js';
 import { readPassphrase } from './passphrase.js';
 
-/** What `nodeid.json` holds. */
-export interface CaConfig {
-  version: 1;
-  clusterName: string;
-  /** File names of the CA certificate and key inside the folder. */
-  certificateFile: string;
-  keyFile: string;
-  /** Whether the key file is encrypted. */
-  keyEncrypted: boolean;
-  createdAt: string;
-}
-
-/** File name of the folder's description. */
-export const CONFIG_FILE = 'nodeid.json';
-/** File name of the inventory database. */
-export const INVENTORY_FILE = 'inventory.db';
+export { readCaCertificates, readCaConfig };
+export type CaConfig = CaFolderConfig;
+export const CONFIG_FILE = CA_CONFIG_FILE;
+export const INVENTORY_FILE = CA_INVENTORY_FILE;
 
 /** The CA folder to use: `--dir`, else `NODEID_CA_DIR`, else `~/.nodeid/ca`. */
 export function resolveCaDir(dir: string | undefined): string {
   return dir ?? process.env.NODEID_CA_DIR ?? join(homedir(), '.nodeid', 'ca');
-}
-
-/** Reads and checks `nodeid.json`. */
-export async function readCaConfig(dir: string): Promise<CaConfig> {
-  const path = join(dir, CONFIG_FILE);
-  if (!(await exists(path))) {
-    throw new CliError(
-      'ERR_CA_FOLDER',
-      `${dir} is not a nodeid CA folder (no ${CONFIG_FILE}); create one with: nodeid ca init <cluster-name> --dir ${dir}`,
-    );
-  }
-  let config: CaConfig;
-  try {
-    config = JSON.parse(await readFile(path, 'utf8')) as CaConfig;
-  } catch {
-    throw new CliError('ERR_CA_FOLDER', `${path} is not valid JSON; the CA folder is damaged`);
-  }
-  if (
-    config?.version !== 1 ||
-    typeof config.certificateFile !== 'string' ||
-    typeof config.keyFile !== 'string'
-  ) {
-    throw new CliError(
-      'ERR_CA_FOLDER',
-      `${path} is not a nodeid CA description this version understands`,
-    );
-  }
-  return config;
-}
-
-/** The CA certificate (and the CAs above it, when the file holds a chain). */
-export async function readCaCertificates(dir: string, config: CaConfig): Promise<Certificate[]> {
-  const path = join(dir, config.certificateFile);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    throw new CliError('ERR_CA_FOLDER', `cannot read the CA certificate ${path}`);
-  }
-  return parseCertificates(text);
 }
 
 /** Everything needed to issue: the CA's certificate and key, its config and its inventory. */
@@ -91,55 +37,25 @@ export interface LoadedCa {
 }
 
 /**
- * Loads the CA to sign with: decrypts the key (passphrase from the file, the environment or a
- * prompt), checks it matches the certificate and that the CA has not expired, and opens the
- * inventory. Refuses to go on when any of that fails.
+ * Loads the CA to sign with and opens its inventory. A missing passphrase for an encrypted key
+ * is a usage error (exit 2); everything else that stops it is reported with its code.
  */
 export async function loadCa(
   dir: string,
   options: { passphraseFile?: string; now?: Date },
 ): Promise<LoadedCa> {
-  const config = await readCaConfig(dir);
-  const [certificate, ...chain] = await readCaCertificates(dir, config);
-  const keyPath = join(dir, config.keyFile);
-  let keyPem: string;
   try {
-    keyPem = await readFile(keyPath, 'utf8');
-  } catch {
-    throw new CliError('ERR_CA_FOLDER', `cannot read the CA key ${keyPath}`);
+    const loaded = await loadCaFolder(dir, {
+      now: options.now,
+      passphrase: () =>
+        readPassphrase({ passphraseFile: options.passphraseFile, prompt: 'CA key passphrase' }),
+    });
+    return { ...loaded, store: await openInventory(dir) };
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_PASSPHRASE_REQUIRED')
+      throw new CliError('ERR_PASSPHRASE_REQUIRED', (e as Error).message, EXIT.USAGE);
+    throw e;
   }
-  const encrypted = keyPem.includes('ENCRYPTED PRIVATE KEY');
-  const passphrase = encrypted
-    ? await readPassphrase({ passphraseFile: options.passphraseFile, prompt: 'CA key passphrase' })
-    : undefined;
-  if (encrypted && !passphrase) {
-    throw new CliError(
-      'ERR_PASSPHRASE_REQUIRED',
-      'the CA key is encrypted: give its passphrase with --passphrase-file or NODEID_CA_PASSPHRASE',
-      EXIT.USAGE,
-    );
-  }
-  const keyPair = await importPrivateKeyPem(keyPem, { passphrase });
-  if (!(await keyMatchesCertificate(keyPair, certificate!))) {
-    throw new CliError(
-      'ERR_KEY_MISMATCH',
-      `${keyPath} is not the key of ${join(dir, config.certificateFile)}`,
-    );
-  }
-  const now = options.now ?? new Date();
-  if (certificate!.notAfter.getTime() < now.getTime()) {
-    throw new NodeIdError(
-      'ERR_CA_EXPIRED',
-      `the CA certificate expired at ${certificate!.notAfter.toISOString()}; nothing can be issued from it`,
-    );
-  }
-  const store = await openInventory(dir);
-  return {
-    dir,
-    config,
-    issuer: { certificate: certificate!, privateKey: keyPair.privateKey, chain },
-    store,
-  };
 }
 
 /** Opens the CA's inventory; an unreadable one stops the command. */

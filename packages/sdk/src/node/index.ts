@@ -6,6 +6,16 @@
  */
 
 export {
+  CA_CONFIG_FILE,
+  CA_INVENTORY_FILE,
+  type CaFolderConfig,
+  type LoadCaFolderOptions,
+  type LoadedCaFolder,
+  loadCaFolder,
+  readCaCertificates,
+  readCaConfig,
+} from './ca-folder.js';
+export {
   createTlsReloader,
   RELOADER_WARN_WITHIN,
   type TlsAlert,

@@ -1,0 +1,39 @@
+/** What the app needs from outside: everything stateful or environment-specific is injected. */
+import type { Certificate, Issuer } from '@nodeid/sdk';
+import type { Store } from '@nodeid/store';
+import type { Context, MiddlewareHandler } from 'hono';
+
+/** Dependencies of {@link createApp}. */
+export interface AppDeps {
+  /** The CA that signs: certificate, private key and the CAs above it. */
+  ca: Issuer;
+  /** Cluster name: the CN of node certificates. */
+  clusterName: string;
+  /** Inventory, tokens and audit trail. */
+  store: Store;
+  /** SHA-256 digests of the admin tokens. */
+  adminTokenHashes: Buffer[];
+  /** Clock; default the system clock. */
+  now?: () => Date;
+  crypto?: Crypto;
+  /** Receives one JSON object per audited event (enrollment, issuance, renewal, revocation); never secrets. */
+  audit?: (event: Record<string, unknown>) => void;
+  /** DER of the client certificate of a mutual-TLS request, when there is one. */
+  peerCertificate?: (c: Context) => Uint8Array | undefined;
+  /** The server's own TLS certificate, for its expiry metric. */
+  serverCertificate?: () => Certificate | undefined;
+  /** Serves the web page for anything outside the API. */
+  staticFiles?: MiddlewareHandler;
+  /** Origins allowed to call the API from a browser; none by default. */
+  corsOrigins?: string[];
+  limits?: {
+    /** Largest request body in bytes; default 64 KiB. */
+    bodyBytes?: number;
+    /** `/v1/sign` requests a client may make per minute (and at once); default 60 (burst 30). */
+    signPerMinute?: number;
+    signBurst?: number;
+    /** `/v1/enrollments` creations per minute; default 120 (burst 60). */
+    enrollPerMinute?: number;
+    enrollBurst?: number;
+  };
+}

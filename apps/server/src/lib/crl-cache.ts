@@ -1,0 +1,46 @@
+/** The CA's CRL, made again after each revocation and before its next update. */
+import { type CrlReason, createCrl } from '@nodeid/sdk';
+import type { AppDeps } from '../deps.js';
+
+/** CRLs are valid a week; a new one is made once half of that has passed. */
+const VALIDITY_MS = 7 * 86_400_000;
+
+export class CrlCache {
+  private current: { der: Uint8Array; pem: string; refreshAfter: number } | undefined;
+  private pending: Promise<{ der: Uint8Array; pem: string }> | undefined;
+
+  constructor(private readonly deps: AppDeps) {}
+
+  /** Forgets the cached CRL (after a revocation). */
+  invalidate(): void {
+    this.current = undefined;
+  }
+
+  /** The current CRL, made now if it is missing or due. */
+  async get(): Promise<{ der: Uint8Array; pem: string }> {
+    const now = this.deps.now?.() ?? new Date();
+    if (this.current && now.getTime() < this.current.refreshAfter) return this.current;
+    this.pending ??= this.make(now).finally(() => {
+      this.pending = undefined;
+    });
+    return this.pending;
+  }
+
+  private async make(now: Date) {
+    const revoked = await this.deps.store.listRevocations();
+    const { der, pem } = await createCrl({
+      issuer: this.deps.ca,
+      entries: revoked.map((r) => ({
+        serialNumber: r.serialNumber,
+        revokedAt: r.revokedAt,
+        reason: r.reason as CrlReason | undefined,
+      })),
+      crlNumber: await this.deps.store.nextCrlNumber(),
+      now,
+      nextUpdate: new Date(now.getTime() + VALIDITY_MS),
+      crypto: this.deps.crypto,
+    });
+    this.current = { der, pem, refreshAfter: now.getTime() + VALIDITY_MS / 2 };
+    return this.current;
+  }
+}

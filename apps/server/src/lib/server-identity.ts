@@ -1,0 +1,84 @@
+/**
+ * The server's own TLS identity: issued from its CA for the names it is reached at, kept in
+ * `<CA folder>/server/` (`server.crt`, `server.key`), reused while it is valid for those names,
+ * and recorded in the inventory like any other certificate.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  bundleFiles,
+  type Issuer,
+  issueIdentity,
+  parseCertificate,
+  verifyCertificate,
+} from '@nodeid/sdk';
+import { writeBundle } from '@nodeid/sdk/node';
+import type { Store } from '@nodeid/store';
+import { namesOf } from './names.js';
+
+/** Where the server keeps its certificate and key. */
+export function serverIdentityFiles(caDir: string) {
+  const dir = join(caDir, 'server');
+  return { dir, certFile: join(dir, 'server.crt'), keyFile: join(dir, 'server.key') };
+}
+
+/** Makes sure a valid server certificate for `hostnames` and `ips` exists; returns its files. */
+export async function ensureServerIdentity(
+  caDir: string,
+  ca: Issuer,
+  store: Store,
+  names: { hostnames: string[]; ips: string[] },
+) {
+  const files = serverIdentityFiles(caDir);
+  const current = await readFile(files.certFile, 'utf8').catch(() => undefined);
+  if (current) {
+    const cert = parseCertificate(current);
+    const checks = await Promise.all([
+      ...names.hostnames.map((host) =>
+        verifyCertificate({
+          certificate: cert,
+          trustAnchors: [ca.chain?.at(-1) ?? ca.certificate],
+          intermediates: [ca.certificate],
+          host,
+          usage: 'server',
+        }),
+      ),
+      ...names.ips.map((ip) =>
+        verifyCertificate({
+          certificate: cert,
+          trustAnchors: [ca.chain?.at(-1) ?? ca.certificate],
+          intermediates: [ca.certificate],
+          ip,
+          usage: 'server',
+        }),
+      ),
+    ]);
+    const remaining = cert.notAfter.getTime() - Date.now();
+    if (
+      checks.every((r) => r.ok) &&
+      remaining > (cert.notAfter.getTime() - cert.notBefore.getTime()) / 3
+    )
+      return { ...files, issued: false };
+  }
+  const [first, ...dns] = names.hostnames;
+  const identity = await issueIdentity({
+    ca,
+    profile: 'server',
+    name: first ?? names.ips[0]!,
+    dns,
+    ips: first ? names.ips : names.ips.slice(1),
+    days: 90,
+  });
+  const cert = identity.certificate;
+  await store.recordCertificate({
+    serialNumber: cert.serialNumber,
+    subject: cert.subject.text,
+    names: namesOf(cert),
+    notBefore: cert.notBefore,
+    notAfter: cert.notAfter,
+    profile: 'server',
+    pem: cert.pem,
+  });
+  await writeBundle(files.dir, await bundleFiles(identity, 'aistore'), { force: true });
+  return { ...files, issued: true };
+}

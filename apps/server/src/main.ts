@@ -1,0 +1,183 @@
+/**
+ * `nodeid-server`: serves the API of `createApp` over HTTPS (mutual TLS optional per request, for
+ * `/v1/renew`) from a CA folder made by `nodeid ca init`. Its own certificate is issued from the
+ * CA and hot-reloaded when its files change. Plain HTTP only on loopback, only when asked.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { createServer as createHttpsServer } from 'node:https';
+import { isIP } from 'node:net';
+import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { serve } from '@hono/node-server';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { NodeIdError } from '@nodeid/sdk';
+import { createTlsReloader, loadCaFolder } from '@nodeid/sdk/node';
+import { openStore } from '@nodeid/store';
+import { createApp } from './app.js';
+import { ensureServerIdentity } from './lib/server-identity.js';
+
+const USAGE = `usage: nodeid-server --ca DIR [--db URL] [--listen 127.0.0.1:8443] [--hostname NAME]... [--ip ADDR]...
+                     [--admin-token-file FILE] [--passphrase-file FILE] [--web DIR] [--cors ORIGIN]... [--plain-http]
+
+  --ca DIR               CA folder made by "nodeid ca init" (key passphrase from --passphrase-file or NODEID_CA_PASSPHRASE)
+  --db URL               inventory: postgres://… for several instances; default <DIR>/inventory.db (SQLite)
+  --listen HOST:PORT     default 127.0.0.1:8443
+  --hostname, --ip       names of the server certificate (default localhost and 127.0.0.1)
+  --admin-token-file F   admin tokens, one a line; default <DIR>/admin.token, created on first start (0600)
+  --web DIR              static web page to serve at / (default: the built apps/web if present)
+  --plain-http           serve plain HTTP; only allowed on a loopback address`;
+
+function fail(message: string, code = 'ERR_USAGE'): never {
+  process.stderr.write(`error: ${message} (${code})\n`);
+  process.exit(2);
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+async function adminTokenHashes(file: string): Promise<Buffer[]> {
+  let text = await readFile(file, 'utf8').catch(() => undefined);
+  if (text === undefined) {
+    text = `${randomBytes(32).toString('base64url')}\n`;
+    await writeFile(file, text, { mode: 0o600, flag: 'wx' });
+    process.stderr.write(`created an admin token in ${file} (mode 0600)\n`);
+  }
+  const tokens = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  if (tokens.length === 0) fail(`${file} holds no admin token`);
+  return tokens.map((t) => createHash('sha256').update(t, 'utf8').digest());
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      ca: { type: 'string' },
+      db: { type: 'string' },
+      listen: { type: 'string', default: '127.0.0.1:8443' },
+      hostname: { type: 'string', multiple: true },
+      ip: { type: 'string', multiple: true },
+      'admin-token-file': { type: 'string' },
+      'passphrase-file': { type: 'string' },
+      web: { type: 'string' },
+      cors: { type: 'string', multiple: true },
+      'plain-http': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (!values.ca) fail(`--ca is required\n${USAGE}`);
+  const m = /^(.*):(\d+)$/.exec(values.listen!);
+  if (!m) fail(`--listen must be HOST:PORT, got "${values.listen}"`);
+  const host = m[1]!.replace(/^\[|\]$/g, '');
+  const port = Number(m[2]);
+  if (values['plain-http'] && !isLoopback(host))
+    fail('plain HTTP is only allowed on a loopback address; drop --plain-http to serve HTTPS');
+
+  const caDir = resolve(values.ca);
+  const { issuer, config } = await loadCaFolder(caDir, {
+    passphrase: async () =>
+      values['passphrase-file']
+        ? (await readFile(values['passphrase-file'], 'utf8')).replace(/\r?\n$/, '')
+        : process.env.NODEID_CA_PASSPHRASE,
+  });
+  const store = await openStore(values.db ?? join(caDir, 'inventory.db'));
+  const hashes = await adminTokenHashes(values['admin-token-file'] ?? join(caDir, 'admin.token'));
+  const audit = (event: Record<string, unknown>) =>
+    process.stdout.write(`${JSON.stringify({ audit: true, ...event })}\n`);
+
+  const webDir = values.web ?? resolve(import.meta.dirname ?? '.', '../../web/dist');
+  const staticFiles = serveStatic({ root: relative(process.cwd(), webDir) });
+
+  let reloader: Awaited<ReturnType<typeof createTlsReloader>> | undefined;
+  const app = createApp({
+    ca: issuer,
+    clusterName: config.clusterName,
+    store,
+    adminTokenHashes: hashes,
+    audit,
+    staticFiles,
+    corsOrigins: values.cors,
+    serverCertificate: () => reloader?.certificate,
+    peerCertificate: (c) => {
+      const socket = (
+        c.env as {
+          incoming?: { socket?: { getPeerCertificate?: (detailed: boolean) => { raw?: Buffer } } };
+        }
+      )?.incoming?.socket;
+      const raw = socket?.getPeerCertificate?.(false)?.raw;
+      return raw?.length ? new Uint8Array(raw) : undefined;
+    },
+  });
+
+  let server: ReturnType<typeof serve>;
+  if (values['plain-http']) {
+    server = serve({ fetch: app.fetch, hostname: host, port });
+  } else {
+    const hostnames = values.hostname ?? (values.ip ? [] : ['localhost']);
+    const ips = values.ip ?? (values.hostname ? [] : ['127.0.0.1']);
+    for (const ip of ips) if (!isIP(ip)) fail(`--ip "${ip}" is not an IP address`);
+    const files = await ensureServerIdentity(caDir, issuer, store, { hostnames, ips });
+    reloader = await createTlsReloader({
+      certFile: files.certFile,
+      keyFile: files.keyFile,
+      onAlert: (a) =>
+        process.stderr.write(
+          `${JSON.stringify({ alert: a.alert, message: a.message, notBefore: a.notBefore, notAfter: a.notAfter })}\n`,
+        ),
+      onReload: (e) =>
+        process.stderr.write(
+          `${JSON.stringify({ event: 'tls-reload', serialNumber: e.certificate.serialNumber })}\n`,
+        ),
+      onError: (e) =>
+        process.stderr.write(
+          `${JSON.stringify({ event: 'tls-reload-failed', code: e.code, message: e.message })}\n`,
+        ),
+    });
+    const caPem = [issuer.certificate, ...(issuer.chain ?? [])].map((c) => c.pem).join('');
+    server = serve({
+      fetch: app.fetch,
+      hostname: host,
+      port,
+      createServer: createHttpsServer,
+      serverOptions: {
+        ...reloader.secureContextOptions(),
+        ca: caPem,
+        requestCert: true,
+        rejectUnauthorized: false,
+      },
+    });
+    reloader.attach(server as never);
+  }
+  server.on('listening', () => {
+    const address = server.address();
+    const actualPort = typeof address === 'object' && address ? address.port : port;
+    process.stderr.write(
+      `nodeid-server for cluster ${config.clusterName} listening on ${values['plain-http'] ? 'http' : 'https'}://${host.includes(':') ? `[${host}]` : host}:${actualPort}\n`,
+    );
+  });
+  const stop = () => {
+    reloader?.close();
+    server.close(() => {
+      void store.close().finally(() => process.exit(0));
+    });
+    setTimeout(() => process.exit(0), 5000).unref();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((e) => {
+  const code =
+    NodeIdError.isInstance(e) || (e as { code?: string })?.code
+      ? String((e as { code: string }).code)
+      : 'ERR_INTERNAL';
+  process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)} (${code})\n`);
+  process.exit(code === 'ERR_USAGE' ? 2 : 3);
+});

@@ -1,0 +1,240 @@
+/** The OpenAPI 3.1 description of the API, and a plain HTML reference rendered from it. */
+
+const error = { $ref: '#/components/schemas/Error' };
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: error } },
+});
+const admin = [{ bearer: [] }];
+const signResult = {
+  type: 'object',
+  required: ['certificate', 'chain', 'granted', 'denied', 'serialNumber', 'notAfter'],
+  properties: {
+    certificate: { type: 'string', description: 'the issued certificate, PEM' },
+    chain: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'issuing CA certificates, nearest first, PEM',
+    },
+    granted: {
+      type: 'array',
+      items: { type: 'string' },
+      examples: [['DNS:node1', 'DNS:node1.example.net']],
+    },
+    denied: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { name: { type: 'string' }, reason: { type: 'string' } },
+      },
+    },
+    serialNumber: { type: 'string' },
+    notAfter: { type: 'string', format: 'date-time' },
+  },
+};
+
+export const openApiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'nodeid-server',
+    version: '1',
+    description:
+      'A cluster CA: one-time node enrollment, mutual-TLS renewal, revocation, CRLs and metrics.',
+  },
+  components: {
+    securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'an admin token' } },
+    schemas: {
+      Error: {
+        type: 'object',
+        required: ['code', 'message'],
+        properties: {
+          code: { type: 'string', examples: ['ERR_TOKEN_INVALID'] },
+          message: { type: 'string' },
+        },
+      },
+      SignResult: signResult,
+    },
+  },
+  paths: {
+    '/v1/ca': {
+      get: {
+        summary: 'The CA certificate (PEM; JSON with its SHA-256 fingerprint with ?format=json)',
+        parameters: [{ name: 'format', in: 'query', schema: { enum: ['pem', 'json'] } }],
+        responses: { 200: { description: 'the CA certificate' } },
+      },
+    },
+    '/v1/enrollments': {
+      post: {
+        summary: 'Create a one-time enrollment token bound to names (shown once)',
+        security: admin,
+        requestBody: {
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['name'],
+                properties: {
+                  name: { type: 'string' },
+                  profile: { enum: ['node', 'server', 'client', 'control'] },
+                  dns: { type: 'array', items: { type: 'string' } },
+                  ips: { type: 'array', items: { type: 'string' } },
+                  uris: { type: 'array', items: { type: 'string' } },
+                  ttl: { type: 'string', examples: ['1h'] },
+                  validityDays: { type: 'integer' },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          201: { description: 'the token, shown once' },
+          400: errorResponse('bad request'),
+          401: errorResponse('not an admin'),
+          429: errorResponse('rate limited'),
+        },
+      },
+      get: {
+        summary: 'List enrollment tokens (never the secrets)',
+        security: admin,
+        responses: { 200: { description: 'tokens' }, 401: errorResponse('not an admin') },
+      },
+    },
+    '/v1/enrollments/{id}': {
+      delete: {
+        summary: 'Cancel an enrollment token',
+        security: admin,
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { 200: { description: 'cancelled' }, 404: errorResponse('unknown token') },
+      },
+    },
+    '/v1/sign': {
+      post: {
+        summary: 'Sign a CSR with a one-time token; names outside the token are denied',
+        requestBody: {
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['csr', 'token'],
+                properties: { csr: { type: 'string' }, token: { type: 'string' } },
+              },
+            },
+          },
+        },
+        responses: {
+          200: {
+            description: 'signed',
+            content: {
+              'application/json': { schema: { $ref: '#/components/schemas/SignResult' } },
+            },
+          },
+          400: errorResponse('bad CSR'),
+          401: errorResponse('token unknown, used or expired'),
+          403: errorResponse('every requested name denied'),
+          413: errorResponse('body too large'),
+          429: errorResponse('rate limited'),
+        },
+      },
+    },
+    '/v1/renew': {
+      post: {
+        summary: 'Renew over mutual TLS with the current certificate and a CSR for the same names',
+        requestBody: {
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['csr'],
+                properties: { csr: { type: 'string' } },
+              },
+            },
+          },
+        },
+        responses: {
+          200: {
+            description: 'renewed',
+            content: {
+              'application/json': { schema: { $ref: '#/components/schemas/SignResult' } },
+            },
+          },
+          401: errorResponse('no valid client certificate'),
+        },
+      },
+    },
+    '/v1/certificates': {
+      get: {
+        summary: 'The inventory',
+        security: admin,
+        parameters: [
+          { name: 'status', in: 'query', schema: { enum: ['valid', 'revoked', 'expired'] } },
+          { name: 'name', in: 'query', schema: { type: 'string' } },
+          { name: 'expiring', in: 'query', schema: { type: 'string', examples: ['30d'] } },
+        ],
+        responses: { 200: { description: 'certificates' } },
+      },
+    },
+    '/v1/certificates/{serial}': {
+      get: {
+        summary: 'One certificate (serial in hex, any case)',
+        security: admin,
+        parameters: [{ name: 'serial', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: {
+          200: { description: 'the certificate' },
+          404: errorResponse('unknown serial'),
+        },
+      },
+    },
+    '/v1/certificates/{serial}/revoke': {
+      post: {
+        summary: 'Revoke a certificate; the CRL is made again',
+        security: admin,
+        parameters: [{ name: 'serial', in: 'path', required: true, schema: { type: 'string' } }],
+        requestBody: {
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                properties: { reason: { type: 'string', examples: ['keyCompromise'] } },
+              },
+            },
+          },
+        },
+        responses: { 200: { description: 'revoked' }, 404: errorResponse('unknown serial') },
+      },
+    },
+    '/v1/crl': {
+      get: {
+        summary: 'The CRL (DER application/pkix-crl; PEM with ?format=pem)',
+        responses: { 200: { description: 'the CRL' } },
+      },
+    },
+    '/healthz': { get: { summary: 'Health', responses: { 200: { description: 'ok' } } } },
+    '/metrics': {
+      get: { summary: 'Prometheus metrics', responses: { 200: { description: 'metrics' } } },
+    },
+  },
+} as const;
+
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[ch]!);
+
+/** A self-contained HTML page listing every operation: no scripts, no outside assets. */
+export function renderDocs(): string {
+  const rows: string[] = [];
+  for (const [path, ops] of Object.entries(openApiDocument.paths)) {
+    for (const [method, op] of Object.entries(
+      ops as Record<
+        string,
+        { summary: string; security?: unknown; responses: Record<string, { description: string }> }
+      >,
+    )) {
+      const statuses = Object.entries(op.responses)
+        .map(([code, r]) => `${code} ${escapeHtml(r.description)}`)
+        .join('; ');
+      rows.push(
+        `<tr><td><code>${method.toUpperCase()}</code></td><td><code>${escapeHtml(path)}</code></td><td>${escapeHtml(op.summary)}${op.security ? ' <em>(admin)</em>' : ''}</td><td>${statuses}</td></tr>`,
+      );
+    }
+  }
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>nodeid-server API</title><meta name="viewport" content="width=device-width,initial-scale=1"><style>body{font:15px system-ui,sans-serif;margin:2rem;max-width:70rem}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #8884;padding:.4rem;text-align:left;vertical-align:top}@media(prefers-color-scheme:dark){body{background:#111;color:#eee}}</style></head><body><h1>nodeid-server API v1</h1><p>${escapeHtml(openApiDocument.info.description)} Machine-readable: <a href="/openapi.json">/openapi.json</a>. Errors are <code>{ "code", "message" }</code>; admin calls carry <code>Authorization: Bearer &lt;token&gt;</code>.</p><table><thead><tr><th>Method</th><th>Path</th><th>What it does</th><th>Responses</th></tr></thead><tbody>${rows.join('')}</tbody></table></body></html>`;
+}

@@ -1,0 +1,64 @@
+/** Operations: health, Prometheus metrics, the OpenAPI document and its rendered reference. */
+import { Hono } from 'hono';
+import type { Services } from '../lib/context.js';
+import { openApiDocument, renderDocs } from '../openapi.js';
+
+function escapeLabel(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+export function opsRoutes(s: Services): Hono {
+  const app = new Hono();
+
+  app.get('/healthz', async (c) => {
+    await s.deps.store.listAudit(1);
+    return c.json({ status: 'ok' });
+  });
+
+  app.get('/metrics', async (c) => {
+    const now = s.now();
+    const records = await s.deps.store.listCertificates({ now });
+    const lines = [
+      '# HELP nodeid_certificate_not_after_seconds When each valid issued certificate expires (Unix time).',
+      '# TYPE nodeid_certificate_not_after_seconds gauge',
+    ];
+    const counts: Record<string, number> = { valid: 0, revoked: 0, expired: 0 };
+    for (const r of records) {
+      counts[r.status] = (counts[r.status] ?? 0) + 1;
+      if (r.status === 'valid')
+        lines.push(
+          `nodeid_certificate_not_after_seconds{serial="${r.serialNumber}",subject="${escapeLabel(r.subject)}"} ${Math.floor(r.notAfter.getTime() / 1000)}`,
+        );
+    }
+    lines.push(
+      '# HELP nodeid_certificates Issued certificates by status.',
+      '# TYPE nodeid_certificates gauge',
+    );
+    for (const [status, n] of Object.entries(counts))
+      lines.push(`nodeid_certificates{status="${status}"} ${n}`);
+    lines.push(
+      '# HELP nodeid_ca_not_after_seconds When the CA certificate expires (Unix time).',
+      '# TYPE nodeid_ca_not_after_seconds gauge',
+    );
+    lines.push(
+      `nodeid_ca_not_after_seconds ${Math.floor(s.deps.ca.certificate.notAfter.getTime() / 1000)}`,
+    );
+    const own = s.deps.serverCertificate?.();
+    if (own) {
+      lines.push(
+        "# HELP nodeid_server_certificate_not_after_seconds When the server's own TLS certificate expires (Unix time).",
+        '# TYPE nodeid_server_certificate_not_after_seconds gauge',
+      );
+      lines.push(
+        `nodeid_server_certificate_not_after_seconds ${Math.floor(own.notAfter.getTime() / 1000)}`,
+      );
+    }
+    return c.body(`${lines.join('\n')}\n${s.metrics.render()}`, 200, {
+      'content-type': 'text/plain; version=0.0.4; charset=utf-8',
+    });
+  });
+
+  app.get('/openapi.json', (c) => c.json(openApiDocument));
+  app.get('/docs', (c) => c.html(renderDocs()));
+  return app;
+}

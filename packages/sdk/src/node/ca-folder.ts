@@ -1,0 +1,144 @@
+/**
+ * The CA folder that the CLI creates and the server serves from: `nodeid.json` (what kind of
+ * folder it is, the cluster name, the file names), the CA certificate (`ca.crt`, or `cluster.crt`
+ * in the Flocker layout), its key (0600, usually encrypted) and the inventory database.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Certificate, parseCertificates } from '../certificate/parse-certificate.js';
+import { NodeIdError } from '../errors.js';
+import type { Issuer } from '../issue/identity.js';
+import { importPrivateKeyPem } from '../keys/import-private-key-pem.js';
+import { keyMatchesCertificate } from '../keys/key-matches-certificate.js';
+
+/** What `nodeid.json` holds. */
+export interface CaFolderConfig {
+  version: 1;
+  clusterName: string;
+  /** File names of the CA certificate and key inside the folder. */
+  certificateFile: string;
+  keyFile: string;
+  /** Whether the key file is encrypted. */
+  keyEncrypted: boolean;
+  createdAt: string;
+}
+
+/** File name of the folder's description. */
+export const CA_CONFIG_FILE = 'nodeid.json';
+/** File name of the inventory database in the folder. */
+export const CA_INVENTORY_FILE = 'inventory.db';
+
+/** Reads and checks `nodeid.json`; `ERR_CA_FOLDER` when the folder is not a CA folder. */
+export async function readCaConfig(dir: string): Promise<CaFolderConfig> {
+  const path = join(dir, CA_CONFIG_FILE);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new NodeIdError(
+      'ERR_CA_FOLDER',
+      `${dir} is not a nodeid CA folder (no ${CA_CONFIG_FILE}); create one with: nodeid ca init <cluster-name> --dir ${dir}`,
+    );
+  }
+  let config: CaFolderConfig;
+  try {
+    config = JSON.parse(text) as CaFolderConfig;
+  } catch {
+    throw new NodeIdError('ERR_CA_FOLDER', `${path} is not valid JSON; the CA folder is damaged`);
+  }
+  if (
+    config?.version !== 1 ||
+    typeof config.certificateFile !== 'string' ||
+    typeof config.keyFile !== 'string' ||
+    typeof config.clusterName !== 'string'
+  ) {
+    throw new NodeIdError(
+      'ERR_CA_FOLDER',
+      `${path} is not a nodeid CA description this version understands`,
+    );
+  }
+  return config;
+}
+
+/** The CA certificate and the CAs above it (when the file holds a chain). */
+export async function readCaCertificates(
+  dir: string,
+  config: CaFolderConfig,
+): Promise<Certificate[]> {
+  const path = join(dir, config.certificateFile);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new NodeIdError('ERR_CA_FOLDER', `cannot read the CA certificate ${path}`);
+  }
+  return parseCertificates(text);
+}
+
+/** Options of {@link loadCaFolder}. */
+export interface LoadCaFolderOptions {
+  /** Asked for the key's passphrase only when the key is encrypted. */
+  passphrase?: () => Promise<string | undefined>;
+  /** The current time, to refuse an expired CA. */
+  now?: Date;
+  crypto?: Crypto;
+}
+
+/** A CA folder ready to sign. */
+export interface LoadedCaFolder {
+  dir: string;
+  config: CaFolderConfig;
+  issuer: Issuer;
+}
+
+/**
+ * Loads the CA to sign with: reads the description, the certificate and the key (asking for the
+ * passphrase when the key is encrypted), checks the key matches and the CA has not expired.
+ *
+ * @example
+ * ```ts
+ * const { issuer, config } = await loadCaFolder('/srv/nodeid-ca', { passphrase: async () => process.env.NODEID_CA_PASSPHRASE });
+ * const node = await issueIdentity({ ca: issuer, name: 'node1.example.net', clusterName: config.clusterName });
+ * ```
+ */
+export async function loadCaFolder(
+  dir: string,
+  options: LoadCaFolderOptions = {},
+): Promise<LoadedCaFolder> {
+  const config = await readCaConfig(dir);
+  const [certificate, ...chain] = await readCaCertificates(dir, config);
+  const keyPath = join(dir, config.keyFile);
+  let keyPem: string;
+  try {
+    keyPem = await readFile(keyPath, 'utf8');
+  } catch {
+    throw new NodeIdError('ERR_CA_FOLDER', `cannot read the CA key ${keyPath}`);
+  }
+  const encrypted = keyPem.includes('ENCRYPTED PRIVATE KEY');
+  const passphrase = encrypted ? await options.passphrase?.() : undefined;
+  if (encrypted && !passphrase) {
+    throw new NodeIdError(
+      'ERR_PASSPHRASE_REQUIRED',
+      'the CA key is encrypted: give its passphrase with --passphrase-file or NODEID_CA_PASSPHRASE',
+    );
+  }
+  const keyPair = await importPrivateKeyPem(keyPem, { passphrase, crypto: options.crypto });
+  if (!(await keyMatchesCertificate(keyPair, certificate!, { crypto: options.crypto }))) {
+    throw new NodeIdError(
+      'ERR_KEY_MISMATCH',
+      `${keyPath} is not the key of ${join(dir, config.certificateFile)}`,
+    );
+  }
+  const now = options.now ?? new Date();
+  if (certificate!.notAfter.getTime() < now.getTime()) {
+    throw new NodeIdError(
+      'ERR_CA_EXPIRED',
+      `the CA certificate expired at ${certificate!.notAfter.toISOString()}; nothing can be issued from it`,
+    );
+  }
+  return {
+    dir,
+    config,
+    issuer: { certificate: certificate!, privateKey: keyPair.privateKey, chain },
+  };
+}
