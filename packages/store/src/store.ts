@@ -202,6 +202,8 @@ export interface Store {
   consumeToken(tokenHash: string, now?: Date): Promise<TokenRecord | undefined>;
   /** Every token, newest first. */
   listTokens(options?: { now?: Date }): Promise<TokenRecord[]>;
+  /** One token by its id (never its hash), or `undefined`. */
+  getToken(id: string, options?: { now?: Date }): Promise<TokenRecord | undefined>;
   /**
    * Cancels a token so it can no longer be used. Unknown id: `ERR_STORE_NOT_FOUND`; a token
    * already used: `ERR_STORE_CONFLICT`; cancelling again changes nothing.

@@ -396,6 +396,19 @@ export function describeStoreConformance(
         expect((await store.listTokens({ now: NOW }))[0]!.status).toBe('used');
       });
 
+      it('reads one token by id, never by its hash', async () => {
+        await store.createToken(token('t1', 'secret-1'));
+        expect(await store.getToken('t1', { now: NOW })).toEqual(
+          (await store.listTokens({ now: NOW }))[0],
+        );
+        expect(await store.getToken('t2', { now: NOW })).toBeUndefined();
+        await store.consumeToken(hashToken('secret-1'), NOW);
+        expect((await store.getToken('t1', { now: NOW }))?.status).toBe('used');
+        expect(JSON.stringify(await store.getToken('t1', { now: NOW }))).not.toContain(
+          hashToken('secret-1'),
+        );
+      });
+
       it('accepts the hash in upper case', async () => {
         await store.createToken(token('t1', 'secret-1'));
         expect(await store.consumeToken(hashToken('secret-1').toUpperCase(), NOW)).toBeDefined();

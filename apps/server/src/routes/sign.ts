@@ -114,10 +114,8 @@ export function signRoutes(s: Services): Hono {
     const id = tokenId(token);
     if (!id) throw invalidToken();
     const csr = await readCsr(s, body);
-    const pending = (await s.deps.store.listTokens({ now: s.now() })).find(
-      (t) => t.id === id && t.status === 'pending',
-    );
-    if (!pending) throw invalidToken();
+    const pending = await s.deps.store.getToken(id, { now: s.now() });
+    if (pending?.status !== 'pending') throw invalidToken();
     const signed = await issue(csr, pending.profile as Profile, tokenPolicy(pending));
     // the one atomic step: across every instance on the same store, one token yields one certificate
     const consumed = await s.deps.store.consumeToken(hashToken(token), s.now());

@@ -207,6 +207,14 @@ export async function openMemoryStore(): Promise<Store> {
         .map((t) => toToken(t, now));
     },
 
+    async getToken(id, options = {}) {
+      ensureOpen();
+      const key = checkTokenId(id);
+      const now = checkDate(options.now, 'now', () => new Date());
+      const t = tokens.get(key);
+      return t && toToken(t, now);
+    },
+
     async cancelToken(id, options = {}) {
       ensureOpen();
       const key = checkTokenId(id);

@@ -298,6 +298,14 @@ function postgresStore(pool: pg.Pool): Store {
         return rows.map((row) => tokenFromRow(row, now));
       }),
 
+    getToken: (id, options = {}) =>
+      run('cannot read the token', async () => {
+        const key = checkTokenId(id);
+        const now = checkDate(options.now, 'now', () => new Date());
+        const rows = await query('SELECT * FROM enrollment_tokens WHERE id = $1', [key]);
+        return rows[0] && tokenFromRow(rows[0], now);
+      }),
+
     cancelToken: (id, options = {}) =>
       run('cannot cancel the token', async () => {
         const key = checkTokenId(id);

@@ -296,6 +296,14 @@ function sqliteStore(db: Database.Database): Store {
         return (statements.listTokens.all() as Row[]).map((row) => tokenFromRow(row, now));
       }),
 
+    getToken: (id, options = {}) =>
+      run('cannot read the token', () => {
+        const key = checkTokenId(id);
+        const now = checkDate(options.now, 'now', () => new Date());
+        const row = statements.getToken.get(key) as Row | undefined;
+        return row && tokenFromRow(row, now);
+      }),
+
     cancelToken: (id, options = {}) =>
       run('cannot cancel the token', () => {
         const key = checkTokenId(id);
