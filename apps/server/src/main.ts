@@ -26,11 +26,24 @@ const USAGE = `usage: nodeid-server --ca DIR [--db URL] [--listen 127.0.0.1:8443
   --hostname, --ip       names of the server certificate (default localhost and 127.0.0.1)
   --admin-token-file F   admin tokens, one a line; default <DIR>/admin.token, created on first start (0600)
   --web DIR              static web page to serve at / (default: the built apps/web if present)
-  --plain-http           serve plain HTTP; only allowed on a loopback address`;
+  --plain-http           serve plain HTTP; only allowed on a loopback address
+
+  environment: NODEID_CA_PASSPHRASE; per-client rate limits NODEID_SIGN_RATE_PER_MINUTE and
+  NODEID_SIGN_BURST (default 60 and 30), NODEID_ENROLL_RATE_PER_MINUTE and NODEID_ENROLL_BURST (120 and 60)`;
 
 function fail(message: string, code = 'ERR_USAGE'): never {
   process.stderr.write(`error: ${message} (${code})\n`);
   process.exit(2);
+}
+
+/** A positive number from the environment (rate limits for load tests), or undefined when unset. */
+function envLimit(name: string): number | undefined {
+  const text = process.env[name];
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0)
+    fail(`${name} must be a positive number, got "${text}"`);
+  return value;
 }
 
 function isLoopback(host: string): boolean {
@@ -104,6 +117,13 @@ async function main(): Promise<void> {
     audit,
     staticFiles,
     corsOrigins: values.cors,
+    // per-client limits of /v1/sign and /v1/enrollments; the defaults suit production, a load test raises them
+    limits: {
+      signPerMinute: envLimit('NODEID_SIGN_RATE_PER_MINUTE'),
+      signBurst: envLimit('NODEID_SIGN_BURST'),
+      enrollPerMinute: envLimit('NODEID_ENROLL_RATE_PER_MINUTE'),
+      enrollBurst: envLimit('NODEID_ENROLL_BURST'),
+    },
     serverCertificate: () => reloader?.certificate,
     peerCertificate: (c) => {
       const socket = (
