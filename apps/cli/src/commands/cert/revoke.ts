@@ -72,11 +72,11 @@ export const certRevokeCommand = defineCommand<Args>({
         await store.appendAudit({
           at: new Date(),
           action: 'certificate.revoke',
-          serialNumber: serial,
+          serialNumber: record.serialNumber,
           detail: { reason: args.reason },
         });
       const result = {
-        serialNumber: serial,
+        serialNumber: record.serialNumber,
         subject: record.subject,
         revokedAt: record.revokedAt,
         reason: record.revocationReason,
@@ -85,7 +85,7 @@ export const certRevokeCommand = defineCommand<Args>({
       if (args.format === 'json') printJson(result);
       else
         printText(
-          `${already ? 'already revoked' : 'revoked'}: ${serial} (${record.subject}); run "nodeid crl create" to publish the CRL`,
+          `${already ? 'already revoked' : 'revoked'}: ${record.serialNumber} (${record.subject}); run "nodeid crl create" to publish the CRL`,
         );
     } finally {
       await store.close();
