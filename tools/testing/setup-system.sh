@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests need, when missing: Chromium for the browser conformance
-# run (openssl is on every machine, checked all the same). Runs `apt-get update` once, only when
+# run, PostgreSQL's server for the store's tests (openssl is on every machine, checked all the same).
+# Nothing is started here: the store's tests run their own throwaway PostgreSQL (initdb + pg_ctl
+# from /usr/lib/postgresql/*/bin) on loopback. `pg_ctlcluster` (postgresql-common, which the
+# server package pulls in) stands for it, since Debian keeps initdb off PATH. Runs `apt-get update` once, only when
 # something is missing. Without root or apt-get it says what to install and leaves it to you; the
 # tests that need the package then fail with a message naming it.
 # Add a package here as: command-it-provides:debian-package
 set -uo pipefail
-NEEDS=(chromium:chromium openssl:openssl)
+NEEDS=(chromium:chromium openssl:openssl pg_ctlcluster:postgresql)
 
 missing=()
 for need in "${NEEDS[@]}"; do
