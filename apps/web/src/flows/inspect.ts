@@ -30,6 +30,7 @@ export function setupInspect(): void {
   const input = byId<HTMLTextAreaElement>('inspect-input');
   input.addEventListener('input', () => {
     droppedDer = undefined;
+    byId<HTMLInputElement>('inspect-file').value = '';
   });
   byId<HTMLInputElement>('inspect-file').addEventListener('change', (event) => {
     const file = (event.currentTarget as HTMLInputElement).files?.[0];
