@@ -237,6 +237,41 @@ export function describePublicKey(spki: Der): PublicKeyInfo {
 }
 
 /**
+ * Imported verification keys, per WebCrypto implementation and per SPKI byte array. The SPKI
+ * arrays are views into parsed certificates, so a trust anchor or CA certificate checked again
+ * and again is imported once; the cache holds nothing once the certificate is gone.
+ */
+const verifyKeys = new WeakMap<
+  SubtleCrypto,
+  WeakMap<Uint8Array, Map<string, Promise<CryptoKey>>>
+>();
+
+function importVerifyKey(
+  subtle: SubtleCrypto,
+  spki: Uint8Array,
+  params: { name: string; namedCurve?: string; hash?: string },
+): Promise<CryptoKey> {
+  let bySpki = verifyKeys.get(subtle);
+  if (!bySpki) {
+    bySpki = new WeakMap();
+    verifyKeys.set(subtle, bySpki);
+  }
+  let byParams = bySpki.get(spki);
+  if (!byParams) {
+    byParams = new Map();
+    bySpki.set(spki, byParams);
+  }
+  const id = `${params.name}/${params.namedCurve ?? ''}/${params.hash ?? ''}`;
+  let key = byParams.get(id);
+  if (!key) {
+    key = Promise.resolve(subtle.importKey('spki', toArrayBuffer(spki), params, false, ['verify']));
+    key.catch(() => byParams.delete(id));
+    byParams.set(id, key);
+  }
+  return key;
+}
+
+/**
  * Verifies `signature` over `data` made by the key in `spki`, with the signature algorithm `algorithm`
  * (an AlgorithmIdentifier node). Returns false for a bad signature, an unsupported algorithm, or
  * a key/algorithm mismatch; never throws for hostile input.
@@ -259,13 +294,7 @@ export async function verifySignature(
       if (!info.hash || info.hash === 'MD5') return false;
       const [, params] = children(algorithm);
       if (params) return false; // ECDSA AlgorithmIdentifiers have absent parameters
-      const k = await subtle.importKey(
-        'spki',
-        toArrayBuffer(spki),
-        { name: 'ECDSA', namedCurve: key.curve },
-        false,
-        ['verify'],
-      );
+      const k = await importVerifyKey(subtle, spki, { name: 'ECDSA', namedCurve: key.curve });
       const size = key.curve === 'P-256' ? 32 : key.curve === 'P-384' ? 48 : 66;
       const raw = ecdsaDerToRaw(signature, size);
       if (!raw) return false;
@@ -278,13 +307,7 @@ export async function verifySignature(
     }
     if (info.family === 'RSA' && key.type === 'RSA') {
       if (!info.hash || info.hash === 'MD5') return false;
-      const k = await subtle.importKey(
-        'spki',
-        toArrayBuffer(spki),
-        { name: 'RSASSA-PKCS1-v1_5', hash: info.hash },
-        false,
-        ['verify'],
-      );
+      const k = await importVerifyKey(subtle, spki, { name: 'RSASSA-PKCS1-v1_5', hash: info.hash });
       return await subtle.verify(
         'RSASSA-PKCS1-v1_5',
         k,
@@ -294,9 +317,7 @@ export async function verifySignature(
     }
     if (info.family === 'Ed25519' && key.type === 'Ed25519') {
       if (children(algorithm).length !== 1) return false;
-      const k = await subtle.importKey('spki', toArrayBuffer(spki), { name: 'Ed25519' }, false, [
-        'verify',
-      ]);
+      const k = await importVerifyKey(subtle, spki, { name: 'Ed25519' });
       return await subtle.verify('Ed25519', k, toArrayBuffer(signature), toArrayBuffer(data));
     }
     return false;
