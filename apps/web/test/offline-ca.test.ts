@@ -142,4 +142,28 @@ describe('offline CA', () => {
     expect(problems).toEqual([]);
     await context.close();
   });
+
+  it('works from the keyboard alone', async () => {
+    const { context, page, problems } = await openPage(browser, `${server.url}/`);
+    // the skip link first, then the nav links: Tab to "Offline CA" and follow it
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    let guard = 0;
+    while ((await page.evaluate(() => document.activeElement?.textContent)) !== 'Offline CA') {
+      await page.keyboard.press('Tab');
+      if (++guard > 10) throw new Error('Offline CA link not reachable with Tab');
+    }
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('offline-title');
+    expect(await page.locator('nav a[aria-current="page"]').textContent()).toBe('Offline CA');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('ca-cluster');
+    await page.keyboard.type('keys.cluster');
+    await page.keyboard.press('Enter');
+    await page.locator('#ca-status[data-kind="ok"]').waitFor();
+    expect(await page.locator('#ca-status').getAttribute('aria-live')).toBe('polite');
+    expect(await page.locator('#ca-status').textContent()).toContain('keys.cluster');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
 });
