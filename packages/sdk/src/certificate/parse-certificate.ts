@@ -6,7 +6,7 @@
  * can still be inspected.
  */
 import { NodeIdError } from '../errors.js';
-import { toHex } from '../lib/bytes.js';
+import { bytesEqual, toHex } from '../lib/bytes.js';
 import {
   children,
   type Der,
@@ -28,6 +28,7 @@ import {
   describePublicKey,
   describeSignatureAlgorithm,
   type PublicKeyInfo,
+  readSignatureValue,
   type SignatureAlgorithmInfo,
 } from '../lib/signature.js';
 
@@ -291,8 +292,8 @@ export function parseCertificateDer(der: Uint8Array): Certificate {
         expectTag(sigAlg, Tag.SEQUENCE, 'signature algorithm', CODE),
       ),
       signatureAlgorithmNode: sigAlg!,
-      signatureAlgorithmMismatch: !bytesEq(innerSigAlg.raw, sigAlg!.raw),
-      signature: signatureBits(sigValue),
+      signatureAlgorithmMismatch: !bytesEqual(innerSigAlg.raw, sigAlg!.raw),
+      signature: readSignatureValue(sigValue, CODE),
       extensions: [],
       problems: [],
     };
@@ -351,23 +352,6 @@ export function parseCertificateDer(der: Uint8Array): Certificate {
     }
     throw new NodeIdError(CODE, 'not a valid certificate', { cause: e });
   }
-}
-
-/** The signature BIT STRING's bytes; a signature is whole octets, so unused bits are refused. */
-function signatureBits(node: Der | undefined): Uint8Array {
-  const { bytes, unusedBits } = readBitString(
-    expectTag(node, Tag.BIT_STRING, 'signature', CODE),
-    CODE,
-  );
-  if (unusedBits !== 0)
-    throw new NodeIdError(CODE, 'malformed signature: the bit string has unused bits');
-  return bytes;
-}
-
-function bytesEq(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /**

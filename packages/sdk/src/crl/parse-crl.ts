@@ -6,7 +6,7 @@
  * be inspected.
  */
 import { NodeIdError } from '../errors.js';
-import { toHex } from '../lib/bytes.js';
+import { bytesEqual, toHex } from '../lib/bytes.js';
 import {
   children,
   type Der,
@@ -25,7 +25,11 @@ import { decodeGeneralName, decodeGeneralNames, type GeneralName } from '../lib/
 import { type DistinguishedName, decodeName } from '../lib/name.js';
 import { OID } from '../lib/oids.js';
 import { encodePem, toBlocks } from '../lib/pem.js';
-import { describeSignatureAlgorithm, type SignatureAlgorithmInfo } from '../lib/signature.js';
+import {
+  describeSignatureAlgorithm,
+  readSignatureValue,
+  type SignatureAlgorithmInfo,
+} from '../lib/signature.js';
 
 const CODE = 'ERR_CRL_INVALID';
 
@@ -385,8 +389,8 @@ export function parseCrlDer(der: Uint8Array): Crl {
         expectTag(sigAlg, Tag.SEQUENCE, 'signature algorithm', CODE),
       ),
       signatureAlgorithmNode: sigAlg!,
-      signatureAlgorithmMismatch: !sameBytes(innerSigAlg.raw, sigAlg!.raw),
-      signature: readSignatureBits(sigValue),
+      signatureAlgorithmMismatch: !bytesEqual(innerSigAlg.raw, sigAlg!.raw),
+      signature: readSignatureValue(sigValue, CODE),
       extensions: [],
       problems,
       unhandledCriticalExtensions: [],
@@ -432,21 +436,6 @@ export function parseCrlDer(der: Uint8Array): Crl {
     }
     throw new NodeIdError(CODE, 'not a valid CRL', { cause: e });
   }
-}
-
-function readSignatureBits(node: Der | undefined): Uint8Array {
-  const { bytes, unusedBits } = readBitString(
-    expectTag(node, Tag.BIT_STRING, 'signature', CODE),
-    CODE,
-  );
-  if (unusedBits !== 0) fail('malformed CRL signature: the bit string has unused bits');
-  return bytes;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /**

@@ -23,6 +23,7 @@ import {
   describePublicKey,
   describeSignatureAlgorithm,
   type PublicKeyInfo,
+  readSignatureValue,
   type SignatureAlgorithmInfo,
   verifySignature,
 } from '../lib/signature.js';
@@ -167,7 +168,7 @@ export async function parseCsr(
       ...(requestedExtendedKeyUsage && { requestedExtendedKeyUsage }),
       info: info!.raw,
       sigAlgNode: sigAlg!,
-      signature: readBitString(expectTag(sig, Tag.BIT_STRING, 'signature', CODE), CODE).bytes,
+      signature: readSignatureValue(sig, CODE),
     };
   } catch (e) {
     if (NodeIdError.isInstance(e) && e.code === CODE) throw e;

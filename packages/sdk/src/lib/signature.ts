@@ -2,7 +2,7 @@
  * Signature algorithms: which AlgorithmIdentifier a key signs with, how to sign with WebCrypto
  * and put the result in X.509 form, and how to verify a signature found in a certificate, CSR or CRL.
  */
-import { guard, NodeIdError } from '../errors.js';
+import { guard, NodeIdError, type NodeIdErrorCode } from '../errors.js';
 import { type KeyAlgorithm, keyAlgorithmOf } from '../keys/key-algorithm.js';
 import { toArrayBuffer } from './bytes.js';
 import {
@@ -12,6 +12,7 @@ import {
   expectTag,
   nul,
   oid,
+  readBitString,
   readOid,
   seq,
   Tag,
@@ -333,4 +334,18 @@ export function signedEnvelope(
   signature: Uint8Array,
 ): Uint8Array {
   return seq(tbs, algorithmIdentifier, tlv(Tag.BIT_STRING, Uint8Array.of(0), signature));
+}
+
+/**
+ * The bytes of a signature BIT STRING. A signature is whole octets, so a bit string with unused
+ * bits is malformed (it would give one signature several encodings).
+ */
+export function readSignatureValue(node: Der | undefined, code: NodeIdErrorCode): Uint8Array {
+  const { bytes, unusedBits } = readBitString(
+    expectTag(node, Tag.BIT_STRING, 'signature', code),
+    code,
+  );
+  if (unusedBits !== 0)
+    throw new NodeIdError(code, 'malformed signature: the bit string has unused bits');
+  return bytes;
 }
