@@ -64,11 +64,17 @@ export function createApp(deps: AppDeps): Hono {
     '*',
     secureHeaders({
       contentSecurityPolicy: {
+        // the policy apps/web documents for the page served at /
         defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
         connectSrc: ["'self'"],
-        frameAncestors: ["'none'"],
         objectSrc: ["'none'"],
         baseUri: ["'none'"],
+        formAction: ["'none'"],
+        frameAncestors: ["'none'"],
       },
     }),
   );
