@@ -4,11 +4,14 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { agentCommand } from './commands/agent.js';
 import { caCommand } from './commands/ca/index.js';
 import { certCommand } from './commands/cert/index.js';
 import { crlCommand } from './commands/crl/index.js';
 import { csrCommand } from './commands/csr/index.js';
+import { enrollCommand } from './commands/enroll.js';
 import { expiryCommand } from './commands/expiry/index.js';
+import { tokenCommand } from './commands/token/index.js';
 import { trustCommand } from './commands/trust/index.js';
 import { CliError, EXIT, reportError } from './lib/cli-error.js';
 import { STDIN_PATH } from './lib/files.js';
@@ -29,6 +32,9 @@ export async function main(argv: string[]): Promise<void> {
     .command(csrCommand)
     .command(expiryCommand)
     .command(trustCommand)
+    .command(tokenCommand)
+    .command(enrollCommand)
+    .command(agentCommand)
     .completion(
       'completion',
       'print a bash/zsh completion script (source it from your shell profile)',

@@ -1,0 +1,527 @@
+/**
+ * `nodeid agent`: keeps a node's certificate fresh. It renews at two thirds of the lifetime (with
+ * jitter, so a cluster enrolled at once does not renew at once) over mutual TLS with the current
+ * certificate, with a fresh key by default; replaces the files atomically; runs a reload command;
+ * and, while the server is down or busy, retries with capped exponential backoff. One log line
+ * per event. `--once` renews now if due and exits, for cron jobs and tests.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { basename, dirname, resolve } from 'node:path';
+import {
+  type Certificate,
+  createCsr,
+  exportPrivateKeyPem,
+  formatDuration,
+  importPrivateKeyPem,
+  type KeyPair,
+  keyAlgorithmOf,
+  keyMatchesCertificate,
+  needsRenewal,
+  parseCertificate,
+  parseCertificates,
+  parseDuration,
+  parseRenewalThreshold,
+  type RenewalThreshold,
+  verifyCertificate,
+} from '@nodeid/sdk';
+import { writeBundle } from '@nodeid/sdk/node';
+import { CliError, describeError, EXIT } from '../lib/cli-error.js';
+import { action, defineCommand, exitCodes, type GlobalArgs } from '../lib/command.js';
+import { readInput, readPemOrDer } from '../lib/files.js';
+import { callApi, isRetryable, parseServerUrl, type TlsTrust } from '../lib/http-client.js';
+import type { Format } from '../lib/output.js';
+
+interface Args extends GlobalArgs {
+  server: string;
+  cert: string;
+  key: string;
+  ca: string;
+  exec?: string;
+  renewAt?: string;
+  jitter: string;
+  once: boolean;
+  forceRenew: boolean;
+  keepKey: boolean;
+  minInterval: string;
+  retryMin: string;
+  retryMax: string;
+}
+
+/** What the server answers to POST /v1/renew. */
+interface RenewResponse {
+  certificate: string;
+  chain: string[];
+  serialNumber: string;
+  notAfter: string;
+}
+
+/** The agent wakes at least this often to read the files again (they may be replaced by hand). */
+const MAX_SLEEP_MS = 3_600_000;
+/** setTimeout's largest delay. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const TWO_THIRDS: RenewalThreshold = { type: 'elapsed', fraction: 2 / 3 };
+
+function parsePercent(text: string, flag: string, max: number): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(text);
+  const value = m ? Number(m[1]) / 100 : Number.NaN;
+  if (!(value >= 0 && value <= max))
+    throw new CliError(
+      'ERR_USAGE',
+      `${flag} "${text}" must be a percentage from 0% to ${max * 100}%`,
+      EXIT.USAGE,
+    );
+  return value;
+}
+
+function durationFlag(text: string, flag: string): number {
+  try {
+    return parseDuration(text);
+  } catch (e) {
+    throw new CliError('ERR_USAGE', `${flag}: ${(e as Error).message}`, EXIT.USAGE);
+  }
+}
+
+/** Settings parsed from the flags, before any file or network work. */
+interface Settings {
+  server: URL;
+  certPath: string;
+  keyPath: string;
+  caPath: string;
+  exec?: string;
+  threshold: RenewalThreshold;
+  jitter: number;
+  keepKey: boolean;
+  minIntervalMs: number;
+  retryMinMs: number;
+  retryMaxMs: number;
+  format: Format;
+}
+
+function settingsOf(args: Args): Settings {
+  let threshold = TWO_THIRDS;
+  if (args.renewAt !== undefined) {
+    try {
+      threshold = parseRenewalThreshold(args.renewAt);
+    } catch (e) {
+      throw new CliError('ERR_USAGE', `--renew-at: ${(e as Error).message}`, EXIT.USAGE);
+    }
+  }
+  const retryMinMs = durationFlag(args.retryMin, '--retry-min');
+  const retryMaxMs = durationFlag(args.retryMax, '--retry-max');
+  if (retryMinMs <= 0 || retryMaxMs < retryMinMs)
+    throw new CliError(
+      'ERR_USAGE',
+      '--retry-min must be above 0 and --retry-max at least --retry-min',
+      EXIT.USAGE,
+    );
+  return {
+    server: parseServerUrl(args.server),
+    certPath: resolve(args.cert),
+    keyPath: resolve(args.key),
+    caPath: resolve(args.ca),
+    exec: args.exec,
+    threshold,
+    jitter: parsePercent(args.jitter, '--jitter', 0.5),
+    keepKey: args.keepKey,
+    minIntervalMs: durationFlag(args.minInterval, '--min-interval'),
+    retryMinMs,
+    retryMaxMs,
+    format: args.format,
+  };
+}
+
+/** The certificate, key and CA on disk now. */
+interface Current {
+  certificate: Certificate;
+  certPem: string;
+  keyPem: string;
+  keyPair: KeyPair;
+  caPem: string;
+  anchors: Certificate[];
+}
+
+async function readCurrent(s: Settings): Promise<Current> {
+  const certs = parseCertificates(await readPemOrDer(s.certPath));
+  if (certs.length === 0)
+    throw new CliError('ERR_CERTIFICATE_INVALID', `${s.certPath} holds no certificate`);
+  const anchors = parseCertificates(await readPemOrDer(s.caPath));
+  if (anchors.length === 0)
+    throw new CliError('ERR_CERTIFICATE_INVALID', `${s.caPath} holds no CA certificate`);
+  const keyPem = Buffer.from(await readInput(s.keyPath)).toString('utf8');
+  const keyPair = await importPrivateKeyPem(keyPem, { extractable: true });
+  return {
+    certificate: certs[0]!,
+    certPem: certs.map((c) => c.pem).join(''),
+    keyPem,
+    keyPair,
+    caPem: anchors.map((c) => c.pem).join(''),
+    anchors,
+  };
+}
+
+/** When `cert` is due, moved by up to ±`jitter` of its lifetime, and never later than a minute before it ends. */
+function dueTime(cert: Certificate, threshold: RenewalThreshold, jitter: number): number {
+  const start = cert.notBefore.getTime();
+  const end = cert.notAfter.getTime();
+  const lifetime = Math.max(0, end - start);
+  const base =
+    threshold.type === 'elapsed' ? start + threshold.fraction * lifetime : end - threshold.ms;
+  const shift = (Math.random() * 2 - 1) * jitter * lifetime;
+  return Math.min(base + shift, end - 60_000);
+}
+
+/**
+ * Renews over mutual TLS with the current certificate: a CSR for exactly the same names, with a
+ * fresh key of the same algorithm unless `keepKey`; checks the answer; replaces the files.
+ */
+async function renew(
+  s: Settings,
+  cur: Current,
+  signal?: AbortSignal,
+): Promise<{ serialNumber: string; notAfter: string; replaces: string; newKey: boolean }> {
+  const old = cur.certificate;
+  const sans = old.subjectAltNames ?? [];
+  const of = (type: string) => sans.filter((n) => n.type === type).map((n) => n.value);
+  const cn = old.subject.rdns.flat().find((a) => a.type === 'CN')?.value;
+  // profile "client" puts the name in the CN only: the request then lists exactly the current
+  // certificate's names and nothing the renewal policy would deny
+  const csr = await createCsr({
+    name: cn ?? sans[0]?.value ?? 'node',
+    profile: 'client',
+    dns: of('dns'),
+    ips: of('ip'),
+    uris: of('uri'),
+    ...(s.keepKey
+      ? { keyPair: cur.keyPair }
+      : { algorithm: keyAlgorithmOf(cur.keyPair.publicKey) }),
+  });
+  const trust: TlsTrust = { ca: cur.caPem, cert: cur.certPem, key: cur.keyPem };
+  const res = await callApi<RenewResponse>(s.server, '/v1/renew', {
+    method: 'POST',
+    trust,
+    json: { csr: csr.pem },
+    signal,
+  });
+  const certificate = parseCertificate(res.certificate);
+  const chain = res.chain.map((p) => parseCertificate(p));
+  if (!(await keyMatchesCertificate(csr.keyPair, certificate)))
+    throw new CliError('ERR_BAD_RESPONSE', 'the server returned a certificate for another key');
+  const verified = await verifyCertificate({
+    certificate,
+    trustAnchors: cur.anchors,
+    intermediates: chain,
+  });
+  if (!verified.ok)
+    throw new CliError(
+      'ERR_BAD_RESPONSE',
+      `the renewed certificate does not verify against ${s.caPath}: ${verified.message} (${verified.code})`,
+    );
+  const certFile = {
+    path: basename(s.certPath),
+    contents: [certificate, ...chain.slice(0, -1)].map((c) => c.pem).join(''),
+    mode: 0o644,
+  };
+  const written = { force: true, fixDirMode: false };
+  if (s.keepKey) await writeBundle(dirname(s.certPath), [certFile], written);
+  else {
+    const keyFile = {
+      path: basename(s.keyPath),
+      contents: await exportPrivateKeyPem(csr.keyPair.privateKey),
+      mode: 0o600,
+    };
+    if (dirname(s.keyPath) === dirname(s.certPath))
+      await writeBundle(dirname(s.certPath), [keyFile, certFile], written);
+    else {
+      await writeBundle(dirname(s.keyPath), [keyFile], written);
+      await writeBundle(dirname(s.certPath), [certFile], written);
+    }
+  }
+  return {
+    serialNumber: certificate.serialNumber,
+    notAfter: certificate.notAfter.toISOString(),
+    replaces: old.serialNumber,
+    newKey: !s.keepKey,
+  };
+}
+
+/** One log line per event: `<time> <event> <message>`, or a JSON object with --format json. */
+function logger(format: Format) {
+  return (event: string, message: string, fields: Record<string, unknown> = {}) => {
+    const time = new Date().toISOString();
+    process.stdout.write(
+      format === 'json'
+        ? `${JSON.stringify({ time, event, message, ...fields })}\n`
+        : `${time} ${event} ${message}\n`,
+    );
+  };
+}
+
+/** Runs the reload command; resolves with its exit code (null when it could not start or was stopped). */
+function runExec(
+  s: Settings,
+  serialNumber: string,
+  log: ReturnType<typeof logger>,
+  track: (child: ChildProcess | undefined) => void,
+): Promise<number | null> {
+  const command = s.exec!;
+  log('exec', `running: ${command}`, { command });
+  return new Promise((done) => {
+    const child = spawn('/bin/sh', ['-c', command], {
+      stdio: ['ignore', s.format === 'json' ? 'pipe' : 'inherit', 'inherit'],
+      env: {
+        ...process.env,
+        NODEID_CERT_FILE: s.certPath,
+        NODEID_KEY_FILE: s.keyPath,
+        NODEID_SERIAL: serialNumber,
+      },
+    });
+    // with --format json, standard output is one object a line: the command's output goes to stderr
+    child.stdout?.pipe(process.stderr, { end: false });
+    track(child);
+    let finished = false;
+    const finish = (code: number | null, how: string) => {
+      if (finished) return;
+      finished = true;
+      track(undefined);
+      log('exec', `${command} ${how}`, { command, exitCode: code });
+      done(code);
+    };
+    child.on('error', (e) => finish(null, `could not start: ${e.message}`));
+    child.on('exit', (code, sig) =>
+      finish(code, sig ? `was stopped by ${sig}` : `exited with ${code}`),
+    );
+  });
+}
+
+/** Sleeps `ms`, or less when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((done) => {
+    if (signal.aborted) return done();
+    const timer = setTimeout(finish, Math.min(Math.max(0, ms), MAX_TIMER_MS));
+    function finish() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', finish);
+      done();
+    }
+    signal.addEventListener('abort', finish);
+  });
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** `--once`: renew now if due (or forced), run --exec, and exit. */
+async function runOnce(s: Settings, force: boolean): Promise<number> {
+  const log = logger(s.format);
+  const cur = await readCurrent(s);
+  const threshold =
+    s.threshold.type === 'elapsed' ? `${s.threshold.fraction * 100}%` : s.threshold.ms;
+  if (!force && !needsRenewal(cur.certificate, { threshold })) {
+    log(
+      'not-due',
+      `${s.certPath} (${cur.certificate.serialNumber}) is not due for renewal; valid until ${cur.certificate.notAfter.toISOString()}`,
+      { serialNumber: cur.certificate.serialNumber },
+    );
+    return EXIT.OK;
+  }
+  const r = await renew(s, cur);
+  log(
+    'renewed',
+    `${s.certPath}: certificate ${r.serialNumber} (was ${r.replaces}) until ${r.notAfter}${r.newKey ? ', new key' : ''}`,
+    r,
+  );
+  if (!s.exec) return EXIT.OK;
+  const code = await runExec(s, r.serialNumber, log, () => {});
+  return code === 0 ? EXIT.OK : EXIT.FAILED;
+}
+
+/** The long-running loop, until SIGINT or SIGTERM. */
+async function runLoop(s: Settings, force: boolean): Promise<number> {
+  const log = logger(s.format);
+  const stop = new AbortController();
+  let child: ChildProcess | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop.signal.aborted) return;
+    log('stopped', `stopping (${signal})`, { signal });
+    stop.abort();
+    child?.kill('SIGTERM');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  log(
+    'start',
+    `keeping ${s.certPath} renewed from ${s.server.origin} (renew at ${s.threshold.type === 'elapsed' ? `${Math.round(s.threshold.fraction * 1000) / 10}% of the lifetime` : `${formatDuration(s.threshold.ms)} before the end`}, jitter ±${s.jitter * 100}%)`,
+  );
+  let schedule: { serial: string; due: number } | undefined;
+  let lastRenewal = Number.NEGATIVE_INFINITY;
+  let failures = 0;
+  let renewNow = force;
+  try {
+    while (!stop.signal.aborted) {
+      let cur: Current;
+      try {
+        cur = await readCurrent(s);
+      } catch (e) {
+        const { code, message } = describeError(e);
+        log(
+          'error',
+          `cannot read the files: ${message} (${code}); looking again in ${Math.round(s.retryMaxMs / 1000)} s`,
+          { code },
+        );
+        await sleep(s.retryMaxMs, stop.signal);
+        continue;
+      }
+      const serial = cur.certificate.serialNumber;
+      if (schedule?.serial !== serial) {
+        schedule = { serial, due: dueTime(cur.certificate, s.threshold, s.jitter) };
+        log(
+          'scheduled',
+          `certificate ${serial} valid until ${cur.certificate.notAfter.toISOString()}; renewal due ${iso(schedule.due)}`,
+          { serialNumber: serial, due: iso(schedule.due) },
+        );
+      }
+      const now = Date.now();
+      const wait = renewNow ? 0 : Math.max(schedule.due - now, lastRenewal + s.minIntervalMs - now);
+      if (wait > 0) {
+        await sleep(Math.min(wait, MAX_SLEEP_MS), stop.signal);
+        continue;
+      }
+      try {
+        log('renewing', `renewing certificate ${serial}`, { serialNumber: serial });
+        const r = await renew(s, cur, stop.signal);
+        failures = 0;
+        renewNow = false;
+        lastRenewal = Date.now();
+        log(
+          'renewed',
+          `${s.certPath}: certificate ${r.serialNumber} (was ${r.replaces}) until ${r.notAfter}${r.newKey ? ', new key' : ''}`,
+          r,
+        );
+        if (s.exec && !stop.signal.aborted)
+          await runExec(s, r.serialNumber, log, (c) => {
+            child = c;
+          });
+      } catch (e) {
+        if (stop.signal.aborted) break;
+        failures++;
+        const { code, message } = describeError(e);
+        const retryable = isRetryable(e);
+        const backoff = retryable
+          ? Math.min(s.retryMinMs * 2 ** Math.min(failures - 1, 30), s.retryMaxMs)
+          : s.retryMaxMs;
+        const delay = Math.round(backoff * (0.8 + Math.random() * 0.4));
+        log(
+          retryable ? 'retry' : 'refused',
+          `${message} (${code}); attempt ${failures} failed, next in ${(delay / 1000).toFixed(1)} s`,
+          { code, attempt: failures, delayMs: delay },
+        );
+        await sleep(delay, stop.signal);
+      }
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  return EXIT.OK;
+}
+
+export const agentCommand = defineCommand<Args>({
+  command: 'agent',
+  describe:
+    "keep this node's certificate renewed from nodeid-server over mutual TLS (long-running, or --once)",
+  builder: (y) =>
+    y
+      .option('server', {
+        type: 'string',
+        demandOption: true,
+        describe: 'nodeid-server URL, https://host:port',
+      })
+      .option('cert', {
+        type: 'string',
+        demandOption: true,
+        describe: 'the certificate file to keep fresh (replaced atomically)',
+      })
+      .option('key', {
+        type: 'string',
+        demandOption: true,
+        describe:
+          'its private key file (replaced by a fresh key at each renewal unless --keep-key)',
+      })
+      .option('ca', {
+        type: 'string',
+        demandOption: true,
+        describe: "the cluster CA file: the server's certificate must chain to it",
+      })
+      .option('exec', {
+        type: 'string',
+        describe:
+          'run this with /bin/sh -c after each renewal (e.g. a reload); $NODEID_CERT_FILE, $NODEID_KEY_FILE, $NODEID_SERIAL are set',
+      })
+      .option('renew-at', {
+        type: 'string',
+        describe:
+          'when to renew: share of the lifetime elapsed (66%) or time left (30d); default two thirds',
+      })
+      .option('jitter', {
+        type: 'string',
+        default: '5%',
+        describe: 'move the renewal time randomly by up to this share of the lifetime, either way',
+      })
+      .option('once', {
+        type: 'boolean',
+        default: false,
+        describe: 'renew now if due, run --exec, and exit',
+      })
+      .option('force-renew', {
+        type: 'boolean',
+        default: false,
+        describe: 'renew now even if not due (then, without --once, keep going)',
+      })
+      .option('keep-key', {
+        type: 'boolean',
+        default: false,
+        describe: 'renew with the same key instead of a fresh one',
+      })
+      .option('min-interval', {
+        type: 'string',
+        default: '1m',
+        describe:
+          'least time between two renewals (guards the CA when every certificate looks due)',
+      })
+      .option('retry-min', {
+        type: 'string',
+        default: '5s',
+        describe: 'first wait after a failed attempt; doubled after each failure',
+      })
+      .option('retry-max', {
+        type: 'string',
+        default: '5m',
+        describe: 'longest wait between attempts (also the wait after a refusal)',
+      })
+      .check((a) => {
+        settingsOf(a as unknown as Args);
+        return true;
+      })
+      .example(
+        '$0 agent --server https://head:8443 --cert /etc/nodeid/node1.example.net.crt --key /etc/nodeid/node1.example.net.key --ca /etc/nodeid/ca.crt --exec "systemctl reload nginx"',
+        'as a service: renew at ~2/3 of the lifetime, reload nginx after each renewal',
+      )
+      .example(
+        '$0 agent --once --server https://head:8443 --cert n.crt --key n.key --ca ca.crt',
+        'from cron: renew only if due',
+      )
+      .epilog(
+        `Each line: time, event (start, scheduled, renewing, renewed, retry, refused, exec, error, stopped, not-due), message; with --format json one object a line. The server is trusted only through --ca. While the server cannot be reached, is rate limiting or failing, attempts are retried after --retry-min, doubling up to --retry-max (±20%); a refusal (e.g. a revoked certificate) is retried after --retry-max. The files are replaced atomically (write, sync, rename); the folder's mode is left as it is.\n\n${exitCodes(
+          {
+            0: 'stopped by SIGINT or SIGTERM; with --once: renewed (and --exec succeeded), or not due',
+            1: 'with --once: the server refused (e.g. the certificate is revoked or expired) or --exec failed',
+            2: 'bad arguments',
+            3: 'with --once: cannot reach the server, or a file cannot be read or written',
+            4: "with --once: the server's certificate does not chain to --ca",
+          },
+        )}`,
+      ),
+  handler: action(async (args) => {
+    const s = settingsOf(args);
+    return args.once ? runOnce(s, args.forceRenew) : runLoop(s, args.forceRenew);
+  }),
+});

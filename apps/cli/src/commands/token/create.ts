@@ -1,0 +1,200 @@
+/**
+ * `nodeid token create <name>`: the admin's side of enrollment. Asks nodeid-server for a one-time
+ * token bound to one node's names, and prints it once with the CA fingerprint the node must pin.
+ */
+import { readFile } from 'node:fs/promises';
+import { PROFILES, type Profile, parseCertificates } from '@nodeid/sdk';
+import { CliError, EXIT } from '../../lib/cli-error.js';
+import { action, defineCommand, exitCodes, type GlobalArgs, list } from '../../lib/command.js';
+import { callApi, parseServerUrl, type TlsTrust } from '../../lib/http-client.js';
+import { printJson, printText } from '../../lib/output.js';
+import {
+  fetchPinnedCa,
+  fingerprintOf,
+  formatFingerprint,
+  parseFingerprint,
+  readTrustFile,
+} from '../../lib/pinned-ca.js';
+
+interface Args extends GlobalArgs {
+  name: string;
+  server: string;
+  adminTokenFile: string;
+  caFile?: string;
+  fingerprint?: string;
+  profile: Profile;
+  dns?: string[];
+  ip?: string[];
+  uri?: string[];
+  ttl?: string;
+  days?: number;
+}
+
+/** What the server answers to POST /v1/enrollments. */
+interface Enrollment {
+  id: string;
+  token: string;
+  name: string;
+  profile: string;
+  dns: string[];
+  ips: string[];
+  uris: string[];
+  expiresAt: string;
+}
+
+/** The first token in an admin token file (one a line, `#` comments allowed). */
+async function readAdminToken(path: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new CliError('ERR_FILE_NOT_FOUND', `cannot read the admin token file ${path}`);
+  }
+  const token = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .find((l) => l && !l.startsWith('#'));
+  if (!token) throw new CliError('ERR_FILE_IO', `the admin token file ${path} holds no token`);
+  return token;
+}
+
+/** How to trust the server: the CA file the admin has, or a pinned fingerprint. */
+export async function adminTrust(args: {
+  server: URL;
+  caFile?: string;
+  fingerprint?: string;
+}): Promise<TlsTrust> {
+  if (args.caFile) return readTrustFile(args.caFile);
+  return (await fetchPinnedCa(args.server, parseFingerprint(args.fingerprint!))).trust;
+}
+
+export const tokenCreateCommand = defineCommand<Args>({
+  command: 'create <name>',
+  describe: 'ask nodeid-server for a one-time enrollment token bound to one node (shown once)',
+  builder: (y) =>
+    y
+      .positional('name', {
+        type: 'string',
+        demandOption: true,
+        describe: "the node's FQDN (a user name with --profile client)",
+      })
+      .option('server', {
+        type: 'string',
+        demandOption: true,
+        describe: 'nodeid-server URL, https://host:port',
+      })
+      .option('admin-token-file', {
+        type: 'string',
+        demandOption: true,
+        describe: "file holding an admin token (the server's <CA folder>/admin.token)",
+      })
+      .option('ca-file', {
+        type: 'string',
+        describe: "trust the server's TLS certificate when it chains to this CA file",
+      })
+      .option('fingerprint', {
+        type: 'string',
+        describe: "trust the server's CA only if its SHA-256 is this (SHA256:AB:CD:…)",
+      })
+      .option('profile', {
+        choices: PROFILES as Profile[],
+        default: 'node' as Profile,
+        describe: 'what the certificate will be for',
+      })
+      .option('dns', {
+        type: 'array',
+        string: true,
+        describe: 'extra DNS name the node may ask for (repeatable)',
+      })
+      .option('ip', {
+        type: 'array',
+        string: true,
+        describe: 'IP address the node may ask for (repeatable)',
+      })
+      .option('uri', {
+        type: 'array',
+        string: true,
+        describe: 'URI the node may ask for (repeatable)',
+      })
+      .option('ttl', {
+        type: 'string',
+        describe: 'how long the token can be used, e.g. 15m, 1h (server default 1h, at most 7d)',
+      })
+      .option('days', {
+        type: 'number',
+        describe: "lifetime of the node's certificate in days (server default 365)",
+      })
+      .check((a) => {
+        if (Boolean(a['ca-file']) === Boolean(a.fingerprint))
+          throw new Error(
+            "give --ca-file or --fingerprint (one of them) so the server's certificate can be checked",
+          );
+        if (a.days !== undefined && !(Number.isInteger(a.days) && a.days >= 1))
+          throw new Error('--days must be a whole number of days, at least 1');
+        return true;
+      })
+      .example(
+        '$0 token create node1.example.net --ip 10.0.0.1 --server https://head:8443 --admin-token-file /etc/nodeid/ca/admin.token --ca-file /etc/nodeid/ca/ca.crt',
+        'a token node1 can use once within an hour',
+      )
+      .epilog(
+        `The token is printed once (the server keeps only its hash) and works once. Give it to the node with the CA fingerprint, over a channel you trust; on the node: nodeid enroll --server URL --token TOKEN --fingerprint SHA256:…\n\n${exitCodes(
+          {
+            0: 'the token was created and printed',
+            1: 'the server refused: wrong admin token, bad names or TTL, rate limited',
+            2: 'bad arguments',
+            3: 'cannot reach the server or read a file',
+            4: 'the server is not trusted: its certificate does not chain to --ca-file, or its CA does not match --fingerprint',
+          },
+        )}`,
+      ),
+  handler: action(async (args) => {
+    const server = parseServerUrl(args.server);
+    if (args.fingerprint) parseFingerprint(args.fingerprint);
+    const adminToken = await readAdminToken(args.adminTokenFile);
+    const trust = await adminTrust({
+      server,
+      caFile: args.caFile,
+      fingerprint: args.fingerprint,
+    });
+    const created = await callApi<Enrollment>(server, '/v1/enrollments', {
+      method: 'POST',
+      trust,
+      headers: { authorization: `Bearer ${adminToken}` },
+      json: {
+        name: args.name,
+        profile: args.profile,
+        dns: list(args.dns),
+        ips: list(args.ip),
+        uris: list(args.uri),
+        ...(args.ttl !== undefined && { ttl: args.ttl }),
+        ...(args.days !== undefined && { validityDays: args.days }),
+      },
+    });
+    const ca = await callApi<{ pem: string }>(server, '/v1/ca?format=json', { trust });
+    const [caCert] = parseCertificates(ca.pem);
+    if (!caCert) throw new CliError('ERR_BAD_RESPONSE', 'the server sent no CA certificate');
+    const caFingerprint = formatFingerprint(fingerprintOf(caCert));
+    const names = [
+      ...(created.profile === 'client' ? [`CN:${created.name}`] : [created.name]),
+      ...created.dns.map((n) => `DNS:${n}`),
+      ...created.ips.map((n) => `IP:${n}`),
+      ...created.uris.map((n) => `URI:${n}`),
+    ];
+    if (args.format === 'json') {
+      printJson({ ...created, server: server.origin, caFingerprint });
+    } else {
+      printText(
+        [
+          `enrollment token ${created.id} for ${created.name} (profile ${created.profile}), usable once until ${created.expiresAt}:`,
+          `  ${created.token}`,
+          `names it allows: ${names.join(', ')}`,
+          `CA fingerprint to pin: ${caFingerprint}`,
+          'on the node (this token is not shown again):',
+          `  nodeid enroll --server ${server.origin} --token "$TOKEN" --fingerprint ${caFingerprint} --name ${created.name}`,
+        ].join('\n'),
+      );
+    }
+    return EXIT.OK;
+  }),
+});
