@@ -11,10 +11,11 @@
  * running nodeid-server that serves this build at `/`) and NODEID_WEB_ADMIN_TOKEN to run the
  * same test against the real server; it then creates its enrollment through the admin API.
  */
-import { execFileSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createCa, type Identity, NodeIdError, signCsr } from '@nodeid/sdk';
 import type { Browser, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -145,158 +146,224 @@ interface Sent {
 let target: Target;
 let browser: Browser;
 
+const APPS = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * The real thing: a CA folder made by the built `nodeid` CLI and the built `nodeid-server`
+ * serving this page's build at `/` (plain HTTP on loopback, as the server allows only there).
+ */
+async function spawnedServerTarget(): Promise<Target> {
+  const caDir = join(tempDir('real-server'), 'ca');
+  execFileSync(
+    process.execPath,
+    [
+      join(APPS, 'cli', 'dist', 'cli.js'),
+      'ca',
+      'init',
+      'web.cluster',
+      '--no-passphrase',
+      '--dir',
+      caDir,
+    ],
+    { stdio: 'pipe' },
+  );
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      join(APPS, 'server', 'dist', 'main.js'),
+      '--ca',
+      caDir,
+      '--listen',
+      '127.0.0.1:0',
+      '--plain-http',
+      '--web',
+      join(APPS, 'web', 'dist'),
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    let err = '';
+    const timer = setTimeout(
+      () => reject(new Error(`nodeid-server did not start: ${err}`)),
+      20_000,
+    );
+    child.stderr!.on('data', (chunk: Buffer) => {
+      err += chunk.toString();
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`nodeid-server exited with ${code}: ${err}`)));
+  });
+  const adminToken = readFileSync(join(caDir, 'admin.token'), 'utf8').trim();
+  return { ...realTarget(url, adminToken), close: async () => void child.kill('SIGTERM') };
+}
+
+const external = process.env['NODEID_WEB_SERVER'];
+const targets: [string, () => Promise<Target>][] = external
+  ? [[external, async () => realTarget(external, process.env['NODEID_WEB_ADMIN_TOKEN'] ?? '')]]
+  : [
+      ['a stub signer', stubTarget],
+      ['the real nodeid-server', spawnedServerTarget],
+    ];
+
 beforeAll(async () => {
-  const real = process.env['NODEID_WEB_SERVER'];
-  target = real
-    ? realTarget(real, process.env['NODEID_WEB_ADMIN_TOKEN'] ?? '')
-    : await stubTarget();
   browser = await launchBrowser();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await target?.close();
 });
 
-describe('enrollment', () => {
-  it('sends only the CSR; the issued certificate verifies and matches the downloaded key', async () => {
-    const { page, context, problems } = await openPage(browser, `${target.url}/`);
-    const sent: Sent[] = [];
-    page.on('request', (r: Request) =>
-      sent.push({
-        url: r.url(),
-        headers: JSON.stringify(r.headers()),
-        body: r.postDataBuffer() ?? Buffer.alloc(0),
-      }),
-    );
-    const flow = page.locator('#enroll');
-    const dir = tempDir('enroll');
-    const token = await target.token();
-
-    // a wrong token: the server's error next to the token field
-    await flow.getByLabel('Enrollment token').fill('nope.wrong');
-    await flow.getByLabel('Node name (FQDN)').fill(NAME);
-    await flow.getByLabel('Extra names').fill('10.0.0.7, evil.other.org');
-    await flow.getByLabel('Key algorithm').selectOption('P-256');
-    await flow.getByRole('button', { name: 'Generate key and request certificate' }).click();
-    await page.locator('#enroll-status[data-kind="error"]').waitFor();
-    expect(await page.locator('#enroll-token-error').textContent()).toMatch(/ERR_TOKEN_INVALID/);
-    expect(await flow.getByLabel('Enrollment token').getAttribute('aria-invalid')).toBe('true');
-    await screenshot(page, 'enroll-token-error-light-desktop');
-
-    // the right token
-    await flow.getByLabel('Enrollment token').fill(token);
-    await flow.getByRole('button', { name: 'Generate key and request certificate' }).click();
-    await page.locator('#enroll-status[data-kind="ok"]').waitFor();
-    const granted = (await page.locator('ul.granted').textContent()) ?? '';
-    expect(granted).toContain(`DNS:${NAME}`);
-    expect(granted).toContain('IP:10.0.0.7');
-    expect((await page.locator('ul.denied').textContent()) ?? '').toContain('DNS:evil.other.org');
-    expect(await page.locator('#enroll-details').textContent()).toContain(NAME);
-    await screenshot(page, 'enroll-issued-light-desktop');
-
-    // plain layout, key in the clear
-    await flow.getByRole('button', { name: 'Prepare files' }).click();
-    const plain = await downloadAll(page, page.locator('#enroll-files'), dir);
-    expect(Object.keys(plain).sort()).toEqual(['ca.crt', `${NAME}.crt`, `${NAME}.key`]);
-    const caFile = join(dir, 'server-ca.pem');
-    writeFileSync(caFile, await target.caPem());
-    expect(opensslVerifies(caFile, plain[`${NAME}.crt`]!)).toMatch(/: OK$/);
-    expect(opensslVerifies(plain['ca.crt']!, plain[`${NAME}.crt`]!)).toMatch(/: OK$/);
-    const keys = publicKeys(plain[`${NAME}.crt`]!, plain[`${NAME}.key`]!);
-    expect(keys.fromKey).toBe(keys.fromCertificate);
-
-    // kubernetes layout with a passphrase: encrypted tls.key and a Secret manifest
-    await flow.getByLabel('File layout').selectOption('kubernetes');
-    await flow.getByLabel('Key passphrase').fill('node secret');
-    await flow.getByRole('button', { name: 'Prepare files' }).click();
-    await page.locator('#enroll-files a[data-file="secret.yaml"]').waitFor();
-    const k8sDir = join(dir, 'k8s');
-    mkdirSync(k8sDir);
-    const k8s = await downloadAll(page, page.locator('#enroll-files'), k8sDir);
-    expect(Object.keys(k8s).sort()).toEqual(['ca.crt', 'secret.yaml', 'tls.crt', 'tls.key']);
-    expect(readFileSync(k8s['tls.key']!, 'utf8')).toContain('BEGIN ENCRYPTED PRIVATE KEY');
-    const k8sKeys = publicKeys(k8s['tls.crt']!, k8s['tls.key']!, 'node secret');
-    expect(k8sKeys.fromKey).toBe(keys.fromCertificate);
-    expect(opensslVerifies(caFile, k8s['tls.crt']!)).toMatch(/: OK$/);
-    const yaml = readFileSync(k8s['secret.yaml']!, 'utf8');
-    expect(yaml).toMatch(/^kind: Secret$/m);
-    expect(yaml).toMatch(/^type: kubernetes\.io\/tls$/m);
-    expect(yaml).toMatch(/^ {2}name: node1\.example\.net-tls$/m);
-    for (const file of ['tls.crt', 'tls.key', 'ca.crt']) {
-      const line = yaml.match(new RegExp(`^  ${file.replace('.', '\\.')}: (\\S+)$`, 'm'));
-      expect(Buffer.from(line![1]!, 'base64').toString('utf8')).toBe(
-        readFileSync(k8s[file]!, 'utf8'),
+for (const [label, makeTarget] of targets)
+  describe(`enrollment against ${label}`, () => {
+    beforeAll(async () => {
+      target = await makeTarget();
+    });
+    afterAll(async () => {
+      await target?.close();
+    });
+    it('sends only the CSR; the issued certificate verifies and matches the downloaded key', async () => {
+      const { page, context, problems } = await openPage(browser, `${target.url}/`);
+      const sent: Sent[] = [];
+      page.on('request', (r: Request) =>
+        sent.push({
+          url: r.url(),
+          headers: JSON.stringify(r.headers()),
+          body: r.postDataBuffer() ?? Buffer.alloc(0),
+        }),
       );
-    }
+      const flow = page.locator('#enroll');
+      const dir = tempDir('enroll');
+      const token = await target.token();
 
-    // no private-key material in any request the page made
-    const keyFile = plain[`${NAME}.key`]!;
-    const pkcs8 = execFileSync('openssl', [
-      'pkcs8',
-      '-topk8',
-      '-nocrypt',
-      '-in',
-      keyFile,
-      '-outform',
-      'DER',
-    ]);
-    // and the key in its type-specific form (SEC1 for EC), which holds the same secret
-    const traditional = execFileSync('openssl', ['pkey', '-in', keyFile, '-outform', 'DER']);
-    // the needles are really this key's encodings: the key file holds the same DER
-    expect(readFileSync(keyFile, 'utf8').replace(/-----[^-]+-----|\s+/g, '')).toBe(
-      pkcs8.toString('base64'),
-    );
-    expect(pkcs8.length).toBeGreaterThan(60);
-    const jwkD = createPrivateKey(readFileSync(keyFile, 'utf8')).export({
-      format: 'jwk',
-    }).d!;
-    const needles = [
-      'PRIVATE KEY',
-      pkcs8.toString('base64'),
-      pkcs8.toString('base64url'),
-      pkcs8.toString('hex'),
-      pkcs8.toString('hex').toUpperCase(),
-      traditional.toString('base64'),
-      traditional.toString('hex'),
-      jwkD,
-      Buffer.from(jwkD, 'base64url').toString('base64'),
-      Buffer.from(jwkD, 'base64url').toString('hex'),
-    ];
-    const signRequests = sent.filter((s) => s.url.endsWith('/v1/sign'));
-    expect(signRequests).toHaveLength(2); // the refused one and the issued one
-    for (const s of signRequests) expect(s.body.toString('utf8')).toContain('CERTIFICATE REQUEST');
-    const bodies = [
-      ...sent.map((s) => s.body),
-      ...(target.received ?? []).map((b) => Buffer.from(b, 'latin1')),
-    ];
-    expect(bodies.length).toBeGreaterThanOrEqual(2);
-    for (const s of sent) {
-      const text = `${s.url}\n${s.headers}\n${s.body.toString('latin1')}`;
-      for (const needle of needles)
-        expect(text.includes(needle), `${needle.slice(0, 20)}… in ${s.url}`).toBe(false);
-      expect(text).not.toMatch(/"d"\s*:/);
-      expect(s.body.includes(pkcs8)).toBe(false);
-      expect(s.body.includes(traditional)).toBe(false);
-    }
-    for (const body of bodies) {
-      const text = body.toString('latin1');
-      for (const needle of needles) expect(text.includes(needle)).toBe(false);
-      expect(text).not.toMatch(/"d"\s*:/);
-      expect(body.includes(pkcs8)).toBe(false);
-      expect(body.includes(traditional)).toBe(false);
-    }
+      // a wrong token: the server's error next to the token field
+      await flow.getByLabel('Enrollment token').fill('nope.wrong');
+      await flow.getByLabel('Node name (FQDN)').fill(NAME);
+      await flow.getByLabel('Extra names').fill('10.0.0.7, evil.other.org');
+      await flow.getByLabel('Key algorithm').selectOption('P-256');
+      await flow.getByRole('button', { name: 'Generate key and request certificate' }).click();
+      await page.locator('#enroll-status[data-kind="error"]').waitFor();
+      expect(await page.locator('#enroll-token-error').textContent()).toMatch(/ERR_TOKEN_INVALID/);
+      expect(await flow.getByLabel('Enrollment token').getAttribute('aria-invalid')).toBe('true');
+      await screenshot(page, 'enroll-token-error-light-desktop');
 
-    // the result on a phone in dark mode
-    await page.setViewportSize({ width: 375, height: 740 });
-    await page.emulateMedia({ colorScheme: 'dark' });
-    const overflow = await page.evaluate(
-      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
-    );
-    expect(overflow).toBeLessThanOrEqual(0);
-    await screenshot(page, 'enroll-issued-dark-phone');
-    // the browser logs the refused token's 401 itself; nothing else may show up
-    expect(problems.filter((p) => !p.includes('status of 401'))).toEqual([]);
-    await context.close();
+      // the right token
+      await flow.getByLabel('Enrollment token').fill(token);
+      await flow.getByRole('button', { name: 'Generate key and request certificate' }).click();
+      await page.locator('#enroll-status[data-kind="ok"]').waitFor();
+      const granted = (await page.locator('ul.granted').textContent()) ?? '';
+      expect(granted).toContain(`DNS:${NAME}`);
+      expect(granted).toContain('IP:10.0.0.7');
+      expect((await page.locator('ul.denied').textContent()) ?? '').toContain('DNS:evil.other.org');
+      expect(await page.locator('#enroll-details').textContent()).toContain(NAME);
+      await screenshot(page, 'enroll-issued-light-desktop');
+
+      // plain layout, key in the clear
+      await flow.getByRole('button', { name: 'Prepare files' }).click();
+      const plain = await downloadAll(page, page.locator('#enroll-files'), dir);
+      expect(Object.keys(plain).sort()).toEqual(['ca.crt', `${NAME}.crt`, `${NAME}.key`]);
+      const caFile = join(dir, 'server-ca.pem');
+      writeFileSync(caFile, await target.caPem());
+      expect(opensslVerifies(caFile, plain[`${NAME}.crt`]!)).toMatch(/: OK$/);
+      expect(opensslVerifies(plain['ca.crt']!, plain[`${NAME}.crt`]!)).toMatch(/: OK$/);
+      const keys = publicKeys(plain[`${NAME}.crt`]!, plain[`${NAME}.key`]!);
+      expect(keys.fromKey).toBe(keys.fromCertificate);
+
+      // kubernetes layout with a passphrase: encrypted tls.key and a Secret manifest
+      await flow.getByLabel('File layout').selectOption('kubernetes');
+      await flow.getByLabel('Key passphrase').fill('node secret');
+      await flow.getByRole('button', { name: 'Prepare files' }).click();
+      await page.locator('#enroll-files a[data-file="secret.yaml"]').waitFor();
+      const k8sDir = join(dir, 'k8s');
+      mkdirSync(k8sDir);
+      const k8s = await downloadAll(page, page.locator('#enroll-files'), k8sDir);
+      expect(Object.keys(k8s).sort()).toEqual(['ca.crt', 'secret.yaml', 'tls.crt', 'tls.key']);
+      expect(readFileSync(k8s['tls.key']!, 'utf8')).toContain('BEGIN ENCRYPTED PRIVATE KEY');
+      const k8sKeys = publicKeys(k8s['tls.crt']!, k8s['tls.key']!, 'node secret');
+      expect(k8sKeys.fromKey).toBe(keys.fromCertificate);
+      expect(opensslVerifies(caFile, k8s['tls.crt']!)).toMatch(/: OK$/);
+      const yaml = readFileSync(k8s['secret.yaml']!, 'utf8');
+      expect(yaml).toMatch(/^kind: Secret$/m);
+      expect(yaml).toMatch(/^type: kubernetes\.io\/tls$/m);
+      expect(yaml).toMatch(/^ {2}name: node1\.example\.net-tls$/m);
+      for (const file of ['tls.crt', 'tls.key', 'ca.crt']) {
+        const line = yaml.match(new RegExp(`^  ${file.replace('.', '\\.')}: (\\S+)$`, 'm'));
+        expect(Buffer.from(line![1]!, 'base64').toString('utf8')).toBe(
+          readFileSync(k8s[file]!, 'utf8'),
+        );
+      }
+
+      // no private-key material in any request the page made
+      const keyFile = plain[`${NAME}.key`]!;
+      const pkcs8 = execFileSync('openssl', [
+        'pkcs8',
+        '-topk8',
+        '-nocrypt',
+        '-in',
+        keyFile,
+        '-outform',
+        'DER',
+      ]);
+      // and the key in its type-specific form (SEC1 for EC), which holds the same secret
+      const traditional = execFileSync('openssl', ['pkey', '-in', keyFile, '-outform', 'DER']);
+      // the needles are really this key's encodings: the key file holds the same DER
+      expect(readFileSync(keyFile, 'utf8').replace(/-----[^-]+-----|\s+/g, '')).toBe(
+        pkcs8.toString('base64'),
+      );
+      expect(pkcs8.length).toBeGreaterThan(60);
+      const jwkD = createPrivateKey(readFileSync(keyFile, 'utf8')).export({
+        format: 'jwk',
+      }).d!;
+      const needles = [
+        'PRIVATE KEY',
+        pkcs8.toString('base64'),
+        pkcs8.toString('base64url'),
+        pkcs8.toString('hex'),
+        pkcs8.toString('hex').toUpperCase(),
+        traditional.toString('base64'),
+        traditional.toString('hex'),
+        jwkD,
+        Buffer.from(jwkD, 'base64url').toString('base64'),
+        Buffer.from(jwkD, 'base64url').toString('hex'),
+      ];
+      const signRequests = sent.filter((s) => s.url.endsWith('/v1/sign'));
+      expect(signRequests).toHaveLength(2); // the refused one and the issued one
+      for (const s of signRequests)
+        expect(s.body.toString('utf8')).toContain('CERTIFICATE REQUEST');
+      const bodies = [
+        ...sent.map((s) => s.body),
+        ...(target.received ?? []).map((b) => Buffer.from(b, 'latin1')),
+      ];
+      expect(bodies.length).toBeGreaterThanOrEqual(2);
+      for (const s of sent) {
+        const text = `${s.url}\n${s.headers}\n${s.body.toString('latin1')}`;
+        for (const needle of needles)
+          expect(text.includes(needle), `${needle.slice(0, 20)}… in ${s.url}`).toBe(false);
+        expect(text).not.toMatch(/"d"\s*:/);
+        expect(s.body.includes(pkcs8)).toBe(false);
+        expect(s.body.includes(traditional)).toBe(false);
+      }
+      for (const body of bodies) {
+        const text = body.toString('latin1');
+        for (const needle of needles) expect(text.includes(needle)).toBe(false);
+        expect(text).not.toMatch(/"d"\s*:/);
+        expect(body.includes(pkcs8)).toBe(false);
+        expect(body.includes(traditional)).toBe(false);
+      }
+
+      // the result on a phone in dark mode
+      await page.setViewportSize({ width: 375, height: 740 });
+      await page.emulateMedia({ colorScheme: 'dark' });
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
+      expect(overflow).toBeLessThanOrEqual(0);
+      await screenshot(page, 'enroll-issued-dark-phone');
+      // the browser logs the refused token's 401 itself; nothing else may show up
+      expect(problems.filter((p) => !p.includes('status of 401'))).toEqual([]);
+      await context.close();
+    });
   });
-});
