@@ -6,6 +6,16 @@
  */
 
 export {
+  BUNDLE_LAYOUTS,
+  type BundleFile,
+  type BundleFilesOptions,
+  type BundleLayout,
+  bundleFiles,
+  CERTIFICATE_FILE_MODE,
+  KEY_FILE_MODE,
+} from './bundle/bundle-files.js';
+export { type CreateCaOptions, createCa } from './ca/create-ca.js';
+export {
   type Certificate,
   type CertificateInput,
   type Extension,
@@ -17,19 +27,13 @@ export {
   parseCertificateDer,
   parseCertificates,
 } from './certificate/parse-certificate.js';
-export { NodeIdError, type NodeIdErrorCode, type NodeIdErrorDetails } from './errors.js';
-export { type GenerateKeyPairOptions, generateKeyPair } from './keys/generate-key-pair.js';
 export {
-  isKeyAlgorithm,
-  KEY_ALGORITHMS,
-  type KeyAlgorithm,
-  type KeyPair,
-  keyAlgorithmOf,
-} from './keys/key-algorithm.js';
-export type { CryptoOptions } from './lib/crypto.js';
-export type { GeneralName } from './lib/general-name.js';
-export type { DistinguishedName, NameAttribute, NameFields } from './lib/name.js';
-export type { PublicKeyInfo, SignatureAlgorithmInfo } from './lib/signature.js';
+  type CreateCrlEntry,
+  type CreateCrlOptions,
+  type CreateCrlResult,
+  createCrl,
+  DEFAULT_CRL_VALIDITY_MS,
+} from './crl/create-crl.js';
 export {
   CRL_REASONS,
   type Crl,
@@ -42,13 +46,12 @@ export {
   parseCrl,
   parseCrlDer,
 } from './crl/parse-crl.js';
-export { createCa, type CreateCaOptions } from './ca/create-ca.js';
-export { issueIdentity, shortName, clusterNameOf, type IssueIdentityOptions } from './issue/issue-identity.js';
-export type { Identity, Issuer } from './issue/identity.js';
-export { PROFILES, DEFAULT_CA_DAYS, DEFAULT_LEAF_DAYS, CONTROL_SERVICE_CN, isProfile, type Profile } from './issue/profiles.js';
-export type { NameConstraintsOptions } from './lib/extensions.js';
-export type { SubjectAltNames } from './lib/san.js';
-export type { ValidityOptions } from './lib/validity.js';
+export { verifyCrlSignature } from './crl/verify-crl-signature.js';
+export { type CreateCsrOptions, type CreateCsrResult, createCsr } from './csr/create-csr.js';
+export { type CertificateRequest, parseCsr, type RequestedNames } from './csr/parse-csr.js';
+export { type SignCsrOptions, type SignCsrResult, signCsr } from './csr/sign-csr.js';
+export type { AllowList, DeniedName, SigningPolicy } from './csr/signing-policy.js';
+export { NodeIdError, type NodeIdErrorCode, type NodeIdErrorDetails } from './errors.js';
 export {
   DEFAULT_WARN_WITHIN_MS,
   type ExpiryAlert,
@@ -59,61 +62,6 @@ export {
 } from './expiry/expiry-status.js';
 export { type NeedsRenewalOptions, needsRenewal } from './expiry/needs-renewal.js';
 export { type NextCheckInOptions, nextCheckIn } from './expiry/next-check-in.js';
-export {
-  formatDuration,
-  parseDuration,
-  parseRenewalThreshold,
-  type RenewalThreshold,
-} from './lib/duration.js';
-export {
-  DEFAULT_PBKDF2_ITERATIONS,
-  type ExportPrivateKeyOptions,
-  exportPrivateKeyPem,
-} from './keys/export-private-key-pem.js';
-export { exportPublicKeyPem } from './keys/export-public-key-pem.js';
-export {
-  type ImportPrivateKeyOptions,
-  importPrivateKeyPem,
-} from './keys/import-private-key-pem.js';
-export { importPublicKeyPem } from './keys/import-public-key-pem.js';
-export { type InspectKeyOptions, inspectKey, type KeyInfo } from './keys/inspect-key.js';
-export { keyMatchesCertificate } from './keys/key-matches-certificate.js';
-export { createCsr, type CreateCsrOptions, type CreateCsrResult } from './csr/create-csr.js';
-export { parseCsr, type CertificateRequest, type RequestedNames } from './csr/parse-csr.js';
-export { signCsr, type SignCsrOptions, type SignCsrResult } from './csr/sign-csr.js';
-export type { AllowList, DeniedName, SigningPolicy } from './csr/signing-policy.js';
-export {
-  BUNDLE_LAYOUTS,
-  type BundleFile,
-  type BundleFilesOptions,
-  type BundleLayout,
-  bundleFiles,
-  CERTIFICATE_FILE_MODE,
-  KEY_FILE_MODE,
-} from './bundle/bundle-files.js';
-export {
-  type CreateCrlEntry,
-  type CreateCrlOptions,
-  type CreateCrlResult,
-  createCrl,
-  DEFAULT_CRL_VALIDITY_MS,
-} from './crl/create-crl.js';
-export { verifyCrlSignature } from './crl/verify-crl-signature.js';
-export {
-  DEFAULT_MAX_DEPTH,
-  type VerifyCertificateOptions,
-  type VerifyResult,
-  type VerifyUsage,
-  verifyCertificate,
-} from './verify/verify-certificate.js';
-export type { VerifyPolicy } from './verify/check-profile.js';
-export {
-  type InspectedCertificate,
-  type InspectedSubjectAltNames,
-  inspectCertificate,
-} from './inspect/inspect-certificate.js';
-export { type InspectedCrl, type InspectedCrlEntry, inspectCrl } from './inspect/inspect-crl.js';
-export { type InspectedCsr, inspectCsr } from './inspect/inspect-csr.js';
 export type { InspectedExtension, InspectedName } from './inspect/describe.js';
 export {
   type Inspected,
@@ -122,4 +70,68 @@ export {
   inspect,
   inspectAll,
 } from './inspect/inspect.js';
+export {
+  type InspectedCertificate,
+  type InspectedSubjectAltNames,
+  inspectCertificate,
+} from './inspect/inspect-certificate.js';
+export { type InspectedCrl, type InspectedCrlEntry, inspectCrl } from './inspect/inspect-crl.js';
+export { type InspectedCsr, inspectCsr } from './inspect/inspect-csr.js';
 export { type RenderTextOptions, renderText } from './inspect/render-text.js';
+export type { Identity, Issuer } from './issue/identity.js';
+export {
+  clusterNameOf,
+  type IssueIdentityOptions,
+  issueIdentity,
+  shortName,
+} from './issue/issue-identity.js';
+export {
+  CONTROL_SERVICE_CN,
+  DEFAULT_CA_DAYS,
+  DEFAULT_LEAF_DAYS,
+  isProfile,
+  PROFILES,
+  type Profile,
+} from './issue/profiles.js';
+export {
+  DEFAULT_PBKDF2_ITERATIONS,
+  type ExportPrivateKeyOptions,
+  exportPrivateKeyPem,
+} from './keys/export-private-key-pem.js';
+export { exportPublicKeyPem } from './keys/export-public-key-pem.js';
+export { type GenerateKeyPairOptions, generateKeyPair } from './keys/generate-key-pair.js';
+export {
+  type ImportPrivateKeyOptions,
+  importPrivateKeyPem,
+} from './keys/import-private-key-pem.js';
+export { importPublicKeyPem } from './keys/import-public-key-pem.js';
+export { type InspectKeyOptions, inspectKey, type KeyInfo } from './keys/inspect-key.js';
+export {
+  isKeyAlgorithm,
+  KEY_ALGORITHMS,
+  type KeyAlgorithm,
+  type KeyPair,
+  keyAlgorithmOf,
+} from './keys/key-algorithm.js';
+export { keyMatchesCertificate } from './keys/key-matches-certificate.js';
+export type { CryptoOptions } from './lib/crypto.js';
+export {
+  formatDuration,
+  parseDuration,
+  parseRenewalThreshold,
+  type RenewalThreshold,
+} from './lib/duration.js';
+export type { NameConstraintsOptions } from './lib/extensions.js';
+export type { GeneralName } from './lib/general-name.js';
+export type { DistinguishedName, NameAttribute, NameFields } from './lib/name.js';
+export type { SubjectAltNames } from './lib/san.js';
+export type { PublicKeyInfo, SignatureAlgorithmInfo } from './lib/signature.js';
+export type { ValidityOptions } from './lib/validity.js';
+export type { VerifyPolicy } from './verify/check-profile.js';
+export {
+  DEFAULT_MAX_DEPTH,
+  type VerifyCertificateOptions,
+  type VerifyResult,
+  type VerifyUsage,
+  verifyCertificate,
+} from './verify/verify-certificate.js';
