@@ -339,9 +339,10 @@ async function runLoop(s: Settings, force: boolean): Promise<number> {
   const log = logger(s.format);
   const stop = new AbortController();
   let child: ChildProcess | undefined;
+  let stoppedBy: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stop.signal.aborted) return;
-    log('stopped', `stopping (${signal})`, { signal });
+    stoppedBy = signal;
     stop.abort();
     child?.kill('SIGTERM');
   };
@@ -421,6 +422,8 @@ async function runLoop(s: Settings, force: boolean): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+  // an attempt under way when the signal came has finished (or was cut off) by now
+  log('stopped', `stopped (${stoppedBy})`, { signal: stoppedBy });
   return EXIT.OK;
 }
 

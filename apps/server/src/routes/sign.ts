@@ -171,7 +171,8 @@ export function signRoutes(s: Services): Hono {
       else if (n.type === 'uri') names.uris.push(n.value);
     }
     const cn = current.subject.rdns.flat().find((a) => a.type === 'CN')?.value;
-    const lifetimeDays = Math.ceil(
+    // round, not ceil: notBefore is backdated a few minutes, and ceil made every renewal a day longer
+    const lifetimeDays = Math.round(
       (current.notAfter.getTime() - current.notBefore.getTime()) / 86_400_000,
     );
     const profile = (known.profile ?? 'node') as Profile;

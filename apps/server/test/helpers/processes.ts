@@ -1,0 +1,264 @@
+/**
+ * Real processes for the end-to-end tests: the built `nodeid-server` and `nodeid` CLI (run
+ * `pnpm build` in packages/sdk, packages/store, apps/server and apps/cli first), HTTPS calls
+ * verified against the cluster CA, and a register of every process started so `afterAll` can
+ * kill exactly those. Loopback only; every wait is bounded.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The built server entry point. */
+export const SERVER = join(here, '..', '..', 'dist', 'main.js');
+/** The built CLI entry point. */
+export const CLI = join(here, '..', '..', '..', 'cli', 'dist', 'cli.js');
+
+/** Fails early with a clear message when the builds are missing. */
+export function assertBuilt(): void {
+  for (const f of [SERVER, CLI])
+    if (!existsSync(f))
+      throw new Error(`${f} is missing: run pnpm build in apps/server and apps/cli first`);
+}
+
+const started = new Set<ChildProcess>();
+
+/** Kills every process this file started that is still running (SIGKILL, by pid). */
+export function killStarted(): void {
+  for (const child of started) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+  started.clear();
+}
+
+/** What a CLI run produced. */
+export interface RunResult {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `nodeid ...args` as a process and waits for it (at most `timeout` ms, default 60 s). */
+export function cli(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; timeout?: number } = {},
+): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: options.cwd,
+      env: { ...process.env, NO_COLOR: '1', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    started.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr!.on('data', (d) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeout ?? 60_000);
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      started.delete(child);
+      resolve({ status, signal, stdout, stderr });
+    });
+  });
+}
+
+/** A long-running process whose output is collected line by line. */
+export class Running {
+  readonly stdoutLines: string[] = [];
+  stderr = '';
+  private waiters: (() => void)[] = [];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(readonly child: ChildProcess) {
+    started.add(child);
+    let partial = '';
+    child.stdout!.on('data', (d) => {
+      partial += d;
+      const lines = partial.split('\n');
+      partial = lines.pop()!;
+      this.stdoutLines.push(...lines.filter(Boolean));
+      this.wake();
+    });
+    child.stderr!.on('data', (d) => {
+      this.stderr += d;
+      this.wake();
+    });
+    this.exited = new Promise((resolve) =>
+      child.on('exit', (code, signal) => {
+        started.delete(child);
+        this.wake();
+        resolve({ code, signal });
+      }),
+    );
+  }
+
+  private wake() {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Waits until `check()` returns something (re-checked on each output), at most `timeoutMs`. */
+  async waitFor<T>(what: string, check: () => T | undefined, timeoutMs = 30_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = check();
+      if (value !== undefined && value !== false) return value;
+      if (!this.running)
+        throw new Error(`the process exited while waiting for ${what}; stderr:\n${this.stderr}`);
+      const left = deadline - Date.now();
+      if (left <= 0)
+        throw new Error(
+          `timed out after ${timeoutMs} ms waiting for ${what}; stderr:\n${this.stderr}`,
+        );
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.min(left, 500));
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Sends a signal and waits for the exit (SIGKILL after `timeoutMs`). */
+  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 10_000) {
+    if (this.running) this.child.kill(signal);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    const result = await this.exited;
+    clearTimeout(timer);
+    return result;
+  }
+}
+
+/** Starts `nodeid ...args` as a long-running process (e.g. the agent). */
+export function spawnCli(args: string[]): Running {
+  return new Running(
+    spawn(process.execPath, [CLI, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    }),
+  );
+}
+
+/** A running nodeid-server. */
+export interface ServerProcess extends Running {
+  port: number;
+  url: string;
+}
+
+/** Starts `nodeid-server --ca caDir --listen 127.0.0.1:port` and waits until it listens. */
+export async function startServer(options: {
+  caDir: string;
+  port?: number;
+  db?: string;
+  args?: string[];
+}): Promise<ServerProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      SERVER,
+      '--ca',
+      options.caDir,
+      '--listen',
+      `127.0.0.1:${options.port ?? 0}`,
+      ...(options.db ? ['--db', options.db] : []),
+      ...(options.args ?? []),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const server = new Running(child) as ServerProcess;
+  const port = await server.waitFor('the server to listen', () => {
+    const m = /listening on https:\/\/127\.0\.0\.1:(\d+)/.exec(server.stderr);
+    return m ? Number(m[1]) : undefined;
+  });
+  server.port = port;
+  server.url = `https://127.0.0.1:${port}`;
+  return server;
+}
+
+/** The audit events a server printed on stdout. */
+export function auditEvents(server: Running): Record<string, unknown>[] {
+  return server.stdoutLines
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((e) => e.audit === true);
+}
+
+/** An HTTPS response. */
+export interface ApiResponse {
+  status: number;
+  body: Buffer;
+  text: string;
+  json: () => unknown;
+}
+
+/** One HTTPS request verified against `ca` (new connection each time; no session reuse). */
+export function api(
+  url: string,
+  path: string,
+  options: {
+    ca: string;
+    method?: string;
+    json?: unknown;
+    admin?: string;
+    cert?: string;
+    key?: string;
+    /** Source address on loopback (127.0.0.x), so rate limits count clients apart. */
+    localAddress?: string;
+    timeoutMs?: number;
+  },
+): Promise<ApiResponse> {
+  const u = new URL(url);
+  const body = options.json === undefined ? undefined : Buffer.from(JSON.stringify(options.json));
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        hostname: u.hostname,
+        port: u.port,
+        path,
+        method: options.method ?? (body ? 'POST' : 'GET'),
+        ca: options.ca,
+        cert: options.cert,
+        key: options.key,
+        localAddress: options.localAddress,
+        agent: false,
+        headers: {
+          ...(body && { 'content-type': 'application/json' }),
+          ...(options.admin && { authorization: `Bearer ${options.admin}` }),
+        },
+        timeout: options.timeoutMs ?? 30_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const buf = Buffer.concat(chunks);
+          const text = buf.toString('utf8');
+          resolve({ status: res.statusCode ?? 0, body: buf, text, json: () => JSON.parse(text) });
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('request timed out')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** The admin token a server created in its CA folder. */
+export function adminToken(caDir: string): string {
+  return readFileSync(join(caDir, 'admin.token'), 'utf8').trim().split('\n')[0]!;
+}
