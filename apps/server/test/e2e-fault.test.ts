@@ -1,0 +1,167 @@
+/**
+ * The server under load and under fault, as real processes over HTTPS on loopback: 50 clients
+ * racing one token get exactly one certificate, and a `kill -9` in the middle of a signing load
+ * loses no certificate that any client received. Clients use different loopback source
+ * addresses (127.0.0.x) so the per-client rate limit does not stand between them and the race.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCsr } from '@nodeid/sdk';
+import { openStore } from '@nodeid/store';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type ApiResponse,
+  adminToken,
+  api,
+  assertBuilt,
+  cli,
+  killStarted,
+  type ServerProcess,
+  startServer,
+} from './helpers/processes.js';
+
+let work: string;
+let caDir: string;
+let caPem: string;
+let admin: string;
+let server: ServerProcess;
+
+async function newToken(name: string, localAddress: string) {
+  const res = await api(server.url, '/v1/enrollments', {
+    ca: caPem,
+    admin,
+    json: { name },
+    localAddress,
+  });
+  expect(res.status).toBe(201);
+  return (res.json() as { token: string }).token;
+}
+
+interface InventoryRecord {
+  serialNumber: string;
+  names: string[];
+  status: string;
+  pem: string;
+}
+
+async function inventory(): Promise<InventoryRecord[]> {
+  const res = await api(server.url, '/v1/certificates', { ca: caPem, admin });
+  expect(res.status).toBe(200);
+  return res.json() as InventoryRecord[];
+}
+
+beforeAll(async () => {
+  assertBuilt();
+  work = mkdtempSync(join(tmpdir(), 'nodeid-e2e-fault-'));
+  caDir = join(work, 'ca');
+  expect(
+    (await cli(['ca', 'init', 'fault.cluster', '--no-passphrase', '--dir', caDir])).status,
+  ).toBe(0);
+  caPem = readFileSync(join(caDir, 'ca.crt'), 'utf8');
+  server = await startServer({ caDir });
+  admin = adminToken(caDir);
+});
+
+afterAll(() => {
+  killStarted();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('nodeid-server under load and fault', () => {
+  it('50 concurrent /v1/sign calls with one token give exactly one certificate', async () => {
+    const token = await newToken('race.example.net', '127.0.0.2');
+    const csrs = await Promise.all(
+      Array.from({ length: 50 }, () => createCsr({ name: 'race.example.net' })),
+    );
+    const answers = await Promise.all(
+      csrs.map((csr, i) =>
+        api(server.url, '/v1/sign', {
+          ca: caPem,
+          json: { csr: csr.pem, token },
+          localAddress: `127.0.1.${i + 1}`,
+        }),
+      ),
+    );
+    const ok = answers.filter((a) => a.status === 200);
+    expect(ok).toHaveLength(1);
+    for (const a of answers.filter((x) => x.status !== 200)) {
+      expect(a.status).toBe(401);
+      expect((a.json() as { code: string }).code).toBe('ERR_TOKEN_INVALID');
+    }
+    const serial = (ok[0]!.json() as { serialNumber: string }).serialNumber;
+    const issued = (await inventory()).filter((r) => r.names.includes('DNS:race.example.net'));
+    expect(issued.map((r) => r.serialNumber)).toEqual([serial]);
+  });
+
+  it('kill -9 during a signing load: every certificate a client received is in the inventory after a restart', async () => {
+    const workers = 20;
+    const perWorker = 4;
+    const tokens: string[] = [];
+    for (let i = 0; i < workers * perWorker; i++)
+      tokens.push(await newToken(`load${i}.example.net`, `127.0.2.${1 + (i % 8)}`));
+    const csrs = await Promise.all(
+      tokens.map((_, i) => createCsr({ name: `load${i}.example.net` })),
+    );
+    const received: { serialNumber: string; certificate: string }[] = [];
+    const failures: string[] = [];
+    let killed: Promise<unknown> | undefined;
+    // 20 clients, each enrolling one node after another, until the server dies under them
+    await Promise.all(
+      Array.from({ length: workers }, async (_, w) => {
+        for (let k = 0; k < perWorker; k++) {
+          const i = w * perWorker + k;
+          let res: ApiResponse;
+          try {
+            res = await api(server.url, '/v1/sign', {
+              ca: caPem,
+              json: { csr: csrs[i]!.pem, token: tokens[i] },
+              localAddress: `127.0.3.${w + 1}`,
+              timeoutMs: 20_000,
+            });
+          } catch (e) {
+            failures.push((e as Error).message);
+            return;
+          }
+          expect(res.status).toBe(200);
+          received.push(res.json() as { serialNumber: string; certificate: string });
+          if (received.length === workers && !killed) killed = server.stop('SIGKILL');
+        }
+      }),
+    );
+    expect(killed).toBeDefined();
+    expect((await killed) as { signal: string }).toMatchObject({ signal: 'SIGKILL' });
+    expect(received.length).toBeGreaterThanOrEqual(workers);
+    // the load did not finish: the clients still working when the server died got no answer
+    expect(failures.length).toBeGreaterThan(0);
+    expect(received.length + failures.length).toBeLessThanOrEqual(tokens.length);
+
+    server = await startServer({ caDir, port: server.port });
+    const health = await api(server.url, '/healthz', { ca: caPem });
+    expect(health.status).toBe(200);
+    const records = new Map((await inventory()).map((r) => [r.serialNumber, r]));
+    for (const r of received) {
+      expect(records.get(r.serialNumber)?.pem).toBe(r.certificate);
+      expect(records.get(r.serialNumber)?.status).toBe('valid');
+    }
+    // the restarted server keeps working on the same database
+    const after = await newToken('after.example.net', '127.0.2.100');
+    const csr = await createCsr({ name: 'after.example.net' });
+    const signed = await api(server.url, '/v1/sign', {
+      ca: caPem,
+      json: { csr: csr.pem, token: after },
+    });
+    expect(signed.status).toBe(200);
+
+    // and the database opens cleanly on its own once the server is gone
+    await server.stop('SIGTERM');
+    const store = await openStore(join(caDir, 'inventory.db'));
+    try {
+      const listed = await store.listCertificates({ now: new Date() });
+      for (const r of received)
+        expect(listed.some((x) => x.serialNumber === r.serialNumber)).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+});
