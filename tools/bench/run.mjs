@@ -9,7 +9,11 @@
  * - the openssl CLI recipe of the seed documents (ecparam -genkey, req, x509 -req with an extfile),
  *   three processes per node;
  * - verification: the SDK's `verifyCertificate` (full RFC 5280 path validation) against
- *   `node:crypto`'s `X509Certificate.verify` (one signature check).
+ *   `node:crypto`'s `X509Certificate.verify` (one signature check);
+ * - the server (`server-load.mjs`): nodeid-server over HTTPS on loopback under POST /v1/sign at
+ *   32 and 64 connections, beside `signCsr` alone and Debian's `cfssl serve` when installed, and
+ *   the server's RSS over a longer run (needs `pnpm build`; BENCH_SERVER_LONG=1, BENCH_SERVER_PROF=1);
+ * - the web page's gzipped JavaScript (apps/web/scripts/size.mjs) beside its 150 KB target.
  *
  * Each case warms up, then the cases take turns for five rounds of sequential iterations on one
  * thread; a case's rate is its median round, so load elsewhere on the machine hits every case
@@ -18,12 +22,14 @@
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import * as sdk from '@nodeid/sdk';
 import * as x509 from '@peculiar/x509';
+import { runServerLoad } from './server-load.mjs';
 
 const crypto = globalThis.crypto;
 x509.cryptoProvider.set(crypto);
@@ -232,6 +238,31 @@ process.stderr.write(`nodeid bench: verifications, ${ROUNDS} rounds\n`);
 const [verifyNode, verifySdk] = await compare(verifyCases);
 const verify = { node: verifyNode, sdk: verifySdk };
 
+// ---- the server, the web page ---------------------------------------------------------------------
+const serverLines = await runServerLoad({
+  scale,
+  rounds: ROUNDS,
+  log: (text) => process.stderr.write(text),
+});
+
+const WEB_TARGET_KB = 150;
+const sizeScript = join(dirname(fileURLToPath(import.meta.url)), '../../apps/web/scripts/size.mjs');
+let webLine = '';
+if (existsSync(sizeScript)) {
+  try {
+    const { gzipBytes, files } = JSON.parse(
+      execFileSync(process.execPath, [sizeScript, '--json'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
+    const kb = gzipBytes / 1024;
+    webLine = `  web page JS, gzip -9   ${kb.toFixed(1)} KB in ${files.length} file${files.length === 1 ? '' : 's'}   (target <= ${WEB_TARGET_KB} KB)   ${kb <= WEB_TARGET_KB ? 'meets' : 'misses'}`;
+  } catch {
+    webLine = '  web page JS: no build (pnpm --filter @nodeid/web build)';
+  }
+}
+
 // ---- report -------------------------------------------------------------------------------------
 const fmt = (v, d = 1) =>
   v.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
@@ -262,6 +293,9 @@ const lines = [
   verify.sdk
     ? `  SDK verify / node:crypto verify  ${fmt(verify.sdk.opsPerSec / verify.node.opsPerSec, 2)}x   (the SDK also checks dates, CA flags, usages, host and cluster name)`
     : '',
+  '',
+  ...serverLines,
+  ...(webLine ? ['', 'web page', webLine] : []),
   '',
 ];
 process.stdout.write(lines.join('\n'));
