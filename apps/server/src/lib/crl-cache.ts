@@ -6,7 +6,7 @@ import type { AppDeps } from '../deps.js';
 const VALIDITY_MS = 7 * 86_400_000;
 
 export class CrlCache {
-  private current: { der: Uint8Array; pem: string; refreshAfter: number } | undefined;
+  private current: { der: Uint8Array; pem: string; refreshAfter: number; key: string } | undefined;
   private pending: Promise<{ der: Uint8Array; pem: string }> | undefined;
 
   constructor(private readonly deps: AppDeps) {}
@@ -16,10 +16,16 @@ export class CrlCache {
     this.current = undefined;
   }
 
-  /** The current CRL, made now if it is missing or due. */
+  /**
+   * The current CRL, made now if it is missing, due, or the revocations in the store differ from
+   * the ones it lists: another instance on the same database may have revoked since.
+   */
   async get(): Promise<{ der: Uint8Array; pem: string }> {
     const now = this.deps.now?.() ?? new Date();
-    if (this.current && now.getTime() < this.current.refreshAfter) return this.current;
+    const revoked = await this.deps.store.listRevocations();
+    const key = revoked.map((r) => r.serialNumber).join(',');
+    if (this.current && this.current.key === key && now.getTime() < this.current.refreshAfter)
+      return this.current;
     this.pending ??= this.make(now).finally(() => {
       this.pending = undefined;
     });
@@ -40,7 +46,12 @@ export class CrlCache {
       nextUpdate: new Date(now.getTime() + VALIDITY_MS),
       crypto: this.deps.crypto,
     });
-    this.current = { der, pem, refreshAfter: now.getTime() + VALIDITY_MS / 2 };
+    this.current = {
+      der,
+      pem,
+      refreshAfter: now.getTime() + VALIDITY_MS / 2,
+      key: revoked.map((r) => r.serialNumber).join(','),
+    };
     return this.current;
   }
 }

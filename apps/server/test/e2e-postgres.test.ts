@@ -1,0 +1,154 @@
+/**
+ * Two nodeid-server instances (HA head nodes) on one PostgreSQL, as real processes over HTTPS on
+ * loopback: a token made on one is consumed on the other and then refused everywhere, a race on
+ * one token across both gives one certificate, both list the same inventory, and the CRL from
+ * either lists a revocation made on the other. Skipped, with the reason in its name, only when
+ * PostgreSQL's server binaries are not installed (Debian: `apt-get install -y postgresql`).
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCsr, parseCrl } from '@nodeid/sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findPostgresBin, type Postgres, startPostgres } from './helpers/postgres.js';
+import {
+  adminToken,
+  api,
+  assertBuilt,
+  cli,
+  killStarted,
+  type ServerProcess,
+  startServer,
+} from './helpers/processes.js';
+
+const bin = findPostgresBin();
+const title = bin
+  ? 'two nodeid-server instances on one PostgreSQL'
+  : 'two nodeid-server instances on one PostgreSQL (skipped: initdb and pg_ctl not found; install Debian package postgresql)';
+
+describe.skipIf(!bin)(title, () => {
+  let work: string;
+  let caDir: string;
+  let caPem: string;
+  let admin: string;
+  let pg: Postgres | undefined;
+  let a: ServerProcess;
+  let b: ServerProcess;
+
+  beforeAll(async () => {
+    assertBuilt();
+    work = mkdtempSync(join(tmpdir(), 'nodeid-e2e-pg-'));
+    caDir = join(work, 'ca');
+    expect(
+      (await cli(['ca', 'init', 'ha.cluster', '--no-passphrase', '--dir', caDir])).status,
+    ).toBe(0);
+    caPem = readFileSync(join(caDir, 'ca.crt'), 'utf8');
+    pg = await startPostgres(bin!);
+    // one after the other: the first makes the server certificate and the schema, the second reuses them
+    a = await startServer({ caDir, db: pg.url });
+    b = await startServer({ caDir, db: pg.url });
+    admin = adminToken(caDir);
+  }, 120_000);
+
+  afterAll(() => {
+    killStarted();
+    pg?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  const serials = async (server: ServerProcess) => {
+    const res = await api(server.url, '/v1/certificates', { ca: caPem, admin });
+    expect(res.status).toBe(200);
+    return (res.json() as { serialNumber: string; status: string }[])
+      .map((r) => `${r.serialNumber}:${r.status}`)
+      .sort();
+  };
+  const crlSerials = async (server: ServerProcess) => {
+    const res = await api(server.url, '/v1/crl', { ca: caPem });
+    expect(res.status).toBe(200);
+    return parseCrl(new Uint8Array(res.body)).entries.map((e) => e.serialNumber);
+  };
+
+  let serial: string;
+
+  it('a token made on A is consumed on B, then refused on A', async () => {
+    const made = await cli([
+      'token',
+      'create',
+      'node1.example.net',
+      '--server',
+      a.url,
+      '--admin-token-file',
+      join(caDir, 'admin.token'),
+      '--ca-file',
+      join(caDir, 'ca.crt'),
+      '--format',
+      'json',
+    ]);
+    expect(made.status).toBe(0);
+    const { token, caFingerprint } = JSON.parse(made.stdout);
+    const enroll = (server: ServerProcess, out: string) =>
+      cli([
+        'enroll',
+        '--server',
+        server.url,
+        '--token',
+        token,
+        '--fingerprint',
+        caFingerprint,
+        '--name',
+        'node1.example.net',
+        '--out',
+        join(work, out),
+        '--format',
+        'json',
+      ]);
+    const onB = await enroll(b, 'on-b');
+    expect(onB.stderr).toBe('');
+    expect(onB.status).toBe(0);
+    serial = JSON.parse(onB.stdout).serialNumber;
+    const againOnA = await enroll(a, 'again-on-a');
+    expect(againOnA.status).toBe(1);
+    expect(againOnA.stderr).toMatch(/ERR_TOKEN_INVALID/);
+  });
+
+  it('one token raced on both instances gives one certificate', async () => {
+    const made = await api(a.url, '/v1/enrollments', {
+      ca: caPem,
+      admin,
+      json: { name: 'race.example.net' },
+    });
+    const { token } = made.json() as { token: string };
+    const csrs = await Promise.all(
+      Array.from({ length: 20 }, () => createCsr({ name: 'race.example.net' })),
+    );
+    const answers = await Promise.all(
+      csrs.map((csr, i) =>
+        api((i % 2 ? a : b).url, '/v1/sign', {
+          ca: caPem,
+          json: { csr: csr.pem, token },
+          localAddress: `127.0.4.${i + 1}`,
+        }),
+      ),
+    );
+    expect(answers.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(answers.filter((r) => r.status === 401)).toHaveLength(19);
+  });
+
+  it('both list the same inventory, and the CRL of either lists a revocation made on the other', async () => {
+    expect(await serials(a)).toEqual(await serials(b));
+    // B has made (and cached) a CRL before the revocation on A
+    expect(await crlSerials(b)).not.toContain(serial);
+    const revoked = await api(a.url, `/v1/certificates/${serial}/revoke`, {
+      ca: caPem,
+      admin,
+      json: { reason: 'keyCompromise' },
+    });
+    expect(revoked.status).toBe(200);
+    expect(await crlSerials(b)).toContain(serial);
+    expect(await crlSerials(a)).toContain(serial);
+    const listed = await serials(b);
+    expect(listed).toContain(`${serial}:revoked`);
+    expect(listed).toEqual(await serials(a));
+  });
+});
