@@ -135,7 +135,11 @@ export const enrollCommand = defineCommand<Args>({
       })
       .check((a) => {
         if (Boolean(a.token) === Boolean(a['token-file']))
-          throw new Error('give the token with --token or --token-file (one of them)');
+          throw new CliError(
+            'ERR_USAGE',
+            'give the token with --token or --token-file (one of them)',
+            EXIT.USAGE,
+          );
         return true;
       })
       .example(

@@ -126,11 +126,17 @@ export const tokenCreateCommand = defineCommand<Args>({
       })
       .check((a) => {
         if (Boolean(a['ca-file']) === Boolean(a.fingerprint))
-          throw new Error(
+          throw new CliError(
+            'ERR_USAGE',
             "give --ca-file or --fingerprint (one of them) so the server's certificate can be checked",
+            EXIT.USAGE,
           );
         if (a.days !== undefined && !(Number.isInteger(a.days) && a.days >= 1))
-          throw new Error('--days must be a whole number of days, at least 1');
+          throw new CliError(
+            'ERR_USAGE',
+            '--days must be a whole number of days, at least 1',
+            EXIT.USAGE,
+          );
         return true;
       })
       .example(
