@@ -2,6 +2,7 @@
  * The `nodeid` command line: every manual certificate procedure of a cluster admin as one
  * command. It holds I/O, prompts and formatting; all logic is in @nodeid/sdk.
  */
+import { NodeIdError } from '@nodeid/sdk';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { agentCommand } from './commands/agent.js';
@@ -47,11 +48,11 @@ export async function main(argv: string[]): Promise<void> {
     .version(false)
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((message, error) => {
-      // usage problems (unknown flags, bad choices) stop here, before any handler runs
-      throw (
-        error ??
-        new CliError('ERR_USAGE', `${message.replace(/\s*\n\s*/g, ' ')}; see --help`, EXIT.USAGE)
-      );
+      // usage problems (unknown flags, bad choices, a failed .check()) stop here, before any
+      // handler runs; handlers report their own errors through action()
+      if (error instanceof CliError || NodeIdError.isInstance(error)) throw error;
+      const text = error?.message ?? message;
+      throw new CliError('ERR_USAGE', `${text.replace(/\s*\n\s*/g, ' ')}; see --help`, EXIT.USAGE);
     })
     .parseAsync();
 }

@@ -435,6 +435,9 @@ describe('bad input', () => {
     const missing = runCli(['cert', 'needs-renewal', join(work, 'nope.crt')]);
     expect(missing.status).toBe(2);
     expect(runCli(['nonsense']).status).toBe(2);
+    const both = runCli(['cert', 'verify', 'x', '--ca', 'y', '--host', 'a', '--ip', 'b']);
+    expect(both.status).toBe(2);
+    expect(both.stderr).toBe('error: give --host or --ip, not both; see --help (ERR_USAGE)\n');
   });
 
   it('inspect reads bundles from stdin and says it does not verify', () => {
