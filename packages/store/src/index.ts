@@ -22,6 +22,7 @@ export type {
   CertificateRecord,
   CertificateStatus,
   ListCertificatesOptions,
+  RedeemTokenInput,
   RevocationEntry,
   RevokeOptions,
   RevokeResult,

@@ -126,6 +126,14 @@ export interface TokenRecord {
 }
 
 /** A new line of the audit trail. */
+/** What {@link Store.redeemToken} commits together. */
+export interface RedeemTokenInput {
+  tokenHash: string;
+  now?: Date;
+  certificate: CertificateInput;
+  audit: AuditInput;
+}
+
 export interface AuditInput {
   at: Date;
   /** What happened: `enroll`, `issue`, `renew`, `revoke`, `token.create`… */
@@ -200,6 +208,13 @@ export interface Store {
    * `undefined` when there is no such token.
    */
   consumeToken(tokenHash: string, now?: Date): Promise<TokenRecord | undefined>;
+  /**
+   * Consumes a token, records the certificate it paid for and appends the audit line, in one
+   * transaction: either all three happen or none (a token not pending, or a serial already
+   * recorded, changes nothing). One disk commit per issuance instead of three.
+   * `undefined` when the token is not pending.
+   */
+  redeemToken(input: RedeemTokenInput): Promise<TokenRecord | undefined>;
   /** Every token, newest first. */
   listTokens(options?: { now?: Date }): Promise<TokenRecord[]>;
   /** One token by its id (never its hash), or `undefined`. */

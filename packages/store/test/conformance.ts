@@ -414,6 +414,62 @@ export function describeStoreConformance(
         expect(await store.consumeToken(hashToken('secret-1').toUpperCase(), NOW)).toBeDefined();
       });
 
+      it('redeems a token, records its certificate and audits it in one step, all or nothing', async () => {
+        await store.createToken(token('t1', 'secret-1'));
+        await store.createToken(token('t2', 'secret-2'));
+        const audit = (serial: string) => ({
+          at: NOW,
+          action: 'certificate.issue',
+          serialNumber: serial,
+          detail: { via: 't' },
+        });
+        const redeemed = await store.redeemToken({
+          tokenHash: hashToken('secret-1'),
+          now: NOW,
+          certificate: certificate('0a01', 30),
+          audit: audit('0a01'),
+        });
+        expect(redeemed).toMatchObject({ id: 't1', status: 'used' });
+        expect((await store.getCertificate('0a01', { now: NOW }))?.status).toBe('valid');
+        expect((await store.listAudit(10)).map((e) => e.serialNumber)).toEqual(['0a01']);
+        // a used token: nothing recorded
+        expect(
+          await store.redeemToken({
+            tokenHash: hashToken('secret-1'),
+            now: NOW,
+            certificate: certificate('0a02', 30),
+            audit: audit('0a02'),
+          }),
+        ).toBeUndefined();
+        expect(await store.getCertificate('0a02', { now: NOW })).toBeUndefined();
+        // a serial already recorded: the token stays pending, the audit trail unchanged
+        await expectStoreError(
+          store.redeemToken({
+            tokenHash: hashToken('secret-2'),
+            now: NOW,
+            certificate: certificate('0a01', 30),
+            audit: audit('0a01'),
+          }),
+          'ERR_STORE_CONFLICT',
+        );
+        expect((await store.getToken('t2', { now: NOW }))?.status).toBe('pending');
+        expect(await store.listAudit(10)).toHaveLength(1);
+        // 20 racers with one token: one certificate
+        await store.createToken(token('t3', 'race-3'));
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            store.redeemToken({
+              tokenHash: hashToken('race-3'),
+              now: NOW,
+              certificate: certificate(`0b${(i + 16).toString(16)}`, 30),
+              audit: audit('0b'),
+            }),
+          ),
+        );
+        expect(results.filter((r) => r !== undefined)).toHaveLength(1);
+        expect(await store.listCertificates({ now: NOW })).toHaveLength(2);
+      });
+
       it('gives one token to exactly one of 50 concurrent callers', async () => {
         await store.createToken(token('t1', 'race'));
         const results = await Promise.all(

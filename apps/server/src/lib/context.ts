@@ -1,4 +1,5 @@
 /** Services shared by the routes of one app. */
+import type { AuditInput } from '@nodeid/store';
 import type { AppDeps } from '../deps.js';
 import { CrlCache } from './crl-cache.js';
 import { Metrics } from './metrics.js';
@@ -8,26 +9,38 @@ export interface Services {
   now: () => Date;
   crl: CrlCache;
   metrics: Metrics;
+  /** Stores an audit event and prints its line. */
   audit: (action: string, fields: Record<string, unknown>) => Promise<void>;
+  /**
+   * An audit event in two halves: `record` for the store (to commit with other writes) and
+   * `emit`, which prints the line once the commit is done.
+   */
+  auditEvent: (
+    action: string,
+    fields: Record<string, unknown>,
+  ) => { record: AuditInput; emit: () => void };
 }
 
 export function createServices(deps: AppDeps): Services {
   const now = deps.now ?? (() => new Date());
+  const auditEvent = (action: string, fields: Record<string, unknown>) => {
+    const at = now();
+    const { serialNumber, ...detail } = fields;
+    return {
+      record: { at, action, ...(typeof serialNumber === 'string' && { serialNumber }), detail },
+      emit: () => deps.audit?.({ at: at.toISOString(), action, ...fields }),
+    };
+  };
   return {
     deps,
     now,
     crl: new CrlCache(deps),
     metrics: new Metrics(),
+    auditEvent,
     async audit(action, fields) {
-      const at = now();
-      const { serialNumber, ...detail } = fields;
-      await deps.store.appendAudit({
-        at,
-        action,
-        ...(typeof serialNumber === 'string' && { serialNumber }),
-        detail,
-      });
-      deps.audit?.({ at: at.toISOString(), action, ...fields });
+      const event = auditEvent(action, fields);
+      await deps.store.appendAudit(event.record);
+      event.emit();
     },
   };
 }

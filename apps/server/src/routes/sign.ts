@@ -4,6 +4,7 @@
  * (cheap), and only handed out and recorded once the atomic consume succeeds.
  */
 import {
+  type Certificate,
   type CertificateRequest,
   type Profile,
   parseCertificate,
@@ -84,9 +85,8 @@ export function signRoutes(s: Services): Hono {
     return signed;
   }
 
-  async function record(signed: Awaited<ReturnType<typeof issue>>, profile: string) {
-    const cert = signed.certificate;
-    await s.deps.store.recordCertificate({
+  function inventoryRecord(cert: Certificate, profile: string) {
+    return {
       serialNumber: cert.serialNumber,
       subject: cert.subject.text,
       names: namesOf(cert),
@@ -94,7 +94,7 @@ export function signRoutes(s: Services): Hono {
       notAfter: cert.notAfter,
       profile,
       pem: cert.pem,
-    });
+    };
   }
 
   function response(signed: Awaited<ReturnType<typeof issue>>) {
@@ -117,17 +117,24 @@ export function signRoutes(s: Services): Hono {
     const pending = await s.deps.store.getToken(id, { now: s.now() });
     if (pending?.status !== 'pending') throw invalidToken();
     const signed = await issue(csr, pending.profile as Profile, tokenPolicy(pending));
-    // the one atomic step: across every instance on the same store, one token yields one certificate
-    const consumed = await s.deps.store.consumeToken(hashToken(token), s.now());
-    if (!consumed || consumed.id !== id) throw invalidToken();
-    await record(signed, pending.profile);
-    await s.audit('certificate.issue', {
-      serialNumber: signed.certificate.serialNumber,
+    // the one atomic step, one commit: the token is consumed, the certificate recorded and the
+    // event audited together; across every instance on the store, one token yields one certificate
+    const cert = signed.certificate;
+    const event = s.auditEvent('certificate.issue', {
+      serialNumber: cert.serialNumber,
       enrollment: id,
       names: signed.granted,
       denied: signed.denied.map((d) => d.name),
       profile: pending.profile,
     });
+    const redeemed = await s.deps.store.redeemToken({
+      tokenHash: hashToken(token),
+      now: s.now(),
+      certificate: inventoryRecord(cert, pending.profile),
+      audit: event.record,
+    });
+    if (redeemed?.id !== id) throw invalidToken();
+    event.emit();
     return c.json(response(signed));
   });
 
@@ -181,7 +188,7 @@ export function signRoutes(s: Services): Hono {
       commonNames: cn ? [cn] : [],
       maxDays: Math.max(1, lifetimeDays),
     });
-    await record(signed, profile);
+    await s.deps.store.recordCertificate(inventoryRecord(signed.certificate, profile));
     await s.audit('certificate.renew', {
       serialNumber: signed.certificate.serialNumber,
       replaces: current.serialNumber,

@@ -101,6 +101,14 @@ export async function openMemoryStore(): Promise<Store> {
     return record;
   };
 
+  const pushAudit = (e: ReturnType<typeof checkAuditInput>): void => {
+    const record: AuditRecord = { id: audit.length + 1, at: e.at, action: e.action };
+    if (e.actor !== undefined) record.actor = e.actor;
+    if (e.serialNumber !== undefined) record.serialNumber = e.serialNumber;
+    if (e.detail !== undefined) record.detail = JSON.parse(e.detail);
+    audit.push(record);
+  };
+
   return {
     kind: 'memory',
 
@@ -199,6 +207,20 @@ export async function openMemoryStore(): Promise<Store> {
       return toToken(t, at);
     },
 
+    async redeemToken(input) {
+      ensureOpen();
+      const hash = checkTokenHash(input?.tokenHash);
+      const at = checkDate(input.now, 'now', () => new Date());
+      const certificate = checkCertificateInput(input.certificate);
+      const event = checkAuditInput(input.audit);
+      const t = [...tokens.values()].find((x) => x.tokenHash === hash);
+      if (!t || tokenStatus(t, at) !== 'pending') return undefined;
+      insert([certificate]);
+      t.usedAt = at;
+      pushAudit(event);
+      return toToken(t, at);
+    },
+
     async listTokens(options = {}) {
       ensureOpen();
       const now = checkDate(options.now, 'now', () => new Date());
@@ -228,12 +250,7 @@ export async function openMemoryStore(): Promise<Store> {
 
     async appendAudit(event) {
       ensureOpen();
-      const e = checkAuditInput(event);
-      const record: AuditRecord = { id: audit.length + 1, at: e.at, action: e.action };
-      if (e.actor !== undefined) record.actor = e.actor;
-      if (e.serialNumber !== undefined) record.serialNumber = e.serialNumber;
-      if (e.detail !== undefined) record.detail = JSON.parse(e.detail);
-      audit.push(record);
+      pushAudit(checkAuditInput(event));
     },
 
     async listAudit(limit = 100) {

@@ -291,6 +291,30 @@ function postgresStore(pool: pg.Pool): Store {
         return rows[0] && tokenFromRow(rows[0], at);
       }),
 
+    redeemToken: (input) =>
+      run('cannot redeem the token', async () => {
+        const hash = checkTokenHash(input?.tokenHash);
+        const at = checkDate(input.now, 'now', () => new Date());
+        const certificate = checkCertificateInput(input.certificate);
+        const e = checkAuditInput(input.audit);
+        return transaction(async (client) => {
+          const consumed = await client.query(
+            `UPDATE enrollment_tokens SET used_at = $2
+             WHERE token_hash = $1 AND used_at IS NULL AND cancelled_at IS NULL AND expires_at > $2
+             RETURNING *`,
+            [hash, at],
+          );
+          const row = consumed.rows[0];
+          if (!row) return undefined;
+          await insertCertificate(client, certificate);
+          await client.query(
+            'INSERT INTO audit_events (at, action, actor, serial_number, detail) VALUES ($1, $2, $3, $4, $5::json)',
+            [e.at, e.action, e.actor ?? null, e.serialNumber ?? null, e.detail ?? null],
+          );
+          return tokenFromRow(row, at);
+        });
+      }),
+
     listTokens: (options = {}) =>
       run('cannot list tokens', async () => {
         const now = checkDate(options.now, 'now', () => new Date());

@@ -177,6 +177,16 @@ function sqliteStore(db: Database.Database): Store {
     }
   };
 
+  const insertAudit = (e: ReturnType<typeof checkAuditInput>): void => {
+    statements.insertAudit.run({
+      at: e.at.getTime(),
+      action: e.action,
+      actor: e.actor ?? null,
+      serialNumber: e.serialNumber ?? null,
+      detail: e.detail ?? null,
+    });
+  };
+
   /** Runs `fn` on the open database, mapping every failure to a `StoreError`. */
   const run = <T>(action: string, fn: () => T): Promise<T> => {
     try {
@@ -290,6 +300,23 @@ function sqliteStore(db: Database.Database): Store {
         return row && tokenFromRow(row, at);
       }),
 
+    redeemToken: (input) =>
+      run('cannot redeem the token', () => {
+        const hash = checkTokenHash(input?.tokenHash);
+        const at = checkDate(input.now, 'now', () => new Date());
+        const certificate = checkCertificateInput(input.certificate);
+        const event = checkAuditInput(input.audit);
+        return db
+          .transaction(() => {
+            const row = statements.consumeToken.get({ hash, now: at.getTime() }) as Row | undefined;
+            if (!row) return undefined;
+            insertCertificate(certificate);
+            insertAudit(event);
+            return tokenFromRow(row, at);
+          })
+          .immediate();
+      }),
+
     listTokens: (options = {}) =>
       run('cannot list tokens', () => {
         const now = checkDate(options.now, 'now', () => new Date());
@@ -322,16 +349,7 @@ function sqliteStore(db: Database.Database): Store {
       }),
 
     appendAudit: (event) =>
-      run('cannot append to the audit trail', () => {
-        const e = checkAuditInput(event);
-        statements.insertAudit.run({
-          at: e.at.getTime(),
-          action: e.action,
-          actor: e.actor ?? null,
-          serialNumber: e.serialNumber ?? null,
-          detail: e.detail ?? null,
-        });
-      }),
+      run('cannot append to the audit trail', () => insertAudit(checkAuditInput(event))),
 
     listAudit: (limit = 100) =>
       run('cannot read the audit trail', () =>
