@@ -8,4 +8,6 @@ export default defineConfig({
   clean: true,
   target: 'es2022',
   treeshake: true,
+  // keep `node:` specifiers in dist/node.*: Deno and Bun resolve built-ins by them
+  removeNodeProtocol: false,
 });
