@@ -1,12 +1,9 @@
 #!/usr/bin/env node
 /**
  * `pnpm test:all`: installs the system packages the tests need when missing (setup-system.sh),
- * builds every package, typechecks it and runs every test, continuing past
- * failures so that the tally covers every package, then prints the tally. Exits 1 when a build,
- * a typecheck or a test failed.
- *
- * Lint (`pnpm lint`, biome at the root) is not part of it yet: biome still reports findings in
- * code that is being written. Run it here as a step of its own once it passes on main.
+ * lints the tree (biome), builds every package, typechecks it and runs every test, continuing
+ * past failures so that the tally covers every package, then prints the tally. Exits 1 when the
+ * lint, a build, a typecheck or a test failed.
  */
 import { spawnSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
@@ -22,6 +19,8 @@ const run = (command, args) =>
 
 run('bash', [resolve(root, 'tools/testing/setup-system.sh')]);
 run(process.execPath, [tally, '--clean']);
+const lint = run(resolve(root, 'node_modules/.bin/biome'), ['check', '.']);
+if (lint !== 0) console.log('lint failed (see above): run `pnpm lint` and `pnpm format`');
 const turbo = run(resolve(root, 'node_modules/.bin/turbo'), [
   'run',
   ...TASKS,
@@ -30,4 +29,4 @@ const turbo = run(resolve(root, 'node_modules/.bin/turbo'), [
 ]);
 const tests = run(process.execPath, [tally]);
 if (turbo !== 0 && tests === 0) console.log('a build or typecheck failed (see above)');
-process.exitCode = turbo !== 0 || tests !== 0 ? 1 : 0;
+process.exitCode = lint !== 0 || turbo !== 0 || tests !== 0 ? 1 : 0;
