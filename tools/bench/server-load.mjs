@@ -318,6 +318,9 @@ export async function runServerLoad({ scale, rounds, log }) {
         caDir,
         '--listen',
         `127.0.0.1:${port}`,
+        // BENCH_SERVER_WORKERS=N serves from N processes (nodeid-server --workers N)
+        '--workers',
+        String(process.env.BENCH_SERVER_WORKERS ?? 1),
       ],
       { env: { ...process.env, ...UNLIMITED }, stdio: ['ignore', 'ignore', logFd] },
     );

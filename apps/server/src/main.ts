@@ -3,6 +3,7 @@
  * `/v1/renew`) from a CA folder made by `nodeid ca init`. Its own certificate is issued from the
  * CA and hot-reloaded when its files change. Plain HTTP only on loopback, only when asked.
  */
+import cluster from 'node:cluster';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer as createHttpsServer } from 'node:https';
@@ -27,6 +28,8 @@ const USAGE = `usage: nodeid-server --ca DIR [--db URL] [--listen 127.0.0.1:8443
   --admin-token-file F   admin tokens, one a line; default <DIR>/admin.token, created on first start (0600)
   --web DIR              static web page to serve at / (default: the built apps/web if present)
   --plain-http           serve plain HTTP; only allowed on a loopback address
+  --workers N            serve from N processes sharing the port and the inventory (default 1); rate
+                         limits and the CRL cache are per process
 
   environment: NODEID_CA_PASSPHRASE; per-client rate limits NODEID_SIGN_RATE_PER_MINUTE and
   NODEID_SIGN_BURST (default 60 and 30), NODEID_ENROLL_RATE_PER_MINUTE and NODEID_ENROLL_BURST (120 and 60)`;
@@ -65,6 +68,29 @@ async function adminTokenHashes(file: string): Promise<Buffer[]> {
   return tokens.map((t) => createHash('sha256').update(t, 'utf8').digest());
 }
 
+/** Runs `count` server processes; one that dies is replaced until the supervisor is told to stop. */
+function superviseWorkers(count: number): void {
+  let stopping = false;
+  for (let i = 0; i < count; i++) cluster.fork();
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    process.stderr.write(
+      `${JSON.stringify({ event: 'worker-exit', pid: worker.process.pid, code, signal })}\n`,
+    );
+    cluster.fork();
+  });
+  const stop = () => {
+    stopping = true;
+    for (const w of Object.values(cluster.workers ?? {})) w?.kill('SIGTERM');
+    setTimeout(() => process.exit(0), 6000).unref();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -78,6 +104,7 @@ async function main(): Promise<void> {
       web: { type: 'string' },
       cors: { type: 'string', multiple: true },
       'plain-http': { type: 'boolean', default: false },
+      workers: { type: 'string', default: '1' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -93,6 +120,10 @@ async function main(): Promise<void> {
   if (values['plain-http'] && !isLoopback(host))
     fail('plain HTTP is only allowed on a loopback address; drop --plain-http to serve HTTPS');
 
+  const workers = Number(values.workers);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64)
+    fail('--workers must be a whole number from 1 to 64');
+
   const caDir = resolve(values.ca);
   const { issuer, config } = await loadCaFolder(caDir, {
     passphrase: async () =>
@@ -104,6 +135,17 @@ async function main(): Promise<void> {
   const hashes = await adminTokenHashes(values['admin-token-file'] ?? join(caDir, 'admin.token'));
   const audit = (event: Record<string, unknown>) =>
     process.stdout.write(`${JSON.stringify({ audit: true, ...event })}\n`);
+
+  const hostnames = values.hostname ?? (values.ip ? [] : ['localhost']);
+  const ips = values.ip ?? (values.hostname ? [] : ['127.0.0.1']);
+  for (const ip of ips) if (!isIP(ip)) fail(`--ip "${ip}" is not an IP address`);
+  if (workers > 1 && cluster.isPrimary) {
+    // the shared files are made once, here; the workers only read them
+    if (!values['plain-http']) await ensureServerIdentity(caDir, issuer, store, { hostnames, ips });
+    await store.close();
+    superviseWorkers(workers);
+    return;
+  }
 
   const webDir = values.web ?? resolve(import.meta.dirname ?? '.', '../../web/dist');
   const staticFiles = serveStatic({ root: relative(process.cwd(), webDir) });
@@ -140,9 +182,6 @@ async function main(): Promise<void> {
   if (values['plain-http']) {
     server = serve({ fetch: app.fetch, hostname: host, port });
   } else {
-    const hostnames = values.hostname ?? (values.ip ? [] : ['localhost']);
-    const ips = values.ip ?? (values.hostname ? [] : ['127.0.0.1']);
-    for (const ip of ips) if (!isIP(ip)) fail(`--ip "${ip}" is not an IP address`);
     const files = await ensureServerIdentity(caDir, issuer, store, { hostnames, ips });
     reloader = await createTlsReloader({
       certFile: files.certFile,

@@ -164,4 +164,28 @@ describe('nodeid-server under load and fault', () => {
       await store.close();
     }
   });
+
+  it('--workers 2: two processes share the port and the inventory; one token still gives one certificate', async () => {
+    await server.stop('SIGTERM');
+    server = await startServer({ caDir, args: ['--workers', '2'] });
+    expect(server.stderr.match(/listening on/g)?.length ?? 0).toBeGreaterThanOrEqual(1);
+    const token = await newToken('workers.example.net', '127.0.3.1');
+    const csrs = await Promise.all(
+      Array.from({ length: 40 }, () => createCsr({ name: 'workers.example.net' })),
+    );
+    const answers = await Promise.all(
+      csrs.map((csr, i) =>
+        api(server.url, '/v1/sign', {
+          ca: caPem,
+          json: { csr: csr.pem, token },
+          localAddress: `127.0.3.${i + 2}`,
+        }),
+      ),
+    );
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
+    expect(answers.filter((a) => a.status === 401)).toHaveLength(39);
+    const issued = (await inventory()).filter((r) => r.names.includes('DNS:workers.example.net'));
+    expect(issued).toHaveLength(1);
+    await server.stop('SIGTERM');
+  });
 });
