@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCsr, parseCrl } from '@nodeid/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findPostgresBin, type Postgres, startPostgres } from './helpers/postgres.js';
+import { findPostgresBin, type PostgresServer as Postgres, startPostgres } from '@nodeid/testing/postgres';
 import {
   adminToken,
   api,

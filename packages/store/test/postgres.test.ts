@@ -22,7 +22,7 @@ import {
   freePort,
   type PostgresServer,
   startPostgres,
-} from './postgres-server.js';
+} from '@nodeid/testing/postgres';
 
 const bin = findPostgresBin();
 const title = bin
