@@ -9,8 +9,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCsr, parseCrl } from '@nodeid/sdk';
+import {
+  findPostgresBin,
+  type PostgresServer as Postgres,
+  startPostgres,
+} from '@nodeid/testing/postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findPostgresBin, type PostgresServer as Postgres, startPostgres } from '@nodeid/testing/postgres';
 import {
   adminToken,
   api,

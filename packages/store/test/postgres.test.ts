@@ -4,6 +4,13 @@
  * and connection failures. Skipped, with the reason in its name, only when PostgreSQL's server
  * binaries are not installed (Debian: `apt-get install -y postgresql`).
  */
+
+import {
+  findPostgresBin,
+  freePort,
+  type PostgresServer,
+  startPostgres,
+} from '@nodeid/testing/postgres';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../src/open-store.js';
@@ -17,12 +24,6 @@ import {
   NOW,
   token,
 } from './conformance.js';
-import {
-  findPostgresBin,
-  freePort,
-  type PostgresServer,
-  startPostgres,
-} from '@nodeid/testing/postgres';
 
 const bin = findPostgresBin();
 const title = bin
