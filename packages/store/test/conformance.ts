@@ -470,6 +470,39 @@ export function describeStoreConformance(
         expect(await store.listCertificates({ now: NOW })).toHaveLength(2);
       });
 
+      it('concurrent redemptions of different tokens: each stands or falls on its own', async () => {
+        for (let i = 0; i < 6; i++) await store.createToken(token(`c${i}`, `concurrent-${i}`));
+        await store.recordCertificate(certificate('0c03', 30));
+        const results = await Promise.allSettled(
+          Array.from({ length: 6 }, (_, i) =>
+            store.redeemToken({
+              tokenHash: hashToken(`concurrent-${i}`),
+              now: NOW,
+              certificate: certificate(`0c0${i}`, 30),
+              audit: { at: NOW, action: 'certificate.issue', serialNumber: `0c0${i}` },
+            }),
+          ),
+        );
+        expect(results.map((r) => r.status)).toEqual([
+          'fulfilled',
+          'fulfilled',
+          'fulfilled',
+          'rejected',
+          'fulfilled',
+          'fulfilled',
+        ]);
+        expect((await store.getToken('c3', { now: NOW }))?.status).toBe('pending');
+        expect((await store.getToken('c4', { now: NOW }))?.status).toBe('used');
+        expect(await store.listCertificates({ now: NOW })).toHaveLength(6);
+        expect((await store.listAudit(100)).map((e) => e.serialNumber).sort()).toEqual([
+          '0c00',
+          '0c01',
+          '0c02',
+          '0c04',
+          '0c05',
+        ]);
+      });
+
       it('gives one token to exactly one of 50 concurrent callers', async () => {
         await store.createToken(token('t1', 'race'));
         const results = await Promise.all(

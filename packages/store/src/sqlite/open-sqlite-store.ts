@@ -21,7 +21,7 @@ import {
 import { pendingMigrations } from '../lib/migration.js';
 import { auditFromRow, certificateFromRow, revocationFromRow, tokenFromRow } from '../lib/rows.js';
 import { normalizeSerial } from '../lib/serial.js';
-import type { Store } from '../store.js';
+import type { Store, TokenRecord } from '../store.js';
 import { checkDatabaseFile } from './check-database-file.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { sqliteError } from './sqlite-error.js';
@@ -187,6 +187,55 @@ function sqliteStore(db: Database.Database): Store {
     });
   };
 
+  /**
+   * Group commit of token redemptions: the redemptions asked for in one turn of the event loop
+   * share one write transaction (one disk sync), each in its own savepoint so that one failing
+   * (a serial already recorded) undoes only itself. Every caller is answered after the commit.
+   */
+  type Redemption = {
+    hash: string;
+    at: Date;
+    certificate: CheckedCertificate;
+    event: ReturnType<typeof checkAuditInput>;
+    resolve: (token: TokenRecord | undefined) => void;
+    reject: (error: unknown) => void;
+  };
+  const redeemQueue: Redemption[] = [];
+  const redeemOne = db.transaction((r: Redemption) => {
+    const row = statements.consumeToken.get({ hash: r.hash, now: r.at.getTime() }) as
+      | Row
+      | undefined;
+    if (!row) return undefined;
+    insertCertificate(r.certificate);
+    insertAudit(r.event);
+    return tokenFromRow(row, r.at);
+  });
+  const flushRedeems = (): void => {
+    const batch = redeemQueue.splice(0);
+    if (batch.length === 0) return;
+    const outcomes: ({ token: TokenRecord | undefined } | { error: unknown })[] = [];
+    try {
+      if (!open) throw new StoreError('ERR_STORE_IO', 'the store is closed');
+      db.transaction(() => {
+        for (const r of batch) {
+          try {
+            outcomes.push({ token: redeemOne(r) });
+          } catch (error) {
+            outcomes.push({ error });
+          }
+        }
+      }).immediate();
+    } catch (cause) {
+      for (const r of batch) r.reject(sqliteError(cause, 'cannot redeem the token'));
+      return;
+    }
+    batch.forEach((r, i) => {
+      const outcome = outcomes[i]!;
+      if ('error' in outcome) r.reject(sqliteError(outcome.error, 'cannot redeem the token'));
+      else r.resolve(outcome.token);
+    });
+  };
+
   /** Runs `fn` on the open database, mapping every failure to a `StoreError`. */
   const run = <T>(action: string, fn: () => T): Promise<T> => {
     try {
@@ -300,22 +349,24 @@ function sqliteStore(db: Database.Database): Store {
         return row && tokenFromRow(row, at);
       }),
 
-    redeemToken: (input) =>
-      run('cannot redeem the token', () => {
-        const hash = checkTokenHash(input?.tokenHash);
-        const at = checkDate(input.now, 'now', () => new Date());
-        const certificate = checkCertificateInput(input.certificate);
-        const event = checkAuditInput(input.audit);
-        return db
-          .transaction(() => {
-            const row = statements.consumeToken.get({ hash, now: at.getTime() }) as Row | undefined;
-            if (!row) return undefined;
-            insertCertificate(certificate);
-            insertAudit(event);
-            return tokenFromRow(row, at);
-          })
-          .immediate();
-      }),
+    redeemToken: (input) => {
+      let item: Omit<Redemption, 'resolve' | 'reject'>;
+      try {
+        if (!open) throw new StoreError('ERR_STORE_IO', 'the store is closed');
+        item = {
+          hash: checkTokenHash(input?.tokenHash),
+          at: checkDate(input.now, 'now', () => new Date()),
+          certificate: checkCertificateInput(input.certificate),
+          event: checkAuditInput(input.audit),
+        };
+      } catch (cause) {
+        return Promise.reject(sqliteError(cause, 'cannot redeem the token'));
+      }
+      return new Promise<TokenRecord | undefined>((resolve, reject) => {
+        redeemQueue.push({ ...item, resolve, reject });
+        if (redeemQueue.length === 1) setImmediate(flushRedeems);
+      });
+    },
 
     listTokens: (options = {}) =>
       run('cannot list tokens', () => {
@@ -358,6 +409,7 @@ function sqliteStore(db: Database.Database): Store {
 
     close: async () => {
       if (!open) return;
+      flushRedeems();
       open = false;
       try {
         db.close();
