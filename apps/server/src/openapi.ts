@@ -80,7 +80,12 @@ export const openApiDocument = {
                   ips: { type: 'array', items: { type: 'string' } },
                   uris: { type: 'array', items: { type: 'string' } },
                   ttl: { type: 'string', examples: ['1h'] },
-                  validityDays: { type: 'integer' },
+                  validityDays: { type: 'integer', description: 'certificate lifetime in days' },
+                  validity: {
+                    type: 'string',
+                    examples: ['90d'],
+                    description: 'the same as a duration',
+                  },
                 },
               },
             },

@@ -110,6 +110,29 @@ for (const kind of ['memory', 'sqlite'] as const) {
       expect(tokens[0].status).toBe('used');
     });
 
+    it('the token sets the lifetime: validityDays, or validity as a duration', async () => {
+      for (const [body, days] of [
+        [{ validityDays: 30 }, 30],
+        [{ validity: '2w' }, 14],
+      ] as const) {
+        const { token } = await enroll({ name: 'life.example.net', ...body });
+        const signed = await (
+          await sign((await createCsr({ name: 'life.example.net' })).pem, token)
+        ).json();
+        const { parseCertificate } = await import('@nodeid/sdk');
+        const cert = parseCertificate(signed.certificate);
+        expect(Math.round((cert.notAfter.getTime() - cert.notBefore.getTime()) / 86_400_000)).toBe(
+          days,
+        );
+      }
+      const bad = await app.request('/v1/enrollments', {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ name: 'x.example.net', validity: '0d' }),
+      });
+      expect(bad.status).toBe(400);
+    });
+
     it('a CSR with only names outside the token is refused and the token stays usable', async () => {
       const { token } = await enroll({ name: 'node2.example.net' });
       const bad = await createCsr({ name: 'other.example.org' });

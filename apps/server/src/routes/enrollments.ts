@@ -11,6 +11,15 @@ import { jsonBody, optInt, optStr, str, strList } from '../lib/validate.js';
 const DEFAULT_TTL_MS = 3_600_000;
 const MAX_TTL_MS = 7 * 86_400_000;
 
+/** `validity` as a duration (`90d`, `2w`) in whole days, rounded up; 1 to 3650. */
+function validityFromDuration(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const days = Math.ceil(parseDuration(text) / 86_400_000);
+  if (days < 1 || days > 3650)
+    throw new HttpError(400, 'ERR_INVALID_ARGUMENT', '"validity" must be from 1d to 3650d');
+  return days;
+}
+
 export function enrollmentRoutes(s: Services): Hono {
   const app = new Hono();
 
@@ -28,7 +37,8 @@ export function enrollmentRoutes(s: Services): Hono {
     const ttl = ttlText === undefined ? DEFAULT_TTL_MS : parseDuration(ttlText);
     if (ttl <= 0 || ttl > MAX_TTL_MS)
       throw new HttpError(400, 'ERR_INVALID_ARGUMENT', '"ttl" must be more than 0 and at most 7d');
-    const validityDays = optInt(body, 'validityDays', 1, 3650);
+    const validityDays =
+      optInt(body, 'validityDays', 1, 3650) ?? validityFromDuration(optStr(body, 'validity', 32));
     const { id, token } = newEnrollmentToken();
     const now = s.now();
     const record = {
