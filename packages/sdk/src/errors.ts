@@ -138,3 +138,15 @@ export function guardSync<T>(code: NodeIdErrorCode, message: string, fn: () => T
     throw new NodeIdError(code, message, { cause });
   }
 }
+
+/**
+ * What a parser throws for anything that went wrong inside it: its own code as it is, any other
+ * error wrapped in `code` with the message saying what the input is not. @internal
+ */
+export function parseFailure(e: unknown, code: NodeIdErrorCode, what: string): NodeIdError {
+  if (NodeIdError.isInstance(e)) {
+    if (e.code === code) return e;
+    return new NodeIdError(code, `not a valid ${what}: ${e.message}`, { cause: e });
+  }
+  return new NodeIdError(code, `not a valid ${what}`, { cause: e });
+}

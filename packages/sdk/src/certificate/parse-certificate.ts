@@ -5,7 +5,7 @@
  * (duplicate extensions, a malformed known extension) are listed in `problems` so the certificate
  * can still be inspected.
  */
-import { NodeIdError } from '../errors.js';
+import { NodeIdError, parseFailure } from '../errors.js';
 import { bytesEqual, toHex } from '../lib/bytes.js';
 import {
   children,
@@ -346,11 +346,7 @@ export function parseCertificateDer(der: Uint8Array): Certificate {
     }
     return cert;
   } catch (e) {
-    if (NodeIdError.isInstance(e)) {
-      if (e.code === CODE) throw e;
-      throw new NodeIdError(CODE, `not a valid certificate: ${e.message}`, { cause: e });
-    }
-    throw new NodeIdError(CODE, 'not a valid certificate', { cause: e });
+    throw parseFailure(e, CODE, 'certificate');
   }
 }
 

@@ -5,7 +5,7 @@
  * extension, a delta CRL, an indirect CRL entry) are listed in `problems` so the CRL can still
  * be inspected.
  */
-import { NodeIdError } from '../errors.js';
+import { NodeIdError, parseFailure } from '../errors.js';
 import { bytesEqual, toHex } from '../lib/bytes.js';
 import {
   children,
@@ -430,11 +430,7 @@ export function parseCrlDer(der: Uint8Array): Crl {
       problems.push('cRLNumber is missing (RFC 5280 requires it)');
     return crl;
   } catch (e) {
-    if (NodeIdError.isInstance(e)) {
-      if (e.code === CODE) throw e;
-      throw new NodeIdError(CODE, `not a valid CRL: ${e.message}`, { cause: e });
-    }
-    throw new NodeIdError(CODE, 'not a valid CRL', { cause: e });
+    throw parseFailure(e, CODE, 'CRL');
   }
 }
 

@@ -1,7 +1,7 @@
 /** Parses PKCS#10 certificate requests (our own strict parser) and checks their signatures. */
 import type { Extension, KeyUsage } from '../certificate/parse-certificate.js';
 import { KEY_USAGE_NAMES } from '../certificate/parse-certificate.js';
-import { NodeIdError } from '../errors.js';
+import { NodeIdError, parseFailure } from '../errors.js';
 import { type CryptoOptions, getCrypto } from '../lib/crypto.js';
 import {
   children,
@@ -171,12 +171,7 @@ export async function parseCsr(
       signature: readSignatureValue(sig, CODE),
     };
   } catch (e) {
-    if (NodeIdError.isInstance(e) && e.code === CODE) throw e;
-    throw new NodeIdError(
-      CODE,
-      `not a valid certificate request${e instanceof Error ? `: ${e.message}` : ''}`,
-      { cause: e },
-    );
+    throw parseFailure(e, CODE, 'certificate request');
   }
   const { info, sigAlgNode, signature, ...request } = parsed;
   const signatureValid = await verifySignature(
