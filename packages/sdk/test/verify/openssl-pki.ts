@@ -144,11 +144,17 @@ export class OpensslPki {
     options: { pathlen?: number; ext?: string[] } = {},
   ): Issued {
     const pathlen = options.pathlen === undefined ? '' : `, pathlen:${options.pathlen}`;
-    return this.issue(name, issuer, [
-      `basicConstraints = critical, CA:true${pathlen}`,
-      'keyUsage = critical, keyCertSign, cRLSign',
-      ...(options.ext ?? []),
-    ]);
+    // longer than a leaf's 30 days: a leaf made a second later must not outlive its CA
+    return this.issue(
+      name,
+      issuer,
+      [
+        `basicConstraints = critical, CA:true${pathlen}`,
+        'keyUsage = critical, keyCertSign, cRLSign',
+        ...(options.ext ?? []),
+      ],
+      { days: 180 },
+    );
   }
 
   /** A CRL from `ca` revoking `revoked`, made by `openssl ca -revoke` and `-gencrl`. */
