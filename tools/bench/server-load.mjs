@@ -22,6 +22,7 @@ import { execFileSync, fork, spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import {
   closeSync,
+  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -55,6 +56,9 @@ const UNLIMITED = {
   NODEID_ENROLL_RATE_PER_MINUTE: '1000000000',
   NODEID_ENROLL_BURST: '1000000000',
 };
+
+/** Microseconds on the monotonic clock, the one a V8 CPU profile's sample times are on. */
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const fmt = (v, d = 1) =>
@@ -98,6 +102,27 @@ function rssOf(pid) {
     return (
       Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' })) * 1024
     );
+  } catch {
+    return Number.NaN;
+  }
+}
+
+const TICKS_PER_SECOND = 100; // USER_HZ, the unit of /proc/<pid>/stat times on Linux
+
+/**
+ * CPU time (user + system, every thread) of a process and its descendants, in ms, from /proc;
+ * NaN where /proc is missing. With `--workers`, the server's work is in its child processes.
+ */
+function cpuMsOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    let ms = ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const children = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+      for (const child of children ? children.split(' ') : []) ms += cpuMsOf(Number(child)) || 0;
+    }
+    return ms;
   } catch {
     return Number.NaN;
   }
@@ -174,6 +199,7 @@ function loadGenerator() {
     for (const w of waiting.values()) w({ ok: false, firstError: 'the load generator exited' });
   });
   return {
+    pid: child.pid,
     run(job) {
       const id = nextId++;
       child.send({ id, ...job });
@@ -205,11 +231,17 @@ function steadyRate(result, concurrency) {
  * self time, and the synchronous time of each store and signing step per call (better-sqlite3
  * is synchronous, so a store call's time includes its disk sync).
  */
-function summarizeProfile(file, { signings, tokens }) {
+function summarizeProfile(file, { signings, windows }) {
   const profile = JSON.parse(readFileSync(file, 'utf8'));
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map();
+  // sample times are on the monotonic clock every process shares (as process.hrtime), so only
+  // the samples taken while the load generator ran /v1/sign are counted
+  const inWindow = (at) => windows.some(([from, to]) => at >= from && at <= to);
+  let at = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
+    at += profile.timeDeltas[i] ?? 0;
+    if (!inWindow(at)) continue;
     const id = profile.samples[i];
     self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
   }
@@ -228,17 +260,18 @@ function summarizeProfile(file, { signings, tokens }) {
     selfByFn.set(key, (selfByFn.get(key) ?? 0) + us);
   }
   // inclusive time of the steps of /v1/sign (counted once per sample, however deep the recursion)
-  const calls = {
-    getToken: signings,
-    consumeToken: signings,
-    recordCertificate: signings,
-    appendAudit: signings + tokens,
-    createToken: tokens,
-    listTokens: undefined,
-    parseCsr: signings,
-    signCsr: signings,
-    jsonBody: signings + tokens,
-  };
+  const calls = Object.fromEntries(
+    [
+      'jsonBody',
+      'parseCsr',
+      'getToken',
+      'signCsr',
+      'parseCertificateDer',
+      'flushRedeems',
+      'emit',
+      'json',
+    ].map((step) => [step, signings]),
+  );
   const steps = Object.keys(calls);
   const inclusive = new Map(steps.map((s) => [s, 0]));
   for (const [id, us] of self) {
@@ -256,8 +289,8 @@ function summarizeProfile(file, { signings, tokens }) {
   const perCall = (k, us) =>
     calls[k] ? `   ${fmt(us / 1000 / calls[k], 3)} ms per call, ${calls[k]} calls` : '';
   return [
-    `server CPU profile (node --cpu-prof over the server's whole life: ${tokens} tokens made, ${signings} signings; ${fmt(total / 1e6, 1)} s sampled)`,
-    `  main thread busy ${fmt((total - idle) / 1000 / signings, 3)} ms per signing (token creation included)`,
+    `server CPU profile (node --cpu-prof, only while /v1/sign was under load: ${signings} signings; ${fmt(total / 1e6, 1)} s sampled)`,
+    `  main thread busy ${fmt((total - idle) / 1000 / signings, 3)} ms per signing`,
     '  self time, top functions:',
     ...[...selfByFn]
       .sort((a, b) => b[1] - a[1])
@@ -293,6 +326,9 @@ export async function runServerLoad({ scale, rounds, log }) {
   const caDir = join(work, 'ca');
   const children = [];
   const lines = [];
+  /** [from, to] of every /v1/sign load, so the profile counts only those (not the token making). */
+  const signWindows = [];
+  let signedInWindows = 0;
   try {
     // ---- the CA, the server, the CSRs ---------------------------------------------------------
     execFileSync(
@@ -429,6 +465,7 @@ export async function runServerLoad({ scale, rounds, log }) {
         /Version: (\S+)/,
       )?.[1];
       cfssl = {
+        pid: child.pid,
         url: cfUrl,
         version,
         bodies: csrs.map((csr) => JSON.stringify({ certificate_request: csr })),
@@ -497,6 +534,11 @@ export async function runServerLoad({ scale, rounds, log }) {
       expect: '"success":true',
     });
 
+    /** CPU ms of the serving process tree and of the load generator, from now until `stop()`. */
+    const cpuMeter = (pid) => {
+      const start = [cpuMsOf(pid), cpuMsOf(gen.pid)];
+      return { stop: () => [cpuMsOf(pid) - start[0], cpuMsOf(gen.pid) - start[1]] };
+    };
     const cases = [
       {
         key: 'floor',
@@ -512,8 +554,13 @@ export async function runServerLoad({ scale, rounds, log }) {
         key: `nodeid${c}`,
         label: `nodeid-server /v1/sign, ${c} connections`,
         async round(count) {
+          const from = monotonicUs();
+          const cpu = cpuMeter(server.pid);
           const r = await gen.run(nodeidJob(c, take(count)));
+          signWindows.push([from, monotonicUs()]);
+          signedInWindows += count;
           return {
+            cpu: cpu.stop(),
             rate: steadyRate(r, c),
             latencies: r.latenciesMs,
             errors: r.errors,
@@ -526,8 +573,10 @@ export async function runServerLoad({ scale, rounds, log }) {
             key: `cfssl${c}`,
             label: `cfssl serve ${cfssl.version ?? ''} /api/v1/cfssl/sign, ${c} conn.`,
             async round(count) {
+              const cpu = cpuMeter(cfssl.pid);
               const r = await gen.run(cfsslJob(c, count));
               return {
+                cpu: cpu.stop(),
                 rate: steadyRate(r, c),
                 latencies: r.latenciesMs,
                 errors: r.errors,
@@ -540,7 +589,10 @@ export async function runServerLoad({ scale, rounds, log }) {
     log(`nodeid bench: server load, warm-up and ${rounds} rounds of ${perRound} per case\n`);
     for (const c of cases) await c.round(perRound);
     const results = new Map(
-      cases.map((c) => [c.key, { rates: [], latencies: [], errors: 0, firstError: undefined }]),
+      cases.map((c) => [
+        c.key,
+        { rates: [], latencies: [], errors: 0, firstError: undefined, cpu: [0, 0], requests: 0 },
+      ]),
     );
     for (let r = 0; r < rounds; r++) {
       for (const c of cases) {
@@ -549,6 +601,11 @@ export async function runServerLoad({ scale, rounds, log }) {
         acc.rates.push(out.rate);
         for (const l of out.latencies) acc.latencies.push(l);
         acc.errors += out.errors;
+        if (out.cpu) {
+          acc.cpu[0] += out.cpu[0];
+          acc.cpu[1] += out.cpu[1];
+          acc.requests += out.latencies.length;
+        }
         acc.firstError ??= out.firstError;
       }
       log(`  round ${r + 1}/${rounds} done\n`);
@@ -568,6 +625,8 @@ export async function runServerLoad({ scale, rounds, log }) {
         count: sortedLat.length,
         errors: acc.errors,
         firstError: acc.firstError,
+        // CPU ms per request: the serving processes (every thread), the load generator
+        cpu: acc.requests ? acc.cpu.map((ms) => ms / acc.requests) : undefined,
       });
     }
 
@@ -588,7 +647,10 @@ export async function runServerLoad({ scale, rounds, log }) {
     while (signed < memoryTotal && performance.now() - t < memoryBudgetMs) {
       const count = Math.min(chunk, memoryTotal - signed);
       const bodies = await createTokens(count);
+      const from = monotonicUs();
       const r = await gen.run(nodeidJob(64, bodies));
+      signWindows.push([from, monotonicUs()]);
+      signedInWindows += count;
       signingMs += r.elapsedMs;
       memoryErrors += r.errors;
       memoryFirstError ??= r.firstError;
@@ -602,15 +664,18 @@ export async function runServerLoad({ scale, rounds, log }) {
 
     // ---- report -------------------------------------------------------------------------------
     const floor = stats.get('floor');
+    const cpuCell = (s) =>
+      (s.cpu ? `${fmt(s.cpu[0], 2)} / ${fmt(s.cpu[1], 2)}` : '').padStart(13);
     const row = (s) =>
-      `  ${s.label.padEnd(50)} ${fmt(s.rate).padStart(10)} ${fmt(s.p50, 2).padStart(9)} ${fmt(s.p99, 2).padStart(9)} ${`${fmt(s.rate / floor.rate, 2)}x`.padStart(9)}   ${fmt(s.min, 0)}–${fmt(s.max, 0)}, n=${s.count}${s.errors ? `, ${s.errors} FAILED: ${s.firstError}` : ''}`;
+      `  ${s.label.padEnd(50)} ${fmt(s.rate).padStart(10)} ${fmt(s.p50, 2).padStart(9)} ${fmt(s.p99, 2).padStart(9)} ${`${fmt(s.rate / floor.rate, 2)}x`.padStart(9)} ${cpuCell(s)}   ${fmt(s.min, 0)}–${fmt(s.max, 0)}, n=${s.count}${s.errors ? `, ${s.errors} FAILED: ${s.firstError}` : ''}`;
     lines.push(
-      `  ${'server load (loopback HTTPS, P-256 CSRs)'.padEnd(50)} ${'req/s'.padStart(10)} ${'p50 ms'.padStart(9)} ${'p99 ms'.padStart(9)} ${'vs floor'.padStart(9)}`,
+      `  ${'server load (loopback HTTPS, P-256 CSRs)'.padEnd(50)} ${'req/s'.padStart(10)} ${'p50 ms'.padStart(9)} ${'p99 ms'.padStart(9)} ${'vs floor'.padStart(9)} ${'CPU ms/req'.padStart(13)}`,
     );
     for (const s of stats.values()) lines.push(row(s));
     if (!cfssl) lines.push('  cfssl: not installed (apt-get install golang-cfssl)');
     lines.push(
       '  (req/s: median round, counted while every connection was busy; p50/p99: every request of the rounds;',
+      '   CPU ms/req: user + system time, every thread, of the serving processes / of the load generator;',
       `   the server's SQLite inventory and audit in a temporary folder; tokens made through the admin API at ${fmt(enrollRate, 0)}/s)`,
     );
     const s64 = stats.get('nodeid64');
@@ -643,10 +708,22 @@ export async function runServerLoad({ scale, rounds, log }) {
     if (profiling) {
       // every token made was used for one signing (a failure is reported above)
       const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+      // kept for a closer look (e.g. in Chrome DevTools), outside the folder removed below
+      const kept = join(tmpdir(), 'nodeid-server-sign.cpuprofile');
+      if (file) {
+        copyFileSync(join(profDir, file), kept);
+        writeFileSync(kept.replace(/cpuprofile$/, 'windows.json'), JSON.stringify(signWindows));
+      }
       lines.push(
         '',
         ...(file
-          ? summarizeProfile(join(profDir, file), { signings: made, tokens: made })
+          ? [
+              ...summarizeProfile(join(profDir, file), {
+                signings: signedInWindows,
+                windows: signWindows,
+              }),
+              `  the whole profile: ${kept} (the load windows beside it, .windows.json)`,
+            ]
           : ['server CPU profile: none written']),
       );
     }

@@ -3,10 +3,10 @@
  * starts it on Node with TLS, and tests call `app.request()`.
  */
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import type { AppDeps } from './deps.js';
+import { checkDeclaredLength } from './lib/body.js';
 import { createServices } from './lib/context.js';
 import { HttpError, toErrorResponse } from './lib/http-error.js';
 import { rateLimit } from './lib/rate-limit.js';
@@ -83,19 +83,12 @@ export function createApp(deps: AppDeps): Hono {
       '/v1/*',
       cors({ origin: deps.corsOrigins, allowHeaders: ['Content-Type', 'Authorization'] }),
     );
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: limits.bodyBytes ?? 64 * 1024,
-      onError: () => {
-        throw new HttpError(
-          413,
-          'ERR_INPUT_TOO_LARGE',
-          `the request body is larger than ${limits.bodyBytes ?? 64 * 1024} bytes`,
-        );
-      },
-    }),
-  );
+  // a body declared too large is refused before anything is read; the readers (lib/body.ts)
+  // also stop at the limit whatever was declared
+  app.use('/v1/*', async function limitBody(c, next) {
+    checkDeclaredLength(c, s.bodyBytes);
+    await next();
+  });
 
   const requireAdmin = async function requireAdmin(
     c: Parameters<Parameters<typeof app.use>[1]>[0],

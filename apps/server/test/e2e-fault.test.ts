@@ -5,6 +5,7 @@
  * addresses (127.0.0.x) so the per-client rate limit does not stand between them and the race.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCsr } from '@nodeid/sdk';
@@ -92,6 +93,59 @@ describe('nodeid-server under load and fault', () => {
     const serial = (ok[0]!.json() as { serialNumber: string }).serialNumber;
     const issued = (await inventory()).filter((r) => r.names.includes('DNS:race.example.net'));
     expect(issued.map((r) => r.serialNumber)).toEqual([serial]);
+  });
+
+  it('a body over 64 KiB gets 413 ERR_INPUT_TOO_LARGE, declared or streamed in chunks; the token survives', async () => {
+    const token = await newToken('big.example.net', '127.0.4.1');
+    const huge = JSON.stringify({ csr: 'x'.repeat(200_000), token });
+    /** POSTs `body` to /v1/sign, with its length declared or sent chunked without one. */
+    const post = (body: string, chunked: boolean) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const u = new URL(server.url);
+        const req = httpsRequest(
+          {
+            hostname: u.hostname,
+            port: u.port,
+            path: '/v1/sign',
+            method: 'POST',
+            ca: caPem,
+            agent: false,
+            localAddress: '127.0.4.2',
+            headers: {
+              'content-type': 'application/json',
+              ...(chunked
+                ? { 'transfer-encoding': 'chunked' }
+                : { 'content-length': Buffer.byteLength(body) }),
+            },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () =>
+              resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }),
+            );
+          },
+        );
+        // the server may answer and close before the whole body is sent
+        req.on('error', (e: NodeJS.ErrnoException) =>
+          e.code === 'EPIPE' || e.code === 'ECONNRESET' ? undefined : reject(e),
+        );
+        if (chunked) for (let i = 0; i < body.length; i += 8192) req.write(body.slice(i, i + 8192));
+        req.end(chunked ? undefined : body);
+      });
+    for (const chunked of [false, true]) {
+      const res = await post(huge, chunked);
+      expect(res.status, `chunked: ${chunked}`).toBe(413);
+      expect(JSON.parse(res.text)).toEqual({
+        code: 'ERR_INPUT_TOO_LARGE',
+        message: 'the request body is larger than 65536 bytes',
+      });
+    }
+    // a chunked body under the limit is read whole, and the token was not used by the refusals
+    const csr = await createCsr({ name: 'big.example.net' });
+    const ok = await post(JSON.stringify({ csr: csr.pem, token }), true);
+    expect(ok.status, ok.text).toBe(200);
+    expect(JSON.parse(ok.text).granted).toContain('DNS:big.example.net');
   });
 
   it('kill -9 during a signing load: every certificate a client received is in the inventory after a restart', async () => {

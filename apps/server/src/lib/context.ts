@@ -1,6 +1,7 @@
 /** Services shared by the routes of one app. */
 import type { AuditInput } from '@nodeid/store';
 import type { AppDeps } from '../deps.js';
+import { DEFAULT_BODY_BYTES } from './body.js';
 import { CrlCache } from './crl-cache.js';
 import { Metrics } from './metrics.js';
 
@@ -9,6 +10,8 @@ export interface Services {
   now: () => Date;
   crl: CrlCache;
   metrics: Metrics;
+  /** Largest request body in bytes. */
+  bodyBytes: number;
   /** Stores an audit event and prints its line. */
   audit: (action: string, fields: Record<string, unknown>) => Promise<void>;
   /**
@@ -36,6 +39,7 @@ export function createServices(deps: AppDeps): Services {
     now,
     crl: new CrlCache(deps),
     metrics: new Metrics(),
+    bodyBytes: deps.limits?.bodyBytes ?? DEFAULT_BODY_BYTES,
     auditEvent,
     async audit(action, fields) {
       const event = auditEvent(action, fields);

@@ -1,19 +1,26 @@
 /** Request validation: small explicit checks with messages that name the field. */
+import type { Context } from 'hono';
+import { readBodyText } from './body.js';
 import { HttpError } from './http-error.js';
 
 type Json = Record<string, unknown>;
 
-/** The JSON body as an object, or a 400. */
-export async function jsonBody(req: { json: () => Promise<unknown> }): Promise<Json> {
+/** A JSON object from text, or a 400. */
+export function parseJsonObject(text: string): Json {
   let body: unknown;
   try {
-    body = await req.json();
+    body = JSON.parse(text);
   } catch {
     throw new HttpError(400, 'ERR_INVALID_JSON', 'the request body is not valid JSON');
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw new HttpError(400, 'ERR_INVALID_ARGUMENT', 'the request body must be a JSON object');
   return body as Json;
+}
+
+/** The request's JSON body as an object (at most `limit` bytes, else a 413), or a 400. */
+export async function jsonBody(c: Context, limit: number): Promise<Json> {
+  return parseJsonObject(await readBodyText(c, limit));
 }
 
 /** A required string field. */

@@ -2,9 +2,10 @@
 import { CRL_REASONS, type CrlReason, parseDuration } from '@nodeid/sdk';
 import type { CertificateStatus } from '@nodeid/store';
 import { Hono } from 'hono';
+import { readBodyText } from '../lib/body.js';
 import type { Services } from '../lib/context.js';
 import { HttpError } from '../lib/http-error.js';
-import { jsonBody, optStr, serialParam } from '../lib/validate.js';
+import { optStr, parseJsonObject, serialParam } from '../lib/validate.js';
 
 const STATUSES = ['valid', 'revoked', 'expired'];
 
@@ -37,10 +38,8 @@ export function certificateRoutes(s: Services): Hono {
 
   app.post('/v1/certificates/:serial/revoke', async (c) => {
     const serial = serialParam(c.req.param('serial'));
-    const text = await c.req.text();
-    const reason = text.trim()
-      ? optStr(await jsonBody({ json: async () => JSON.parse(text) }), 'reason', 32)
-      : undefined;
+    const text = await readBodyText(c, s.bodyBytes);
+    const reason = text.trim() ? optStr(parseJsonObject(text), 'reason', 32) : undefined;
     if (reason !== undefined && !(CRL_REASONS as readonly string[]).includes(reason))
       throw new HttpError(
         400,

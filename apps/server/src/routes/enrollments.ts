@@ -24,7 +24,7 @@ export function enrollmentRoutes(s: Services): Hono {
   const app = new Hono();
 
   app.post('/v1/enrollments', async (c) => {
-    const body = await jsonBody(c.req);
+    const body = await jsonBody(c, s.bodyBytes);
     const name = str(body, 'name', 253);
     const profile = optStr(body, 'profile', 16) ?? 'node';
     if (!isProfile(profile))

@@ -109,7 +109,7 @@ export function signRoutes(s: Services): Hono {
   }
 
   app.post('/v1/sign', async (c) => {
-    const body = await jsonBody(c.req);
+    const body = await jsonBody(c, s.bodyBytes);
     const token = str(body, 'token', 128);
     const id = tokenId(token);
     if (!id) throw invalidToken();
@@ -169,7 +169,7 @@ export function signRoutes(s: Services): Hono {
       );
     if (known.status !== 'valid')
       throw new HttpError(401, 'ERR_REVOKED', `the client certificate is ${known.status}`);
-    const body = await jsonBody(c.req);
+    const body = await jsonBody(c, s.bodyBytes);
     const csr = await readCsr(s, body);
     const names = { dns: [] as string[], ips: [] as string[], uris: [] as string[] };
     for (const n of current.subjectAltNames ?? []) {
