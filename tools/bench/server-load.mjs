@@ -5,7 +5,8 @@
  * one fresh enrollment token per request), at 32 and 64 connections; beside it, in the same
  * run and on the same CSRs:
  *
- * - the floor: the SDK's `signCsr` alone, on one thread of this process, with the server's policy;
+ * - the floor: the SDK's `signCsr` alone, on one thread of this process, with the server's policy
+ *   and the server's crypto (`createNodeCrypto`);
  * - Debian's `golang-cfssl` (`cfssl serve`, HTTPS with the same server certificate, the same CA
  *   key) on /api/v1/cfssl/sign, when `cfssl` is on PATH. cfssl keeps no inventory and takes no
  *   token: it only signs.
@@ -39,7 +40,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import * as sdk from '@nodeid/sdk';
-import { loadCaFolder } from '@nodeid/sdk/node';
+import { createNodeCrypto, loadCaFolder } from '@nodeid/sdk/node';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -349,6 +350,8 @@ export async function runServerLoad({ scale, rounds, log }) {
       process.execPath,
       [
         ...(profiling ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
+        // BENCH_SERVER_FLAGS: extra node flags for the server only (e.g. --trace-gc, GC sizes)
+        ...(process.env.BENCH_SERVER_FLAGS?.split(/\s+/).filter(Boolean) ?? []),
         SERVER,
         '--ca',
         caDir,
@@ -406,9 +409,12 @@ export async function runServerLoad({ scale, rounds, log }) {
       commonNames: [],
       maxDays: 365,
     }));
+    // the server's crypto (signatures on the calling thread), so the floor is the same work
+    const floorCrypto = createNodeCrypto();
     async function floorOnce(k) {
       const t = performance.now();
       await sdk.signCsr({
+        crypto: floorCrypto,
         csr: csrs[k % POOL],
         ca: issuer,
         policy: policies[k % POOL],

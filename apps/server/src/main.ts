@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { NodeIdError } from '@nodeid/sdk';
-import { createTlsReloader, loadCaFolder } from '@nodeid/sdk/node';
+import { createNodeCrypto, createTlsReloader, loadCaFolder } from '@nodeid/sdk/node';
 import { openStore } from '@nodeid/store';
 import { createApp } from './app.js';
 import { ensureServerIdentity } from './lib/server-identity.js';
@@ -152,6 +152,8 @@ async function main(): Promise<void> {
 
   let reloader: Awaited<ReturnType<typeof createTlsReloader>> | undefined;
   const app = createApp({
+    // signatures on the calling thread: no thread-pool round trip per signature (see createNodeCrypto)
+    crypto: createNodeCrypto(),
     ca: issuer,
     clusterName: config.clusterName,
     store,

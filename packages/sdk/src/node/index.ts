@@ -1,6 +1,7 @@
 /**
- * @nodeid/sdk/node — Node-only helpers: writing bundles to disk with safe modes and
- * hot-reloading TLS servers. Kept out of the main entry so browsers and Deno never load `node:` modules.
+ * @nodeid/sdk/node — Node-only helpers: writing bundles to disk with safe modes,
+ * hot-reloading TLS servers, and WebCrypto with synchronous signatures for busy servers.
+ * Kept out of the main entry so browsers and Deno never load `node:` modules.
  *
  * @packageDocumentation
  */
@@ -15,6 +16,7 @@ export {
   readCaCertificates,
   readCaConfig,
 } from './ca-folder.js';
+export { createNodeCrypto } from './node-crypto.js';
 export {
   createTlsReloader,
   RELOADER_WARN_WITHIN,
