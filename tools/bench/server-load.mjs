@@ -670,8 +670,7 @@ export async function runServerLoad({ scale, rounds, log }) {
 
     // ---- report -------------------------------------------------------------------------------
     const floor = stats.get('floor');
-    const cpuCell = (s) =>
-      (s.cpu ? `${fmt(s.cpu[0], 2)} / ${fmt(s.cpu[1], 2)}` : '').padStart(13);
+    const cpuCell = (s) => (s.cpu ? `${fmt(s.cpu[0], 2)} / ${fmt(s.cpu[1], 2)}` : '').padStart(13);
     const row = (s) =>
       `  ${s.label.padEnd(50)} ${fmt(s.rate).padStart(10)} ${fmt(s.p50, 2).padStart(9)} ${fmt(s.p99, 2).padStart(9)} ${`${fmt(s.rate / floor.rate, 2)}x`.padStart(9)} ${cpuCell(s)}   ${fmt(s.min, 0)}–${fmt(s.max, 0)}, n=${s.count}${s.errors ? `, ${s.errors} FAILED: ${s.firstError}` : ''}`;
     lines.push(
