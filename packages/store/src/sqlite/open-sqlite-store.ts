@@ -201,7 +201,7 @@ function sqliteStore(db: Database.Database): Store {
     reject: (error: unknown) => void;
   };
   const redeemQueue: Redemption[] = [];
-  const redeemOne = db.transaction((r: Redemption) => {
+  const redeem = (r: Redemption): TokenRecord | undefined => {
     const row = statements.consumeToken.get({ hash: r.hash, now: r.at.getTime() }) as
       | Row
       | undefined;
@@ -209,22 +209,36 @@ function sqliteStore(db: Database.Database): Store {
     insertCertificate(r.certificate);
     insertAudit(r.event);
     return tokenFromRow(row, r.at);
-  });
+  };
+  const redeemOne = db.transaction(redeem);
+  type Outcome = { token: TokenRecord | undefined } | { error: unknown };
+  /** The whole batch in one transaction: every redemption succeeds, or it throws and none is kept. */
+  const redeemAll = db.transaction((batch: Redemption[]): Outcome[] =>
+    batch.map((r) => ({ token: redeem(r) })),
+  );
+  /** Each redemption in its own savepoint, so one that fails (a serial already recorded) undoes only itself. */
+  const redeemEach = db.transaction((batch: Redemption[]): Outcome[] =>
+    batch.map((r) => {
+      try {
+        return { token: redeemOne(r) };
+      } catch (error) {
+        return { error };
+      }
+    }),
+  );
   const flushRedeems = (): void => {
     const batch = redeemQueue.splice(0);
     if (batch.length === 0) return;
-    const outcomes: ({ token: TokenRecord | undefined } | { error: unknown })[] = [];
+    let outcomes: Outcome[];
     try {
       if (!open) throw new StoreError('ERR_STORE_IO', 'the store is closed');
-      db.transaction(() => {
-        for (const r of batch) {
-          try {
-            outcomes.push({ token: redeemOne(r) });
-          } catch (error) {
-            outcomes.push({ error });
-          }
-        }
-      }).immediate();
+      try {
+        // the common case, without a savepoint per redemption
+        outcomes = redeemAll.immediate(batch);
+      } catch {
+        // something failed and the batch was rolled back: again, one savepoint each
+        outcomes = redeemEach.immediate(batch);
+      }
     } catch (cause) {
       for (const r of batch) r.reject(sqliteError(cause, 'cannot redeem the token'));
       return;
