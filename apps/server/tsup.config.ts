@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { app: 'src/app.ts', main: 'src/main.ts' },
+  entry: { app: 'src/app.ts', main: 'src/main.ts', 'signing-worker': 'src/signing-worker.ts' },
   format: ['esm'],
   target: 'node20',
   platform: 'node',

@@ -2,6 +2,7 @@
 import type { Certificate, Issuer } from '@nodeid/sdk';
 import type { Store } from '@nodeid/store';
 import type { Context, MiddlewareHandler } from 'hono';
+import type { Signer } from './lib/issuance.js';
 
 /** Dependencies of {@link createApp}. */
 export interface AppDeps {
@@ -16,6 +17,11 @@ export interface AppDeps {
   /** Clock; default the system clock. */
   now?: () => Date;
   crypto?: Crypto;
+  /**
+   * Runs the CSR check and signing of `/v1/sign` and `/v1/renew`; default on the request's
+   * thread with `crypto`. nodeid-server passes its signing threads.
+   */
+  signer?: Signer;
   /** Receives one JSON object per audited event (enrollment, issuance, renewal, revocation); never secrets. */
   audit?: (event: Record<string, unknown>) => void;
   /** DER of the client certificate of a mutual-TLS request, when there is one. */

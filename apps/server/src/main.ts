@@ -8,6 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer as createHttpsServer } from 'node:https';
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
@@ -17,6 +18,7 @@ import { createNodeCrypto, createTlsReloader, loadCaFolder } from '@nodeid/sdk/n
 import { openStore } from '@nodeid/store';
 import { createApp } from './app.js';
 import { ensureServerIdentity } from './lib/server-identity.js';
+import { createSigningPool } from './lib/signing-pool.js';
 
 const USAGE = `usage: nodeid-server --ca DIR [--db URL] [--listen 127.0.0.1:8443] [--hostname NAME]... [--ip ADDR]...
                      [--admin-token-file FILE] [--passphrase-file FILE] [--web DIR] [--cors ORIGIN]... [--plain-http]
@@ -30,6 +32,8 @@ const USAGE = `usage: nodeid-server --ca DIR [--db URL] [--listen 127.0.0.1:8443
   --plain-http           serve plain HTTP; only allowed on a loopback address
   --workers N            serve from N processes sharing the port and the inventory (default 1); rate
                          limits and the CRL cache are per process
+  --sign-threads N       threads per process that check CSRs and sign, beside the one serving HTTP
+                         (default: one less than the cores, at least 1; 0 signs on the HTTP thread)
 
   environment: NODEID_CA_PASSPHRASE; per-client rate limits NODEID_SIGN_RATE_PER_MINUTE and
   NODEID_SIGN_BURST (default 60 and 30), NODEID_ENROLL_RATE_PER_MINUTE and NODEID_ENROLL_BURST (120 and 60)`;
@@ -105,6 +109,7 @@ async function main(): Promise<void> {
       cors: { type: 'string', multiple: true },
       'plain-http': { type: 'boolean', default: false },
       workers: { type: 'string', default: '1' },
+      'sign-threads': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -123,6 +128,13 @@ async function main(): Promise<void> {
   const workers = Number(values.workers);
   if (!Number.isInteger(workers) || workers < 1 || workers > 64)
     fail('--workers must be a whole number from 1 to 64');
+
+  const signThreads =
+    values['sign-threads'] === undefined
+      ? Math.min(8, Math.max(1, availableParallelism() - 1))
+      : Number(values['sign-threads']);
+  if (!Number.isInteger(signThreads) || signThreads < 0 || signThreads > 64)
+    fail('--sign-threads must be a whole number from 0 to 64');
 
   const caDir = resolve(values.ca);
   const { issuer, config } = await loadCaFolder(caDir, {
@@ -151,7 +163,16 @@ async function main(): Promise<void> {
   const staticFiles = serveStatic({ root: relative(process.cwd(), webDir) });
 
   let reloader: Awaited<ReturnType<typeof createTlsReloader>> | undefined;
+  const pool =
+    signThreads > 0
+      ? createSigningPool({
+          ca: issuer,
+          threads: signThreads,
+          workerUrl: new URL('./signing-worker.js', import.meta.url),
+        })
+      : undefined;
   const app = createApp({
+    signer: pool?.sign,
     // signatures on the calling thread: no thread-pool round trip per signature (see createNodeCrypto)
     crypto: createNodeCrypto(),
     ca: issuer,
@@ -226,7 +247,7 @@ async function main(): Promise<void> {
   const stop = () => {
     reloader?.close();
     server.close(() => {
-      void store.close().finally(() => process.exit(0));
+      void Promise.allSettled([pool?.close(), store.close()]).finally(() => process.exit(0));
     });
     setTimeout(() => process.exit(0), 5000).unref();
   };

@@ -1,0 +1,100 @@
+/**
+ * One signing, from a CSR in PEM to the record of the certificate made: the CPU-heavy part of
+ * `/v1/sign` and `/v1/renew` (CSR parse, its signature check, the certificate built and signed).
+ * Everything in and out is plain data, so the same function runs on the request's thread or in
+ * a signing thread (`signing-pool.ts`, `signing-worker.ts`) and answers the same.
+ */
+import {
+  type Issuer,
+  NodeIdError,
+  type NodeIdErrorCode,
+  type Profile,
+  parseCsr,
+  type SigningPolicy,
+  signCsr,
+} from '@nodeid/sdk';
+import { HttpError } from './http-error.js';
+import { namesOf } from './names.js';
+
+/** What to sign and under which rules. */
+export interface SignJob {
+  /** The CSR, PEM. */
+  csr: string;
+  policy: SigningPolicy;
+  profile: Profile;
+  clusterName: string;
+  now: Date;
+}
+
+/** A certificate just made, as the routes answer and record it. */
+export interface Issued {
+  pem: string;
+  serialNumber: string;
+  /** Subject as text. */
+  subject: string;
+  /** Names in the certificate: `DNS:…`, `IP:…`, `URI:…`. */
+  names: string[];
+  notBefore: Date;
+  notAfter: Date;
+  granted: string[];
+  denied: { name: string; reason: string }[];
+}
+
+/** Signs one CSR: a signer runs {@link signJob} somewhere and answers with its result. */
+export type Signer = (job: SignJob) => Promise<Issued>;
+
+/**
+ * Parses the CSR, refuses it when its signature does not verify (400 `ERR_CSR_SIGNATURE`), and
+ * signs it under the job's policy with `ca`. SDK errors (a malformed CSR, a weak key, only
+ * denied names) are thrown as they are.
+ */
+export async function signJob(job: SignJob, ca: Issuer, crypto?: Crypto): Promise<Issued> {
+  const csr = await parseCsr(job.csr, { crypto });
+  if (!csr.signatureValid)
+    throw new HttpError(
+      400,
+      'ERR_CSR_SIGNATURE',
+      'the CSR signature does not verify: it was altered or not signed by its key',
+    );
+  const signed = await signCsr({
+    csr,
+    ca,
+    policy: job.policy,
+    profile: job.profile,
+    clusterName: job.clusterName,
+    now: job.now,
+    crypto,
+  });
+  const cert = signed.certificate;
+  return {
+    pem: cert.pem,
+    serialNumber: cert.serialNumber,
+    subject: cert.subject.text,
+    names: namesOf(cert),
+    notBefore: cert.notBefore,
+    notAfter: cert.notAfter,
+    granted: signed.granted,
+    denied: signed.denied.map((d) => ({ name: d.name, reason: d.reason })),
+  };
+}
+
+/** An error as plain data, to cross from a signing thread. */
+export interface SignError {
+  status?: number;
+  code: string;
+  message: string;
+}
+
+/** The plain-data form of anything {@link signJob} throws (internal errors say no more than that). */
+export function toSignError(e: unknown): SignError {
+  if (e instanceof HttpError) return { status: e.status, code: e.code, message: e.message };
+  if (NodeIdError.isInstance(e)) return { code: e.code, message: e.message };
+  return { code: 'ERR_INTERNAL', message: 'internal error while signing' };
+}
+
+/** The error {@link toSignError} described, made again on this side. */
+export function fromSignError(e: SignError): Error {
+  if (e.status !== undefined) return new HttpError(e.status as never, e.code, e.message);
+  if (e.code === 'ERR_INTERNAL') return new Error(e.message);
+  return new NodeIdError(e.code as NodeIdErrorCode, e.message);
+}

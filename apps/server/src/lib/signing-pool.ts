@@ -1,0 +1,89 @@
+/**
+ * Signing threads for nodeid-server on Node: the CSR checks and certificate signatures of
+ * `/v1/sign` and `/v1/renew` (about half of a request's CPU) run beside the event loop, which
+ * keeps HTTP, tokens and the inventory. A job goes to the thread with the fewest jobs waiting;
+ * a thread that dies fails its jobs with `ERR_INTERNAL` and is replaced.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Issuer } from '@nodeid/sdk';
+import { fromSignError, type Issued, type SignError, type SignJob } from './issuance.js';
+
+export interface SigningPool {
+  /** Signs in a thread; answers as {@link signJob} would on this one. */
+  sign(job: SignJob): Promise<Issued>;
+  /** Stops the threads; jobs still waiting fail. */
+  close(): Promise<void>;
+}
+
+interface Pending {
+  resolve: (issued: Issued) => void;
+  reject: (error: Error) => void;
+}
+
+interface Thread {
+  worker: Worker;
+  pending: Map<number, Pending>;
+}
+
+/**
+ * Starts `threads` signing threads for `ca`, running the script at `workerUrl` (the built
+ * `signing-worker.js`).
+ */
+export function createSigningPool(options: {
+  ca: Issuer;
+  threads: number;
+  workerUrl: URL;
+}): SigningPool {
+  const workerData = {
+    ca: {
+      certificate: options.ca.certificate.der,
+      chain: (options.ca.chain ?? []).map((c) => c.der),
+      privateKey: options.ca.privateKey,
+    },
+  };
+  let nextId = 1;
+  let closed = false;
+  const threads: Thread[] = [];
+
+  const start = (slot: number): void => {
+    const thread: Thread = {
+      worker: new Worker(options.workerUrl, { workerData }),
+      pending: new Map(),
+    };
+    thread.worker.on('message', (m: { id: number; issued?: Issued; error?: SignError }) => {
+      const p = thread.pending.get(m.id);
+      if (!p) return;
+      thread.pending.delete(m.id);
+      if (m.error) p.reject(fromSignError(m.error));
+      else p.resolve(m.issued!);
+    });
+    const fail = (why: string) => {
+      for (const p of thread.pending.values()) p.reject(new Error(why));
+      thread.pending.clear();
+      if (!closed && threads[slot] === thread) start(slot);
+    };
+    thread.worker.on('error', (e) => fail(`a signing thread failed: ${e.message}`));
+    thread.worker.on('exit', (code) => fail(`a signing thread exited (${code})`));
+    // a thread waiting for work does not keep the process alive
+    thread.worker.unref();
+    threads[slot] = thread;
+  };
+  for (let i = 0; i < options.threads; i++) start(i);
+
+  return {
+    sign(job) {
+      if (closed) return Promise.reject(new Error('the signing threads are stopped'));
+      let thread = threads[0]!;
+      for (const t of threads) if (t.pending.size < thread.pending.size) thread = t;
+      const id = nextId++;
+      return new Promise<Issued>((resolve, reject) => {
+        thread.pending.set(id, { resolve, reject });
+        thread.worker.postMessage({ id, job });
+      });
+    },
+    async close() {
+      closed = true;
+      await Promise.all(threads.map((t) => t.worker.terminate()));
+    },
+  };
+}
