@@ -1,7 +1,9 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts' },
+  entry: { index: 'src/index.ts', 'commit-worker': 'src/sqlite/commit-worker.ts' },
+  // import.meta.url in the CommonJS build too: the commit thread is found beside the bundle
+  shims: true,
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

@@ -143,7 +143,10 @@ async function main(): Promise<void> {
         ? (await readFile(values['passphrase-file'], 'utf8')).replace(/\r?\n$/, '')
         : process.env.NODEID_CA_PASSPHRASE,
   });
-  const store = await openStore(values.db ?? join(caDir, 'inventory.db'));
+  // SQLite: redemptions commit on a thread of their own, so no request waits for another's disk sync
+  const store = await openStore(values.db ?? join(caDir, 'inventory.db'), {
+    sqlite: { commitThread: !(workers > 1 && cluster.isPrimary) },
+  });
   const hashes = await adminTokenHashes(values['admin-token-file'] ?? join(caDir, 'admin.token'));
   const audit = (event: Record<string, unknown>) =>
     process.stdout.write(`${JSON.stringify({ audit: true, ...event })}\n`);

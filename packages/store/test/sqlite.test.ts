@@ -46,6 +46,28 @@ describeStoreConformance(
   { connections: true },
 );
 
+/** The built store: the commit thread runs `dist/commit-worker.js` (`test` builds first). */
+const built = new URL('../dist/index.js', import.meta.url);
+
+describeStoreConformance(
+  'SQLite with a commit thread',
+  async () => {
+    if (!existsSync(fileURLToPath(built)))
+      throw new Error('packages/store/dist is missing: run pnpm build first');
+    const { openSqliteStore: openBuilt } = (await import(built.href)) as {
+      openSqliteStore: typeof openSqliteStore;
+    };
+    const dir = tempDir();
+    const file = join(dir, 'inventory.db');
+    return {
+      store: await openBuilt(file, { commitThread: true }),
+      connect: () => openBuilt(file, { commitThread: true }),
+      cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  },
+  { connections: true },
+);
+
 describe('SQLite store files', () => {
   let dir: string;
   let file: string;

@@ -23,7 +23,14 @@ import { auditFromRow, certificateFromRow, revocationFromRow, tokenFromRow } fro
 import { normalizeSerial } from '../lib/serial.js';
 import type { Store, TokenRecord } from '../store.js';
 import { checkDatabaseFile } from './check-database-file.js';
+import { startCommitThread } from './commit-thread.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
+import {
+  type RedeemOutcome,
+  type RedemptionInput,
+  sqliteRedeemer,
+  sqliteWriters,
+} from './redeem-batch.js';
 import { sqliteError } from './sqlite-error.js';
 
 type Row = Record<string, unknown>;
@@ -32,6 +39,12 @@ type Row = Record<string, unknown>;
 export interface SqliteStoreOptions {
   /** How long to wait for another process holding the write lock, in ms; default 5000. */
   busyTimeoutMs?: number;
+  /**
+   * Commit token redemptions on a thread of their own (a second connection to the file), so
+   * the event loop never waits for the disk; redemptions asked for during a commit gather into
+   * the next one. For servers; default false.
+   */
+  commitThread?: boolean;
 }
 
 /**
@@ -70,7 +83,7 @@ export async function openSqliteStore(
     db?.close();
     throw sqliteError(cause, `cannot open the store ${path}`);
   }
-  return sqliteStore(db);
+  return sqliteStore(db, path, options);
 }
 
 /**
@@ -118,13 +131,9 @@ function migrate(db: Database.Database): void {
   }).immediate();
 }
 
-function sqliteStore(db: Database.Database): Store {
+function sqliteStore(db: Database.Database, path: string, options: SqliteStoreOptions): Store {
   let open = true;
   const statements = {
-    insertCertificate: db.prepare(
-      `INSERT INTO certificates (serial_number, subject, names, not_before, not_after, profile, pem, issued_by, recorded_at)
-       VALUES (@serialNumber, @subject, @names, @notBefore, @notAfter, @profile, @pem, @issuedBy, @recordedAt)`,
-    ),
     getCertificate: db.prepare('SELECT * FROM certificates WHERE serial_number = ?'),
     revoke: db.prepare(
       `UPDATE certificates SET revoked_at = @revokedAt, revocation_reason = @reason
@@ -151,103 +160,61 @@ function sqliteStore(db: Database.Database): Store {
     cancelToken: db.prepare(
       'UPDATE enrollment_tokens SET cancelled_at = @now WHERE id = @id AND cancelled_at IS NULL',
     ),
-    insertAudit: db.prepare(
-      'INSERT INTO audit_events (at, action, actor, serial_number, detail) VALUES (@at, @action, @actor, @serialNumber, @detail)',
-    ),
     listAudit: db.prepare('SELECT * FROM audit_events ORDER BY id DESC LIMIT ?'),
   };
 
-  const insertCertificate = (c: CheckedCertificate): void => {
-    try {
-      statements.insertCertificate.run({
-        ...c,
-        names: JSON.stringify(c.names),
-        notBefore: c.notBefore.getTime(),
-        notAfter: c.notAfter.getTime(),
-        recordedAt: c.recordedAt.getTime(),
-        profile: c.profile ?? null,
-        issuedBy: c.issuedBy ?? null,
-      });
-    } catch (cause) {
-      const error = sqliteError(cause, 'cannot record the certificate');
-      if (error.code !== 'ERR_STORE_CONFLICT') throw error;
-      throw new StoreError('ERR_STORE_CONFLICT', `serial ${c.serialNumber} is already recorded`, {
-        cause,
-      });
-    }
-  };
-
-  const insertAudit = (e: ReturnType<typeof checkAuditInput>): void => {
-    statements.insertAudit.run({
-      at: e.at.getTime(),
-      action: e.action,
-      actor: e.actor ?? null,
-      serialNumber: e.serialNumber ?? null,
-      detail: e.detail ?? null,
-    });
-  };
+  const { insertCertificate, insertAudit } = sqliteWriters(db);
+  const redeemHere = sqliteRedeemer(db);
 
   /**
-   * Group commit of token redemptions: the redemptions asked for in one turn of the event loop
-   * share one write transaction (one disk sync), each in its own savepoint so that one failing
-   * (a serial already recorded) undoes only itself. Every caller is answered after the commit.
+   * Group commit of token redemptions. Those asked for while no batch is being committed share
+   * the next write transaction (one disk sync); every caller is answered after its commit. With
+   * a commit thread the commit (and its wait for the disk) happens there, and redemptions asked
+   * for meanwhile gather into the next batch; without one, a batch is the redemptions of one
+   * turn of the event loop.
    */
-  type Redemption = {
-    hash: string;
-    at: Date;
-    certificate: CheckedCertificate;
-    event: ReturnType<typeof checkAuditInput>;
+  type Redemption = RedemptionInput & {
     resolve: (token: TokenRecord | undefined) => void;
     reject: (error: unknown) => void;
   };
   const redeemQueue: Redemption[] = [];
-  const redeem = (r: Redemption): TokenRecord | undefined => {
-    const row = statements.consumeToken.get({ hash: r.hash, now: r.at.getTime() }) as
-      | Row
-      | undefined;
-    if (!row) return undefined;
-    insertCertificate(r.certificate);
-    insertAudit(r.event);
-    return tokenFromRow(row, r.at);
-  };
-  const redeemOne = db.transaction(redeem);
-  type Outcome = { token: TokenRecord | undefined } | { error: unknown };
-  /** The whole batch in one transaction: every redemption succeeds, or it throws and none is kept. */
-  const redeemAll = db.transaction((batch: Redemption[]): Outcome[] =>
-    batch.map((r) => ({ token: redeem(r) })),
-  );
-  /** Each redemption in its own savepoint, so one that fails (a serial already recorded) undoes only itself. */
-  const redeemEach = db.transaction((batch: Redemption[]): Outcome[] =>
-    batch.map((r) => {
-      try {
-        return { token: redeemOne(r) };
-      } catch (error) {
-        return { error };
-      }
-    }),
-  );
-  const flushRedeems = (): void => {
-    const batch = redeemQueue.splice(0);
-    if (batch.length === 0) return;
-    let outcomes: Outcome[];
-    try {
-      if (!open) throw new StoreError('ERR_STORE_IO', 'the store is closed');
-      try {
-        // the common case, without a savepoint per redemption
-        outcomes = redeemAll.immediate(batch);
-      } catch {
-        // something failed and the batch was rolled back: again, one savepoint each
-        outcomes = redeemEach.immediate(batch);
-      }
-    } catch (cause) {
-      for (const r of batch) r.reject(sqliteError(cause, 'cannot redeem the token'));
-      return;
-    }
+  let committing: Promise<void> | undefined;
+  const answer = (batch: Redemption[], outcomes: RedeemOutcome[]): void => {
     batch.forEach((r, i) => {
       const outcome = outcomes[i]!;
       if ('error' in outcome) r.reject(sqliteError(outcome.error, 'cannot redeem the token'));
       else r.resolve(outcome.token);
     });
+  };
+  const failAll = (batch: Redemption[], cause: unknown): void => {
+    for (const r of batch) r.reject(sqliteError(cause, 'cannot redeem the token'));
+  };
+  const commitThread =
+    options.commitThread && path !== ':memory:' ? startCommitThread(path, options) : undefined;
+  const flushRedeems = (): void => {
+    if (committing || redeemQueue.length === 0) return;
+    const batch = redeemQueue.splice(0);
+    if (!open) return failAll(batch, new StoreError('ERR_STORE_IO', 'the store is closed'));
+    if (commitThread?.alive()) {
+      committing = commitThread
+        .redeem(batch.map(({ hash, at, certificate, event }) => ({ hash, at, certificate, event })))
+        .then(
+          (outcomes) => answer(batch, outcomes),
+          (cause) => failAll(batch, cause),
+        )
+        .finally(() => {
+          committing = undefined;
+          flushRedeems();
+        });
+      return;
+    }
+    let outcomes: RedeemOutcome[];
+    try {
+      outcomes = redeemHere(batch);
+    } catch (cause) {
+      return failAll(batch, cause);
+    }
+    answer(batch, outcomes);
   };
 
   /** Runs `fn` on the open database, mapping every failure to a `StoreError`. */
@@ -423,8 +390,14 @@ function sqliteStore(db: Database.Database): Store {
 
     close: async () => {
       if (!open) return;
+      // every redemption asked for is committed (or fails) before the store closes
       flushRedeems();
+      while (committing) {
+        await committing;
+        flushRedeems();
+      }
       open = false;
+      await commitThread?.stop();
       try {
         db.close();
       } catch (cause) {
