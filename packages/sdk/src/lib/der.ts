@@ -33,6 +33,8 @@ export interface Der {
   readonly raw: Uint8Array;
   /** The contents octets. */
   readonly value: Uint8Array;
+  /** The children of a constructed value once {@link children} has read them (internal cache). */
+  kids?: Der[];
 }
 
 const MAX_DEPTH = 64;
@@ -67,7 +69,7 @@ export function readTlv(
   }
   const end = pos + len;
   if (end > buf.length) fail(code, 'truncated DER: a value is cut off');
-  return [{ tag, raw: buf.subarray(offset, end), value: buf.subarray(pos, end) }, end];
+  return [{ tag, raw: buf.subarray(offset, end), value: buf.subarray(pos, end), kids: undefined }, end];
 }
 
 /** Decodes exactly one TLV spanning all of `buf`. */
@@ -77,8 +79,13 @@ export function decode(buf: Uint8Array, code: NodeIdErrorCode = 'ERR_DER_INVALID
   return node;
 }
 
-/** The children of a constructed value, in order. */
+/**
+ * The children of a constructed value, in order. Read once per node: a parser that validates
+ * the whole tree first and then walks it does not decode anything twice. Callers get a copy of
+ * the list, never the cache itself.
+ */
 export function children(node: Der, code: NodeIdErrorCode = 'ERR_DER_INVALID'): Der[] {
+  if (node.kids) return node.kids.slice();
   if (!(node.tag & 0x20)) fail(code, 'malformed DER: expected a constructed value');
   const out: Der[] = [];
   let pos = 0;
@@ -87,7 +94,8 @@ export function children(node: Der, code: NodeIdErrorCode = 'ERR_DER_INVALID'): 
     out.push(child);
     pos = next;
   }
-  return out;
+  if (Object.isExtensible(node)) node.kids = out;
+  return out.slice();
 }
 
 /** Checks that `node` has the given tag, else throws `code`. Returns the node. */
