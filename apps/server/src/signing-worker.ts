@@ -1,7 +1,7 @@
 /**
- * A signing thread of nodeid-server (see `lib/signing-pool.ts`): receives `{ id, job }`, runs
- * {@link signJob} with the CA it was started with, and answers `{ id, issued }` or
- * `{ id, error }`. The CA's private key arrives as a `CryptoKey` in `workerData`, cloned inside
+ * A signing thread of nodeid-server (see `lib/signing-pool.ts`): receives batches of
+ * `{ id, job }`, runs {@link signJob} on each with the CA it was started with, and answers with
+ * a list of `{ id, issued }` or `{ id, error }`. The CA's private key arrives as a `CryptoKey` in `workerData`, cloned inside
  * this process; it never leaves it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -23,10 +23,18 @@ const issuer: Issuer = {
 };
 const crypto = createNodeCrypto();
 
-parentPort?.on('message', async ({ id, job }: { id: number; job: SignJob }) => {
-  try {
-    parentPort?.postMessage({ id, issued: await signJob(job, issuer, crypto) });
-  } catch (e) {
-    parentPort?.postMessage({ id, error: toSignError(e) });
+/**
+ * Jobs come in batches (those asked for in one turn of the server's event loop) and their
+ * answers go back as one message: one thread wake-up each way per batch, not per job.
+ */
+parentPort?.on('message', async (batch: { id: number; job: SignJob }[]) => {
+  const answers = [];
+  for (const { id, job } of batch) {
+    try {
+      answers.push({ id, issued: await signJob(job, issuer, crypto) });
+    } catch (e) {
+      answers.push({ id, error: toSignError(e) });
+    }
   }
+  parentPort?.postMessage(answers);
 });

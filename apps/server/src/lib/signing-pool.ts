@@ -2,7 +2,8 @@
  * Signing threads for nodeid-server on Node: the CSR checks and certificate signatures of
  * `/v1/sign` and `/v1/renew` (about half of a request's CPU) run beside the event loop, which
  * keeps HTTP, tokens and the inventory. A job goes to the thread with the fewest jobs waiting;
- * a thread that dies fails its jobs with `ERR_INTERNAL` and is replaced.
+ * the jobs of one turn of the event loop travel to a thread as one message. A thread that dies
+ * fails its jobs with `ERR_INTERNAL` and is replaced.
  */
 import { Worker } from 'node:worker_threads';
 import type { Issuer } from '@nodeid/sdk';
@@ -23,6 +24,8 @@ interface Pending {
 interface Thread {
   worker: Worker;
   pending: Map<number, Pending>;
+  /** Jobs asked for in this turn of the event loop, sent together at its end. */
+  outbox: { id: number; job: SignJob }[];
 }
 
 /**
@@ -49,13 +52,16 @@ export function createSigningPool(options: {
     const thread: Thread = {
       worker: new Worker(options.workerUrl, { workerData }),
       pending: new Map(),
+      outbox: [],
     };
-    thread.worker.on('message', (m: { id: number; issued?: Issued; error?: SignError }) => {
-      const p = thread.pending.get(m.id);
-      if (!p) return;
-      thread.pending.delete(m.id);
-      if (m.error) p.reject(fromSignError(m.error));
-      else p.resolve(m.issued!);
+    thread.worker.on('message', (answers: { id: number; issued?: Issued; error?: SignError }[]) => {
+      for (const m of answers) {
+        const p = thread.pending.get(m.id);
+        if (!p) continue;
+        thread.pending.delete(m.id);
+        if (m.error) p.reject(fromSignError(m.error));
+        else p.resolve(m.issued!);
+      }
     });
     const fail = (why: string) => {
       for (const p of thread.pending.values()) p.reject(new Error(why));
@@ -78,7 +84,9 @@ export function createSigningPool(options: {
       const id = nextId++;
       return new Promise<Issued>((resolve, reject) => {
         thread.pending.set(id, { resolve, reject });
-        thread.worker.postMessage({ id, job });
+        thread.outbox.push({ id, job });
+        if (thread.outbox.length === 1)
+          setImmediate(() => thread.worker.postMessage(thread.outbox.splice(0)));
       });
     },
     async close() {
