@@ -69,7 +69,10 @@ export function readTlv(
   }
   const end = pos + len;
   if (end > buf.length) fail(code, 'truncated DER: a value is cut off');
-  return [{ tag, raw: buf.subarray(offset, end), value: buf.subarray(pos, end), kids: undefined }, end];
+  return [
+    { tag, raw: buf.subarray(offset, end), value: buf.subarray(pos, end), kids: undefined },
+    end,
+  ];
 }
 
 /** Decodes exactly one TLV spanning all of `buf`. */

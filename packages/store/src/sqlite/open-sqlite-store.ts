@@ -6,7 +6,6 @@
 import Database from 'better-sqlite3';
 import { StoreError } from '../errors.js';
 import {
-  type CheckedCertificate,
   checkAuditInput,
   checkCertificateInput,
   checkCertificateInputs,
