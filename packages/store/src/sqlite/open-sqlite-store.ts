@@ -193,7 +193,10 @@ function sqliteStore(db: Database.Database, path: string, options: SqliteStoreOp
   const flushRedeems = (): void => {
     if (committing || redeemQueue.length === 0) return;
     const batch = redeemQueue.splice(0);
-    if (!open) return failAll(batch, new StoreError('ERR_STORE_IO', 'the store is closed'));
+    if (!open) {
+      failAll(batch, new StoreError('ERR_STORE_IO', 'the store is closed'));
+      return;
+    }
     if (commitThread?.alive()) {
       committing = commitThread
         .redeem(batch.map(({ hash, at, certificate, event }) => ({ hash, at, certificate, event })))
@@ -211,7 +214,8 @@ function sqliteStore(db: Database.Database, path: string, options: SqliteStoreOp
     try {
       outcomes = redeemHere(batch);
     } catch (cause) {
-      return failAll(batch, cause);
+      failAll(batch, cause);
+      return;
     }
     answer(batch, outcomes);
   };
