@@ -14,6 +14,7 @@ import {
   oid,
   readBitString,
   readOid,
+  readSmallInt,
   seq,
   Tag,
   tlv,
@@ -293,6 +294,58 @@ function importVerifyKey(
   return key;
 }
 
+const PSS_HASHES: Record<string, 'SHA-256' | 'SHA-384' | 'SHA-512'> = {
+  [OID.sha256]: 'SHA-256',
+  [OID.sha384]: 'SHA-384',
+  [OID.sha512]: 'SHA-512',
+};
+
+/** The hash of a hash AlgorithmIdentifier (parameters absent or NULL), if PSS may use it. */
+function pssHash(node: Der | undefined): 'SHA-256' | 'SHA-384' | 'SHA-512' | undefined {
+  if (node?.tag !== Tag.SEQUENCE) return undefined;
+  const [id, params, extra] = children(node);
+  if (extra || (params && (params.tag !== Tag.NULL || params.value.length !== 0))) return undefined;
+  return PSS_HASHES[readOid(expectTag(id, Tag.OID, 'hash algorithm'))];
+}
+
+/**
+ * RSASSA-PSS-params (RFC 4055) as WebCrypto can verify them: SHA-256/384/512, MGF1 with the
+ * same hash, the usual trailer field. Anything else (SHA-1 by default, a different MGF hash) is
+ * `undefined`: such signatures are not accepted.
+ */
+export function readPssParams(
+  node: Der | undefined,
+): { hash: 'SHA-256' | 'SHA-384' | 'SHA-512'; saltLength: number } | undefined {
+  if (node?.tag !== Tag.SEQUENCE) return undefined; // absent parameters mean SHA-1
+  let hash: 'SHA-256' | 'SHA-384' | 'SHA-512' | undefined;
+  let mgfHash: typeof hash;
+  let saltLength = 20;
+  let last = -1;
+  for (const field of children(node)) {
+    const n = field.tag - 0xa0;
+    if (n <= last || n > 3) return undefined; // explicit tags [0]..[3], in order, once each
+    last = n;
+    const [inner, more] = children(field);
+    if (!inner || more) return undefined;
+    if (n === 0) hash = pssHash(inner);
+    else if (n === 1) {
+      const [mgfId, mgfParams, extra] = children(expectTag(inner, Tag.SEQUENCE, 'MGF'));
+      if (extra || readOid(expectTag(mgfId, Tag.OID, 'MGF')) !== OID.mgf1) return undefined;
+      mgfHash = pssHash(mgfParams);
+      if (!mgfHash) return undefined;
+    } else if (n === 2) saltLength = readSmallInt(expectTag(inner, Tag.INTEGER, 'salt length'));
+    else if (readSmallInt(expectTag(inner, Tag.INTEGER, 'trailer field')) !== 1) return undefined;
+  }
+  if (!hash || (mgfHash ?? 'SHA-1') !== hash || saltLength < 0) return undefined;
+  return { hash, saltLength };
+}
+
+/** The same RSA key under the rsaEncryption algorithm identifier (for an id-RSASSA-PSS SPKI). */
+function asRsaEncryptionSpki(spki: Uint8Array): Uint8Array {
+  const [, keyBits] = children(decode(spki));
+  return seq(seq(oid(OID.rsaEncryption), nul()), keyBits!.raw);
+}
+
 /**
  * Verifies `signature` over `data` made by the key in `spki`, with the signature algorithm `algorithm`
  * (an AlgorithmIdentifier node). Returns false for a bad signature, an unsupported algorithm, or
@@ -332,6 +385,20 @@ export async function verifySignature(
       const k = await importVerifyKey(subtle, spki, { name: 'RSASSA-PKCS1-v1_5', hash: info.hash });
       return await subtle.verify(
         'RSASSA-PKCS1-v1_5',
+        k,
+        toArrayBuffer(signature),
+        toArrayBuffer(data),
+      );
+    }
+    if (info.family === 'RSA-PSS' && (key.type === 'RSA' || key.type === 'RSA-PSS')) {
+      const pss = readPssParams(children(algorithm)[1]);
+      if (!pss) return false;
+      // a key restricted to RSA-PSS by its SPKI is imported as the plain RSA key it also is:
+      // WebCrypto implementations only take rsaEncryption SPKIs
+      const plain = key.type === 'RSA-PSS' ? asRsaEncryptionSpki(spki) : spki;
+      const k = await importVerifyKey(subtle, plain, { name: 'RSA-PSS', hash: pss.hash });
+      return await subtle.verify(
+        { name: 'RSA-PSS', saltLength: pss.saltLength },
         k,
         toArrayBuffer(signature),
         toArrayBuffer(data),
