@@ -427,7 +427,8 @@ export async function runServerLoad({ scale, rounds, log }) {
 
     // ---- cfssl, when installed ----------------------------------------------------------------
     let cfssl;
-    if (hasCommand('cfssl', ['version'])) {
+    // BENCH_CFSSL=0 leaves cfssl out (quicker runs while working on the server)
+    if (process.env.BENCH_CFSSL !== '0' && hasCommand('cfssl', ['version'])) {
       const cfPort = await freePort();
       const cfLog = join(work, 'cfssl.log');
       writeFileSync(
@@ -680,7 +681,12 @@ export async function runServerLoad({ scale, rounds, log }) {
       `  ${'server load (loopback HTTPS, P-256 CSRs)'.padEnd(50)} ${'req/s'.padStart(10)} ${'p50 ms'.padStart(9)} ${'p99 ms'.padStart(9)} ${'vs floor'.padStart(9)} ${'CPU ms/req'.padStart(13)}`,
     );
     for (const s of stats.values()) lines.push(row(s), `      ${s.dist}`);
-    if (!cfssl) lines.push('  cfssl: not installed (apt-get install golang-cfssl)');
+    if (!cfssl)
+      lines.push(
+        process.env.BENCH_CFSSL === '0'
+          ? '  cfssl: left out (BENCH_CFSSL=0)'
+          : '  cfssl: not installed (apt-get install golang-cfssl)',
+      );
     lines.push(
       '  (req/s: median round, counted while every connection was busy; p50/p99: every request of the rounds;',
       '   CPU ms/req: user + system time, every thread, of the serving processes / of the load generator;',
