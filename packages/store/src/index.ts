@@ -21,6 +21,7 @@ export type {
   CertificateInput,
   CertificateRecord,
   CertificateStatus,
+  CertificateSummary,
   ListCertificatesOptions,
   RedeemTokenInput,
   RevocationEntry,

@@ -65,6 +65,16 @@ export interface ListCertificatesOptions {
   limit?: number;
 }
 
+/**
+ * The inventory at a glance, as monitoring wants it: how many certificates per status, and when
+ * each valid one expires. Read without the PEMs, so it stays cheap with many certificates.
+ */
+export interface CertificateSummary {
+  counts: Record<CertificateStatus, number>;
+  /** Every valid certificate, soonest `notAfter` first (then by serial). */
+  valid: { serialNumber: string; subject: string; notAfter: Date }[];
+}
+
 /** Options of {@link Store.revokeCertificate}. */
 export interface RevokeOptions {
   /** A CRL reason name; `removeFromCRL` is refused. */
@@ -190,6 +200,8 @@ export interface Store {
   ): Promise<CertificateRecord | undefined>;
   /** Certificates matching every filter given, soonest `notAfter` first. */
   listCertificates(options?: ListCertificatesOptions): Promise<CertificateRecord[]>;
+  /** Counts by status and the expiry of each valid certificate at `now` (default now). */
+  certificateSummary(options?: { now?: Date }): Promise<CertificateSummary>;
   /**
    * Marks a certificate revoked. Unknown serial: `ERR_STORE_NOT_FOUND`. Revoking again keeps
    * the first revocation's time and reason and answers `alreadyRevoked: true`.

@@ -231,6 +231,39 @@ export function describeStoreConformance(
         expect(statuses).toEqual(['expired', 'valid', 'revoked', 'valid']);
       });
 
+      it('summarizes: counts by status, and each valid certificate soonest expiry first', async () => {
+        expect(await store.certificateSummary({ now: NOW })).toEqual({
+          counts: { valid: 0, revoked: 0, expired: 0 },
+          valid: [],
+        });
+        await store.recordCertificate(certificate('01', 90));
+        await store.recordCertificate(certificate('02', -1));
+        await store.recordCertificate(certificate('03', 5));
+        await store.recordCertificate(certificate('04', 60));
+        await store.recordCertificate(certificate('05', 5));
+        await store.revokeCertificate('04', { revokedAt: at(-2) });
+        const summary = await store.certificateSummary({ now: NOW });
+        expect(summary.counts).toEqual({ valid: 3, revoked: 1, expired: 1 });
+        expect(summary.valid).toEqual([
+          { serialNumber: '03', subject: 'CN=cluster-03', notAfter: at(5) },
+          { serialNumber: '05', subject: 'CN=cluster-05', notAfter: at(5) },
+          { serialNumber: '01', subject: 'CN=cluster-01', notAfter: at(90) },
+        ]);
+        // the same as listing them
+        const listed = await store.listCertificates({ now: NOW, status: 'valid' });
+        expect(summary.valid.map((v) => v.serialNumber)).toEqual(listed.map((c) => c.serialNumber));
+        // a year later nothing is valid; the revoked one stays revoked
+        expect((await store.certificateSummary({ now: at(365) })).counts).toEqual({
+          valid: 0,
+          revoked: 1,
+          expired: 4,
+        });
+        await expectStoreError(
+          store.certificateSummary({ now: new Date(Number.NaN) }),
+          'ERR_STORE_INVALID',
+        );
+      });
+
       it('refuses malformed filters', async () => {
         await expectStoreError(store.listCertificates({ limit: 0 }), 'ERR_STORE_INVALID');
         await expectStoreError(

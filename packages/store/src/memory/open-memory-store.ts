@@ -22,6 +22,7 @@ import { certificateStatus, tokenStatus } from '../lib/status.js';
 import type {
   AuditRecord,
   CertificateRecord,
+  CertificateSummary,
   RevocationEntry,
   Store,
   TokenRecord,
@@ -127,6 +128,31 @@ export async function openMemoryStore(): Promise<Store> {
       const now = checkDate(options.now, 'now', () => new Date());
       const c = certificates.get(normalizeSerial(serialNumber));
       return c && toRecord(c, now);
+    },
+
+    async certificateSummary(options = {}) {
+      ensureOpen();
+      const now = checkDate(options.now, 'now', () => new Date());
+      const summary: CertificateSummary = {
+        counts: { valid: 0, revoked: 0, expired: 0 },
+        valid: [],
+      };
+      for (const c of certificates.values()) {
+        const r = toRecord(c, now);
+        summary.counts[r.status]++;
+        if (r.status === 'valid')
+          summary.valid.push({
+            serialNumber: r.serialNumber,
+            subject: r.subject,
+            notAfter: r.notAfter,
+          });
+      }
+      summary.valid.sort(
+        (a, b) =>
+          a.notAfter.getTime() - b.notAfter.getTime() ||
+          a.serialNumber.localeCompare(b.serialNumber),
+      );
+      return summary;
     },
 
     async listCertificates(options) {

@@ -185,6 +185,35 @@ function postgresStore(pool: pg.Pool): Store {
         return rows[0] && certificateFromRow(rows[0], now);
       }),
 
+    certificateSummary: (options = {}) =>
+      run('cannot summarize the certificates', async () => {
+        const now = checkDate(options.now, 'now', () => new Date());
+        const [counts] = await query(
+          `SELECT count(*) FILTER (WHERE revoked_at IS NOT NULL)::int AS revoked,
+                  count(*) FILTER (WHERE revoked_at IS NULL AND not_after < $1)::int AS expired,
+                  count(*) FILTER (WHERE revoked_at IS NULL AND not_after >= $1)::int AS valid
+           FROM certificates`,
+          [now],
+        );
+        const rows = await query(
+          `SELECT serial_number, subject, not_after FROM certificates
+           WHERE revoked_at IS NULL AND not_after >= $1 ORDER BY not_after, serial_number`,
+          [now],
+        );
+        return {
+          counts: {
+            valid: Number(counts?.['valid'] ?? 0),
+            revoked: Number(counts?.['revoked'] ?? 0),
+            expired: Number(counts?.['expired'] ?? 0),
+          },
+          valid: rows.map((r) => ({
+            serialNumber: String(r['serial_number']),
+            subject: String(r['subject']),
+            notAfter: new Date(r['not_after'] as Date),
+          })),
+        };
+      }),
+
     listCertificates: (options) =>
       run('cannot list certificates', async () => {
         const filter = checkListOptions(options);

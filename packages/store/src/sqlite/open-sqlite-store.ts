@@ -134,6 +134,20 @@ function sqliteStore(db: Database.Database, path: string, options: SqliteStoreOp
   let open = true;
   const statements = {
     getCertificate: db.prepare('SELECT * FROM certificates WHERE serial_number = ?'),
+    countByStatus: db
+      .prepare(
+        `SELECT coalesce(sum(revoked_at IS NOT NULL), 0),
+                coalesce(sum(revoked_at IS NULL AND not_after < @now), 0),
+                coalesce(sum(revoked_at IS NULL AND not_after >= @now), 0)
+         FROM certificates`,
+      )
+      .raw(),
+    validExpiries: db
+      .prepare(
+        `SELECT serial_number, subject, not_after FROM certificates
+         WHERE revoked_at IS NULL AND not_after >= @now ORDER BY not_after, serial_number`,
+      )
+      .raw(),
     revoke: db.prepare(
       `UPDATE certificates SET revoked_at = @revokedAt, revocation_reason = @reason
        WHERE serial_number = @serial AND revoked_at IS NULL`,
@@ -247,6 +261,22 @@ function sqliteStore(db: Database.Database, path: string, options: SqliteStoreOp
         const now = checkDate(options.now, 'now', () => new Date());
         const row = statements.getCertificate.get(normalizeSerial(serialNumber)) as Row | undefined;
         return row && certificateFromRow(row, now);
+      }),
+
+    certificateSummary: (options = {}) =>
+      run('cannot summarize the certificates', () => {
+        const now = checkDate(options.now, 'now', () => new Date()).getTime();
+        const [revoked, expired, valid] = statements.countByStatus.get({ now }) as number[];
+        return {
+          counts: { valid: valid ?? 0, revoked: revoked ?? 0, expired: expired ?? 0 },
+          valid: (statements.validExpiries.all({ now }) as [string, string, number][]).map(
+            ([serialNumber, subject, notAfter]) => ({
+              serialNumber,
+              subject,
+              notAfter: new Date(notAfter),
+            }),
+          ),
+        };
       }),
 
     listCertificates: (options) =>
