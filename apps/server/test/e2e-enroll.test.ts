@@ -5,6 +5,7 @@
  * revocation seen through the CRL by `nodeid cert verify`, and `nodeid agent` renewing over
  * mutual TLS, also across a server restart. Needs the builds (see helpers/processes.ts).
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -358,6 +359,51 @@ describe('nodeid-server end to end over HTTPS', () => {
       servername: '127.0.0.1',
     });
     expect(again.ok).toBe(true);
+  });
+
+  it('an encrypted key: enroll writes it encrypted, the agent renews with it and keeps it encrypted', async () => {
+    const pass = join(work, 'node7.pass');
+    writeFileSync(pass, 'node seven secret\n', { mode: 0o600 });
+    const node7 = await enroll('node7.example.net', [], ['--key-passphrase-file', pass]);
+    const keyText = () => readFileSync(node7.key, 'utf8');
+    expect(keyText()).toContain('-----BEGIN ENCRYPTED PRIVATE KEY-----');
+    const opensslKey = (args: string[]) =>
+      spawnSync('openssl', ['pkey', '-in', node7.key, '-noout', ...args], { encoding: 'utf8' });
+    expect(opensslKey(['-passin', `file:${pass}`]).status).toBe(0);
+    expect(opensslKey(['-passin', 'pass:wrong']).status).not.toBe(0);
+
+    const agentArgs = ['agent', '--server', server.url, '--cert', node7.cert, '--key', node7.key];
+    const plainAttempt = await cli([...agentArgs, '--ca', node7.ca, '--once', '--force-renew']);
+    expect(plainAttempt.status).not.toBe(0);
+    expect(plainAttempt.stderr).toMatch(/passphrase/i);
+    const oldKey = keyText();
+    const r = await cli([
+      ...agentArgs,
+      '--ca',
+      node7.ca,
+      '--key-passphrase-file',
+      pass,
+      '--once',
+      '--force-renew',
+      '--format',
+      'json',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(serialOf(node7.cert)).not.toBe(node7.serialNumber);
+    // a new key, still encrypted with the same passphrase, and it matches the new certificate
+    expect(keyText()).not.toBe(oldKey);
+    expect(keyText()).toContain('-----BEGIN ENCRYPTED PRIVATE KEY-----');
+    const decrypted = spawnSync(
+      'openssl',
+      ['pkey', '-in', node7.key, '-passin', `file:${pass}`, '-pubout'],
+      { encoding: 'utf8' },
+    );
+    const fromCert = spawnSync('openssl', ['x509', '-in', node7.cert, '-noout', '-pubkey'], {
+      encoding: 'utf8',
+    });
+    expect(decrypted.status).toBe(0);
+    expect(decrypted.stdout.replace(/\s/g, '')).toBe(fromCert.stdout.replace(/\s/g, ''));
   });
 
   it('the long-running agent survives a server restart and still renews', async () => {

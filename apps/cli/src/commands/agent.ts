@@ -30,6 +30,7 @@ import { action, defineCommand, exitCodes, type GlobalArgs } from '../lib/comman
 import { readInput, readPemOrDer } from '../lib/files.js';
 import { callApi, isRetryable, parseServerUrl, type TlsTrust } from '../lib/http-client.js';
 import type { Format } from '../lib/output.js';
+import { readPassphrase } from '../lib/passphrase.js';
 
 interface Args extends GlobalArgs {
   server: string;
@@ -45,6 +46,7 @@ interface Args extends GlobalArgs {
   minInterval: string;
   retryMin: string;
   retryMax: string;
+  keyPassphraseFile?: string;
 }
 
 /** What the server answers to POST /v1/renew. */
@@ -95,6 +97,8 @@ interface Settings {
   retryMinMs: number;
   retryMaxMs: number;
   format: Format;
+  /** Passphrase of an encrypted key; renewed keys are written encrypted with it too. */
+  keyPassphrase?: string;
 }
 
 function settingsOf(args: Args): Settings {
@@ -147,12 +151,16 @@ async function readCurrent(s: Settings): Promise<Current> {
   const anchors = parseCertificates(await readPemOrDer(s.caPath));
   if (anchors.length === 0)
     throw new CliError('ERR_CERTIFICATE_INVALID', `${s.caPath} holds no CA certificate`);
-  const keyPem = Buffer.from(await readInput(s.keyPath)).toString('utf8');
-  const keyPair = await importPrivateKeyPem(keyPem, { extractable: true });
+  const filePem = Buffer.from(await readInput(s.keyPath)).toString('utf8');
+  const keyPair = await importPrivateKeyPem(filePem, {
+    extractable: true,
+    ...(s.keyPassphrase !== undefined && { passphrase: s.keyPassphrase }),
+  });
   return {
     certificate: certs[0]!,
     certPem: certs.map((c) => c.pem).join(''),
-    keyPem,
+    // the TLS client takes the key decrypted, in memory only; the file stays encrypted
+    keyPem: s.keyPassphrase === undefined ? filePem : await exportPrivateKeyPem(keyPair.privateKey),
     keyPair,
     caPem: anchors.map((c) => c.pem).join(''),
     anchors,
@@ -226,7 +234,10 @@ async function renew(
   else {
     const keyFile = {
       path: basename(s.keyPath),
-      contents: await exportPrivateKeyPem(csr.keyPair.privateKey),
+      contents: await exportPrivateKeyPem(
+        csr.keyPair.privateKey,
+        s.keyPassphrase === undefined ? {} : { passphrase: s.keyPassphrase },
+      ),
       mode: 0o600,
     };
     if (dirname(s.keyPath) === dirname(s.certPath))
@@ -495,6 +506,10 @@ export const agentCommand = defineCommand<Args>({
         default: '5s',
         describe: 'first wait after a failed attempt; doubled after each failure',
       })
+      .option('key-passphrase-file', {
+        type: 'string',
+        describe: 'passphrase of an encrypted --key; renewed keys are written encrypted with it',
+      })
       .option('retry-max', {
         type: 'string',
         default: '5m',
@@ -525,6 +540,8 @@ export const agentCommand = defineCommand<Args>({
       ),
   handler: action(async (args) => {
     const s = settingsOf(args);
+    if (args.keyPassphraseFile)
+      s.keyPassphrase = await readPassphrase({ passphraseFile: args.keyPassphraseFile });
     return args.once ? runOnce(s, args.forceRenew) : runLoop(s, args.forceRenew);
   }),
 });

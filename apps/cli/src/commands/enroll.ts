@@ -28,6 +28,7 @@ import { safeBaseName } from '../lib/csr-names.js';
 import { exists } from '../lib/files.js';
 import { callApi, parseServerUrl } from '../lib/http-client.js';
 import { painter, printJson, printText, useColor } from '../lib/output.js';
+import { readPassphrase } from '../lib/passphrase.js';
 import { fetchPinnedCa, parseFingerprint } from '../lib/pinned-ca.js';
 
 interface Args extends GlobalArgs {
@@ -44,6 +45,7 @@ interface Args extends GlobalArgs {
   out?: string;
   layout: BundleLayout;
   force: boolean;
+  keyPassphraseFile?: string;
 }
 
 /** What the server answers to POST /v1/sign. */
@@ -133,6 +135,10 @@ export const enrollCommand = defineCommand<Args>({
         default: false,
         describe: 'replace existing files in the folder',
       })
+      .option('key-passphrase-file', {
+        type: 'string',
+        describe: 'write the key encrypted with the passphrase in this file (PKCS#8, AES-256)',
+      })
       .check((a) => {
         if (Boolean(a.token) === Boolean(a['token-file']))
           throw new CliError(
@@ -188,7 +194,14 @@ export const enrollCommand = defineCommand<Args>({
       algorithm: args.algorithm,
       warnings: [],
     };
-    const bundleOptions = { name: base, profile: args.profile };
+    const keyPassphrase = args.keyPassphraseFile
+      ? await readPassphrase({ passphraseFile: args.keyPassphraseFile })
+      : undefined;
+    const bundleOptions = {
+      name: base,
+      profile: args.profile,
+      ...(keyPassphrase && { passphrase: keyPassphrase }),
+    };
     const planned = await bundleFiles(standIn, args.layout, bundleOptions);
     if (!args.force) {
       const inTheWay = [];
