@@ -41,6 +41,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import * as sdk from '@nodeid/sdk';
 import { createNodeCrypto, loadCaFolder } from '@nodeid/sdk/node';
+import { wrkGenerator, wrkVersion } from './wrk-client.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -200,7 +201,8 @@ function loadGenerator() {
     for (const w of waiting.values()) w({ ok: false, firstError: 'the load generator exited' });
   });
   return {
-    pid: child.pid,
+    name: "node's https client (load-client.mjs)",
+    cpuMs: () => cpuMsOf(child.pid),
     run(job) {
       const id = nextId++;
       child.send({ id, ...job });
@@ -222,6 +224,7 @@ function loadGenerator() {
  * sent (then fewer connections are busy); requests completed by then over that time.
  */
 function steadyRate(result, concurrency) {
+  if (result.rate !== undefined) return result.rate; // wrk: completed / run time
   const done = result.latenciesMs.length;
   if (done <= concurrency) return (done * 1000) / result.elapsedMs;
   return ((done - concurrency) * 1000) / result.lastSentMs;
@@ -320,7 +323,9 @@ export async function runServerLoad({ scale, rounds, log }) {
 
   const long = process.env.BENCH_SERVER_LONG === '1';
   const profiling = process.env.BENCH_SERVER_PROF === '1';
-  const perRound = n(600);
+  const useWrk = process.env.BENCH_LOAD !== 'node' && wrkVersion() !== undefined;
+  // wrk opens its connections inside the timed run: longer rounds make that a small part of it
+  const perRound = n(useWrk ? 3000 : 600);
   const memoryTotal = long ? 100_000 : n(20_000);
   const memoryBudgetMs = long ? Number.POSITIVE_INFINITY : Math.max(20, 120 * scale) * 1000;
   const work = mkdtempSync(join(tmpdir(), 'nodeid-bench-server-'));
@@ -516,7 +521,9 @@ export async function runServerLoad({ scale, rounds, log }) {
       return tokenBodies.slice(taken - count, taken);
     };
 
-    const gen = loadGenerator();
+    // wrk when installed (a C load generator leaves the servers most of the CPU); BENCH_LOAD=node
+    // uses the Node client instead
+    const gen = useWrk ? wrkGenerator() : loadGenerator();
     const headers = { 'content-type': 'application/json' };
     const nodeidJob = (concurrency, bodies) => ({
       url,
@@ -543,8 +550,8 @@ export async function runServerLoad({ scale, rounds, log }) {
 
     /** CPU ms of the serving process tree and of the load generator, from now until `stop()`. */
     const cpuMeter = (pid) => {
-      const start = [cpuMsOf(pid), cpuMsOf(gen.pid)];
-      return { stop: () => [cpuMsOf(pid) - start[0], cpuMsOf(gen.pid) - start[1]] };
+      const start = [cpuMsOf(pid), gen.cpuMs()];
+      return { stop: () => [cpuMsOf(pid) - start[0], gen.cpuMs() - start[1]] };
     };
     const cases = [
       {
@@ -569,6 +576,7 @@ export async function runServerLoad({ scale, rounds, log }) {
           return {
             cpu: cpu.stop(),
             rate: steadyRate(r, c),
+            requests: r.requests,
             latencies: r.latenciesMs,
             errors: r.errors,
             firstError: r.firstError,
@@ -585,6 +593,7 @@ export async function runServerLoad({ scale, rounds, log }) {
               return {
                 cpu: cpu.stop(),
                 rate: steadyRate(r, c),
+                requests: r.requests,
                 latencies: r.latenciesMs,
                 errors: r.errors,
                 firstError: r.firstError,
@@ -598,7 +607,15 @@ export async function runServerLoad({ scale, rounds, log }) {
     const results = new Map(
       cases.map((c) => [
         c.key,
-        { rates: [], latencies: [], errors: 0, firstError: undefined, cpu: [0, 0], requests: 0 },
+        {
+          rates: [],
+          latencies: [],
+          errors: 0,
+          firstError: undefined,
+          cpu: [0, 0],
+          requests: 0,
+          count: 0,
+        },
       ]),
     );
     for (let r = 0; r < rounds; r++) {
@@ -608,10 +625,11 @@ export async function runServerLoad({ scale, rounds, log }) {
         acc.rates.push(out.rate);
         for (const l of out.latencies) acc.latencies.push(l);
         acc.errors += out.errors;
+        acc.count += out.requests ?? out.latencies.length;
         if (out.cpu) {
           acc.cpu[0] += out.cpu[0];
           acc.cpu[1] += out.cpu[1];
-          acc.requests += out.latencies.length;
+          acc.requests += out.requests ?? out.latencies.length;
         }
         acc.firstError ??= out.firstError;
       }
@@ -632,7 +650,7 @@ export async function runServerLoad({ scale, rounds, log }) {
         dist: [75, 90, 95, 98, 99, 99.5, 99.9, 100]
           .map((q) => `p${q}=${percentile(sortedLat, q).toFixed(1)}`)
           .join(' '),
-        count: sortedLat.length,
+        count: acc.count,
         errors: acc.errors,
         firstError: acc.firstError,
         // CPU ms per request: the serving processes (every thread), the load generator
@@ -688,7 +706,8 @@ export async function runServerLoad({ scale, rounds, log }) {
           : '  cfssl: not installed (apt-get install golang-cfssl)',
       );
     lines.push(
-      '  (req/s: median round, counted while every connection was busy; p50/p99: every request of the rounds;',
+      `  (load generator: ${gen.name}; req/s: median round, counted while every connection was busy${useWrk ? ' (wrk: over the whole run)' : ''};`,
+      `   p50/p99: every request of the rounds${useWrk ? ", from wrk's 1,000 latency quantiles of each round" : ''};`,
       '   CPU ms/req: user + system time, every thread, of the serving processes / of the load generator;',
       `   the server's SQLite inventory and audit in a temporary folder; tokens made through the admin API at ${fmt(enrollRate, 0)}/s)`,
     );

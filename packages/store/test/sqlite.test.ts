@@ -5,6 +5,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
+  copyFileSync,
   existsSync,
   mkdtempSync,
   readdirSync,
@@ -67,6 +68,47 @@ describeStoreConformance(
   },
   { connections: true },
 );
+
+describe('SQLite commit thread', () => {
+  it('keeps the database file itself up to date: a copy without the WAL holds what was committed a checkpoint ago', async () => {
+    if (!existsSync(fileURLToPath(built)))
+      throw new Error('packages/store/dist is missing: run pnpm build first');
+    const { openSqliteStore: openBuilt } = (await import(built.href)) as {
+      openSqliteStore: typeof openSqliteStore;
+    };
+    const dir = tempDir();
+    try {
+      const file = join(dir, 'inventory.db');
+      const store = await openBuilt(file, { commitThread: true });
+      for (let i = 0; i < 300; i++) await store.createToken(token(`w${i}`, `wal-${i}`));
+      const redeemed = await Promise.all(
+        Array.from({ length: 300 }, (_, i) =>
+          store.redeemToken({
+            tokenHash: hashToken(`wal-${i}`),
+            now: NOW,
+            certificate: certificate((0x1000 + i).toString(16), 30),
+            audit: { at: NOW, action: 'certificate.issue' },
+          }),
+        ),
+      );
+      expect(redeemed.filter(Boolean)).toHaveLength(300);
+      // the checkpoint thread copies the WAL into the database file twice a second
+      await new Promise((r) => setTimeout(r, 1500));
+      const copy = join(dir, 'copy.db');
+      copyFileSync(file, copy); // the database file alone, no -wal beside it
+      const plain = new Database(copy, { readonly: true });
+      try {
+        const n = plain.prepare('SELECT count(*) AS n FROM certificates').get() as { n: number };
+        expect(n.n).toBe(300);
+      } finally {
+        plain.close();
+      }
+      await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('SQLite store files', () => {
   let dir: string;

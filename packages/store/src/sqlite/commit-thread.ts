@@ -2,6 +2,9 @@
  * The commit thread of a SQLite store (`commitThread: true`): a worker with its own connection
  * to the file that commits batches of token redemptions, so the disk sync of a commit never
  * blocks the event loop. One batch at a time; the store sends the next when the last is done.
+ * Beside it a checkpoint thread keeps the WAL small with PASSIVE checkpoints, so no commit (and
+ * no request waiting for one) ever waits for a checkpoint; if that thread is lost, `onLost` is
+ * told, and the store checkpoints on its own again.
  */
 import { Worker } from 'node:worker_threads';
 import { StoreError } from '../errors.js';
@@ -25,11 +28,36 @@ export interface CommitThread {
 
 const asStoreError = (e: ThreadError) => new StoreError(e.code as never, e.message);
 
-export function startCommitThread(path: string, options: SqliteStoreOptions): CommitThread {
-  const worker = new Worker(new URL('./commit-worker.js', import.meta.url), {
-    workerData: { path, busyTimeoutMs: options.busyTimeoutMs ?? 5000 },
-  });
+/**
+ * How often the checkpoint thread copies the WAL into the database. Often and small: a large
+ * checkpoint's writes and disk sync delay the commits' syncs on the same disk (every 2 s gave
+ * a p99 of about 107 ms under load, every 100-500 ms about 50-60 ms, with no checkpoint at all 45 ms).
+ */
+const CHECKPOINT_MS = 200;
+
+export function startCommitThread(
+  path: string,
+  options: SqliteStoreOptions,
+  onCheckpointerLost: () => void,
+): CommitThread {
+  const start = (role: 'commit' | 'checkpoint') =>
+    new Worker(new URL('./commit-worker.js', import.meta.url), {
+      workerData: {
+        path,
+        busyTimeoutMs: options.busyTimeoutMs ?? 5000,
+        role,
+        checkpointMs: CHECKPOINT_MS,
+      },
+    });
+  const worker = start('commit');
   worker.unref();
+  const checkpointer = start('checkpoint');
+  checkpointer.unref();
+  let stopping = false;
+  checkpointer.on('error', () => {});
+  checkpointer.on('exit', () => {
+    if (!stopping) onCheckpointerLost();
+  });
   let alive = true;
   let nextId = 1;
   const waiting = new Map<
@@ -70,7 +98,8 @@ export function startCommitThread(path: string, options: SqliteStoreOptions): Co
     },
     async stop() {
       alive = false;
-      await worker.terminate();
+      stopping = true;
+      await Promise.all([worker.terminate(), checkpointer.terminate()]);
     },
   };
 }

@@ -203,7 +203,14 @@ function sqliteStore(db: Database.Database, path: string, options: SqliteStoreOp
     for (const r of batch) r.reject(sqliteError(cause, 'cannot redeem the token'));
   };
   const commitThread =
-    options.commitThread && path !== ':memory:' ? startCommitThread(path, options) : undefined;
+    options.commitThread && path !== ':memory:'
+      ? startCommitThread(path, options, () => {
+          // the checkpoint thread is gone: checkpoint on commits again, as SQLite does by default
+          if (open) db.pragma('wal_autocheckpoint = 1000');
+        })
+      : undefined;
+  // the checkpoint thread keeps the WAL small; no checkpoint here blocks the event loop
+  if (commitThread) db.pragma('wal_autocheckpoint = 0');
   const flushRedeems = (): void => {
     if (committing || redeemQueue.length === 0) return;
     const batch = redeemQueue.splice(0);
