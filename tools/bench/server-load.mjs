@@ -41,6 +41,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import * as sdk from '@nodeid/sdk';
 import { createNodeCrypto, loadCaFolder } from '@nodeid/sdk/node';
+import { cpuMsOf } from './proc-cpu.mjs';
 import { wrkGenerator, wrkVersion } from './wrk-client.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -104,27 +105,6 @@ function rssOf(pid) {
     return (
       Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' })) * 1024
     );
-  } catch {
-    return Number.NaN;
-  }
-}
-
-const TICKS_PER_SECOND = 100; // USER_HZ, the unit of /proc/<pid>/stat times on Linux
-
-/**
- * CPU time (user + system, every thread) of a process and its descendants, in ms, from /proc;
- * NaN where /proc is missing. With `--workers`, the server's work is in its child processes.
- */
-function cpuMsOf(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    let ms = ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      const children = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
-      for (const child of children ? children.split(' ') : []) ms += cpuMsOf(Number(child)) || 0;
-    }
-    return ms;
   } catch {
     return Number.NaN;
   }

@@ -12,9 +12,10 @@
  * second over the run.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { finishedChildrenCpuMs } from './proc-cpu.mjs';
 
 const QUANTILES = 1000;
 
@@ -77,19 +78,6 @@ export function wrkVersion() {
   return /^wrk (\S+)/.exec(r.stdout ?? '')?.[1] ?? 'unknown';
 }
 
-const TICKS_PER_SECOND = 100;
-
-/** CPU ms of this process's finished child processes (/proc/self/stat cutime + cstime). */
-function childrenCpuMs() {
-  try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[13]) + Number(fields[14])) * 1000) / TICKS_PER_SECOND;
-  } catch {
-    return Number.NaN;
-  }
-}
-
 /**
  * A wrk-driven load generator. `cpuMs()` counts the CPU of the wrk runs that have finished (each
  * run is a child process of this one, and nothing else of this process ends while one runs).
@@ -101,7 +89,7 @@ export function wrkGenerator() {
   let runs = 0;
   return {
     name: `wrk ${wrkVersion()}, one thread`,
-    cpuMs: childrenCpuMs,
+    cpuMs: finishedChildrenCpuMs,
     run(job) {
       const bodies = join(dir, `bodies-${runs++}.txt`);
       // one body a line (JSON has no raw newlines)
