@@ -54,7 +54,10 @@ export type NodeIdErrorCode =
   // files (the Node helpers of @nodeid/sdk/node)
   | 'ERR_FILE_EXISTS'
   | 'ERR_FILE_IO'
-  | 'ERR_CA_FOLDER';
+  | 'ERR_CA_FOLDER'
+  // secrets held in files (nodeid-server's admin tokens)
+  | 'ERR_FILE_PERMISSIONS'
+  | 'ERR_SECRET_WEAK';
 
 /** Structured details attached to an error, never containing secrets. */
 export interface NodeIdErrorDetails {
