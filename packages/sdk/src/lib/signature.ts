@@ -3,13 +3,13 @@
  * and put the result in X.509 form, and how to verify a signature found in a certificate, CSR or CRL.
  */
 import { guard, NodeIdError, type NodeIdErrorCode } from '../errors.js';
-import { type KeyAlgorithm, keyAlgorithmOf } from '../keys/key-algorithm.js';
 import { toArrayBuffer } from './bytes.js';
 import {
   children,
   type Der,
   decode,
   expectTag,
+  int,
   nul,
   oid,
   readBitString,
@@ -22,51 +22,128 @@ import {
 } from './der.js';
 import { OID } from './oids.js';
 
-/** How a key of some algorithm signs. @internal */
-interface Signer {
-  /** DER AlgorithmIdentifier placed in the signed structure. */
+/**
+ * How a key signs: the AlgorithmIdentifier written into the certificate, CSR or CRL it signs,
+ * and the WebCrypto parameters that make exactly that signature. The one table of the SDK that
+ * maps a key to its signature algorithm; certificates, CRLs and CSRs (the x509 door) all read it.
+ */
+export interface SignatureScheme {
+  /** DER AlgorithmIdentifier placed in the signed structure (and in the TBS `signature` field). */
   algorithmIdentifier: Uint8Array;
-  params: AlgorithmIdentifier | EcdsaParams;
+  /** WebCrypto `sign` parameters, hash included, for the key. */
+  params: AlgorithmIdentifier | EcdsaParams | RsaPssParams | (Algorithm & { hash: string });
   /** ECDSA signatures come from WebCrypto as r||s and go into X.509 as a DER SEQUENCE. */
   ecdsaSize: number;
 }
 
-const SIGNERS: Record<KeyAlgorithm, Signer> = {
-  'P-256': {
+type SignHash = 'SHA-256' | 'SHA-384' | 'SHA-512';
+
+const HASH_OID: Record<SignHash, string> = {
+  'SHA-256': OID.sha256,
+  'SHA-384': OID.sha384,
+  'SHA-512': OID.sha512,
+};
+const HASH_BYTES: Record<SignHash, number> = { 'SHA-256': 32, 'SHA-384': 48, 'SHA-512': 64 };
+
+/**
+ * RSASSA-PSS-params (RFC 4055 §3.1) for `hash`: the hash, MGF1 with the same hash, a salt as long
+ * as the hash (RFC 8017 §9.1 recommends it), the default trailer field left out.
+ */
+function pssAlgorithmIdentifier(hash: SignHash): Uint8Array {
+  const hashId = seq(oid(HASH_OID[hash]), nul());
+  return seq(
+    oid(OID.rsassaPss),
+    seq(tlv(0xa0, hashId), tlv(0xa1, seq(oid(OID.mgf1), hashId)), tlv(0xa2, int(HASH_BYTES[hash]))),
+  );
+}
+
+/**
+ * Key → signature scheme. ECDSA uses the hash that matches the curve size (RFC 5758 §3.2; FIPS
+ * 186-5); RSA keys sign with the hash they were imported for (RFC 4055 §5, RFC 8017): an RSA key
+ * imported for SHA-384 makes sha384WithRSAEncryption signatures, never signatures labelled
+ * SHA-256. SHA-1 keys are refused (weak).
+ */
+const SCHEMES: Record<string, SignatureScheme> = {
+  'ECDSA/P-256': {
     algorithmIdentifier: seq(oid(OID.ecdsaWithSha256)),
     params: { name: 'ECDSA', hash: 'SHA-256' },
     ecdsaSize: 32,
   },
-  'P-384': {
+  'ECDSA/P-384': {
     algorithmIdentifier: seq(oid(OID.ecdsaWithSha384)),
     params: { name: 'ECDSA', hash: 'SHA-384' },
     ecdsaSize: 48,
+  },
+  'ECDSA/P-521': {
+    algorithmIdentifier: seq(oid(OID.ecdsaWithSha512)),
+    params: { name: 'ECDSA', hash: 'SHA-512' },
+    ecdsaSize: 66,
   },
   Ed25519: {
     algorithmIdentifier: seq(oid(OID.ed25519)),
     params: { name: 'Ed25519' },
     ecdsaSize: 0,
   },
-  'RSA-2048': {
+  'RSASSA-PKCS1-v1_5/SHA-256': {
     algorithmIdentifier: seq(oid(OID.sha256WithRsa), nul()),
-    params: { name: 'RSASSA-PKCS1-v1_5' },
+    params: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
     ecdsaSize: 0,
   },
-  'RSA-3072': {
-    algorithmIdentifier: seq(oid(OID.sha256WithRsa), nul()),
-    params: { name: 'RSASSA-PKCS1-v1_5' },
+  'RSASSA-PKCS1-v1_5/SHA-384': {
+    algorithmIdentifier: seq(oid(OID.sha384WithRsa), nul()),
+    params: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-384' },
     ecdsaSize: 0,
   },
-  'RSA-4096': {
-    algorithmIdentifier: seq(oid(OID.sha256WithRsa), nul()),
-    params: { name: 'RSASSA-PKCS1-v1_5' },
+  'RSASSA-PKCS1-v1_5/SHA-512': {
+    algorithmIdentifier: seq(oid(OID.sha512WithRsa), nul()),
+    params: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-512' },
+    ecdsaSize: 0,
+  },
+  'RSA-PSS/SHA-256': {
+    algorithmIdentifier: pssAlgorithmIdentifier('SHA-256'),
+    params: { name: 'RSA-PSS', saltLength: 32, hash: 'SHA-256' } as RsaPssParams,
+    ecdsaSize: 0,
+  },
+  'RSA-PSS/SHA-384': {
+    algorithmIdentifier: pssAlgorithmIdentifier('SHA-384'),
+    params: { name: 'RSA-PSS', saltLength: 48, hash: 'SHA-384' } as RsaPssParams,
+    ecdsaSize: 0,
+  },
+  'RSA-PSS/SHA-512': {
+    algorithmIdentifier: pssAlgorithmIdentifier('SHA-512'),
+    params: { name: 'RSA-PSS', saltLength: 64, hash: 'SHA-512' } as RsaPssParams,
     ecdsaSize: 0,
   },
 };
 
+/** The table key of a WebCrypto key: `ECDSA/P-256`, `RSASSA-PKCS1-v1_5/SHA-384`, `Ed25519`, … */
+function schemeKey(key: CryptoKey): string {
+  const alg = key.algorithm as { name: string; namedCurve?: string; hash?: { name: string } };
+  if (alg.name === 'ECDSA') return `ECDSA/${alg.namedCurve}`;
+  if (alg.name === 'RSASSA-PKCS1-v1_5' || alg.name === 'RSA-PSS')
+    return `${alg.name}/${alg.hash?.name?.toUpperCase()}`;
+  return alg.name;
+}
+
+/**
+ * The signature scheme `key` signs with (see the table above). Throws `ERR_ALGORITHM_WEAK` for
+ * an RSA key bound to SHA-1 and `ERR_KEY_UNSUPPORTED` for any key the table does not list.
+ */
+export function signatureSchemeFor(key: CryptoKey): SignatureScheme {
+  const id = schemeKey(key);
+  const scheme = SCHEMES[id];
+  if (scheme) return scheme;
+  if (/\/SHA-1$/.test(id))
+    throw new NodeIdError(
+      'ERR_ALGORITHM_WEAK',
+      `the signing key is bound to SHA-1 (${id}); import it for SHA-256, SHA-384 or SHA-512`,
+    );
+  throw new NodeIdError('ERR_KEY_UNSUPPORTED', `keys of type ${id} cannot sign here`);
+}
+
 /** The DER AlgorithmIdentifier that `key` signs with. */
 export function signatureAlgorithmFor(key: CryptoKey): Uint8Array {
-  return SIGNERS[keyAlgorithmOf(key)].algorithmIdentifier;
+  return signatureSchemeFor(key).algorithmIdentifier;
 }
 
 /** Signs `data` with `key` and returns the signature as it goes into a BIT STRING. */
@@ -75,18 +152,13 @@ export async function sign(
   key: CryptoKey,
   data: Uint8Array,
 ): Promise<Uint8Array> {
-  const signer = SIGNERS[keyAlgorithmOf(key)];
-  if (key.algorithm.name === 'RSA-PSS')
-    throw new NodeIdError(
-      'ERR_KEY_UNSUPPORTED',
-      'RSA-PSS signing keys are not supported; import the key for RSASSA-PKCS1-v1_5',
-    );
+  const scheme = signatureSchemeFor(key);
   const raw = new Uint8Array(
     await guard('ERR_KEY_INVALID', 'the signing key cannot sign', () =>
-      subtle.sign(signer.params, key, toArrayBuffer(data)),
+      subtle.sign(scheme.params, key, toArrayBuffer(data)),
     ),
   );
-  return signer.ecdsaSize ? ecdsaRawToDer(raw, signer.ecdsaSize) : raw;
+  return scheme.ecdsaSize ? ecdsaRawToDer(raw, scheme.ecdsaSize) : raw;
 }
 
 /** Converts an ECDSA r||s signature to its DER `SEQUENCE { r, s }`. */

@@ -9,6 +9,7 @@ import * as x509 from '@peculiar/x509';
 import { guard } from '../../errors.js';
 import { toArrayBuffer } from '../bytes.js';
 import type { SanEntry } from '../extensions.js';
+import { signatureSchemeFor } from '../signature.js';
 
 /** Parameters of {@link libraryCreateCsr}. @internal */
 export interface LibraryCsrParams {
@@ -20,16 +21,9 @@ export interface LibraryCsrParams {
   crypto: Crypto;
 }
 
-function signingAlgorithm(key: CryptoKey): Algorithm & { hash?: string } {
-  const alg = key.algorithm as EcKeyAlgorithm;
-  if (alg.name === 'ECDSA')
-    return { name: 'ECDSA', hash: alg.namedCurve === 'P-384' ? 'SHA-384' : 'SHA-256' };
-  if (alg.name === 'Ed25519') return { name: 'Ed25519' };
-  return { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
-}
-
 /** A PKCS#10 request made by the library's generator: the DER bytes. @internal */
 export async function libraryCreateCsr(p: LibraryCsrParams): Promise<Uint8Array> {
+  signatureSchemeFor(p.privateKey); // a weak or unsupported key fails with its own code first
   return guard(
     'ERR_KEY_INVALID',
     'cannot create the certificate request with this key',
@@ -53,7 +47,8 @@ export async function libraryCreateCsr(p: LibraryCsrParams): Promise<Uint8Array>
         {
           name: new x509.Name(toArrayBuffer(p.subject)),
           keys: { privateKey: p.privateKey, publicKey: p.publicKey },
-          signingAlgorithm: signingAlgorithm(p.privateKey),
+          // the signature algorithm comes from the SDK's one key -> signature table
+          signingAlgorithm: signatureSchemeFor(p.privateKey).params as Algorithm,
           extensions,
         },
         p.crypto,
