@@ -6,13 +6,16 @@
 # server package pulls in) stands for it, since Debian keeps initdb off PATH. Runs `apt-get update` once, only when
 # something is missing. Without root or apt-get it says what to install and leaves it to you; the
 # tests that need the package then fail with a message naming it.
-# Add a package here as: command-it-provides:debian-package
+# Add a package here as: command-it-provides:debian-package (or /path-it-installs:debian-package;
+# python3-cryptography-vectors brings NIST PKITS for the limbo harness)
 set -uo pipefail
-NEEDS=(chromium:chromium openssl:openssl pg_ctlcluster:postgresql)
+NEEDS=(chromium:chromium openssl:openssl pg_ctlcluster:postgresql /usr/lib/python3/dist-packages/cryptography_vectors/x509/PKITS_data:python3-cryptography-vectors)
 
 missing=()
 for need in "${NEEDS[@]}"; do
-  command -v "${need%%:*}" >/dev/null || missing+=("${need##*:}")
+  what=${need%%:*}
+  if [ "${what#/}" != "$what" ]; then [ -e "$what" ] || missing+=("${need##*:}") # a path the package installs
+  else command -v "$what" >/dev/null || missing+=("${need##*:}"); fi
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -12,6 +12,8 @@ export const HARNESS_NAME = 'nodeid-sdk';
  * when a case needs one of them.
  */
 export const UNSUPPORTED_FEATURES = {
+  'pkits-dsa':
+    'DSA signatures are not supported: WebCrypto has no DSA, and these are DSA with SHA-1, which the SDK refuses as weak',
   'pedantic-public-suffix-wildcard':
     'the SDK does not bundle the Public Suffix List, so it cannot tell that a wildcard sits on a public suffix like co.uk',
 };
