@@ -12,6 +12,7 @@ import {
   type Der,
   decode,
   expectTag,
+  readBigInt,
   readBitString,
   readBoolean,
   readOid,
@@ -20,6 +21,7 @@ import {
   Tag,
   validateTree,
 } from '../lib/der.js';
+import { type DistributionPoint, decodeDistributionPoints } from '../lib/distribution-point.js';
 import { decodeGeneralName, decodeGeneralNames, type GeneralName } from '../lib/general-name.js';
 import { type DistinguishedName, decodeName } from '../lib/name.js';
 import { OID } from '../lib/oids.js';
@@ -78,6 +80,11 @@ export interface Certificate {
   version: number;
   /** Serial number as lower-case hex, without sign or leading zero bytes. */
   serialNumber: string;
+  /**
+   * The serial number's value as the signed INTEGER it encodes (`00 FF` is 255, `FF` is -1).
+   * Revocation compares this, not the hex text (RFC 5280 §5.3.3, §6.3.3 (i), (j)).
+   */
+  serialNumberValue: bigint;
   /** True when the serial's encoding is negative or zero (not allowed by RFC 5280). */
   serialNumberInvalid: boolean;
   /** Length in octets of the serial number's encoding. */
@@ -115,6 +122,8 @@ export interface Certificate {
     excluded?: GeneralSubtree[];
     critical: boolean;
   };
+  /** cRLDistributionPoints (RFC 5280 §4.2.1.13), when present. */
+  crlDistributionPoints?: DistributionPoint[];
   /** Semantic problems found while decoding; a verifier rejects a certificate that has any. */
   problems: string[];
 }
@@ -131,6 +140,7 @@ const DECODED_EXTENSIONS = new Set<string>([
   OID.subjectKeyIdentifier,
   OID.authorityKeyIdentifier,
   OID.nameConstraints,
+  OID.crlDistributionPoints,
 ]);
 
 function decodeExtension(cert: Certificate, ext: Extension): void {
@@ -225,6 +235,9 @@ function decodeExtension(cert: Certificate, ext: Extension): void {
       cert.nameConstraints = nc;
       return;
     }
+    case OID.crlDistributionPoints:
+      cert.crlDistributionPoints = decodeDistributionPoints(v, CODE);
+      return;
   }
 }
 
@@ -281,6 +294,7 @@ export function parseCertificateDer(der: Uint8Array): Certificate {
       tbs: tbsNode!.raw,
       version,
       serialNumber: toHex(serialBytes),
+      serialNumberValue: readBigInt(serialNode, CODE),
       serialNumberInvalid: (sv[0]! & 0x80) !== 0 || sv.every((b) => b === 0),
       serialNumberLength: sv.length,
       issuer,

@@ -38,7 +38,8 @@ describe('parseCrl structure', () => {
     expect(crl.issuer.text).toBe('CN=hand-made');
     expect(crl.entries).toEqual([]);
     expect(crl.crlNumber).toBeUndefined();
-    expect(crl.problems).toEqual([]);
+    // RFC 5280 §5.2.3: conforming CRL issuers MUST include cRLNumber, so a v1 CRL is not conforming.
+    expect(crl.problems).toEqual(['cRLNumber is missing (RFC 5280 requires it)']);
   });
 
   it('refuses extensions in a v1 CRL, versions other than 1 and 2, trailing data', () => {
@@ -77,11 +78,11 @@ describe('parseCrl structure', () => {
       'nextUpdate is before thisUpdate',
       'revokedCertificates is present but empty (it must then be absent)',
       'unknown critical CRL extension 1.2.3.4',
-      'this is a delta CRL (delta CRLs are not supported)',
       'malformed CRL extension 2.5.29.20: cRLNumber is negative',
       'cRLNumber is missing (RFC 5280 requires it)',
     ]);
-    expect(crl.unhandledCriticalExtensions).toEqual(['1.2.3.4', OID.deltaCrlIndicator]);
+    expect(crl.deltaCrlIndicator).toBe(3n);
+    expect(crl.unhandledCriticalExtensions).toEqual(['1.2.3.4']);
     expect(crl.signatureAlgorithmMismatch).toBe(false);
   });
 
@@ -92,7 +93,7 @@ describe('parseCrl structure', () => {
     expect(crl.signatureAlgorithm.name).toBe('ecdsa-with-SHA256');
   });
 
-  it('flags unknown critical entry extensions and indirect entries, and reads reasons', () => {
+  it('flags unknown critical entry extensions and certificateIssuer outside an indirect CRL', () => {
     const serial = int(0x1234);
     const reason = (n: number) =>
       seq(oid(OID.crlReason), octets(tlv(Tag.ENUMERATED, Uint8Array.of(n))));
@@ -120,9 +121,10 @@ describe('parseCrl structure', () => {
     expect(crl.problems).toEqual([
       'entry 07 has an unknown reason code 7',
       'entry 08 has an unknown critical extension 1.2.3',
-      'entry 09 names another certificate issuer (indirect CRLs are not supported)',
+      'an entry has certificateIssuer but the CRL is not indirect',
     ]);
-    expect(crl.unhandledCriticalExtensions).toEqual(['1.2.3', OID.certificateIssuer]);
+    expect(crl.unhandledCriticalExtensions).toEqual(['1.2.3']);
+    expect(crl.entries[3]!.certificateIssuer).toEqual([{ type: 'dns', value: 'a' }]);
   });
 
   it('refuses non-minimal serials and entry extensions in v1', () => {
@@ -134,6 +136,101 @@ describe('parseCrl structure', () => {
     expect(errorOf(() => parseCrl(crlFrom(SIG_ALG, NAME, T1, T2, v1WithEntryExt)))?.code).toBe(
       'ERR_CRL_INVALID',
     );
+  });
+
+  it('decodes issuingDistributionPoint in full (RFC 5280 §5.2.5)', () => {
+    const uri = tlv(0x86, new TextEncoder().encode('http://crl.example/a.crl'));
+    const idp = (...fields: Uint8Array[]) =>
+      seq(oid(OID.issuingDistributionPoint), bool(true), octets(seq(...fields)));
+    const parse = (ext: Uint8Array) =>
+      parseCrl(crlFrom(int(1), SIG_ALG, NAME, T1, T2, explicit(0, seq(NUMBER_EXT, ext))));
+    // distributionPoint [0] { fullName [0] }, onlyContainsCACerts [2], onlySomeReasons [3]
+    // (keyCompromise and cACompromise: bits 1 and 2), indirectCRL [4]
+    const full = parse(
+      idp(
+        tlv(0xa0, tlv(0xa0, uri)),
+        tlv(0x82, Uint8Array.of(0xff)),
+        tlv(0x83, Uint8Array.of(5, 0x60)),
+        tlv(0x84, Uint8Array.of(0xff)),
+      ),
+    );
+    expect(full.issuingDistributionPoint).toMatchObject({
+      critical: true,
+      distributionPoint: { fullName: [{ type: 'uri', value: 'http://crl.example/a.crl' }] },
+      onlyContainsUserCerts: false,
+      onlyContainsCACerts: true,
+      onlySomeReasons: ['keyCompromise', 'cACompromise'],
+      indirectCrl: true,
+      onlyContainsAttributeCerts: false,
+    });
+    expect(full.problems).toEqual([]);
+    // nameRelativeToCRLIssuer [1]: one RDN (OU=dp1)
+    const rdn = tlv(0xa1, seq(oid(OID.organizationalUnitName), tlv(0x0c, Uint8Array.of(0x64))));
+    const relative = parse(idp(tlv(0xa0, rdn), tlv(0x81, Uint8Array.of(0xff))));
+    expect(relative.issuingDistributionPoint?.distributionPoint?.nameRelativeToCrlIssuer).toEqual([
+      { oid: OID.organizationalUnitName, type: 'OU', value: 'd', tag: 0x0c },
+    ]);
+    expect(relative.issuingDistributionPoint?.onlyContainsUserCerts).toBe(true);
+    expect(relative.issuingDistributionPoint?.onlySomeReasons).toBeUndefined();
+    // at most one onlyContains* may be TRUE: the CRL's scope would be empty
+    const both = parse(idp(tlv(0x81, Uint8Array.of(0xff)), tlv(0x82, Uint8Array.of(0xff))));
+    expect(both.unhandledCriticalExtensions).toEqual([OID.issuingDistributionPoint]);
+  });
+
+  it('reads deltaCRLIndicator, freshestCRL and a critical cRLNumber as found', () => {
+    const uri = tlv(0x86, new TextEncoder().encode('http://crl.example/delta.crl'));
+    const freshest = seq(oid(OID.freshestCrl), octets(seq(seq(tlv(0xa0, tlv(0xa0, uri))))));
+    const delta = seq(oid(OID.deltaCrlIndicator), bool(true), octets(int(41)));
+    const criticalNumber = seq(oid(OID.crlNumber), bool(true), octets(int(42)));
+    const crl = parseCrl(
+      crlFrom(int(1), SIG_ALG, NAME, T1, T2, explicit(0, seq(criticalNumber, delta, freshest))),
+    );
+    expect(crl.crlNumber).toBe(42n);
+    expect(crl.deltaCrlIndicator).toBe(41n);
+    expect(crl.freshestCrl).toEqual([
+      { distributionPoint: { fullName: [{ type: 'uri', value: 'http://crl.example/delta.crl' }] } },
+    ]);
+    expect(crl.problems).toEqual(['cRLNumber extension is marked critical']);
+  });
+
+  it('reads serials as signed INTEGERs: 00 FF is 255 and FF is -1', () => {
+    const entries = seq(
+      seq(tlv(Tag.INTEGER, Uint8Array.of(0x00, 0xff)), T1),
+      seq(tlv(Tag.INTEGER, Uint8Array.of(0xff)), T1),
+    );
+    const crl = parseCrl(
+      crlFrom(int(1), SIG_ALG, NAME, T1, T2, entries, explicit(0, seq(NUMBER_EXT))),
+    );
+    expect(crl.entries.map((e) => e.serialNumberValue)).toEqual([255n, -1n]);
+  });
+
+  it('carries certificateIssuer over to the following entries of an indirect CRL (§5.3.3)', () => {
+    const dirName = (cn: string) => tlv(0xa4, encodeName({ commonName: cn }));
+    const issuerExt = (cn: string) =>
+      seq(seq(oid(OID.certificateIssuer), bool(true), octets(seq(dirName(cn)))));
+    const entries = seq(
+      seq(int(1), T1),
+      seq(int(2), T1, issuerExt('other ca')),
+      seq(int(3), T1),
+      seq(int(4), T1, issuerExt('third ca')),
+      seq(int(5), T1),
+    );
+    const indirect = seq(
+      oid(OID.issuingDistributionPoint),
+      bool(true),
+      octets(seq(tlv(0x84, Uint8Array.of(0xff)))),
+    );
+    const crl = parseCrl(
+      crlFrom(int(1), SIG_ALG, NAME, T1, T2, entries, explicit(0, seq(NUMBER_EXT, indirect))),
+    );
+    expect(crl.entries.map((e) => e.certificateIssuer?.[0]?.value)).toEqual([
+      undefined,
+      'CN=other ca',
+      'CN=other ca',
+      'CN=third ca',
+      'CN=third ca',
+    ]);
+    expect(crl.problems).toEqual([]);
   });
 
   it('names the PEM blocks it found when none is a CRL', () => {

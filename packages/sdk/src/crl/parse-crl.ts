@@ -2,8 +2,10 @@
  * Our own strict parser for X.509 certificate revocation lists (RFC 5280 §5). It is pure and
  * synchronous so the verifier can call it while checking revocation. Structural errors throw
  * `ERR_CRL_INVALID`; semantic oddities a relying party should know about (an unknown critical
- * extension, a delta CRL, an indirect CRL entry) are listed in `problems` so the CRL can still
- * be inspected.
+ * extension, a missing cRLNumber) are listed in `problems` so the CRL can still be inspected.
+ * It decodes every extension §6.3 needs: issuingDistributionPoint, deltaCRLIndicator,
+ * freshestCRL, cRLNumber, and the entry extensions reasonCode, invalidityDate and
+ * certificateIssuer (§5.3.3: carried over to the following entries of an indirect CRL).
  */
 import { NodeIdError, parseFailure } from '../errors.js';
 import { bytesEqual, toHex } from '../lib/bytes.js';
@@ -13,7 +15,6 @@ import {
   decode,
   expectTag,
   readBigInt,
-  readBitString,
   readBoolean,
   readOid,
   readSmallInt,
@@ -21,6 +22,14 @@ import {
   Tag,
   validateTree,
 } from '../lib/der.js';
+import {
+  type DistributionPoint,
+  type DistributionPointName,
+  decodeDistributionPointName,
+  decodeDistributionPoints,
+  decodeReasonFlags,
+  type ReasonFlag,
+} from '../lib/distribution-point.js';
 import { decodeGeneralName, decodeGeneralNames, type GeneralName } from '../lib/general-name.js';
 import { type DistinguishedName, decodeName } from '../lib/name.js';
 import { OID } from '../lib/oids.js';
@@ -66,12 +75,19 @@ export interface CrlEntry {
    * `Certificate.serialNumber`, so the two compare with `===`.
    */
   serialNumber: string;
+  /** The serial number's value as a signed INTEGER (`00 FF` is 255, `FF` is -1). */
+  serialNumberValue: bigint;
   /** When the certificate was revoked. */
   revokedAt: Date;
   /** The reason code, when the entry carries one. */
   reason?: CrlReason;
   /** When the key is known or suspected to have been compromised, when given. */
   invalidityDate?: Date;
+  /**
+   * The issuer of the revoked certificate in an indirect CRL (RFC 5280 §5.3.3): this entry's
+   * certificateIssuer extension, else the preceding entry's, else absent (the CRL issuer).
+   */
+  certificateIssuer?: GeneralName[];
   /** Entry extensions as found. */
   extensions: CrlExtension[];
 }
@@ -79,12 +95,12 @@ export interface CrlEntry {
 /** The issuingDistributionPoint extension (RFC 5280 §5.2.5), decoded. */
 export interface IssuingDistributionPoint {
   critical: boolean;
-  /** Full names of the distribution point, when given that way. */
-  fullName?: GeneralName[];
+  /** The distribution point's name (full names, or an RDN relative to the CRL issuer). */
+  distributionPoint?: DistributionPointName;
   onlyContainsUserCerts: boolean;
   onlyContainsCACerts: boolean;
-  /** True when the CRL only covers some reasons (`onlySomeReasons` present). */
-  onlySomeReasons: boolean;
+  /** The reasons this CRL covers, when `onlySomeReasons` is present (absent: all reasons). */
+  onlySomeReasons?: ReasonFlag[];
   indirectCrl: boolean;
   onlyContainsAttributeCerts: boolean;
 }
@@ -104,8 +120,10 @@ export interface Crl {
   nextUpdate?: Date;
   /** The cRLNumber extension, when present. */
   crlNumber?: bigint;
-  /** The base CRL number of a delta CRL (deltaCRLIndicator), when present. */
+  /** The base CRL number of a delta CRL (deltaCRLIndicator, §5.2.4), when present. */
   deltaCrlIndicator?: bigint;
+  /** Where the delta CRLs for this CRL are (freshestCRL, §5.2.6), when present. */
+  freshestCrl?: DistributionPoint[];
   /** The authorityKeyIdentifier extension, when present (same shape as a certificate's). */
   authorityKeyIdentifier?: {
     keyIdentifier?: Uint8Array;
@@ -129,9 +147,9 @@ export interface Crl {
   /** Semantic problems found while decoding; a verifier should not rely on a CRL that has any. */
   problems: string[];
   /**
-   * OIDs of critical extensions, in the CRL or in any entry, that this parser does not support
-   * (unknown, malformed, or features left out: delta CRLs, indirect CRL entries). RFC 5280 §5.2:
-   * a relying party must not use a CRL with a critical extension it cannot process.
+   * OIDs of critical extensions, in the CRL or in any entry, that this parser cannot process
+   * (unknown or malformed). RFC 5280 §5.2 and §5.3: a relying party must not use a CRL with a
+   * critical CRL or entry extension it cannot process.
    */
   unhandledCriticalExtensions: string[];
 }
@@ -180,8 +198,9 @@ function readExtensions(node: Der, where: string, problems: string[]): CrlExtens
   return out;
 }
 
-function readSerial(node: Der | undefined): string {
-  const sv = expectTag(node, Tag.INTEGER, 'revoked serial number', CODE).value;
+function readSerial(node: Der | undefined): { hex: string; value: bigint } {
+  const n = expectTag(node, Tag.INTEGER, 'revoked serial number', CODE);
+  const sv = n.value;
   if (sv.length === 0) fail('malformed revoked serial number');
   if (
     (sv.length > 1 && sv[0] === 0 && !(sv[1]! & 0x80)) ||
@@ -191,7 +210,7 @@ function readSerial(node: Der | undefined): string {
   }
   let bytes = sv;
   while (bytes.length > 1 && bytes[0] === 0) bytes = bytes.subarray(1);
-  return toHex(bytes);
+  return { hex: toHex(bytes), value: readBigInt(n, CODE) };
 }
 
 function readEntry(
@@ -203,8 +222,10 @@ function readEntry(
 ): CrlEntry {
   const parts = children(expectTag(node, Tag.SEQUENCE, 'revoked certificate', CODE), CODE);
   if (parts.length < 2 || parts.length > 3) fail(`malformed revoked certificate #${index + 1}`);
+  const serial = readSerial(parts[0]);
   const entry: CrlEntry = {
-    serialNumber: readSerial(parts[0]),
+    serialNumber: serial.hex,
+    serialNumberValue: serial.value,
     revokedAt: readTime(parts[1]!, CODE),
     extensions: [],
   };
@@ -235,13 +256,14 @@ function readEntry(
             CODE,
           );
           break;
-        case OID.certificateIssuer:
-          decodeGeneralNames(v, CODE);
-          problems.push(
-            `${where} names another certificate issuer (indirect CRLs are not supported)`,
-          );
-          if (ext.critical) addOnce(unhandledCritical, ext.oid);
+        case OID.certificateIssuer: {
+          const names = decodeGeneralNames(v, CODE);
+          if (names.length === 0) fail(`${where} has an empty certificateIssuer`);
+          // §5.3.3: "CRL issuers MUST mark this extension as critical".
+          if (!ext.critical) problems.push(`${where} has a non-critical certificateIssuer`);
+          entry.certificateIssuer = names;
           break;
+        }
         default:
           if (ext.critical) {
             problems.push(`${where} has an unknown critical extension ${ext.oid}`);
@@ -269,8 +291,13 @@ function decodeCrlExtension(crl: Crl, ext: CrlExtension): void {
       return;
     case OID.deltaCrlIndicator:
       crl.deltaCrlIndicator = readCrlNumber(v, 'deltaCRLIndicator', crl.problems);
-      crl.problems.push('this is a delta CRL (delta CRLs are not supported)');
-      if (ext.critical) addOnce(crl.unhandledCriticalExtensions, ext.oid);
+      // §5.2.4: "This extension MUST be marked as critical" (so that no one takes it as complete).
+      if (!ext.critical) crl.problems.push('deltaCRLIndicator extension is not critical');
+      return;
+    case OID.freshestCrl:
+      crl.freshestCrl = decodeDistributionPoints(v, CODE);
+      // §5.2.6: "The extension MUST be marked as non-critical".
+      if (ext.critical) crl.problems.push('freshestCRL extension is marked critical');
       return;
     case OID.authorityKeyIdentifier: {
       const aki: NonNullable<Crl['authorityKeyIdentifier']> = {};
@@ -292,7 +319,6 @@ function decodeCrlExtension(crl: Crl, ext: CrlExtension): void {
         critical: ext.critical,
         onlyContainsUserCerts: false,
         onlyContainsCACerts: false,
-        onlySomeReasons: false,
         indirectCrl: false,
         onlyContainsAttributeCerts: false,
       };
@@ -305,9 +331,7 @@ function decodeCrlExtension(crl: Crl, ext: CrlExtension): void {
           case 0xa0: {
             const [dpName, more] = children(item, CODE);
             if (!dpName || more) fail('malformed issuingDistributionPoint');
-            if (dpName.tag === 0xa0)
-              idp.fullName = children(dpName, CODE).map((n) => decodeGeneralName(n, CODE));
-            else if (dpName.tag !== 0xa1) fail('malformed issuingDistributionPoint name');
+            idp.distributionPoint = decodeDistributionPointName(dpName, CODE);
             break;
           }
           case 0x81:
@@ -317,8 +341,7 @@ function decodeCrlExtension(crl: Crl, ext: CrlExtension): void {
             idp.onlyContainsCACerts = flag(item);
             break;
           case 0x83:
-            readBitString({ tag: Tag.BIT_STRING, raw: item.raw, value: item.value }, CODE);
-            idp.onlySomeReasons = true;
+            idp.onlySomeReasons = decodeReasonFlags(item, CODE);
             break;
           case 0x84:
             idp.indirectCrl = flag(item);
@@ -331,9 +354,13 @@ function decodeCrlExtension(crl: Crl, ext: CrlExtension): void {
         }
       }
       if (!ext.critical) crl.problems.push('issuingDistributionPoint extension is not critical');
-      if (idp.indirectCrl) crl.problems.push('this is an indirect CRL (not supported)');
-      if (idp.onlySomeReasons)
-        crl.problems.push('this CRL covers only some revocation reasons (not supported)');
+      // §5.2.5: at most one of the onlyContains* fields may be TRUE.
+      const only = [
+        idp.onlyContainsUserCerts,
+        idp.onlyContainsCACerts,
+        idp.onlyContainsAttributeCerts,
+      ].filter(Boolean).length;
+      if (only > 1) fail('issuingDistributionPoint asserts more than one onlyContains* field');
       crl.issuingDistributionPoint = idp;
       return;
     }
@@ -345,6 +372,24 @@ function decodeCrlExtension(crl: Crl, ext: CrlExtension): void {
         crl.problems.push(`unknown critical CRL extension ${ext.oid}`);
         addOnce(crl.unhandledCriticalExtensions, ext.oid);
       }
+  }
+}
+
+/**
+ * RFC 5280 §5.3.3: in an indirect CRL, an entry without certificateIssuer belongs to the same
+ * issuer as the entry before it (the first ones to the CRL issuer). A certificateIssuer in a CRL
+ * that is not indirect is meaningless: it is kept as found, and the verifier refuses the CRL.
+ */
+function carryCertificateIssuers(crl: Crl): void {
+  if (!crl.issuingDistributionPoint?.indirectCrl) {
+    if (crl.entries.some((e) => e.certificateIssuer))
+      crl.problems.push('an entry has certificateIssuer but the CRL is not indirect');
+    return;
+  }
+  let current: GeneralName[] | undefined;
+  for (const entry of crl.entries) {
+    if (entry.certificateIssuer) current = entry.certificateIssuer;
+    else if (current) entry.certificateIssuer = current;
   }
 }
 
@@ -426,8 +471,8 @@ export function parseCrlDer(der: Uint8Array): Crl {
         if (ext.critical) addOnce(crl.unhandledCriticalExtensions, ext.oid);
       }
     }
-    if (version === 2 && crl.crlNumber === undefined)
-      problems.push('cRLNumber is missing (RFC 5280 requires it)');
+    if (crl.crlNumber === undefined) problems.push('cRLNumber is missing (RFC 5280 requires it)');
+    carryCertificateIssuers(crl);
     return crl;
   } catch (e) {
     throw parseFailure(e, CODE, 'CRL');
