@@ -94,6 +94,12 @@ export {
   type Profile,
 } from './issue/profiles.js';
 export {
+  type CheckPublicKeyOptions,
+  checkPublicKey,
+  type PublicKeyFacts,
+  rsaExponentProblem,
+} from './keys/check-public-key.js';
+export {
   DEFAULT_PBKDF2_ITERATIONS,
   type ExportPrivateKeyOptions,
   exportPrivateKeyPem,

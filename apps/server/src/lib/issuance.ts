@@ -44,20 +44,15 @@ export interface Issued {
 export type Signer = (job: SignJob) => Promise<Issued>;
 
 /**
- * Parses the CSR, refuses it when its signature does not verify (400 `ERR_CSR_SIGNATURE`), and
- * signs it under the job's policy with `ca`. SDK errors (a malformed CSR, a weak key, only
- * denied names) are thrown as they are.
+ * Parses the CSR and signs it under the job's policy with `ca`. SDK errors (a malformed CSR, a
+ * weak key, a bad signature, only denied names) are thrown as they are.
  */
 export async function signJob(job: SignJob, ca: Issuer, crypto?: Crypto): Promise<Issued> {
-  const csr = await parseCsr(job.csr, { crypto });
-  if (!csr.signatureValid)
-    throw new HttpError(
-      400,
-      'ERR_CSR_SIGNATURE',
-      'the CSR signature does not verify: it was altered or not signed by its key',
-    );
+  // signCsr checks the key, then the signature algorithm, then the proof of possession, so a
+  // weak or unsupported key is reported as such (ERR_KEY_WEAK / ERR_KEY_UNSUPPORTED), not as a
+  // bad signature
   const signed = await signCsr({
-    csr,
+    csr: await parseCsr(job.csr, { crypto }),
     ca,
     policy: job.policy,
     profile: job.profile,

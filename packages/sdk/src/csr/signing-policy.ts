@@ -3,6 +3,7 @@
  * name is granted or denied on its own, with the reason, so an admin can see what happened.
  */
 import { NodeIdError } from '../errors.js';
+import { checkPublicKey } from '../keys/check-public-key.js';
 import { cidrBytes } from '../lib/extensions.js';
 import { parseIp } from '../lib/general-name.js';
 import type { PublicKeyInfo, SignatureAlgorithmInfo } from '../lib/signature.js';
@@ -124,35 +125,23 @@ export function commonNameAllowed(cn: string, policy: SigningPolicy): boolean {
   return allow === 'any' || allow.includes(cn);
 }
 
-/** Refuses weak or unsupported keys and signature algorithms. @internal */
+/**
+ * Refuses weak or unsupported keys and signature algorithms, each with its own code: the key
+ * first ({@link checkPublicKey}: `ERR_KEY_WEAK`, `ERR_KEY_UNSUPPORTED`), then the CSR's
+ * signature algorithm (`ERR_ALGORITHM_WEAK` for MD5 and SHA-1, RFC 6151 and RFC 9155 / CA/B BR
+ * §7.1.3.2). Called before the CSR's signature is checked, so a crafted key (whose proof of
+ * possession cannot verify) is reported for what it is. @internal
+ */
 export function checkKeyStrength(
   key: PublicKeyInfo,
   signature: SignatureAlgorithmInfo,
   policy: SigningPolicy,
 ): void {
+  checkPublicKey(key, { minRsaBits: policy.minRsaBits });
   if (signature.hash === 'SHA-1' || signature.hash === 'MD5') {
     throw new NodeIdError(
       'ERR_ALGORITHM_WEAK',
       `the CSR is signed with ${signature.name}; ${signature.hash} signatures are refused, sign it with SHA-256 or better`,
     );
   }
-  if (key.type === 'RSA') {
-    const min = Math.max(2048, policy.minRsaBits ?? 2048);
-    if (key.bits < min)
-      throw new NodeIdError(
-        'ERR_KEY_WEAK',
-        `RSA key of ${key.bits} bits is too weak; at least ${min} bits are required`,
-      );
-    return;
-  }
-  if (
-    key.type === 'EC' &&
-    (key.curve === 'P-256' || key.curve === 'P-384' || key.curve === 'P-521')
-  )
-    return;
-  if (key.type === 'Ed25519') return;
-  throw new NodeIdError(
-    'ERR_KEY_UNSUPPORTED',
-    `keys of type ${key.type}${key.curve ? ` ${key.curve}` : ''} are not accepted; use P-256, P-384, Ed25519 or RSA 2048+`,
-  );
 }

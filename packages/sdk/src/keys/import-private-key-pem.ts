@@ -1,8 +1,11 @@
 /** Importing private keys from the files openssl and other tools write. */
+
+import { NodeIdError } from '../errors.js';
 import { type CryptoOptions, getCrypto } from '../lib/crypto.js';
 import { readPrivateKeyFile, unlockPrivateKey } from '../lib/key-file.js';
 import { derivePublicKey, importPkcs8 } from '../lib/key-import.js';
 import { describePkcs8, keyAlgorithmFor } from '../lib/pkcs8.js';
+import { cryptoKeyExponent, rsaExponentProblem } from './check-public-key.js';
 import type { KeyPair } from './key-algorithm.js';
 
 /** Options for {@link importPrivateKeyPem}. */
@@ -30,7 +33,8 @@ export interface ImportPrivateKeyOptions extends CryptoOptions {
  * one of the SDK's {@link KeyAlgorithm}s: RSA keys import for RSASSA-PKCS1-v1_5 with SHA-256.
  *
  * Errors: `ERR_PASSPHRASE_REQUIRED` / `ERR_PASSPHRASE_WRONG` for encrypted keys;
- * `ERR_KEY_WEAK` for RSA under 2048 bits; `ERR_KEY_UNSUPPORTED` for other curves and types and
+ * `ERR_KEY_WEAK` for RSA under 2048 bits or with a public exponent that is even, under 65537 or
+ * not below 2^256; `ERR_KEY_UNSUPPORTED` for other curves and types and
  * for legacy `Proc-Type: 4,ENCRYPTED` PEM; `ERR_KEY_INVALID` or `ERR_PEM_INVALID` for anything
  * malformed.
  *
@@ -52,6 +56,8 @@ export async function importPrivateKeyPem(
   const algorithm = keyAlgorithmFor(describePkcs8(pkcs8));
   // The public key is derived through an extractable copy; the caller gets what they asked for.
   const exportable = await importPkcs8(subtle, pkcs8, algorithm, true);
+  const problem = algorithm.startsWith('RSA') && rsaExponentProblem(cryptoKeyExponent(exportable));
+  if (problem) throw new NodeIdError('ERR_KEY_WEAK', problem);
   const publicKey = await derivePublicKey(subtle, exportable);
   const privateKey = options.extractable
     ? exportable

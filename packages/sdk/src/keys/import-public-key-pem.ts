@@ -6,6 +6,7 @@ import { decode } from '../lib/der.js';
 import { readPublicKeyFile } from '../lib/key-file.js';
 import { keyAlgorithmFor } from '../lib/pkcs8.js';
 import { describePublicKey } from '../lib/signature.js';
+import { checkPublicKey } from './check-public-key.js';
 import { importParams, type KeyAlgorithm } from './key-algorithm.js';
 
 /**
@@ -19,6 +20,7 @@ export function publicKeyAlgorithm(spki: Uint8Array): KeyAlgorithm {
   } catch (cause) {
     throw new NodeIdError('ERR_KEY_INVALID', 'malformed public key', { cause });
   }
+  checkPublicKey(facts); // e and curve checked as for a CSR's key
   return keyAlgorithmFor(facts);
 }
 
@@ -26,7 +28,8 @@ export function publicKeyAlgorithm(spki: Uint8Array): KeyAlgorithm {
  * Imports a public key for verifying signatures: PEM `PUBLIC KEY` (SPKI, as
  * `openssl pkey -pubout` writes), `RSA PUBLIC KEY` (PKCS#1), or SPKI DER bytes. The key must be one
  * of the SDK's {@link KeyAlgorithm}s (`ERR_KEY_WEAK` for RSA under 2048 bits,
- * `ERR_KEY_UNSUPPORTED` otherwise); RSA keys import for RSASSA-PKCS1-v1_5 with SHA-256.
+ * `ERR_KEY_UNSUPPORTED` otherwise, `ERR_KEY_WEAK` for an RSA public exponent that is even, under
+ * 65537 or not below 2^256); RSA keys import for RSASSA-PKCS1-v1_5 with SHA-256.
  *
  * @example
  * ```ts

@@ -275,6 +275,8 @@ export interface PublicKeyInfo {
   curve?: string;
   /** Key size in bits (the modulus for RSA, the field size for EC). */
   bits: number;
+  /** The public exponent e of an RSA key. */
+  publicExponent?: bigint;
   /** The whole SubjectPublicKeyInfo DER. */
   spki: Uint8Array;
 }
@@ -299,11 +301,25 @@ export function describePublicKey(spki: Der): PublicKeyInfo {
   }
   if (id === OID.rsaEncryption || id === OID.rsassaPss) {
     const bitString = expectTag(keyBits, Tag.BIT_STRING, 'public key');
-    const [modulus] = children(decode(bitString.value.subarray(1)));
+    const [modulus, exponent] = children(decode(bitString.value.subarray(1)));
     let m = expectTag(modulus, Tag.INTEGER, 'RSA modulus').value;
     while (m.length > 0 && m[0] === 0) m = m.subarray(1);
     const bits = m.length === 0 ? 0 : (m.length - 1) * 8 + (32 - Math.clz32(m[0]!));
-    return { type: id === OID.rsassaPss ? 'RSA-PSS' : 'RSA', bits, spki: spki.raw };
+    // e is read leniently (checkPublicKey refuses a missing one); a negative INTEGER (top bit
+    // set) is read as the negative number it encodes
+    let publicExponent: bigint | undefined;
+    if (exponent?.tag === Tag.INTEGER) {
+      const e = exponent.value;
+      publicExponent = 0n;
+      for (const byte of e) publicExponent = (publicExponent << 8n) | BigInt(byte);
+      if (e.length > 0 && e[0]! & 0x80) publicExponent -= 1n << BigInt(e.length * 8);
+    }
+    return {
+      type: id === OID.rsassaPss ? 'RSA-PSS' : 'RSA',
+      bits,
+      ...(publicExponent !== undefined && { publicExponent }),
+      spki: spki.raw,
+    };
   }
   if (id === OID.ed25519) return { type: 'Ed25519', bits: 256, spki: spki.raw };
   if (id === OID.ed448) return { type: 'Ed448', bits: 456, spki: spki.raw };
