@@ -1,10 +1,10 @@
 /**
  * Checks that depend on the whole path (leaf first, trust anchor last): path length
- * constraints, name constraints, certificate policies, and under `webpki` the extKeyUsage
- * of issuers. Per-certificate and per-signature checks happen while the path is built.
+ * constraints, name constraints, and under `webpki` the extKeyUsage of issuers.
+ * Per-certificate and per-signature checks happen while the path is built; certificate
+ * policies (`check-policies.ts`) run after these, since they also yield the path's policies.
  */
 import type { Certificate } from '../certificate/parse-certificate.js';
-import { checkPolicies } from './check-policies.js';
 import { isSelfIssued, type VerifyPolicy } from './check-profile.js';
 import { checkIssuerExtendedKeyUsage } from './check-usage.js';
 import { describeCertificate, type Failure, failure } from './failure.js';
@@ -74,7 +74,6 @@ export function checkPath(
   return (
     checkPathLengths(path) ??
     checkPathNameConstraints(path, options.budget) ??
-    checkPathExtendedKeyUsage(path, options.wantedEku, options.policy) ??
-    checkPolicies(path)
+    checkPathExtendedKeyUsage(path, options.wantedEku, options.policy)
   );
 }

@@ -1,21 +1,57 @@
 /**
- * Certificate policies (RFC 5280 §6.1.3 (d)-(f), §6.1.4 (a)-(b), (h)-(j), §6.1.5), for a
- * relying party whose initial policy set is anyPolicy and that does not itself require an
- * explicit policy. The valid policy tree is tracked as the set of its leaf policies, which
- * is exact for that input: a path fails only when a CA's policyConstraints requires an
- * explicit policy and no policy survives down to the leaf.
+ * Certificate policy processing, RFC 5280 §6.1: the state variables explicit_policy,
+ * policy_mapping and inhibit_anyPolicy (§6.1.2 (d)-(f)) from the relying party's initial
+ * inputs (§6.1.1 (c), (e)-(g)), the valid_policy_tree (`policy-tree.ts`) grown certificate by
+ * certificate (§6.1.3 (d)-(f)), policy mappings and the counters between certificates
+ * (§6.1.4 (a), (b), (h)-(j)), and the wrap-up (§6.1.5 (a), (b), (g)).
+ *
+ * Policy qualifiers are carried in the tree but never interpreted, so an unknown qualifier
+ * cannot fail a path. policyConstraints and inhibitAnyPolicy are processed whether or not
+ * they are marked critical: §6 does not look at the flag.
  */
 import type { Certificate } from '../certificate/parse-certificate.js';
-import { children, decode, expectTag, readOid, readSmallInt, Tag } from '../lib/der.js';
+import { NodeIdError } from '../errors.js';
+import { children, decode, expectTag, readBigInt, readOid, Tag } from '../lib/der.js';
 import { OID } from '../lib/oids.js';
 import { isSelfIssued } from './check-profile.js';
 import { describeCertificate, type Failure, failure } from './failure.js';
+import {
+  ANY_POLICY,
+  addCertificatePolicies,
+  applyPolicyMappings,
+  type CertificatePolicy,
+  createPolicyTree,
+  intersectPolicyTree,
+  type PolicyTree,
+  treePolicies,
+} from './policy-tree.js';
 
-const ANY_POLICY = '2.5.29.32.0';
+/** The relying party's policy inputs (RFC 5280 §6.1.1 (c), (e), (f), (g)). */
+export interface PolicyInputs {
+  /** user-initial-policy-set; a set holding anyPolicy is any-policy. */
+  readonly initialPolicies: readonly string[];
+  /** initial-explicit-policy */
+  readonly requireExplicitPolicy: boolean;
+  /** initial-policy-mapping-inhibit */
+  readonly inhibitPolicyMapping: boolean;
+  /** initial-any-policy-inhibit */
+  readonly inhibitAnyPolicy: boolean;
+}
+
+/** The defaults of RFC 5280 §6.1.1 as most applications use them: any policy, nothing inhibited. */
+export const DEFAULT_POLICY_INPUTS: PolicyInputs = {
+  initialPolicies: [ANY_POLICY],
+  requireExplicitPolicy: false,
+  inhibitPolicyMapping: false,
+  inhibitAnyPolicy: false,
+};
+
+/** The outcome of policy processing: the user-constrained policy set, or why the path fails. */
+export type PolicyOutcome = { ok: true; policies: string[] } | { ok: false; failure: Failure };
 
 interface PolicyExtensions {
-  policies?: string[];
-  mappings?: [string, string][];
+  policies?: CertificatePolicy[];
+  mappings?: Map<string, string[]>;
   requireExplicitPolicy?: number;
   inhibitPolicyMapping?: number;
   inhibitAnyPolicy?: number;
@@ -26,6 +62,13 @@ function extensionValue(cert: Certificate, oid: string) {
   return ext ? decode(ext.value) : undefined;
 }
 
+/** SkipCerts ::= INTEGER (0..MAX); any count beyond the path's length means the same. */
+function readSkipCerts(node: { raw: Uint8Array; value: Uint8Array }): number {
+  const n = readBigInt({ tag: Tag.INTEGER, raw: node.raw, value: node.value });
+  if (n < 0n) throw new Error('negative skip count');
+  return n > 1_000_000n ? 1_000_000 : Number(n);
+}
+
 /** Reads the policy extensions of a certificate; throws on malformed ones. */
 function readPolicyExtensions(cert: Certificate): PolicyExtensions {
   const out: PolicyExtensions = {};
@@ -33,130 +76,179 @@ function readPolicyExtensions(cert: Certificate): PolicyExtensions {
   if (cp) {
     const items = children(expectTag(cp, Tag.SEQUENCE, 'certificatePolicies'));
     if (items.length === 0) throw new Error('empty certificatePolicies');
-    out.policies = items.map((i) => readOid(children(expectTag(i, Tag.SEQUENCE, 'policy'))[0]!));
-    if (new Set(out.policies).size !== out.policies.length)
+    out.policies = items.map((i) => {
+      // PolicyInformation ::= SEQUENCE { policyIdentifier, policyQualifiers OPTIONAL }
+      const [id, qualifiers, extra] = children(expectTag(i, Tag.SEQUENCE, 'policy'));
+      if (extra || (qualifiers && qualifiers.tag !== Tag.SEQUENCE))
+        throw new Error('bad PolicyInformation');
+      const oid = readOid(expectTag(id, Tag.OID, 'policyIdentifier'));
+      return qualifiers ? { oid, qualifiers: qualifiers.raw } : { oid };
+    });
+    if (new Set(out.policies.map((p) => p.oid)).size !== out.policies.length)
       throw new Error('a policy appears twice');
   }
   const pm = extensionValue(cert, OID.policyMappings);
   if (pm) {
-    out.mappings = children(expectTag(pm, Tag.SEQUENCE, 'policyMappings')).map((m) => {
+    const items = children(expectTag(pm, Tag.SEQUENCE, 'policyMappings'));
+    if (items.length === 0) throw new Error('empty policyMappings');
+    out.mappings = new Map();
+    for (const m of items) {
       const [a, b, extra] = children(expectTag(m, Tag.SEQUENCE, 'policy mapping'));
       if (!a || !b || extra) throw new Error('bad policy mapping');
-      return [readOid(a), readOid(b)] as [string, string];
-    });
-    if (out.mappings.length === 0) throw new Error('empty policyMappings');
+      const from = readOid(a);
+      const to = readOid(b);
+      const tos = out.mappings.get(from);
+      if (!tos) out.mappings.set(from, [to]);
+      else if (!tos.includes(to)) tos.push(to);
+    }
   }
   const pc = extensionValue(cert, OID.policyConstraints);
   if (pc) {
     const items = children(expectTag(pc, Tag.SEQUENCE, 'policyConstraints'));
     if (items.length === 0) throw new Error('empty policyConstraints');
+    let last = -1;
     for (const item of items) {
-      const n = readSmallInt({ tag: Tag.INTEGER, raw: item.raw, value: item.value });
-      if (n < 0) throw new Error('negative skip count');
-      if (item.tag === 0x80) out.requireExplicitPolicy = n;
-      else if (item.tag === 0x81) out.inhibitPolicyMapping = n;
-      else throw new Error('bad policyConstraints');
+      const tag = item.tag === 0x80 ? 0 : item.tag === 0x81 ? 1 : -1;
+      if (tag <= last) throw new Error('bad policyConstraints');
+      last = tag;
+      if (tag === 0) out.requireExplicitPolicy = readSkipCerts(item);
+      else out.inhibitPolicyMapping = readSkipCerts(item);
     }
   }
   const iap = extensionValue(cert, OID.inhibitAnyPolicy);
-  if (iap) {
-    out.inhibitAnyPolicy = readSmallInt(expectTag(iap, Tag.INTEGER, 'inhibitAnyPolicy'));
-    if (out.inhibitAnyPolicy < 0) throw new Error('negative skip count');
-  }
+  if (iap) out.inhibitAnyPolicy = readSkipCerts(expectTag(iap, Tag.INTEGER, 'inhibitAnyPolicy'));
   return out;
 }
 
+const NO_EXTENSIONS: PolicyExtensions = {};
+
+function hasPolicyExtension(cert: Certificate): boolean {
+  for (const e of cert.extensions)
+    if (
+      e.oid === OID.certificatePolicies ||
+      e.oid === OID.policyMappings ||
+      e.oid === OID.policyConstraints ||
+      e.oid === OID.inhibitAnyPolicy
+    )
+      return true;
+  return false;
+}
+
 /**
- * Runs policy processing over `path` (leaf first, trust anchor last; the anchor itself is not
- * processed, as in RFC 5280 §6.1).
+ * Runs RFC 5280 §6.1 policy processing over `path` (leaf first, trust anchor last; the anchor
+ * itself is not processed, §6.1). On success, `policies` is the user-constrained policy set
+ * (§6.1.5 (g)) in the trust anchor's domain: `[anyPolicy]` when the path is good for any
+ * policy, `[]` when no policy is valid for the whole path (which fails only when an explicit
+ * policy is required).
  */
-export function checkPolicies(path: readonly Certificate[]): Failure | undefined {
+export function processPolicies(
+  path: readonly Certificate[],
+  inputs: PolicyInputs = DEFAULT_POLICY_INPUTS,
+): PolicyOutcome {
   const certs = path.slice(0, -1).reverse(); // from the one below the anchor down to the leaf
   const n = certs.length;
-  if (n === 0) return undefined;
-  let explicitPolicy = n + 1;
-  let policyMapping = n + 1;
-  let inhibitAny = n + 1;
-  let valid: Set<string> | undefined = new Set([ANY_POLICY]);
-  for (let i = 0; i < n; i++) {
-    const cert = certs[i]!;
-    const depth = n - 1 - i;
-    const last = i === n - 1;
-    let ext: PolicyExtensions;
+  if (n === 0) return { ok: true, policies: [...inputs.initialPolicies] };
+  // §6.1.2 (d), (e), (f)
+  let explicitPolicy = inputs.requireExplicitPolicy ? 0 : n + 1;
+  let inhibitAnyPolicy = inputs.inhibitAnyPolicy ? 0 : n + 1;
+  let policyMapping = inputs.inhibitPolicyMapping ? 0 : n + 1;
+  // §6.1.2 (a)
+  let tree: PolicyTree | undefined = createPolicyTree();
+  const why = () =>
+    inputs.requireExplicitPolicy
+      ? 'an explicit policy is required (requireExplicitPolicy)'
+      : "an issuer's policyConstraints requires an explicit policy";
+  let ext: PolicyExtensions = NO_EXTENSIONS;
+  for (let i = 1; i <= n; i++) {
+    const cert = certs[i - 1]!;
+    const depth = n - i; // position in `path`, 0 = the leaf
+    const last = i === n;
     try {
-      ext = readPolicyExtensions(cert);
+      ext = hasPolicyExtension(cert) ? readPolicyExtensions(cert) : NO_EXTENSIONS;
     } catch (e) {
-      return failure(
+      return fail(
         'ERR_CERTIFICATE_INVALID',
         `${describeCertificate(cert.subject.text, depth)} has malformed policy extensions: ${e instanceof Error ? e.message : e}`,
         depth,
       );
     }
-    const selfIssued = isSelfIssued(cert);
-    // (d), (e): intersect with the certificate's policies
-    if (ext.policies && valid) {
-      const allowAny =
-        ext.policies.includes(ANY_POLICY) && (inhibitAny > 0 || (!last && selfIssued));
-      const next = new Set<string>();
-      for (const p of ext.policies)
-        if (p !== ANY_POLICY && (valid.has(p) || valid.has(ANY_POLICY))) next.add(p);
-      if (allowAny) for (const v of valid) next.add(v);
-      valid = next.size > 0 ? next : undefined;
-    } else valid = undefined;
-    // (f)
-    if (explicitPolicy === 0 && !valid) {
-      return failure(
+    const selfIssued = !last && isSelfIssued(cert);
+    try {
+      // §6.1.3 (d), (e)
+      tree = addCertificatePolicies(tree, ext.policies, inhibitAnyPolicy > 0 || selfIssued);
+    } catch (e) {
+      return limit(e, depth);
+    }
+    // §6.1.3 (f)
+    if (explicitPolicy === 0 && !tree) {
+      return fail(
         'ERR_POLICY_VIOLATION',
-        `no certificate policy is valid at ${describeCertificate(cert.subject.text, depth)}, and an issuer requires an explicit policy`,
+        `no certificate policy is valid down to ${describeCertificate(cert.subject.text, depth)}, and ${why()}`,
         depth,
       );
     }
-    if (last) {
-      // §6.1.5 (a), (b)
-      if (explicitPolicy > 0) explicitPolicy--;
-      if (ext.requireExplicitPolicy === 0) explicitPolicy = 0;
-      break;
-    }
-    // §6.1.4 (a), (b): mappings
-    const groups = new Map<string, string[]>();
-    for (const [from, to] of ext.mappings ?? []) {
-      if (from === ANY_POLICY || to === ANY_POLICY) {
-        return failure(
-          'ERR_CERTIFICATE_INVALID',
-          `${describeCertificate(cert.subject.text, depth)} maps a policy to or from anyPolicy`,
-          depth,
-        );
-      }
-      groups.set(from, [...(groups.get(from) ?? []), to]);
-    }
-    for (const [from, tos] of groups) {
-      if (!valid) break;
-      if (policyMapping > 0) {
-        if (valid.has(from) || valid.has(ANY_POLICY)) {
-          valid.delete(from);
-          for (const to of tos) valid.add(to);
+    if (last) break;
+    // §6.1.4 (a): anyPolicy is never mapped, from or to.
+    if (ext.mappings) {
+      for (const [from, tos] of ext.mappings) {
+        if (from === ANY_POLICY || tos.includes(ANY_POLICY)) {
+          return fail(
+            'ERR_POLICY_VIOLATION',
+            `${describeCertificate(cert.subject.text, depth)} maps a policy ${from === ANY_POLICY ? 'from' : 'to'} anyPolicy, which RFC 5280 forbids`,
+            depth,
+          );
         }
-      } else valid.delete(from);
+      }
+      try {
+        // §6.1.4 (b)
+        tree = applyPolicyMappings(tree, ext.mappings, policyMapping > 0);
+      } catch (e) {
+        return limit(e, depth);
+      }
     }
-    if (valid && valid.size === 0) valid = undefined;
-    // (h), (i), (j)
+    // §6.1.4 (h): counters count down on certificates that are not self-issued.
     if (!selfIssued) {
       if (explicitPolicy > 0) explicitPolicy--;
       if (policyMapping > 0) policyMapping--;
-      if (inhibitAny > 0) inhibitAny--;
+      if (inhibitAnyPolicy > 0) inhibitAnyPolicy--;
     }
+    // §6.1.4 (i): policyConstraints
     if (ext.requireExplicitPolicy !== undefined)
       explicitPolicy = Math.min(explicitPolicy, ext.requireExplicitPolicy);
     if (ext.inhibitPolicyMapping !== undefined)
       policyMapping = Math.min(policyMapping, ext.inhibitPolicyMapping);
-    if (ext.inhibitAnyPolicy !== undefined) inhibitAny = Math.min(inhibitAny, ext.inhibitAnyPolicy);
+    // §6.1.4 (j): inhibitAnyPolicy
+    if (ext.inhibitAnyPolicy !== undefined)
+      inhibitAnyPolicy = Math.min(inhibitAnyPolicy, ext.inhibitAnyPolicy);
   }
-  if (explicitPolicy === 0 && !valid) {
-    return failure(
+  // §6.1.5 (a), (b): `ext` now holds the leaf's own policy extensions.
+  if (explicitPolicy > 0) explicitPolicy--;
+  if (ext.requireExplicitPolicy === 0) explicitPolicy = 0;
+  // §6.1.5 (g)
+  const valid = tree ? treePolicies(tree) : [];
+  let result: PolicyTree | undefined;
+  try {
+    result = intersectPolicyTree(tree, inputs.initialPolicies);
+  } catch (e) {
+    return limit(e, 0);
+  }
+  if (explicitPolicy === 0 && !result) {
+    return fail(
       'ERR_POLICY_VIOLATION',
-      'no certificate policy is valid for the whole path, and an issuer requires an explicit policy',
+      valid.length > 0
+        ? `none of the policies valid for this path (${valid.join(', ')}) is among the accepted ones (${inputs.initialPolicies.join(', ')}), and ${why()}`
+        : `no certificate policy is valid for the whole path, and ${why()}`,
       0,
     );
   }
-  return undefined;
+  return { ok: true, policies: treePolicies(result) };
+}
+
+function fail(code: Failure['code'], message: string, depth: number): PolicyOutcome {
+  return { ok: false, failure: failure(code, message, depth) };
+}
+
+function limit(e: unknown, depth: number): PolicyOutcome {
+  if (NodeIdError.isInstance(e)) return fail(e.code, e.message, depth);
+  throw e;
 }

@@ -71,29 +71,6 @@ export function checkWellFormed(
   return undefined;
 }
 
-/** Extensions RFC 5280 requires critical, checked under the rfc5280 policy. */
-export function checkMustBeCritical(
-  cert: Certificate,
-  depth: number,
-  policy: VerifyPolicy,
-): Failure | undefined {
-  if (policy !== 'rfc5280') return undefined;
-  const names: Record<string, string> = {
-    [OID.policyConstraints]: 'policyConstraints',
-    [OID.inhibitAnyPolicy]: 'inhibitAnyPolicy',
-  };
-  for (const ext of cert.extensions) {
-    if (names[ext.oid] && !ext.critical) {
-      return failure(
-        'ERR_CERTIFICATE_INVALID',
-        `${who(cert, depth)} has a non-critical ${names[ext.oid]} extension (RFC 5280 requires it critical)`,
-        depth,
-      );
-    }
-  }
-  return undefined;
-}
-
 /** A CA certificate carries a subjectKeyIdentifier (RFC 5280 §4.2.1.2). */
 export function checkSubjectKeyId(cert: Certificate, depth: number): Failure | undefined {
   if (cert.subjectKeyIdentifier) return undefined;
@@ -412,7 +389,6 @@ export function checkProfile(
     () => checkWellFormed(cert, role, depth),
     () => checkVersion3(cert, depth, policy),
     () => checkCriticalExtensions(cert, depth),
-    () => checkMustBeCritical(cert, depth, policy),
     () => checkAccessDescriptions(cert, depth),
     () => checkSubjectAltNameSyntax(cert, depth),
     () => checkSubjectPresent(cert, role, depth),

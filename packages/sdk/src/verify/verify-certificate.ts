@@ -22,6 +22,7 @@ import { OID } from '../lib/oids.js';
 import { verifySignature } from '../lib/signature.js';
 import { buildPath, defaultBudget, type WorkBudget } from './build-paths.js';
 import { checkPath } from './check-path.js';
+import { type PolicyInputs, processPolicies } from './check-policies.js';
 import {
   type CertificateRole,
   checkProfile,
@@ -33,6 +34,7 @@ import { checkLeafExtendedKeyUsage, checkLeafKeyUsage, ekuOid } from './check-us
 import { describeCertificate, type Failure, failure } from './failure.js';
 import { checkClusterName, checkEmail, checkHost, checkIp } from './match-host.js';
 import { MAX_CONSTRAINT_COMPARISONS } from './name-constraints.js';
+import { ANY_POLICY } from './policy-tree.js';
 
 /** What the peer certificate will be used for. */
 export type VerifyUsage = 'server' | 'client' | 'any';
@@ -63,6 +65,12 @@ export interface VerifyCertificateOptions extends CryptoOptions {
   now?: Date;
   /** Seconds of clock skew tolerated on validity dates. Default 0. */
   clockTolerance?: number;
+  /**
+   * Accept the certificate itself among `trustAnchors` even though it is not a CA certificate
+   * (a pinned leaf, as `openssl verify -partial_chain` does). Default false: a trust anchor must
+   * be a CA certificate, and a leaf given as its own anchor fails with `ERR_NOT_A_CA`.
+   */
+  trustLeaf?: boolean;
   /** The most intermediate certificates a chain may have. Default 8. */
   maxDepth?: number;
   /** `rfc5280` (default) or `webpki` (also the CA/Browser Forum profile). */
@@ -71,11 +79,35 @@ export interface VerifyCertificateOptions extends CryptoOptions {
   keyUsage?: KeyUsage[];
   /** Extended key usages (OIDs or names like `serverAuth`) the leaf must allow. */
   extendedKeyUsage?: string[];
+  /**
+   * The certificate policies (dotted OIDs) acceptable to you, RFC 5280's
+   * user-initial-policy-set. Default `['2.5.29.32.0']` (anyPolicy: any policy will do).
+   * A path whose policies are all outside this set fails only when an explicit policy is
+   * required (here or by a CA's policyConstraints).
+   */
+  initialPolicies?: string[];
+  /** initial-explicit-policy: the path must be valid for at least one of `initialPolicies`. Default false. */
+  requireExplicitPolicy?: boolean;
+  /** initial-policy-mapping-inhibit: CAs' policyMappings are not followed. Default false. */
+  inhibitPolicyMapping?: boolean;
+  /** initial-any-policy-inhibit: anyPolicy in a CA certificate does not stand for every policy. Default false. */
+  inhibitAnyPolicy?: boolean;
 }
 
 /** The result of {@link verifyCertificate}. */
 export type VerifyResult =
-  | { ok: true; chain: Certificate[] }
+  | {
+      ok: true;
+      chain: Certificate[];
+      /**
+       * The certificate policies the path is valid for, among `initialPolicies` (RFC 5280
+       * §6.1.5 (g), the user-constrained policy set), as dotted OIDs in the trust anchor's
+       * domain (before any policy mapping). `['2.5.29.32.0']` (anyPolicy) when the path is
+       * valid for any policy; `[]` when it is valid for none, which is allowed unless an
+       * explicit policy is required (by `requireExplicitPolicy` or a CA's policyConstraints).
+       */
+      policies: string[];
+    }
   | { ok: false; code: NodeIdErrorCode; message: string; depth?: number };
 
 /** Default most intermediates in a chain. */
@@ -90,6 +122,7 @@ interface Settings {
   wantedEku: string[];
   wantedKu: KeyUsage[];
   crls: Crl[];
+  policyInputs: PolicyInputs;
 }
 
 class InputError extends Error {
@@ -134,6 +167,7 @@ function readSettings(o: VerifyCertificateOptions): Settings {
   const wantedKu = [...(o.keyUsage ?? [])];
   for (const k of wantedKu)
     if (!KEY_USAGE_NAMES.includes(k)) invalid('ERR_INVALID_ARGUMENT', `unknown key usage "${k}"`);
+  const policyInputs = readPolicyInputs(o);
   const crls = (o.crls ?? []).map((c, i) => {
     try {
       return parseCrl(c);
@@ -153,6 +187,33 @@ function readSettings(o: VerifyCertificateOptions): Settings {
     wantedEku,
     wantedKu,
     crls,
+    policyInputs,
+  };
+}
+
+const DOTTED_OID = /^[0-2](\.(0|[1-9][0-9]*))+$/;
+
+/** The relying party's policy inputs, RFC 5280 §6.1.1 (c), (e)-(g). */
+function readPolicyInputs(o: VerifyCertificateOptions): PolicyInputs {
+  const initialPolicies = o.initialPolicies ?? [ANY_POLICY];
+  if (!Array.isArray(initialPolicies) || initialPolicies.length === 0)
+    invalid(
+      'ERR_INVALID_ARGUMENT',
+      `initialPolicies must be a non-empty array of policy OIDs (['${ANY_POLICY}'] for any policy)`,
+    );
+  for (const p of initialPolicies)
+    if (typeof p !== 'string' || !DOTTED_OID.test(p))
+      invalid('ERR_INVALID_ARGUMENT', `initialPolicies: ${JSON.stringify(p)} is not a dotted OID`);
+  const flag = (name: 'requireExplicitPolicy' | 'inhibitPolicyMapping' | 'inhibitAnyPolicy') => {
+    const v = o[name] ?? false;
+    if (typeof v !== 'boolean') invalid('ERR_INVALID_ARGUMENT', `${name} must be true or false`);
+    return v;
+  };
+  return {
+    initialPolicies: [...new Set(initialPolicies)],
+    requireExplicitPolicy: flag('requireExplicitPolicy'),
+    inhibitPolicyMapping: flag('inhibitPolicyMapping'),
+    inhibitAnyPolicy: flag('inhibitAnyPolicy'),
   };
 }
 
@@ -271,6 +332,7 @@ async function verify(o: VerifyCertificateOptions): Promise<VerifyResult> {
     return ok;
   };
 
+  let policies: string[] = [];
   const leafFailure = profile(leaf, 'leaf', 0);
   if (leafFailure) return toResult(leafFailure);
 
@@ -278,6 +340,7 @@ async function verify(o: VerifyCertificateOptions): Promise<VerifyResult> {
     anchors,
     intermediates,
     maxDepth: s.maxDepth,
+    trustLeaf: o.trustLeaf === true,
     budget,
     checkIssuer: async (child, issuer, role, depth) => {
       const f = profile(issuer, role, depth);
@@ -293,14 +356,24 @@ async function verify(o: VerifyCertificateOptions): Promise<VerifyResult> {
       }
       return undefined;
     },
-    checkPath: async (path) =>
-      checkPath(path, { policy: s.policy, wantedEku: s.wantedEku, budget: constraintBudget }) ??
-      (await checkRevocation(s.subtle, path, s.crls, s.at, s.tolerance)),
+    checkPath: async (path) => {
+      const f = checkPath(path, {
+        policy: s.policy,
+        wantedEku: s.wantedEku,
+        budget: constraintBudget,
+      });
+      if (f) return f;
+      const outcome = processPolicies(path, s.policyInputs);
+      if (!outcome.ok) return outcome.failure;
+      const revoked = await checkRevocation(s.subtle, path, s.crls, s.at, s.tolerance);
+      if (!revoked) policies = outcome.policies;
+      return revoked;
+    },
   });
   if (!result.ok) return toResult(result.failure);
   const identity = checkLeafIdentity(leaf, o, s);
   if (identity) return toResult(identity);
-  return { ok: true, chain: result.path };
+  return { ok: true, chain: result.path, policies };
 }
 
 function toResult(f: Failure): VerifyResult {
