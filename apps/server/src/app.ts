@@ -3,14 +3,15 @@
  * starts it on Node with TLS, and tests call `app.request()`.
  */
 import { Hono } from 'hono';
+import { contextStorage } from 'hono/context-storage';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import type { AppDeps } from './deps.js';
+import { type AdminTokens, fixedAdminTokens, requireAdmin } from './lib/admin-auth.js';
 import { checkDeclaredLength } from './lib/body.js';
-import { createServices } from './lib/context.js';
-import { HttpError, toErrorResponse } from './lib/http-error.js';
+import { clientAddress, createServices } from './lib/context.js';
+import { toErrorResponse } from './lib/http-error.js';
 import { rateLimit } from './lib/rate-limit.js';
-import { isAdminToken } from './lib/tokens.js';
 import { certificateRoutes } from './routes/certificates.js';
 import { enrollmentRoutes } from './routes/enrollments.js';
 import { opsRoutes } from './routes/ops.js';
@@ -18,15 +19,6 @@ import { publicRoutes } from './routes/public.js';
 import { signRoutes } from './routes/sign.js';
 
 export type { AppDeps } from './deps.js';
-
-/** The address a request came from, for rate limits. */
-function clientKey(c: {
-  env: unknown;
-  req: { header: (n: string) => string | undefined };
-}): string {
-  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
-  return env?.incoming?.socket?.remoteAddress ?? 'local';
-}
 
 /**
  * Builds the API. Admin routes need `Authorization: Bearer <admin token>`; `/v1/sign` and
@@ -43,6 +35,8 @@ export function createApp(deps: AppDeps): Hono {
   const s = createServices(deps);
   const limits = deps.limits ?? {};
   const app = new Hono();
+  // audit lines read the request's actor and address from here (lib/context.ts)
+  app.use('*', contextStorage());
 
   app.onError((err, c) => {
     const { status, body } = toErrorResponse(err);
@@ -90,31 +84,24 @@ export function createApp(deps: AppDeps): Hono {
     await next();
   });
 
-  const requireAdmin = async function requireAdmin(
-    c: Parameters<Parameters<typeof app.use>[1]>[0],
-    next: () => Promise<void>,
-  ) {
-    const header = c.req.header('authorization') ?? '';
-    const m = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!m || !isAdminToken(m[1]!, deps.adminTokenHashes))
-      throw new HttpError(
-        401,
-        'ERR_UNAUTHORIZED',
-        'this call needs an admin token: Authorization: Bearer <token>',
-      );
-    await next();
-  };
-  app.use('/v1/enrollments', requireAdmin);
-  app.use('/v1/enrollments/*', requireAdmin);
-  app.use('/v1/certificates', requireAdmin);
-  app.use('/v1/certificates/*', requireAdmin);
+  const admin = requireAdmin({
+    tokens: Array.isArray(deps.adminTokenHashes)
+      ? fixedAdminTokens(deps.adminTokenHashes)
+      : (deps.adminTokenHashes as AdminTokens),
+    clientAddress,
+    audit: (action, fields) => s.audit(action, fields),
+    now: () => s.now().getTime(),
+  });
+  // one instance on every admin prefix, so failed attempts count across them ("/x/*" also matches "/x")
+  app.use('/v1/enrollments/*', admin);
+  app.use('/v1/certificates/*', admin);
   app.on(
     'POST',
     '/v1/enrollments',
     rateLimit({
       perMinute: limits.enrollPerMinute ?? 120,
       burst: limits.enrollBurst ?? 60,
-      key: clientKey,
+      key: clientAddress,
     }),
   );
   app.on(
@@ -123,7 +110,7 @@ export function createApp(deps: AppDeps): Hono {
     rateLimit({
       perMinute: limits.signPerMinute ?? 60,
       burst: limits.signBurst ?? 30,
-      key: clientKey,
+      key: clientAddress,
     }),
   );
 

@@ -2,6 +2,7 @@
 import type { Certificate, Issuer } from '@nodeid/sdk';
 import type { Store } from '@nodeid/store';
 import type { Context, MiddlewareHandler } from 'hono';
+import type { AdminTokens } from './lib/admin-auth.js';
 import type { Signer } from './lib/issuance.js';
 
 /** Dependencies of {@link createApp}. */
@@ -12,8 +13,11 @@ export interface AppDeps {
   clusterName: string;
   /** Inventory, tokens and audit trail. */
   store: Store;
-  /** SHA-256 digests of the admin tokens. */
-  adminTokenHashes: Buffer[];
+  /**
+   * The admin tokens: their SHA-256 digests, or a source that can change while the app runs
+   * (nodeid-server passes `openAdminTokenFile`, which re-reads the file when it changes).
+   */
+  adminTokenHashes: readonly Buffer[] | AdminTokens;
   /** Clock; default the system clock. */
   now?: () => Date;
   crypto?: Crypto;

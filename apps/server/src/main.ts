@@ -4,8 +4,7 @@
  * CA and hot-reloaded when its files change. Plain HTTP only on loopback, only when asked.
  */
 import cluster from 'node:cluster';
-import { createHash, randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createServer as createHttpsServer } from 'node:https';
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
@@ -17,6 +16,7 @@ import { NodeIdError } from '@nodeid/sdk';
 import { createNodeCrypto, createTlsReloader, loadCaFolder } from '@nodeid/sdk/node';
 import { openStore } from '@nodeid/store';
 import { createApp } from './app.js';
+import { openAdminTokenFile } from './lib/admin-auth.js';
 import { ensureServerIdentity } from './lib/server-identity.js';
 import { createSigningPool } from './lib/signing-pool.js';
 
@@ -55,21 +55,6 @@ function envLimit(name: string): number | undefined {
 
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
-}
-
-async function adminTokenHashes(file: string): Promise<Buffer[]> {
-  let text = await readFile(file, 'utf8').catch(() => undefined);
-  if (text === undefined) {
-    text = `${randomBytes(32).toString('base64url')}\n`;
-    await writeFile(file, text, { mode: 0o600, flag: 'wx' });
-    process.stderr.write(`created an admin token in ${file} (mode 0600)\n`);
-  }
-  const tokens = text
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('#'));
-  if (tokens.length === 0) fail(`${file} holds no admin token`);
-  return tokens.map((t) => createHash('sha256').update(t, 'utf8').digest());
 }
 
 /** Runs `count` server processes; one that dies is replaced until the supervisor is told to stop. */
@@ -147,7 +132,10 @@ async function main(): Promise<void> {
   const store = await openStore(values.db ?? join(caDir, 'inventory.db'), {
     sqlite: { commitThread: !(workers > 1 && cluster.isPrimary) },
   });
-  const hashes = await adminTokenHashes(values['admin-token-file'] ?? join(caDir, 'admin.token'));
+  const adminTokens = await openAdminTokenFile(
+    values['admin-token-file'] ?? join(caDir, 'admin.token'),
+    { create: true, onEvent: (e) => process.stderr.write(`${JSON.stringify(e)}\n`) },
+  );
   const audit = (event: Record<string, unknown>) =>
     process.stdout.write(`${JSON.stringify({ audit: true, ...event })}\n`);
 
@@ -181,7 +169,7 @@ async function main(): Promise<void> {
     ca: issuer,
     clusterName: config.clusterName,
     store,
-    adminTokenHashes: hashes,
+    adminTokenHashes: adminTokens,
     audit,
     staticFiles,
     corsOrigins: values.cors,

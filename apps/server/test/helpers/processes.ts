@@ -200,6 +200,8 @@ export function auditEvents(server: Running): Record<string, unknown>[] {
 /** An HTTPS response. */
 export interface ApiResponse {
   status: number;
+  /** Response headers, names in lower case. */
+  headers: Record<string, string | string[] | undefined>;
   body: Buffer;
   text: string;
   json: () => unknown;
@@ -218,11 +220,20 @@ export function api(
     key?: string;
     /** Source address on loopback (127.0.0.x), so rate limits count clients apart. */
     localAddress?: string;
+    /** Extra request headers. */
+    headers?: Record<string, string>;
+    /** A raw body, sent as is (instead of `json`). */
+    body?: string;
     timeoutMs?: number;
   },
 ): Promise<ApiResponse> {
   const u = new URL(url);
-  const body = options.json === undefined ? undefined : Buffer.from(JSON.stringify(options.json));
+  const body =
+    options.body !== undefined
+      ? Buffer.from(options.body)
+      : options.json === undefined
+        ? undefined
+        : Buffer.from(JSON.stringify(options.json));
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -238,6 +249,7 @@ export function api(
         headers: {
           ...(body && { 'content-type': 'application/json' }),
           ...(options.admin && { authorization: `Bearer ${options.admin}` }),
+          ...options.headers,
         },
         timeout: options.timeoutMs ?? 30_000,
       },
@@ -248,7 +260,13 @@ export function api(
         res.on('end', () => {
           const buf = Buffer.concat(chunks);
           const text = buf.toString('utf8');
-          resolve({ status: res.statusCode ?? 0, body: buf, text, json: () => JSON.parse(text) });
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: buf,
+            text,
+            json: () => JSON.parse(text),
+          });
         });
       },
     );

@@ -1,0 +1,156 @@
+/**
+ * The real nodeid-server process against a careless admin and a hostile client: token files
+ * that are weak or readable, guessing the admin token over HTTPS, tokens removed while it runs.
+ * Loopback only; clients use different 127.0.0.x source addresses so they count apart.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  api,
+  assertBuilt,
+  auditEvents,
+  cli,
+  killStarted,
+  Running,
+  SERVER,
+  type ServerProcess,
+  startServer,
+} from './helpers/processes.js';
+
+let work: string;
+let caDir: string;
+let caPem: string;
+
+/** Runs the server with `args` and waits for it to exit (it is expected to refuse to start). */
+async function refusedStart(args: string[]) {
+  const running = new Running(
+    spawn(process.execPath, [SERVER, '--ca', caDir, '--listen', '127.0.0.1:0', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+  const timer = setTimeout(() => running.child.kill('SIGKILL'), 30_000);
+  const exit = await running.exited;
+  clearTimeout(timer);
+  return { ...exit, stderr: running.stderr };
+}
+
+beforeAll(async () => {
+  assertBuilt();
+  work = mkdtempSync(join(tmpdir(), 'nodeid-e2e-hardening-'));
+  caDir = join(work, 'ca');
+  expect(
+    (await cli(['ca', 'init', 'hard.cluster', '--no-passphrase', '--dir', caDir])).status,
+  ).toBe(0);
+  caPem = readFileSync(join(caDir, 'ca.crt'), 'utf8');
+});
+
+afterAll(() => {
+  killStarted();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('admin token files the server refuses to start with', () => {
+  it('a world-readable token file: one error line with ERR_FILE_PERMISSIONS, exit 3', async () => {
+    const file = join(work, 'readable.token');
+    writeFileSync(file, `${randomBytes(32).toString('hex')}\n`);
+    chmodSync(file, 0o644);
+    const run = await refusedStart(['--admin-token-file', file]);
+    expect(run.code).toBe(3);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(
+      /^error: .*readable\.token is accessible by group or others \(mode 0644\).* \(ERR_FILE_PERMISSIONS\)\n$/,
+    );
+  });
+
+  it('a two-letter token: ERR_SECRET_WEAK, and the token is not printed', async () => {
+    const file = join(work, 'weak.token');
+    writeFileSync(file, 'qz\n', { mode: 0o600 });
+    const run = await refusedStart(['--admin-token-file', file]);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(
+      /^error: .*about 9 bits of entropy; at least 128 .*\(ERR_SECRET_WEAK\)\n$/,
+    );
+    expect(run.stderr).not.toContain('qz');
+  });
+});
+
+describe('guessing the admin token over HTTPS', () => {
+  let server: ServerProcess;
+  let tokenFile: string;
+  const admin = randomBytes(32).toString('base64url');
+  const second = randomBytes(16).toString('hex');
+
+  beforeAll(async () => {
+    tokenFile = join(work, 'admin.token');
+    writeFileSync(tokenFile, `# admins\n${admin}\n${second}\n`, { mode: 0o600 });
+    server = await startServer({ caDir, args: ['--admin-token-file', tokenFile] });
+  });
+  afterAll(() => server?.stop());
+
+  it('an attacker gets 10 tries, then 429 with Retry-After, audited; the admin elsewhere still gets in', async () => {
+    const attacker = '127.0.0.2';
+    const statuses: number[] = [];
+    let retryAfter: unknown;
+    for (let i = 0; i < 15; i++) {
+      const res = await api(server.url, '/v1/certificates', {
+        ca: caPem,
+        admin: `guess${i.toString().padStart(2, '0')}`,
+        localAddress: attacker,
+      });
+      statuses.push(res.status);
+      if (res.status === 429) {
+        expect(res.json()).toMatchObject({ code: 'ERR_RATE_LIMITED' });
+        retryAfter = res.headers['retry-after'];
+      }
+    }
+    expect(statuses).toEqual([...Array(10).fill(401), ...Array(5).fill(429)]);
+    expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+    expect(Number(retryAfter)).toBeLessThanOrEqual(60);
+    // even the right token from the attacker's address is refused while it is throttled
+    const right = await api(server.url, '/v1/certificates', {
+      ca: caPem,
+      admin,
+      localAddress: attacker,
+    });
+    expect(right.status).toBe(429);
+    const ok = await api(server.url, '/v1/certificates', {
+      ca: caPem,
+      admin,
+      localAddress: '127.0.0.3',
+    });
+    expect(ok.status).toBe(200);
+    const failed = await server.waitFor('the audit lines of the failures', () => {
+      const lines = auditEvents(server).filter((e) => String(e.action).startsWith('admin.auth-'));
+      return lines.length >= 10 ? lines : undefined;
+    });
+    expect(failed).toHaveLength(10);
+    for (const e of failed) expect(e).toMatchObject({ actor: 'anonymous', client: attacker });
+    expect(server.stdoutLines.join('\n')).not.toMatch(/guess\d\d/);
+  });
+
+  it('a token removed from the file stops working at once, without a restart', async () => {
+    const from = { ca: caPem, localAddress: '127.0.0.4' };
+    expect((await api(server.url, '/v1/enrollments', { ...from, admin: second })).status).toBe(200);
+    writeFileSync(tokenFile, `${admin}\n`);
+    expect((await api(server.url, '/v1/enrollments', { ...from, admin: second })).status).toBe(401);
+    const res = await api(server.url, '/v1/enrollments', {
+      ...from,
+      admin,
+      json: { name: 'node1.example.net' },
+    });
+    expect(res.status).toBe(201);
+    // the admin's actions are audited with a name for the token (never the token) and the address
+    const created = await server.waitFor('the enrollment audit line', () =>
+      auditEvents(server).find((e) => e.action === 'enrollment.create'),
+    );
+    expect(created).toMatchObject({
+      actor: expect.stringMatching(/^admin:[0-9a-f]{8}$/),
+      client: '127.0.0.4',
+    });
+    expect(JSON.stringify(created)).not.toContain(admin);
+  });
+});
