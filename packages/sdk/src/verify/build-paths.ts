@@ -40,6 +40,8 @@ export interface PathSearch {
     role: CertificateRole,
     depth: number,
   ): Promise<Failure | undefined>;
+  /** Whether the leaf itself may be a trust anchor when it is not a CA certificate (a pin). */
+  trustLeaf?: boolean;
   /** Checks a complete path (leaf first, anchor last). */
   checkPath(path: Certificate[]): Promise<Failure | undefined>;
 }
@@ -127,9 +129,19 @@ export async function buildPath(leaf: Certificate, search: PathSearch): Promise<
 
   try {
     if (search.anchors.some((a) => bytesEqual(a.der, leaf.der))) {
-      const pf = await search.checkPath([leaf]);
-      if (!pf) return { ok: true, path: [leaf] };
-      pathFailure = pf;
+      // RFC 5280 §6.1.1 (d): a trust anchor is a CA's name and key. A leaf given as its own
+      // anchor is a pin, taken only when asked for (as `openssl verify -partial_chain`)
+      if (search.trustLeaf || leaf.basicConstraints?.ca) {
+        const pf = await search.checkPath([leaf]);
+        if (!pf) return { ok: true, path: [leaf] };
+        pathFailure = pf;
+      } else {
+        pathFailure = failure(
+          'ERR_NOT_A_CA',
+          `"${leaf.subject.text}" is given as a trust anchor but is not a CA certificate; trust the CA that issued it, or pin this certificate explicitly (trustLeaf, --trust-leaf)`,
+          0,
+        );
+      }
     }
     const found = await extend([leaf]);
     if (found) return { ok: true, path: found };

@@ -25,6 +25,7 @@ interface Args extends GlobalArgs {
   key?: string;
   keyPassphraseFile?: string;
   policy: 'rfc5280' | 'webpki';
+  trustLeaf?: boolean;
 }
 
 async function certificatesIn(paths: string[]) {
@@ -80,6 +81,11 @@ export const certVerifyCommand = defineCommand<Args>({
         type: 'string',
         describe: 'passphrase of an encrypted --key',
       })
+      .option('trust-leaf', {
+        type: 'boolean',
+        describe:
+          'accept the certificate itself as a --ca even though it is not a CA (a pinned leaf, as openssl verify -partial_chain)',
+      })
       .option('policy', {
         choices: ['rfc5280', 'webpki'] as const,
         default: 'rfc5280' as const,
@@ -102,6 +108,10 @@ export const certVerifyCommand = defineCommand<Args>({
       .example(
         '$0 cert verify node1.crt --ca ca.crt --crl ca.crl --key node1.key',
         'also revocation and the key pair',
+      )
+      .example(
+        '$0 cert verify peer.crt --ca peer.crt --trust-leaf',
+        'a pinned certificate: without --trust-leaf a --ca must be a CA certificate',
       )
       .epilog(
         exitCodes({
@@ -128,6 +138,7 @@ export const certVerifyCommand = defineCommand<Args>({
       crls,
       at: args.at ? new Date(args.at) : undefined,
       policy: args.policy,
+      trustLeaf: args.trustLeaf === true,
     });
     let keyOk: boolean | undefined;
     if (args.key) {
