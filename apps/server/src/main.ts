@@ -17,6 +17,7 @@ import { createNodeCrypto, createTlsReloader, loadCaFolder } from '@nodeid/sdk/n
 import { openStore } from '@nodeid/store';
 import { createApp } from './app.js';
 import { openAdminTokenFile } from './lib/admin-auth.js';
+import { isLoopbackAddress, parseListenAddress } from './lib/listen-address.js';
 import { ensureServerIdentity } from './lib/server-identity.js';
 import { createSigningPool } from './lib/signing-pool.js';
 
@@ -53,17 +54,21 @@ function envLimit(name: string): number | undefined {
   return value;
 }
 
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
-}
-
 /** Runs `count` server processes; one that dies is replaced until the supervisor is told to stop. */
 function superviseWorkers(count: number): void {
   let stopping = false;
   for (let i = 0; i < count; i++) cluster.fork();
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(process.exitCode ?? 0);
+      return;
+    }
+    // 2 and 3 are refusals to start (bad options, a busy port): another fork would only fail again
+    if (code === 2 || code === 3) {
+      stopping = true;
+      for (const w of Object.values(cluster.workers ?? {})) w?.kill('SIGTERM');
+      process.exitCode = code;
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(code);
       return;
     }
     process.stderr.write(
@@ -103,12 +108,13 @@ async function main(): Promise<void> {
     return;
   }
   if (!values.ca) fail(`--ca is required\n${USAGE}`);
-  const m = /^(.*):(\d+)$/.exec(values.listen!);
-  if (!m) fail(`--listen must be HOST:PORT, got "${values.listen}"`);
-  const host = m[1]!.replace(/^\[|\]$/g, '');
-  const port = Number(m[2]);
-  if (values['plain-http'] && !isLoopback(host))
-    fail('plain HTTP is only allowed on a loopback address; drop --plain-http to serve HTTPS');
+  const listen = parseListenAddress(values.listen!);
+  if (!listen) fail(`--listen must be HOST:PORT or [IPV6]:PORT, got "${values.listen}"`);
+  const { host, port } = listen;
+  if (values['plain-http'] && !isLoopbackAddress(host))
+    fail(
+      `plain HTTP is only allowed on a loopback address (127.0.0.0/8 or ::1, as an address), not "${host}"; drop --plain-http to serve HTTPS`,
+    );
 
   const workers = Number(values.workers);
   if (!Number.isInteger(workers) || workers < 1 || workers > 64)
@@ -228,6 +234,18 @@ async function main(): Promise<void> {
     });
     reloader.attach(server as never);
   }
+  // a port in use or not ours to bind is the admin's to fix: one line, not a stack trace
+  server.on('error', (e: NodeJS.ErrnoException) => {
+    const code =
+      e.code === 'EADDRINUSE'
+        ? 'ERR_ADDRESS_IN_USE'
+        : e.code === 'EACCES' || e.code === 'EPERM'
+          ? 'ERR_PERMISSION_DENIED'
+          : 'ERR_LISTEN';
+    const reason = e.code === 'EADDRINUSE' ? 'the address is already in use' : e.message;
+    process.stderr.write(`error: cannot listen on ${values.listen}: ${reason} (${code})\n`);
+    process.exit(3);
+  });
   server.on('listening', () => {
     const address = server.address();
     const actualPort = typeof address === 'object' && address ? address.port : port;

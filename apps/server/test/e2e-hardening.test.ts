@@ -78,6 +78,37 @@ describe('admin token files the server refuses to start with', () => {
   });
 });
 
+describe('starting on the wrong address', () => {
+  it('--plain-http on 127.example.com is refused: the host is parsed as an address, not prefix-matched', async () => {
+    const run = await refusedStart(['--plain-http', '--listen', '127.example.com:0']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /^error: plain HTTP is only allowed on a loopback address .*"127\.example\.com".* \(ERR_USAGE\)\n$/,
+    );
+  });
+
+  it('a busy port: one line "error: ... (ERR_ADDRESS_IN_USE)", exit 3, no stack trace', async () => {
+    const first = await startServer({ caDir });
+    try {
+      const run = await refusedStart(['--listen', `127.0.0.1:${first.port}`]);
+      expect(run.code).toBe(3);
+      const lines = run.stderr.trim().split('\n');
+      expect(lines.at(-1)).toBe(
+        `error: cannot listen on 127.0.0.1:${first.port}: the address is already in use (ERR_ADDRESS_IN_USE)`,
+      );
+      // the only other lines are the JSON events of start-up, and no stack trace
+      for (const line of lines.slice(0, -1)) expect(line).toMatch(/^\{.*\}$/);
+      // two workers on a busy port: the supervisor stops instead of forking forever
+      const workers = await refusedStart(['--listen', `127.0.0.1:${first.port}`, '--workers', '2']);
+      expect(workers.code).toBe(3);
+      expect(workers.stderr).toContain('(ERR_ADDRESS_IN_USE)');
+      expect(workers.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      await first.stop();
+    }
+  });
+});
+
 describe('guessing the admin token over HTTPS', () => {
   let server: ServerProcess;
   let tokenFile: string;
