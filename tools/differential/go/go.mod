@@ -1,0 +1,3 @@
+module nodeid.dev/differential
+
+go 1.19
