@@ -1,118 +1,207 @@
 /**
- * Revocation by CRL (RFC 5280 §6.3, for the complete CRLs the caller supplies): a certificate
- * is revoked when a CRL issued under its issuer's name, signed by its issuer's key, lists its
- * serial number. A CRL from another issuer, or one whose signature does not verify, does not
- * apply to it.
+ * Revocation by CRL, RFC 5280 §6.3.3 step by step, for every certificate of a path but the
+ * trust anchor. For each distribution point of the certificate (and last the implicit one of
+ * its issuer), each complete CRL in scope (b) that covers reasons not yet covered (d), (e),
+ * whose issuer is validated (f) and whose signature verifies (g), is searched for the
+ * certificate, after the delta CRL that applies to it (c), (h), (i), (j), (k), until all
+ * reasons are covered (l). The status is then REVOKED, UNREVOKED or UNDETERMINED.
+ *
+ * `soft` (the default) checks what it is given: a certificate that no CRL covers passes, but a
+ * CRL in scope that cannot be used (bad signature, signer not valid, stale, unknown critical
+ * extension) fails the path. `require` fails the path unless every certificate's status is
+ * determined by complete, current, usable CRLs covering all reasons.
  */
 import type { Certificate } from '../certificate/parse-certificate.js';
-import type { Crl } from '../crl/parse-crl.js';
-import { bytesEqual } from '../lib/bytes.js';
-import { verifySignature } from '../lib/signature.js';
-import { namesEqual } from './compare-names.js';
+import type { Crl, CrlEntry } from '../crl/parse-crl.js';
+import { OID } from '../lib/oids.js';
+import { type CrlSignerSearch, crlSignedBy, findCrlSigner } from './crl-issuer.js';
+import {
+  ALL_REASONS,
+  crlInScope,
+  entryIssuerMatches,
+  ISSUER_DISTRIBUTION_POINT,
+  interimReasons,
+  reasonNames,
+} from './crl-scope.js';
+import { deltaFor, isDeltaCrl } from './delta-crl.js';
 import { describeCertificate, type Failure, failure, formatTime } from './failure.js';
 
-/** True when `crl` covers certificates like `cert` (issuingDistributionPoint scope). */
-function crlCovers(crl: Crl, cert: Certificate): boolean {
-  const idp = crl.issuingDistributionPoint;
-  if (!idp) return true;
-  const isCa = cert.basicConstraints?.ca === true;
-  if (idp.onlyContainsUserCerts && isCa) return false;
-  if (idp.onlyContainsCACerts && !isCa) return false;
-  return !idp.onlyContainsAttributeCerts;
+/** How revocation is checked: `soft` checks the CRLs given, `require` needs them. */
+export type RevocationMode = 'soft' | 'require';
+
+/** Everything revocation checking needs. */
+export interface RevocationContext extends CrlSignerSearch {
+  crls: readonly Crl[];
+  at: Date;
+  /** Seconds of clock skew tolerated on thisUpdate and nextUpdate. */
+  tolerance: number;
+  mode: RevocationMode;
 }
 
-/** The CRLs among `crls` that `issuer` issued for certificates like `cert`, or why one is unusable. */
-async function applicableCrls(
-  subtle: SubtleCrypto,
-  crls: readonly Crl[],
-  cert: Certificate,
-  issuer: Certificate,
-  depth: number,
-  at: Date,
-  toleranceSeconds: number,
-): Promise<Crl[] | Failure> {
-  const out: Crl[] = [];
-  const now = Math.floor(at.getTime() / 1000) * 1000;
-  const tol = toleranceSeconds * 1000;
-  for (const crl of crls) {
-    if (!namesEqual(crl.issuer, cert.issuer) || !crlCovers(crl, cert)) continue;
-    const keyId = crl.authorityKeyIdentifier?.keyIdentifier;
-    if (keyId && issuer.subjectKeyIdentifier && !bytesEqual(keyId, issuer.subjectKeyIdentifier))
-      continue; // another CA of the same name
-    const from = `the CRL issued by "${crl.issuer.text}"`;
-    const unusable = (code: 'ERR_CRL_INVALID' | 'ERR_CRL_UNAVAILABLE', why: string) =>
-      failure(
-        code,
-        `cannot check revocation of ${describeCertificate(cert.subject.text, depth)}: ${from} ${why}`,
-        depth,
-      );
-    if (issuer.keyUsage && !issuer.keyUsage.includes('cRLSign'))
-      return unusable('ERR_CRL_INVALID', 'comes from a CA whose keyUsage lacks cRLSign');
-    const signed =
-      !crl.signatureAlgorithmMismatch &&
-      (await verifySignature(
-        subtle,
-        issuer.publicKey.spki,
-        crl.signatureAlgorithmNode,
-        crl.tbs,
-        crl.signature,
-      ));
-    if (!signed)
-      return unusable(
-        'ERR_CRL_INVALID',
-        "has a signature that does not verify with the issuer's key",
-      );
-    const critical = crl.problems.find((p) => p.includes('critical') && p.includes('unknown'));
-    if (critical) return unusable('ERR_CRL_INVALID', `cannot be used: ${critical}`);
-    if (crl.thisUpdate.getTime() > now + tol)
-      return unusable(
-        'ERR_CRL_UNAVAILABLE',
-        `is not valid before ${formatTime(crl.thisUpdate)} (now ${formatTime(new Date(now))})`,
-      );
-    if (crl.nextUpdate && crl.nextUpdate.getTime() < now - tol)
-      return unusable(
-        'ERR_CRL_UNAVAILABLE',
-        `expired at ${formatTime(crl.nextUpdate)} (now ${formatTime(new Date(now))}); fetch a fresh CRL`,
-      );
-    out.push(crl);
-  }
-  return out;
+/** Why one CRL could not be used. */
+interface Defect {
+  code: 'ERR_CRL_INVALID' | 'ERR_CRL_UNAVAILABLE';
+  why: string;
 }
 
-/** Checks every certificate of `path` but the trust anchor against the CRLs given. */
-export async function checkRevocation(
-  subtle: SubtleCrypto,
-  path: readonly Certificate[],
-  crls: readonly Crl[],
-  at: Date,
-  toleranceSeconds: number,
-): Promise<Failure | undefined> {
-  if (crls.length === 0) return undefined;
-  for (let depth = 0; depth < path.length - 1; depth++) {
-    const cert = path[depth]!;
-    const issuer = path[depth + 1]!;
-    const applicable = await applicableCrls(
-      subtle,
-      crls,
-      cert,
-      issuer,
-      depth,
-      at,
-      toleranceSeconds,
+function crlName(crl: Crl): string {
+  const kind = isDeltaCrl(crl) ? 'delta CRL' : 'CRL';
+  const n = crl.crlNumber === undefined ? '' : ` number ${crl.crlNumber}`;
+  return `the ${kind}${n} issued by "${crl.issuer.text}"`;
+}
+
+/** RFC 5280 §5 rules a CRL must follow to be usable at all; undefined when it does. */
+function conformanceDefect(crl: Crl): Defect | undefined {
+  const invalid = (why: string): Defect => ({ code: 'ERR_CRL_INVALID', why });
+  // §5.2, §5.3: a CRL with a critical CRL or entry extension we cannot process is unusable.
+  if (crl.unhandledCriticalExtensions.length > 0)
+    return invalid(
+      `has a critical extension that cannot be processed (${crl.unhandledCriticalExtensions.join(', ')})`,
     );
-    if (!Array.isArray(applicable)) return applicable;
-    for (const crl of applicable) {
-      const entry = crl.entries.find(
-        (e) => e.serialNumber === cert.serialNumber && e.reason !== 'removeFromCRL',
-      );
-      if (!entry) continue;
-      const reason = entry.reason ? `, reason ${entry.reason}` : '';
-      return failure(
-        'ERR_REVOKED',
-        `${describeCertificate(cert.subject.text, depth)} (serial ${cert.serialNumber}) was revoked at ${formatTime(entry.revokedAt)}${reason} by its issuer's CRL`,
-        depth,
-      );
+  // §5.2.3: "conforming CRL issuers MUST include this extension in all CRLs and MUST mark this
+  // extension as non-critical".
+  const number = crl.extensions.find((e) => e.oid === OID.crlNumber);
+  if (crl.crlNumber === undefined) return invalid('has no cRLNumber (RFC 5280 §5.2.3)');
+  if (number?.critical) return invalid('marks cRLNumber critical (RFC 5280 §5.2.3)');
+  // §5.1.1.2: the signature algorithm inside and outside the TBSCertList must be the same.
+  if (crl.signatureAlgorithmMismatch)
+    return invalid('names different signature algorithms inside and outside its signed part');
+  // §5.3.3: certificateIssuer belongs in indirect CRLs only; elsewhere its entries are ambiguous.
+  if (!crl.issuingDistributionPoint?.indirectCrl && crl.entries.some((e) => e.certificateIssuer))
+    return invalid('has entries for another certificate issuer but is not an indirect CRL');
+  return undefined;
+}
+
+/** §6.3.3 (a): the CRL must be current at the validation time. */
+function currencyDefect(crl: Crl, ctx: RevocationContext): Defect | undefined {
+  const now = Math.floor(ctx.at.getTime() / 1000) * 1000;
+  const tol = ctx.tolerance * 1000;
+  const at = formatTime(new Date(now));
+  if (crl.thisUpdate.getTime() > now + tol)
+    return {
+      code: 'ERR_CRL_UNAVAILABLE',
+      why: `is not valid before ${formatTime(crl.thisUpdate)} (now ${at})`,
+    };
+  if (crl.nextUpdate && crl.nextUpdate.getTime() < now - tol)
+    return {
+      code: 'ERR_CRL_UNAVAILABLE',
+      why: `expired at ${formatTime(crl.nextUpdate)} (now ${at}); fetch a fresh CRL`,
+    };
+  return undefined;
+}
+
+/** The entry of `crl` for `cert`: same certificate issuer (§5.3.3), same serial by value. */
+function entryFor(crl: Crl, cert: Certificate): CrlEntry | undefined {
+  return crl.entries.find(
+    (e) => e.serialNumberValue === cert.serialNumberValue && entryIssuerMatches(crl, e, cert),
+  );
+}
+
+type Usable = { ok: true; signer: Certificate } | { ok: false; defect?: Defect };
+
+/** Whether a complete CRL in scope can be used: conformance, currency, (f) and (g). */
+async function usableCrl(
+  crl: Crl,
+  path: readonly Certificate[],
+  depth: number,
+  ctx: RevocationContext,
+): Promise<Usable> {
+  const defect = conformanceDefect(crl) ?? currencyDefect(crl, ctx);
+  if (defect) return { ok: false, defect };
+  const signer = await findCrlSigner(crl, path, depth, ctx);
+  if (signer.ok) return signer;
+  if (signer.unrelated && ctx.mode === 'soft') return { ok: false }; // another CA of that name
+  return { ok: false, defect: { code: 'ERR_CRL_INVALID', why: signer.why } };
+}
+
+/** Whether the delta CRL for a complete CRL can be used: conformance, currency and (h). */
+async function deltaDefect(
+  delta: Crl,
+  signer: Certificate,
+  ctx: RevocationContext,
+): Promise<Defect | undefined> {
+  const defect = conformanceDefect(delta) ?? currencyDefect(delta, ctx);
+  if (defect) return defect;
+  // (h): "validate the signature on the delta CRL using the public key validated in step (f)".
+  if (!(await crlSignedBy(delta, signer, ctx)))
+    return { code: 'ERR_CRL_INVALID', why: 'is not signed with the key of its complete CRL' };
+  return undefined;
+}
+
+/** §6.3.3 for one certificate of the path; undefined when it may be used. */
+async function checkCertificate(
+  path: readonly Certificate[],
+  depth: number,
+  ctx: RevocationContext,
+): Promise<Failure | undefined> {
+  const cert = path[depth]!;
+  const who = describeCertificate(cert.subject.text, depth);
+  const complete = ctx.crls.filter((c) => !isDeltaCrl(c)); // a delta is never a complete CRL
+  const defects: Defect[] = [];
+  let reasonsMask = 0;
+  // For each distribution point of the certificate, then "any available CRLs not specified in
+  // a distribution point but issued by the certificate issuer".
+  const points = [...(cert.crlDistributionPoints ?? []), ISSUER_DISTRIBUTION_POINT];
+  for (const dp of points) {
+    for (const crl of complete) {
+      if (reasonsMask === ALL_REASONS) break;
+      if (!crlInScope(crl, cert, dp)) continue; // (b)
+      const interim = interimReasons(crl, dp); // (d)
+      if ((interim & ~reasonsMask) === 0) continue; // (e)
+      const usable = await usableCrl(crl, path, depth, ctx); // (a), (f), (g)
+      if (!usable.ok) {
+        if (usable.defect)
+          defects.push({ ...usable.defect, why: `${crlName(crl)} ${usable.defect.why}` });
+        continue;
+      }
+      // (c): the delta CRL, if one was given for this complete CRL, must be usable too.
+      const delta = deltaFor(crl, ctx.crls);
+      let entry: CrlEntry | undefined;
+      let source = crl;
+      if (delta) {
+        const d = await deltaDefect(delta, usable.signer, ctx);
+        if (d) {
+          defects.push({ ...d, why: `${crlName(delta)} ${d.why}` });
+          continue;
+        }
+        entry = entryFor(delta, cert); // (i)
+        if (entry) source = delta;
+      }
+      entry ??= entryFor(crl, cert); // (j)
+      // (k): removeFromCRL (in a delta CRL) un-holds: the certificate is not revoked.
+      if (entry && entry.reason !== 'removeFromCRL') {
+        const reason = entry.reason ? `, reason ${entry.reason}` : '';
+        return failure(
+          'ERR_REVOKED',
+          `${who} (serial ${cert.serialNumber}) was revoked at ${formatTime(entry.revokedAt)}${reason} by ${crlName(source)}`,
+          depth,
+        );
+      }
+      reasonsMask |= interim; // (l)
     }
+  }
+  if (reasonsMask === ALL_REASONS) return undefined;
+  // UNDETERMINED.
+  const first = defects[0];
+  if (ctx.mode === 'soft' && !first) return undefined;
+  if (first) return failure(first.code, `cannot check revocation of ${who}: ${first.why}`, depth);
+  const missing = reasonNames(ALL_REASONS & ~reasonsMask);
+  const why =
+    reasonsMask === 0
+      ? `no usable, current CRL from "${cert.issuer.text}" covers it`
+      : `the usable CRLs given do not cover the reasons ${missing.join(', ')}`;
+  return failure('ERR_CRL_UNAVAILABLE', `cannot check revocation of ${who}: ${why}`, depth);
+}
+
+/** Checks every certificate of `path` (leaf first) but the trust anchor. */
+export async function checkRevocation(
+  path: readonly Certificate[],
+  ctx: RevocationContext,
+): Promise<Failure | undefined> {
+  if (ctx.crls.length === 0 && ctx.mode === 'soft') return undefined;
+  for (let depth = 0; depth < path.length - 1; depth++) {
+    const f = await checkCertificate(path, depth, ctx);
+    if (f) return f;
   }
   return undefined;
 }

@@ -29,7 +29,11 @@ import {
   checkValidity,
   type VerifyPolicy,
 } from './check-profile.js';
-import { checkRevocation } from './check-revocation.js';
+import {
+  checkRevocation,
+  type RevocationContext,
+  type RevocationMode,
+} from './check-revocation.js';
 import { checkLeafExtendedKeyUsage, checkLeafKeyUsage, ekuOid } from './check-usage.js';
 import { describeCertificate, type Failure, failure } from './failure.js';
 import { checkClusterName, checkEmail, checkHost, checkIp } from './match-host.js';
@@ -59,6 +63,14 @@ export interface VerifyCertificateOptions extends CryptoOptions {
   clusterName?: string;
   /** CRLs (PEM or DER) to check every certificate of the chain against. */
   crls?: (string | Uint8Array | Crl)[];
+  /**
+   * How revocation is checked (RFC 5280 §6.3). `soft` (default) checks the `crls` given: a
+   * certificate no CRL covers passes, but a CRL in scope that cannot be used fails the path.
+   * `require` fails the path (`ERR_CRL_UNAVAILABLE`, naming the certificate and why) unless
+   * every certificate but the trust anchor is covered, for all reasons, by complete, current,
+   * usable CRLs of its issuer.
+   */
+  revocation?: RevocationMode;
   /** The time to verify at. Default: now. */
   at?: Date;
   /** Alias of `at`. */
@@ -113,6 +125,9 @@ export type VerifyResult =
 /** Default most intermediates in a chain. */
 export const DEFAULT_MAX_DEPTH = 8;
 
+/** How many CRL signers deep revocation checking goes (a signer's CRL's signer's ...). */
+const MAX_CRL_SIGNER_DEPTH = 4;
+
 interface Settings {
   subtle: SubtleCrypto;
   at: Date;
@@ -122,6 +137,7 @@ interface Settings {
   wantedEku: string[];
   wantedKu: KeyUsage[];
   crls: Crl[];
+  revocation: RevocationMode;
   policyInputs: PolicyInputs;
 }
 
@@ -168,10 +184,19 @@ function readSettings(o: VerifyCertificateOptions): Settings {
   for (const k of wantedKu)
     if (!KEY_USAGE_NAMES.includes(k)) invalid('ERR_INVALID_ARGUMENT', `unknown key usage "${k}"`);
   const policyInputs = readPolicyInputs(o);
-  const crls = (o.crls ?? []).map((c, i) => {
+  const revocation = o.revocation ?? 'soft';
+  if (revocation !== 'soft' && revocation !== 'require')
+    invalid(
+      'ERR_INVALID_ARGUMENT',
+      `revocation must be "soft" or "require", got ${JSON.stringify(revocation)}`,
+    );
+  // A CRL that cannot be read fails a soft check (it may be the one that revokes); under
+  // `require` it is left out, since a certificate no readable CRL covers fails anyway.
+  const crls = (o.crls ?? []).flatMap((c, i) => {
     try {
-      return parseCrl(c);
+      return [parseCrl(c)];
     } catch (e) {
+      if (revocation === 'require') return [];
       return invalid(
         'ERR_CRL_INVALID',
         `CRL #${i + 1}: ${e instanceof Error ? e.message : String(e)}`,
@@ -187,6 +212,7 @@ function readSettings(o: VerifyCertificateOptions): Settings {
     wantedEku,
     wantedKu,
     crls,
+    revocation,
     policyInputs,
   };
 }
@@ -336,26 +362,68 @@ async function verify(o: VerifyCertificateOptions): Promise<VerifyResult> {
   const leafFailure = profile(leaf, 'leaf', 0);
   if (leafFailure) return toResult(leafFailure);
 
+  const checkIssuer = async (
+    child: Certificate,
+    issuer: Certificate,
+    role: CertificateRole,
+    depth: number,
+  ): Promise<Failure | undefined> => {
+    const f = profile(issuer, role, depth);
+    if (f) return f;
+    const ok = await signedBy(child, issuer);
+    if (ok === undefined) return failure('ERR_PATH_BUILDING_LIMIT', 'too many signature checks');
+    if (!ok) {
+      return failure(
+        'ERR_SIGNATURE_INVALID',
+        `${describeCertificate(child.subject.text, depth - 1)} has a signature that does not verify with the key of its issuer "${issuer.subject.text}" (${child.signatureAlgorithm.name})`,
+        depth - 1,
+      );
+    }
+    return undefined;
+  };
+  // RFC 5280 §6.3.3 (f): a CRL signer outside the path gets a path of its own, to the same
+  // anchor, with its own revocation checked; `stack` bounds that recursion and stops loops.
+  const revocationContext = (stack: readonly Certificate[]): RevocationContext => ({
+    subtle: s.subtle,
+    crls: s.crls,
+    at: s.at,
+    tolerance: s.tolerance,
+    mode: s.revocation,
+    certificates: [...intermediates, ...anchors],
+    signatures: crlSignatures,
+    validateSigner: async (signer, anchor) => {
+      // A signer whose own certificate its CRL covers (PKITS 4.14.30) is being validated
+      // further up the stack already: that validation decides.
+      if (stack.some((c) => c.pem === signer.pem)) return undefined;
+      if (stack.length >= MAX_CRL_SIGNER_DEPTH)
+        return failure('ERR_CRL_UNAVAILABLE', 'its CRL signers are nested too deep');
+      const f = profile(signer, 'leaf', 0);
+      if (f) return f;
+      const r = await buildPath(signer, {
+        anchors: [anchor],
+        intermediates,
+        maxDepth: s.maxDepth,
+        budget,
+        checkIssuer,
+        checkPath: async (path) =>
+          checkPath(path, {
+            policy: s.policy,
+            wantedEku: [],
+            budget: constraintBudget,
+          }) ?? (await checkRevocation(path, revocationContext([...stack, signer]))),
+      });
+      return r.ok ? undefined : r.failure;
+    },
+  });
+  const crlSignatures = new WeakMap<Crl, Map<string, boolean>>();
+
   const result = await buildPath(leaf, {
     anchors,
     intermediates,
     maxDepth: s.maxDepth,
     trustLeaf: o.trustLeaf === true,
     budget,
-    checkIssuer: async (child, issuer, role, depth) => {
-      const f = profile(issuer, role, depth);
-      if (f) return f;
-      const ok = await signedBy(child, issuer);
-      if (ok === undefined) return failure('ERR_PATH_BUILDING_LIMIT', 'too many signature checks');
-      if (!ok) {
-        return failure(
-          'ERR_SIGNATURE_INVALID',
-          `${describeCertificate(child.subject.text, depth - 1)} has a signature that does not verify with the key of its issuer "${issuer.subject.text}" (${child.signatureAlgorithm.name})`,
-          depth - 1,
-        );
-      }
-      return undefined;
-    },
+    checkIssuer,
     checkPath: async (path) => {
       const f = checkPath(path, {
         policy: s.policy,
@@ -365,7 +433,7 @@ async function verify(o: VerifyCertificateOptions): Promise<VerifyResult> {
       if (f) return f;
       const outcome = processPolicies(path, s.policyInputs);
       if (!outcome.ok) return outcome.failure;
-      const revoked = await checkRevocation(s.subtle, path, s.crls, s.at, s.tolerance);
+      const revoked = await checkRevocation(path, revocationContext([]));
       if (!revoked) policies = outcome.policies;
       return revoked;
     },
