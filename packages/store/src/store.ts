@@ -5,8 +5,14 @@
  */
 import type { CrlReason } from '@nodeid/sdk';
 
-/** Where a certificate stands at a given time. */
-export type CertificateStatus = 'valid' | 'revoked' | 'expired';
+/**
+ * Where a certificate stands at a given time, judged in this order: `revoked` once revoked;
+ * else `superseded` once renewed (see {@link Store.markSuperseded}), also after its `notAfter`;
+ * else `expired` once `notAfter` has passed; else `valid`. A superseded certificate is not
+ * revoked: it is not listed in the CRL and still verifies until it expires, it is only no
+ * longer the current one (and not renewable again).
+ */
+export type CertificateStatus = 'valid' | 'superseded' | 'revoked' | 'expired';
 
 /** An issued certificate as the CA records it. */
 export interface CertificateInput {
@@ -48,7 +54,11 @@ export interface CertificateRecord {
   revokedAt?: Date;
   /** Why it was revoked, if a reason was given. */
   revocationReason?: CrlReason;
-  /** `revoked` when revoked, otherwise `expired` once `notAfter` has passed, otherwise `valid`. */
+  /** The serial of the certificate that renewed this one, once superseded. */
+  supersededBy?: string;
+  /** When it was superseded. */
+  supersededAt?: Date;
+  /** See {@link CertificateStatus}. */
   status: CertificateStatus;
 }
 
@@ -207,7 +217,28 @@ export interface Store {
    * the first revocation's time and reason and answers `alreadyRevoked: true`.
    */
   revokeCertificate(serialNumber: string, options?: RevokeOptions): Promise<RevokeResult>;
-  /** Every revocation, oldest first: the entries of the next CRL. */
+  /**
+   * Marks the certificate `serialNumber` superseded by its renewal `bySerialNumber` (already
+   * recorded), at `at` (default now), in one atomic step, and answers its record. A superseded
+   * certificate is not revoked: it is not listed in the CRL (`listRevocations`) and stays
+   * valid for TLS until its `notAfter`; the CA only no longer renews it. Refuses, changing
+   * nothing: an unknown serial or renewal (`ERR_STORE_NOT_FOUND`), a certificate already
+   * superseded or revoked (`ERR_STORE_CONFLICT`: of concurrent calls for one certificate
+   * exactly one succeeds), a certificate superseded by itself (`ERR_STORE_INVALID`).
+   * A superseded certificate can still be revoked.
+   *
+   * @example
+   * ```ts
+   * await store.recordCertificate(certificateRecordOf(renewed.certificate, { profile: 'node' }));
+   * await store.markSuperseded(current.serialNumber, renewed.certificate.serialNumber);
+   * ```
+   */
+  markSuperseded(
+    serialNumber: string,
+    bySerialNumber: string,
+    at?: Date,
+  ): Promise<CertificateRecord>;
+  /** Every revocation, oldest first: the entries of the next CRL (never a superseded certificate). */
   listRevocations(): Promise<RevocationEntry[]>;
   /** The next CRL number (1, 2, 3…), handed out once each, atomically. */
   nextCrlNumber(): Promise<bigint>;

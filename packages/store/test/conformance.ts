@@ -7,7 +7,7 @@ import { createCa, createCrl, issueIdentity, parseCrl } from '@nodeid/sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { certificateRecordOf } from '../src/certificate/certificate-record-of.js';
 import { StoreError, type StoreErrorCode } from '../src/errors.js';
-import type { CertificateInput, Store, TokenInput } from '../src/store.js';
+import type { CertificateInput, CertificateStatus, Store, TokenInput } from '../src/store.js';
 import { hashToken } from '../src/token/hash-token.js';
 
 /** A fresh empty database, and (where the backend has them) more connections to it. */
@@ -233,7 +233,7 @@ export function describeStoreConformance(
 
       it('summarizes: counts by status, and each valid certificate soonest expiry first', async () => {
         expect(await store.certificateSummary({ now: NOW })).toEqual({
-          counts: { valid: 0, revoked: 0, expired: 0 },
+          counts: { valid: 0, superseded: 0, revoked: 0, expired: 0 },
           valid: [],
         });
         await store.recordCertificate(certificate('01', 90));
@@ -243,7 +243,7 @@ export function describeStoreConformance(
         await store.recordCertificate(certificate('05', 5));
         await store.revokeCertificate('04', { revokedAt: at(-2) });
         const summary = await store.certificateSummary({ now: NOW });
-        expect(summary.counts).toEqual({ valid: 3, revoked: 1, expired: 1 });
+        expect(summary.counts).toEqual({ valid: 3, superseded: 0, revoked: 1, expired: 1 });
         expect(summary.valid).toEqual([
           { serialNumber: '03', subject: 'CN=cluster-03', notAfter: at(5) },
           { serialNumber: '05', subject: 'CN=cluster-05', notAfter: at(5) },
@@ -255,6 +255,7 @@ export function describeStoreConformance(
         // a year later nothing is valid; the revoked one stays revoked
         expect((await store.certificateSummary({ now: at(365) })).counts).toEqual({
           valid: 0,
+          superseded: 0,
           revoked: 1,
           expired: 4,
         });
@@ -398,6 +399,118 @@ export function describeStoreConformance(
           asInteger(issued[1]!.certificate.serialNumber),
         ]);
         expect(parsed.entries[0]!.reason).toBe('keyCompromise');
+      });
+    });
+
+    describe('superseded certificates', () => {
+      it('marks a renewed certificate superseded, with its renewal and time, not revoked', async () => {
+        await store.recordCertificate(certificate('0a', 10, ['DNS:node1']));
+        await store.recordCertificate(certificate('0b', 40, ['DNS:node1']));
+        const marked = await store.markSuperseded('0A', '00:0b', at(1));
+        expect(marked).toMatchObject({
+          serialNumber: '0a',
+          status: 'superseded',
+          supersededBy: '0b',
+          supersededAt: at(1),
+        });
+        expect(marked).not.toHaveProperty('revokedAt');
+        expect(await store.getCertificate('0a', { now: NOW })).toEqual(marked);
+        expect((await store.getCertificate('0b', { now: NOW }))!.status).toBe('valid');
+        // not revoked: the CRL does not list it
+        expect(await store.listRevocations()).toEqual([]);
+        // still superseded once past its notAfter
+        expect((await store.getCertificate('0a', { now: at(365) }))!.status).toBe('superseded');
+      });
+
+      it('lists and counts superseded certificates apart from valid, expired and revoked ones', async () => {
+        await store.recordCertificate(certificate('01', 10));
+        await store.recordCertificate(certificate('02', 40));
+        await store.recordCertificate(certificate('03', -5));
+        await store.recordCertificate(certificate('04', 20));
+        await store.markSuperseded('01', '02', NOW);
+        await store.revokeCertificate('04', { revokedAt: NOW });
+        const serials = async (status: CertificateStatus) =>
+          (await store.listCertificates({ now: NOW, status })).map((c) => c.serialNumber);
+        expect(await serials('superseded')).toEqual(['01']);
+        expect(await serials('valid')).toEqual(['02']);
+        expect(await serials('expired')).toEqual(['03']);
+        expect(await serials('revoked')).toEqual(['04']);
+        const summary = await store.certificateSummary({ now: NOW });
+        expect(summary.counts).toEqual({ valid: 1, superseded: 1, revoked: 1, expired: 1 });
+        expect(summary.valid.map((v) => v.serialNumber)).toEqual(['02']);
+      });
+
+      it('refuses an unknown serial or renewal, itself, and one already superseded or revoked, changing nothing', async () => {
+        await store.recordCertificate(certificate('01', 10));
+        await store.recordCertificate(certificate('02', 40));
+        await store.recordCertificate(certificate('03', 40));
+        await store.recordCertificate(certificate('04', 40));
+        await expectStoreError(store.markSuperseded('ff', '02'), 'ERR_STORE_NOT_FOUND');
+        await expectStoreError(store.markSuperseded('01', 'ff'), 'ERR_STORE_NOT_FOUND');
+        await expectStoreError(store.markSuperseded('01', '0001'), 'ERR_STORE_INVALID');
+        await expectStoreError(store.markSuperseded('xyz', '02'), 'ERR_STORE_INVALID');
+        await expectStoreError(
+          store.markSuperseded('01', '02', new Date(Number.NaN)),
+          'ERR_STORE_INVALID',
+        );
+        expect((await store.getCertificate('01', { now: NOW }))!.status).toBe('valid');
+
+        await store.markSuperseded('01', '02', NOW);
+        const again = await expectStoreError(
+          store.markSuperseded('01', '03', at(1)),
+          'ERR_STORE_CONFLICT',
+        );
+        expect(again.message).toMatch(/superseded/);
+        // the first renewal stays
+        expect(await store.getCertificate('01', { now: NOW })).toMatchObject({
+          supersededBy: '02',
+          supersededAt: NOW,
+        });
+
+        await store.revokeCertificate('04', { revokedAt: NOW, reason: 'keyCompromise' });
+        const revoked = await expectStoreError(
+          store.markSuperseded('04', '03'),
+          'ERR_STORE_CONFLICT',
+        );
+        expect(revoked.message).toMatch(/revoked/);
+        expect(await store.getCertificate('04', { now: NOW })).not.toHaveProperty('supersededBy');
+      });
+
+      it('still revokes a superseded certificate, and the CRL then lists it', async () => {
+        await store.recordCertificate(certificate('01', 10));
+        await store.recordCertificate(certificate('02', 40));
+        await store.markSuperseded('01', '02', NOW);
+        const result = await store.revokeCertificate('01', {
+          revokedAt: at(1),
+          reason: 'keyCompromise',
+        });
+        expect(result).toMatchObject({
+          status: 'revoked',
+          alreadyRevoked: false,
+          supersededBy: '02',
+        });
+        expect(await store.listRevocations()).toEqual([
+          { serialNumber: '01', revokedAt: at(1), reason: 'keyCompromise' },
+        ]);
+      });
+
+      it('lets exactly one of concurrent renewals supersede a certificate', async () => {
+        await store.recordCertificate(certificate('01', 10));
+        const renewals = Array.from({ length: 8 }, (_, i) => `1${i}`);
+        for (const serial of renewals) await store.recordCertificate(certificate(serial, 40));
+        const stores = features.connections ? [store, await connect(), await connect()] : [store];
+        const outcomes = await Promise.allSettled(
+          renewals.map((serial, i) => stores[i % stores.length]!.markSuperseded('01', serial, NOW)),
+        );
+        const won = outcomes.filter((o) => o.status === 'fulfilled');
+        expect(won).toHaveLength(1);
+        for (const o of outcomes) {
+          if (o.status === 'rejected') {
+            expect(StoreError.isInstance(o.reason) && o.reason.code).toBe('ERR_STORE_CONFLICT');
+          }
+        }
+        const winner = (won[0] as PromiseFulfilledResult<{ supersededBy?: string }>).value;
+        expect((await store.getCertificate('01'))!.supersededBy).toBe(winner.supersededBy);
       });
     });
 
@@ -658,6 +771,7 @@ export function describeStoreConformance(
       await expectStoreError(store.getCertificate('01'), 'ERR_STORE_IO');
       await expectStoreError(store.recordCertificate(certificate('01', 1)), 'ERR_STORE_IO');
       await expectStoreError(store.nextCrlNumber(), 'ERR_STORE_IO');
+      await expectStoreError(store.markSuperseded('01', '02'), 'ERR_STORE_IO');
       await expectStoreError(store.consumeToken(hashToken('x'), NOW), 'ERR_STORE_IO');
     });
   });

@@ -13,11 +13,11 @@ import type {
   TokenInput,
 } from '../store.js';
 import { normalizeSerial } from './serial.js';
+import { CERTIFICATE_STATUSES } from './status.js';
 
 const MAX_TEXT = 1024;
 const MAX_PEM = 256 * 1024;
 const MAX_NAMES = 10_000;
-const STATUSES: readonly CertificateStatus[] = ['valid', 'revoked', 'expired'];
 
 function invalid(message: string): never {
   throw new StoreError('ERR_STORE_INVALID', message);
@@ -111,6 +111,18 @@ export function checkRevokeOptions(options: RevokeOptions = {}): {
   return reason === undefined ? { revokedAt } : { reason, revokedAt };
 }
 
+/** Checks the arguments of {@link Store.markSuperseded}: two different serials and a date. */
+export function checkSupersede(
+  serialNumber: unknown,
+  bySerialNumber: unknown,
+  at: unknown,
+): { serial: string; by: string; at: Date } {
+  const serial = normalizeSerial(serialNumber);
+  const by = normalizeSerial(bySerialNumber);
+  if (serial === by) invalid(`certificate ${serial} cannot supersede itself`);
+  return { serial, by, at: checkDate(at, 'at', () => new Date()) };
+}
+
 /** The normalised filters of a listing. */
 export interface CheckedListOptions {
   status?: CertificateStatus;
@@ -124,7 +136,8 @@ export interface CheckedListOptions {
 export function checkListOptions(options: ListCertificatesOptions = {}): CheckedListOptions {
   const checked: CheckedListOptions = { now: checkDate(options.now, 'now', () => new Date()) };
   if (options.status !== undefined) {
-    if (!STATUSES.includes(options.status)) invalid(`status must be one of ${STATUSES.join(', ')}`);
+    if (!CERTIFICATE_STATUSES.includes(options.status))
+      invalid(`status must be one of ${CERTIFICATE_STATUSES.join(', ')}`);
     checked.status = options.status;
   }
   if (options.name !== undefined) checked.name = checkText(options.name, 'name');

@@ -17,6 +17,7 @@ const list = (value: unknown): string[] =>
 /** A `certificates` row as a record, its status judged at `now`. */
 export function certificateFromRow(row: Row, now: Date): CertificateRecord {
   const revokedAt = optionalDate(row['revoked_at']);
+  const supersededAt = optionalDate(row['superseded_at']);
   const record: CertificateRecord = {
     serialNumber: row['serial_number'] as string,
     subject: row['subject'] as string,
@@ -25,13 +26,15 @@ export function certificateFromRow(row: Row, now: Date): CertificateRecord {
     notAfter: date(row['not_after']),
     pem: row['pem'] as string,
     recordedAt: date(row['recorded_at']),
-    status: certificateStatus(date(row['not_after']), revokedAt, now),
+    status: certificateStatus(date(row['not_after']), revokedAt, now, supersededAt),
   };
   if (row['profile'] != null) record.profile = row['profile'] as string;
   if (row['issued_by'] != null) record.issuedBy = row['issued_by'] as string;
   if (revokedAt) record.revokedAt = revokedAt;
   if (row['revocation_reason'] != null)
     record.revocationReason = row['revocation_reason'] as CrlReason;
+  if (row['superseded_by'] != null) record.supersededBy = row['superseded_by'] as string;
+  if (supersededAt) record.supersededAt = supersededAt;
   return record;
 }
 

@@ -1,13 +1,23 @@
 /** The status of certificates and tokens at a given time, the same for every implementation. */
 import type { CertificateStatus, TokenStatus } from '../store.js';
 
-/** `revoked`, else `expired` once `notAfter` is before `now`, else `valid`. */
+/** Every certificate status, in the order the CLI and metrics show them. */
+export const CERTIFICATE_STATUSES: readonly CertificateStatus[] = [
+  'valid',
+  'superseded',
+  'revoked',
+  'expired',
+];
+
+/** `revoked`, else `superseded`, else `expired` once `notAfter` is before `now`, else `valid`. */
 export function certificateStatus(
   notAfter: Date,
   revokedAt: Date | undefined,
   now: Date,
+  supersededAt?: Date,
 ): CertificateStatus {
   if (revokedAt !== undefined) return 'revoked';
+  if (supersededAt !== undefined) return 'superseded';
   return notAfter.getTime() < now.getTime() ? 'expired' : 'valid';
 }
 

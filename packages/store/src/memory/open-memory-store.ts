@@ -13,12 +13,14 @@ import {
   checkLimit,
   checkListOptions,
   checkRevokeOptions,
+  checkSupersede,
   checkTokenHash,
   checkTokenId,
   checkTokenInput,
 } from '../lib/check-input.js';
 import { normalizeSerial } from '../lib/serial.js';
 import { certificateStatus, tokenStatus } from '../lib/status.js';
+import { notFound, refuseNotCurrent } from '../lib/supersede.js';
 import type {
   AuditRecord,
   CertificateRecord,
@@ -34,6 +36,8 @@ const asciiLower = (text: string) => text.replace(/[A-Z]+/g, (m) => m.toLowerCas
 interface StoredCertificate extends CheckedCertificate {
   revokedAt?: Date;
   revocationReason?: CertificateRecord['revocationReason'];
+  supersededBy?: string;
+  supersededAt?: Date;
 }
 
 interface StoredToken extends CheckedToken {
@@ -80,9 +84,10 @@ export async function openMemoryStore(): Promise<Store> {
       notBefore: new Date(c.notBefore),
       notAfter: new Date(c.notAfter),
       recordedAt: new Date(c.recordedAt),
-      status: certificateStatus(c.notAfter, c.revokedAt, now),
+      status: certificateStatus(c.notAfter, c.revokedAt, now, c.supersededAt),
     };
     if (c.revokedAt) record.revokedAt = new Date(c.revokedAt);
+    if (c.supersededAt) record.supersededAt = new Date(c.supersededAt);
     return record;
   };
 
@@ -134,7 +139,7 @@ export async function openMemoryStore(): Promise<Store> {
       ensureOpen();
       const now = checkDate(options.now, 'now', () => new Date());
       const summary: CertificateSummary = {
-        counts: { valid: 0, revoked: 0, expired: 0 },
+        counts: { valid: 0, superseded: 0, revoked: 0, expired: 0 },
         valid: [],
       };
       for (const c of certificates.values()) {
@@ -180,13 +185,25 @@ export async function openMemoryStore(): Promise<Store> {
       const serial = normalizeSerial(serialNumber);
       const { reason, revokedAt } = checkRevokeOptions(options);
       const c = certificates.get(serial);
-      if (!c) throw new StoreError('ERR_STORE_NOT_FOUND', `no certificate with serial ${serial}`);
+      if (!c) throw notFound(serial);
       const alreadyRevoked = c.revokedAt !== undefined;
       if (!alreadyRevoked) {
         c.revokedAt = revokedAt;
         if (reason !== undefined) c.revocationReason = reason;
       }
       return { ...toRecord(c, new Date()), alreadyRevoked };
+    },
+
+    async markSuperseded(serialNumber, bySerialNumber, at) {
+      ensureOpen();
+      const checked = checkSupersede(serialNumber, bySerialNumber, at);
+      const c = certificates.get(checked.serial);
+      if (!c) throw notFound(checked.serial);
+      if (!certificates.has(checked.by)) throw notFound(checked.by);
+      refuseNotCurrent(c.serialNumber, c.revokedAt, c.supersededBy);
+      c.supersededBy = checked.by;
+      c.supersededAt = checked.at;
+      return toRecord(c, checked.at);
     },
 
     async listRevocations() {

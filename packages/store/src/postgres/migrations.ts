@@ -56,4 +56,12 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'superseded certificates',
+    sql: `
+      ALTER TABLE certificates ADD COLUMN superseded_by text;
+      ALTER TABLE certificates ADD COLUMN superseded_at timestamptz;
+    `,
+  },
 ];

@@ -14,6 +14,7 @@ import {
   checkLimit,
   checkListOptions,
   checkRevokeOptions,
+  checkSupersede,
   checkTokenHash,
   checkTokenId,
   checkTokenInput,
@@ -21,6 +22,7 @@ import {
 import { pendingMigrations } from '../lib/migration.js';
 import { auditFromRow, certificateFromRow, revocationFromRow, tokenFromRow } from '../lib/rows.js';
 import { normalizeSerial } from '../lib/serial.js';
+import { notFound, refuseNotCurrent } from '../lib/supersede.js';
 import type { Store } from '../store.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { postgresError } from './postgres-error.js';
@@ -190,19 +192,22 @@ function postgresStore(pool: pg.Pool): Store {
         const now = checkDate(options.now, 'now', () => new Date());
         const [counts] = await query(
           `SELECT count(*) FILTER (WHERE revoked_at IS NOT NULL)::int AS revoked,
-                  count(*) FILTER (WHERE revoked_at IS NULL AND not_after < $1)::int AS expired,
-                  count(*) FILTER (WHERE revoked_at IS NULL AND not_after >= $1)::int AS valid
+                  count(*) FILTER (WHERE revoked_at IS NULL AND superseded_at IS NOT NULL)::int AS superseded,
+                  count(*) FILTER (WHERE revoked_at IS NULL AND superseded_at IS NULL AND not_after < $1)::int AS expired,
+                  count(*) FILTER (WHERE revoked_at IS NULL AND superseded_at IS NULL AND not_after >= $1)::int AS valid
            FROM certificates`,
           [now],
         );
         const rows = await query(
           `SELECT serial_number, subject, not_after FROM certificates
-           WHERE revoked_at IS NULL AND not_after >= $1 ORDER BY not_after, serial_number`,
+           WHERE revoked_at IS NULL AND superseded_at IS NULL AND not_after >= $1
+           ORDER BY not_after, serial_number`,
           [now],
         );
         return {
           counts: {
             valid: Number(counts?.['valid'] ?? 0),
+            superseded: Number(counts?.['superseded'] ?? 0),
             revoked: Number(counts?.['revoked'] ?? 0),
             expired: Number(counts?.['expired'] ?? 0),
           },
@@ -219,9 +224,12 @@ function postgresStore(pool: pg.Pool): Store {
         const filter = checkListOptions(options);
         const params: unknown[] = [filter.now];
         const where: string[] = [];
+        const current = 'revoked_at IS NULL AND superseded_at IS NULL';
         if (filter.status === 'revoked') where.push('revoked_at IS NOT NULL');
-        if (filter.status === 'valid') where.push('revoked_at IS NULL AND not_after >= $1');
-        if (filter.status === 'expired') where.push('revoked_at IS NULL AND not_after < $1');
+        if (filter.status === 'superseded')
+          where.push('revoked_at IS NULL AND superseded_at IS NOT NULL');
+        if (filter.status === 'valid') where.push(`${current} AND not_after >= $1`);
+        if (filter.status === 'expired') where.push(`${current} AND not_after < $1`);
         if (filter.name !== undefined) {
           params.push(filter.name);
           where.push(
@@ -252,8 +260,7 @@ function postgresStore(pool: pg.Pool): Store {
             [serial],
           );
           const row = found.rows[0];
-          if (!row)
-            throw new StoreError('ERR_STORE_NOT_FOUND', `no certificate with serial ${serial}`);
+          if (!row) throw notFound(serial);
           if (row.revoked_at !== null) {
             return { ...certificateFromRow(row, new Date()), alreadyRevoked: true };
           }
@@ -262,6 +269,30 @@ function postgresStore(pool: pg.Pool): Store {
             [serial, revokedAt, reason ?? null],
           );
           return { ...certificateFromRow(updated.rows[0], new Date()), alreadyRevoked: false };
+        });
+      }),
+
+    markSuperseded: (serialNumber, bySerialNumber, at) =>
+      run('cannot mark the certificate superseded', async () => {
+        const checked = checkSupersede(serialNumber, bySerialNumber, at);
+        return transaction(async (client) => {
+          // the row lock makes concurrent calls for one certificate take turns: one supersedes it
+          const found = await client.query(
+            'SELECT * FROM certificates WHERE serial_number = $1 FOR UPDATE',
+            [checked.serial],
+          );
+          const row = found.rows[0];
+          if (!row) throw notFound(checked.serial);
+          const by = await client.query('SELECT 1 FROM certificates WHERE serial_number = $1', [
+            checked.by,
+          ]);
+          if (by.rows.length === 0) throw notFound(checked.by);
+          refuseNotCurrent(checked.serial, row.revoked_at, row.superseded_by);
+          const updated = await client.query(
+            'UPDATE certificates SET superseded_by = $2, superseded_at = $3 WHERE serial_number = $1 RETURNING *',
+            [checked.serial, checked.by, checked.at],
+          );
+          return certificateFromRow(updated.rows[0], checked.at);
         });
       }),
 

@@ -56,4 +56,12 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: 'superseded certificates',
+    sql: `
+      ALTER TABLE certificates ADD COLUMN superseded_by TEXT;
+      ALTER TABLE certificates ADD COLUMN superseded_at INTEGER;
+    `,
+  },
 ];

@@ -13,6 +13,7 @@ import {
   checkLimit,
   checkListOptions,
   checkRevokeOptions,
+  checkSupersede,
   checkTokenHash,
   checkTokenId,
   checkTokenInput,
@@ -20,6 +21,7 @@ import {
 import { pendingMigrations } from '../lib/migration.js';
 import { auditFromRow, certificateFromRow, revocationFromRow, tokenFromRow } from '../lib/rows.js';
 import { normalizeSerial } from '../lib/serial.js';
+import { notFound, refuseNotCurrent } from '../lib/supersede.js';
 import type { Store, TokenRecord } from '../store.js';
 import { checkDatabaseFile } from './check-database-file.js';
 import { startCommitThread } from './commit-thread.js';
@@ -137,20 +139,26 @@ function sqliteStore(db: Database.Database, path: string, options: SqliteStoreOp
     countByStatus: db
       .prepare(
         `SELECT coalesce(sum(revoked_at IS NOT NULL), 0),
-                coalesce(sum(revoked_at IS NULL AND not_after < @now), 0),
-                coalesce(sum(revoked_at IS NULL AND not_after >= @now), 0)
+                coalesce(sum(revoked_at IS NULL AND superseded_at IS NOT NULL), 0),
+                coalesce(sum(revoked_at IS NULL AND superseded_at IS NULL AND not_after < @now), 0),
+                coalesce(sum(revoked_at IS NULL AND superseded_at IS NULL AND not_after >= @now), 0)
          FROM certificates`,
       )
       .raw(),
     validExpiries: db
       .prepare(
         `SELECT serial_number, subject, not_after FROM certificates
-         WHERE revoked_at IS NULL AND not_after >= @now ORDER BY not_after, serial_number`,
+         WHERE revoked_at IS NULL AND superseded_at IS NULL AND not_after >= @now
+         ORDER BY not_after, serial_number`,
       )
       .raw(),
     revoke: db.prepare(
       `UPDATE certificates SET revoked_at = @revokedAt, revocation_reason = @reason
        WHERE serial_number = @serial AND revoked_at IS NULL`,
+    ),
+    supersede: db.prepare(
+      `UPDATE certificates SET superseded_by = @by, superseded_at = @at
+       WHERE serial_number = @serial AND revoked_at IS NULL AND superseded_at IS NULL`,
     ),
     listRevocations: db.prepare(
       'SELECT serial_number, revoked_at, revocation_reason FROM certificates WHERE revoked_at IS NOT NULL ORDER BY revoked_at, serial_number',
@@ -273,9 +281,16 @@ function sqliteStore(db: Database.Database, path: string, options: SqliteStoreOp
     certificateSummary: (options = {}) =>
       run('cannot summarize the certificates', () => {
         const now = checkDate(options.now, 'now', () => new Date()).getTime();
-        const [revoked, expired, valid] = statements.countByStatus.get({ now }) as number[];
+        const [revoked, superseded, expired, valid] = statements.countByStatus.get({
+          now,
+        }) as number[];
         return {
-          counts: { valid: valid ?? 0, revoked: revoked ?? 0, expired: expired ?? 0 },
+          counts: {
+            valid: valid ?? 0,
+            superseded: superseded ?? 0,
+            revoked: revoked ?? 0,
+            expired: expired ?? 0,
+          },
           valid: (statements.validExpiries.all({ now }) as [string, string, number][]).map(
             ([serialNumber, subject, notAfter]) => ({
               serialNumber,
@@ -291,9 +306,12 @@ function sqliteStore(db: Database.Database, path: string, options: SqliteStoreOp
         const filter = checkListOptions(options);
         const where: string[] = [];
         const params: Record<string, unknown> = { now: filter.now.getTime() };
+        const current = 'revoked_at IS NULL AND superseded_at IS NULL';
         if (filter.status === 'revoked') where.push('revoked_at IS NOT NULL');
-        if (filter.status === 'valid') where.push('revoked_at IS NULL AND not_after >= @now');
-        if (filter.status === 'expired') where.push('revoked_at IS NULL AND not_after < @now');
+        if (filter.status === 'superseded')
+          where.push('revoked_at IS NULL AND superseded_at IS NOT NULL');
+        if (filter.status === 'valid') where.push(`${current} AND not_after >= @now`);
+        if (filter.status === 'expired') where.push(`${current} AND not_after < @now`);
         if (filter.name !== undefined) {
           where.push(
             'EXISTS (SELECT 1 FROM json_each(certificates.names) AS n WHERE lower(n.value) = lower(@name))',
@@ -323,9 +341,28 @@ function sqliteStore(db: Database.Database, path: string, options: SqliteStoreOp
               reason: reason ?? null,
             });
             const row = statements.getCertificate.get(serial) as Row | undefined;
-            if (!row)
-              throw new StoreError('ERR_STORE_NOT_FOUND', `no certificate with serial ${serial}`);
+            if (!row) throw notFound(serial);
             return { ...certificateFromRow(row, new Date()), alreadyRevoked: changes === 0 };
+          })
+          .immediate();
+      }),
+
+    markSuperseded: (serialNumber, bySerialNumber, at) =>
+      run('cannot mark the certificate superseded', () => {
+        const checked = checkSupersede(serialNumber, bySerialNumber, at);
+        return db
+          .transaction(() => {
+            const row = statements.getCertificate.get(checked.serial) as Row | undefined;
+            if (!row) throw notFound(checked.serial);
+            if (!statements.getCertificate.get(checked.by)) throw notFound(checked.by);
+            refuseNotCurrent(checked.serial, row['revoked_at'], row['superseded_by']);
+            statements.supersede.run({
+              serial: checked.serial,
+              by: checked.by,
+              at: checked.at.getTime(),
+            });
+            const updated = statements.getCertificate.get(checked.serial) as Row;
+            return certificateFromRow(updated, checked.at);
           })
           .immediate();
       }),
