@@ -152,8 +152,13 @@ export function processPolicies(
   let explicitPolicy = inputs.requireExplicitPolicy ? 0 : n + 1;
   let inhibitAnyPolicy = inputs.inhibitAnyPolicy ? 0 : n + 1;
   let policyMapping = inputs.inhibitPolicyMapping ? 0 : n + 1;
-  // §6.1.2 (a)
-  let tree: PolicyTree | undefined = createPolicyTree();
+  // §6.1.2 (a); when the first certificate has no certificatePolicies, §6.1.3 (e) makes the
+  // tree NULL at once, so the common policy-free chain never allocates one.
+  let tree: PolicyTree | undefined = certs[0]!.extensions.some(
+    (e) => e.oid === OID.certificatePolicies,
+  )
+    ? createPolicyTree()
+    : undefined;
   const why = () =>
     inputs.requireExplicitPolicy
       ? 'an explicit policy is required (requireExplicitPolicy)'
