@@ -70,6 +70,7 @@ export function baseOptions(testcase) {
     extendedKeyUsage: testcase.extended_key_usage ?? [],
     keyUsage: testcase.key_usage ?? [],
     crls: testcase.crls ?? [],
+    revocation: testcase.crls?.length ? 'require' : 'soft',
   };
   if (testcase.validation_time) options.at = new Date(testcase.validation_time);
   if (testcase.max_chain_depth !== null && testcase.max_chain_depth !== undefined)
