@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCertificate } from '../../src/certificate/parse-certificate.js';
+import { oid, seq, utf8 } from '../../src/lib/der.js';
 import {
   type VerifyCertificateOptions,
   verifyCertificate,
@@ -94,6 +95,17 @@ describe('certificate policies', () => {
     // and they still bind: the leaf's anyPolicy is inhibited, and a policy is required
     const anyLeaf = pki.issue('soft-any', softIca, [...LEAF, 'certificatePolicies = 2.5.29.32.0']);
     expect(await run(anyLeaf)).toMatchObject({ ok: false, code: 'ERR_POLICY_VIOLATION' });
+  });
+
+  it('carries unknown policy qualifiers without judging them', async () => {
+    // PolicyInformation { POLICY, policyQualifiers { { 1.3.6.1.4.1.55738.99, UTF8String } } }:
+    // RFC 5280 §4.2.1.4 lets a relying party ignore qualifiers it does not know.
+    const der = seq(
+      seq(oid(POLICY), seq(seq(oid('1.3.6.1.4.1.55738.99'), utf8('not a known qualifier')))),
+    );
+    const hex = [...der].map((b) => b.toString(16).padStart(2, '0')).join('');
+    const leaf = pki.issue('odd-qualifier', ica, [...LEAF, `certificatePolicies = DER:${hex}`]);
+    expect(await verify(leaf)).toMatchObject({ ok: true, policies: [POLICY] });
   });
 
   it("takes the relying party's initial policy set and explicit-policy requirement", async () => {
