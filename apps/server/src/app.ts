@@ -2,13 +2,13 @@
  * `createApp(deps)`: the nodeid-server HTTP API as a Hono app. It never listens; `main.ts`
  * starts it on Node with TLS, and tests call `app.request()`.
  */
-import { Hono } from 'hono';
+import { type Context, Hono, type Next } from 'hono';
 import { contextStorage } from 'hono/context-storage';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import type { AppDeps } from './deps.js';
 import { type AdminTokens, fixedAdminTokens, requireAdmin } from './lib/admin-auth.js';
-import { checkDeclaredLength } from './lib/body.js';
+import { checkDeclaredLength, checkJsonContentType } from './lib/body.js';
 import { clientAddress, createServices } from './lib/context.js';
 import { toErrorResponse } from './lib/http-error.js';
 import { rateLimit } from './lib/rate-limit.js';
@@ -35,6 +35,14 @@ export function createApp(deps: AppDeps): Hono {
   const s = createServices(deps);
   const limits = deps.limits ?? {};
   const app = new Hono();
+  // Hono answers HEAD by running GET and copying its response; under @hono/node-server the copy
+  // takes the headers the handler gave, losing those that middleware added later (the security
+  // headers). A HEAD answer rebuilt here, outside every other middleware, keeps them all.
+  app.use('*', async function headKeepsHeaders(c, next) {
+    await next();
+    if (c.req.method === 'HEAD')
+      c.res = new Response(null, { status: c.res.status, headers: new Headers(c.res.headers) });
+  });
   // audit lines read the request's actor and address from here (lib/context.ts)
   app.use('*', contextStorage());
 
@@ -81,6 +89,7 @@ export function createApp(deps: AppDeps): Hono {
   // also stop at the limit whatever was declared
   app.use('/v1/*', async function limitBody(c, next) {
     checkDeclaredLength(c, s.bodyBytes);
+    checkJsonContentType(c);
     await next();
   });
 
@@ -95,6 +104,13 @@ export function createApp(deps: AppDeps): Hono {
   // one instance on every admin prefix, so failed attempts count across them ("/x/*" also matches "/x")
   app.use('/v1/enrollments/*', admin);
   app.use('/v1/certificates/*', admin);
+  // enrollment tokens and the inventory are for the admin only: no cache keeps them (RFC 9111 §5.2.2.5)
+  const noStore = async function noStore(c: Context, next: Next) {
+    await next();
+    c.header('Cache-Control', 'no-store');
+  };
+  app.use('/v1/enrollments/*', noStore);
+  app.use('/v1/certificates/*', noStore);
   app.on(
     'POST',
     '/v1/enrollments',

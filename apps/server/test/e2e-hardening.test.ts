@@ -185,3 +185,96 @@ describe('guessing the admin token over HTTPS', () => {
     expect(JSON.stringify(created)).not.toContain(admin);
   });
 });
+
+describe('HTTP hygiene over HTTPS', () => {
+  let server: ServerProcess;
+  let admin: string;
+  beforeAll(async () => {
+    server = await startServer({ caDir });
+    admin = readFileSync(join(caDir, 'admin.token'), 'utf8').trim();
+  });
+  afterAll(() => server?.stop());
+
+  const SECURITY_HEADERS = [
+    'content-security-policy',
+    'x-content-type-options',
+    'strict-transport-security',
+    'x-frame-options',
+    'referrer-policy',
+  ];
+
+  it('HEAD answers carry the same security headers as GET', async () => {
+    for (const path of ['/v1/ca', '/v1/crl', '/healthz', '/openapi.json']) {
+      const get = await api(server.url, path, { ca: caPem });
+      const head = await api(server.url, path, { ca: caPem, method: 'HEAD' });
+      expect([path, head.status]).toEqual([path, get.status]);
+      expect(head.body).toHaveLength(0);
+      for (const h of SECURITY_HEADERS) {
+        expect([path, h, head.headers[h]]).toEqual([path, h, get.headers[h]]);
+        expect(head.headers[h]).toBeTruthy();
+      }
+    }
+  });
+
+  it('a token response is never cached: Cache-Control: no-store', async () => {
+    const res = await api(server.url, '/v1/enrollments', {
+      ca: caPem,
+      admin,
+      json: { name: 'cache.example.net' },
+      localAddress: '127.0.0.5',
+    });
+    expect(res.status).toBe(201);
+    expect(res.headers['cache-control']).toBe('no-store');
+    const list = await api(server.url, '/v1/enrollments', {
+      ca: caPem,
+      admin,
+      localAddress: '127.0.0.5',
+    });
+    expect(list.headers['cache-control']).toBe('no-store');
+  });
+
+  it('a text/plain body (a CORS "simple request") is refused with 415 and changes nothing', async () => {
+    const before = (
+      await api(server.url, '/v1/enrollments', { ca: caPem, admin, localAddress: '127.0.0.6' })
+    ).json() as unknown[];
+    for (const type of [
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      undefined,
+    ]) {
+      const res = await api(server.url, '/v1/enrollments', {
+        ca: caPem,
+        admin,
+        method: 'POST',
+        body: JSON.stringify({ name: 'plain.example.net' }),
+        headers: type === undefined ? {} : { 'content-type': type },
+        localAddress: '127.0.0.6',
+      });
+      expect([type, res.status]).toEqual([type, 415]);
+      expect(res.json()).toMatchObject({ code: 'ERR_UNSUPPORTED_MEDIA_TYPE' });
+    }
+    const sign = await api(server.url, '/v1/sign', {
+      ca: caPem,
+      method: 'POST',
+      body: '{"token":"x","csr":"y"}',
+      headers: { 'content-type': 'text/plain;charset=UTF-8' },
+      localAddress: '127.0.0.6',
+    });
+    expect(sign.status).toBe(415);
+    // JSON with a charset parameter is JSON
+    const ok = await api(server.url, '/v1/enrollments', {
+      ca: caPem,
+      admin,
+      method: 'POST',
+      body: JSON.stringify({ name: 'json.example.net' }),
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      localAddress: '127.0.0.6',
+    });
+    expect(ok.status).toBe(201);
+    const after = (
+      await api(server.url, '/v1/enrollments', { ca: caPem, admin, localAddress: '127.0.0.6' })
+    ).json() as unknown[];
+    expect(after).toHaveLength(before.length + 1);
+  });
+});

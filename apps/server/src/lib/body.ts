@@ -28,6 +28,35 @@ export function checkDeclaredLength(c: Context, limit: number): void {
   if (declared !== undefined && Number(declared) > limit) throw tooLarge(limit);
 }
 
+/**
+ * True when the request carries a body: a non-zero Content-Length or any Transfer-Encoding
+ * (RFC 9112 §6.3); requests made with `app.request()` have neither, so their `Request` is asked.
+ */
+function hasBody(c: Context): boolean {
+  const length = c.req.header('content-length');
+  if (length !== undefined) return length.trim() !== '0';
+  if (c.req.header('transfer-encoding') !== undefined) return true;
+  const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming;
+  return incoming === undefined && c.req.raw.body !== null;
+}
+
+/**
+ * Refuses a request body that is not declared as JSON: the API reads only `application/json`
+ * (RFC 8259 §11; parameters such as `charset=utf-8` are allowed), so a `text/plain` body, which a
+ * browser sends cross-origin without a CORS preflight, is a 415 `ERR_UNSUPPORTED_MEDIA_TYPE`
+ * (RFC 9110 §15.5.16). Requests without a body need no Content-Type.
+ */
+export function checkJsonContentType(c: Context): void {
+  if (!hasBody(c)) return;
+  const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json')
+    throw new HttpError(
+      415,
+      'ERR_UNSUPPORTED_MEDIA_TYPE',
+      `the request body must be JSON with Content-Type: application/json, not ${type ? `"${type}"` : 'no Content-Type'}`,
+    );
+}
+
 function readIncoming(incoming: NodeIncoming, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Uint8Array[] = [];

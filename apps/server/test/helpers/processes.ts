@@ -247,7 +247,7 @@ export function api(
         localAddress: options.localAddress,
         agent: false,
         headers: {
-          ...(body && { 'content-type': 'application/json' }),
+          ...(options.json !== undefined && { 'content-type': 'application/json' }),
           ...(options.admin && { authorization: `Bearer ${options.admin}` }),
           ...options.headers,
         },
