@@ -9,6 +9,7 @@ themselves are randomised). Extensions the builder refuses to encode the way a c
 (a pathLenConstraint on a non-CA, policyMappings, an unknown extension) are written as raw DER.
 """
 
+import base64
 import datetime
 import hashlib
 import ipaddress
@@ -179,6 +180,63 @@ def add_extensions(builder, cert, issuer, issuer_key, issuer_issuer):
     return builder
 
 
+def read_element(data, at):
+    """(start of content, end) of the DER element at `at`."""
+    length, at = data[at + 1], at + 2
+    if length & 0x80:
+        count = length & 0x7F
+        length, at = int.from_bytes(data[at : at + count], "big"), at + count
+    return at, at + length
+
+
+def resign(der_bytes, signer, patch):
+    """The certificate or CRL `der_bytes` with its TBS changed by `patch`, signed again."""
+    _, end = read_element(der_bytes, 0)
+    tbs_start = read_element(der_bytes, 0)[0]
+    tbs_end = read_element(der_bytes, tbs_start)[1]
+    alg_end = read_element(der_bytes, tbs_end)[1]
+    tbs = patch(der_bytes[tbs_start:tbs_end])
+    signature = signer.sign(tbs, ec.ECDSA(hashes.SHA256()))
+    return der(0x30, tbs + der_bytes[tbs_end:alg_end] + der(0x03, b"\x00" + signature))
+
+
+def serial_of(text):
+    """(integer for the builder, raw DER content octets or None) of a serial in a description.
+    `der:HEX` asks for exactly those content octets (negative, zero, over 20 octets), which the
+    builder refuses; the certificate is built with a placeholder and patched."""
+    if not text.startswith("der:"):
+        return int(text), None
+    return 0x5A, bytes.fromhex(text[4:])
+
+
+def patch_cert_serial(raw):
+    def patch(tbs):
+        content, _ = read_element(tbs, 0)
+        version_end = read_element(tbs, content)[1]  # [0] EXPLICIT version
+        serial_end = read_element(tbs, version_end)[1]
+        body = tbs[content:version_end] + der(0x02, raw) + tbs[serial_end:]
+        return der(0x30, body)
+
+    return patch
+
+
+def patch_crl_serials(raws):
+    """Same-length replacement of placeholder entry serials (8-octet 0x5B.. values, one per raw)."""
+
+    def patch(tbs):
+        for i, raw in enumerate(raws):
+            placeholder = der(0x02, crl_placeholder(i, len(raw)).to_bytes(len(raw), "big"))
+            assert tbs.count(placeholder) == 1, "placeholder serial not unique"
+            tbs = tbs.replace(placeholder, der(0x02, raw))
+        return tbs
+
+    return patch
+
+
+def crl_placeholder(i, size):
+    return int.from_bytes(bytes([0x5B]) * (size - 1) + bytes([0x10 + i]), "big")
+
+
 def build_cert(certs, i):
     cert = certs[i]
     issuer = certs[max(i - 1, 0)]
@@ -189,12 +247,22 @@ def build_cert(certs, i):
         .subject_name(name(cert["subject"]))
         .issuer_name(name(issuer["subject"]))
         .public_key(key(cert["key"]).public_key())
-        .serial_number(int(cert["serial"]))
+        .serial_number(serial_of(cert["serial"])[0])
         .not_valid_before(when(cert["notBefore"]))
         .not_valid_after(when(cert["notAfter"]))
     )
     builder = add_extensions(builder, cert, issuer, issuer_key, issuer_issuer)
-    return builder.sign(issuer_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM).decode()
+    built = builder.sign(issuer_key, hashes.SHA256())
+    raw = serial_of(cert["serial"])[1]
+    if raw is None:
+        return built.public_bytes(serialization.Encoding.PEM).decode()
+    return pem("CERTIFICATE", resign(built.public_bytes(serialization.Encoding.DER), issuer_key, patch_cert_serial(raw)))
+
+
+def pem(label, data):
+    text = base64.encodebytes(data).decode().replace("\n", "")
+    lines = "\n".join(text[i : i + 64] for i in range(0, len(text), 64))
+    return f"-----BEGIN {label}-----\n{lines}\n-----END {label}-----\n"
 
 
 def build_crl(certs, crl):
@@ -223,10 +291,17 @@ def build_crl(certs, crl):
             ),
             True,
         )
+    raws = []
     for entry in crl["revoked"]:
+        serial, raw = serial_of(entry["serial"])
+        if raw is not None:
+            if len(raw) < 2:
+                raise ValueError("a der: CRL entry serial needs 2 octets or more")
+            serial = crl_placeholder(len(raws), len(raw))
+            raws.append(raw)
         revoked = (
             x509.RevokedCertificateBuilder()
-            .serial_number(int(entry["serial"]))
+            .serial_number(serial)
             .revocation_date(when(crl["thisUpdate"] - 3600))
         )
         if entry.get("reason"):
@@ -235,7 +310,10 @@ def build_crl(certs, crl):
             named = certs[entry["certificateIssuer"]]["subject"]
             revoked = revoked.add_extension(x509.CertificateIssuer([x509.DirectoryName(name(named))]), True)
         builder = builder.add_revoked_certificate(revoked.build())
-    return builder.sign(signer, hashes.SHA256()).public_bytes(serialization.Encoding.PEM).decode()
+    built = builder.sign(signer, hashes.SHA256())
+    if not raws:
+        return built.public_bytes(serialization.Encoding.PEM).decode()
+    return pem("X509 CRL", resign(built.public_bytes(serialization.Encoding.DER), signer, patch_crl_serials(raws)))
 
 
 def build_case(case):

@@ -59,7 +59,10 @@ describe('peers', () => {
     const peers = Object.entries(run.peers).filter(([, p]) => p.available);
     expect(peers.map(([n]) => n)).toContain('openssl');
     for (const profile of ['rfc5280', 'webpki'])
-      expect(run.nodeid[profile].results.map((r) => r.outcome)).toEqual(['accept', 'reject']);
+      expect(
+        run.nodeid[profile].results.map((r) => r.outcome),
+        `nodeid ${profile}: ${run.nodeid[profile].results.map((r) => r.reason).join(' / ')}`,
+      ).toEqual(['accept', 'reject']);
     for (const [name, peer] of peers)
       expect(
         peer.results.map((r) => r.outcome),

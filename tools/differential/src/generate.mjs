@@ -370,6 +370,18 @@ const MUTATIONS = {
     c.validation.at = bound + shift;
     return `validity:${form}@${i}`;
   },
+  'serial-encoding': (c, rng) => {
+    // RFC 5280 §4.1.2.2: CAs MUST use positive serials of at most 20 octets, and "certificate
+    // users SHOULD be prepared to gracefully handle" those that are not; §6 does not check them
+    const leaf = c.certs[c.certs.length - 1];
+    const form = rng.pick(['negative', 'zero', 'twenty-one-octets']);
+    const bytes = (/** @type {number} */ n) =>
+      Array.from({ length: n }, () => rng.int(256).toString(16).padStart(2, '0')).join('');
+    if (form === 'negative') leaf.serial = `der:${(0x80 | rng.int(128)).toString(16)}${bytes(7)}`;
+    else if (form === 'zero') leaf.serial = 'der:00';
+    else leaf.serial = `der:00${(0x80 | rng.int(128)).toString(16)}${bytes(19)}`;
+    return `serial-encoding:${form}`;
+  },
   'self-issued': (c, rng) => {
     if (c.certs.length < 3) return 'self-issued:none';
     // an intermediate named as its issuer (RFC 5280 §6.1: not counted in path lengths)
@@ -400,6 +412,8 @@ const MUTATIONS = {
       'leaf-revoked',
       'ca-revoked',
       'near-miss-serial',
+      'negative-serial-alias',
+      'negative-serial-revoked',
       'only-user-certs-leaf-crl',
       'only-user-certs-ca-crl',
       'only-ca-certs',
@@ -429,6 +443,20 @@ const MUTATIONS = {
         if (c.certs.length < 3) leafCrl.revoked.push({ serial: leaf.serial });
         else c.crls[leafIssuer - 1].revoked.push({ serial: c.certs[leafIssuer].serial });
         break;
+      case 'negative-serial-alias': {
+        // the CRL revokes -N, whose content octets are those of the leaf's +N without the
+        // leading 00: a different serial (X.690 §8.3.3, two's complement)
+        const magnitude = `${(0x80 | rng.int(128)).toString(16)}${'a5'.repeat(7)}`;
+        leaf.serial = `der:00${magnitude}`;
+        leafCrl.revoked.push({ serial: `der:${magnitude}` });
+        break;
+      }
+      case 'negative-serial-revoked': {
+        const negative = `${(0x80 | rng.int(128)).toString(16)}${'5c'.repeat(7)}`;
+        leaf.serial = `der:${negative}`;
+        leafCrl.revoked.push({ serial: `der:${negative}` });
+        break;
+      }
       case 'near-miss-serial': {
         const s = BigInt(leaf.serial);
         leafCrl.revoked.push(
@@ -505,6 +533,9 @@ const MUTATIONS = {
 /** The kinds of mutation, in a fixed order (the order is part of what a seed means). */
 export const MUTATION_KINDS = Object.keys(MUTATIONS);
 
+/** What a mutation is drawn from: revocation four times, since it has the most forms. */
+const DRAWS = MUTATION_KINDS.flatMap((k) => (k === 'revocation' ? [k, k, k, k] : [k]));
+
 /** Index of a CA certificate of the chain, intermediates more often than the root. */
 function pickCa(/** @type {CaseSpec} */ c, /** @type {ReturnType<typeof createRandom>} */ rng) {
   const cas = c.certs.length - 1;
@@ -565,8 +596,14 @@ export function generateCase(seed) {
   const count = rng.chance(0.08) ? 0 : 1 + rng.int(rng.chance(0.3) ? 3 : 1);
   const chosen = new Set();
   for (let k = 0; k < count; k++) {
-    const kind = rng.pick(MUTATION_KINDS);
+    const kind = rng.pick(DRAWS);
     if (chosen.has(kind)) continue;
+    // a CRL entry cannot be built for a zero or 21-octet serial; revocation has its own serial forms
+    if (
+      (kind === 'revocation' && chosen.has('serial-encoding')) ||
+      (kind === 'serial-encoding' && chosen.has('revocation'))
+    )
+      continue;
     chosen.add(kind);
     c.mutations.push(MUTATIONS[kind](c, rng));
   }
