@@ -231,7 +231,8 @@ function decodeExtension(cert: Certificate, ext: Extension): void {
         else if (item.tag === 0xa1) nc.excluded = subtrees;
         else throw new NodeIdError(CODE, 'malformed nameConstraints');
       }
-      if (!nc.permitted && !nc.excluded) cert.problems.push('nameConstraints extension is empty');
+      // an empty NameConstraints is valid ASN.1; RFC 5280 §4.2.1.10 forbids it to CAs only,
+      // so the verifier's conformance rules judge it (check-profile.ts)
       cert.nameConstraints = nc;
       return;
     }

@@ -7,7 +7,7 @@
  */
 import type { Certificate } from '../certificate/parse-certificate.js';
 import { bytesEqual } from '../lib/bytes.js';
-import type { CertificateRole } from './check-profile.js';
+import { type CertificateRole, isSelfIssued } from './check-profile.js';
 import { namesEqual } from './compare-names.js';
 import { type Failure, failure } from './failure.js';
 
@@ -30,7 +30,10 @@ export function defaultBudget(): WorkBudget {
 export interface PathSearch {
   anchors: readonly Certificate[];
   intermediates: readonly Certificate[];
-  /** Most intermediates a path may have. */
+  /**
+   * Most intermediates a path may have, counted as RFC 5280 counts path length (§4.2.1.9,
+   * §6.1.4 (l)): self-issued intermediates are not counted.
+   */
   maxDepth: number;
   budget: WorkBudget;
   /** Checks `issuer`, in `role` at `depth`, as the issuer of `child` (signature included). */
@@ -49,7 +52,17 @@ export interface PathSearch {
 /** The result of a search. */
 export type PathResult = { ok: true; path: Certificate[] } | { ok: false; failure: Failure };
 
+/** Most intermediates any path may have, self-issued ones included. */
+export const MAX_INTERMEDIATES = 64;
+
 class LimitReached extends Error {}
+
+/** Intermediates of `path` (leaf first, no anchor) plus `next` that count towards maxDepth. */
+function countedIntermediates(path: readonly Certificate[], next: Certificate): number {
+  let n = isSelfIssued(next) ? 0 : 1;
+  for (let p = 1; p < path.length; p++) if (!isSelfIssued(path[p]!)) n++;
+  return n;
+}
 
 interface Candidate {
   cert: Certificate;
@@ -94,10 +107,13 @@ export async function buildPath(leaf: Certificate, search: PathSearch): Promise<
     for (const cand of candidatesFor(child, search)) {
       if (--search.budget.candidates < 0) throw new LimitReached();
       if (formsLoop(cand.cert, path)) continue;
-      if (!cand.anchor && depth > search.maxDepth) {
+      if (
+        !cand.anchor &&
+        (countedIntermediates(path, cand.cert) > search.maxDepth || depth > MAX_INTERMEDIATES)
+      ) {
         issuerFailure ??= failure(
           'ERR_CHAIN_TOO_LONG',
-          `the chain needs more than ${search.maxDepth} intermediate certificate${search.maxDepth === 1 ? '' : 's'} (maxDepth)`,
+          `the chain needs more than ${search.maxDepth} intermediate certificate${search.maxDepth === 1 ? '' : 's'} that are not self-issued (maxDepth)`,
           depth,
         );
         continue;

@@ -5,7 +5,12 @@
  * policies (`check-policies.ts`) run after these, since they also yield the path's policies.
  */
 import type { Certificate } from '../certificate/parse-certificate.js';
-import { isSelfIssued, type VerifyPolicy } from './check-profile.js';
+import {
+  checkPathAuthorityKeyIds,
+  isSelfIssued,
+  type ProfileContext,
+  type VerifyPolicy,
+} from './check-profile.js';
 import { checkIssuerExtendedKeyUsage } from './check-usage.js';
 import { describeCertificate, type Failure, failure } from './failure.js';
 import {
@@ -69,9 +74,16 @@ export function checkPathExtendedKeyUsage(
 /** Every path-level check, in order. */
 export function checkPath(
   path: readonly Certificate[],
-  options: { policy: VerifyPolicy; wantedEku: readonly string[]; budget: ConstraintBudget },
+  options: {
+    policy: VerifyPolicy;
+    wantedEku: readonly string[];
+    budget: ConstraintBudget;
+    /** The profile rules in force; default `policy` without `strict`. */
+    profile?: ProfileContext;
+  },
 ): Failure | undefined {
   return (
+    checkPathAuthorityKeyIds(path, options.profile ?? { policy: options.policy, strict: false }) ??
     checkPathLengths(path) ??
     checkPathNameConstraints(path, options.budget) ??
     checkPathExtendedKeyUsage(path, options.wantedEku, options.policy)

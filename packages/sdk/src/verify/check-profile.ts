@@ -1,24 +1,75 @@
 /**
  * Checks of one certificate on its own, by its role in the path (leaf, intermediate CA, trust
- * anchor): well-formedness beyond the parser, the RFC 5280 profile rules a relying party
- * enforces, extensions it must understand, key and algorithm strength, and, under the `webpki`
- * policy, the CA/Browser Forum rules. Each rule is a small function returning a Failure.
+ * anchor), as a table of named rules, each with the section it comes from and the scope it
+ * applies in:
+ *
+ * - `rfc5280`: always. Steps of RFC 5280 §6 path validation (e.g. §6.1.4 (k) cA, (n)
+ *   keyCertSign, (o) unknown critical extensions), rules a relying party cannot skip safely
+ *   (an unreadable or ambiguous certificate), and nodeid's algorithm floor (no SHA-1 or MD5
+ *   signatures, no RSA under 2048 bits).
+ * - `conformance`: the RFC 5280 §4 rules addressed to the issuing CA ("conforming CAs MUST")
+ *   that §6 does not check. A path §6 accepts is not refused for them unless the caller asks
+ *   with `strict: true`, or with `policy: 'webpki'` (the BRs require RFC 5280 conformance,
+ *   BR 7.1), except where the BRs make an exception (`notUnderWebPki`).
+ * - `webpki`: the CA/Browser Forum Baseline Requirements (check-webpki.ts).
  */
 import type { Certificate } from '../certificate/parse-certificate.js';
 import { bytesEqual } from '../lib/bytes.js';
 import { children, decode, expectTag, readOid, Tag } from '../lib/der.js';
 import { decodeGeneralName, formatIp } from '../lib/general-name.js';
-import { nameValues } from '../lib/name.js';
 import { OID } from '../lib/oids.js';
+import { WEBPKI_RULES } from './check-webpki.js';
 import { namesEqual } from './compare-names.js';
 import { describeCertificate, type Failure, failure } from './failure.js';
-import { isDnsName, isWildcardName, parseMailbox } from './name-syntax.js';
+import { isDnsName, parseMailbox } from './name-syntax.js';
+import type { PublicSuffixList } from './public-suffix.js';
 
 /** Where a certificate sits in a candidate path. */
 export type CertificateRole = 'leaf' | 'intermediate' | 'anchor';
 
 /** Which rule set applies: RFC 5280 alone, or RFC 5280 plus the CA/Browser Forum profile. */
 export type VerifyPolicy = 'rfc5280' | 'webpki';
+
+/** What the rules of one verification depend on. */
+export interface ProfileContext {
+  policy: VerifyPolicy;
+  /** Also apply the RFC 5280 §4 rules for issuing CAs that §6 does not check. */
+  strict: boolean;
+  /** The Public Suffix List; loaded under `webpki`, where wildcards need it. */
+  publicSuffixes?: PublicSuffixList;
+}
+
+/** One rule of the profile. */
+export interface ProfileRule {
+  /** A stable name, kebab-case. */
+  name: string;
+  /** Where the rule comes from (RFC 5280 or BR section). */
+  source: string;
+  /** When it applies: always, for strict conformance (and webpki), or under webpki only. */
+  scope: 'rfc5280' | 'conformance' | 'webpki';
+  /** A conformance rule the BRs make an exception to, so not applied under webpki. */
+  notUnderWebPki?: true;
+  /** The roles it applies to. */
+  roles: readonly CertificateRole[];
+  check(
+    cert: Certificate,
+    role: CertificateRole,
+    depth: number,
+    ctx: ProfileContext,
+  ): Failure | undefined;
+}
+
+/** True when `rule` applies in `ctx` (roles aside). */
+export function ruleApplies(
+  rule: Pick<ProfileRule, 'scope' | 'notUnderWebPki'>,
+  ctx: ProfileContext,
+): boolean {
+  const webpki = ctx.policy === 'webpki';
+  if (rule.scope === 'rfc5280') return true;
+  if (rule.scope === 'webpki') return webpki;
+  if (webpki) return !rule.notUnderWebPki;
+  return ctx.strict;
+}
 
 /** Extensions the verifier understands and enforces (or that cannot change the outcome). */
 const RECOGNIZED = new Set<string>([
@@ -35,91 +86,101 @@ const RECOGNIZED = new Set<string>([
   OID.issuerAltName,
 ]);
 
-/** Extensions RFC 5280 requires to be non-critical. */
+/** Extensions conforming CAs mark non-critical, with the section saying so. */
 const MUST_BE_NONCRITICAL: Record<string, string> = {
-  [OID.authorityKeyIdentifier]: 'authorityKeyIdentifier',
-  [OID.subjectKeyIdentifier]: 'subjectKeyIdentifier',
-  [OID.authorityInfoAccess]: 'authorityInfoAccess',
-  [OID.subjectInfoAccess]: 'subjectInfoAccess',
-  [OID.freshestCrl]: 'freshestCRL',
+  [OID.authorityKeyIdentifier]: 'authorityKeyIdentifier (RFC 5280 §4.2.1.1)',
+  [OID.subjectKeyIdentifier]: 'subjectKeyIdentifier (RFC 5280 §4.2.1.2)',
+  [OID.authorityInfoAccess]: 'authorityInfoAccess (RFC 5280 §4.2.2.1)',
+  [OID.subjectInfoAccess]: 'subjectInfoAccess (RFC 5280 §4.2.2.2)',
+  [OID.freshestCrl]: 'freshestCRL (RFC 5280 §4.2.1.15)',
 };
 
 const who = (cert: Certificate, depth: number) => describeCertificate(cert.subject.text, depth);
+
+const invalid = (cert: Certificate, depth: number, why: string): Failure =>
+  failure('ERR_CERTIFICATE_INVALID', `${who(cert, depth)} ${why}`, depth);
 
 /** Self-issued: issuer and subject are the same name (RFC 5280 §6.1). */
 export function isSelfIssued(cert: Certificate): boolean {
   return namesEqual(cert.issuer, cert.subject);
 }
 
-/** Problems the parser found, and encoding rules it leaves to the verifier. */
-export function checkWellFormed(
-  cert: Certificate,
-  role: CertificateRole,
-  depth: number,
-): Failure | undefined {
-  const bad = (why: string) =>
-    failure('ERR_CERTIFICATE_INVALID', `${who(cert, depth)} is malformed: ${why}`, depth);
-  if (cert.problems.length > 0) return bad(cert.problems.join('; '));
-  if (cert.signatureAlgorithmMismatch)
-    return bad('its inner and outer signature algorithms differ');
-  // A trust anchor is trusted as given: some long-lived roots have a zero serial number.
-  if (role !== 'anchor') {
-    if (cert.serialNumberInvalid) return bad('its serial number is zero or negative');
-    if (cert.serialNumber.length > 40) return bad('its serial number is longer than 20 octets');
-  }
-  if (cert.issuer.rdns.length === 0) return bad('its issuer name is empty');
+/**
+ * What the parser found: DER that is not DER (a DEFAULT value encoded), values outside the
+ * ASN.1 module of RFC 5280 Appendix A (an empty extKeyUsage or subjectAltName: SIZE (1..MAX)),
+ * extensions that do not decode, and duplicate extensions (§4.2: a relying party could not
+ * tell which instance applies).
+ */
+function checkDecoded(cert: Certificate, depth: number): Failure | undefined {
+  if (cert.problems.length > 0)
+    return invalid(cert, depth, `is malformed: ${cert.problems.join('; ')}`);
   return undefined;
 }
 
-/** A CA certificate carries a subjectKeyIdentifier (RFC 5280 §4.2.1.2). */
-export function checkSubjectKeyId(cert: Certificate, depth: number): Failure | undefined {
-  if (cert.subjectKeyIdentifier) return undefined;
-  return failure(
-    'ERR_CERTIFICATE_INVALID',
-    `${who(cert, depth)} is a CA certificate without a subjectKeyIdentifier, which RFC 5280 requires`,
-    depth,
-  );
+/**
+ * §4.1.1.2: signatureAlgorithm MUST equal the signature field of the TBSCertificate. Kept
+ * always: the outer identifier is not covered by the signature, so a certificate whose two
+ * identifiers differ does not say which algorithm its issuer used.
+ */
+function checkSignatureAlgorithmsMatch(cert: Certificate, depth: number): Failure | undefined {
+  if (!cert.signatureAlgorithmMismatch) return undefined;
+  return invalid(cert, depth, 'is malformed: its inner and outer signature algorithms differ');
 }
 
-/** The Web PKI only has version 3 certificates. */
-export function checkVersion3(
-  cert: Certificate,
-  depth: number,
-  policy: VerifyPolicy,
-): Failure | undefined {
-  if (policy !== 'webpki' || cert.version === 3) return undefined;
-  return failure(
-    'ERR_POLICY_VIOLATION',
-    `${who(cert, depth)} is a version ${cert.version} certificate; the Web PKI requires version 3`,
-    depth,
-  );
+/**
+ * §4.1.2.2: conforming CAs use positive serial numbers of at most 20 octets; the same section
+ * asks certificate users to "gracefully handle" zero and negative ones. Not checked on trust
+ * anchors: some long-lived roots have a zero serial.
+ */
+function checkSerialNumber(cert: Certificate, depth: number): Failure | undefined {
+  if (cert.serialNumberInvalid)
+    return invalid(cert, depth, 'has a zero or negative serial number (RFC 5280 §4.1.2.2)');
+  if (cert.serialNumber.length > 40)
+    return invalid(cert, depth, 'has a serial number longer than 20 octets (RFC 5280 §4.1.2.2)');
+  return undefined;
 }
 
-/** Unknown critical extensions, and known ones RFC 5280 requires to be non-critical. */
-export function checkCriticalExtensions(cert: Certificate, depth: number): Failure | undefined {
+/** §4.1.2.4: the issuer field MUST contain a non-empty distinguished name. */
+function checkIssuerNotEmpty(cert: Certificate, depth: number): Failure | undefined {
+  if (cert.issuer.rdns.length > 0) return undefined;
+  return invalid(cert, depth, 'has an empty issuer name (RFC 5280 §4.1.2.4)');
+}
+
+/**
+ * §4.2 and §6.1.4 (o) / §6.1.5 (f): a certificate with a critical extension the relying party
+ * does not recognise MUST be rejected.
+ */
+function checkUnknownCritical(cert: Certificate, depth: number): Failure | undefined {
   for (const ext of cert.extensions) {
-    if (!ext.critical) continue;
-    const name = MUST_BE_NONCRITICAL[ext.oid];
-    if (name) {
-      return failure(
-        'ERR_CERTIFICATE_INVALID',
-        `${who(cert, depth)} marks its ${name} extension critical, which RFC 5280 forbids`,
-        depth,
-      );
-    }
-    if (!RECOGNIZED.has(ext.oid)) {
-      return failure(
-        'ERR_UNKNOWN_CRITICAL_EXTENSION',
-        `${who(cert, depth)} has an unknown critical extension ${ext.oid}`,
-        depth,
-      );
-    }
+    if (!ext.critical || RECOGNIZED.has(ext.oid) || MUST_BE_NONCRITICAL[ext.oid]) continue;
+    return failure(
+      'ERR_UNKNOWN_CRITICAL_EXTENSION',
+      `${who(cert, depth)} has an unknown critical extension ${ext.oid}`,
+      depth,
+    );
   }
   return undefined;
 }
 
-/** authorityInfoAccess / subjectInfoAccess: one or more well-formed AccessDescriptions. */
-export function checkAccessDescriptions(cert: Certificate, depth: number): Failure | undefined {
+/** Extensions conforming CAs MUST mark non-critical (the sections are in the table). */
+function checkMustBeNonCritical(cert: Certificate, depth: number): Failure | undefined {
+  for (const ext of cert.extensions) {
+    const name = ext.critical ? MUST_BE_NONCRITICAL[ext.oid] : undefined;
+    if (name)
+      return invalid(
+        cert,
+        depth,
+        `marks its ${name.replace(' (', ' extension critical (')}, which a conforming CA must not do`,
+      );
+  }
+  return undefined;
+}
+
+/**
+ * §4.2.2.1, §4.2.2.2: authorityInfoAccess / subjectInfoAccess hold one or more well-formed
+ * AccessDescriptions. Path validation does not read them.
+ */
+function checkAccessDescriptions(cert: Certificate, depth: number): Failure | undefined {
   for (const ext of cert.extensions) {
     if (ext.oid !== OID.authorityInfoAccess && ext.oid !== OID.subjectInfoAccess) continue;
     try {
@@ -134,18 +195,23 @@ export function checkAccessDescriptions(cert: Certificate, depth: number): Failu
         decodeGeneralName(location);
       }
     } catch {
-      return failure(
-        'ERR_CERTIFICATE_INVALID',
-        `${who(cert, depth)} has a malformed ${ext.oid === OID.authorityInfoAccess ? 'authorityInfoAccess' : 'subjectInfoAccess'} extension`,
+      return invalid(
+        cert,
         depth,
+        `has a malformed ${ext.oid === OID.authorityInfoAccess ? 'authorityInfoAccess' : 'subjectInfoAccess'} extension`,
       );
     }
   }
   return undefined;
 }
 
-/** SAN entries must be well formed: DNS names in preferred syntax, 4/16-byte IPs, mailboxes. */
-export function checkSubjectAltNameSyntax(cert: Certificate, depth: number): Failure | undefined {
+/**
+ * §4.2.1.6: DNS names in the preferred name syntax, IP addresses of 4 or 16 octets, mailboxes
+ * as addr-spec, URIs with a scheme. Without `strict`, a malformed name is not refused here: it
+ * matches no host, IP or email asked for, and name constraints treat it as outside every
+ * subtree of its type (name-constraints.ts).
+ */
+function checkSubjectAltNameSyntax(cert: Certificate, depth: number): Failure | undefined {
   for (const n of cert.subjectAltNames ?? []) {
     let ok = true;
     if (n.type === 'dns') ok = isDnsName(n.value, { wildcard: true });
@@ -154,261 +220,393 @@ export function checkSubjectAltNameSyntax(cert: Certificate, depth: number): Fai
     else if (n.type === 'uri') ok = n.value.length > 0 && /^[A-Za-z][A-Za-z0-9+.-]*:/.test(n.value);
     if (!ok) {
       const shown = n.type === 'ip' ? formatIp(n.bytes) : n.value;
-      return failure(
-        'ERR_CERTIFICATE_INVALID',
-        `${who(cert, depth)} has an invalid ${n.type} subject alternative name "${shown}"`,
-        depth,
-      );
+      return invalid(cert, depth, `has an invalid ${n.type} subject alternative name "${shown}"`);
     }
   }
   return undefined;
 }
 
-/** A CA needs a subject; a leaf with an empty subject needs a critical SAN (RFC 5280 §4.1.2.6). */
-export function checkSubjectPresent(
-  cert: Certificate,
-  role: CertificateRole,
-  depth: number,
-): Failure | undefined {
+/** §4.1.2.6: a CA's subject MUST be a non-empty distinguished name. */
+function checkCaSubjectNotEmpty(cert: Certificate, depth: number): Failure | undefined {
   if (cert.subject.rdns.length > 0) return undefined;
-  if (role !== 'leaf')
-    return failure(
-      'ERR_CERTIFICATE_INVALID',
-      `${who(cert, depth)} is a CA with an empty subject`,
-      depth,
-    );
+  return invalid(cert, depth, 'is a CA with an empty subject (RFC 5280 §4.1.2.6)');
+}
+
+/** §4.1.2.6, §4.2.1.6: with an empty subject, subjectAltName MUST be present and critical. */
+function checkEmptySubjectHasCriticalSan(cert: Certificate, depth: number): Failure | undefined {
+  if (cert.subject.rdns.length > 0) return undefined;
   const san = cert.extensions.find((e) => e.oid === OID.subjectAltName);
-  if (!san?.critical) {
-    return failure(
-      'ERR_CERTIFICATE_INVALID',
-      'certificate has an empty subject and no critical subjectAltName extension',
-      depth,
-    );
-  }
-  return undefined;
+  if (san?.critical) return undefined;
+  return invalid(
+    cert,
+    depth,
+    'has an empty subject and no critical subjectAltName extension (RFC 5280 §4.2.1.6)',
+  );
 }
 
-/** RSA keys under 2048 bits are refused; the webpki policy also limits key types and sizes. */
-export function checkKeyStrength(
-  cert: Certificate,
-  depth: number,
-  policy: VerifyPolicy,
-): Failure | undefined {
+/** nodeid's floor under every policy: RSA keys of at least 2048 bits (NIST SP 800-131A). */
+function checkRsaSize(cert: Certificate, depth: number): Failure | undefined {
   const key = cert.publicKey;
-  if ((key.type === 'RSA' || key.type === 'RSA-PSS') && key.bits < 2048) {
-    return failure(
-      'ERR_KEY_WEAK',
-      `${who(cert, depth)} has a ${key.bits}-bit RSA key; at least 2048 bits are required`,
-      depth,
-    );
-  }
-  if (policy !== 'webpki') return undefined;
-  if (key.type === 'RSA' && key.bits % 8 !== 0) {
-    return failure(
-      'ERR_KEY_WEAK',
-      `${who(cert, depth)} has a ${key.bits}-bit RSA key; the Web PKI requires a size divisible by 8`,
-      depth,
-    );
-  }
-  if (key.type === 'EC' && !['P-256', 'P-384', 'P-521'].includes(key.curve ?? '')) {
-    return failure(
-      'ERR_KEY_WEAK',
-      `${who(cert, depth)} has an EC key on curve ${key.curve}, not allowed in the Web PKI`,
-      depth,
-    );
-  }
-  if (key.type !== 'RSA' && key.type !== 'EC') {
-    return failure(
-      'ERR_KEY_WEAK',
-      `${who(cert, depth)} has a key of type ${key.type}, not allowed in the Web PKI`,
-      depth,
-    );
-  }
-  return undefined;
+  if ((key.type !== 'RSA' && key.type !== 'RSA-PSS') || key.bits >= 2048) return undefined;
+  return failure(
+    'ERR_KEY_WEAK',
+    `${who(cert, depth)} has a ${key.bits}-bit RSA key; at least 2048 bits are required`,
+    depth,
+  );
 }
 
-/** SHA-1 and MD5 signatures are refused (not checked on trust anchors, whose signature is not used). */
-export function checkSignatureAlgorithm(cert: Certificate, depth: number): Failure | undefined {
+/** nodeid's floor: no SHA-1 or MD5 signatures (not checked on trust anchors, whose signature is not used). */
+function checkSignatureHash(cert: Certificate, depth: number): Failure | undefined {
   const hash = cert.signatureAlgorithm.hash;
-  if (hash === 'SHA-1' || hash === 'MD5') {
-    return failure(
-      'ERR_ALGORITHM_WEAK',
-      `${who(cert, depth)} is signed with ${cert.signatureAlgorithm.name}; ${hash} signatures are not accepted`,
-      depth,
-    );
-  }
-  return undefined;
+  if (hash !== 'SHA-1' && hash !== 'MD5') return undefined;
+  return failure(
+    'ERR_ALGORITHM_WEAK',
+    `${who(cert, depth)} is signed with ${cert.signatureAlgorithm.name}; ${hash} signatures are not accepted`,
+    depth,
+  );
 }
 
-/** Consistency of basicConstraints, keyUsage and nameConstraints (RFC 5280 §4.2.1.3, .9, .10). */
-export function checkCaConsistency(
-  cert: Certificate,
-  depth: number,
-  policy: VerifyPolicy,
-): Failure | undefined {
-  const bad = (why: string) =>
-    failure('ERR_CERTIFICATE_INVALID', `${who(cert, depth)} ${why}`, depth);
+/**
+ * §4.2.1.3: keyCertSign only with basicConstraints cA; §4.2.1.9: pathLenConstraint only with cA
+ * and keyCertSign. (A CA that lacks them fails §6.1.4 (k) or (n) anyway; these catch leaves.)
+ */
+function checkCaBitsConsistent(cert: Certificate, depth: number): Failure | undefined {
   const isCa = cert.basicConstraints?.ca === true;
   const ku = cert.keyUsage;
   if (ku?.includes('keyCertSign') && !isCa)
-    return bad('asserts keyCertSign without basicConstraints cA');
+    return invalid(
+      cert,
+      depth,
+      'asserts keyCertSign without basicConstraints cA (RFC 5280 §4.2.1.3)',
+    );
   if (cert.basicConstraints?.pathLength !== undefined) {
-    if (!isCa) return bad('has a path length constraint but is not a CA');
-    if (ku && !ku.includes('keyCertSign'))
-      return bad('has a path length constraint but its keyUsage lacks keyCertSign');
-  }
-  if (cert.nameConstraints) {
-    if (!isCa) return bad('has name constraints but is not a CA');
-    if (policy === 'rfc5280' && !cert.nameConstraints.critical)
-      return bad('has a non-critical nameConstraints extension (RFC 5280 requires it critical)');
-  }
-  return undefined;
-}
-
-/** Every certificate but a self-issued one carries an authorityKeyIdentifier keyIdentifier (§4.2.1.1). */
-export function checkAuthorityKeyId(cert: Certificate, depth: number): Failure | undefined {
-  if (isSelfIssued(cert) || cert.authorityKeyIdentifier?.keyIdentifier) return undefined;
-  return failure(
-    'ERR_CERTIFICATE_INVALID',
-    `${who(cert, depth)} has no authorityKeyIdentifier, which RFC 5280 requires in certificates issued by a CA`,
-    depth,
-  );
-}
-
-/** A CA certificate (intermediate or anchor) must say so in a critical basicConstraints. */
-export function checkIsCa(cert: Certificate, depth: number): Failure | undefined {
-  const bc = cert.basicConstraints;
-  if (!bc?.ca) {
-    return failure(
-      'ERR_NOT_A_CA',
-      `${who(cert, depth)} is not a CA (${bc ? 'basicConstraints cA is false' : 'it has no basicConstraints'}), so it cannot issue certificates`,
-      depth,
-    );
-  }
-  if (!bc.critical) {
-    return failure(
-      'ERR_NOT_A_CA',
-      `${who(cert, depth)} has a non-critical basicConstraints, which RFC 5280 forbids in CA certificates`,
-      depth,
-    );
-  }
-  if (cert.keyUsage && !cert.keyUsage.includes('keyCertSign')) {
-    return failure(
-      'ERR_KEY_USAGE',
-      `${who(cert, depth)} is a CA whose keyUsage lacks keyCertSign, so it cannot sign certificates`,
-      depth,
-    );
-  }
-  return undefined;
-}
-
-/** CA/Browser Forum rules for a subscriber (leaf) certificate. */
-export function checkWebPkiLeaf(cert: Certificate, depth: number): Failure | undefined {
-  const bad = (why: string) =>
-    failure('ERR_POLICY_VIOLATION', `certificate ${why} (Web PKI profile)`, depth);
-  if (cert.basicConstraints?.ca) return bad('is a CA certificate used as a leaf');
-  if (cert.keyUsage?.includes('keyCertSign')) return bad('asserts keyCertSign in a leaf');
-  const san = cert.extensions.find((e) => e.oid === OID.subjectAltName);
-  if (!san || !cert.subjectAltNames?.length) return bad('has no subjectAltName');
-  if (san.critical && cert.subject.rdns.length > 0)
-    return bad('has a critical subjectAltName with a non-empty subject');
-  if (!cert.extendedKeyUsage) return bad('has no extKeyUsage');
-  if (cert.extendedKeyUsage.includes(OID.anyExtendedKeyUsage))
-    return bad('asserts anyExtendedKeyUsage');
-  for (const n of cert.subjectAltNames) {
-    if (n.type === 'dns' && isWildcardName(n.value) && n.value.split('.').length < 3)
-      return bad(`has a wildcard "${n.value}" on a top-level domain`);
-  }
-  // CABF BR 7.1.4.3: a subject CN is a character-for-character copy of a SAN entry. Checked
-  // when the certificate names DNS hosts at all (an IP-only certificate's CN is not a host name).
-  const sanValues = cert.subjectAltNames.map((n) =>
-    n.type === 'ip' ? formatIp(n.bytes) : n.value,
-  );
-  const hasDns = cert.subjectAltNames.some((n) => n.type === 'dns');
-  for (const cn of hasDns ? nameValues(cert.subject, OID.commonName) : []) {
-    if (!sanValues.includes(cn))
-      return bad(`has a subject CN "${cn}" that is not a copy of one of its SANs`);
-  }
-  return undefined;
-}
-
-/** CA/Browser Forum: every CA certificate has a keyUsage extension (BR 7.1.2.10.7, 7.1.2.1.2). */
-export function checkWebPkiCaKeyUsage(cert: Certificate, depth: number): Failure | undefined {
-  if (cert.keyUsage) return undefined;
-  return failure(
-    'ERR_POLICY_VIOLATION',
-    `${who(cert, depth)} is a CA certificate without a keyUsage extension (Web PKI profile)`,
-    depth,
-  );
-}
-
-/** CA/Browser Forum rules for a root certificate. */
-export function checkWebPkiRoot(cert: Certificate, depth: number): Failure | undefined {
-  const bad = (why: string) =>
-    failure(
-      'ERR_POLICY_VIOLATION',
-      `trust anchor "${cert.subject.text}" ${why} (Web PKI profile)`,
-      depth,
-    );
-  if (cert.extendedKeyUsage) return bad('has an extKeyUsage extension');
-  const aki = cert.authorityKeyIdentifier;
-  if (aki) {
-    if (aki.issuer || aki.serialNumber)
-      return bad(
-        'has authorityCertIssuer or authorityCertSerialNumber in its authorityKeyIdentifier',
+    if (!isCa)
+      return invalid(
+        cert,
+        depth,
+        'has a path length constraint but is not a CA (RFC 5280 §4.2.1.9)',
       );
-    if (
-      aki.keyIdentifier &&
-      cert.subjectKeyIdentifier &&
-      !bytesEqual(aki.keyIdentifier, cert.subjectKeyIdentifier)
-    )
-      return bad('has an authorityKeyIdentifier that differs from its subjectKeyIdentifier');
+    if (ku && !ku.includes('keyCertSign'))
+      return invalid(
+        cert,
+        depth,
+        'has a path length constraint but its keyUsage lacks keyCertSign (RFC 5280 §4.2.1.9)',
+      );
   }
   return undefined;
 }
 
-/** CA/Browser Forum rules for a subordinate CA certificate. */
-export function checkWebPkiIntermediate(cert: Certificate, depth: number): Failure | undefined {
-  if (cert.extendedKeyUsage?.length === 0)
-    return failure(
-      'ERR_POLICY_VIOLATION',
-      `${who(cert, depth)} has an empty extKeyUsage (Web PKI profile)`,
+/** §4.2.1.10: nameConstraints MUST be used only in a CA certificate (§6 ignores it in a leaf). */
+function checkNameConstraintsInCa(cert: Certificate, depth: number): Failure | undefined {
+  if (!cert.nameConstraints || cert.basicConstraints?.ca === true) return undefined;
+  return invalid(cert, depth, 'has name constraints but is not a CA (RFC 5280 §4.2.1.10)');
+}
+
+/**
+ * §4.2.1.10: conforming CAs MUST mark nameConstraints critical. BR 7.1.2.10.8 makes an
+ * explicit exception (SHOULD be critical, MAY be non-critical), so not under webpki.
+ */
+function checkNameConstraintsCritical(cert: Certificate, depth: number): Failure | undefined {
+  if (!cert.nameConstraints || cert.nameConstraints.critical) return undefined;
+  return invalid(
+    cert,
+    depth,
+    'has a non-critical nameConstraints extension (RFC 5280 §4.2.1.10 requires it critical)',
+  );
+}
+
+/**
+ * §4.2.1.10: "Conforming CAs MUST NOT issue certificates where name constraints is an empty
+ * sequence", and GeneralSubtrees is SIZE (1..MAX). An empty one constrains nothing, so §6
+ * accepts it: a conformance rule.
+ */
+function checkNameConstraintsNotEmpty(cert: Certificate, depth: number): Failure | undefined {
+  const nc = cert.nameConstraints;
+  if (!nc) return undefined;
+  if (nc.permitted?.length === 0 || nc.excluded?.length === 0)
+    return invalid(
+      cert,
       depth,
+      'has a nameConstraints extension with an empty list of subtrees (RFC 5280 §4.2.1.10)',
     );
+  if (!nc.permitted && !nc.excluded)
+    return invalid(cert, depth, 'has an empty nameConstraints extension (RFC 5280 §4.2.1.10)');
   return undefined;
 }
 
-/** Every role-dependent check of one certificate, in order; the first failure wins. */
+/**
+ * §4.2.1.10: a dNSName constraint is a host name ("host.example.com": the names made by adding
+ * labels on its left); the leading-period form is defined only for rfc822Name and URI
+ * constraints. A leading period is a CA's encoding error that §6 does not check, so this is a
+ * conformance rule; without it, `.example.com` is read as OpenSSL, Go and mozilla::pkix read
+ * it (subdomains only), which is narrower than `example.com` when permitted and is honoured
+ * when excluded, so it never lets more through.
+ */
+function checkDnsConstraintsAreHostNames(cert: Certificate, depth: number): Failure | undefined {
+  const nc = cert.nameConstraints;
+  for (const st of [...(nc?.permitted ?? []), ...(nc?.excluded ?? [])]) {
+    if (st.base.type === 'dns' && st.base.value.startsWith('.'))
+      return failure(
+        'ERR_NAME_CONSTRAINTS',
+        `malformed name constraints: the dNSName constraint "${st.base.value}" has a leading period (RFC 5280 §4.2.1.10: a dNSName constraint is a host name)`,
+        depth,
+      );
+  }
+  return undefined;
+}
+
+/**
+ * §6.1.4 (k): an intermediate must have basicConstraints with cA TRUE. The same is required of
+ * trust anchors: a certificate the caller trusts to issue must say it is a CA.
+ */
+function checkIsCa(cert: Certificate, depth: number): Failure | undefined {
+  const bc = cert.basicConstraints;
+  if (bc?.ca) return undefined;
+  return failure(
+    'ERR_NOT_A_CA',
+    `${who(cert, depth)} is not a CA (${bc ? 'basicConstraints cA is false' : 'it has no basicConstraints'}), so it cannot issue certificates`,
+    depth,
+  );
+}
+
+/**
+ * §4.2.1.9: conforming CAs MUST mark basicConstraints critical in CA certificates. §6.1.4 (k)
+ * checks the cA boolean only (NIST PKITS 4.6.4 is a valid path with a non-critical one).
+ */
+function checkBasicConstraintsCritical(cert: Certificate, depth: number): Failure | undefined {
+  if (!cert.basicConstraints || cert.basicConstraints.critical) return undefined;
+  return failure(
+    'ERR_NOT_A_CA',
+    `${who(cert, depth)} has a non-critical basicConstraints (RFC 5280 §4.2.1.9 requires it critical in CA certificates)`,
+    depth,
+  );
+}
+
+/**
+ * §6.1.4 (n): a CA whose keyUsage is present must assert keyCertSign. Applied to trust anchors
+ * too: RFC 5937 §3 lets the anchor's own extensions constrain it.
+ */
+function checkCaKeyCertSign(cert: Certificate, depth: number): Failure | undefined {
+  if (!cert.keyUsage || cert.keyUsage.includes('keyCertSign')) return undefined;
+  return failure(
+    'ERR_KEY_USAGE',
+    `${who(cert, depth)} is a CA whose keyUsage lacks keyCertSign, so it cannot sign certificates`,
+    depth,
+  );
+}
+
+/** §4.2.1.2: the subjectKeyIdentifier MUST appear in all conforming CA certificates. */
+function checkCaSubjectKeyId(cert: Certificate, depth: number): Failure | undefined {
+  if (cert.subjectKeyIdentifier) return undefined;
+  return invalid(
+    cert,
+    depth,
+    'is a CA certificate without a subjectKeyIdentifier (RFC 5280 §4.2.1.2)',
+  );
+}
+
+const ALL: readonly CertificateRole[] = ['leaf', 'intermediate', 'anchor'];
+const ISSUED: readonly CertificateRole[] = ['leaf', 'intermediate'];
+const CAS: readonly CertificateRole[] = ['intermediate', 'anchor'];
+
+/** The RFC 5280 rules applied to single certificates, in order. */
+export const RFC5280_RULES: readonly ProfileRule[] = [
+  {
+    name: 'decoded',
+    source: 'X.690 DER, RFC 5280 §4.2, Appendix A',
+    scope: 'rfc5280',
+    roles: ALL,
+    check: (c, _r, d) => checkDecoded(c, d),
+  },
+  {
+    name: 'signature-algorithms-match',
+    source: 'RFC 5280 §4.1.1.2',
+    scope: 'rfc5280',
+    roles: ALL,
+    check: (c, _r, d) => checkSignatureAlgorithmsMatch(c, d),
+  },
+  {
+    name: 'serial-number',
+    source: 'RFC 5280 §4.1.2.2',
+    scope: 'conformance',
+    roles: ISSUED,
+    check: (c, _r, d) => checkSerialNumber(c, d),
+  },
+  {
+    name: 'issuer-not-empty',
+    source: 'RFC 5280 §4.1.2.4',
+    scope: 'conformance',
+    roles: ALL,
+    check: (c, _r, d) => checkIssuerNotEmpty(c, d),
+  },
+  {
+    name: 'unknown-critical-extension',
+    source: 'RFC 5280 §4.2, §6.1.4 (o), §6.1.5 (f)',
+    scope: 'rfc5280',
+    roles: ALL,
+    check: (c, _r, d) => checkUnknownCritical(c, d),
+  },
+  {
+    name: 'must-be-non-critical',
+    source: 'RFC 5280 §4.2.1.1, §4.2.1.2, §4.2.1.15, §4.2.2.1, §4.2.2.2',
+    scope: 'conformance',
+    roles: ALL,
+    check: (c, _r, d) => checkMustBeNonCritical(c, d),
+  },
+  {
+    name: 'access-descriptions',
+    source: 'RFC 5280 §4.2.2.1, §4.2.2.2',
+    scope: 'conformance',
+    roles: ALL,
+    check: (c, _r, d) => checkAccessDescriptions(c, d),
+  },
+  {
+    name: 'subject-alt-name-syntax',
+    source: 'RFC 5280 §4.2.1.6',
+    scope: 'conformance',
+    roles: ALL,
+    check: (c, _r, d) => checkSubjectAltNameSyntax(c, d),
+  },
+  {
+    name: 'ca-subject-not-empty',
+    source: 'RFC 5280 §4.1.2.6',
+    scope: 'conformance',
+    roles: CAS,
+    check: (c, _r, d) => checkCaSubjectNotEmpty(c, d),
+  },
+  {
+    name: 'empty-subject-critical-san',
+    source: 'RFC 5280 §4.1.2.6, §4.2.1.6',
+    scope: 'conformance',
+    roles: ['leaf'],
+    check: (c, _r, d) => checkEmptySubjectHasCriticalSan(c, d),
+  },
+  {
+    name: 'rsa-2048',
+    source: 'nodeid (NIST SP 800-131A)',
+    scope: 'rfc5280',
+    roles: ALL,
+    check: (c, _r, d) => checkRsaSize(c, d),
+  },
+  {
+    name: 'ca-bits-consistent',
+    source: 'RFC 5280 §4.2.1.3, §4.2.1.9',
+    scope: 'conformance',
+    roles: ALL,
+    check: (c, _r, d) => checkCaBitsConsistent(c, d),
+  },
+  {
+    name: 'name-constraints-in-ca',
+    source: 'RFC 5280 §4.2.1.10',
+    scope: 'conformance',
+    roles: ALL,
+    check: (c, _r, d) => checkNameConstraintsInCa(c, d),
+  },
+  {
+    name: 'name-constraints-critical',
+    source: 'RFC 5280 §4.2.1.10 (BR 7.1.2.10.8 excepts it)',
+    scope: 'conformance',
+    notUnderWebPki: true,
+    roles: CAS,
+    check: (c, _r, d) => checkNameConstraintsCritical(c, d),
+  },
+  {
+    name: 'name-constraints-not-empty',
+    source: 'RFC 5280 §4.2.1.10',
+    scope: 'conformance',
+    roles: CAS,
+    check: (c, _r, d) => checkNameConstraintsNotEmpty(c, d),
+  },
+  {
+    name: 'dns-constraints-are-host-names',
+    source: 'RFC 5280 §4.2.1.10, §4.2.1.6',
+    scope: 'conformance',
+    roles: CAS,
+    check: (c, _r, d) => checkDnsConstraintsAreHostNames(c, d),
+  },
+  {
+    name: 'signature-hash',
+    source: 'nodeid (SHA-1 and MD5 refused)',
+    scope: 'rfc5280',
+    roles: ISSUED,
+    check: (c, _r, d) => checkSignatureHash(c, d),
+  },
+  {
+    name: 'is-ca',
+    source: 'RFC 5280 §6.1.4 (k)',
+    scope: 'rfc5280',
+    roles: CAS,
+    check: (c, _r, d) => checkIsCa(c, d),
+  },
+  {
+    name: 'basic-constraints-critical',
+    source: 'RFC 5280 §4.2.1.9',
+    scope: 'conformance',
+    roles: CAS,
+    check: (c, _r, d) => checkBasicConstraintsCritical(c, d),
+  },
+  {
+    name: 'ca-key-cert-sign',
+    source: 'RFC 5280 §6.1.4 (n), RFC 5937 §3',
+    scope: 'rfc5280',
+    roles: CAS,
+    check: (c, _r, d) => checkCaKeyCertSign(c, d),
+  },
+  {
+    name: 'ca-subject-key-identifier',
+    source: 'RFC 5280 §4.2.1.2',
+    scope: 'conformance',
+    roles: CAS,
+    check: (c, _r, d) => checkCaSubjectKeyId(c, d),
+  },
+];
+
+/** Every rule applied to single certificates: RFC 5280's, then the Baseline Requirements'. */
+export const PROFILE_RULES: readonly ProfileRule[] = [...RFC5280_RULES, ...WEBPKI_RULES];
+
+/**
+ * Every role-dependent check of one certificate, in order; the first failure wins. A bare
+ * policy stands for that policy without `strict`.
+ */
 export function checkProfile(
   cert: Certificate,
   role: CertificateRole,
   depth: number,
-  policy: VerifyPolicy,
+  context: ProfileContext | VerifyPolicy,
 ): Failure | undefined {
-  const checks: (() => Failure | undefined)[] = [
-    () => checkWellFormed(cert, role, depth),
-    () => checkVersion3(cert, depth, policy),
-    () => checkCriticalExtensions(cert, depth),
-    () => checkAccessDescriptions(cert, depth),
-    () => checkSubjectAltNameSyntax(cert, depth),
-    () => checkSubjectPresent(cert, role, depth),
-    () => checkKeyStrength(cert, depth, policy),
-    () => checkCaConsistency(cert, depth, policy),
-    () => (role === 'anchor' ? undefined : checkSignatureAlgorithm(cert, depth)),
-    () => (role === 'anchor' ? undefined : checkAuthorityKeyId(cert, depth)),
-    () => (role === 'leaf' ? undefined : checkIsCa(cert, depth)),
-    () => (role === 'leaf' ? undefined : checkSubjectKeyId(cert, depth)),
-    () => (policy === 'webpki' && role === 'leaf' ? checkWebPkiLeaf(cert, depth) : undefined),
-    () => (policy === 'webpki' && role !== 'leaf' ? checkWebPkiCaKeyUsage(cert, depth) : undefined),
-    () => (policy === 'webpki' && role === 'anchor' ? checkWebPkiRoot(cert, depth) : undefined),
-    () =>
-      policy === 'webpki' && role === 'intermediate'
-        ? checkWebPkiIntermediate(cert, depth)
-        : undefined,
-  ];
-  for (const check of checks) {
-    const f = check();
+  const ctx = typeof context === 'string' ? { policy: context, strict: false } : context;
+  for (const rule of PROFILE_RULES) {
+    if (!rule.roles.includes(role) || !ruleApplies(rule, ctx)) continue;
+    const f = rule.check(cert, role, depth, ctx);
     if (f) return f;
+  }
+  return undefined;
+}
+
+/**
+ * §4.2.1.1: the keyIdentifier of the authorityKeyIdentifier MUST be included in every
+ * certificate a conforming CA makes, except that a self-signed certificate MAY omit it; BR
+ * 7.1.2.7.6 and the subordinate CA profiles (7.1.2.2-7.1.2.6, 7.1.2.11.1) require it in every
+ * certificate but the root. Checked over the path, where "self-signed" is known: a
+ * self-issued certificate whose issuer in the path has the same key. The trust anchor is
+ * exempt (BR 7.1.2.1.2: RECOMMENDED in a root).
+ */
+export function checkPathAuthorityKeyIds(
+  path: readonly Certificate[],
+  ctx: ProfileContext,
+): Failure | undefined {
+  if (!ruleApplies({ scope: 'conformance' }, ctx)) return undefined;
+  for (let p = 0; p < path.length - 1; p++) {
+    const cert = path[p]!;
+    if (cert.authorityKeyIdentifier?.keyIdentifier) continue;
+    const selfSigned =
+      isSelfIssued(cert) && bytesEqual(path[p + 1]!.publicKey.spki, cert.publicKey.spki);
+    if (selfSigned) continue;
+    return invalid(
+      cert,
+      p,
+      'has no authorityKeyIdentifier keyIdentifier, which RFC 5280 §4.2.1.1 requires in certificates issued by a CA',
+    );
   }
   return undefined;
 }

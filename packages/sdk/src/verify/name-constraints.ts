@@ -122,6 +122,34 @@ function ipWithin(bytes: Uint8Array, constraint: Uint8Array): boolean {
   return true;
 }
 
+/**
+ * Why `name` cannot be compared with constraints of its type, or `undefined`. RFC 5280
+ * §6.1.3 (b), (c): every name must lie within the permitted subtrees and outside the excluded
+ * ones; a malformed name lies within no subtree, so it cannot be shown to lie outside an
+ * excluded one either, and fails under any constraint of its type. §4.2.1.10: a URI without
+ * a DNS host name under a URI constraint MUST be rejected.
+ */
+function uncheckableName(name: GeneralName): string | undefined {
+  switch (name.type) {
+    case 'dns':
+      return isDnsName(name.value, { wildcard: true }) ? undefined : 'is not a valid DNS name';
+    case 'ip':
+      return name.bytes.length === 4 || name.bytes.length === 16
+        ? undefined
+        : `is ${name.bytes.length} bytes long, not an IPv4 or IPv6 address`;
+    case 'email':
+      return parseMailbox(name.value) ? undefined : 'is not a valid mailbox';
+    case 'uri': {
+      const host = uriHost(name.value);
+      return host && !host.startsWith('[') && isDnsName(host)
+        ? undefined
+        : 'has no host name (RFC 5280 §4.2.1.10)';
+    }
+    default:
+      return undefined;
+  }
+}
+
 /** True when `name` lies in the subtree `base` (same type assumed). */
 function within(name: GeneralName, base: GeneralName, excluded: boolean): boolean {
   if (name.type === 'dns' && base.type === 'dns')
@@ -182,6 +210,14 @@ export function checkNameConstraints(
         );
       continue;
     }
+    const uncheckable =
+      sameTypeExcluded.length > 0 || samePermitted.length > 0 ? uncheckableName(name) : undefined;
+    if (uncheckable)
+      return failure(
+        'ERR_NAME_CONSTRAINTS',
+        `${name.type} name "${name.value}" ${uncheckable}, so it cannot be checked against the ${who}`,
+        depth,
+      );
     const hit = sameTypeExcluded.find((st) => within(name, st.base, true));
     if (hit) {
       return failure(

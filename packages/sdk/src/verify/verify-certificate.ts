@@ -27,6 +27,7 @@ import {
   type CertificateRole,
   checkProfile,
   checkValidity,
+  type ProfileContext,
   type VerifyPolicy,
 } from './check-profile.js';
 import {
@@ -39,6 +40,7 @@ import { describeCertificate, type Failure, failure } from './failure.js';
 import { checkClusterName, checkEmail, checkHost, checkIp } from './match-host.js';
 import { MAX_CONSTRAINT_COMPARISONS } from './name-constraints.js';
 import { ANY_POLICY } from './policy-tree.js';
+import { loadPublicSuffixList } from './public-suffix.js';
 
 /** What the peer certificate will be used for. */
 export type VerifyUsage = 'server' | 'client' | 'any';
@@ -83,10 +85,32 @@ export interface VerifyCertificateOptions extends CryptoOptions {
    * be a CA certificate, and a leaf given as its own anchor fails with `ERR_NOT_A_CA`.
    */
   trustLeaf?: boolean;
-  /** The most intermediate certificates a chain may have. Default 8. */
+  /**
+   * The most intermediate CA certificates a chain may have, counted as RFC 5280 counts path
+   * length (§4.2.1.9, §6.1.4 (l)): every certificate between the leaf and the trust anchor
+   * except self-issued ones (same issuer and subject name, e.g. a CA's key rollover), so
+   * `0` allows only a leaf issued by an anchor. Neither the leaf nor the anchor is counted.
+   * Default 8; at most 64 intermediates are ever followed, self-issued ones included.
+   */
   maxDepth?: number;
-  /** `rfc5280` (default) or `webpki` (also the CA/Browser Forum profile). */
+  /**
+   * `rfc5280` (default): RFC 5280 §6 path validation. `webpki`: also the CA/Browser Forum
+   * Baseline Requirements for TLS certificates (key types, subscriber and CA profiles, CN a
+   * copy of a SAN, no wildcard on a public suffix, ...), which implies `strict` except
+   * where the BRs make an exception to RFC 5280 (non-critical nameConstraints).
+   */
   policy?: VerifyPolicy;
+  /**
+   * Also refuse certificates that break RFC 5280 §4 rules addressed to the issuing CA that §6
+   * path validation does not check: serial numbers that are not positive or longer than 20
+   * octets, a missing authorityKeyIdentifier (except on self-signed certificates) or CA
+   * subjectKeyIdentifier, non-critical basicConstraints or nameConstraints in a CA, extensions
+   * that must be non-critical marked critical, malformed SANs, AIA or SIA, an empty issuer or
+   * CA subject, nameConstraints in a leaf or empty, a dNSName constraint with a leading
+   * period, keyCertSign or pathLenConstraint without cA. Default false: a path §6 accepts is
+   * not refused for those.
+   */
+  strict?: boolean;
   /** Key usages the leaf must allow. */
   keyUsage?: KeyUsage[];
   /** Extended key usages (OIDs or names like `serverAuth`) the leaf must allow. */
@@ -134,6 +158,7 @@ interface Settings {
   tolerance: number;
   maxDepth: number;
   policy: VerifyPolicy;
+  profile: ProfileContext;
   wantedEku: string[];
   wantedKu: KeyUsage[];
   crls: Crl[];
@@ -164,6 +189,8 @@ function readSettings(o: VerifyCertificateOptions): Settings {
       'ERR_INVALID_ARGUMENT',
       `policy must be "rfc5280" or "webpki", got ${JSON.stringify(policy)}`,
     );
+  const strict = o.strict ?? false;
+  if (typeof strict !== 'boolean') invalid('ERR_INVALID_ARGUMENT', 'strict must be true or false');
   const at = o.at ?? o.now ?? new Date();
   if (!(at instanceof Date) || Number.isNaN(at.getTime()))
     invalid('ERR_INVALID_ARGUMENT', '`at` must be a valid Date');
@@ -209,6 +236,7 @@ function readSettings(o: VerifyCertificateOptions): Settings {
     tolerance,
     maxDepth: Math.min(maxDepth, 64),
     policy,
+    profile: { policy, strict },
     wantedEku,
     wantedKu,
     crls,
@@ -318,6 +346,7 @@ async function verify(o: VerifyCertificateOptions): Promise<VerifyResult> {
     invalid('ERR_INVALID_ARGUMENT', 'verifyCertificate needs an options object');
   const s = readSettings(o);
   const { leaf, anchors, intermediates } = readInputs(o);
+  if (s.policy === 'webpki') s.profile.publicSuffixes = await loadPublicSuffixList();
   const budget: WorkBudget = defaultBudget();
   const constraintBudget = { remaining: MAX_CONSTRAINT_COMPARISONS };
 
@@ -331,7 +360,7 @@ async function verify(o: VerifyCertificateOptions): Promise<VerifyResult> {
     let f = profileCache.get(key);
     if (f === undefined) {
       f =
-        checkProfile(cert, role, depth, s.policy) ??
+        checkProfile(cert, role, depth, s.profile) ??
         checkValidity(cert, depth, s.at, s.tolerance) ??
         null;
       profileCache.set(key, f);
@@ -410,6 +439,7 @@ async function verify(o: VerifyCertificateOptions): Promise<VerifyResult> {
             policy: s.policy,
             wantedEku: [],
             budget: constraintBudget,
+            profile: s.profile,
           }) ?? (await checkRevocation(path, revocationContext([...stack, signer]))),
       });
       return r.ok ? undefined : r.failure;
@@ -429,6 +459,7 @@ async function verify(o: VerifyCertificateOptions): Promise<VerifyResult> {
         policy: s.policy,
         wantedEku: s.wantedEku,
         budget: constraintBudget,
+        profile: s.profile,
       });
       if (f) return f;
       const outcome = processPolicies(path, s.policyInputs);
