@@ -51,6 +51,18 @@ export { type CreateCsrOptions, type CreateCsrResult, createCsr } from './csr/cr
 export { type CertificateRequest, parseCsr, type RequestedNames } from './csr/parse-csr.js';
 export { type SignCsrOptions, type SignCsrResult, signCsr } from './csr/sign-csr.js';
 export type { AllowList, DeniedName, SigningPolicy } from './csr/signing-policy.js';
+export {
+  enrollArguments,
+  exactDnsName,
+  exactIpAddress,
+  exactUri,
+  MAX_TOKEN_NAMES,
+  type TokenNames,
+  type TokenNamesInput,
+  tokenGrantedNames,
+  tokenNames,
+  tokenSigningPolicy,
+} from './enroll/token-names.js';
 export { NodeIdError, type NodeIdErrorCode, type NodeIdErrorDetails } from './errors.js';
 export {
   DEFAULT_WARN_WITHIN_MS,

@@ -1,5 +1,5 @@
 /** Admin routes for one-time enrollment tokens. */
-import { isProfile, parseDuration } from '@nodeid/sdk';
+import { isProfile, parseDuration, tokenNames } from '@nodeid/sdk';
 import { hashToken } from '@nodeid/store';
 import { Hono } from 'hono';
 import type { Services } from '../lib/context.js';
@@ -25,7 +25,6 @@ export function enrollmentRoutes(s: Services): Hono {
 
   app.post('/v1/enrollments', async (c) => {
     const body = await jsonBody(c, s.bodyBytes);
-    const name = str(body, 'name', 253);
     const profile = optStr(body, 'profile', 16) ?? 'node';
     if (!isProfile(profile))
       throw new HttpError(
@@ -33,6 +32,16 @@ export function enrollmentRoutes(s: Services): Hono {
         'ERR_INVALID_ARGUMENT',
         '"profile" must be node, server, client or control',
       );
+    // exact names only, validated by the SDK's one token-name builder: a pattern, suffix or range
+    // ("." "*.example.net" "0.0.0.0/0" "*") is a 400 ERR_NAME_INVALID, never a grant
+    const names = tokenNames({
+      name: str(body, 'name', 253),
+      profile,
+      dns: strList(body, 'dns'),
+      ips: strList(body, 'ips'),
+      uris: strList(body, 'uris'),
+    });
+    const name = names.name;
     const ttlText = optStr(body, 'ttl', 32);
     const ttl = ttlText === undefined ? DEFAULT_TTL_MS : parseDuration(ttlText);
     if (ttl <= 0 || ttl > MAX_TTL_MS)
@@ -45,9 +54,9 @@ export function enrollmentRoutes(s: Services): Hono {
       id,
       name,
       profile,
-      dns: strList(body, 'dns'),
-      ips: strList(body, 'ips'),
-      uris: strList(body, 'uris'),
+      dns: names.dns,
+      ips: names.ips,
+      uris: names.uris,
       expiresAt: new Date(now.getTime() + ttl),
       ...(validityDays && { validityDays }),
     };

@@ -7,7 +7,7 @@ import {
   type Profile,
   parseCertificate,
   type SigningPolicy,
-  shortName,
+  tokenSigningPolicy,
   verifyCertificate,
 } from '@nodeid/sdk';
 import { hashToken } from '@nodeid/store';
@@ -24,33 +24,6 @@ const invalidToken = () =>
     'ERR_TOKEN_INVALID',
     'the enrollment token is unknown, already used, cancelled or expired',
   );
-
-/** Names a token allows: its name (and a node's short name) plus the extra names it lists. */
-function tokenPolicy(token: {
-  name: string;
-  profile: string;
-  dns: string[];
-  ips: string[];
-  uris: string[];
-  validityDays?: number;
-}): SigningPolicy {
-  const isIp = /^[0-9.]+$|:/.test(token.name);
-  const dns = [...token.dns];
-  const ips = [...token.ips];
-  if (isIp) ips.push(token.name);
-  else if (token.profile !== 'client')
-    dns.push(
-      token.name,
-      ...(token.profile === 'node' && token.name.includes('.') ? [shortName(token.name)] : []),
-    );
-  return {
-    dns,
-    ips,
-    uris: token.uris,
-    commonNames: token.profile === 'client' ? [token.name] : [],
-    maxDays: token.validityDays ?? 365,
-  };
-}
 
 export function signRoutes(s: Services): Hono {
   const app = new Hono();
@@ -106,7 +79,7 @@ export function signRoutes(s: Services): Hono {
     // the token first: a request without a pending token costs one lookup, not a signature check
     const pending = await s.deps.store.getToken(id, { now: s.now() });
     if (pending?.status !== 'pending') throw invalidToken();
-    const issued = await issue(csr, pending.profile as Profile, tokenPolicy(pending));
+    const issued = await issue(csr, pending.profile as Profile, tokenSigningPolicy(pending));
     // the one atomic step, one commit: the token is consumed, the certificate recorded and the
     // event audited together; across every instance on the store, one token yields one certificate
     const event = s.auditEvent('certificate.issue', {

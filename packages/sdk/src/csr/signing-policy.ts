@@ -29,6 +29,12 @@ export interface SigningPolicy {
   emails?: AllowList;
   /** Client CNs (user names) a `client` profile may get: exact names or `'any'`. */
   commonNames?: AllowList;
+  /**
+   * Read every allow list entry as one exact name (DNS names compared case-insensitively, IP
+   * addresses by their bytes), never as a suffix, range or prefix pattern. Enrollment tokens
+   * sign with this (see `tokenSigningPolicy`). Default false.
+   */
+  exactNames?: boolean;
   /** Whether a wildcard DNS name (`*.example.net`) may be granted; default false. */
   allowWildcards?: boolean;
   /** Longest lifetime in days; default 365. Longer requests are shortened, with a warning. */
@@ -44,23 +50,31 @@ export interface DeniedName {
   reason: string;
 }
 
-function dnsAllowed(name: string, allow: AllowList): boolean {
+function dnsAllowed(name: string, allow: AllowList, exact: boolean): boolean {
   if (allow === 'any') return true;
   const n = name.toLowerCase();
   return allow.some((pattern) => {
     const p = pattern.toLowerCase();
+    if (exact) return n === p;
     if (p.startsWith('*.')) return n.endsWith(p.slice(1)) && n.length > p.length - 1;
     if (p.startsWith('.')) return n.endsWith(p) && n.length > p.length;
     return n === p;
   });
 }
 
-function ipAllowed(ip: string, allow: AllowList): boolean {
+function ipAllowed(ip: string, allow: AllowList, exact: boolean): boolean {
   if (allow === 'any') return true;
   const bytes = parseIp(ip);
   if (!bytes) return false;
   return allow.some((pattern) => {
-    const range = cidrBytes(pattern.includes('/') ? pattern : `${pattern}/${bytes.length * 8}`);
+    if (exact || !pattern.includes('/')) {
+      // one address: equal bytes, so an IPv4 entry never meets an IPv6 name (nor throws on it)
+      const one = parseIp(pattern);
+      return (
+        one !== undefined && one.length === bytes.length && one.every((b, i) => b === bytes[i])
+      );
+    }
+    const range = cidrBytes(pattern);
     const half = range.length / 2;
     if (half !== bytes.length) return false;
     for (let i = 0; i < half; i++) if ((bytes[i]! & range[half + i]!) !== range[i]) return false;
@@ -68,16 +82,18 @@ function ipAllowed(ip: string, allow: AllowList): boolean {
   });
 }
 
-function uriAllowed(uri: string, allow: AllowList): boolean {
+function uriAllowed(uri: string, allow: AllowList, exact: boolean): boolean {
   if (allow === 'any') return true;
-  return allow.some((p) => (p.endsWith('*') ? uri.startsWith(p.slice(0, -1)) : uri === p));
+  return allow.some((p) =>
+    !exact && p.endsWith('*') ? uri.startsWith(p.slice(0, -1)) : uri === p,
+  );
 }
 
-function emailAllowed(email: string, allow: AllowList): boolean {
+function emailAllowed(email: string, allow: AllowList, exact: boolean): boolean {
   if (allow === 'any') return true;
   const lower = email.toLowerCase();
   return allow.some((p) =>
-    p.startsWith('@') ? lower.endsWith(p.toLowerCase()) : lower === p.toLowerCase(),
+    !exact && p.startsWith('@') ? lower.endsWith(p.toLowerCase()) : lower === p.toLowerCase(),
   );
 }
 
@@ -96,22 +112,23 @@ export function applyNamePolicy(
     emails: [] as string[],
   };
   const denied: DeniedName[] = [];
+  const exact = policy.exactNames === true;
   for (const d of requested.dns) {
     if (d.startsWith('*') && !policy.allowWildcards)
       denied.push({ name: `DNS:${d}`, reason: 'wildcard names are not allowed by the policy' });
-    else if (dnsAllowed(d, policy.dns ?? [])) granted.dns.push(d);
+    else if (dnsAllowed(d, policy.dns ?? [], exact)) granted.dns.push(d);
     else denied.push({ name: `DNS:${d}`, reason: 'not in the allowed DNS names' });
   }
   for (const ip of requested.ips) {
-    if (ipAllowed(ip, policy.ips ?? [])) granted.ips.push(ip);
+    if (ipAllowed(ip, policy.ips ?? [], exact)) granted.ips.push(ip);
     else denied.push({ name: `IP:${ip}`, reason: 'not in the allowed IP ranges' });
   }
   for (const u of requested.uris) {
-    if (uriAllowed(u, policy.uris ?? [])) granted.uris.push(u);
+    if (uriAllowed(u, policy.uris ?? [], exact)) granted.uris.push(u);
     else denied.push({ name: `URI:${u}`, reason: 'not in the allowed URIs' });
   }
   for (const e of requested.emails) {
-    if (emailAllowed(e, policy.emails ?? [])) granted.emails.push(e);
+    if (emailAllowed(e, policy.emails ?? [], exact)) granted.emails.push(e);
     else denied.push({ name: `email:${e}`, reason: 'not in the allowed email addresses' });
   }
   for (const o of requested.other)

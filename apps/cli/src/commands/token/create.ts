@@ -3,7 +3,13 @@
  * token bound to one node's names, and prints it once with the CA fingerprint the node must pin.
  */
 import { readFile } from 'node:fs/promises';
-import { PROFILES, type Profile, parseCertificates } from '@nodeid/sdk';
+import {
+  enrollArguments,
+  PROFILES,
+  type Profile,
+  parseCertificates,
+  tokenNames,
+} from '@nodeid/sdk';
 import { CliError, EXIT } from '../../lib/cli-error.js';
 import { action, defineCommand, exitCodes, type GlobalArgs, list } from '../../lib/command.js';
 import { callApi, parseServerUrl, type TlsTrust } from '../../lib/http-client.js';
@@ -40,6 +46,11 @@ interface Enrollment {
   ips: string[];
   uris: string[];
   expiresAt: string;
+}
+
+/** `word` as one POSIX shell word: as is when it is plain, else in single quotes. */
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9@%+=:,./_-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** The first token in an admin token file (one a line, `#` comments allowed). */
@@ -104,17 +115,17 @@ export const tokenCreateCommand = defineCommand<Args>({
       .option('dns', {
         type: 'array',
         string: true,
-        describe: 'extra DNS name the node may ask for (repeatable)',
+        describe: 'extra DNS name the node may ask for, exact (repeatable; no *. or . patterns)',
       })
       .option('ip', {
         type: 'array',
         string: true,
-        describe: 'IP address the node may ask for (repeatable)',
+        describe: 'IP address the node may ask for, exact (repeatable; no ranges)',
       })
       .option('uri', {
         type: 'array',
         string: true,
-        describe: 'URI the node may ask for (repeatable)',
+        describe: 'absolute URI the node may ask for, exact (repeatable)',
       })
       .option('ttl', {
         type: 'string',
@@ -149,7 +160,7 @@ export const tokenCreateCommand = defineCommand<Args>({
             0: 'the token was created and printed',
             1: 'the server refused: wrong admin token, bad names or TTL, rate limited',
             2: 'bad arguments',
-            3: 'cannot reach the server or read a file',
+            3: 'nothing asked: a name is not an exact DNS name, IP address or absolute URI (ERR_NAME_INVALID), or cannot reach the server or read a file',
             4: 'the server is not trusted: its certificate does not chain to --ca-file, or its CA does not match --fingerprint',
           },
         )}`,
@@ -157,6 +168,15 @@ export const tokenCreateCommand = defineCommand<Args>({
   handler: action(async (args) => {
     const server = parseServerUrl(args.server);
     if (args.fingerprint) parseFingerprint(args.fingerprint);
+    // the SDK's token-name builder, the one the server applies: exact names only, refused here
+    // (ERR_NAME_INVALID) before anything is sent
+    const asked = tokenNames({
+      name: args.name,
+      profile: args.profile,
+      dns: list(args.dns),
+      ips: list(args.ip),
+      uris: list(args.uri),
+    });
     const adminToken = await readAdminToken(args.adminTokenFile);
     const trust = await adminTrust({
       server,
@@ -168,11 +188,11 @@ export const tokenCreateCommand = defineCommand<Args>({
       trust,
       headers: { authorization: `Bearer ${adminToken}` },
       json: {
-        name: args.name,
-        profile: args.profile,
-        dns: list(args.dns),
-        ips: list(args.ip),
-        uris: list(args.uri),
+        name: asked.name,
+        profile: asked.profile,
+        dns: asked.dns,
+        ips: asked.ips,
+        uris: asked.uris,
         ...(args.ttl !== undefined && { ttl: args.ttl }),
         ...(args.days !== undefined && { validityDays: args.days }),
       },
@@ -197,7 +217,7 @@ export const tokenCreateCommand = defineCommand<Args>({
           `names it allows: ${names.join(', ')}`,
           `CA fingerprint to pin: ${caFingerprint}`,
           'on the node (this token is not shown again):',
-          `  nodeid enroll --server ${server.origin} --token "$TOKEN" --fingerprint ${caFingerprint} --name ${created.name}`,
+          `  nodeid enroll --server ${server.origin} --token "$TOKEN" --fingerprint ${caFingerprint} ${enrollArguments(created).map(shellWord).join(' ')}`,
         ].join('\n'),
       );
     }
