@@ -11,7 +11,7 @@ Spec:
               "issuerName": [[...]], "key": "p256"|"p384"|"p192"|"rsa2048"|"rsa2056"|"ed25519",
               "keyOf": id, "serial": int, "serialDer": hex, "notBefore", "notAfter",
               "version": 1|3, "ext": [extension...], "aki": bool (default true unless self-signed),
-              "ski": bool (default true), "dupExt": [extension...]}],
+              "ski": bool (default true), "akiCritical", "skiCritical": bool, "dupExt": [extension...]}],
    "crls":  [{"id", "issuer": id, "signer": id, "issuerName": [[...]], "thisUpdate", "nextUpdate",
               "number": int|null, "numberCritical": bool, "aki": bool,
               "revoked": [{"serial": int | "<cert id>", "date", "ext": [extension...]}],
@@ -280,9 +280,11 @@ def main():
             .not_valid_after(when(c.get("notAfter"), "2040-01-01T00:00:00Z"))
         )
         if c.get("ski", True):
-            b = b.add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
+            b = b.add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), c.get("skiCritical", False))
         if c.get("aki", not self_signed):
-            b = b.add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), False)
+            b = b.add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), c.get("akiCritical", False)
+            )
         for e in c.get("ext", []):
             value, crit = extension(e)
             b = b.add_extension(value, crit)

@@ -33,6 +33,8 @@ export interface CertSpec {
   dupExt?: ExtSpec[];
   aki?: boolean;
   ski?: boolean;
+  akiCritical?: boolean;
+  skiCritical?: boolean;
 }
 
 export interface CrlSpec {
