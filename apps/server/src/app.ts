@@ -2,6 +2,7 @@
  * `createApp(deps)`: the nodeid-server HTTP API as a Hono app. It never listens; `main.ts`
  * starts it on Node with TLS, and tests call `app.request()`.
  */
+import { createHash } from 'node:crypto';
 import { type Context, Hono, type Next } from 'hono';
 import { contextStorage } from 'hono/context-storage';
 import { cors } from 'hono/cors';
@@ -127,6 +128,26 @@ export function createApp(deps: AppDeps): Hono {
       perMinute: limits.signPerMinute ?? 60,
       burst: limits.signBurst ?? 30,
       key: clientAddress,
+    }),
+  );
+
+  // renewal: per address, and per presented certificate (by its SHA-256), so neither one client
+  // nor one certificate makes the CA verify and sign without end
+  app.on(
+    'POST',
+    '/v1/renew',
+    rateLimit({
+      perMinute: limits.renewPerMinute ?? 30,
+      burst: limits.renewBurst ?? 10,
+      key: clientAddress,
+    }),
+    rateLimit({
+      perMinute: limits.renewPerCertificatePerMinute ?? 0.1,
+      burst: limits.renewPerCertificateBurst ?? 3,
+      key: (c) => {
+        const der = deps.peerCertificate?.(c);
+        return der?.length ? createHash('sha256').update(der).digest('base64url') : 'none';
+      },
     }),
   );
 

@@ -45,5 +45,11 @@ export interface AppDeps {
     /** `/v1/enrollments` creations per minute; default 120 (burst 60). */
     enrollPerMinute?: number;
     enrollBurst?: number;
+    /** `/v1/renew` calls per client address per minute; default 30 (burst 10). */
+    renewPerMinute?: number;
+    renewBurst?: number;
+    /** `/v1/renew` calls per presented certificate per minute; default 0.1, one in 10 minutes (burst 3). */
+    renewPerCertificatePerMinute?: number;
+    renewPerCertificateBurst?: number;
   };
 }

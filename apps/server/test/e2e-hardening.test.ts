@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createCsr, exportPrivateKeyPem } from '@nodeid/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   api,
@@ -276,5 +277,63 @@ describe('HTTP hygiene over HTTPS', () => {
       await api(server.url, '/v1/enrollments', { ca: caPem, admin, localAddress: '127.0.0.6' })
     ).json() as unknown[];
     expect(after).toHaveLength(before.length + 1);
+  });
+});
+
+describe('renewal over mutual TLS', () => {
+  let server: ServerProcess;
+  let admin: string;
+  beforeAll(async () => {
+    server = await startServer({ caDir });
+    admin = readFileSync(join(caDir, 'admin.token'), 'utf8').trim();
+  });
+  afterAll(() => server?.stop());
+
+  it("the server's own TLS certificate (serverAuth only) cannot renew: 403 ERR_EXTENDED_KEY_USAGE", async () => {
+    const csr = await createCsr({ name: 'localhost' });
+    const res = await api(server.url, '/v1/renew', {
+      ca: caPem,
+      json: { csr: csr.pem },
+      cert: readFileSync(join(caDir, 'server', 'server.crt'), 'utf8'),
+      key: readFileSync(join(caDir, 'server', 'server.key'), 'utf8'),
+      localAddress: '127.0.0.7',
+    });
+    expect(res.status).toBe(403);
+    expect(res.json()).toMatchObject({ code: 'ERR_EXTENDED_KEY_USAGE' });
+  });
+
+  it('a node certificate renews once; renewing the old one again is 409 ERR_CERTIFICATE_SUPERSEDED', async () => {
+    const from = { ca: caPem, localAddress: '127.0.0.8' };
+    const { token } = (
+      await api(server.url, '/v1/enrollments', {
+        ...from,
+        admin,
+        json: { name: 'node9.example.net' },
+      })
+    ).json() as { token: string };
+    const first = await createCsr({ name: 'node9.example.net', extractable: true });
+    const signed = await api(server.url, '/v1/sign', { ...from, json: { token, csr: first.pem } });
+    expect(signed.status).toBe(200);
+    const cert = (signed.json() as { certificate: string }).certificate;
+    const key = await exportPrivateKeyPem(first.keyPair.privateKey);
+    const renewOnce = async () =>
+      api(server.url, '/v1/renew', {
+        ...from,
+        json: { csr: (await createCsr({ name: 'node9.example.net' })).pem },
+        cert,
+        key,
+      });
+    const renewed = await renewOnce();
+    expect(renewed.status).toBe(200);
+    const again = await renewOnce();
+    expect(again.status).toBe(409);
+    expect(again.json()).toMatchObject({ code: 'ERR_CERTIFICATE_SUPERSEDED' });
+    const renewal = await server.waitFor('the renewal audit line', () =>
+      auditEvents(server).find((e) => e.action === 'certificate.renew'),
+    );
+    expect(renewal).toMatchObject({
+      actor: expect.stringMatching(/^certificate:[0-9a-f]+$/),
+      client: '127.0.0.8',
+    });
   });
 });

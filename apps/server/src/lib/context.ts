@@ -24,6 +24,11 @@ export function clientAddress(c: { env: unknown }): string {
   return env?.incoming?.socket?.remoteAddress ?? 'local';
 }
 
+/** Names who made this request, for its audit lines (see {@link AuditEnv}). */
+export function setActor(c: Context, actor: string): void {
+  (c as unknown as Context<AuditEnv>).set('actor', actor);
+}
+
 export interface Services {
   deps: AppDeps;
   now: () => Date;

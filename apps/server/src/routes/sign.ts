@@ -12,11 +12,21 @@ import {
 } from '@nodeid/sdk';
 import { hashToken } from '@nodeid/store';
 import { Hono } from 'hono';
-import type { Services } from '../lib/context.js';
+import { type Services, setActor } from '../lib/context.js';
 import { HttpError } from '../lib/http-error.js';
 import { type Issued, signJob } from '../lib/issuance.js';
 import { tokenId } from '../lib/tokens.js';
 import { jsonBody, str } from '../lib/validate.js';
+
+/** id-kp-clientAuth (RFC 5280 §4.2.1.12). */
+const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+
+const superseded = (by: string | undefined) =>
+  new HttpError(
+    409,
+    'ERR_CERTIFICATE_SUPERSEDED',
+    `the client certificate was already renewed${by ? ` (by serial ${by})` : ''}; renew with the newest certificate`,
+  );
 
 const invalidToken = () =>
   new HttpError(
@@ -100,6 +110,11 @@ export function signRoutes(s: Services): Hono {
     return c.json(response(issued));
   });
 
+  // Renewal authenticates a node by its certificate, so the certificate must be one issued for
+  // client authentication: extKeyUsage present with id-kp-clientAuth (RFC 5280 §4.2.1.12). An
+  // absent extKeyUsage means "any purpose" in RFC 5280, but every profile of this CA states its
+  // usages, so a certificate without one was not made for this; a serverAuth-only certificate
+  // (the server's own) is a TLS server, not a node that may renew.
   app.post('/v1/renew', async (c) => {
     const der = s.deps.peerCertificate?.(c);
     if (!der || der.length === 0)
@@ -109,11 +124,19 @@ export function signRoutes(s: Services): Hono {
         'renewal needs the current certificate, presented over mutual TLS',
       );
     const current = parseCertificate(der);
+    // before the signature checks: a certificate of the wrong kind costs nothing
+    if (!current.extendedKeyUsage?.includes(CLIENT_AUTH))
+      throw new HttpError(
+        403,
+        'ERR_EXTENDED_KEY_USAGE',
+        'the client certificate is not for client authentication (its extKeyUsage has no clientAuth), so it cannot renew',
+      );
     const verified = await verifyCertificate({
       certificate: current,
       trustAnchors: [s.deps.ca.chain?.at(-1) ?? s.deps.ca.certificate],
       intermediates: [s.deps.ca.certificate, ...(s.deps.ca.chain ?? [])],
       at: s.now(),
+      usage: 'client',
       crypto: s.deps.crypto,
     });
     if (!verified.ok)
@@ -122,6 +145,7 @@ export function signRoutes(s: Services): Hono {
         verified.code,
         `the client certificate is not valid: ${verified.message}`,
       );
+    setActor(c, `certificate:${current.serialNumber}`);
     const known = await s.deps.store.getCertificate(current.serialNumber, { now: s.now() });
     if (!known)
       throw new HttpError(
@@ -129,6 +153,7 @@ export function signRoutes(s: Services): Hono {
         'ERR_UNKNOWN_CERTIFICATE',
         'the client certificate was not issued by this server',
       );
+    if (known.status === 'superseded') throw superseded(known.supersededBy);
     if (known.status !== 'valid')
       throw new HttpError(401, 'ERR_REVOKED', `the client certificate is ${known.status}`);
     const body = await jsonBody(c, s.bodyBytes);
@@ -151,6 +176,21 @@ export function signRoutes(s: Services): Hono {
       maxDays: Math.max(1, lifetimeDays),
     });
     await s.deps.store.recordCertificate(inventoryRecord(issued, profile));
+    // one certificate renews once: the store lets exactly one of concurrent renewals supersede
+    // it. The loser's certificate is recorded but never handed out, so it is revoked (reason
+    // superseded, RFC 5280 §5.3.1) to keep the inventory honest.
+    try {
+      await s.deps.store.markSuperseded(current.serialNumber, issued.serialNumber, s.now());
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'ERR_STORE_CONFLICT') throw e;
+      await s.deps.store.revokeCertificate(issued.serialNumber, {
+        reason: 'superseded',
+        revokedAt: s.now(),
+      });
+      const now = await s.deps.store.getCertificate(current.serialNumber, { now: s.now() });
+      if (now?.status === 'superseded') throw superseded(now.supersededBy);
+      throw new HttpError(401, 'ERR_REVOKED', `the client certificate is ${now?.status}`);
+    }
     await s.audit('certificate.renew', {
       serialNumber: issued.serialNumber,
       replaces: current.serialNumber,
