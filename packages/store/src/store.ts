@@ -260,8 +260,15 @@ export interface Store {
   redeemToken(input: RedeemTokenInput): Promise<TokenRecord | undefined>;
   /** Every token, newest first. */
   listTokens(options?: { now?: Date }): Promise<TokenRecord[]>;
-  /** One token by its id (never its hash), or `undefined`. */
-  getToken(id: string, options?: { now?: Date }): Promise<TokenRecord | undefined>;
+  /**
+   * One token by its id (never its hash), or `undefined`. With `tokenHash`, only when the
+   * token's stored hash is that one, compared in constant time: a caller that holds a token
+   * (`<id>.<secret>`) checks its secret before doing any work for it.
+   */
+  getToken(
+    id: string,
+    options?: { now?: Date; tokenHash?: string },
+  ): Promise<TokenRecord | undefined>;
   /**
    * Cancels a token so it can no longer be used. Unknown id: `ERR_STORE_NOT_FOUND`; a token
    * already used: `ERR_STORE_CONFLICT`; cancelling again changes nothing.

@@ -555,6 +555,23 @@ export function describeStoreConformance(
         );
       });
 
+      it('reads a token by id only with its hash when one is given: a wrong secret gets nothing', async () => {
+        await store.createToken(token('t1', 'secret-1'));
+        expect(await store.getToken('t1', { now: NOW, tokenHash: hashToken('secret-1') })).toEqual(
+          await store.getToken('t1', { now: NOW }),
+        );
+        expect(
+          await store.getToken('t1', { now: NOW, tokenHash: hashToken('secret-2') }),
+        ).toBeUndefined();
+        expect(
+          (await store.getToken('t1', { now: NOW, tokenHash: hashToken('secret-1').toUpperCase() }))
+            ?.id,
+        ).toBe('t1');
+        await expect(store.getToken('t1', { now: NOW, tokenHash: 'abc' })).rejects.toMatchObject({
+          code: 'ERR_STORE_INVALID',
+        });
+      });
+
       it('accepts the hash in upper case', async () => {
         await store.createToken(token('t1', 'secret-1'));
         expect(await store.consumeToken(hashToken('secret-1').toUpperCase(), NOW)).toBeDefined();

@@ -29,6 +29,7 @@ import type {
   Store,
   TokenRecord,
 } from '../store.js';
+import { sameTokenHash } from '../token/same-token-hash.js';
 
 /** Lower case for ASCII letters only, as SQLite's and PostgreSQL's (collation "C") `lower()`. */
 const asciiLower = (text: string) => text.replace(/[A-Z]+/g, (m) => m.toLowerCase());
@@ -277,6 +278,9 @@ export async function openMemoryStore(): Promise<Store> {
       const key = checkTokenId(id);
       const now = checkDate(options.now, 'now', () => new Date());
       const t = tokens.get(key);
+      if (t && options.tokenHash !== undefined) {
+        if (!sameTokenHash(t.tokenHash, checkTokenHash(options.tokenHash))) return undefined;
+      }
       return t && toToken(t, now);
     },
 

@@ -24,6 +24,7 @@ import { auditFromRow, certificateFromRow, revocationFromRow, tokenFromRow } fro
 import { normalizeSerial } from '../lib/serial.js';
 import { notFound, refuseNotCurrent } from '../lib/supersede.js';
 import type { Store } from '../store.js';
+import { sameTokenHash } from '../token/same-token-hash.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { postgresError } from './postgres-error.js';
 
@@ -387,6 +388,10 @@ function postgresStore(pool: pg.Pool): Store {
         const key = checkTokenId(id);
         const now = checkDate(options.now, 'now', () => new Date());
         const rows = await query('SELECT * FROM enrollment_tokens WHERE id = $1', [key]);
+        if (rows[0] && options.tokenHash !== undefined) {
+          const presented = checkTokenHash(options.tokenHash);
+          if (!sameTokenHash(rows[0]['token_hash'] as string, presented)) return undefined;
+        }
         return rows[0] && tokenFromRow(rows[0], now);
       }),
 

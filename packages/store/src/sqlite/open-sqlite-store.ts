@@ -23,6 +23,7 @@ import { auditFromRow, certificateFromRow, revocationFromRow, tokenFromRow } fro
 import { normalizeSerial } from '../lib/serial.js';
 import { notFound, refuseNotCurrent } from '../lib/supersede.js';
 import type { Store, TokenRecord } from '../store.js';
+import { sameTokenHash } from '../token/same-token-hash.js';
 import { checkDatabaseFile } from './check-database-file.js';
 import { startCommitThread } from './commit-thread.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
@@ -437,6 +438,10 @@ function sqliteStore(db: Database.Database, path: string, options: SqliteStoreOp
         const key = checkTokenId(id);
         const now = checkDate(options.now, 'now', () => new Date());
         const row = statements.getToken.get(key) as Row | undefined;
+        if (row && options.tokenHash !== undefined) {
+          const presented = checkTokenHash(options.tokenHash);
+          if (!sameTokenHash(row['token_hash'] as string, presented)) return undefined;
+        }
         return row && tokenFromRow(row, now);
       }),
 

@@ -11,7 +11,7 @@ Spec:
               "issuerName": [[...]], "key": "p256"|"p384"|"p192"|"rsa2048"|"rsa2056"|"ed25519",
               "keyOf": id, "serial": int, "serialDer": hex, "notBefore", "notAfter",
               "version": 1|3, "ext": [extension...], "aki": bool (default true unless self-signed),
-              "ski": bool (default true), "akiCritical", "skiCritical": bool, "dupExt": [extension...]}],
+              "ski": bool (default true), "akiCritical", "skiCritical": bool, "spkiDer", "outerAlgDer": hex, "dupExt": [extension...]}],
    "crls":  [{"id", "issuer": id, "signer": id, "issuerName": [[...]], "thisUpdate", "nextUpdate",
               "number": int|null, "numberCritical": bool, "aki": bool,
               "revoked": [{"serial": int | "<cert id>", "date", "ext": [extension...]}],
@@ -299,6 +299,13 @@ def main():
         if "serialDer" in c:
             serial_tlv = tlv(0x02, bytes.fromhex(c["serialDer"]))
             der = resign(der, issuer_key, lambda kids: [kids[0], serial_tlv, *kids[2:]])
+        if "spkiDer" in c:  # kids: version, serial, signature, issuer, validity, subject, spki
+            spki = bytes.fromhex(c["spkiDer"])
+            der = resign(der, issuer_key, lambda kids: [*kids[:6], spki, *kids[7:]])
+        if "outerAlgDer" in c:  # a signatureAlgorithm that differs from the TBS signature field
+            _, _, content, _ = read_tlv(der, 0)
+            tbs, _alg, sig = children(content)
+            der = tlv(0x30, tbs + bytes.fromhex(c["outerAlgDer"]) + sig)
         certs[cid] = cert
         out[cid] = pem("CERTIFICATE", der)
         out[cid + ".serial"] = str(cert.serial_number) if "serialDer" not in c else c["serialDer"]

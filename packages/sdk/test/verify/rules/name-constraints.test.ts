@@ -206,6 +206,14 @@ beforeAll(() => {
     leaf('emptyLeaf', 'empty'),
     ca('emptyLists', 'r', caExt({ t: 'raw', oid: '2.5.29.30', der: '3004a000a100', crit: true })),
     leaf('emptyListsLeaf', 'emptyLists'),
+    // P3: the same CA (name and key) twice, once under a CA whose constraints exclude its SAN
+    ca('ncA', 'r', caExt(nc(null, [['dns', 'forbidden.example.com']]))),
+    {
+      ...ca('b1', 'ncA', caExt(san([['dns', 'forbidden.example.com']]))),
+      subject: [['CN', 'B CA']],
+    },
+    { ...ca('b2', 'r'), subject: [['CN', 'B CA']], keyOf: 'b1' },
+    leaf('bLeaf', 'b1', sans(['dns', 'permitted.example.com'])),
   ]);
 });
 
@@ -301,6 +309,15 @@ describe('name constraints (RFC 5280 §4.2.1.10, §6.1.3 (b)-(c), §6.1.4 (g))',
   it('C16: a wildcard SAN that could match an excluded or unpermitted name fails (CVE-2025-61727)', async () => {
     expect(await ok({ ...via('wcLeaf', 'wc'), host: 'bar.example.com' })).toBe(false);
     expect(await ok({ ...via('wcpLeaf', 'wcp'), host: 'foo.example.com' })).toBe(false);
+  });
+
+  it('P3: when one issuer fails name constraints, another certificate of the same CA is tried (RFC 4158 §2.5)', async () => {
+    const r = await verify(pki, {
+      ...via('bLeaf', 'ncA', 'b1', 'b2'),
+      host: 'permitted.example.com',
+    });
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(r.chain).toHaveLength(3);
   });
 
   it('C17: nameConstraints with no subtree, or empty subtrees, fails under strict and webpki', async () => {

@@ -77,6 +77,26 @@ beforeAll(() => {
     leaf('lKcs', 'r', { ext: leafExt(bc(false), ku(['digitalSignature', 'keyCertSign'])) }),
     ca('iPathNoKcs', 'r', { ext: [bc(true, 0), ku(['digitalSignature'])] }),
     leaf('lPathNoKcs', 'iPathNoKcs'),
+    // S1, S2, P7: signatures and keys
+    leaf('lWrongSigner', 'other', { issuerName: [['CN', 'r root']] }),
+    // ecdsa-with-SHA384 outside, ecdsa-with-SHA256 inside
+    leaf('lAlgMismatch', 'r', { outerAlgDer: '300a06082a8648ce3d040303' }),
+    // an rsaEncryption SPKI whose key is an empty BIT STRING
+    ca('iBrokenKey', 'r', { spkiDer: '3012300d06092a864886f70d0101010500030100' }),
+    leaf('lUnderBrokenKey', 'iBrokenKey'),
+    // V4, B2: the trust anchor itself
+    root('rExpired', { notAfter: '2024-01-01T00:00:00Z' }),
+    leaf('lUnderExpiredRoot', 'rExpired'),
+    { id: 'rNoBc', subject: [['CN', 'no bc root']], ext: [ku(['keyCertSign'])] },
+    leaf('lUnderNoBcRoot', 'rNoBc'),
+    // P5: a long run of self-issued CAs with distinct keys, ending nowhere
+    ...Array.from({ length: 24 }, (_, n) => ({
+      id: `h${n}`,
+      ...(n > 0 ? { issuer: `h${n - 1}` } : {}),
+      subject: [['CN', 'hydra CA']] as [string, string][],
+      ext: [bc(true), ku(['keyCertSign'])],
+    })),
+    leaf('lHydra', 'h23'),
   ]);
 });
 
@@ -127,6 +147,32 @@ describe('path building (RFC 5280 §6.1.1 (d), RFC 4158)', () => {
   });
 });
 
+describe('signatures and keys (RFC 5280 §4.1.1.2, §6.1.3 (a)(1))', () => {
+  it('S1: a certificate whose signature does not verify with its issuer key fails (§6.1.3 (a)(1))', async () => {
+    expect((await verify(pki, { leaf: 'lWrongSigner', anchors: ['r'] })).ok).toBe(false);
+  });
+
+  it('S2: signatureAlgorithm must equal the TBS signature field (§4.1.1.2)', async () => {
+    expect((await verify(pki, { leaf: 'lAlgMismatch', anchors: ['r'] })).ok).toBe(false);
+  });
+
+  it('P7: an issuer key that does not decode fails the path with a result, not an exception', async () => {
+    const r = await verify(pki, {
+      leaf: 'lUnderBrokenKey',
+      anchors: ['r'],
+      intermediates: ['iBrokenKey'],
+    });
+    expect(r.ok).toBe(false);
+  });
+
+  it('P5: a long run of same-named issuers that ends nowhere fails (RFC 4158 §5)', async () => {
+    const intermediates = Array.from({ length: 24 }, (_, n) => `h${n}`);
+    expect(
+      (await verify(pki, { leaf: 'lHydra', anchors: ['r'], intermediates, maxDepth: 64 })).ok,
+    ).toBe(false);
+  });
+});
+
 describe('validity (RFC 5280 §4.1.2.5, §6.1.3 (a)(2))', () => {
   it('V1: notBefore and notAfter are inclusive (§4.1.2.5)', async () => {
     expect((await verify(pki, { leaf: 'lExact', anchors: ['r'] })).ok).toBe(true);
@@ -151,6 +197,22 @@ describe('validity (RFC 5280 §4.1.2.5, §6.1.3 (a)(2))', () => {
     expect(
       await verify(pki, { leaf: 'lUnderExpired', anchors: ['r'], intermediates: ['iExpired'] }),
     ).toMatchObject({ ok: false, code: 'ERR_CERT_EXPIRED', depth: 1 });
+  });
+});
+
+describe('the trust anchor (RFC 5280 §6.1.1 (d), RFC 5937)', () => {
+  it('V4: an expired trust anchor fails (limbo; §6.1.1 (d) itself takes only name and key)', async () => {
+    expect(await verify(pki, { leaf: 'lUnderExpiredRoot', anchors: ['rExpired'] })).toMatchObject({
+      ok: false,
+      code: 'ERR_CERT_EXPIRED',
+    });
+  });
+
+  it('B2: a trust anchor certificate without basicConstraints cA cannot issue (RFC 5937 §3)', async () => {
+    expect(await verify(pki, { leaf: 'lUnderNoBcRoot', anchors: ['rNoBc'] })).toMatchObject({
+      ok: false,
+      code: 'ERR_NOT_A_CA',
+    });
   });
 });
 

@@ -26,6 +26,8 @@ export interface CertSpec {
   keyOf?: string;
   serial?: number;
   serialDer?: string;
+  spkiDer?: string;
+  outerAlgDer?: string;
   notBefore?: string;
   notAfter?: string;
   version?: 1 | 3;
