@@ -110,10 +110,13 @@ describe(`differential run of ${SEEDS} seeds`, () => {
   it('reads the deviations table of the README', () => {
     const deviations = readDeviations();
     expect(deviations.length).toBeGreaterThan(0);
-    for (const d of deviations) expect(d.kind).toMatch(/^[a-z-]+(:|@|$)/);
+    for (const d of deviations) expect(d.kind).toMatch(/^[a-z-]+(:|@| \+ |$)/);
     expect(deviationFor({ mutations: [`${deviations[0]?.kind}x`] }, deviations)).toBe(
       deviations[0],
     );
     expect(deviationFor({ mutations: ['depth:0'] }, deviations)).toBeUndefined();
+    const both = [{ kind: 'a:x + b:y', status: '', row: '' }];
+    expect(deviationFor({ mutations: ['a:x@1', 'b:y'] }, both)).toBe(both[0]);
+    expect(deviationFor({ mutations: ['a:x@1'] }, both)).toBeUndefined();
   });
 });

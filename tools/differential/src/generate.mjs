@@ -519,6 +519,9 @@ const MUTATIONS = {
               ? 'http://crl.example.com/leaf.crl'
               : 'http://crl.example.com/other.crl',
         };
+        // at depth 0 the root's CRL is the leaf's; another covers the root for openssl, as above
+        if (c.certs.length === 2)
+          c.crls.push({ ...leafCrl, number: (leafCrl.number ?? 0) + 1, idp: { onlyCa: true } });
         break;
       case 'remove-from-crl':
         leafCrl.revoked.push({ serial: leaf.serial, reason: 'removeFromCRL' });

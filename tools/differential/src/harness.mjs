@@ -175,12 +175,17 @@ export function readDeviations(path = join(here, '../README.md')) {
     });
 }
 
-/** The deviation row that explains a case, if any: one of its mutation tags starts with the row's kind. */
+/**
+ * The deviation row that explains a case, if any: each ` + `-separated part of the row's kind is
+ * the start of one of the case's mutation tags.
+ */
 export function deviationFor(
   /** @type {{ mutations: string[] }} */ c,
   /** @type {ReturnType<typeof readDeviations>} */ deviations,
 ) {
-  return deviations.find((d) => c.mutations.some((m) => m.startsWith(d.kind)));
+  return deviations.find((d) =>
+    d.kind.split(' + ').every((part) => c.mutations.some((m) => m.startsWith(part.trim()))),
+  );
 }
 
 /** Agreement counts as text, one line per peer. */
