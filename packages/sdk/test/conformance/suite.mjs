@@ -290,6 +290,29 @@ export const cases = {
     }
   },
 
+  'flow: webpki loads the Public Suffix List and refuses a wildcard on a public suffix': async (
+    sdk,
+    assert,
+  ) => {
+    const ca = await sdk.createCa({ clusterName: CLUSTER, now: NOW });
+    const verify = async (name, host) => {
+      const leaf = await sdk.issueIdentity({ ca, profile: 'server', name, now: NOW });
+      return sdk.verifyCertificate({
+        certificate: leaf.certificate,
+        trustAnchors: [ca.certificate],
+        policy: 'webpki',
+        usage: 'server',
+        host,
+        at: LATER,
+      });
+    };
+    const ok = await verify('*.example.co.uk', 'www.example.co.uk');
+    assert.ok(ok.ok, `a wildcard under a registrable domain verifies: ${ok.message}`);
+    const refused = await verify('*.co.uk', 'example.co.uk');
+    assert.equal(refused.code, 'ERR_POLICY_VIOLATION', `*.co.uk refused: ${refused.message}`);
+    assert.ok(/public suffix "co\.uk"/.test(refused.message), 'refused for the public suffix');
+  },
+
   'flow: inspectCertificate and renderText describe an issued identity': async (sdk, assert) => {
     const ca = await sdk.createCa({ clusterName: CLUSTER, now: NOW });
     const node = await sdk.issueIdentity({ ca, name: 'node3.example.net', now: NOW });
