@@ -16,9 +16,9 @@
  * Names are matched loosely here (case and spaces folded) so that the name-chaining tests
  * still get their candidates: the verifier decides.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseCertificateDer } from '@nodeid/sdk';
 
 /** Where Debian installs the PKITS data. */
 export const DEBIAN_PKITS_DIR =
@@ -66,53 +66,84 @@ const pem = (der, label) =>
     .toString('base64')
     .replace(/.{1,64}/g, '$&\n')}-----END ${label}-----\n`;
 
-/** A loose key for a distinguished name printed by openssl (either order, any spacing). */
-function nameKey(text) {
-  return text
-    .split(/,(?=\s*[A-Za-z0-9.]+\s*=)/)
-    .map((rdn) => {
-      const eq = rdn.indexOf('=');
-      return `${rdn.slice(0, eq).trim().toUpperCase()}=${rdn
-        .slice(eq + 1)
-        .replace(/\\(.)/g, '$1')
-        .trim()
+/** One DER value at `at` of `der`: its tag, where its contents start, and where it ends. */
+function tlv(der, at) {
+  const first = der[at + 1];
+  let len = first;
+  let size = 1;
+  if (first >= 0x80) {
+    size += first & 0x7f;
+    len = 0;
+    for (let i = 2; i < size + 1; i++) len = len * 256 + der[at + i];
+  }
+  return { tag: der[at], start: at, inner: at + 1 + size, end: at + 1 + size + len };
+}
+
+/** The values inside a constructed DER value. */
+function children(der, node) {
+  const out = [];
+  for (let at = node.inner; at < node.end; ) {
+    const child = tlv(der, at);
+    out.push(child);
+    at = child.end;
+  }
+  return out;
+}
+
+/**
+ * A loose key for a DER Name: its attribute types and values in any order, values with case
+ * and spaces folded. Read by this file's own small DER walk so that the choice of inputs does not depend
+ * on the SDK under test (which may, rightly, refuse to parse a certificate).
+ */
+function nameKey(der, name) {
+  return children(der, name)
+    .flatMap((set) => children(der, set))
+    .map((atv) => {
+      const [type, value] = children(der, atv);
+      const text = der.subarray(value.inner, value.end).toString('latin1');
+      return `${der.subarray(type.inner, type.end).toString('hex')}=${text
         .toLowerCase()
+        .trim()
         .replace(/\s+/g, ' ')}`;
     })
-    .sort()
+    .sort() // RDN order is the verifier's to judge (PKITS 4.3.2): pick the candidate anyway
     .join('|');
 }
 
-function opensslText(kind, file) {
-  return execFileSync('openssl', [kind, '-inform', 'der', '-in', file, '-noout', '-text'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+/** Issuer and subject names of a certificate, as name keys. */
+function certificateNames(der) {
+  const tbs = tlv(der, tlv(der, 0).inner);
+  const fields = children(der, tbs);
+  const at = fields[0].tag === 0xa0 ? 1 : 0; // [0] version
+  return { issuer: nameKey(der, fields[at + 2]), subject: nameKey(der, fields[at + 4]) };
 }
 
-function opensslNames(kind, file, fields) {
-  const out = execFileSync(
-    'openssl',
-    [kind, '-inform', 'der', '-in', file, '-noout', ...fields, '-nameopt', 'RFC2253'],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
-  );
-  const get = (f) => {
-    const line = out.split('\n').find((l) => l.startsWith(`${f}=`));
-    return line === undefined ? undefined : nameKey(line.slice(f.length + 1));
-  };
-  return Object.fromEntries(fields.map((f) => [f.slice(1), get(f.slice(1))]));
+/** The issuer name of a CRL (CertificateList → tbsCertList → issuer), as a name key. */
+function crlIssuer(der) {
+  const fields = children(der, tlv(der, tlv(der, 0).inner));
+  const at = fields[0].tag === 0x02 ? 1 : 0; // version
+  return nameKey(der, fields[at + 1]);
 }
 
-/** cRLIssuer directory names in a certificate's cRLDistributionPoints, as name keys. */
-function crlIssuerNames(text) {
-  const out = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    if (!/CRL Issuer:/.test(lines[i])) continue;
-    for (let j = i + 1; j < lines.length && /^\s+DirName:/.test(lines[j]); j++)
-      out.push(nameKey(lines[j].replace(/^\s+DirName:/, '')));
+/**
+ * cRLIssuer directory names in a certificate's cRLDistributionPoints, as name keys; the SDK
+ * parses the extension, and a certificate it cannot parse simply names none.
+ */
+function crlIssuerNames(der) {
+  let cert;
+  try {
+    cert = parseCertificateDer(new Uint8Array(der));
+  } catch {
+    return [];
   }
-  return out;
+  return (cert.crlDistributionPoints ?? []).flatMap((dp) =>
+    (dp.crlIssuer ?? [])
+      .filter((n) => n.type === 'dirName')
+      .map((n) => {
+        const raw = Buffer.from(n.name.raw);
+        return nameKey(raw, tlv(raw, 0));
+      }),
+  );
 }
 
 /** Reads every certificate and CRL of the PKITS folder. */
@@ -121,27 +152,20 @@ function readPkits(dir) {
     .filter((f) => f.endsWith('.crt'))
     .sort()
     .map((file) => {
-      const path = join(dir, 'certs', file);
-      const der = readFileSync(path);
-      const names = opensslNames('x509', path, ['-subject', '-issuer']);
+      const der = readFileSync(join(dir, 'certs', file));
       return {
         file,
         pem: pem(der, 'CERTIFICATE'),
-        subject: names.subject,
-        issuer: names.issuer,
-        crlIssuers: crlIssuerNames(opensslText('x509', path)),
+        ...certificateNames(der),
+        crlIssuers: crlIssuerNames(der),
       };
     });
   const crls = readdirSync(join(dir, 'crls'))
     .filter((f) => f.endsWith('.crl'))
     .sort()
     .map((file) => {
-      const path = join(dir, 'crls', file);
-      return {
-        file,
-        pem: pem(readFileSync(path), 'X509 CRL'),
-        issuer: opensslNames('crl', path, ['-issuer']).issuer,
-      };
+      const der = readFileSync(join(dir, 'crls', file));
+      return { file, pem: pem(der, 'X509 CRL'), issuer: crlIssuer(der) };
     });
   return { certs, crls };
 }
