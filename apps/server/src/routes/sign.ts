@@ -86,8 +86,10 @@ export function signRoutes(s: Services): Hono {
     const csr = str(body, 'csr', 32_768);
     const id = tokenId(token);
     if (!id) throw invalidToken();
-    // the token first: a request without a pending token costs one lookup, not a signature check
-    const pending = await s.deps.store.getToken(id, { now: s.now() });
+    setActor(c, `enrollment:${id}`);
+    // the token's secret first (the store compares its hash in constant time): a request without
+    // a pending token and its secret costs one lookup, never a CSR check or a signature
+    const pending = await s.deps.store.getToken(id, { now: s.now(), tokenHash: hashToken(token) });
     if (pending?.status !== 'pending') throw invalidToken();
     const issued = await issue(csr, pending.profile as Profile, tokenSigningPolicy(pending));
     // the one atomic step, one commit: the token is consumed, the certificate recorded and the
