@@ -113,6 +113,10 @@ beforeAll(() => {
     leaf('mailHostSub', 'mail', sans(['email', 'anyone@sub.example.net'])),
     leaf('mailDomainSub', 'mail', sans(['email', 'anyone@sub.example.org'])),
     leaf('mailDomainApex', 'mail', sans(['email', 'anyone@example.org'])),
+    ca('starMail', 'r', caExt(nc([['email', '*@mail.test']]))),
+    leaf('starExact', 'starMail', sans(['email', '*@mail.test'])),
+    leaf('starOther', 'starMail', sans(['email', 'a@mail.test'])),
+    leaf('starSub', 'starMail', sans(['email', '*@sub.mail.test'])),
     ca('both', 'r', caExt(nc([['dns', 'example.com']], [['dns', 'example.com']]))),
     leaf('bothLeaf', 'both', sans(['dns', 'example.com'])),
     // self-issued intermediate (issuer = subject = the constrained CA's name) with an outside SAN
@@ -251,6 +255,11 @@ describe('name constraints (RFC 5280 §4.2.1.10, §6.1.3 (b)-(c), §6.1.4 (g))',
     expect(await mail('mailHostSub')).toBe(false);
     expect(await mail('mailDomainSub')).toBe(true);
     expect(await mail('mailDomainApex')).toBe(false);
+    // an asterisk is a literal character of the mailbox, not a wildcard
+    const star = (l: string) => ok({ ...via(l, 'starMail'), usage: 'any' });
+    expect(await star('starExact')).toBe(true);
+    expect(await star('starOther')).toBe(false);
+    expect(await star('starSub')).toBe(false);
   });
 
   it('C5: a constraint of one name type does not restrict names of another type', async () => {
