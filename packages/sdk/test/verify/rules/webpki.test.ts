@@ -231,6 +231,16 @@ describe('extended key usage (RFC 5280 §4.2.1.12, BR 7.1.2.7.10)', () => {
       expect(await ok({ leaf: `eku-${e}`, ...web }), e).toBe(false);
   });
 
+  it('K8: the leaf keyUsage, when present, must allow the key usages asked for (§4.2.1.3)', async () => {
+    expect(await ok({ leaf: 'exact', anchors: ['r'], keyUsage: ['digitalSignature'] })).toBe(true);
+    expect(
+      await verify(pki, { leaf: 'exact', anchors: ['r'], keyUsage: ['keyEncipherment'] }),
+    ).toMatchObject({ ok: false, code: 'ERR_KEY_USAGE' });
+    expect(await ok({ leaf: 'rsaNoKu', anchors: ['r'], keyUsage: ['digitalSignature'] })).toBe(
+      false,
+    );
+  });
+
   it("K7: under the BRs an issuer's extKeyUsage limits the usages below it", async () => {
     expect(
       await ok({ leaf: 'underIEku', anchors: ['r'], intermediates: ['iEku'], usage: 'server' }),
