@@ -4,11 +4,12 @@
  * Generates N cases from seed S on (default 200 from 1, about 30 s), runs them through the built
  * @nodeid/sdk, openssl, pyca/cryptography and Go's crypto/x509, prints the agreement counts per
  * peer and writes every disagreement (seed, mutations, each result with its reason) to FILE
- * (default differential-disagreements.json in the current folder). Exits 0 when the run
+ * (default nodeid-differential-disagreements.json in the system's temporary folder). Exits 0 when the run
  * completed, whatever the peers said; 2 on bad arguments or when a peer could not run.
  */
 import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { verifyCertificate } from '@nodeid/sdk';
 import {
@@ -29,7 +30,7 @@ try {
     options: {
       seeds: { type: 'string', default: '200' },
       'seed-start': { type: 'string', default: '1' },
-      out: { type: 'string', default: 'differential-disagreements.json' },
+      out: { type: 'string', default: join(tmpdir(), 'nodeid-differential-disagreements.json') },
       help: { type: 'boolean', default: false },
     },
   }));
