@@ -197,7 +197,7 @@ describe('ClusterWare: CSR made on the node, signed on the CA host', () => {
     expect(sans).not.toContain('evil.other.org');
   });
 
-  it('without any --allow-* grants exactly what is asked and says loudly that the admin approved it by hand', () => {
+  it('csr sign with no --allow-* grants nothing: it asks for --allow-requested (exit 2, nothing written)', () => {
     const dir = join(work, 'node3');
     expect(
       runCli(['csr', 'create', 'node3.example.net', '--ip', '10.9.9.9', '--out', dir], { env: ENV })
@@ -207,12 +207,50 @@ describe('ClusterWare: CSR made on the node, signed on the CA host', () => {
       ['csr', 'sign', join(dir, 'node3.example.net.csr'), '--dir', ca, '--out', dir],
       { env: ENV },
     );
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--allow-requested.*\(ERR_USAGE\)\n$/);
+    expect(existsSync(join(dir, 'node3.example.net.crt'))).toBe(false);
+    const both = runCli(
+      [
+        'csr',
+        'sign',
+        join(dir, 'node3.example.net.csr'),
+        '--dir',
+        ca,
+        '--out',
+        dir,
+        '--allow-requested',
+        '--allow-ip',
+        '10.0.0.0/8',
+      ],
+      { env: ENV },
+    );
+    expect(both.status).toBe(2);
+  });
+
+  it('with --allow-requested grants exactly what is asked and says loudly that the admin approved it by hand', () => {
+    const dir = join(work, 'node3');
+    const r = runCli(
+      [
+        'csr',
+        'sign',
+        join(dir, 'node3.example.net.csr'),
+        '--dir',
+        ca,
+        '--out',
+        dir,
+        '--allow-requested',
+      ],
+      { env: ENV },
+    );
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain('WARNING: no --allow-dns/--allow-ip/--allow-uri given');
+    expect(r.stdout).toContain(
+      'WARNING: --allow-requested: every requested name was granted as asked',
+    );
     expect(r.stdout).toContain(
       'you approved these names by hand: DNS:node3, DNS:node3.example.net, IP:10.9.9.9',
     );
-    expect(r.stderr).toContain('warning: signed without an --allow-* policy');
+    expect(r.stderr).toContain('warning: signed with --allow-requested');
     const sans = openssl([
       'x509',
       '-in',
@@ -285,7 +323,10 @@ describe('ClusterWare: CSR made on the node, signed on the CA host', () => {
     writeFileSync(bad, tamper(readFileSync(join(dir, 'node1.example.net.csr'), 'utf8')));
     // openssl agrees the signature no longer verifies (openssl 3.0 says so but exits 0).
     expect(openssl(['req', '-in', bad, '-verify', '-noout']).output).toMatch(/verify failure/i);
-    const r = runCli(['csr', 'sign', bad, '--dir', ca, '--out', join(dir, 'out')], { env: ENV });
+    const r = runCli(
+      ['csr', 'sign', bad, '--dir', ca, '--out', join(dir, 'out'), '--allow-requested'],
+      { env: ENV },
+    );
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^error: refused: .*does not verify.* \(ERR_CSR_SIGNATURE\)\n$/);
@@ -314,7 +355,10 @@ describe('ClusterWare: CSR made on the node, signed on the CA host', () => {
     expect(existsSync(join(work, 'nowhere'))).toBe(false);
 
     writeFileSync(join(work, 'garbage.csr'), 'not a request at all');
-    const garbage = runCli(['csr', 'sign', join(work, 'garbage.csr'), '--dir', ca], { env: ENV });
+    const garbage = runCli(
+      ['csr', 'sign', join(work, 'garbage.csr'), '--dir', ca, '--allow-requested'],
+      { env: ENV },
+    );
     expect(garbage.status).toBe(3);
     expect(garbage.stderr).toMatch(/^error: .+ \(ERR_[A-Z_]+\)\n$/);
   });

@@ -1,9 +1,10 @@
 /**
- * Issue 10, defects 1 and 3, against the real nodeid-server over HTTPS on loopback: a token's
+ * Issue 10, defects 1, 2 and 3, against the real nodeid-server over HTTPS on loopback: a token's
  * names are exact names (a token for "." or "*.example.net" cannot be made, so it cannot get a
  * certificate for google.com), a token with IPv4 and IPv6 addresses grants both, and a CSR whose
- * key is weak or unsupported is refused with its own code, leaving the token unused. Needs the
- * builds (see helpers/processes.ts).
+ * key is weak or unsupported is refused with its own code, leaving the token unused, and a CA
+ * constrained to example.net does not sign google.com whatever the token says. Needs the builds
+ * (see helpers/processes.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -201,4 +202,71 @@ describe('defect 3: weak and unsupported CSR keys over /v1/sign', () => {
       expect(await tokenStatus(id)).toBe('pending');
     },
   );
+});
+
+describe("defect 2: the CA's own name constraints at /v1/sign", () => {
+  it('a CA constrained to example.net denies google.com with the reason, even when the token lists it', async () => {
+    const ncDir = join(work, 'nc-ca');
+    const init = await cli([
+      'ca',
+      'init',
+      'nc.cluster',
+      '--no-passphrase',
+      '--dir',
+      ncDir,
+      '--permit-dns',
+      'example.net',
+    ]);
+    expect(init.status).toBe(0);
+    const ncPem = readFileSync(join(ncDir, 'ca.crt'), 'utf8');
+    // the server's own certificate must be inside the constraints too: localhost is not
+    const nc = await startServer({
+      caDir: ncDir,
+      args: ['--hostname', 'head.example.net', '--ip', '127.0.0.1'],
+    });
+    try {
+      const ncAdmin = adminToken(ncDir);
+      const made = await api(nc.url, '/v1/enrollments', {
+        ca: ncPem,
+        admin: ncAdmin,
+        json: { name: 'node1.example.net', dns: ['google.com'] },
+      });
+      expect(made.status).toBe(201);
+      const { token } = made.json() as { token: string };
+      const csr = (await createCsr({ name: 'node1.example.net', dns: ['google.com'] })).pem;
+      const r = await api(nc.url, '/v1/sign', { ca: ncPem, json: { token, csr } });
+      expect(r.status).toBe(200);
+      const body = r.json() as {
+        certificate: string;
+        granted: string[];
+        denied: { name: string; reason: string }[];
+      };
+      expect(body.granted).toEqual(['DNS:node1.example.net']);
+      expect(body.denied).toContainEqual({
+        name: 'DNS:google.com',
+        reason: expect.stringMatching(/not permitted by the name constraints/),
+      });
+      const sans = parseCertificate(body.certificate).subjectAltNames.map((n) => n.value);
+      expect(sans).toEqual(['node1.example.net']);
+      // and a CSR with nothing inside the constraints gets nothing
+      const t2 = (
+        (
+          await api(nc.url, '/v1/enrollments', {
+            ca: ncPem,
+            admin: ncAdmin,
+            json: { name: 'google.com', profile: 'server' },
+          })
+        ).json() as { token: string }
+      ).token;
+      const outside = (await createCsr({ name: 'google.com', profile: 'server' })).pem;
+      const refused = await api(nc.url, '/v1/sign', {
+        ca: ncPem,
+        json: { token: t2, csr: outside },
+      });
+      expect(refused.status).toBe(403);
+      expect(refused.json()).toMatchObject({ code: 'ERR_POLICY_DENIED' });
+    } finally {
+      await nc.stop();
+    }
+  });
 });

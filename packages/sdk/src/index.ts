@@ -50,7 +50,12 @@ export { verifyCrlSignature } from './crl/verify-crl-signature.js';
 export { type CreateCsrOptions, type CreateCsrResult, createCsr } from './csr/create-csr.js';
 export { type CertificateRequest, parseCsr, type RequestedNames } from './csr/parse-csr.js';
 export { type SignCsrOptions, type SignCsrResult, signCsr } from './csr/sign-csr.js';
-export type { AllowList, DeniedName, SigningPolicy } from './csr/signing-policy.js';
+export {
+  type AllowList,
+  type DeniedName,
+  requestedNamesPolicy,
+  type SigningPolicy,
+} from './csr/signing-policy.js';
 export {
   enrollArguments,
   exactDnsName,

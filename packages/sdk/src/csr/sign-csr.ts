@@ -3,6 +3,7 @@ import type { Certificate } from '../certificate/parse-certificate.js';
 import { NodeIdError } from '../errors.js';
 import type { Issuer } from '../issue/identity.js';
 import { clusterNameOf } from '../issue/issue-identity.js';
+import { applyIssuerConstraints, sanLabel } from '../issue/issuer-constraints.js';
 import { assertIssuer, signLeaf } from '../issue/leaf-certificate.js';
 import {
   CONTROL_SERVICE_CN,
@@ -65,7 +66,8 @@ function loosenKeyAlgorithm(csr: CertificateRequest): KeyAlgorithm {
 /**
  * Signs a CSR under `policy`. Refuses (with a `NodeIdError`) a CSR whose signature does not
  * verify, that asks for CA:TRUE, that uses a weak key or SHA-1, or whose every name is denied.
- * Names outside the policy are left out and listed in `denied`; the CSR's own CN is ignored for
+ * Names outside the policy, and names the CA's own nameConstraints (or those of a CA above it)
+ * refuse, are left out and listed in `denied` with the reason; the CSR's own CN is ignored for
  * hosts (the profile decides the subject: CN = cluster name for nodes).
  *
  * @example
@@ -98,7 +100,23 @@ export async function signCsr(options: SignCsrOptions): Promise<SignCsrResult> {
       'the CSR asks for a CA certificate (basicConstraints CA:TRUE); only leaf certificates are signed',
     );
 
-  const { granted, denied } = applyNamePolicy(csr.requestedNames, policy);
+  const byPolicy = applyNamePolicy(csr.requestedNames, policy);
+  // the CA's own name constraints (RFC 5280 §4.2.1.10) come on top of the policy: a name the
+  // policy grants but the constraints refuse is denied with the constraint as the reason
+  const constrained = applyIssuerConstraints(options.ca, buildSanEntries(byPolicy.granted));
+  const denied = [...byPolicy.denied, ...constrained.denied];
+  const granted = {
+    dns: [] as string[],
+    ips: [] as string[],
+    uris: [] as string[],
+    emails: [] as string[],
+  };
+  for (const san of constrained.allowed) {
+    if (san.type === 'dns') granted.dns.push(san.value);
+    else if (san.type === 'ip') granted.ips.push(san.value);
+    else if (san.type === 'uri') granted.uris.push(san.value);
+    else granted.emails.push(san.value);
+  }
   const csrCn = nameValues(csr.subject, OID.commonName)[0] ?? '';
   const caCert = options.ca.certificate;
   const subject: NameFields = { organization: nameValues(caCert.subject, OID.organizationName)[0] };
@@ -133,7 +151,7 @@ export async function signCsr(options: SignCsrOptions): Promise<SignCsrResult> {
   if (sans.length === 0 && profile !== 'client') {
     throw new NodeIdError(
       'ERR_POLICY_DENIED',
-      `none of the requested names is allowed: ${denied.map((d) => d.name).join(', ') || 'the CSR asks for no names'}`,
+      `none of the requested names is allowed: ${denied.map((d) => `${d.name} (${d.reason})`).join(', ') || 'the CSR asks for no names'}`,
     );
   }
 
@@ -159,11 +177,8 @@ export async function signCsr(options: SignCsrOptions): Promise<SignCsrResult> {
   return {
     certificate: signed.certificate,
     chain: [caCert, ...(options.ca.chain ?? [])],
-    granted: sans.map(
-      (s) =>
-        `${s.type === 'dns' ? 'DNS' : s.type === 'ip' ? 'IP' : s.type === 'uri' ? 'URI' : 'email'}:${s.value}`,
-    ),
-    denied,
+    granted: signed.sans.map(sanLabel),
+    denied: [...denied, ...signed.denied],
     warnings: [...warnings, ...signed.warnings],
   };
 }

@@ -136,6 +136,39 @@ export function applyNamePolicy(
   return { granted, denied };
 }
 
+/**
+ * A policy that grants exactly the names a CSR asks for (and its CN, for a `client` profile),
+ * matched exactly: the admin approves the request by hand. Never a default: a caller asks for it
+ * explicitly (`nodeid csr sign --allow-requested`); a policy without allow lists grants nothing.
+ * The CA's own name constraints still apply on top of it.
+ *
+ * @example
+ * ```ts
+ * const csr = await parseCsr(pem);
+ * // after a person has read csr.requestedNames and approved them:
+ * await signCsr({ csr, ca, policy: requestedNamesPolicy(csr, { maxDays: 90 }) });
+ * ```
+ */
+export function requestedNamesPolicy(
+  request: {
+    requestedNames: { dns: string[]; ips: string[]; uris: string[]; emails: string[] };
+    subject: { rdns: { type?: string; value: string }[][] };
+  },
+  options: { maxDays?: number } = {},
+): SigningPolicy {
+  const { dns, ips, uris, emails } = request.requestedNames;
+  const cn = request.subject.rdns.flat().find((a) => a.type === 'CN')?.value;
+  return {
+    dns: [...dns],
+    ips: [...ips],
+    uris: [...uris],
+    emails: [...emails],
+    commonNames: cn ? [cn] : [],
+    exactNames: true,
+    ...(options.maxDays !== undefined && { maxDays: options.maxDays }),
+  };
+}
+
 /** True when `cn` may be a client certificate's CN under `policy`. @internal */
 export function commonNameAllowed(cn: string, policy: SigningPolicy): boolean {
   const allow = policy.commonNames ?? [];

@@ -1,5 +1,6 @@
 /** The result type shared by CA creation and issuance. */
 import type { Certificate } from '../certificate/parse-certificate.js';
+import type { DeniedName } from '../csr/signing-policy.js';
 import type { KeyAlgorithm } from '../keys/key-algorithm.js';
 
 /**
@@ -14,6 +15,11 @@ export interface Identity {
   chain: Certificate[];
   /** Things the caller should know, e.g. that the lifetime was shortened to the CA's. */
   warnings: string[];
+  /**
+   * Names asked for but left out, with the reason: those the name constraints of the issuing CA
+   * (or a CA above it) refuse (RFC 5280 §4.2.1.10). Empty or absent when every name was issued.
+   */
+  denied?: DeniedName[];
 }
 
 /** A CA that can sign: its certificate, its private key and the CAs above it. */

@@ -10,6 +10,7 @@ import { OID } from '../lib/oids.js';
 import { buildSanEntries, normalizeDnsName, type SubjectAltNames } from '../lib/san.js';
 import type { ValidityOptions } from '../lib/validity.js';
 import type { Identity, Issuer } from './identity.js';
+import { applyIssuerConstraints } from './issuer-constraints.js';
 import { assertIssuer, signLeaf } from './leaf-certificate.js';
 import { CONTROL_SERVICE_CN, isProfile, type Profile } from './profiles.js';
 
@@ -121,6 +122,16 @@ export async function issueIdentity(options: IssueIdentityOptions): Promise<Iden
     organization,
   });
   const sans = buildSanEntries(names);
+  if (profile === 'server' || profile === 'control') {
+    // the main name is also the CN (server) or the one host name: outside the CA's constraints,
+    // there is nothing to issue
+    const main = sans[0];
+    if (main && applyIssuerConstraints(options.ca, [main]).denied[0])
+      throw new NodeIdError(
+        'ERR_POLICY_DENIED',
+        `"${main.value}" is outside the name constraints of the CA: ${applyIssuerConstraints(options.ca, [main]).denied[0]!.reason}`,
+      );
+  }
   const keyPair =
     options.keyPair ??
     (await generateKeyPair({
@@ -129,7 +140,7 @@ export async function issueIdentity(options: IssueIdentityOptions): Promise<Iden
       crypto,
     }));
   const spki = await exportSpki(crypto.subtle, keyPair.publicKey);
-  const { certificate, warnings } = await signLeaf(crypto, {
+  const { certificate, warnings, denied } = await signLeaf(crypto, {
     ...options,
     issuer: options.ca,
     profile,
@@ -146,6 +157,7 @@ export async function issueIdentity(options: IssueIdentityOptions): Promise<Iden
     algorithm: keyPair.algorithm,
     chain: [caCert, ...(options.ca.chain ?? [])],
     warnings,
+    denied,
   };
 }
 

@@ -1,5 +1,6 @@
 /** Signs a leaf certificate for a public key under a profile: shared by issueIdentity and signCsr. */
 import type { Certificate } from '../certificate/parse-certificate.js';
+import type { DeniedName } from '../csr/signing-policy.js';
 import { NodeIdError } from '../errors.js';
 import type { KeyAlgorithm } from '../keys/key-algorithm.js';
 import { signCertificate } from '../lib/certificate-encoder.js';
@@ -16,6 +17,7 @@ import { keyIdentifier } from '../lib/key-id.js';
 import { randomSerial } from '../lib/serial.js';
 import { computeValidity, type ValidityOptions } from '../lib/validity.js';
 import type { Issuer } from './identity.js';
+import { applyIssuerConstraints, assertWithinIssuerConstraints } from './issuer-constraints.js';
 import {
   DEFAULT_LEAF_DAYS,
   leafKeyUsage,
@@ -50,12 +52,26 @@ export function assertIssuer(issuer: Issuer | undefined): void {
 export async function signLeaf(
   crypto: Crypto,
   req: LeafRequest,
-): Promise<{ certificate: Certificate; warnings: string[] }> {
+): Promise<{
+  certificate: Certificate;
+  warnings: string[];
+  /** The SANs the certificate carries: `req.sans` less those the issuer's constraints deny. */
+  sans: SanEntry[];
+  /** SANs left out because the name constraints of the issuer (or a CA above it) refuse them. */
+  denied: DeniedName[];
+}> {
   const ca = req.issuer.certificate;
   if (!ca.basicConstraints?.ca)
     throw new NodeIdError('ERR_CA_INVALID', `"${ca.subject.text}" is not a CA certificate`);
   if (req.sans.length === 0 && req.subjectEmpty)
     throw new NodeIdError('ERR_NAME_INVALID', 'a certificate needs a subject or at least one name');
+  // RFC 5280 §4.2.1.10: never sign a name the issuer's own constraints (or its CAs') exclude
+  const { allowed: sans, denied } = applyIssuerConstraints(req.issuer, req.sans);
+  if (req.sans.length > 0 && sans.length === 0)
+    throw new NodeIdError(
+      'ERR_POLICY_DENIED',
+      `none of the names is allowed by the CA's name constraints: ${denied.map((d) => `${d.name}: ${d.reason}`).join('; ')}`,
+    );
   const { notBefore, notAfter, warnings } = computeValidity(req, DEFAULT_LEAF_DAYS, {
     notBefore: ca.notBefore,
     notAfter: ca.notAfter,
@@ -70,7 +86,7 @@ export async function signLeaf(
   ];
   const authorityKeyId = ca.subjectKeyIdentifier ?? keyIdentifier(ca.publicKey.spki);
   extensions.push(authorityKeyIdentifierExtension(authorityKeyId));
-  if (req.sans.length) extensions.push(subjectAltNameExtension(req.sans, req.subjectEmpty));
+  if (sans.length) extensions.push(subjectAltNameExtension(sans, req.subjectEmpty));
   const certificate = await signCertificate(
     subtle,
     {
@@ -84,5 +100,6 @@ export async function signLeaf(
     },
     req.issuer.privateKey,
   );
-  return { certificate, warnings };
+  assertWithinIssuerConstraints(req.issuer, certificate);
+  return { certificate, warnings, sans, denied };
 }

@@ -211,6 +211,8 @@ export const certIssueCommand = defineCommand<Args>({
       files?: string[];
       error?: { code: string; message: string };
       warnings?: string[];
+      /** Names left out because the CA's name constraints refuse them. */
+      denied?: { name: string; reason: string }[];
     }[] = [];
     const progress = several && process.stderr.isTTY && args.format === 'text';
     let done = 0;
@@ -245,6 +247,7 @@ export const certIssueCommand = defineCommand<Args>({
             dir: written.dir,
             files: written.files.map((f) => `${f.path} (0${f.mode.toString(8)})`),
             warnings: [...identity.warnings, ...written.warnings],
+            denied: identity.denied ?? [],
           };
         } catch (e) {
           if (!several) throw e;
@@ -279,6 +282,8 @@ export const certIssueCommand = defineCommand<Args>({
           `${paint('green', 'issued')}  ${r.name}  serial ${r.serialNumber}  until ${r.notAfter}`,
         );
         lines.push(`        names ${r.names!.join(', ') || '(none)'}`);
+        for (const d of r.denied ?? [])
+          lines.push(`        ${paint('red', 'denied')} ${d.name}: ${d.reason}`);
         lines.push(`        ${r.dir}: ${r.files!.join(', ')}`);
         for (const w of r.warnings ?? []) lines.push(`        warning: ${w}`);
       }

@@ -9,6 +9,7 @@ import {
   PROFILES,
   type Profile,
   parseCsr,
+  requestedNamesPolicy,
   type SigningPolicy,
   signCsr,
 } from '@nodeid/sdk';
@@ -38,6 +39,7 @@ interface Args extends GlobalArgs {
   allowUri?: string[];
   allowEmail?: string[];
   allowCn?: string[];
+  allowRequested?: boolean;
   profile: Profile;
   cluster?: string;
   days?: number;
@@ -112,6 +114,11 @@ export const csrSignCommand: CommandModule<GlobalArgs, Args> = {
         string: true,
         describe: 'user names a --profile client request may have (repeatable)',
       })
+      .option('allow-requested', {
+        type: 'boolean',
+        describe:
+          'grant every name the request asks for, as asked: you approve them by hand (instead of --allow-*)',
+      })
       .option('profile', {
         choices: PROFILES as Profile[],
         default: 'node' as Profile,
@@ -144,21 +151,15 @@ export const csrSignCommand: CommandModule<GlobalArgs, Args> = {
         'grant names inside example.net and 10/8; deny the rest',
       )
       .example(
-        '$0 csr sign node1.example.net.csr --out /srv/outbox',
-        'no --allow-*: grant exactly what is asked (you approve it by hand)',
+        '$0 csr sign node1.example.net.csr --allow-requested --out /srv/outbox',
+        'grant exactly what is asked (you approve it by hand)',
       )
       .epilog(
-        `Without any --allow-* option every requested name is granted as asked: the output says so, because you are then the policy. With some, a name type without an allow list is denied. The certificate is recorded in the CA's inventory.\n\n${exitCodes({ 0: 'signed: the certificate was written and recorded', 1: 'refused: bad CSR signature, every name denied, weak key, or a CA request', 2: 'bad arguments', 3: 'nothing signed: unreadable request, CA, inventory or a file in the way' })}`,
+        `Give --allow-* lists, or --allow-requested to grant every requested name as asked (the output says so, because you are then the policy); with neither, nothing is signed. With --allow-* lists, a name type without one is denied. Names outside the CA's own name constraints are always denied. The certificate is recorded in the CA's inventory.\n\n${exitCodes({ 0: 'signed: the certificate was written and recorded', 1: 'refused: bad CSR signature, every name denied, weak key, or a CA request', 2: 'bad arguments', 3: 'nothing signed: unreadable request, CA, inventory or a file in the way' })}`,
       ),
   handler: action(async (args) => {
+    // the signature is checked by signCsr, after the key (a weak key is reported as weak)
     const request = await parseCsr(await readPemOrDer(args.csr));
-    if (!request.signatureValid) {
-      throw new CliError(
-        'ERR_CSR_SIGNATURE',
-        `refused: the signature of ${args.csr} does not verify: it was altered or not signed by its key`,
-        EXIT.FAILED,
-      );
-    }
     const requested = requestedNameList(request.requestedNames);
     const cn = request.subject.rdns.flat().find((a) => a.type === 'CN')?.value;
     const allow = {
@@ -168,17 +169,22 @@ export const csrSignCommand: CommandModule<GlobalArgs, Args> = {
       emails: list(args.allowEmail),
       commonNames: list(args.allowCn),
     };
-    const byHand = Object.values(allow).every((l) => l.length === 0);
-    const { dns, ips, uris, emails } = request.requestedNames;
+    const noLists = Object.values(allow).every((l) => l.length === 0);
+    if (noLists && !args.allowRequested)
+      throw new CliError(
+        'ERR_USAGE',
+        'say what may be granted: --allow-dns/--allow-ip/--allow-uri/--allow-email/--allow-cn, or --allow-requested to grant every requested name as asked',
+        EXIT.USAGE,
+      );
+    if (!noLists && args.allowRequested)
+      throw new CliError(
+        'ERR_USAGE',
+        'give --allow-requested or --allow-* lists, not both',
+        EXIT.USAGE,
+      );
+    const byHand = args.allowRequested === true;
     const policy: SigningPolicy = byHand
-      ? {
-          dns,
-          ips,
-          uris,
-          emails,
-          commonNames: cn ? [cn] : [],
-          ...(args.days !== undefined && { maxDays: args.days }),
-        }
+      ? requestedNamesPolicy(request, { maxDays: args.days })
       : { ...allow, ...(args.days !== undefined && { maxDays: args.days }) };
 
     const base = fileBaseName(args.name, cn, requested);
@@ -277,7 +283,7 @@ export const csrSignCommand: CommandModule<GlobalArgs, Args> = {
       ];
       if (byHand) {
         lines.unshift(
-          `${paint('yellow', 'WARNING')}: no --allow-dns/--allow-ip/--allow-uri given: every requested name was granted as asked.`,
+          `${paint('yellow', 'WARNING')}: --allow-requested: every requested name was granted as asked.`,
           `${paint('yellow', 'WARNING')}: you approved these names by hand: ${requested.join(', ') || '(none)'}; check they belong to this node.`,
         );
       }
@@ -285,7 +291,7 @@ export const csrSignCommand: CommandModule<GlobalArgs, Args> = {
     }
     if (byHand)
       process.stderr.write(
-        'warning: signed without an --allow-* policy: every requested name was granted as asked\n',
+        'warning: signed with --allow-requested: every requested name was granted as asked\n',
       );
     return EXIT.OK;
   }),
