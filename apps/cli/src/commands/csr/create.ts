@@ -85,7 +85,7 @@ export const csrCreateCommand: CommandModule<GlobalArgs, Args> = {
       )
       .example(
         'scp /etc/nodeid/node1.example.net.csr ca-host:',
-        'only the request travels; then on the CA host: nodeid csr sign node1.example.net.csr',
+        'only the request travels; then on the CA host: nodeid csr sign node1.example.net.csr --allow-dns .example.net',
       )
       .epilog(
         `The key is written with mode 0600 in a 0700 folder and is never printed. Existing files are never replaced without --force.\n\n${exitCodes({ 0: 'the key and the request were written', 2: 'bad arguments or names', 3: 'nothing written: a file is in the way or cannot be written' })}`,
@@ -138,7 +138,7 @@ export const csrCreateCommand: CommandModule<GlobalArgs, Args> = {
           `wrote ${result.key.path} (${result.key.mode}${keyPassphrase ? ', encrypted' : ''}): the key stays on this machine`,
           `wrote ${result.csr.path}: send this file to the CA host`,
           `  requested ${requested.join(', ') || '(no names)'}`,
-          `next, on the CA host: nodeid csr sign ${base}.csr --out <folder>`,
+          `next, on the CA host: nodeid csr sign ${base}.csr --allow-dns <names> --allow-ip <addresses> (or --allow-requested) --out <folder>`,
           ...written.warnings.map((w) => `warning: ${w}`),
         ].join('\n'),
       );
