@@ -87,6 +87,8 @@ function mapCharacters(value: string): string {
   return out;
 }
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 /** A combining mark (a SPACE before one is not an insignificant space, RFC 4518 §2.6.1). */
 const COMBINING = /^\p{M}/u;
 
@@ -131,6 +133,9 @@ function squeezeSpaces(s: string): string {
  * prepared (a prohibited code point), in which case it equals only its own encoding.
  */
 export function prepareCaseIgnore(value: string): string | undefined {
+  // Printable ASCII, the common case: no §2.2 mapping applies, NFKC changes nothing, case
+  // folding is ASCII lower case, and no SPACE can precede a combining mark.
+  if (PRINTABLE_ASCII.test(value)) return value.toLowerCase().replace(/ +/g, ' ').trim();
   const mapped = mapCharacters(value);
   const normalized = foldAndNormalize(mapped);
   if (PROHIBITED.test(normalized)) return undefined;
@@ -158,25 +163,32 @@ function rdnKeyOf(keys: string[]): string {
 const keyCache = new WeakMap<DistinguishedName, string[]>();
 
 /**
- * The RDN keys of a name, read from its DER (the decoded attributes do not keep the bytes of
- * values that are not strings). Falls back to the decoded attributes when the DER cannot be
- * read again, which a decoded name's DER always can.
+ * The RDN keys of a name. The decoded attributes carry the text of string values; a name with
+ * a value that is not a string (or not a valid one) is read again from its DER, since only
+ * the encoding of such a value can be compared.
  */
 function rdnKeys(name: DistinguishedName): string[] {
   const cached = keyCache.get(name);
   if (cached) return cached;
+  // (an empty or invalid string decodes to '' too, and takes the DER route: same result)
+  const allStrings = name.rdns.every((rdn) =>
+    rdn.every((a) => STRING_TAGS.has(a.tag) && a.value !== ''),
+  );
   let keys: string[];
-  try {
-    keys = children(decode(name.raw)).map((set) =>
-      rdnKeyOf(
-        children(set).map((atv) => {
-          const [type, value] = children(atv);
-          return attributeKey(readOid(type!), value!.tag, value!.value, readString(value!));
-        }),
-      ),
-    );
-  } catch {
-    keys = name.rdns.map((rdn) => rdnKeyOf(rdn.map(decodedAttributeKey)));
+  if (allStrings) keys = name.rdns.map((rdn) => rdnKeyOf(rdn.map(decodedAttributeKey)));
+  else {
+    try {
+      keys = children(decode(name.raw)).map((set) =>
+        rdnKeyOf(
+          children(set).map((atv) => {
+            const [type, value] = children(atv);
+            return attributeKey(readOid(type!), value!.tag, value!.value, readString(value!));
+          }),
+        ),
+      );
+    } catch {
+      keys = name.rdns.map((rdn) => rdnKeyOf(rdn.map(decodedAttributeKey)));
+    }
   }
   keyCache.set(name, keys);
   return keys;
