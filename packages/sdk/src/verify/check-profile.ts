@@ -316,6 +316,29 @@ function checkNameConstraintsCritical(cert: Certificate, depth: number): Failure
 }
 
 /**
+ * §4.2.1.11 and §4.2.1.14: conforming CAs MUST mark policyConstraints and inhibitAnyPolicy
+ * critical. §6.1.4 (i), (j) process them whatever their criticality.
+ */
+function checkPolicyExtensionsCritical(cert: Certificate, depth: number): Failure | undefined {
+  for (const ext of cert.extensions) {
+    if (ext.critical) continue;
+    if (ext.oid === OID.policyConstraints)
+      return invalid(
+        cert,
+        depth,
+        'has a non-critical policyConstraints extension (RFC 5280 §4.2.1.11 requires it critical)',
+      );
+    if (ext.oid === OID.inhibitAnyPolicy)
+      return invalid(
+        cert,
+        depth,
+        'has a non-critical inhibitAnyPolicy extension (RFC 5280 §4.2.1.14 requires it critical)',
+      );
+  }
+  return undefined;
+}
+
+/**
  * §4.2.1.10: "Conforming CAs MUST NOT issue certificates where name constraints is an empty
  * sequence", and GeneralSubtrees is SIZE (1..MAX). An empty one constrains nothing, so §6
  * accepts it: a conformance rule.
@@ -509,6 +532,13 @@ export const RFC5280_RULES: readonly ProfileRule[] = [
     notUnderWebPki: true,
     roles: CAS,
     check: (c, _r, d) => checkNameConstraintsCritical(c, d),
+  },
+  {
+    name: 'policy-extensions-critical',
+    source: 'RFC 5280 §4.2.1.11, §4.2.1.14',
+    scope: 'conformance',
+    roles: CAS,
+    check: (c, _r, d) => checkPolicyExtensionsCritical(c, d),
   },
   {
     name: 'name-constraints-not-empty',

@@ -84,6 +84,22 @@ export function checkExtKeyUsageNotCritical(cert: Certificate, depth: number): F
   return violation(cert, depth, 'marks its extKeyUsage extension critical');
 }
 
+/** Precertificate Signing Certificate (RFC 6962 §3.1), MUST NOT be in a subscriber certificate. */
+const PRECERTIFICATE_SIGNING = '1.3.6.1.4.1.11129.2.4.4';
+
+/**
+ * BR 7.1.2.7.10: the extKeyUsage purposes a TLS subscriber certificate MUST NOT hold (other
+ * unlisted purposes are only NOT RECOMMENDED, so they are let through).
+ */
+const SUBSCRIBER_FORBIDDEN_EKU: Record<string, string> = {
+  [OID.anyExtendedKeyUsage]: 'anyExtendedKeyUsage',
+  [OID.codeSigning]: 'codeSigning',
+  [OID.emailProtection]: 'emailProtection',
+  [OID.timeStamping]: 'timeStamping',
+  [OID.ocspSigning]: 'OCSPSigning',
+  [PRECERTIFICATE_SIGNING]: 'Precertificate Signing',
+};
+
 /** Rules for subscriber certificates (BR 7.1.2.7). */
 function checkSubscriber(cert: Certificate, depth: number): Failure | undefined {
   const bad = (why: string) => violation(cert, depth, why);
@@ -95,10 +111,10 @@ function checkSubscriber(cert: Certificate, depth: number): Failure | undefined 
   if (!san || !cert.subjectAltNames?.length) return bad('has no subjectAltName');
   if (san.critical && cert.subject.rdns.length > 0)
     return bad('has a critical subjectAltName with a non-empty subject');
-  // 7.1.2.7.10: extKeyUsage MUST be present, and anyExtendedKeyUsage MUST NOT be
+  // 7.1.2.7.10: extKeyUsage MUST be present, without anyExtendedKeyUsage or another MUST NOT
   if (!cert.extendedKeyUsage) return bad('has no extKeyUsage');
-  if (cert.extendedKeyUsage.includes(OID.anyExtendedKeyUsage))
-    return bad('asserts anyExtendedKeyUsage');
+  const forbidden = cert.extendedKeyUsage.find((o) => SUBSCRIBER_FORBIDDEN_EKU[o]);
+  if (forbidden) return bad(`asserts ${SUBSCRIBER_FORBIDDEN_EKU[forbidden]}`);
   return undefined;
 }
 
@@ -107,9 +123,11 @@ function checkRoot(cert: Certificate, depth: number): Failure | undefined {
   const bad = (why: string) => violation(cert, depth, why);
   // 7.1.2.1.2: extKeyUsage MUST NOT be present in a root
   if (cert.extendedKeyUsage) return bad('is a root with an extKeyUsage extension');
-  // 7.1.2.1.3: keyIdentifier equal to the subjectKeyIdentifier; issuer and serial MUST NOT be present
+  // 7.1.2.1.3: keyIdentifier MUST be present and equal the subjectKeyIdentifier; issuer and
+  // serial MUST NOT be present
   const aki = cert.authorityKeyIdentifier;
   if (aki) {
+    if (!aki.keyIdentifier) return bad('has an authorityKeyIdentifier without a keyIdentifier');
     if (aki.issuer || aki.serialNumber)
       return bad(
         'has authorityCertIssuer or authorityCertSerialNumber in its authorityKeyIdentifier',

@@ -67,6 +67,25 @@ const SPECS: Spec[] = [
     ext: [...caExt(), { t: 'eku', oids: ['serverAuth'], crit: true }],
   },
   { ...leaf('underEkuCritical', 'example.com'), issuer: 'iEkuCritical' },
+  // subscriber extKeyUsage purposes (BR 7.1.2.7.10)
+  leaf('ekuCodeSigning', 'example.com', { t: 'eku', oids: ['serverAuth', 'codeSigning'] }),
+  leaf('ekuPrecert', 'example.com', { t: 'eku', oids: ['serverAuth', '1.3.6.1.4.1.11129.2.4.4'] }),
+  leaf('ekuServerClient', 'example.com', { t: 'eku', oids: ['serverAuth', 'clientAuth'] }),
+  // a root whose AKI has no keyIdentifier (BR 7.1.2.1.3)
+  {
+    id: 'rAkiNoKeyId',
+    subject: [['CN', 'AKI without keyIdentifier root']],
+    ext: [...caExt(), { t: 'raw', oid: '2.5.29.35', der: '3000' }],
+  },
+  { ...leaf('underAkiNoKeyId', 'example.com'), issuer: 'rAkiNoKeyId' },
+  // non-critical policyConstraints (RFC 5280 §4.2.1.11)
+  {
+    id: 'iPcNonCritical',
+    issuer: 'r',
+    subject: [['CN', 'pc non-critical CA']],
+    ext: [...caExt(), { t: 'pc', inhibit: 1, crit: false }],
+  },
+  { ...leaf('underPcNonCritical', 'example.com'), issuer: 'iPcNonCritical' },
   // wildcards on public suffixes (BR 3.2.2.6)
   leaf('wcCoUk', undefined, san(['dns', '*.co.uk'])),
   leaf('wcCom', undefined, san(['dns', '*.com'])),
@@ -129,7 +148,7 @@ beforeAll(() => {
   );
 });
 
-type Extra = Omit<Partial<VerifyCertificateOptions>, 'certificate' | 'trustAnchors'>;
+type Extra = Omit<Partial<VerifyCertificateOptions>, 'certificate'>;
 
 function run(id: string, extra: Extra = {}, intermediates: string[] = []) {
   return verifyCertificate({
@@ -189,6 +208,31 @@ describe('BR: extKeyUsage is not critical, in leaves and CAs', () => {
   });
 });
 
+describe('BR 7.1.2.7.10: a subscriber certificate holds no forbidden extKeyUsage', () => {
+  it('refuses codeSigning and Precertificate Signing beside serverAuth', async () => {
+    for (const id of ['ekuCodeSigning', 'ekuPrecert']) {
+      const r = await run(id, webpki);
+      expect(r, id).toMatchObject({ ok: false, code: 'ERR_POLICY_VIOLATION', depth: 0 });
+      expect(r.ok || r.message).toMatch(/asserts (codeSigning|Precertificate Signing)/);
+    }
+    expect((await run('ekuCodeSigning', { usage: 'server' })).ok).toBe(true);
+  });
+
+  it('accepts serverAuth with clientAuth', async () => {
+    expect((await run('ekuServerClient', webpki)).ok).toBe(true);
+  });
+});
+
+describe('BR 7.1.2.1.3: a root AKI, when present, has a keyIdentifier', () => {
+  it('refuses a root with an empty AKI under webpki only', async () => {
+    const o = { trustAnchors: [pki.rAkiNoKeyId!] };
+    const r = await run('underAkiNoKeyId', { ...webpki, ...o });
+    expect(r).toMatchObject({ ok: false, code: 'ERR_POLICY_VIOLATION', depth: 1 });
+    expect(r.ok || r.message).toMatch(/without a keyIdentifier/);
+    expect((await run('underAkiNoKeyId', { ...strict, ...o })).ok).toBe(true);
+  });
+});
+
 describe('BR 3.2.2.6: no wildcard on a public suffix', () => {
   it('refuses *.co.uk, *.com and *.s3.amazonaws.com (PSL private section) under webpki', async () => {
     for (const id of ['wcCoUk', 'wcCom', 'wcPrivate']) {
@@ -236,6 +280,13 @@ describe('RFC 5280 §4 rules that §6 does not check apply only when asked for',
       code: 'ERR_NOT_A_CA',
       depth: 1,
     });
+  });
+
+  it('a non-critical policyConstraints (§4.2.1.11; §6.1.4 (i) reads it anyway)', async () => {
+    expect((await run('underPcNonCritical', {}, ['iPcNonCritical'])).ok).toBe(true);
+    const r = await run('underPcNonCritical', strict, ['iPcNonCritical']);
+    expect(r).toMatchObject({ ok: false, code: 'ERR_CERTIFICATE_INVALID', depth: 1 });
+    expect(r.ok || r.message).toMatch(/non-critical policyConstraints/);
   });
 
   it('a zero serial number (§4.1.2.2)', async () => {
