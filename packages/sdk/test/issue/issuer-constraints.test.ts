@@ -92,7 +92,7 @@ describe("the issuing CA's name constraints apply at issuance (defect 2)", () =>
 
   it('issueIdentity leaves out the short name the constraints exclude and says so', async () => {
     const node = await issueIdentity({ ca, name: 'node1.example.net', ips: ['10.0.0.1'] });
-    expect(node.certificate.subjectAltNames.map((n) => n.value)).toEqual([
+    expect(node.certificate.subjectAltNames!.map((n) => n.value)).toEqual([
       'node1.example.net',
       '10.0.0.1',
     ]);
@@ -129,7 +129,7 @@ describe("the issuing CA's name constraints apply at issuance (defect 2)", () =>
     const free = await createCa({ clusterName: 'free.cluster' });
     const node = await issueIdentity({ ca: free, name: 'node1.example.net' });
     expect(node.denied).toEqual([]);
-    expect(node.certificate.subjectAltNames.map((n) => n.value)).toEqual([
+    expect(node.certificate.subjectAltNames!.map((n) => n.value)).toEqual([
       'node1',
       'node1.example.net',
     ]);
