@@ -25,6 +25,7 @@ interface Args extends GlobalArgs {
   key?: string;
   keyPassphraseFile?: string;
   policy: 'rfc5280' | 'webpki';
+  strict?: boolean;
   trustLeaf?: boolean;
 }
 
@@ -91,6 +92,11 @@ export const certVerifyCommand = defineCommand<Args>({
         default: 'rfc5280' as const,
         describe: 'validation rules',
       })
+      .option('strict', {
+        type: 'boolean',
+        describe:
+          'also refuse certificates that break the RFC 5280 rules for issuing CAs that path validation does not check (missing AKI, non-critical basicConstraints, bad serials, ...)',
+      })
       .check((a) => {
         if (a.host && a.ip) throw new Error('give --host or --ip, not both');
         if (a.at && Number.isNaN(Date.parse(a.at)))
@@ -138,6 +144,7 @@ export const certVerifyCommand = defineCommand<Args>({
       crls,
       at: args.at ? new Date(args.at) : undefined,
       policy: args.policy,
+      strict: args.strict === true,
       trustLeaf: args.trustLeaf === true,
     });
     let keyOk: boolean | undefined;
