@@ -171,8 +171,7 @@ describe('extensions (RFC 5280 §4.2, §6.1.4 (o), §6.1.5 (f))', () => {
     ).toBe(true);
   });
 
-  // GAP, being fixed in check-profile.ts: no conformance rule for policyConstraints criticality
-  it.skip('E9: strict refuses a non-critical policyConstraints (§4.2.1.11: conforming CAs MUST mark it critical)', async () => {
+  it('E9: strict refuses a non-critical policyConstraints (§4.2.1.11: conforming CAs MUST mark it critical)', async () => {
     const chain = { leaf: 'lUnderPc', anchors: ['r'], intermediates: ['iPcNonCrit'], strict: true };
     expect((await verify(pki, chain)).ok).toBe(false);
   });
