@@ -7,10 +7,12 @@
 import { execFile, spawnSync } from 'node:child_process';
 import {
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
@@ -234,6 +236,155 @@ describe('trust uninstall', () => {
     const byName = runCli(['trust', 'uninstall', 'nodeid-other.cluster-ca', '--root', root]);
     expect(byName.status).toBe(0);
     expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+/** Debian's real update-ca-certificates, run on a fake root through its own folder options. */
+const UPDATE_CA = ['/usr/sbin/update-ca-certificates', '/usr/bin/update-ca-certificates'].find(
+  (p) => existsSync(p),
+);
+const KEYTOOL = spawnSync('keytool', ['-help'], { encoding: 'utf8' }).error === undefined;
+
+/**
+ * A Debian-like root whose stores can be checked: /etc/ssl/certs (links, hash links and the
+ * bundle) kept by the real update-ca-certificates, and a Java keystore kept by a hook that does
+ * what ca-certificates-java does with the hook lines ("+<pem>" imports the certificate as
+ * alias "debian:<name>.pem", "-<pem>" deletes that alias), with keytool.
+ */
+/** Runs a command without blocking the test worker (keytool starts a JVM each time). */
+function run(
+  command: string,
+  args: string[],
+  input?: string,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(command, args, { timeout: 60_000 }, (_e, stdout, stderr) =>
+      resolve({ status: child.exitCode, stdout, stderr }),
+    );
+    child.stdin?.end(input ?? '');
+  });
+}
+
+function debianRoot(name: string) {
+  const root = fakeRoot(name, UBUNTU);
+  const etcCerts = join(root, 'etc/ssl/certs');
+  const hooks = join(root, 'etc/ca-certificates/update.d');
+  const keystore = join(root, 'etc/ssl/certs/java/cacerts');
+  for (const d of [
+    etcCerts,
+    hooks,
+    join(root, 'usr/share/ca-certificates'),
+    join(etcCerts, 'java'),
+  ])
+    mkdirSync(d, { recursive: true });
+  writeFileSync(join(root, 'etc/ca-certificates.conf'), '# no distribution CAs in this root\n');
+  writeFileSync(
+    join(hooks, 'jks-keystore'),
+    `#!/bin/sh
+while read -r line; do
+  pem="\${line#?}"; alias="debian:$(basename "$pem")"
+  keytool -delete -alias "$alias" -keystore ${keystore} -storepass changeit >/dev/null 2>&1
+  case "$line" in
+    +*) keytool -importcert -noprompt -alias "$alias" -file "${root}\${pem#${root}}" -keystore ${keystore} -storetype PKCS12 -storepass changeit >/dev/null 2>&1 || exit 1;;
+  esac
+done
+`,
+    { mode: 0o755 },
+  );
+  /** Runs update-ca-certificates with `extra` arguments, every folder inside the root. */
+  const update = async (extra: string[]) => {
+    const r = await run(UPDATE_CA!, [
+      ...extra,
+      '--certsconf',
+      join(root, 'etc/ca-certificates.conf'),
+      '--certsdir',
+      join(root, 'usr/share/ca-certificates'),
+      '--localcertsdir',
+      join(root, 'usr/local/share/ca-certificates'),
+      '--etccertsdir',
+      etcCerts,
+      '--hooksdir',
+      hooks,
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+  };
+  /** Feeds hook lines (system paths, as nodeid prints them) to the root's hooks. */
+  const tellHooks = async (lines: string[]) => {
+    for (const hook of readdirSync(hooks)) {
+      const input = `${lines.map((l) => `${l[0]}${join(root, l.slice(1))}`).join('\n')}\n`;
+      const r = await run(join(hooks, hook), [], input);
+      expect(r.status, r.stderr).toBe(0);
+    }
+  };
+  /** What the stores hold: links by name, dangling links, bundle contents, keystore aliases. */
+  const stores = async () => {
+    const links = readdirSync(etcCerts).filter((n) =>
+      lstatSync(join(etcCerts, n)).isSymbolicLink(),
+    );
+    const dangling = links.filter((n) => !existsSync(join(etcCerts, n)));
+    const bundle = readFileSync(join(etcCerts, 'ca-certificates.crt'), 'utf8');
+    const aliases = KEYTOOL
+      ? (spawnSync('keytool', ['-list', '-keystore', keystore, '-storepass', 'changeit'], {
+          encoding: 'utf8',
+        }).stdout.match(/debian:[^,\s]+/g) ?? [])
+      : [];
+    return { links, dangling, bundle, aliases };
+  };
+  return { root, update, tellHooks, stores };
+}
+
+/** The base64 body of a PEM certificate, as it appears in a bundle. */
+const pemBody = (file: string) =>
+  readFileSync(file, 'utf8')
+    .replace(/-----[^-]+-----|\s/g, '')
+    .slice(0, 64);
+
+describe.skipIf(!UPDATE_CA)('trust uninstall on Debian, with the stores checked afterwards', () => {
+  it.skipIf(!KEYTOOL)(
+    'leaves no link, no hash link, no bundle entry and no Java cacerts alias of the CA; other CAs stay',
+    async () => {
+      const debian = debianRoot('debian-stores');
+      expect(runCli(['trust', 'install', caCrt, '--root', debian.root]).status).toBe(0);
+      expect(runCli(['trust', 'install', otherCaCrt, '--root', debian.root]).status).toBe(0);
+      await debian.update([]);
+      const installed = await debian.stores();
+      expect(installed.links).toContain('nodeid-cw.cluster-ca.pem');
+      expect(installed.links.filter((l) => /^[0-9a-f]{8}\.\d$/.test(l))).toHaveLength(2);
+      expect(installed.bundle).toContain(pemBody(caCrt));
+      expect(installed.aliases).toContain('debian:nodeid-cw.cluster-ca.pem');
+
+      const r = runCli(['trust', 'uninstall', caCrt, '--root', debian.root, '--format', 'json']);
+      expect(r.status, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout);
+      expect(out.update).toEqual(['update-ca-certificates', '--fresh']);
+      expect(out.hookInput).toEqual(['-/etc/ssl/certs/nodeid-cw.cluster-ca.pem']);
+      expect(out.steps).toContain(`chroot ${debian.root} update-ca-certificates --fresh`);
+      // the steps nodeid prescribes, run for real against the root
+      await debian.update(out.update.slice(1));
+      await debian.tellHooks(out.hookInput);
+
+      const after = await debian.stores();
+      expect(after.dangling).toEqual([]);
+      expect(after.links).not.toContain('nodeid-cw.cluster-ca.pem');
+      expect(after.links.filter((l) => /^[0-9a-f]{8}\.\d$/.test(l))).toHaveLength(1);
+      expect(after.bundle).not.toContain(pemBody(caCrt));
+      expect(after.aliases).not.toContain('debian:nodeid-cw.cluster-ca.pem');
+      // the other cluster's CA is still trusted everywhere
+      expect(after.links).toContain('nodeid-other.cluster-ca.pem');
+      expect(after.bundle).toContain(pemBody(otherCaCrt));
+      expect(after.aliases).toContain('debian:nodeid-other.cluster-ca.pem');
+    },
+  );
+
+  it('the plain update-ca-certificates it used to run leaves dangling links behind (why --fresh)', async () => {
+    const debian = debianRoot('debian-plain');
+    expect(runCli(['trust', 'install', caCrt, '--root', debian.root]).status).toBe(0);
+    await debian.update([]);
+    rmSync(join(debian.root, 'usr/local/share/ca-certificates/nodeid-cw.cluster-ca.crt'));
+    await debian.update([]);
+    expect((await debian.stores()).dangling).toContain('nodeid-cw.cluster-ca.pem');
+    await debian.update(['--fresh']);
+    expect((await debian.stores()).dangling).toEqual([]);
   });
 });
 

@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join, posix, resolve } from 'node:path';
 import type { Certificate } from '@nodeid/sdk';
 import type { Argv } from 'yargs';
 import { CliError, EXIT } from './cli-error.js';
@@ -28,6 +28,14 @@ export interface TrustStore {
   anchorDir: string;
   /** The command that rebuilds the system bundle, as argv. */
   update: string[];
+  /** The command that rebuilds it after a CA was removed, when not `update`. */
+  updateAfterRemoval?: string[];
+  /**
+   * Debian's hooks (`update-ca-certificates(8)`: Java's cacerts, …), told of a removal on stdin
+   * as `-<link in etcCertsDir>` lines, since update-ca-certificates tells them only of additions
+   * when a local CA file is deleted.
+   */
+  removalHooks?: { hooksDir: string; etcCertsDir: string };
 }
 
 const STORES: Record<TrustSystem, Omit<TrustStore, 'system'>> = {
@@ -35,6 +43,10 @@ const STORES: Record<TrustSystem, Omit<TrustStore, 'system'>> = {
     description: 'Debian, Ubuntu and derivatives',
     anchorDir: '/usr/local/share/ca-certificates',
     update: ['update-ca-certificates'],
+    // without --fresh, deleting a local CA leaves its symlink and hash link in /etc/ssl/certs
+    // dangling (update-ca-certificates only removes links of "!"-entries of ca-certificates.conf)
+    updateAfterRemoval: ['update-ca-certificates', '--fresh'],
+    removalHooks: { hooksDir: '/etc/ca-certificates/update.d', etcCertsDir: '/etc/ssl/certs' },
   },
   rhel: {
     description: 'RHEL, Fedora, CentOS, Rocky, AlmaLinux, Amazon Linux',
@@ -248,10 +260,83 @@ export function withTrustOptions<T>(y: Argv<T>) {
     });
 }
 
+/** Whether the update follows an installation or a removal. */
+export type TrustChange = 'install' | 'uninstall';
+
+/** The update command, as argv, after `change`. */
+export function updateCommandOf(store: TrustStore, change: TrustChange = 'install'): string[] {
+  return change === 'uninstall' ? (store.updateAfterRemoval ?? store.update) : store.update;
+}
+
 /** The shell line of the update command, as run on the host or inside `root`. */
-export function updateCommandLine(store: TrustStore, root: string): string {
-  const line = store.update.join(' ');
+export function updateCommandLine(
+  store: TrustStore,
+  root: string,
+  change: TrustChange = 'install',
+): string {
+  const line = updateCommandOf(store, change).join(' ');
   return resolve(root) === '/' ? line : `chroot ${root} ${line}`;
+}
+
+/**
+ * The lines the removal hooks read for removed anchor files: `-<etcCertsDir>/<name>.pem`, the
+ * link update-ca-certificates made for each (its `add()`: `.crt` dropped, spaces and commas to
+ * `_`, parentheses to `=`). Empty for stores without removal hooks.
+ */
+export function removalHookInput(store: TrustStore, anchorNames: string[]): string[] {
+  const hooks = store.removalHooks;
+  if (!hooks) return [];
+  return anchorNames.map((name) => {
+    const base = name
+      .replace(/\.crt$/, '')
+      .replace(/[ ,]/g, '_')
+      .replace(/[()]/g, '=');
+    return `-${posix.join(hooks.etcCertsDir, `${base}.pem`)}`;
+  });
+}
+
+/** The shell line that tells the removal hooks, as run on the host or inside `root`. */
+export function removalHookLine(
+  store: TrustStore,
+  root: string,
+  input: string[],
+): string | undefined {
+  if (!store.removalHooks || input.length === 0) return undefined;
+  const loop = `for hook in ${store.removalHooks.hooksDir}/*; do printf '%s\\n' ${input.map((l) => `'${l}'`).join(' ')} | "$hook"; done`;
+  return resolve(root) === '/' ? loop : `chroot ${root} sh -c '${loop.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Feeds `input` to each hook of the store on the real system (only when `root` is `/`), as
+ * update-ca-certificates runs them: the executable files of the hooks folder whose names
+ * run-parts accepts, in name order. A hook that fails is reported, as update-ca-certificates does.
+ */
+export async function runRemovalHooks(
+  store: TrustStore,
+  root: string,
+  input: string[],
+  json: boolean,
+): Promise<{ ran: string[]; failed: string[]; note?: string }> {
+  if (!store.removalHooks || input.length === 0) return { ran: [], failed: [] };
+  if (resolve(root) !== '/')
+    return { ran: [], failed: [], note: 'not run because --root is set: run them inside the root' };
+  const dir = store.removalHooks.hooksDir;
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) =>
+    /^[A-Za-z0-9_-]+$/.test(n),
+  );
+  const ran: string[] = [];
+  const failed: string[] = [];
+  for (const name of names.sort()) {
+    const hook = join(dir, name);
+    const info = await stat(hook).catch(() => undefined);
+    if (!info?.isFile() || (info.mode & 0o111) === 0) continue;
+    const r = spawnSync(hook, [], {
+      input: `${input.join('\n')}\n`,
+      stdio: ['pipe', json ? 2 : 'inherit', 'inherit'],
+    });
+    (r.status === 0 ? ran : failed).push(hook);
+  }
+  return { ran, failed };
 }
 
 /**
@@ -262,28 +347,30 @@ export function runUpdate(
   store: TrustStore,
   root: string,
   json: boolean,
+  change: TrustChange = 'install',
 ): { ran: boolean; note?: string } {
   if (resolve(root) !== '/') {
     return {
       ran: false,
-      note: `not run because --root is set: run it inside the root: ${updateCommandLine(store, root)}`,
+      note: `not run because --root is set: run it inside the root: ${updateCommandLine(store, root, change)}`,
     };
   }
-  const [command, ...args] = store.update;
+  const update = updateCommandOf(store, change);
+  const [command, ...args] = update;
   const r = spawnSync(command!, args, { stdio: ['ignore', json ? 2 : 'inherit', 'inherit'] });
   if (r.error) {
     const missing = (r.error as { code?: string }).code === 'ENOENT';
     throw new CliError(
       'ERR_TRUST_UPDATE',
       missing
-        ? `${command} is not installed (package ca-certificates); install it and run: ${store.update.join(' ')}`
-        : `cannot run ${store.update.join(' ')}: ${r.error.message}`,
+        ? `${command} is not installed (package ca-certificates); install it and run: ${update.join(' ')}`
+        : `cannot run ${update.join(' ')}: ${r.error.message}`,
     );
   }
   if (r.status !== 0)
     throw new CliError(
       'ERR_TRUST_UPDATE',
-      `${store.update.join(' ')} failed (exit ${r.status ?? r.signal}); the CA file is in place, run it again once fixed`,
+      `${update.join(' ')} failed (exit ${r.status ?? r.signal}); the CA file is in place, run it again once fixed`,
     );
   return { ran: true };
 }

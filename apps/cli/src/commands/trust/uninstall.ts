@@ -3,7 +3,7 @@
  * store, found by its contents (given the certificate) or by its file name in the store.
  */
 import { stat, unlink } from 'node:fs/promises';
-import { join, posix, relative, resolve } from 'node:path';
+import { basename, join, posix, relative, resolve } from 'node:path';
 import { parseCertificates } from '@nodeid/sdk';
 import type { Argv, CommandModule } from 'yargs';
 import { CliError, EXIT } from '../../lib/cli-error.js';
@@ -17,9 +17,13 @@ import {
   detectTrustStore,
   fileError,
   nodeNote,
+  removalHookInput,
+  removalHookLine,
+  runRemovalHooks,
   runUpdate,
   type TrustOptions,
   updateCommandLine,
+  updateCommandOf,
   withTrustOptions,
 } from '../../lib/trust-store.js';
 
@@ -49,6 +53,10 @@ export const trustUninstallCommand: CommandModule<GlobalArgs, Args> = {
       .example(
         'sudo $0 trust uninstall ca.crt',
         'remove whatever file in the store holds this CA, then rebuild the system bundle',
+      )
+      .example(
+        'sudo $0 trust uninstall ca.crt --system debian',
+        'Debian/Ubuntu: rm the file, update-ca-certificates --fresh (no dangling links), and tell the hooks (Java cacerts) of the removal',
       )
       .example(
         'sudo $0 trust uninstall nodeid-scale.cluster-ca',
@@ -116,8 +124,20 @@ export const trustUninstallCommand: CommandModule<GlobalArgs, Args> = {
       );
     }
 
-    const steps = [...found.map((f) => `rm ${f}`), updateCommandLine(store, root)];
+    // Debian: --fresh clears the links of the removed CA, and the hooks (Java's cacerts) are told
+    // of the removal, which update-ca-certificates itself never tells them for a local CA
+    const hookInput = removalHookInput(
+      store,
+      found.map((f) => basename(f)),
+    );
+    const hookLine = removalHookLine(store, root, hookInput);
+    const steps = [
+      ...found.map((f) => `rm ${f}`),
+      updateCommandLine(store, root, 'uninstall'),
+      ...(hookLine ? [hookLine] : []),
+    ];
     let update: { ran: boolean; note?: string } = { ran: false };
+    let hooks: { ran: string[]; failed: string[]; note?: string } = { ran: [], failed: [] };
     if (!args.dryRun) {
       for (const f of found) {
         try {
@@ -126,7 +146,13 @@ export const trustUninstallCommand: CommandModule<GlobalArgs, Args> = {
           throw fileError(e, 'remove', f);
         }
       }
-      update = runUpdate(store, root, args.format === 'json');
+      update = runUpdate(store, root, args.format === 'json', 'uninstall');
+      hooks = await runRemovalHooks(store, root, hookInput, args.format === 'json');
+      if (hooks.failed.length > 0)
+        throw new CliError(
+          'ERR_TRUST_UPDATE',
+          `the CA is removed and the bundle rebuilt, but ${hooks.failed.join(', ')} failed to remove it from its store; run it again once fixed: ${hookLine}`,
+        );
     }
     const systemPaths = found.map((f) => posix.join(store.anchorDir, relative(hostDir, f)));
     if (args.format === 'json') {
@@ -136,7 +162,10 @@ export const trustUninstallCommand: CommandModule<GlobalArgs, Args> = {
         description: store.description,
         removed: args.dryRun ? [] : found,
         steps,
+        update: updateCommandOf(store, 'uninstall'),
         updateRan: update.ran,
+        hookInput,
+        hooksRan: hooks.ran,
       });
     } else {
       const lines = args.dryRun
@@ -147,8 +176,10 @@ export const trustUninstallCommand: CommandModule<GlobalArgs, Args> = {
         : [
             ...found.map((f) => `removed ${f}`),
             update.ran
-              ? `  ran ${store.update.join(' ')}`
-              : `  ${store.update.join(' ')} ${update.note}`,
+              ? `  ran ${updateCommandOf(store, 'uninstall').join(' ')}`
+              : `  ${updateCommandOf(store, 'uninstall').join(' ')} ${update.note}`,
+            ...(hookLine && !update.ran ? [`  ${hookLine}`] : []),
+            ...hooks.ran.map((h) => `  ran ${h} (told of the removal)`),
           ];
       printText([...lines, ...systemPaths.map((p) => nodeNote(p, false))].join('\n'));
     }
