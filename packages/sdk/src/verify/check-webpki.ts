@@ -111,6 +111,10 @@ function checkSubscriber(cert: Certificate, depth: number): Failure | undefined 
   if (!san || !cert.subjectAltNames?.length) return bad('has no subjectAltName');
   if (san.critical && cert.subject.rdns.length > 0)
     return bad('has a critical subjectAltName with a non-empty subject');
+  // 7.1.2.7.12: only dNSName and iPAddress entries (otherName, rfc822Name, URI, ... MUST NOT)
+  const other = cert.subjectAltNames.find((n) => n.type !== 'dns' && n.type !== 'ip');
+  if (other)
+    return bad(`has a ${other.type} subjectAltName; only DNS names and IP addresses are allowed`);
   // 7.1.2.7.10: extKeyUsage MUST be present, without anyExtendedKeyUsage or another MUST NOT
   if (!cert.extendedKeyUsage) return bad('has no extKeyUsage');
   const forbidden = cert.extendedKeyUsage.find((o) => SUBSCRIBER_FORBIDDEN_EKU[o]);

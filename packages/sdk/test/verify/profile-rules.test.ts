@@ -71,6 +71,9 @@ const SPECS: Spec[] = [
   leaf('ekuCodeSigning', 'example.com', { t: 'eku', oids: ['serverAuth', 'codeSigning'] }),
   leaf('ekuPrecert', 'example.com', { t: 'eku', oids: ['serverAuth', '1.3.6.1.4.1.11129.2.4.4'] }),
   leaf('ekuServerClient', 'example.com', { t: 'eku', oids: ['serverAuth', 'clientAuth'] }),
+  // subscriber SAN types (BR 7.1.2.7.12)
+  leaf('sanEmail', 'example.com', san(['dns', 'example.com'], ['email', 'a@example.com'])),
+  leaf('sanUri', 'example.com', san(['dns', 'example.com'], ['uri', 'https://example.com/'])),
   // a root whose AKI has no keyIdentifier (BR 7.1.2.1.3)
   {
     id: 'rAkiNoKeyId',
@@ -220,6 +223,17 @@ describe('BR 7.1.2.7.10: a subscriber certificate holds no forbidden extKeyUsage
 
   it('accepts serverAuth with clientAuth', async () => {
     expect((await run('ekuServerClient', webpki)).ok).toBe(true);
+  });
+});
+
+describe('BR 7.1.2.7.12: a subscriber SAN holds DNS names and IP addresses only', () => {
+  it('refuses an email or URI SAN under webpki, not under RFC 5280', async () => {
+    for (const id of ['sanEmail', 'sanUri']) {
+      const r = await run(id, webpki);
+      expect(r, id).toMatchObject({ ok: false, code: 'ERR_POLICY_VIOLATION', depth: 0 });
+      expect(r.ok || r.message).toMatch(/only DNS names and IP addresses are allowed/);
+      expect((await run(id, { ...strict, usage: 'server' })).ok, id).toBe(true);
+    }
   });
 });
 
