@@ -64,7 +64,16 @@ describe('signing threads', () => {
     expect(cert.verify(new X509Certificate(ca.certificate.pem).publicKey)).toBe(true);
     const digits = (hex: string) => hex.toLowerCase().replace(/^0+/, '');
     expect(digits(cert.serialNumber)).toBe(digits(issued.serialNumber));
-    expect(issued.names).toEqual(['DNS:node1.pool.cluster']);
+    // the inventory record, built by the store on the signing thread, crosses intact
+    expect(issued.record).toEqual({
+      serialNumber: issued.serialNumber,
+      subject: issued.subject,
+      names: ['DNS:node1.pool.cluster'],
+      notBefore: issued.notBefore,
+      notAfter: issued.notAfter,
+      pem: issued.pem,
+    });
+    expect(issued.record.notAfter).toBeInstanceOf(Date);
     expect(issued.granted).toEqual(['DNS:node1.pool.cluster']);
     expect(issued.notAfter).toBeInstanceOf(Date);
     expect(issued.subject).toContain('pool.cluster');
@@ -96,7 +105,8 @@ describe('signing threads', () => {
       csrs.map((c, i) => pool.sign(job(c.pem, `n${i}.pool.cluster`))),
     );
     expect(new Set(issued.map((x) => x.serialNumber)).size).toBe(60);
-    for (const [i, x] of issued.entries()) expect(x.names).toEqual([`DNS:n${i}.pool.cluster`]);
+    for (const [i, x] of issued.entries())
+      expect(x.record.names).toEqual([`DNS:n${i}.pool.cluster`]);
   });
 
   it('refuse work once closed', async () => {

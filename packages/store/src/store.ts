@@ -24,7 +24,11 @@ export interface CertificateInput {
   serialNumber: string;
   /** Subject distinguished name as text (RFC 4514). */
   subject: string;
-  /** The names the certificate is for: DNS names, IP addresses, URIs from its SANs. */
+  /**
+   * The names the certificate is for, from its subjectAltNames, typed as `DNS:x`, `IP:x`,
+   * `URI:x` or `email:x` (anything else: `ERR_STORE_INVALID`). {@link certificateRecordOf}
+   * builds them from the certificate.
+   */
   names: string[];
   notBefore: Date;
   notAfter: Date;
@@ -43,6 +47,7 @@ export interface CertificateRecord {
   /** Lower-case hex, even length, no leading zero byte. */
   serialNumber: string;
   subject: string;
+  /** Typed names: `DNS:x`, `IP:x`, `URI:x`, `email:x` (see {@link CertificateInput.names}). */
   names: string[];
   notBefore: Date;
   notAfter: Date;
@@ -65,7 +70,11 @@ export interface CertificateRecord {
 /** Filters of {@link Store.listCertificates}; they combine with AND. */
 export interface ListCertificatesOptions {
   status?: CertificateStatus;
-  /** Only certificates for this name (a DNS name, IP or URI; compared case-insensitively). */
+  /**
+   * Only certificates for this name: a typed name (`DNS:node1.example.net`) matches that name
+   * only, a bare value (`node1.example.net`, `10.0.0.1`) a name of any type with that value.
+   * ASCII letters compare case-insensitively.
+   */
   name?: string;
   /** Only certificates whose `notAfter` is before this time (revoked ones included unless `status` says otherwise). */
   expiringBefore?: Date;
@@ -279,6 +288,15 @@ export interface Store {
   appendAudit(event: AuditInput): Promise<void>;
   /** The latest `limit` lines of the audit trail (default 100), newest first. */
   listAudit(limit?: number): Promise<AuditRecord[]>;
+
+  /**
+   * Resolves when the database is there and writable; otherwise rejects with `ERR_STORE_IO`
+   * saying why: an SQLite file deleted, replaced (another file at its path since the store
+   * opened it) or read-only, a PostgreSQL server unreachable or read-only. Changes nothing.
+   * For health checks: a store whose file was deleted still "works" on the deleted file,
+   * and everything written there is lost on the next restart.
+   */
+  checkHealth(): Promise<void>;
 
   /** Releases the database; later calls reject with `ERR_STORE_IO`. Closing twice is harmless. */
   close(): Promise<void>;

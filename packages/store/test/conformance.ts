@@ -42,6 +42,52 @@ export function certificate(
   };
 }
 
+/**
+ * Names as older stores held them (bare from `certificateRecordOf`, typed from the apps), and
+ * what migration 3 makes of them: the migration tests of SQLite and PostgreSQL share them.
+ */
+export const LEGACY_NAMES: { before: string[]; after: string[] }[] = [
+  {
+    before: [
+      'node1',
+      'node1.example.net',
+      '10.0.0.1',
+      'fd00::1',
+      'spiffe://c/node1',
+      'ops@example.net',
+    ],
+    after: [
+      'DNS:node1',
+      'DNS:node1.example.net',
+      'IP:10.0.0.1',
+      'IP:fd00::1',
+      'URI:spiffe://c/node1',
+      'email:ops@example.net',
+    ],
+  },
+  {
+    before: [
+      '::1',
+      '::ffff:10.0.0.9',
+      '2001:db8:0:0:1:0:0:1',
+      'urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66',
+      'cafe:beef',
+    ],
+    after: [
+      'IP:::1',
+      'IP:::ffff:10.0.0.9',
+      'IP:2001:db8:0:0:1:0:0:1',
+      'URI:urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66',
+      'URI:cafe:beef',
+    ],
+  },
+  {
+    before: ['DNS:node2', 'IP:10.0.0.2', 'URI:https://x', 'email:a@b', 'dirName:CN=x'],
+    after: ['DNS:node2', 'IP:10.0.0.2', 'URI:https://x', 'email:a@b', 'dirName:CN=x'],
+  },
+  { before: [], after: [] },
+];
+
 /** A token record whose plain token is `plain`. */
 export function token(id: string, plain: string, expiresInDays = 1): TokenInput {
   return {
@@ -108,13 +154,13 @@ export function describeStoreConformance(
     describe('certificates', () => {
       it('records a certificate and gets every field back, by serial in any case', async () => {
         await store.recordCertificate(
-          certificate('AB:12', 10, ['node1', 'node1.example.net', '10.0.0.1']),
+          certificate('AB:12', 10, ['DNS:node1', 'DNS:node1.example.net', 'IP:10.0.0.1']),
         );
         const got = await store.getCertificate('00ab12', { now: NOW });
         expect(got).toEqual({
           serialNumber: 'ab12',
           subject: 'CN=cluster-AB:12',
-          names: ['node1', 'node1.example.net', '10.0.0.1'],
+          names: ['DNS:node1', 'DNS:node1.example.net', 'IP:10.0.0.1'],
           notBefore: at(-30),
           notAfter: at(10),
           profile: 'node',
@@ -143,9 +189,9 @@ export function describeStoreConformance(
       });
 
       it('refuses a duplicate serial with ERR_STORE_CONFLICT and keeps the original', async () => {
-        await store.recordCertificate(certificate('0a', 10, ['original']));
+        await store.recordCertificate(certificate('0a', 10, ['DNS:original']));
         const duplicate = {
-          ...certificate('0A', 99, ['intruder']),
+          ...certificate('0A', 99, ['DNS:intruder']),
           pem: 'other',
           subject: 'CN=other',
         };
@@ -157,7 +203,7 @@ export function describeStoreConformance(
         const kept = await store.getCertificate('0a', { now: NOW });
         expect(kept).toMatchObject({
           subject: 'CN=cluster-0a',
-          names: ['original'],
+          names: ['DNS:original'],
           notAfter: at(10),
         });
         expect(await store.listCertificates()).toHaveLength(1);
@@ -167,7 +213,10 @@ export function describeStoreConformance(
         await store.recordCertificates([certificate('01', 10), certificate('02', 20)]);
         expect((await store.listCertificates()).map((c) => c.serialNumber)).toEqual(['01', '02']);
         await expectStoreError(
-          store.recordCertificates([certificate('03', 30), certificate('02', 99, ['intruder'])]),
+          store.recordCertificates([
+            certificate('03', 30),
+            certificate('02', 99, ['DNS:intruder']),
+          ]),
           'ERR_STORE_CONFLICT',
         );
         await expectStoreError(
@@ -198,6 +247,13 @@ export function describeStoreConformance(
           'ERR_STORE_INVALID',
         );
         await expectStoreError(store.recordCertificate({ ...good, pem: '' }), 'ERR_STORE_INVALID');
+        // one name format: typed, as certificateRecordOf builds them
+        for (const name of ['node1.example.net', 'dns:node1', 'DNS:', 'dirName:CN=x', '']) {
+          await expectStoreError(
+            store.recordCertificate({ ...good, names: ['DNS:ok', name] }),
+            'ERR_STORE_INVALID',
+          );
+        }
         await expectStoreError(
           store.recordCertificate(null as unknown as CertificateInput),
           'ERR_STORE_INVALID',
@@ -206,10 +262,12 @@ export function describeStoreConformance(
       });
 
       it('lists by status, name, expiry and limit, soonest expiry first', async () => {
-        await store.recordCertificate(certificate('01', 90, ['node1.example.net', '10.0.0.1']));
-        await store.recordCertificate(certificate('02', -1, ['node2.example.net']));
-        await store.recordCertificate(certificate('03', 5, ['Node3.Example.Net']));
-        await store.recordCertificate(certificate('04', 60, ['node1.example.net']));
+        await store.recordCertificate(
+          certificate('01', 90, ['DNS:node1.example.net', 'IP:10.0.0.1']),
+        );
+        await store.recordCertificate(certificate('02', -1, ['DNS:node2.example.net']));
+        await store.recordCertificate(certificate('03', 5, ['DNS:Node3.Example.Net']));
+        await store.recordCertificate(certificate('04', 60, ['DNS:node1.example.net']));
         await store.revokeCertificate('04', { revokedAt: at(-2), reason: 'superseded' });
         const serials = async (filter: Parameters<Store['listCertificates']>[0]) =>
           (await store.listCertificates({ now: NOW, ...filter })).map((c) => c.serialNumber);
@@ -222,6 +280,7 @@ export function describeStoreConformance(
         expect(await serials({ name: 'NODE3.example.net' })).toEqual(['03']);
         expect(await serials({ name: '10.0.0.1' })).toEqual(['01']);
         expect(await serials({ name: 'node1' })).toEqual([]);
+        expect(await serials({ name: 'DNS:node1.example.net', status: 'valid' })).toEqual(['01']);
         expect(await serials({ expiringBefore: at(30) })).toEqual(['02', '03']);
         expect(await serials({ status: 'valid', expiringBefore: at(30) })).toEqual(['03']);
         expect(await serials({ limit: 2 })).toEqual(['02', '03']);
@@ -229,6 +288,89 @@ export function describeStoreConformance(
         expect(await serials({ status: 'expired', now: at(365) })).toEqual(['02', '03', '01']);
         const statuses = (await store.listCertificates({ now: NOW })).map((c) => c.status);
         expect(statuses).toEqual(['expired', 'valid', 'revoked', 'valid']);
+      });
+
+      it('finds a certificate by a bare name of any type, or by a typed name of that type only', async () => {
+        await store.recordCertificate(
+          certificate('01', 90, [
+            'DNS:node1',
+            'DNS:node1.example.net',
+            'IP:10.0.0.1',
+            'IP:fd00::1',
+            'URI:spiffe://scale.cluster/node1',
+            'email:ops@example.net',
+          ]),
+        );
+        await store.recordCertificate(certificate('02', 60, ['DNS:node2', 'IP:10.0.0.2']));
+        await store.recordCertificate(certificate('03', 30, ['DNS:NODE1.Example.NET']));
+        const serials = async (name: string) =>
+          (await store.listCertificates({ now: NOW, name })).map((c) => c.serialNumber);
+
+        // bare values, of each type, ASCII case-insensitive
+        expect(await serials('node1.example.net')).toEqual(['03', '01']);
+        expect(await serials('Node1.Example.Net')).toEqual(['03', '01']);
+        expect(await serials('node1')).toEqual(['01']);
+        expect(await serials('10.0.0.1')).toEqual(['01']);
+        expect(await serials('fd00::1')).toEqual(['01']);
+        expect(await serials('spiffe://scale.cluster/node1')).toEqual(['01']);
+        expect(await serials('ops@example.net')).toEqual(['01']);
+        // typed: that type only
+        expect(await serials('DNS:node1.example.net')).toEqual(['03', '01']);
+        expect(await serials('dns:node1')).toEqual(['01']);
+        expect(await serials('IP:10.0.0.2')).toEqual(['02']);
+        expect(await serials('DNS:10.0.0.2')).toEqual([]);
+        expect(await serials('URI:node1')).toEqual([]);
+        // whole names only: no prefix, suffix or part of a URI
+        expect(await serials('node')).toEqual([]);
+        expect(await serials('example.net')).toEqual([]);
+        expect(await serials('10.0.0')).toEqual([]);
+        expect(await serials('scale.cluster/node1')).toEqual([]);
+        expect(await serials('%')).toEqual([]);
+        expect(await serials('_ode1')).toEqual([]);
+        // with the other filters
+        expect(
+          (await store.listCertificates({ now: NOW, name: 'node1.example.net', limit: 1 })).map(
+            (c) => c.serialNumber,
+          ),
+        ).toEqual(['03']);
+        expect(
+          (
+            await store.listCertificates({
+              now: NOW,
+              name: 'node1.example.net',
+              expiringBefore: at(60),
+            })
+          ).map((c) => c.serialNumber),
+        ).toEqual(['03']);
+      });
+
+      it('finds certificates recorded from real certificates by the names they were issued for', async () => {
+        const ca = await createCa({ clusterName: 'scale.cluster', now: NOW });
+        const node1 = await issueIdentity({
+          ca,
+          name: 'node1.example.net',
+          ips: ['10.0.0.1', 'fd00::1'],
+          now: NOW,
+        });
+        const node2 = await issueIdentity({ ca, name: 'node2.example.net', now: NOW });
+        await store.recordCertificates([
+          certificateRecordOf(node1.certificate, { profile: 'node' }),
+          certificateRecordOf(node2.certificate.pem, { profile: 'node' }),
+        ]);
+        const record = await store.getCertificate(node1.certificate.serialNumber, { now: NOW });
+        expect(record!.names).toEqual([
+          'DNS:node1',
+          'DNS:node1.example.net',
+          'IP:10.0.0.1',
+          'IP:fd00::1',
+        ]);
+        for (const name of ['node1.example.net', 'node1', '10.0.0.1', 'fd00::1', 'DNS:node1']) {
+          const found = await store.listCertificates({ now: NOW, name });
+          expect(found.map((c) => c.serialNumber)).toEqual([node1.certificate.serialNumber]);
+        }
+        expect(
+          (await store.listCertificates({ now: NOW, name: 'node2' })).map((c) => c.serialNumber),
+        ).toEqual([node2.certificate.serialNumber]);
       });
 
       it('summarizes: counts by status, and each valid certificate soonest expiry first', async () => {
@@ -780,6 +922,12 @@ export function describeStoreConformance(
         await expectStoreError(store.listAudit(-1), 'ERR_STORE_INVALID');
         expect(await store.listAudit()).toEqual([]);
       });
+    });
+
+    it('is healthy while open, and not once closed', async () => {
+      await expect(store.checkHealth()).resolves.toBeUndefined();
+      await store.close();
+      await expectStoreError(store.checkHealth(), 'ERR_STORE_IO');
     });
 
     it('rejects every call after close with ERR_STORE_IO; closing twice is harmless', async () => {

@@ -21,6 +21,7 @@ import {
   certificate,
   describeStoreConformance,
   expectStoreError,
+  LEGACY_NAMES,
   NOW,
   token,
 } from './conformance.js';
@@ -97,6 +98,45 @@ describe.skipIf(!bin)(title, () => {
     ]);
     expect(await second.nextCrlNumber()).toBe(2n);
     await second.close();
+    await server.dropDatabase(url);
+  });
+
+  it('types the bare names of a database written before typed names, and finds them', async () => {
+    const url = await server.createDatabase();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(
+        'CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)',
+      );
+      for (const m of POSTGRES_MIGRATIONS.filter((m) => m.version <= 2)) {
+        await client.query(m.sql);
+        await client.query('INSERT INTO schema_migrations VALUES ($1, $2, now())', [
+          m.version,
+          m.name,
+        ]);
+      }
+      for (const [i, { before }] of LEGACY_NAMES.entries()) {
+        await client.query(
+          `INSERT INTO certificates (serial_number, subject, names, not_before, not_after, pem, recorded_at)
+           VALUES ($1, 'CN=c', $2::jsonb, now(), $3, 'pem', now())`,
+          [`0${i + 1}`, JSON.stringify(before), new Date(NOW.getTime() + (i + 1) * 1000)],
+        );
+      }
+    } finally {
+      await client.end();
+    }
+    const store = await openPostgresStore(url);
+    for (const [i, { after }] of LEGACY_NAMES.entries()) {
+      expect((await store.getCertificate(`0${i + 1}`))!.names).toEqual(after);
+    }
+    const found = async (name: string) =>
+      (await store.listCertificates({ now: NOW, name })).map((c) => c.serialNumber);
+    expect(await found('node1.example.net')).toEqual(['01']);
+    expect(await found('DNS:node1')).toEqual(['01']);
+    expect(await found('fd00::1')).toEqual(['01']);
+    expect(await found('node2')).toEqual(['03']);
+    await store.close();
     await server.dropDatabase(url);
   });
 

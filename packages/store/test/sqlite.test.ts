@@ -5,6 +5,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
+  chmodSync,
   copyFileSync,
   existsSync,
   mkdtempSync,
@@ -20,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StoreError } from '../src/errors.js';
 import { SQLITE_MIGRATIONS } from '../src/sqlite/migrations.js';
 import { openSqliteStore } from '../src/sqlite/open-sqlite-store.js';
 import { hashToken } from '../src/token/hash-token.js';
@@ -27,6 +29,7 @@ import {
   certificate,
   describeStoreConformance,
   expectStoreError,
+  LEGACY_NAMES,
   NOW,
   token,
 } from './conformance.js';
@@ -149,6 +152,94 @@ describe('SQLite store files', () => {
     db.close();
   });
 
+  it('types the bare names of a database written before typed names, and finds them', async () => {
+    // a store at schema version 2, as older nodeids left it
+    const old = new Database(file);
+    old.exec(
+      'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT',
+    );
+    for (const m of SQLITE_MIGRATIONS.filter((m) => m.version <= 2)) {
+      old.exec(m.sql);
+      old.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, 0);
+    }
+    const insert = old.prepare(
+      `INSERT INTO certificates (serial_number, subject, names, not_before, not_after, pem, recorded_at)
+       VALUES (?, 'CN=c', ?, 0, ?, 'pem', 0)`,
+    );
+    for (const [i, { before }] of LEGACY_NAMES.entries()) {
+      insert.run(`0${i + 1}`, JSON.stringify(before), NOW.getTime() + (i + 1) * 1000);
+    }
+    old.close();
+
+    const store = await openSqliteStore(file);
+    for (const [i, { after }] of LEGACY_NAMES.entries()) {
+      expect((await store.getCertificate(`0${i + 1}`))!.names).toEqual(after);
+    }
+    const found = async (name: string) =>
+      (await store.listCertificates({ now: NOW, name })).map((c) => c.serialNumber);
+    expect(await found('node1.example.net')).toEqual(['01']);
+    expect(await found('DNS:node1')).toEqual(['01']);
+    expect(await found('fd00::1')).toEqual(['01']);
+    expect(await found('node2')).toEqual(['03']);
+    await store.close();
+  });
+
+  it('deleting inventory.db* under an open store fails checkHealth and every write, and writes nothing to the lost file', async () => {
+    const store = await openSqliteStore(file);
+    await store.recordCertificate(certificate('01', 10));
+    await store.checkHealth();
+    for (const name of readdirSync(dir)) rmSync(join(dir, name));
+    const error = await expectStoreError(store.checkHealth(), 'ERR_STORE_IO');
+    expect(error.message).toMatch(/gone/);
+    await expectStoreError(store.recordCertificate(certificate('02', 10)), 'ERR_STORE_IO');
+    await expectStoreError(store.revokeCertificate('01'), 'ERR_STORE_IO');
+    await expectStoreError(store.nextCrlNumber(), 'ERR_STORE_IO');
+    await expectStoreError(store.appendAudit({ at: NOW, action: 'x' }), 'ERR_STORE_IO');
+    await expectStoreError(store.createToken(token('t1', 'secret')), 'ERR_STORE_IO');
+    await expectStoreError(
+      store.redeemToken({
+        tokenHash: hashToken('secret'),
+        now: NOW,
+        certificate: certificate('03', 10),
+        audit: { at: NOW, action: 'issue' },
+      }),
+      'ERR_STORE_IO',
+    );
+    await store.close();
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('a database file replaced under an open store fails checkHealth and writes', async () => {
+    const store = await openSqliteStore(file);
+    await store.recordCertificate(certificate('01', 10));
+    await store.close();
+    const opened = await openSqliteStore(file);
+    copyFileSync(file, `${file}.copy`);
+    rmSync(file);
+    copyFileSync(`${file}.copy`, file); // the same content, another file
+    const error = await expectStoreError(opened.checkHealth(), 'ERR_STORE_IO');
+    expect(error.message).toMatch(/replaced/);
+    await expectStoreError(opened.recordCertificate(certificate('02', 10)), 'ERR_STORE_IO');
+    await opened.close();
+  });
+
+  it.skipIf(process.getuid?.() === 0)(
+    'a read-only database file fails checkHealth (skipped as root, who can write any file)',
+    async () => {
+      const store = await openSqliteStore(file);
+      await store.close();
+      chmodSync(file, 0o400);
+      const readOnly = await openSqliteStore(file).catch((e: unknown) => e);
+      if (StoreError.isInstance(readOnly)) {
+        expect(readOnly.code).toBe('ERR_STORE_IO'); // refused at open: as good
+        return;
+      }
+      const opened = readOnly as Awaited<ReturnType<typeof openSqliteStore>>;
+      await expectStoreError(opened.checkHealth(), 'ERR_STORE_IO');
+      await opened.close();
+    },
+  );
+
   it('creates the database and its WAL files with mode 0600', async () => {
     const store = await openSqliteStore(file);
     await store.recordCertificate(certificate('01', 10));
@@ -161,7 +252,7 @@ describe('SQLite store files', () => {
 
   it('keeps everything when reopened, and goes on counting CRL numbers', async () => {
     const first = await openSqliteStore(file);
-    await first.recordCertificate(certificate('01', 10, ['node1']));
+    await first.recordCertificate(certificate('01', 10, ['DNS:node1']));
     await first.revokeCertificate('01', { revokedAt: NOW, reason: 'superseded' });
     await first.createToken(token('t1', 'used'));
     await first.createToken(token('t2', 'pending'));
@@ -173,7 +264,7 @@ describe('SQLite store files', () => {
     const second = await openSqliteStore(file);
     expect(await second.getCertificate('01', { now: NOW })).toMatchObject({
       status: 'revoked',
-      names: ['node1'],
+      names: ['DNS:node1'],
     });
     expect(await second.listRevocations()).toEqual([
       { serialNumber: '01', revokedAt: NOW, reason: 'superseded' },

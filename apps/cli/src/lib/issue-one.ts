@@ -7,7 +7,7 @@ import { lstat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type BundleLayout, bundleFiles, type Identity } from '@nodeid/sdk';
 import { type WriteBundleResult, writeBundle } from '@nodeid/sdk/node';
-import type { Store } from '@nodeid/store';
+import { certificateRecordOf, type Store } from '@nodeid/store';
 import { CliError } from './cli-error.js';
 
 /** Where and how to write an identity. */
@@ -23,12 +23,9 @@ export interface Delivery {
   fileName?: string;
 }
 
-/** The names a certificate carries, as `DNS:…`/`IP:…`/`URI:…`/`email:…`. */
+/** The names a certificate carries, as the inventory records them (`DNS:…`, `IP:…`, `URI:…`, `email:…`). */
 export function certificateNames(identity: Pick<Identity, 'certificate'>): string[] {
-  const label = { dns: 'DNS', ip: 'IP', uri: 'URI', email: 'email' } as Record<string, string>;
-  return (identity.certificate.subjectAltNames ?? []).map(
-    (n) => `${label[n.type] ?? n.type}:${n.value}`,
-  );
+  return certificateRecordOf(identity.certificate).names;
 }
 
 /** Records and writes an issued identity. */
@@ -63,20 +60,13 @@ export async function deliver(
     }
   }
   const cert = identity.certificate;
-  await store.recordCertificate({
-    serialNumber: cert.serialNumber,
-    subject: cert.subject.text,
-    names: certificateNames(identity),
-    notBefore: cert.notBefore,
-    notAfter: cert.notAfter,
-    profile,
-    pem: cert.pem,
-  });
+  const record = certificateRecordOf(cert, { profile, issuedBy: 'cli' });
+  await store.recordCertificate(record);
   await store.appendAudit({
     at: new Date(),
     action: 'certificate.issue',
     serialNumber: cert.serialNumber,
-    detail: { subject: cert.subject.text, names: certificateNames(identity), profile },
+    detail: { subject: record.subject, names: record.names, profile },
   });
   return writeBundle(dir, files, { force: d.force });
 }

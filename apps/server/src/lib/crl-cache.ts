@@ -1,6 +1,22 @@
 /** The CA's CRL, made again after each revocation and before its next update. */
 import { type CrlReason, createCrl } from '@nodeid/sdk';
+import { StoreError } from '@nodeid/store';
 import type { AppDeps } from '../deps.js';
+import { HttpError } from './http-error.js';
+
+/**
+ * A CRL that cannot be made because the inventory cannot be read or written: a 503 with its own
+ * code, which a client or a monitor can act on (never a bare 500). Publishing an empty or stale
+ * CRL instead would un-revoke certificates.
+ */
+function crlUnavailable(cause: unknown): unknown {
+  if (!StoreError.isInstance(cause)) return cause;
+  return new HttpError(
+    503,
+    'ERR_CRL_UNAVAILABLE',
+    `the CRL cannot be made: the inventory failed (${cause.code}: ${cause.message})`,
+  );
+}
 
 /** CRLs are valid a week; a new one is made once half of that has passed. */
 const VALIDITY_MS = 7 * 86_400_000;
@@ -21,6 +37,14 @@ export class CrlCache {
    * the ones it lists: another instance on the same database may have revoked since.
    */
   async get(): Promise<{ der: Uint8Array; pem: string }> {
+    try {
+      return await this.currentOrNew();
+    } catch (e) {
+      throw crlUnavailable(e);
+    }
+  }
+
+  private async currentOrNew(): Promise<{ der: Uint8Array; pem: string }> {
     const now = this.deps.now?.() ?? new Date();
     const revoked = await this.deps.store.listRevocations();
     const key = revoked.map((r) => r.serialNumber).join(',');

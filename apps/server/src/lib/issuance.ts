@@ -13,8 +13,8 @@ import {
   type SigningPolicy,
   signCsr,
 } from '@nodeid/sdk';
+import { type CertificateInput, certificateRecordOf } from '@nodeid/store';
 import { HttpError } from './http-error.js';
-import { namesOf } from './names.js';
 
 /** What to sign and under which rules. */
 export interface SignJob {
@@ -32,8 +32,8 @@ export interface Issued {
   serialNumber: string;
   /** Subject as text. */
   subject: string;
-  /** Names in the certificate: `DNS:…`, `IP:…`, `URI:…`. */
-  names: string[];
+  /** The certificate's inventory record, built by the store from the certificate. */
+  record: CertificateInput;
   notBefore: Date;
   notAfter: Date;
   granted: string[];
@@ -65,7 +65,7 @@ export async function signJob(job: SignJob, ca: Issuer, crypto?: Crypto): Promis
     pem: cert.pem,
     serialNumber: cert.serialNumber,
     subject: cert.subject.text,
-    names: namesOf(cert),
+    record: certificateRecordOf(cert),
     notBefore: cert.notBefore,
     notAfter: cert.notAfter,
     granted: signed.granted,

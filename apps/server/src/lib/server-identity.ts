@@ -13,8 +13,7 @@ import {
   verifyCertificate,
 } from '@nodeid/sdk';
 import { writeBundle } from '@nodeid/sdk/node';
-import type { Store } from '@nodeid/store';
-import { namesOf } from './names.js';
+import { certificateRecordOf, type Store } from '@nodeid/store';
 
 /** Where the server keeps its certificate and key. */
 export function serverIdentityFiles(caDir: string) {
@@ -70,15 +69,9 @@ export async function ensureServerIdentity(
     days: 90,
   });
   const cert = identity.certificate;
-  await store.recordCertificate({
-    serialNumber: cert.serialNumber,
-    subject: cert.subject.text,
-    names: namesOf(cert),
-    notBefore: cert.notBefore,
-    notAfter: cert.notAfter,
-    profile: 'server',
-    pem: cert.pem,
-  });
+  await store.recordCertificate(
+    certificateRecordOf(cert, { profile: 'server', issuedBy: 'server' }),
+  );
   await writeBundle(files.dir, await bundleFiles(identity, 'aistore'), { force: true });
   return { ...files, issued: true };
 }

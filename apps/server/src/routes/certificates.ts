@@ -1,21 +1,27 @@
-/** Admin routes over the inventory: list, look up, revoke. */
-import { CRL_REASONS, type CrlReason, parseDuration } from '@nodeid/sdk';
-import type { CertificateStatus } from '@nodeid/store';
+/**
+ * Admin routes over the inventory: list (`?status=valid|superseded|revoked|expired`, `?name=` a
+ * bare name of any type or a typed one such as `DNS:node1`, `?expiring=30d`), look up, revoke.
+ * The store checks the filters; what it refuses is a 400 with its code.
+ */
+import { type CrlReason, parseDuration } from '@nodeid/sdk';
+import { CERTIFICATE_STATUSES, type CertificateStatus } from '@nodeid/store';
 import { Hono } from 'hono';
 import { readBodyText } from '../lib/body.js';
 import type { Services } from '../lib/context.js';
 import { HttpError } from '../lib/http-error.js';
 import { optStr, parseJsonObject, serialParam } from '../lib/validate.js';
 
-const STATUSES = ['valid', 'revoked', 'expired'];
-
 export function certificateRoutes(s: Services): Hono {
   const app = new Hono();
 
   app.get('/v1/certificates', async (c) => {
     const status = c.req.query('status');
-    if (status !== undefined && !STATUSES.includes(status))
-      throw new HttpError(400, 'ERR_INVALID_ARGUMENT', 'status must be valid, revoked or expired');
+    if (status !== undefined && !(CERTIFICATE_STATUSES as readonly string[]).includes(status))
+      throw new HttpError(
+        400,
+        'ERR_INVALID_ARGUMENT',
+        `status must be one of ${CERTIFICATE_STATUSES.join(', ')}`,
+      );
     const expiring = c.req.query('expiring');
     const now = s.now();
     const records = await s.deps.store.listCertificates({
@@ -40,12 +46,8 @@ export function certificateRoutes(s: Services): Hono {
     const serial = serialParam(c.req.param('serial'));
     const text = await readBodyText(c, s.bodyBytes);
     const reason = text.trim() ? optStr(parseJsonObject(text), 'reason', 32) : undefined;
-    if (reason !== undefined && !(CRL_REASONS as readonly string[]).includes(reason))
-      throw new HttpError(
-        400,
-        'ERR_INVALID_ARGUMENT',
-        `reason must be one of ${CRL_REASONS.join(', ')}`,
-      );
+    // the store decides which reasons a revocation may have (not removeFromCRL: RFC 5280
+    // §5.3.1 keeps it for delta CRLs); what it refuses is a 400 ERR_STORE_INVALID
     const record = await s.deps.store.revokeCertificate(serial, {
       revokedAt: s.now(),
       ...(reason && { reason: reason as CrlReason }),

@@ -57,15 +57,7 @@ export function signRoutes(s: Services): Hono {
   }
 
   function inventoryRecord(issued: Issued, profile: string) {
-    return {
-      serialNumber: issued.serialNumber,
-      subject: issued.subject,
-      names: issued.names,
-      notBefore: issued.notBefore,
-      notAfter: issued.notAfter,
-      profile,
-      pem: issued.pem,
-    };
+    return { ...issued.record, profile, issuedBy: 'server' };
   }
 
   const chain = [s.deps.ca.certificate, ...(s.deps.ca.chain ?? [])].map((c) => c.pem);

@@ -14,6 +14,7 @@ import type {
 } from '../store.js';
 import { normalizeSerial } from './serial.js';
 import { CERTIFICATE_STATUSES } from './status.js';
+import { TYPED_NAME } from './typed-name.js';
 
 const MAX_TEXT = 1024;
 const MAX_PEM = 256 * 1024;
@@ -48,6 +49,19 @@ function checkTextList(value: unknown, field: string): string[] {
   return value.map((item, i) => checkText(item, `${field}[${i}]`));
 }
 
+/** Names as records hold them: `DNS:x`, `IP:x`, `URI:x` or `email:x`. */
+function checkTypedNames(value: unknown): string[] {
+  const names = checkTextList(value, 'names');
+  names.forEach((name, i) => {
+    if (!TYPED_NAME.test(name)) {
+      invalid(
+        `names[${i}] must be typed as DNS:, IP:, URI: or email: (got "${name.slice(0, 40)}"); certificateRecordOf builds the names from the certificate`,
+      );
+    }
+  });
+  return names;
+}
+
 /** The normalised form of a {@link CertificateInput}. */
 export type CheckedCertificate = Required<Omit<CertificateInput, 'profile' | 'issuedBy'>> &
   Pick<CertificateInput, 'profile' | 'issuedBy'>;
@@ -59,7 +73,7 @@ export function checkCertificateInput(input: CertificateInput): CheckedCertifica
     serialNumber: normalizeSerial(input.serialNumber),
     subject:
       typeof input.subject === 'string' ? input.subject : invalid('subject must be a string'),
-    names: checkTextList(input.names, 'names'),
+    names: checkTypedNames(input.names),
     notBefore: checkDate(input.notBefore, 'notBefore'),
     notAfter: checkDate(input.notAfter, 'notAfter'),
     pem: checkText(input.pem, 'pem', MAX_PEM),

@@ -21,6 +21,7 @@ import {
 import { normalizeSerial } from '../lib/serial.js';
 import { certificateStatus, tokenStatus } from '../lib/status.js';
 import { notFound, refuseNotCurrent } from '../lib/supersede.js';
+import { nameValue } from '../lib/typed-name.js';
 import type {
   AuditRecord,
   CertificateRecord,
@@ -170,7 +171,8 @@ export async function openMemoryStore(): Promise<Store> {
         .filter(
           (c) =>
             (filter.status === undefined || c.status === filter.status) &&
-            (name === undefined || c.names.some((n) => asciiLower(n) === name)) &&
+            (name === undefined ||
+              c.names.some((n) => asciiLower(n) === name || asciiLower(nameValue(n)) === name)) &&
             (filter.expiringBefore === undefined || c.notAfter < filter.expiringBefore),
         )
         .sort(
@@ -311,6 +313,10 @@ export async function openMemoryStore(): Promise<Store> {
           at: new Date(e.at),
           ...(e.detail && { detail: structuredClone(e.detail) }),
         }));
+    },
+
+    async checkHealth() {
+      ensureOpen();
     },
 
     async close() {

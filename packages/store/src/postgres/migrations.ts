@@ -3,6 +3,7 @@
  * migrations; never edit one that has shipped.
  */
 import type { Migration } from '../lib/migration.js';
+import { typeStoredNameSql } from '../lib/typed-name.js';
 
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   {
@@ -62,6 +63,21 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     sql: `
       ALTER TABLE certificates ADD COLUMN superseded_by text;
       ALTER TABLE certificates ADD COLUMN superseded_at timestamptz;
+    `,
+  },
+  {
+    version: 3,
+    name: 'typed certificate names',
+    // the rule of lib/typed-name.ts's typeStoredName, in SQL
+    sql: `
+      UPDATE certificates SET names = (
+        SELECT coalesce(jsonb_agg(${typeStoredNameSql('n.v')} ORDER BY n.i), '[]'::jsonb)
+        FROM jsonb_array_elements_text(certificates.names) WITH ORDINALITY AS n(v, i)
+      )
+      WHERE EXISTS (
+        SELECT 1 FROM jsonb_array_elements_text(certificates.names) AS n(v)
+        WHERE ${typeStoredNameSql('n.v')} <> n.v
+      );
     `,
   },
 ];

@@ -235,7 +235,9 @@ function postgresStore(pool: pg.Pool): Store {
           params.push(filter.name);
           where.push(
             `EXISTS (SELECT 1 FROM jsonb_array_elements_text(names) AS n(v)
-                     WHERE lower(n.v COLLATE "C") = lower($${params.length}::text COLLATE "C"))`,
+                     WHERE lower(n.v COLLATE "C") = lower($${params.length}::text COLLATE "C")
+                        OR lower(substr(n.v, strpos(n.v, ':') + 1) COLLATE "C")
+                           = lower($${params.length}::text COLLATE "C"))`,
           );
         }
         if (filter.expiringBefore !== undefined) {
@@ -432,6 +434,16 @@ function postgresStore(pool: pg.Pool): Store {
           await query('SELECT * FROM audit_events ORDER BY id DESC LIMIT $1', [checkLimit(limit)])
         ).map(auditFromRow),
       ),
+
+    checkHealth: () =>
+      run('the inventory is not healthy', async () => {
+        const [row] = await query('SELECT current_setting($1) AS read_only', [
+          'transaction_read_only',
+        ]);
+        if (row?.['read_only'] !== 'off') {
+          throw new StoreError('ERR_STORE_IO', 'the PostgreSQL database is read-only');
+        }
+      }),
 
     close: async () => {
       if (!open) return;

@@ -3,7 +3,7 @@
  * empty with mode 0600 (SQLite gives its -wal and -shm files the same mode); a file that is not
  * a database is refused with `ERR_STORE_CORRUPT` and left exactly as it is.
  */
-import { closeSync, constants, fchmodSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, openSync, readSync, statSync } from 'node:fs';
 import { StoreError } from '../errors.js';
 
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
@@ -46,4 +46,33 @@ export function checkDatabaseFile(path: string): void {
 function ioError(path: string, cause: unknown): StoreError {
   const reason = (cause as NodeJS.ErrnoException).code ?? String(cause);
   return new StoreError('ERR_STORE_IO', `cannot open ${path} (${reason})`, { cause });
+}
+
+/**
+ * Remembers which file is at `path` now (device and inode) so that {@link check} can tell
+ * whether it is still there: deleted, or replaced by another file at the same path.
+ */
+export function watchDatabaseFile(path: string): { check(): void } {
+  const opened = statSync(path);
+  return {
+    check() {
+      let now: ReturnType<typeof statSync>;
+      try {
+        now = statSync(path);
+      } catch (cause) {
+        const reason = (cause as NodeJS.ErrnoException).code ?? String(cause);
+        throw new StoreError(
+          'ERR_STORE_IO',
+          `the database file ${path} is gone (${reason}); nothing more is written to it: restore it from a backup and restart`,
+          { cause },
+        );
+      }
+      if (now.ino !== opened.ino || now.dev !== opened.dev) {
+        throw new StoreError(
+          'ERR_STORE_IO',
+          `the database file ${path} was replaced by another file since it was opened; nothing more is written to it: restart to open the new one`,
+        );
+      }
+    },
+  };
 }

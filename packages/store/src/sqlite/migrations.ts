@@ -64,4 +64,21 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE certificates ADD COLUMN superseded_at INTEGER;
     `,
   },
+  {
+    version: 3,
+    name: 'typed certificate names',
+    // nodeid_type_stored_name is lib/typed-name.ts's typeStoredName, registered on open
+    sql: `
+      UPDATE certificates SET names = (
+        SELECT json_group_array(typed) FROM (
+          SELECT nodeid_type_stored_name(n.value) AS typed
+          FROM json_each(certificates.names) AS n ORDER BY n.key
+        )
+      )
+      WHERE EXISTS (
+        SELECT 1 FROM json_each(certificates.names) AS n
+        WHERE nodeid_type_stored_name(n.value) <> n.value
+      );
+    `,
+  },
 ];

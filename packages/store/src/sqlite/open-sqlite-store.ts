@@ -22,9 +22,10 @@ import { pendingMigrations } from '../lib/migration.js';
 import { auditFromRow, certificateFromRow, revocationFromRow, tokenFromRow } from '../lib/rows.js';
 import { normalizeSerial } from '../lib/serial.js';
 import { notFound, refuseNotCurrent } from '../lib/supersede.js';
+import { typeStoredName } from '../lib/typed-name.js';
 import type { Store, TokenRecord } from '../store.js';
 import { sameTokenHash } from '../token/same-token-hash.js';
-import { checkDatabaseFile } from './check-database-file.js';
+import { checkDatabaseFile, watchDatabaseFile } from './check-database-file.js';
 import { startCommitThread } from './commit-thread.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import {
@@ -77,6 +78,10 @@ export async function openSqliteStore(
       timeout: options.busyTimeoutMs ?? 5000,
     });
     schemaVersion(db); // refuse a foreign or newer database before any pragma writes to it
+    // used by migration 3, which types the bare names of older stores
+    db.function('nodeid_type_stored_name', { deterministic: true }, (name: unknown) =>
+      typeof name === 'string' ? typeStoredName(name) : name,
+    );
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
@@ -135,6 +140,7 @@ function migrate(db: Database.Database): void {
 
 function sqliteStore(db: Database.Database, path: string, options: SqliteStoreOptions): Store {
   let open = true;
+  const file = path === ':memory:' ? undefined : watchDatabaseFile(path);
   const statements = {
     getCertificate: db.prepare('SELECT * FROM certificates WHERE serial_number = ?'),
     countByStatus: db
@@ -227,6 +233,12 @@ function sqliteStore(db: Database.Database, path: string, options: SqliteStoreOp
       failAll(batch, new StoreError('ERR_STORE_IO', 'the store is closed'));
       return;
     }
+    try {
+      file?.check();
+    } catch (cause) {
+      failAll(batch, cause);
+      return;
+    }
     if (commitThread?.alive()) {
       committing = commitThread
         .redeem(batch.map(({ hash, at, certificate, event }) => ({ hash, at, certificate, event })))
@@ -259,15 +271,24 @@ function sqliteStore(db: Database.Database, path: string, options: SqliteStoreOp
       return Promise.reject(sqliteError(cause, action));
     }
   };
+  /**
+   * Runs a write: first checks the file is still the one opened, since SQLite goes on writing
+   * into a deleted (or renamed) file, and whatever is written there is lost at the next start.
+   */
+  const write = <T>(action: string, fn: () => T): Promise<T> =>
+    run(action, () => {
+      file?.check();
+      return fn();
+    });
 
   return {
     kind: 'sqlite',
 
     recordCertificate: (input) =>
-      run('cannot record the certificate', () => insertCertificate(checkCertificateInput(input))),
+      write('cannot record the certificate', () => insertCertificate(checkCertificateInput(input))),
 
     recordCertificates: (inputs) =>
-      run('cannot record the certificates', () => {
+      write('cannot record the certificates', () => {
         const checked = checkCertificateInputs(inputs);
         db.transaction(() => checked.forEach(insertCertificate)).immediate();
       }),
@@ -315,7 +336,10 @@ function sqliteStore(db: Database.Database, path: string, options: SqliteStoreOp
         if (filter.status === 'expired') where.push(`${current} AND not_after < @now`);
         if (filter.name !== undefined) {
           where.push(
-            'EXISTS (SELECT 1 FROM json_each(certificates.names) AS n WHERE lower(n.value) = lower(@name))',
+            // the name itself, or the value after its type label (see lib/typed-name.ts)
+            `EXISTS (SELECT 1 FROM json_each(certificates.names) AS n
+                     WHERE lower(n.value) = lower(@name)
+                        OR lower(substr(n.value, instr(n.value, ':') + 1)) = lower(@name))`,
           );
           params['name'] = filter.name;
         }
@@ -331,7 +355,7 @@ function sqliteStore(db: Database.Database, path: string, options: SqliteStoreOp
       }),
 
     revokeCertificate: (serialNumber, options) =>
-      run('cannot revoke the certificate', () => {
+      write('cannot revoke the certificate', () => {
         const serial = normalizeSerial(serialNumber);
         const { reason, revokedAt } = checkRevokeOptions(options);
         return db
@@ -349,7 +373,7 @@ function sqliteStore(db: Database.Database, path: string, options: SqliteStoreOp
       }),
 
     markSuperseded: (serialNumber, bySerialNumber, at) =>
-      run('cannot mark the certificate superseded', () => {
+      write('cannot mark the certificate superseded', () => {
         const checked = checkSupersede(serialNumber, bySerialNumber, at);
         return db
           .transaction(() => {
@@ -374,10 +398,10 @@ function sqliteStore(db: Database.Database, path: string, options: SqliteStoreOp
       ),
 
     nextCrlNumber: () =>
-      run('cannot take a CRL number', () => statements.nextCrlNumber.get() as bigint),
+      write('cannot take a CRL number', () => statements.nextCrlNumber.get() as bigint),
 
     createToken: (input) =>
-      run('cannot store the token', () => {
+      write('cannot store the token', () => {
         const t = checkTokenInput(input);
         try {
           statements.insertToken.run({
@@ -401,7 +425,7 @@ function sqliteStore(db: Database.Database, path: string, options: SqliteStoreOp
       }),
 
     consumeToken: (tokenHash, now) =>
-      run('cannot consume the token', () => {
+      write('cannot consume the token', () => {
         const hash = checkTokenHash(tokenHash);
         const at = checkDate(now, 'now', () => new Date());
         const row = statements.consumeToken.get({ hash, now: at.getTime() }) as Row | undefined;
@@ -446,7 +470,7 @@ function sqliteStore(db: Database.Database, path: string, options: SqliteStoreOp
       }),
 
     cancelToken: (id, options = {}) =>
-      run('cannot cancel the token', () => {
+      write('cannot cancel the token', () => {
         const key = checkTokenId(id);
         const now = checkDate(options.now, 'now', () => new Date());
         return db
@@ -463,12 +487,30 @@ function sqliteStore(db: Database.Database, path: string, options: SqliteStoreOp
       }),
 
     appendAudit: (event) =>
-      run('cannot append to the audit trail', () => insertAudit(checkAuditInput(event))),
+      write('cannot append to the audit trail', () => insertAudit(checkAuditInput(event))),
 
     listAudit: (limit = 100) =>
       run('cannot read the audit trail', () =>
         (statements.listAudit.all(checkLimit(limit)) as Row[]).map(auditFromRow),
       ),
+
+    checkHealth: () =>
+      run('the inventory is not healthy', () => {
+        file?.check();
+        try {
+          // takes the write lock and gives it back, writing nothing: fails on a read-only file
+          db.exec('BEGIN IMMEDIATE');
+          db.exec('ROLLBACK');
+        } catch (cause) {
+          if (db.inTransaction) db.exec('ROLLBACK');
+          const code = (cause as { code?: string }).code ?? '';
+          throw new StoreError(
+            'ERR_STORE_IO',
+            `the database ${path} cannot be written (${code || String(cause)})`,
+            { cause },
+          );
+        }
+      }),
 
     close: async () => {
       if (!open) return;

@@ -10,6 +10,7 @@ import {
   parseCertificates,
 } from '@nodeid/sdk';
 import { writeBundle } from '@nodeid/sdk/node';
+import { certificateRecordOf } from '@nodeid/store';
 import { loadCa, resolveCaDir } from '../../lib/ca-folder.js';
 import { CliError, EXIT } from '../../lib/cli-error.js';
 import {
@@ -129,15 +130,12 @@ export const certRenewCommand = defineCommand<Args>({
         days: args.days,
       });
       const cert = identity.certificate;
-      await ca.store.recordCertificate({
-        serialNumber: cert.serialNumber,
-        subject: cert.subject.text,
-        names: certificateNames(identity),
-        notBefore: cert.notBefore,
-        notAfter: cert.notAfter,
-        profile,
-        pem: cert.pem,
-      });
+      await ca.store.recordCertificate(certificateRecordOf(cert, { profile, issuedBy: 'cli' }));
+      // the old certificate is superseded by its renewal (not revoked: it stays out of the CRL);
+      // one the inventory never had, or already superseded or revoked, is left as it is
+      const before = await ca.store.getCertificate(old!.serialNumber);
+      if (before?.status === 'valid' || before?.status === 'expired')
+        await ca.store.markSuperseded(old!.serialNumber, cert.serialNumber);
       await ca.store.appendAudit({
         at: new Date(),
         action: 'certificate.renew',

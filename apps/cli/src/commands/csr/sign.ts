@@ -14,6 +14,7 @@ import {
   signCsr,
 } from '@nodeid/sdk';
 import { writeBundle } from '@nodeid/sdk/node';
+import { certificateRecordOf } from '@nodeid/store';
 import type { CommandModule } from 'yargs';
 import { loadCa, resolveCaDir } from '../../lib/ca-folder.js';
 import { CliError, EXIT } from '../../lib/cli-error.js';
@@ -27,7 +28,6 @@ import {
 } from '../../lib/command.js';
 import { isSafeBaseName, requestedNameList, safeBaseName } from '../../lib/csr-names.js';
 import { readPemOrDer } from '../../lib/files.js';
-import { certificateNames } from '../../lib/issue-one.js';
 import { painter, printJson, printText, useColor } from '../../lib/output.js';
 
 interface Args extends GlobalArgs {
@@ -222,16 +222,9 @@ export const csrSignCommand: CommandModule<GlobalArgs, Args> = {
         throw e;
       }
       const cert = result.certificate;
-      names = certificateNames({ certificate: cert });
-      await ca.store.recordCertificate({
-        serialNumber: cert.serialNumber,
-        subject: cert.subject.text,
-        names,
-        notBefore: cert.notBefore,
-        notAfter: cert.notAfter,
-        profile: args.profile,
-        pem: cert.pem,
-      });
+      const record = certificateRecordOf(cert, { profile: args.profile, issuedBy: 'cli' });
+      names = record.names;
+      await ca.store.recordCertificate(record);
       await ca.store.appendAudit({
         at: new Date(),
         action: 'certificate.issue',
