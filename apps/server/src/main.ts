@@ -28,11 +28,13 @@ const USAGE = `usage: nodeid-server --ca DIR [--db URL] [--listen 127.0.0.1:8443
   --db URL               inventory: postgres://… for several instances; default <DIR>/inventory.db (SQLite)
   --listen HOST:PORT     default 127.0.0.1:8443
   --hostname, --ip       names of the server certificate (default localhost and 127.0.0.1)
-  --admin-token-file F   admin tokens, one a line; default <DIR>/admin.token, created on first start (0600)
+  --admin-token-file F   admin tokens, one a line, each of 128 bits or more (openssl rand -hex 32); the file
+                         must be 0600 (or stricter); re-read when it changes; default <DIR>/admin.token,
+                         created on first start
   --web DIR              static web page to serve at / (default: the built apps/web if present)
   --plain-http           serve plain HTTP; only allowed on a loopback address
   --workers N            serve from N processes sharing the port and the inventory (default 1); rate
-                         limits and the CRL cache are per process
+                         limits, failed-admin-attempt counts and the CRL cache are per process
   --sign-threads N       threads per process that check CSRs and sign, beside the one serving HTTP
                          (default: one less than the cores, at least 1; 0 signs on the HTTP thread)
 
