@@ -77,8 +77,15 @@ export {
   type ExpiryStatusOptions,
   expiryStatus,
 } from './expiry/expiry-status.js';
-export { type NeedsRenewalOptions, needsRenewal } from './expiry/needs-renewal.js';
+export {
+  DEFAULT_RENEWAL_THRESHOLD,
+  type NeedsRenewalOptions,
+  needsRenewal,
+  type RenewalDueAtOptions,
+  renewalDueAt,
+} from './expiry/needs-renewal.js';
 export { type NextCheckInOptions, nextCheckIn } from './expiry/next-check-in.js';
+export { type RenewalRequest, renewalRequestOf } from './expiry/renewal-request.js';
 export type { InspectedExtension, InspectedName } from './inspect/describe.js';
 export {
   type Inspected,

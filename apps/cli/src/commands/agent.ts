@@ -10,6 +10,7 @@ import { basename, dirname, resolve } from 'node:path';
 import {
   type Certificate,
   createCsr,
+  DEFAULT_RENEWAL_THRESHOLD,
   exportPrivateKeyPem,
   formatDuration,
   importPrivateKeyPem,
@@ -22,6 +23,8 @@ import {
   parseDuration,
   parseRenewalThreshold,
   type RenewalThreshold,
+  renewalDueAt,
+  renewalRequestOf,
   verifyCertificate,
 } from '@nodeid/sdk';
 import { writeBundle } from '@nodeid/sdk/node';
@@ -61,7 +64,6 @@ interface RenewResponse {
 const MAX_SLEEP_MS = 3_600_000;
 /** setTimeout's largest delay. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
-const TWO_THIRDS: RenewalThreshold = { type: 'elapsed', fraction: 2 / 3 };
 
 function parsePercent(text: string, flag: string, max: number): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(text);
@@ -102,7 +104,7 @@ interface Settings {
 }
 
 function settingsOf(args: Args): Settings {
-  let threshold = TWO_THIRDS;
+  let threshold = DEFAULT_RENEWAL_THRESHOLD;
   if (args.renewAt !== undefined) {
     try {
       threshold = parseRenewalThreshold(args.renewAt);
@@ -167,17 +169,6 @@ async function readCurrent(s: Settings): Promise<Current> {
   };
 }
 
-/** When `cert` is due, moved by up to ±`jitter` of its lifetime, and never later than a minute before it ends. */
-function dueTime(cert: Certificate, threshold: RenewalThreshold, jitter: number): number {
-  const start = cert.notBefore.getTime();
-  const end = cert.notAfter.getTime();
-  const lifetime = Math.max(0, end - start);
-  const base =
-    threshold.type === 'elapsed' ? start + threshold.fraction * lifetime : end - threshold.ms;
-  const shift = (Math.random() * 2 - 1) * jitter * lifetime;
-  return Math.min(base + shift, end - 60_000);
-}
-
 /**
  * Renews over mutual TLS with the current certificate: a CSR for exactly the same names, with a
  * fresh key of the same algorithm unless `keepKey`; checks the answer; replaces the files.
@@ -187,18 +178,16 @@ async function renew(
   cur: Current,
   signal?: AbortSignal,
 ): Promise<{ serialNumber: string; notAfter: string; replaces: string; newKey: boolean }> {
-  const old = cur.certificate;
-  const sans = old.subjectAltNames ?? [];
-  const of = (type: string) => sans.filter((n) => n.type === type).map((n) => n.value);
-  const cn = old.subject.rdns.flat().find((a) => a.type === 'CN')?.value;
-  // profile "client" puts the name in the CN only: the request then lists exactly the current
-  // certificate's names and nothing the renewal policy would deny
+  // the SDK's reading of what renewing this certificate asks for; profile "client" puts the
+  // name in the CN only, so the CSR lists exactly the current certificate's names and nothing
+  // the renewal policy would deny
+  const wanted = renewalRequestOf(cur.certificate);
   const csr = await createCsr({
-    name: cn ?? sans[0]?.value ?? 'node',
+    name: wanted.commonName ?? wanted.name,
     profile: 'client',
-    dns: of('dns'),
-    ips: of('ip'),
-    uris: of('uri'),
+    dns: wanted.dns,
+    ips: wanted.ips,
+    uris: wanted.uris,
     ...(s.keepKey
       ? { keyPair: cur.keyPair }
       : { algorithm: keyAlgorithmOf(cur.keyPair.publicKey) }),
@@ -250,7 +239,7 @@ async function renew(
   return {
     serialNumber: certificate.serialNumber,
     notAfter: certificate.notAfter.toISOString(),
-    replaces: old.serialNumber,
+    replaces: cur.certificate.serialNumber,
     newKey: !s.keepKey,
   };
 }
@@ -324,9 +313,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 async function runOnce(s: Settings, force: boolean): Promise<number> {
   const log = logger(s.format);
   const cur = await readCurrent(s);
-  const threshold =
-    s.threshold.type === 'elapsed' ? `${s.threshold.fraction * 100}%` : s.threshold.ms;
-  if (!force && !needsRenewal(cur.certificate, { threshold })) {
+  if (!force && !needsRenewal(cur.certificate, { threshold: s.threshold })) {
     log(
       'not-due',
       `${s.certPath} (${cur.certificate.serialNumber}) is not due for renewal; valid until ${cur.certificate.notAfter.toISOString()}`,
@@ -384,7 +371,14 @@ async function runLoop(s: Settings, force: boolean): Promise<number> {
       }
       const serial = cur.certificate.serialNumber;
       if (schedule?.serial !== serial) {
-        schedule = { serial, due: dueTime(cur.certificate, s.threshold, s.jitter) };
+        schedule = {
+          serial,
+          // the SDK's due time: the threshold, moved by up to ±jitter of the lifetime
+          due: renewalDueAt(cur.certificate, {
+            threshold: s.threshold,
+            jitter: s.jitter,
+          }).getTime(),
+        };
         log(
           'scheduled',
           `certificate ${serial} valid until ${cur.certificate.notAfter.toISOString()}; renewal due ${iso(schedule.due)}`,

@@ -10,6 +10,7 @@ import {
   type Issuer,
   issueIdentity,
   parseCertificate,
+  renewalDueAt,
   verifyCertificate,
 } from '@nodeid/sdk';
 import { writeBundle } from '@nodeid/sdk/node';
@@ -52,11 +53,8 @@ export async function ensureServerIdentity(
         }),
       ),
     ]);
-    const remaining = cert.notAfter.getTime() - Date.now();
-    if (
-      checks.every((r) => r.ok) &&
-      remaining > (cert.notAfter.getTime() - cert.notBefore.getTime()) / 3
-    )
+    // reused until the SDK's renewal time (two thirds of its lifetime), like any identity
+    if (checks.every((r) => r.ok) && Date.now() < renewalDueAt(cert).getTime())
       return { ...files, issued: false };
   }
   const [first, ...dns] = names.hostnames;

@@ -1,5 +1,5 @@
 /** `nodeid cert needs-renewal <cert>`: is it time to renew? Exit codes as smallstep's `step`. */
-import { needsRenewal, parseCertificate, parseRenewalThreshold } from '@nodeid/sdk';
+import { needsRenewal, parseCertificate, parseRenewalThreshold, renewalDueAt } from '@nodeid/sdk';
 import { CliError, describeError } from '../../lib/cli-error.js';
 import { defineCommand, exitCodes, type GlobalArgs } from '../../lib/command.js';
 import { readPemOrDer } from '../../lib/files.js';
@@ -7,7 +7,7 @@ import { printJson, printText, relativeTime } from '../../lib/output.js';
 
 interface Args extends GlobalArgs {
   cert: string;
-  expiresIn: string;
+  expiresIn?: string;
 }
 
 /** Exit codes of `step certificate needs-renewal`, which scripts already test for. */
@@ -24,9 +24,8 @@ export const certNeedsRenewalCommand = defineCommand<Args>({
       .positional('cert', { type: 'string', demandOption: true, describe: 'certificate file' })
       .option('expires-in', {
         type: 'string',
-        default: '66%',
         describe:
-          'due when this share of the lifetime has passed (66%) or this little time is left (30d)',
+          'due when this share of the lifetime has passed (66%) or this little time is left (30d); default two thirds of the lifetime',
       })
       .example('$0 cert needs-renewal node1.crt', 'due once two thirds of its lifetime has passed')
       .example(
@@ -43,20 +42,24 @@ export const certNeedsRenewalCommand = defineCommand<Args>({
       ),
   handler: async (args) => {
     try {
-      parseRenewalThreshold(args.expiresIn);
+      if (args.expiresIn !== undefined) parseRenewalThreshold(args.expiresIn);
       const cert = parseCertificate(await readPemOrDer(args.cert));
+      // the SDK decides: whether it is due now, and when it is (or was) due
       const due = needsRenewal(cert, { threshold: args.expiresIn });
+      const dueAt = renewalDueAt(cert, { threshold: args.expiresIn });
       const left = cert.notAfter.getTime() - Date.now();
+      const threshold = args.expiresIn ?? 'two thirds of the lifetime';
       if (args.format === 'json')
         printJson({
           file: args.cert,
           needsRenewal: due,
           notAfter: cert.notAfter.toISOString(),
-          threshold: args.expiresIn,
+          renewalDueAt: dueAt.toISOString(),
+          threshold,
         });
       else
         printText(
-          `${args.cert}: ${due ? 'renewal is due' : 'renewal is not due'} (expires ${cert.notAfter.toISOString()}, ${relativeTime(left)}; threshold ${args.expiresIn})`,
+          `${args.cert}: ${due ? 'renewal is due' : 'renewal is not due'} (due ${dueAt.toISOString()}; expires ${cert.notAfter.toISOString()}, ${relativeTime(left)}; threshold ${threshold})`,
         );
       process.exitCode = due ? NEEDS : FINE;
     } catch (e) {

@@ -6,13 +6,13 @@ import {
   importPrivateKeyPem,
   issueIdentity,
   keyAlgorithmOf,
-  type Profile,
   parseCertificates,
+  renewalRequestOf,
 } from '@nodeid/sdk';
 import { writeBundle } from '@nodeid/sdk/node';
 import { certificateRecordOf } from '@nodeid/store';
 import { loadCa, resolveCaDir } from '../../lib/ca-folder.js';
-import { CliError, EXIT } from '../../lib/cli-error.js';
+import { EXIT } from '../../lib/cli-error.js';
 import {
   action,
   defineCommand,
@@ -34,18 +34,6 @@ interface Args extends GlobalArgs {
   keyPassphraseFile?: string;
   rekey: boolean;
   days?: number;
-}
-
-const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
-const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
-
-/** The profile an issued certificate was made with, read back from its usages and CN. */
-function profileOf(eku: string[] | undefined, cn: string | undefined): Profile {
-  if (cn === 'control-service') return 'control';
-  const server = eku?.includes(SERVER_AUTH);
-  const client = eku?.includes(CLIENT_AUTH);
-  if (server && client) return 'node';
-  return client ? 'client' : 'server';
 }
 
 export const certRenewCommand = defineCommand<Args>({
@@ -74,7 +62,8 @@ export const certRenewCommand = defineCommand<Args>({
       })
       .option('days', {
         type: 'number',
-        describe: 'lifetime in days (default 365, never past the CA)',
+        describe:
+          'lifetime in days (default: the lifetime of the certificate being renewed, never past the CA)',
       })
       .example('$0 cert renew node1/node1.example.net.crt', 'same key, new certificate')
       .example(
@@ -102,32 +91,24 @@ export const certRenewCommand = defineCommand<Args>({
     });
     const ca = await loadCa(resolveCaDir(args.dir), { passphraseFile: args.passphraseFile });
     try {
-      const cn = old!.subject.rdns.flat().find((a) => a.type === 'CN')?.value;
-      const profile = profileOf(old!.extendedKeyUsage, cn);
-      const sans = old!.subjectAltNames ?? [];
-      const dns = sans.filter((n) => n.type === 'dns').map((n) => n.value);
-      const name =
-        profile === 'client'
-          ? cn
-          : (dns.find((d) => d.includes('.')) ??
-            dns[0] ??
-            sans.find((n) => n.type === 'ip')?.value);
-      if (!name)
-        throw new CliError('ERR_CERTIFICATE_INVALID', `${certPath} has no name to renew for`);
+      // the SDK's reading of the certificate: same names, CN, profile and lifetime
+      const wanted = renewalRequestOf(old!);
+      const profile = wanted.profile;
       const keyPair = args.rekey
         ? await generateKeyPair({ algorithm: keyAlgorithmOf(oldKeys.publicKey), extractable: true })
         : oldKeys;
       const identity = await issueIdentity({
         ca: ca.issuer,
         profile,
-        name,
-        clusterName: profile === 'node' ? cn : undefined,
-        dns: dns.filter((d) => d !== name && d !== name.split('.')[0]),
-        ips: sans.filter((n) => n.type === 'ip' && n.value !== name).map((n) => n.value),
-        uris: sans.filter((n) => n.type === 'uri').map((n) => n.value),
-        emails: sans.filter((n) => n.type === 'email').map((n) => n.value),
+        name: wanted.name,
+        clusterName: wanted.clusterName,
+        // every SAN again (the profile's own names are not repeated: issuance de-duplicates)
+        dns: wanted.dns,
+        ips: wanted.ips,
+        uris: wanted.uris,
+        emails: wanted.emails,
         keyPair,
-        days: args.days,
+        days: args.days ?? wanted.lifetimeDays,
       });
       const cert = identity.certificate;
       await ca.store.recordCertificate(certificateRecordOf(cert, { profile, issuedBy: 'cli' }));
