@@ -152,6 +152,13 @@ export interface Crl {
    * critical CRL or entry extension it cannot process.
    */
   unhandledCriticalExtensions: string[];
+  /**
+   * Dates through the year 2049 encoded as GeneralizedTime, which RFC 5280 §5.1.2.4
+   * (thisUpdate), §5.1.2.5 (nextUpdate) and §5.1.2.6 (revocationDate) forbid: "CRL issuers
+   * conforming to this profile MUST encode thisUpdate as UTCTime for dates through the year
+   * 2049". Each item names the field (`thisUpdate`, `nextUpdate`, `revocationDate of <serial>`).
+   */
+  timeEncodingErrors: string[];
 }
 
 /** Anything the SDK accepts as a CRL: PEM text, DER bytes, or an already parsed one. */
@@ -213,12 +220,23 @@ function readSerial(node: Der | undefined): { hex: string; value: bigint } {
   return { hex: toHex(bytes), value: readBigInt(n, CODE) };
 }
 
+/**
+ * Reads a CRL time and records, in `errors`, a date through 2049 that is not a UTCTime
+ * (RFC 5280 §5.1.2.4-§5.1.2.6; GeneralizedTime is for 2050 and later).
+ */
+function readCrlTime(node: Der, field: string, errors: string[]): Date {
+  const date = readTime(node, CODE);
+  if (node.tag === Tag.GENERALIZED_TIME && date.getUTCFullYear() < 2050) errors.push(field);
+  return date;
+}
+
 function readEntry(
   node: Der,
   version: number,
   index: number,
   problems: string[],
   unhandledCritical: string[],
+  timeErrors: string[],
 ): CrlEntry {
   const parts = children(expectTag(node, Tag.SEQUENCE, 'revoked certificate', CODE), CODE);
   if (parts.length < 2 || parts.length > 3) fail(`malformed revoked certificate #${index + 1}`);
@@ -226,7 +244,7 @@ function readEntry(
   const entry: CrlEntry = {
     serialNumber: serial.hex,
     serialNumberValue: serial.value,
-    revokedAt: readTime(parts[1]!, CODE),
+    revokedAt: readCrlTime(parts[1]!, `revocationDate of ${serial.hex}`, timeErrors),
     extensions: [],
   };
   if (parts[2]) {
@@ -422,13 +440,14 @@ export function parseCrlDer(der: Uint8Array): Crl {
     const thisUpdateNode = parts[i++];
     if (!thisUpdateNode) fail('malformed CRL: thisUpdate is missing');
     const problems: string[] = [];
+    const timeEncodingErrors: string[] = [];
     const crl: Crl = {
       der,
       pem: encodePem('X509 CRL', der),
       tbs: tbsNode!.raw,
       version,
       issuer,
-      thisUpdate: readTime(thisUpdateNode, CODE),
+      thisUpdate: readCrlTime(thisUpdateNode, 'thisUpdate', timeEncodingErrors),
       entries: [],
       signatureAlgorithm: describeSignatureAlgorithm(
         expectTag(sigAlg, Tag.SEQUENCE, 'signature algorithm', CODE),
@@ -439,9 +458,10 @@ export function parseCrlDer(der: Uint8Array): Crl {
       extensions: [],
       problems,
       unhandledCriticalExtensions: [],
+      timeEncodingErrors,
     };
     if (parts[i] && (parts[i]!.tag === Tag.UTC_TIME || parts[i]!.tag === Tag.GENERALIZED_TIME)) {
-      crl.nextUpdate = readTime(parts[i++]!, CODE);
+      crl.nextUpdate = readCrlTime(parts[i++]!, 'nextUpdate', timeEncodingErrors);
       if (crl.nextUpdate < crl.thisUpdate) problems.push('nextUpdate is before thisUpdate');
     } else {
       problems.push('nextUpdate is missing (RFC 5280 requires it)');
@@ -451,7 +471,7 @@ export function parseCrlDer(der: Uint8Array): Crl {
       if (list.length === 0)
         problems.push('revokedCertificates is present but empty (it must then be absent)');
       crl.entries = list.map((e, n) =>
-        readEntry(e, version, n, problems, crl.unhandledCriticalExtensions),
+        readEntry(e, version, n, problems, crl.unhandledCriticalExtensions, timeEncodingErrors),
       );
     }
     if (parts[i]?.tag === 0xa0) {
@@ -472,6 +492,8 @@ export function parseCrlDer(der: Uint8Array): Crl {
       }
     }
     if (crl.crlNumber === undefined) problems.push('cRLNumber is missing (RFC 5280 requires it)');
+    for (const field of timeEncodingErrors)
+      problems.push(`${field} is a GeneralizedTime before 2050 (RFC 5280 requires UTCTime)`);
     carryCertificateIssuers(crl);
     return crl;
   } catch (e) {

@@ -13,15 +13,20 @@
  */
 import type { Certificate } from '../certificate/parse-certificate.js';
 import type { Crl, CrlEntry } from '../crl/parse-crl.js';
+import type { DistributionPoint } from '../lib/distribution-point.js';
 import { OID } from '../lib/oids.js';
+import type { VerifyPolicy } from './check-profile.js';
 import { type CrlSignerSearch, crlSignedBy, findCrlSigner } from './crl-issuer.js';
 import {
   ALL_REASONS,
+  brDistributionPointConforms,
+  brPartitionDefect,
   crlInScope,
   entryIssuerMatches,
   ISSUER_DISTRIBUTION_POINT,
   interimReasons,
   reasonNames,
+  repeatedEntry,
 } from './crl-scope.js';
 import { deltaFor, isDeltaCrl } from './delta-crl.js';
 import { describeCertificate, type Failure, failure, formatTime } from './failure.js';
@@ -32,10 +37,14 @@ export type RevocationMode = 'soft' | 'require';
 /** Everything revocation checking needs. */
 export interface RevocationContext extends CrlSignerSearch {
   crls: readonly Crl[];
+  /** Why each CRL given but left out could not be read, for the UNDETERMINED message. */
+  unreadable?: readonly string[];
   at: Date;
   /** Seconds of clock skew tolerated on thisUpdate and nextUpdate. */
   tolerance: number;
   mode: RevocationMode;
+  /** `webpki` adds the CRL rules of the Baseline Requirements (BR 7.1.2.11.2, 7.2.2.1). */
+  policy: VerifyPolicy;
 }
 
 /** Why one CRL could not be used. */
@@ -50,8 +59,25 @@ function crlName(crl: Crl): string {
   return `the ${kind}${n} issued by "${crl.issuer.text}"`;
 }
 
-/** RFC 5280 §5 rules a CRL must follow to be usable at all; undefined when it does. */
-function conformanceDefect(crl: Crl): Defect | undefined {
+/** The RFC 5280 defects of each CRL, found once (a CRL may hold 10,000 entries). */
+const rfcDefects = new WeakMap<Crl, Defect | null>();
+
+/**
+ * The rules a CRL must follow to be usable at all: RFC 5280 §5 always, and under `webpki`
+ * BR 7.2.2.1 too. Undefined when it follows them.
+ */
+function conformanceDefect(crl: Crl, policy: VerifyPolicy): Defect | undefined {
+  let defect = rfcDefects.get(crl);
+  if (defect === undefined) {
+    defect = rfcDefect(crl) ?? null;
+    rfcDefects.set(crl, defect);
+  }
+  if (defect) return defect;
+  const br = policy === 'webpki' ? brPartitionDefect(crl) : undefined;
+  return br ? { code: 'ERR_CRL_INVALID', why: br } : undefined;
+}
+
+function rfcDefect(crl: Crl): Defect | undefined {
   const invalid = (why: string): Defect => ({ code: 'ERR_CRL_INVALID', why });
   // §5.2, §5.3: a CRL with a critical CRL or entry extension we cannot process is unusable.
   if (crl.unhandledCriticalExtensions.length > 0)
@@ -69,6 +95,26 @@ function conformanceDefect(crl: Crl): Defect | undefined {
   // §5.3.3: certificateIssuer belongs in indirect CRLs only; elsewhere its entries are ambiguous.
   if (!crl.issuingDistributionPoint?.indirectCrl && crl.entries.some((e) => e.certificateIssuer))
     return invalid('has entries for another certificate issuer but is not an indirect CRL');
+  // §5.1.2.5: "Conforming CRL issuers MUST include the nextUpdate time in all CRLs". Without
+  // it the CRL never stops being current (§6.3.3 (a) has nothing to compare), so a relying
+  // party cannot tell a fresh list from one a CA stopped publishing years ago.
+  if (!crl.nextUpdate) return invalid('has no nextUpdate (RFC 5280 §5.1.2.5)');
+  // §5.1.2.4-§5.1.2.6: dates through 2049 MUST be UTCTime.
+  if (crl.timeEncodingErrors.length > 0)
+    return invalid(
+      `encodes ${crl.timeEncodingErrors.join(', ')} as GeneralizedTime before 2050 (RFC 5280 §5.1.2.4-§5.1.2.6 require UTCTime)`,
+    );
+  // A CRL that lists one certificate twice (same serial, same certificate issuer) is
+  // ambiguous: its two entries may differ in revocation date, reason or invalidity date, and
+  // §6.3.3 (i) gives no way to choose. RFC 5280 has no sentence on it (§5.1.2.6 speaks of
+  // "the" entry of a certificate); the CA/Browser Forum reads BR 7.2.2 as one entry per
+  // certificate (cabforum/servercert#589). The safe reading is to refuse the whole list, in
+  // every profile: a CA that cannot keep its list consistent does not establish any status,
+  // so under 'require' the certificates it would cover are undetermined and fail, and no
+  // choice of entry can turn a revoked certificate into a good one.
+  const repeated = repeatedEntry(crl);
+  if (repeated)
+    return invalid(`lists serial ${repeated.serialNumber} twice for the same certificate issuer`);
   return undefined;
 }
 
@@ -104,11 +150,12 @@ async function usableCrl(
   crl: Crl,
   path: readonly Certificate[],
   depth: number,
+  dp: DistributionPoint,
   ctx: RevocationContext,
 ): Promise<Usable> {
-  const defect = conformanceDefect(crl) ?? currencyDefect(crl, ctx);
+  const defect = conformanceDefect(crl, ctx.policy) ?? currencyDefect(crl, ctx);
   if (defect) return { ok: false, defect };
-  const signer = await findCrlSigner(crl, path, depth, ctx);
+  const signer = await findCrlSigner(crl, path, depth, dp, ctx);
   if (signer.ok) return signer;
   if (signer.unrelated && ctx.mode === 'soft') return { ok: false }; // another CA of that name
   return { ok: false, defect: { code: 'ERR_CRL_INVALID', why: signer.why } };
@@ -120,7 +167,7 @@ async function deltaDefect(
   signer: Certificate,
   ctx: RevocationContext,
 ): Promise<Defect | undefined> {
-  const defect = conformanceDefect(delta) ?? currencyDefect(delta, ctx);
+  const defect = conformanceDefect(delta, ctx.policy) ?? currencyDefect(delta, ctx);
   if (defect) return defect;
   // (h): "validate the signature on the delta CRL using the public key validated in step (f)".
   if (!(await crlSignedBy(delta, signer, ctx)))
@@ -143,12 +190,20 @@ async function checkCertificate(
   // a distribution point but issued by the certificate issuer".
   const points = [...(cert.crlDistributionPoints ?? []), ISSUER_DISTRIBUTION_POINT];
   for (const dp of points) {
+    // BR 7.1.2.11.2: under `webpki` a distribution point that is not a fullName of URIs alone
+    // (or that has reasons or a cRLIssuer) matches no CRL; the implicit one still applies.
+    if (
+      ctx.policy === 'webpki' &&
+      dp !== ISSUER_DISTRIBUTION_POINT &&
+      !brDistributionPointConforms(dp)
+    )
+      continue;
     for (const crl of complete) {
       if (reasonsMask === ALL_REASONS) break;
       if (!crlInScope(crl, cert, dp)) continue; // (b)
       const interim = interimReasons(crl, dp); // (d)
       if ((interim & ~reasonsMask) === 0) continue; // (e)
-      const usable = await usableCrl(crl, path, depth, ctx); // (a), (f), (g)
+      const usable = await usableCrl(crl, path, depth, dp, ctx); // (a), (f), (g)
       if (!usable.ok) {
         if (usable.defect)
           defects.push({ ...usable.defect, why: `${crlName(crl)} ${usable.defect.why}` });
@@ -190,7 +245,12 @@ async function checkCertificate(
     reasonsMask === 0
       ? `no usable, current CRL from "${cert.issuer.text}" covers it`
       : `the usable CRLs given do not cover the reasons ${missing.join(', ')}`;
-  return failure('ERR_CRL_UNAVAILABLE', `cannot check revocation of ${who}: ${why}`, depth);
+  const unread = ctx.unreadable?.length ? ` (not read: ${ctx.unreadable.join('; ')})` : '';
+  return failure(
+    'ERR_CRL_UNAVAILABLE',
+    `cannot check revocation of ${who}: ${why}${unread}`,
+    depth,
+  );
 }
 
 /** Checks every certificate of `path` (leaf first) but the trust anchor. */

@@ -4,10 +4,13 @@
  * above it) rests on the path already validated. A CRL signed by another key of the same-named
  * CA, or by a separate CRL signer, is usable only when that signer's certificate is validated
  * by a path of its own to the same trust anchor, and carries cRLSign when it has keyUsage.
+ * A CRL never establishes the status of the certificate of its own signer, unless that
+ * certificate delegates its status to itself by name (its cRLDistributionPoints' cRLIssuer).
  */
 import type { Certificate } from '../certificate/parse-certificate.js';
 import type { Crl } from '../crl/parse-crl.js';
 import { bytesEqual } from '../lib/bytes.js';
+import type { DistributionPoint } from '../lib/distribution-point.js';
 import { verifySignature } from '../lib/signature.js';
 import { namesEqual } from './compare-names.js';
 import type { Failure } from './failure.js';
@@ -58,19 +61,39 @@ export async function crlSignedBy(
 }
 
 /**
- * Finds and validates the signer of `crl`, which is being used for `path[depth]`.
- * Candidates are the certificates named as the CRL's issuer: first those of the path above
- * `depth` (already validated to the path's anchor), then the others given, those whose
- * subjectKeyIdentifier matches the CRL's authorityKeyIdentifier first.
+ * True when `cert`, through its distribution point `dp`, names itself as the issuer of the
+ * CRLs for its own status: the cRLIssuer of the point is its own subject (NIST PKITS 4.14.30,
+ * a CRL signer certified by a CA that does not sign CRLs). The issuing CA delegated the status
+ * of that certificate to it explicitly, in the certificate it signed.
+ */
+function delegatesToItself(cert: Certificate, dp: DistributionPoint): boolean {
+  return (dp.crlIssuer ?? []).some((n) => n.type === 'dirName' && namesEqual(n.name, cert.subject));
+}
+
+/**
+ * Finds and validates the signer of `crl`, which is being used for `path[depth]` through its
+ * distribution point `dp`. Candidates are the certificates named as the CRL's issuer: first
+ * those of the path above `depth` (already validated to the path's anchor), then the others
+ * given, those whose subjectKeyIdentifier matches the CRL's authorityKeyIdentifier first.
  */
 export async function findCrlSigner(
   crl: Crl,
   path: readonly Certificate[],
   depth: number,
+  dp: DistributionPoint,
   search: CrlSignerSearch,
 ): Promise<CrlSignerResult> {
   const anchor = path[path.length - 1]!;
+  const cert = path[depth]!;
   const above = path.slice(depth + 1);
+  // §6.3.3 (f) asks for the CRL issuer's path to be validated, its revocation status included.
+  // A key cannot vouch for the certificate that certifies it: a CRL signed by the key of
+  // `cert` (a self-issued CA signing the only CRL for itself, say) would say "not revoked" of
+  // the very certificate whose revocation would make that CRL worthless. Such a signer is
+  // refused unless `cert` names itself as its own cRLIssuer: then the CA that signed `cert`
+  // chose that delegation, and `cert`'s own path (being validated now) decides.
+  const selfSigned = (c: Certificate) => bytesEqual(c.publicKey.spki, cert.publicKey.spki);
+  const delegated = delegatesToItself(cert, dp);
   const keyId = crl.authorityKeyIdentifier?.keyIdentifier;
   const keyMatches = (c: Certificate) =>
     !keyId || !c.subjectKeyIdentifier || bytesEqual(keyId, c.subjectKeyIdentifier);
@@ -90,6 +113,10 @@ export async function findCrlSigner(
   for (const cand of candidates) {
     // (g): the signature on the complete CRL, with the key validated in (f).
     if (!(await crlSignedBy(crl, cand, search))) continue;
+    if (!delegated && selfSigned(cand)) {
+      why ??= `is signed with the key of the certificate it would vouch for, "${cert.subject.text}", which cannot establish its own status (RFC 5280 §6.3.3 (f))`;
+      continue;
+    }
     // (f): "If a key usage extension is present in the CRL issuer's certificate, verify that
     // the cRLSign bit is set."
     if (cand.keyUsage && !cand.keyUsage.includes('cRLSign')) {
@@ -97,6 +124,8 @@ export async function findCrlSigner(
       continue;
     }
     if (above.includes(cand)) return { ok: true, signer: cand };
+    // A delegated self-signer (see above) rests on the path of `cert`, being validated now.
+    if (bytesEqual(cand.der, cert.der)) return { ok: true, signer: cand };
     // (f): "obtain and validate the certification path for the issuer of the complete CRL.
     // The trust anchor for the certification path MUST be the same as the trust anchor used
     // to validate the target certificate."

@@ -110,6 +110,65 @@ export function interimReasons(crl: Crl, dp: DistributionPoint): ReasonMask {
 }
 
 /**
+ * BR 7.2.2.1 ("CRL Issuing Distribution Point") for a CRL used under the Web PKI profile: a
+ * partitioned CRL's distributionPoint is a fullName ("the fullName field of the
+ * DistributionPointName value MUST be present"), holding uniformResourceIdentifiers only
+ * ("Non-uniformResourceIdentifier GeneralName types MUST NOT be included"), and it does not
+ * assert indirectCRL ("The indirectCRL and onlyContainsAttributeCerts fields MUST be set to
+ * FALSE"; a CRL for attribute certificates is out of scope anyway, §6.3.3 (b)(2)(iv)).
+ * Returns why the CRL breaks it, or undefined. RFC 5280 allows all three, so this applies
+ * under `webpki` only.
+ */
+export function brPartitionDefect(crl: Crl): string | undefined {
+  const idp = crl.issuingDistributionPoint;
+  if (!idp) return undefined;
+  const where = 'has an issuingDistributionPoint that';
+  if (idp.indirectCrl) return `${where} asserts indirectCRL (BR 7.2.2.1)`;
+  // A nameRelativeToCRLIssuer is a directory name, which no distribution point the profile
+  // allows can match (brDistributionPointConforms): such a CRL is never in scope.
+  const other = idp.distributionPoint?.fullName?.find((n) => n.type !== 'uri');
+  if (other) return `${where} names a ${other.type}, not only URIs (BR 7.2.2.1)`;
+  return undefined;
+}
+
+/**
+ * BR 7.1.2.11.2 ("CRL Distribution Points"): in a certificate under the Web PKI profile, a
+ * DistributionPoint has a distributionPoint that is a fullName of uniformResourceIdentifiers
+ * only, and neither reasons nor cRLIssuer. A point that breaks it names no CRL the profile
+ * lets a relying party use, so no IDP matches it.
+ */
+export function brDistributionPointConforms(dp: DistributionPoint): boolean {
+  if (dp.reasons || dp.crlIssuer) return false;
+  const full = dp.distributionPoint?.fullName;
+  return full?.every((n) => n.type === 'uri') === true;
+}
+
+/** The names of the issuer of the certificates `entry` revokes (§5.3.3). */
+function entryIssuerNames(crl: Crl, entry: Crl['entries'][number]): readonly GeneralName[] {
+  return entry.certificateIssuer ?? [{ type: 'dirName', value: crl.issuer.text, name: crl.issuer }];
+}
+
+/**
+ * The first entry of `crl` that repeats an earlier one: the same serial number (by value) for
+ * the same certificate issuer (§5.3.3: in an indirect CRL, one serial may be listed once per
+ * certificateIssuer, since serials are unique per issuer only, §4.1.2.2).
+ */
+export function repeatedEntry(crl: Crl): Crl['entries'][number] | undefined {
+  const bySerial = new Map<bigint, Crl['entries']>();
+  for (const entry of crl.entries) {
+    const seen = bySerial.get(entry.serialNumberValue);
+    if (!seen) {
+      bySerial.set(entry.serialNumberValue, [entry]);
+      continue;
+    }
+    const names = entryIssuerNames(crl, entry);
+    if (seen.some((e) => anyNameMatches(entryIssuerNames(crl, e), names))) return entry;
+    seen.push(entry);
+  }
+  return undefined;
+}
+
+/**
  * The issuer of the certificates an entry revokes (§5.3.3): its certificateIssuer in an
  * indirect CRL (carried over by the parser), else the CRL issuer.
  */

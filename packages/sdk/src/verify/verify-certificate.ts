@@ -162,6 +162,8 @@ interface Settings {
   wantedEku: string[];
   wantedKu: KeyUsage[];
   crls: Crl[];
+  /** Why each CRL left out under `require` could not be read. */
+  unreadableCrls: string[];
   revocation: RevocationMode;
   policyInputs: PolicyInputs;
 }
@@ -218,16 +220,17 @@ function readSettings(o: VerifyCertificateOptions): Settings {
       `revocation must be "soft" or "require", got ${JSON.stringify(revocation)}`,
     );
   // A CRL that cannot be read fails a soft check (it may be the one that revokes); under
-  // `require` it is left out, since a certificate no readable CRL covers fails anyway.
+  // `require` it is left out, since a certificate no readable CRL covers fails anyway (the
+  // failure then says which CRLs could not be read).
+  const unreadableCrls: string[] = [];
   const crls = (o.crls ?? []).flatMap((c, i) => {
     try {
       return [parseCrl(c)];
     } catch (e) {
-      if (revocation === 'require') return [];
-      return invalid(
-        'ERR_CRL_INVALID',
-        `CRL #${i + 1}: ${e instanceof Error ? e.message : String(e)}`,
-      );
+      const why = `CRL #${i + 1}: ${e instanceof Error ? e.message : String(e)}`;
+      if (revocation !== 'require') return invalid('ERR_CRL_INVALID', why);
+      unreadableCrls.push(why);
+      return [];
     }
   });
   return {
@@ -240,6 +243,7 @@ function readSettings(o: VerifyCertificateOptions): Settings {
     wantedEku,
     wantedKu,
     crls,
+    unreadableCrls,
     revocation,
     policyInputs,
   };
@@ -415,15 +419,22 @@ async function verify(o: VerifyCertificateOptions): Promise<VerifyResult> {
   const revocationContext = (stack: readonly Certificate[]): RevocationContext => ({
     subtle: s.subtle,
     crls: s.crls,
+    unreadable: s.unreadableCrls,
     at: s.at,
     tolerance: s.tolerance,
     mode: s.revocation,
+    policy: s.policy,
     certificates: [...intermediates, ...anchors],
     signatures: crlSignatures,
     validateSigner: async (signer, anchor) => {
-      // A signer whose own certificate its CRL covers (PKITS 4.14.30) is being validated
-      // further up the stack already: that validation decides.
-      if (stack.some((c) => c.pem === signer.pem)) return undefined;
+      // A signer already being validated further up the stack would vouch for itself through
+      // the other CRL signers of the loop: its status is not established (§6.3.3 (f)). (A
+      // signer named as its own cRLIssuer, PKITS 4.14.30, is settled in findCrlSigner.)
+      if (stack.some((c) => c.pem === signer.pem))
+        return failure(
+          'ERR_CRL_UNAVAILABLE',
+          `the status of "${signer.subject.text}" rests on CRLs that its own key vouches for`,
+        );
       if (stack.length >= MAX_CRL_SIGNER_DEPTH)
         return failure('ERR_CRL_UNAVAILABLE', 'its CRL signers are nested too deep');
       const f = profile(signer, 'leaf', 0);

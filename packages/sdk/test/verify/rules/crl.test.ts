@@ -21,6 +21,8 @@ const UNKNOWN = { t: 'raw', oid: '1.3.6.1.4.1.99999.7.2', der: '0500' };
 const cdp = (...uris: string[]): ExtSpec => ({ t: 'cdp', names: uris.map((u) => ['uri', u]) });
 const idp = (o: Record<string, unknown>): ExtSpec => ({ t: 'idp', crit: true, ...o });
 const A = 'http://crl.example.test/a.crl';
+const dir = (...rdns: [string, string][]): [string, ...unknown[]] => ['dir', rdns];
+const certIssuer = (...names: [string, ...unknown[]][]): ExtSpec => ({ t: 'certIssuer', names });
 
 let pki: Pki;
 
@@ -92,7 +94,43 @@ beforeAll(() => {
         }),
       ],
     },
+    {
+      id: 'idpRelative',
+      issuer: 'r',
+      ext: [idp({ relative: [['CN', 'partition']] })],
+    },
     { id: 'duplicate', issuer: 'r', revoked: [{ serial: 42 }, { serial: 42 }] },
+    { id: 'duplicateLeaf', issuer: 'r', revoked: [{ serial: 'l' }, { serial: 'l' }] },
+    {
+      // §5.3.3: one serial for two certificate issuers; the first entry is the CRL issuer's
+      id: 'indirectTwoIssuers',
+      issuer: 'r',
+      ext: [idp({ indirect: true })],
+      revoked: [{ serial: 42 }, { serial: 42, ext: [certIssuer(dir(['CN', 'r2 root']))] }],
+    },
+    {
+      // the entry without certificateIssuer belongs to the issuer of the one before (§5.3.3)
+      id: 'indirectRepeated',
+      issuer: 'r',
+      ext: [idp({ indirect: true })],
+      revoked: [{ serial: 42, ext: [certIssuer(dir(['CN', 'r2 root']))] }, { serial: 42 }],
+    },
+    { id: 'noNextUpdate', issuer: 'r', revoked: [{ serial: 'l' }], noNextUpdate: true },
+    { id: 'generalizedTime', issuer: 'r', revoked: [{ serial: 'l' }], generalizedTime: true },
+    {
+      // from 2050 on, GeneralizedTime is the required encoding (§5.1.2.5)
+      id: 'generalizedTime2050',
+      issuer: 'r',
+      revoked: [{ serial: 'l' }],
+      nextUpdate: '2050-06-01T00:00:00Z',
+    },
+    { id: 'badVersion', issuer: 'r', revoked: [{ serial: 'l' }], versionDer: '02' },
+    // a self-issued CA (same name as i, its own key) whose only CRL is one it signed itself
+    { id: 'bySelfIssued', issuer: 'iSelf' },
+    { id: 'byI', issuer: 'i' },
+    // the CRL of a CRL signer that its issuing CA (which does not sign CRLs) names as the
+    // cRLIssuer of every certificate it signs, the signer's own included (PKITS 4.14.30)
+    { id: 'bySigner', issuer: 'cs', ext: [idp({ indirect: true })] },
   ];
   pki = makePki(
     [
@@ -106,6 +144,29 @@ beforeAll(() => {
       leaf('lNoKu', 'rNoKu'),
       ca('i', 'r', { ext: [bc(true), ku(['keyCertSign', 'cRLSign'])] }),
       leaf('li', 'i'),
+      leaf('lCdpMixed', 'r', {
+        ext: leafExt({
+          t: 'cdp',
+          names: [
+            ['uri', A],
+            ['dns', 'crl.example.test'],
+          ],
+        }),
+      }),
+      leaf('lCdpRelative', 'r', {
+        ext: leafExt({ t: 'cdp', names: [dir(['CN', 'r root'], ['CN', 'partition'])] }),
+      }),
+      ca('iSelf', 'i', { subject: [['CN', 'i CA']] }),
+      leaf('lSelf', 'iSelf'),
+      ca('d', 'r', { ext: [bc(true), ku(['keyCertSign'])] }),
+      ca('cs', 'd', {
+        subject: [['CN', 'cs CRL signer']],
+        ext: [ku(['cRLSign']), { t: 'cdp', crlIssuer: [dir(['CN', 'cs CRL signer'])] }],
+      }),
+      leaf('lDelegated', 'd', {
+        ext: leafExt({ t: 'cdp', crlIssuer: [dir(['CN', 'cs CRL signer'])] }),
+      }),
+      ca('csNoDelegation', 'd', { subject: [['CN', 'cs CRL signer']], ext: [ku(['cRLSign'])] }),
     ].map((c) => (c.id === 'rNoCrlSign' ? { ...c, ext: [bc(true), ku(['keyCertSign'])] } : c)),
     crls,
   );
@@ -192,14 +253,113 @@ describe('revocation by CRL (RFC 5280 §5, §6.3.3)', () => {
     expect(await ok('li', ['iClean'], { intermediates: ['i'], revocation: 'soft' })).toBe(true);
   });
 
-  // GAP, being fixed in crl-scope.ts: partitioned CRLs are not held to BR 7.2.2.1 under webpki
-  it.skip('R13: under the BRs a partitioned CRL has no indirectCRL and only URIs in its IDP (BR 7.2.2.1)', async () => {
-    expect(await ok('lCdp', ['idpIndirect'], { policy: 'webpki' })).toBe(false);
-    expect(await ok('lCdp', ['idpNonUri'], { policy: 'webpki' })).toBe(false);
+  it('R13: under the BRs a partitioned CRL has no indirectCRL, no nameRelativeToCRLIssuer and only URIs in its IDP (BR 7.2.2.1); RFC 5280 allows all three', async () => {
+    const webpki = { policy: 'webpki' };
+    expect(await ok('lCdp', ['idpA'], webpki)).toBe(true);
+    expect(await check('lCdp', ['idpIndirect'], webpki)).toMatchObject({
+      ok: false,
+      code: 'ERR_CRL_INVALID',
+      message: expect.stringContaining('asserts indirectCRL (BR 7.2.2.1)'),
+    });
+    expect(await check('lCdp', ['idpNonUri'], webpki)).toMatchObject({
+      ok: false,
+      code: 'ERR_CRL_INVALID',
+      message: expect.stringContaining('names a dns, not only URIs (BR 7.2.2.1)'),
+    });
+    // a relative name is a directory name, which no BR distribution point matches (7.1.2.11.2)
+    expect(await check('lCdpRelative', ['idpRelative'], webpki)).toMatchObject({
+      ok: false,
+      code: 'ERR_CRL_UNAVAILABLE',
+    });
+    expect(await ok('lCdp', ['idpIndirect'])).toBe(true);
+    expect(await ok('lCdp', ['idpNonUri'])).toBe(true);
+    expect(await ok('lCdpRelative', ['idpRelative'])).toBe(true);
   });
 
-  // GAP, being fixed in parse-crl.ts / check-revocation.ts: a serial listed twice is not refused
-  it.skip('R14: a CRL that lists a serial twice is not usable under the BRs (cabforum/servercert#589)', async () => {
-    expect(await ok('l', ['duplicate'], { policy: 'webpki' })).toBe(false);
+  it("R13: under the BRs a certificate's distribution point with a non-URI name matches no IDP (BR 7.1.2.11.2)", async () => {
+    expect(await ok('lCdpMixed', ['idpA'])).toBe(true); // §6.3.3 (b)(2)(i): the URI matches
+    expect(await check('lCdpMixed', ['idpA'], { policy: 'webpki' })).toMatchObject({
+      ok: false,
+      code: 'ERR_CRL_UNAVAILABLE',
+    });
+    // a CRL without IDP still covers it: the issuer's implicit distribution point (§6.3.3)
+    expect(await ok('lCdpMixed', ['clean'], { policy: 'webpki' })).toBe(true);
+  });
+
+  it('R14: a CRL that lists one certificate twice (same serial, same certificate issuer) is not usable, in every profile (cabforum/servercert#589, BR 7.2.2)', async () => {
+    for (const policy of ['rfc5280', 'webpki']) {
+      expect(await ok('l', ['clean'], { policy })).toBe(true);
+      expect(await check('l', ['duplicate'], { policy })).toMatchObject({
+        ok: false,
+        code: 'ERR_CRL_INVALID',
+        message: expect.stringContaining('lists serial 2a twice for the same certificate issuer'),
+      });
+      expect(await check('l', ['duplicateLeaf'], { policy })).toMatchObject({
+        ok: false,
+        code: 'ERR_CRL_INVALID',
+      });
+    }
+    // soft mode too: the CRL is in scope and unusable
+    expect(await ok('l', ['duplicate'], { revocation: 'soft' })).toBe(false);
+  });
+
+  it('R14: in an indirect CRL one serial may be listed once per certificate issuer (§5.3.3)', async () => {
+    expect(await ok('l', ['indirectTwoIssuers'])).toBe(true);
+    expect(await check('l', ['indirectRepeated'])).toMatchObject({
+      ok: false,
+      code: 'ERR_CRL_INVALID',
+    });
+  });
+
+  it('R16: a CRL without nextUpdate, or with GeneralizedTime before 2050, is not usable: the status is unknown, not revoked (§5.1.2.4, §5.1.2.5)', async () => {
+    expect(await check('l', ['noNextUpdate'])).toMatchObject({
+      ok: false,
+      code: 'ERR_CRL_INVALID',
+      message: expect.stringContaining('has no nextUpdate'),
+    });
+    expect(await check('l', ['generalizedTime'])).toMatchObject({
+      ok: false,
+      code: 'ERR_CRL_INVALID',
+      message: expect.stringContaining('thisUpdate, nextUpdate as GeneralizedTime before 2050'),
+    });
+    // a nextUpdate in 2050 is a GeneralizedTime, as required: the CRL is used and revokes
+    expect(await check('l', ['generalizedTime2050'])).toMatchObject({
+      ok: false,
+      code: 'ERR_REVOKED',
+    });
+  });
+
+  it('R16: a CRL with a version other than v1 or v2 does not parse: under "require" the status is unknown, under "soft" the input is refused (§5.1.2.1)', async () => {
+    expect(await check('l', ['badVersion'])).toMatchObject({
+      ok: false,
+      code: 'ERR_CRL_UNAVAILABLE',
+      message: expect.stringContaining('unsupported CRL version 3'),
+    });
+    expect(await check('l', ['badVersion'], { revocation: 'soft' })).toMatchObject({
+      ok: false,
+      code: 'ERR_CRL_INVALID',
+    });
+  });
+
+  it("R17: a CRL signed with a certificate's own key does not establish that certificate's status (§6.3.3 (f))", async () => {
+    const path = { intermediates: ['iSelf', 'i'] };
+    // lSelf <- iSelf (self-issued, "i CA") <- i <- r: bySelfIssued covers lSelf, and in name iSelf too
+    expect(await check('lSelf', ['clean', 'bySelfIssued'], path)).toMatchObject({
+      ok: false,
+      code: 'ERR_CRL_INVALID',
+      depth: 1,
+      message: expect.stringContaining('signed with the key of the certificate it would vouch for'),
+    });
+    // with a CRL from i's own key for iSelf, the path is covered
+    expect(await ok('lSelf', ['clean', 'bySelfIssued', 'byI'], path)).toBe(true);
+  });
+
+  it('R17: unless the certificate names its own subject as the cRLIssuer of its distribution point (PKITS 4.14.30)', async () => {
+    const given = { intermediates: ['d', 'cs'], crls: ['clean', 'bySigner'] };
+    expect(await ok('lDelegated', given.crls, { intermediates: given.intermediates })).toBe(true);
+    // the same signer without that cRLDistributionPoints: nothing covers its own certificate
+    expect(await ok('lDelegated', given.crls, { intermediates: ['d', 'csNoDelegation'] })).toBe(
+      false,
+    );
   });
 });

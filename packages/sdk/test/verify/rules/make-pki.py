@@ -15,8 +15,12 @@ Spec:
    "crls":  [{"id", "issuer": id, "signer": id, "issuerName": [[...]], "thisUpdate", "nextUpdate",
               "number": int|null, "numberCritical": bool, "aki": bool,
               "revoked": [{"serial": int | "<cert id>", "date", "ext": [extension...]}],
-              "ext": [extension...]}]}
-  extension: {"t": "bc"|"ku"|"eku"|"san"|"nc"|"cdp"|"idp"|"policies"|"pc"|"raw", "crit": bool, ...}
+              "ext": [extension...], "noNextUpdate": bool, "generalizedTime": bool (thisUpdate and
+              nextUpdate as GeneralizedTime), "versionDer": hex (the version INTEGER's content)}]}
+  extension: {"t": "bc"|"ku"|"eku"|"san"|"nc"|"cdp"|"idp"|"policies"|"pc"|"certIssuer"|"raw", "crit": bool, ...}
+    cdp: {"names": [general name...], "relative": [[attr, value]], "crlIssuer": [general name...],
+          "reasons": [flag...]}; idp: {"names", "relative", "user", "ca", "attr", "reasons", "indirect"};
+    certIssuer (CRL entry): {"names": [general name...]}
   general name: ["dns", v] | ["ip", "1.2.3.4" or "10.0.0.0/8"] | ["email", v] | ["uri", v] |
                 ["dir", [[attr, value], ...]] | ["other", oid, hex] | ["raw", hex]
 """
@@ -78,6 +82,12 @@ def name(spec):
         a = x509.NameAttribute(oid, value, _type=tag) if tag else x509.NameAttribute(oid, value)
         rdns.append(x509.RelativeDistinguishedName([a]))
     return x509.Name(rdns)
+
+
+def relative_name(spec):
+    if not spec:
+        return None
+    return x509.RelativeDistinguishedName([x509.NameAttribute(ATTRS.get(a) or x509.ObjectIdentifier(a), v) for a, v in spec])
 
 
 def new_key(kind):
@@ -205,18 +215,24 @@ def extension(e):
             crit,
         )
     if t == "cdp":
+        reasons = e.get("reasons")
         points = [
             x509.DistributionPoint(
-                full_name=[general_name(g) for g in e["names"]], relative_name=None, reasons=None, crl_issuer=None
+                full_name=[general_name(g) for g in e["names"]] if e.get("names") else None,
+                relative_name=relative_name(e.get("relative")),
+                reasons=frozenset(x509.ReasonFlags[r] for r in reasons) if reasons else None,
+                crl_issuer=[general_name(g) for g in e["crlIssuer"]] if e.get("crlIssuer") else None,
             )
         ]
         return x509.CRLDistributionPoints(points), crit
+    if t == "certIssuer":
+        return x509.CertificateIssuer([general_name(g) for g in e["names"]]), True if "crit" not in e else crit
     if t == "idp":
         reasons = e.get("reasons")
         return (
             x509.IssuingDistributionPoint(
                 full_name=[general_name(g) for g in e["names"]] if e.get("names") else None,
-                relative_name=None,
+                relative_name=relative_name(e.get("relative")),
                 only_contains_user_certs=e.get("user", False),
                 only_contains_ca_certs=e.get("ca", False),
                 only_some_reasons=frozenset(x509.ReasonFlags[r] for r in reasons) if reasons else None,
@@ -245,6 +261,27 @@ def resign(der, key, patch):
     else:
         sig = key.sign(new_tbs)
     return tlv(0x30, new_tbs + alg + tlv(0x03, b"\x00" + sig))
+
+
+def generalized(t):
+    """A UTCTime TLV rewritten as the GeneralizedTime of the same instant (YY < 50 is 20YY)."""
+    _, _, content, _ = read_tlv(t, 0)
+    yy = int(content[:2])
+    century = b"19" if yy >= 50 else b"20"
+    return tlv(0x18, century + content)
+
+
+def patch_crl(kids, r):
+    """TBSCertList children: version, signature, issuer, thisUpdate, nextUpdate, revoked?, extensions?"""
+    kids = list(kids)
+    if "versionDer" in r:
+        kids[0] = tlv(0x02, bytes.fromhex(r["versionDer"]))
+    if r.get("generalizedTime"):
+        kids[3] = generalized(kids[3]) if kids[3][0] == 0x17 else kids[3]
+        kids[4] = generalized(kids[4]) if kids[4][0] == 0x17 else kids[4]
+    if r.get("noNextUpdate"):
+        del kids[4]
+    return kids
 
 
 def pem(label, der):
@@ -337,7 +374,10 @@ def main():
                 rb = rb.add_extension(value, crit)
             b = b.add_revoked_certificate(rb.build())
         crl = b.sign(signer, hash_for(signer))
-        out[r["id"]] = pem("X509 CRL", crl.public_bytes(serialization.Encoding.DER))
+        der = crl.public_bytes(serialization.Encoding.DER)
+        if r.get("noNextUpdate") or r.get("generalizedTime") or "versionDer" in r:
+            der = resign(der, signer, lambda kids: patch_crl(kids, r))
+        out[r["id"]] = pem("X509 CRL", der)
     json.dump(out, sys.stdout)
 
 

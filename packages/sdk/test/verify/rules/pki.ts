@@ -51,6 +51,12 @@ export interface CrlSpec {
   aki?: boolean;
   revoked?: { serial: number | string; date?: string; ext?: ExtSpec[] }[];
   ext?: ExtSpec[];
+  /** Leave nextUpdate out (RFC 5280 §5.1.2.5 requires it). */
+  noNextUpdate?: boolean;
+  /** Encode thisUpdate and nextUpdate as GeneralizedTime, whatever the year. */
+  generalizedTime?: boolean;
+  /** The content of the version INTEGER, in hex ('02' is v3, which no CRL may claim). */
+  versionDer?: string;
 }
 
 /** The PEMs made from a spec, by id. */
