@@ -13,6 +13,7 @@ import { anyImportParams, derivePublicKey, exportSpki, importPkcs8 } from '../li
 import { type Pbes2Cipher, type Pbes2Params, readEncryptedPrivateKey } from '../lib/pbes2.js';
 import { describePkcs8, keyAlgorithmFor, type PrivateKeyFacts } from '../lib/pkcs8.js';
 import { describePublicKey } from '../lib/signature.js';
+import { cryptoKeyExponent, rsaExponentProblem } from './check-public-key.js';
 import type { KeyAlgorithm } from './key-algorithm.js';
 
 /** Options for {@link inspectKey}. */
@@ -59,9 +60,14 @@ async function sha256Hex(crypto: Crypto, der: Uint8Array): Promise<string> {
   return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', toArrayBuffer(der))));
 }
 
-function judge(facts: PrivateKeyFacts): Pick<KeyInfo, 'algorithm' | 'problem'> {
+function judge(
+  facts: PrivateKeyFacts & { publicExponent?: bigint },
+): Pick<KeyInfo, 'algorithm' | 'problem'> {
   try {
-    return { algorithm: keyAlgorithmFor(facts) };
+    const algorithm = keyAlgorithmFor(facts);
+    // the public exponent, as every key entering the SDK is checked (checkPublicKey)
+    const problem = facts.type === 'RSA' ? rsaExponentProblem(facts.publicExponent) : undefined;
+    return problem ? { problem } : { algorithm };
   } catch (e) {
     if (!NodeIdError.isInstance(e)) throw e;
     return { problem: e.message };
@@ -132,18 +138,21 @@ export async function inspectKey(
   }
   const pkcs8 = await unlockPrivateKey(crypto.subtle, source, options.passphrase);
   const described = describePkcs8(pkcs8);
-  Object.assign(info, facts(described), judge(described));
+  Object.assign(info, facts(described));
   const params = anyImportParams(described);
+  let publicExponent: bigint | undefined;
   if (params) {
     const key = await importPkcs8(crypto.subtle, pkcs8, params, true);
+    publicExponent = cryptoKeyExponent(key);
     const spki = await exportSpki(crypto.subtle, await derivePublicKey(crypto.subtle, key));
     info.spkiSha256 = await sha256Hex(crypto, spki);
   }
+  Object.assign(info, judge({ ...described, publicExponent }));
   return info;
 }
 
 async function inspectPublicKey(crypto: Crypto, spki: Uint8Array): Promise<KeyInfo> {
-  let described: PrivateKeyFacts;
+  let described: PrivateKeyFacts & { publicExponent?: bigint };
   try {
     described = describePublicKey(decode(spki, 'ERR_KEY_INVALID'));
   } catch (cause) {

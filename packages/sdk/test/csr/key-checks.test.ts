@@ -13,6 +13,7 @@ import type { Issuer } from '../../src/issue/identity.js';
 import { checkPublicKey, rsaExponentProblem } from '../../src/keys/check-public-key.js';
 import { importPrivateKeyPem } from '../../src/keys/import-private-key-pem.js';
 import { importPublicKeyPem } from '../../src/keys/import-public-key-pem.js';
+import { inspectKey } from '../../src/keys/inspect-key.js';
 import { children, decode, int, seq, tlv } from '../../src/lib/der.js';
 import { decodePem } from '../../src/lib/pem.js';
 import { openssl, scratch } from '../helpers/openssl.js';
@@ -109,6 +110,16 @@ describe('RSA public exponents (FIPS 186-5 §A.1.1, BR §6.1.6)', () => {
     const pub = run(['pkey', '-in', 'e3.key', '-pubout']);
     await expect(importPrivateKeyPem(key)).rejects.toMatchObject({ code: 'ERR_KEY_WEAK' });
     await expect(importPublicKeyPem(pub)).rejects.toMatchObject({ code: 'ERR_KEY_WEAK' });
+    // inspect describes such a key and says why it is refused
+    expect(await inspectKey(key)).toMatchObject({
+      type: 'RSA',
+      problem: expect.stringMatching(/65537/),
+    });
+    expect(await inspectKey(pub)).toMatchObject({
+      type: 'RSA',
+      problem: expect.stringMatching(/65537/),
+    });
+    expect((await inspectKey(run(['pkey', '-in', 'f4.key']))).problem).toBeUndefined();
   });
 });
 
