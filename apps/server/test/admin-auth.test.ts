@@ -67,6 +67,15 @@ describe('admin token strength', () => {
     expect((error as Error).message).toContain('line 2');
     expect((error as Error).message).not.toContain('zz');
     expect(() => parseAdminTokens('# nothing\n\n', 'admin.token')).toThrow(/no admin token/);
+    // 30 printable characters with a space inside: strong enough, but no client can send it
+    expect(() =>
+      parseAdminTokens(`${GOOD}\nkT9#q!vL2 pX7@wZ4$mR8%nB3^cF6&`, 'admin.token'),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'ERR_INVALID_ARGUMENT',
+        message: expect.stringContaining('line 2'),
+      }),
+    );
   });
 
   it('a token file readable by group or others is refused at start with ERR_FILE_PERMISSIONS', async () => {

@@ -73,6 +73,13 @@ export function parseAdminTokens(text: string, file: string): Buffer[] {
     .filter((l) => l && !l.startsWith('#'));
   if (tokens.length === 0) throw new NodeIdError('ERR_SECRET_WEAK', `${file} holds no admin token`);
   tokens.forEach((token, i) => {
+    // what `Authorization: Bearer` can carry (RFC 6750 §2.1, b64token): a token with a space or
+    // a quote in it could never be presented
+    if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(token))
+      throw new NodeIdError(
+        'ERR_INVALID_ARGUMENT',
+        `the admin token on line ${i + 1} of ${file} is not a bearer token: use letters, digits and - . _ ~ + / only (RFC 6750 §2.1)`,
+      );
     const bits = estimateTokenBits(token);
     if (bits < MIN_TOKEN_BITS)
       throw new NodeIdError(
