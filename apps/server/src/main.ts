@@ -14,7 +14,7 @@ import { serve } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { NodeIdError } from '@nodeid/sdk';
 import { createNodeCrypto, createTlsReloader, loadCaFolder } from '@nodeid/sdk/node';
-import { openStore } from '@nodeid/store';
+import { openCaInventory, StoreError } from '@nodeid/store';
 import { createApp } from './app.js';
 import { openAdminTokenFile } from './lib/admin-auth.js';
 import { isLoopbackAddress, parseListenAddress } from './lib/listen-address.js';
@@ -26,6 +26,8 @@ const USAGE = `usage: nodeid-server --ca DIR [--db URL] [--listen 127.0.0.1:8443
 
   --ca DIR               CA folder made by "nodeid ca init" (key passphrase from --passphrase-file or NODEID_CA_PASSPHRASE)
   --db URL               inventory: postgres://… for several instances; default <DIR>/inventory.db (SQLite)
+  --new-inventory        start with a new, empty inventory although the CA has issued before (its
+                         revocations are lost); without it a missing or empty inventory is refused
   --listen HOST:PORT     default 127.0.0.1:8443
   --hostname, --ip       names of the server certificate (default localhost and 127.0.0.1)
   --admin-token-file F   admin tokens, one a line, each of 128 bits or more (openssl rand -hex 32); the file
@@ -92,6 +94,7 @@ async function main(): Promise<void> {
     options: {
       ca: { type: 'string' },
       db: { type: 'string' },
+      'new-inventory': { type: 'boolean', default: false },
       listen: { type: 'string', default: '127.0.0.1:8443' },
       hostname: { type: 'string', multiple: true },
       ip: { type: 'string', multiple: true },
@@ -137,8 +140,14 @@ async function main(): Promise<void> {
         : process.env.NODEID_CA_PASSPHRASE,
   });
   // SQLite: redemptions commit on a thread of their own, so no request waits for another's disk sync
-  const store = await openStore(values.db ?? join(caDir, 'inventory.db'), {
+  // refuses a missing or empty inventory once the CA has issued (it would un-revoke everything)
+  const store = await openCaInventory(caDir, {
+    ...(values.db && { location: values.db }),
+    newInventory: values['new-inventory'] ?? false,
     sqlite: { commitThread: !(workers > 1 && cluster.isPrimary) },
+  }).catch((e: unknown) => {
+    if (StoreError.isInstance(e) && e.code === 'ERR_STORE_MISSING') fail(e.message, e.code);
+    throw e;
   });
   const adminTokens = await openAdminTokenFile(
     values['admin-token-file'] ?? join(caDir, 'admin.token'),

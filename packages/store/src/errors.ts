@@ -17,7 +17,12 @@ export type StoreErrorCode =
   /** The file is not a nodeid store or is damaged; it is left as it is. */
   | 'ERR_STORE_CORRUPT'
   /** An argument is malformed: not a hex serial, not a date, an unknown revocation reason… */
-  | 'ERR_STORE_INVALID';
+  | 'ERR_STORE_INVALID'
+  /**
+   * The CA has issued certificates but its inventory is missing or empty; it is not started
+   * afresh, which would un-revoke every revoked certificate (see `openCaInventory`).
+   */
+  | 'ERR_STORE_MISSING';
 
 const MARKER = Symbol.for('@nodeid/store/StoreError');
 

@@ -7,6 +7,10 @@
  */
 
 export {
+  type OpenCaInventoryOptions,
+  openCaInventory,
+} from './ca-folder/open-ca-inventory.js';
+export {
   type CertificateRecordOfOptions,
   certificateRecordOf,
 } from './certificate/certificate-record-of.js';

@@ -14,7 +14,7 @@ import {
   readCaCertificates,
   readCaConfig,
 } from '@nodeid/sdk/node';
-import { openSqliteStore, type Store } from '@nodeid/store';
+import { openCaInventory, type Store } from '@nodeid/store';
 import { CliError, EXIT } from './cli-error.js';
 import { readPassphrase } from './passphrase.js';
 
@@ -58,12 +58,17 @@ export async function loadCa(
   }
 }
 
-/** Opens the CA's inventory; an unreadable one stops the command. */
+/**
+ * Opens the CA's inventory; an unreadable one stops the command, and so does a missing or
+ * empty one once the CA has issued (`ERR_STORE_MISSING`: a fresh inventory would publish an
+ * empty CRL), as nodeid-server refuses to start on it.
+ */
 export async function openInventory(dir: string): Promise<Store> {
   try {
-    return await openSqliteStore(join(dir, INVENTORY_FILE));
+    return await openCaInventory(dir, { location: join(dir, INVENTORY_FILE) });
   } catch (e) {
     const code = (e as { code?: string }).code ?? 'ERR_STORE_IO';
+    if (code === 'ERR_STORE_MISSING') throw new CliError(code, (e as Error).message);
     throw new CliError(
       code,
       `cannot open the CA inventory ${join(dir, INVENTORY_FILE)}: ${(e as Error).message}`,

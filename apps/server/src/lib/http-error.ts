@@ -79,6 +79,7 @@ const STATUS: Record<NodeIdErrorCode | StoreErrorCode, ContentfulStatusCode> = {
   ERR_STORE_IO: 503,
   ERR_STORE_CORRUPT: 503,
   ERR_STORE_VERSION: 503,
+  ERR_STORE_MISSING: 503,
 };
 
 /** The status and body for anything thrown by a handler. Internal errors never leak details. */

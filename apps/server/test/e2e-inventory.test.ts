@@ -1,0 +1,161 @@
+/**
+ * Defect 4 (issue 10): a lost inventory silently un-revoked. Deleting inventory.db* under a
+ * running server went unnoticed (/healthz ok, writes "succeeded" into the deleted file), and a
+ * restart made an empty database: empty inventory, empty CRL, revoked certificates valid
+ * again. Each test is the careless step, against the real processes over HTTPS on loopback.
+ */
+import { spawnSync } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseCrl } from '@nodeid/sdk';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  adminToken,
+  api,
+  assertBuilt,
+  cli,
+  killStarted,
+  SERVER,
+  type ServerProcess,
+  startServer,
+} from './helpers/processes.js';
+
+let work: string;
+let caDir: string;
+let caPem: string;
+let server: ServerProcess | undefined;
+
+const removeInventory = () => {
+  for (const name of readdirSync(caDir))
+    if (name.startsWith('inventory.db')) rmSync(join(caDir, name));
+};
+
+/** Starts nodeid-server expecting it to refuse: its exit code and stderr. */
+function refusedStart(args: string[] = []) {
+  const r = spawnSync(
+    process.execPath,
+    [SERVER, '--ca', caDir, '--listen', '127.0.0.1:0', ...args],
+    {
+      encoding: 'utf8',
+      timeout: 30_000,
+    },
+  );
+  return { status: r.status, stderr: r.stderr };
+}
+
+beforeEach(async () => {
+  assertBuilt();
+  work = mkdtempSync(join(tmpdir(), 'nodeid-e2e-inventory-'));
+  caDir = join(work, 'ca');
+  expect(
+    (await cli(['ca', 'init', 'lost.cluster', '--no-passphrase', '--dir', caDir])).status,
+  ).toBe(0);
+  caPem = readFileSync(join(caDir, 'ca.crt'), 'utf8');
+  server = await startServer({ caDir });
+});
+
+afterEach(async () => {
+  await server?.stop();
+  server = undefined;
+  rmSync(work, { recursive: true, force: true });
+});
+
+afterAll(() => killStarted());
+
+/** Issues node1 with the CLI (sharing the inventory) and revokes it over the API. */
+async function issueAndRevoke(): Promise<string> {
+  const issued = await cli([
+    'cert',
+    'issue',
+    'node1.example.net',
+    '--dir',
+    caDir,
+    '--out',
+    join(work, 'node1'),
+    '--format',
+    'json',
+  ]);
+  expect(issued.stderr).toBe('');
+  const parsed = JSON.parse(issued.stdout) as { serialNumber: string } | { serialNumber: string }[];
+  const serial = (Array.isArray(parsed) ? parsed[0]! : parsed).serialNumber;
+  const revoked = await api(server!.url, `/v1/certificates/${serial}/revoke`, {
+    ca: caPem,
+    admin: adminToken(caDir),
+    json: { reason: 'keyCompromise' },
+  });
+  expect(revoked.status).toBe(200);
+  return serial;
+}
+
+describe('a lost inventory is never silently replaced (defect 4)', () => {
+  it('deleting inventory.db under a running server fails /healthz and a restart refuses', async () => {
+    const serial = await issueAndRevoke();
+    expect((await api(server!.url, '/healthz', { ca: caPem })).status).toBe(200);
+
+    removeInventory();
+    const health = await api(server!.url, '/healthz', { ca: caPem });
+    expect(health.status).toBe(503);
+    expect(health.json()).toMatchObject({ code: 'ERR_STORE_IO' });
+    expect((health.json() as { message: string }).message).toMatch(/gone/);
+    // writes no longer "succeed" into the deleted file
+    const enroll = await api(server!.url, '/v1/enrollments', {
+      ca: caPem,
+      admin: adminToken(caDir),
+      json: { name: 'node2.example.net' },
+    });
+    expect(enroll.status).toBe(503);
+    expect(enroll.json()).toMatchObject({ code: 'ERR_STORE_IO' });
+
+    await server!.stop();
+    server = undefined;
+    const restart = refusedStart();
+    expect(restart.status).toBe(2);
+    expect(restart.stderr).toMatch(/\(ERR_STORE_MISSING\)\n$/);
+    expect(restart.stderr).toContain('--new-inventory');
+    expect(existsSync(join(caDir, 'inventory.db'))).toBe(false);
+
+    // the CLI's commands that open the inventory refuse the same way, and make no file
+    for (const args of [
+      ['cert', 'list'],
+      ['cert', 'revoke', serial],
+      ['crl', 'create', '--out', join(work, 'ca.crl')],
+      ['cert', 'issue', 'node3.example.net', '--out', join(work, 'node3')],
+    ]) {
+      const r = await cli([...args, '--dir', caDir]);
+      expect(r.status, args.join(' ')).not.toBe(0);
+      expect(r.stderr, args.join(' ')).toMatch(/\(ERR_STORE_MISSING\)\n$/);
+    }
+    expect(existsSync(join(caDir, 'inventory.db'))).toBe(false);
+    expect(existsSync(join(work, 'ca.crl'))).toBe(false);
+
+    // on purpose: a new, empty inventory
+    server = await startServer({ caDir, args: ['--new-inventory'] });
+    expect((await api(server.url, '/healthz', { ca: caPem })).status).toBe(200);
+  });
+
+  it('restoring a copy of inventory.db over the one a running server has open fails /healthz until a restart', async () => {
+    const serial = await issueAndRevoke();
+    const file = join(caDir, 'inventory.db');
+    copyFileSync(file, `${file}.restored`);
+    renameSync(`${file}.restored`, file);
+    const health = await api(server!.url, '/healthz', { ca: caPem });
+    expect(health.status).toBe(503);
+    expect((health.json() as { message: string }).message).toMatch(/replaced/);
+
+    await server!.stop();
+    server = await startServer({ caDir });
+    expect((await api(server.url, '/healthz', { ca: caPem })).status).toBe(200);
+    const crl = await api(server.url, '/v1/crl', { ca: caPem });
+    expect(crl.status).toBe(200);
+    expect(parseCrl(new Uint8Array(crl.body)).entries.map((e) => e.serialNumber)).toContain(serial);
+  });
+});
