@@ -47,6 +47,45 @@ export function checkLeafKeyUsage(
   );
 }
 
+/**
+ * The key usage bits consistent with each purpose, from the list under RFC 5280 §4.2.1.12
+ * ("Key usage bits that may be consistent"): the purpose needs at least one of them.
+ */
+const CONSISTENT_KEY_USAGES: Record<string, readonly KeyUsage[]> = {
+  [OID.serverAuth]: ['digitalSignature', 'keyEncipherment', 'keyAgreement'],
+  [OID.clientAuth]: ['digitalSignature', 'keyAgreement'],
+  [OID.codeSigning]: ['digitalSignature'],
+  [OID.emailProtection]: ['digitalSignature', 'nonRepudiation', 'keyEncipherment', 'keyAgreement'],
+  [OID.timeStamping]: ['digitalSignature', 'nonRepudiation'],
+  [OID.ocspSigning]: ['digitalSignature', 'nonRepudiation'],
+};
+
+/**
+ * When the leaf has both keyUsage and extKeyUsage, its keyUsage is consistent with each purpose
+ * asked for. RFC 5280 §4.2.1.12: "If a certificate contains both a key usage extension and an
+ * extended key usage extension, then both extensions MUST be processed independently and the
+ * certificate MUST only be used for a purpose consistent with both extensions." A leaf with a
+ * keyUsage alone is not held to a purpose (RFC 5280 sets no rule for it; x509-limbo's
+ * `rfc5280::ca-as-leaf` is such a certificate, and valid).
+ */
+export function checkLeafKeyUsageForPurpose(
+  leaf: Certificate,
+  wantedEku: readonly string[],
+): Failure | undefined {
+  const ku = leaf.keyUsage;
+  if (!ku || !leaf.extendedKeyUsage) return undefined;
+  for (const purpose of wantedEku) {
+    const consistent = CONSISTENT_KEY_USAGES[purpose];
+    if (!consistent || consistent.some((u) => ku.includes(u))) continue;
+    return failure(
+      'ERR_KEY_USAGE',
+      `certificate's keyUsage (${ku.join(', ') || 'none'}) is not consistent with ${ekuName(purpose)}, which needs ${consistent.join(' or ')} (RFC 5280 §4.2.1.12)`,
+      0,
+    );
+  }
+  return undefined;
+}
+
 /** The leaf allows each requested extended key usage (anyExtendedKeyUsage allows all, except under webpki). */
 export function checkLeafExtendedKeyUsage(
   leaf: Certificate,

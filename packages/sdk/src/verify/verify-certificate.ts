@@ -35,7 +35,12 @@ import {
   type RevocationContext,
   type RevocationMode,
 } from './check-revocation.js';
-import { checkLeafExtendedKeyUsage, checkLeafKeyUsage, ekuOid } from './check-usage.js';
+import {
+  checkLeafExtendedKeyUsage,
+  checkLeafKeyUsage,
+  checkLeafKeyUsageForPurpose,
+  ekuOid,
+} from './check-usage.js';
 import { describeCertificate, type Failure, failure } from './failure.js';
 import { checkClusterName, checkEmail, checkHost, checkIp } from './match-host.js';
 import { MAX_CONSTRAINT_COMPARISONS } from './name-constraints.js';
@@ -341,6 +346,7 @@ function checkLeafIdentity(
     (o.email !== undefined ? checkEmail(leaf, o.email) : undefined) ??
     (o.clusterName !== undefined ? checkClusterName(leaf, o.clusterName) : undefined) ??
     checkLeafKeyUsage(leaf, s.wantedKu) ??
+    checkLeafKeyUsageForPurpose(leaf, s.wantedEku) ??
     checkLeafExtendedKeyUsage(leaf, s.wantedEku, s.policy !== 'webpki')
   );
 }
