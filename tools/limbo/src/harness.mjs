@@ -57,6 +57,29 @@ function peerNameOptions(testcase) {
   return options.length > 0 ? options : [{}];
 }
 
+/**
+ * Cases outside the `webpki::` and `crl::cabf::` namespaces that test a rule of the CA/Browser
+ * Forum Baseline Requirements, and say so: the harness runs them under `policy: 'webpki'`.
+ */
+const BR_CASES = new Set([
+  // "CABF 7.1.2.11.2 requires distributionPoint.fullName to contain only
+  // uniformResourceIdentifier names": RFC 5280 §6.3.3 (b)(2)(i) matches its URI.
+  'crl::idp::idp-present-certificate-cdp-non-uri-generalname',
+]);
+
+/**
+ * The profile a case is written for: `webpki::` cases, and `crl::cabf::` cases (that namespace
+ * holds the CRL rules of the CA/Browser Forum Baseline Requirements, BR 7.2.2.1, which RFC
+ * 5280 does not have: an indirect or non-URI partitioned CRL is in scope under §6.3.3), run
+ * under the Web PKI profile; every other case under RFC 5280.
+ */
+export function policyFor(testcase) {
+  const { id } = testcase;
+  return id.startsWith('webpki::') || id.startsWith('crl::cabf::') || BR_CASES.has(id)
+    ? 'webpki'
+    : 'rfc5280';
+}
+
 /** The verifyCertificate options common to every peer name of `testcase`. */
 export function baseOptions(testcase) {
   const options = {
@@ -64,7 +87,7 @@ export function baseOptions(testcase) {
     trustAnchors: testcase.trusted_certs ?? [],
     intermediates: testcase.untrusted_intermediates ?? [],
     usage: testcase.validation_kind === 'CLIENT' ? 'client' : 'server',
-    policy: testcase.id.startsWith('webpki::') ? 'webpki' : 'rfc5280',
+    policy: policyFor(testcase),
     // x509-limbo's own cases also expect the RFC 5280 §4 rules for issuing CAs (its rfc5280::
     // cases cite them: a missing AKI, a zero serial, a non-critical nameConstraints); NIST
     // PKITS tests §6 path validation alone (4.6.4 is valid with a non-critical basicConstraints).

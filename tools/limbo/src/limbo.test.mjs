@@ -94,6 +94,23 @@ describe('harness mapping', () => {
     expect(calls.map((c) => c.strict)).toEqual([true, false]);
   });
 
+  it('runs the CA/Browser Forum CRL cases (crl::cabf::) under the Web PKI profile, other CRL cases under RFC 5280', async () => {
+    const calls = [];
+    const fake = async (options) => {
+      calls.push(options);
+      return { ok: true };
+    };
+    for (const id of [
+      'crl::cabf::idp-indirect-crl',
+      'crl::idp::idp-present-certificate-cdp-non-uri-generalname',
+      'crl::idp::idp-cdp-scope-match',
+      'crl::structure::crl-duplicate-revoked-serial',
+    ])
+      await runCase({ ...base, id, crls: ['x'] }, fake);
+    expect(calls.map((c) => c.policy)).toEqual(['webpki', 'webpki', 'rfc5280', 'rfc5280']);
+    expect(calls.every((c) => c.revocation === 'require')).toBe(true);
+  });
+
   it('runs the real verifier on garbage and fails the case', async () => {
     const result = await runCase(base, verifyCertificate);
     expect(result.actual_result).toBe('FAILURE');

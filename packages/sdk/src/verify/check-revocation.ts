@@ -77,31 +77,32 @@ function conformanceDefect(crl: Crl, policy: VerifyPolicy): Defect | undefined {
   return br ? { code: 'ERR_CRL_INVALID', why: br } : undefined;
 }
 
+/** Every RFC 5280 §5 rule `crl` breaks, in one defect (an admin fixing one sees them all). */
 function rfcDefect(crl: Crl): Defect | undefined {
-  const invalid = (why: string): Defect => ({ code: 'ERR_CRL_INVALID', why });
+  const why: string[] = [];
   // §5.2, §5.3: a CRL with a critical CRL or entry extension we cannot process is unusable.
   if (crl.unhandledCriticalExtensions.length > 0)
-    return invalid(
+    why.push(
       `has a critical extension that cannot be processed (${crl.unhandledCriticalExtensions.join(', ')})`,
     );
   // §5.2.3: "conforming CRL issuers MUST include this extension in all CRLs and MUST mark this
   // extension as non-critical".
   const number = crl.extensions.find((e) => e.oid === OID.crlNumber);
-  if (crl.crlNumber === undefined) return invalid('has no cRLNumber (RFC 5280 §5.2.3)');
-  if (number?.critical) return invalid('marks cRLNumber critical (RFC 5280 §5.2.3)');
+  if (crl.crlNumber === undefined) why.push('has no cRLNumber (RFC 5280 §5.2.3)');
+  if (number?.critical) why.push('marks cRLNumber critical (RFC 5280 §5.2.3)');
   // §5.1.1.2: the signature algorithm inside and outside the TBSCertList must be the same.
   if (crl.signatureAlgorithmMismatch)
-    return invalid('names different signature algorithms inside and outside its signed part');
+    why.push('names different signature algorithms inside and outside its signed part');
   // §5.3.3: certificateIssuer belongs in indirect CRLs only; elsewhere its entries are ambiguous.
   if (!crl.issuingDistributionPoint?.indirectCrl && crl.entries.some((e) => e.certificateIssuer))
-    return invalid('has entries for another certificate issuer but is not an indirect CRL');
+    why.push('has entries for another certificate issuer but is not an indirect CRL');
   // §5.1.2.5: "Conforming CRL issuers MUST include the nextUpdate time in all CRLs". Without
   // it the CRL never stops being current (§6.3.3 (a) has nothing to compare), so a relying
   // party cannot tell a fresh list from one a CA stopped publishing years ago.
-  if (!crl.nextUpdate) return invalid('has no nextUpdate (RFC 5280 §5.1.2.5)');
+  if (!crl.nextUpdate) why.push('has no nextUpdate (RFC 5280 §5.1.2.5)');
   // §5.1.2.4-§5.1.2.6: dates through 2049 MUST be UTCTime.
   if (crl.timeEncodingErrors.length > 0)
-    return invalid(
+    why.push(
       `encodes ${crl.timeEncodingErrors.join(', ')} as GeneralizedTime before 2050 (RFC 5280 §5.1.2.4-§5.1.2.6 require UTCTime)`,
     );
   // A CRL that lists one certificate twice (same serial, same certificate issuer) is
@@ -114,8 +115,8 @@ function rfcDefect(crl: Crl): Defect | undefined {
   // choice of entry can turn a revoked certificate into a good one.
   const repeated = repeatedEntry(crl);
   if (repeated)
-    return invalid(`lists serial ${repeated.serialNumber} twice for the same certificate issuer`);
-  return undefined;
+    why.push(`lists serial ${repeated.serialNumber} twice for the same certificate issuer`);
+  return why.length > 0 ? { code: 'ERR_CRL_INVALID', why: why.join('; ') } : undefined;
 }
 
 /** §6.3.3 (a): the CRL must be current at the validation time. */
