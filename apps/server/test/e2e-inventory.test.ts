@@ -6,6 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import {
+  chmodSync,
   copyFileSync,
   existsSync,
   mkdtempSync,
@@ -38,6 +39,21 @@ const removeInventory = () => {
   for (const name of readdirSync(caDir))
     if (name.startsWith('inventory.db')) rmSync(join(caDir, name));
 };
+
+/**
+ * Makes `path` read-only for this process: mode 0400, or, for root (whom modes do not stop),
+ * the immutable attribute. Answers how to undo it, or `undefined` when neither works here.
+ */
+function makeReadOnly(path: string): (() => void) | undefined {
+  if (process.getuid?.() !== 0) {
+    chmodSync(path, 0o400);
+    return () => chmodSync(path, 0o600);
+  }
+  if (spawnSync('chattr', ['+i', path]).status !== 0) return undefined;
+  return () => {
+    spawnSync('chattr', ['-i', path]);
+  };
+}
 
 /** Starts nodeid-server expecting it to refuse: its exit code and stderr. */
 function refusedStart(args: string[] = []) {
@@ -140,6 +156,28 @@ describe('a lost inventory is never silently replaced (defect 4)', () => {
     // on purpose: a new, empty inventory
     server = await startServer({ caDir, args: ['--new-inventory'] });
     expect((await api(server.url, '/healthz', { ca: caPem })).status).toBe(200);
+  });
+
+  it('a read-only inventory.db fails /healthz, and /v1/crl is a 503 ERR_CRL_UNAVAILABLE, never a 500', async () => {
+    await issueAndRevoke();
+    await server!.stop();
+    server = undefined;
+    const undo = makeReadOnly(join(caDir, 'inventory.db'));
+    if (!undo) return; // neither chmod (as root) nor chattr can make it read-only here
+    try {
+      server = await startServer({ caDir });
+      const health = await api(server.url, '/healthz', { ca: caPem });
+      expect(health.status).toBe(503);
+      expect(health.json()).toMatchObject({ code: 'ERR_STORE_IO' });
+      expect((health.json() as { message: string }).message).toMatch(/cannot be written/);
+      const crl = await api(server.url, '/v1/crl', { ca: caPem });
+      expect(crl.status).toBe(503);
+      expect(crl.json()).toMatchObject({ code: 'ERR_CRL_UNAVAILABLE' });
+      await server.stop();
+      server = undefined;
+    } finally {
+      undo();
+    }
   });
 
   it('restoring a copy of inventory.db over the one a running server has open fails /healthz until a restart', async () => {

@@ -2,7 +2,7 @@
  * The SQLite store: the conformance suite on a file, then what only a file has: migrations,
  * reopening, file modes, and files that are not (or no longer) a nodeid store.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   chmodSync,
@@ -35,6 +35,22 @@ import {
 } from './conformance.js';
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'nodeid-store-'));
+
+/**
+ * Makes `path` read-only for this process: mode 0400, or, for root (whom modes do not stop),
+ * the immutable attribute. Answers how to undo it, or `undefined` when neither works here.
+ */
+function makeReadOnly(path: string): (() => void) | undefined {
+  if (process.getuid?.() !== 0) {
+    chmodSync(path, 0o400);
+    return () => chmodSync(path, 0o600);
+  }
+  const r = spawnSync('chattr', ['+i', path]);
+  if (r.status !== 0) return undefined;
+  return () => {
+    spawnSync('chattr', ['-i', path]);
+  };
+}
 
 describeStoreConformance(
   'SQLite',
@@ -223,22 +239,31 @@ describe('SQLite store files', () => {
     await opened.close();
   });
 
-  it.skipIf(process.getuid?.() === 0)(
-    'a read-only database file fails checkHealth (skipped as root, who can write any file)',
-    async () => {
-      const store = await openSqliteStore(file);
-      await store.close();
-      chmodSync(file, 0o400);
-      const readOnly = await openSqliteStore(file).catch((e: unknown) => e);
-      if (StoreError.isInstance(readOnly)) {
-        expect(readOnly.code).toBe('ERR_STORE_IO'); // refused at open: as good
+  it('a read-only database file fails checkHealth and writes, or is refused at open', async () => {
+    const store = await openSqliteStore(file);
+    await store.recordCertificate(certificate('01', 10));
+    await store.close();
+    const undo = makeReadOnly(file);
+    if (!undo) return; // neither chmod (as root) nor chattr can make it read-only here
+    try {
+      const opened = await openSqliteStore(file).catch((e: unknown) => e);
+      if (StoreError.isInstance(opened)) {
+        expect(opened.code).toBe('ERR_STORE_IO'); // refused at open: never "healthy"
         return;
       }
-      const opened = readOnly as Awaited<ReturnType<typeof openSqliteStore>>;
-      await expectStoreError(opened.checkHealth(), 'ERR_STORE_IO');
-      await opened.close();
-    },
-  );
+      const readOnly = opened as Awaited<ReturnType<typeof openSqliteStore>>;
+      try {
+        expect((await readOnly.getCertificate('01'))?.serialNumber).toBe('01');
+        const error = await expectStoreError(readOnly.checkHealth(), 'ERR_STORE_IO');
+        expect(error.message).toMatch(/cannot be written/);
+        await expectStoreError(readOnly.nextCrlNumber(), 'ERR_STORE_IO');
+      } finally {
+        await readOnly.close();
+      }
+    } finally {
+      undo();
+    }
+  });
 
   it('creates the database and its WAL files with mode 0600', async () => {
     const store = await openSqliteStore(file);

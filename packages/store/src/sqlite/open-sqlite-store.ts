@@ -163,6 +163,7 @@ function sqliteStore(db: Database.Database, path: string, options: SqliteStoreOp
       `UPDATE certificates SET revoked_at = @revokedAt, revocation_reason = @reason
        WHERE serial_number = @serial AND revoked_at IS NULL`,
     ),
+    probeWrite: db.prepare("UPDATE counters SET value = value WHERE name = 'crl_number'"),
     supersede: db.prepare(
       `UPDATE certificates SET superseded_by = @by, superseded_at = @at
        WHERE serial_number = @serial AND revoked_at IS NULL AND superseded_at IS NULL`,
@@ -498,8 +499,10 @@ function sqliteStore(db: Database.Database, path: string, options: SqliteStoreOp
       run('the inventory is not healthy', () => {
         file?.check();
         try {
-          // takes the write lock and gives it back, writing nothing: fails on a read-only file
+          // a write rolled back: takes the write lock and dirties a page (SQLite refuses the
+          // page, not BEGIN, on a read-only file), and leaves the database as it was
           db.exec('BEGIN IMMEDIATE');
+          statements.probeWrite.run();
           db.exec('ROLLBACK');
         } catch (cause) {
           if (db.inTransaction) db.exec('ROLLBACK');
