@@ -147,6 +147,24 @@ describe('defect 1: a token lists exact names', () => {
     expect(ok.status).toBe(0);
     const line = ok.stdout.split('\n').find((l) => l.includes('nodeid enroll'));
     expect(line).toMatch(/--name node7\.example\.net --ip 10\.0\.0\.7 --ip fd00::7$/);
+    // the line as printed, with the token put in, gets a certificate with every name
+    const token = ok.stdout.split('\n')[1]!.trim();
+    const args = line!
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map((a) => (a === '"$TOKEN"' ? token : a));
+    const out = join(work, 'node7');
+    const enrolled = await cli([...args, '--out', out, '--format', 'json']);
+    expect(enrolled.stderr).toBe('');
+    expect(enrolled.status).toBe(0);
+    const cert = parseCertificate(readFileSync(join(out, 'node7.example.net.crt'), 'utf8'));
+    expect((cert.subjectAltNames ?? []).map((n) => n.value)).toEqual([
+      'node7',
+      'node7.example.net',
+      '10.0.0.7',
+      'fd00::7',
+    ]);
   });
 });
 
