@@ -177,8 +177,18 @@ export const openApiDocument = {
         summary: 'The inventory',
         security: admin,
         parameters: [
-          { name: 'status', in: 'query', schema: { enum: ['valid', 'revoked', 'expired'] } },
-          { name: 'name', in: 'query', schema: { type: 'string' } },
+          {
+            name: 'status',
+            in: 'query',
+            schema: { enum: ['valid', 'superseded', 'revoked', 'expired'] },
+          },
+          {
+            name: 'name',
+            in: 'query',
+            description:
+              'a bare name matches any type (node1.example.net, 10.0.0.1); a typed one (DNS:node1) that type only',
+            schema: { type: 'string', maxLength: 1024 },
+          },
           { name: 'expiring', in: 'query', schema: { type: 'string', examples: ['30d'] } },
         ],
         responses: { 200: { description: 'certificates' } },
@@ -219,7 +229,15 @@ export const openApiDocument = {
         responses: { 200: { description: 'the CRL' } },
       },
     },
-    '/healthz': { get: { summary: 'Health', responses: { 200: { description: 'ok' } } } },
+    '/healthz': {
+      get: {
+        summary: 'Health: the inventory is there and writable',
+        responses: {
+          200: { description: 'ok' },
+          503: errorResponse('the inventory is gone, replaced or read-only (ERR_STORE_IO)'),
+        },
+      },
+    },
     '/metrics': {
       get: { summary: 'Prometheus metrics', responses: { 200: { description: 'metrics' } } },
     },

@@ -5,6 +5,9 @@
  * binaries are not installed (Debian: `apt-get install -y postgresql`).
  */
 
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   findPostgresBin,
   freePort,
@@ -13,6 +16,7 @@ import {
 } from '@nodeid/testing/postgres';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openCaInventory } from '../src/ca-folder/open-ca-inventory.js';
 import { openStore } from '../src/open-store.js';
 import { POSTGRES_MIGRATIONS } from '../src/postgres/migrations.js';
 import { openPostgresStore } from '../src/postgres/open-postgres-store.js';
@@ -138,6 +142,28 @@ describe.skipIf(!bin)(title, () => {
     expect(await found('node2')).toEqual(['03']);
     await store.close();
     await server.dropDatabase(url);
+  });
+
+  it('pointing a CA that has issued at an empty PostgreSQL database is refused (ERR_STORE_MISSING)', async () => {
+    const caDir = mkdtempSync(join(tmpdir(), 'nodeid-pg-ca-'));
+    try {
+      writeFileSync(join(caDir, 'nodeid.json'), '{"version":1}\n');
+      const url = await server.createDatabase();
+      const first = await openCaInventory(caDir, { location: url });
+      await first.recordCertificate(certificate('01', 10));
+      await first.close();
+      await (await openCaInventory(caDir, { location: url })).close();
+      const empty = await server.createDatabase();
+      const error = await expectStoreError(
+        openCaInventory(caDir, { location: empty }),
+        'ERR_STORE_MISSING',
+      );
+      expect(error.message).toMatch(/holds no certificate/);
+      await server.dropDatabase(url);
+      await server.dropDatabase(empty);
+    } finally {
+      rmSync(caDir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a database written by a newer nodeid with ERR_STORE_VERSION, changing nothing', async () => {
