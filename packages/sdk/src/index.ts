@@ -99,7 +99,12 @@ export {
   type InspectedSubjectAltNames,
   inspectCertificate,
 } from './inspect/inspect-certificate.js';
-export { type InspectedCrl, type InspectedCrlEntry, inspectCrl } from './inspect/inspect-crl.js';
+export {
+  type InspectedCrl,
+  type InspectedCrlEntry,
+  type InspectedCrlScope,
+  inspectCrl,
+} from './inspect/inspect-crl.js';
 export { type InspectedCsr, inspectCsr } from './inspect/inspect-csr.js';
 export { type RenderTextOptions, renderText } from './inspect/render-text.js';
 export type { Identity, Issuer } from './issue/identity.js';
@@ -158,6 +163,7 @@ export type { SubjectAltNames } from './lib/san.js';
 export type { PublicKeyInfo, SignatureAlgorithmInfo } from './lib/signature.js';
 export type { ValidityOptions } from './lib/validity.js';
 export type { VerifyPolicy } from './verify/check-profile.js';
+export type { RevocationMode } from './verify/check-revocation.js';
 export {
   DEFAULT_MAX_DEPTH,
   type VerifyCertificateOptions,

@@ -3,10 +3,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  dirName,
+  party,
+  reasonFlags,
+  revocationList,
+  uriName,
+} from '../../test/crl/crl-builder.js';
 import { openssl, tempDir } from '../../test/crl/openssl-ca.js';
 import { createCrl } from '../crl/create-crl.js';
 import { NodeIdError } from '../errors.js';
 import { generateKeyPair } from '../keys/generate-key-pair.js';
+import { bool, tlv } from '../lib/der.js';
 import { decodePem, encodePem } from '../lib/pem.js';
 import { inspect } from './inspect.js';
 import { inspectCrl } from './inspect-crl.js';
@@ -186,5 +194,47 @@ describe('inspectCrl', () => {
     expect(renderText(info, { now: new Date('2025-06-11T00:00:00Z') })).toMatch(
       /\(overdue by 1d 0h\)/,
     );
+  });
+
+  it('shows the scope of a partitioned indirect CRL and whether a CRL is a delta (RFC 5280 §5.2.4, §5.2.5)', async () => {
+    const ca = await party('scope-ca');
+    const partition = await revocationList(ca, {
+      crlNumber: 8,
+      idp: [
+        tlv(0xa0, tlv(0xa0, uriName('http://crl.example.test/p1.crl'))),
+        tlv(0x82, bool(true).subarray(2)), // onlyContainsCACerts
+        reasonFlags(0x83, 0b10), // onlySomeReasons: keyCompromise
+        tlv(0x84, bool(true).subarray(2)), // indirectCRL
+      ],
+      entries: [{ serial: Uint8Array.of(5), certificateIssuer: [dirName('other-ca')] }],
+    });
+    const info = await inspectCrl(partition);
+    expect(info.scope).toEqual({
+      critical: true,
+      distributionPoint: ['uri:http://crl.example.test/p1.crl'],
+      onlyContainsUserCerts: false,
+      onlyContainsCACerts: true,
+      onlyContainsAttributeCerts: false,
+      onlySomeReasons: ['keyCompromise'],
+      indirectCrl: true,
+    });
+    expect(info.entries[0]?.certificateIssuer).toEqual(['dirName:CN=other-ca']);
+    expect(info.baseCrlNumber).toBeUndefined();
+    const text = renderText(info, { now: new Date('2025-06-01T00:00:00Z') });
+    expect(text).toMatch(/Type: +complete CRL\n/);
+    expect(text).toMatch(/Scope: +distribution point uri:http:\/\/crl\.example\.test\/p1\.crl\n/);
+    expect(text).toMatch(
+      /only CA certificates \(onlyContainsCACerts\)\n.*only the reasons keyCompromise/s,
+    );
+    expect(text).toMatch(/indirect CRL: entries may revoke certificates of other issuers/);
+    expect(text).toMatch(/05 {2}\S+ {2}\(issuer dirName:CN=other-ca\)/);
+
+    const delta = await inspectCrl(await revocationList(ca, { crlNumber: 9, deltaOf: 8 }));
+    expect(delta).toMatchObject({ crlNumber: '9', baseCrlNumber: '8' });
+    expect(delta.scope).toBeUndefined();
+    const deltaText = renderText(delta);
+    expect(deltaText).toMatch(/^Certificate Revocation List \(delta\)\n/);
+    expect(deltaText).toMatch(/Type: +delta CRL, on top of base CRL number 8\n/);
+    expect(deltaText).toMatch(/Scope: +every certificate of the issuer, every reason/);
   });
 });

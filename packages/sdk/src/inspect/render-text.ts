@@ -114,11 +114,15 @@ function renderCrl(c: InspectedCrl, now: Date): string {
     ? `${when(next)} (${Date.parse(next) < now.getTime() ? `overdue by ${formatDuration(now.getTime() - Date.parse(next))}` : `in ${formatDuration(Date.parse(next) - now.getTime())}`})`
     : 'none';
   const entries = c.entries.map(
-    (e) => `${colonSerial(e.serialNumber)}  ${when(e.revokedAt)}${e.reason ? `  ${e.reason}` : ''}`,
+    (e) =>
+      `${colonSerial(e.serialNumber)}  ${when(e.revokedAt)}${e.reason ? `  ${e.reason}` : ''}${e.certificateIssuer ? `  (issuer ${e.certificateIssuer.join(', ')})` : ''}`,
   );
-  return table('Certificate Revocation List', [
+  const delta = c.baseCrlNumber !== undefined;
+  return table(delta ? 'Certificate Revocation List (delta)' : 'Certificate Revocation List', [
     ['Issuer', c.issuer.text || '(empty)'],
-    ['CRL Number', c.crlNumber],
+    ['CRL Number', c.crlNumber ?? 'none'],
+    ['Type', delta ? `delta CRL, on top of base CRL number ${c.baseCrlNumber}` : 'complete CRL'],
+    ['Scope', scopeLines(c.scope)],
     ['This Update', when(c.thisUpdate)],
     ['Next Update', nextText],
     ['Authority Key ID', c.authorityKeyIdentifier],
@@ -132,6 +136,26 @@ function renderCrl(c: InspectedCrl, now: Date): string {
     ['SHA-256 Fingerprint', c.fingerprints.sha256],
     ['Problems', c.problems],
   ]);
+}
+
+/** The issuingDistributionPoint of a CRL as lines (RFC 5280 §5.2.5). */
+function scopeLines(scope: InspectedCrl['scope']): string[] {
+  if (!scope)
+    return ['every certificate of the issuer, every reason (no issuingDistributionPoint)'];
+  const out: string[] = [];
+  for (const name of scope.distributionPoint ?? []) out.push(`distribution point ${name}`);
+  if (scope.onlyContainsUserCerts) out.push('only end-entity certificates (onlyContainsUserCerts)');
+  if (scope.onlyContainsCACerts) out.push('only CA certificates (onlyContainsCACerts)');
+  if (scope.onlyContainsAttributeCerts)
+    out.push('only attribute certificates (onlyContainsAttributeCerts)');
+  out.push(
+    scope.onlySomeReasons
+      ? `only the reasons ${scope.onlySomeReasons.join(', ')} (onlySomeReasons)`
+      : 'every reason',
+  );
+  if (scope.indirectCrl) out.push('indirect CRL: entries may revoke certificates of other issuers');
+  if (!scope.critical) out.push('issuingDistributionPoint is not critical (RFC 5280 requires it)');
+  return out;
 }
 
 function renderCsr(c: InspectedCsr): string {

@@ -3,6 +3,7 @@ import {
   importPrivateKeyPem,
   keyMatchesCertificate,
   parseCertificates,
+  type RevocationMode,
   type VerifyUsage,
   verifyCertificate,
 } from '@nodeid/sdk';
@@ -21,6 +22,7 @@ interface Args extends GlobalArgs {
   cluster?: string;
   usage: VerifyUsage;
   crl?: string[];
+  revocation: RevocationMode;
   at?: string;
   key?: string;
   keyPassphraseFile?: string;
@@ -71,7 +73,13 @@ export const certVerifyCommand = defineCommand<Args>({
       .option('crl', {
         type: 'array',
         string: true,
-        describe: 'CRL file(s) to check revocation against',
+        describe: 'CRL file(s) to check revocation against (repeat for each CA, delta CRLs too)',
+      })
+      .option('revocation', {
+        choices: ['soft', 'require'] as const,
+        default: 'soft' as const,
+        describe:
+          'soft: check the CRLs given; require: fail unless every certificate of the chain is covered by a current, usable CRL from its issuer (RFC 5280 §6.3)',
       })
       .option('at', { type: 'string', describe: 'verify at this time (ISO 8601) instead of now' })
       .option('key', {
@@ -101,6 +109,8 @@ export const certVerifyCommand = defineCommand<Args>({
         if (a.host && a.ip) throw new Error('give --host or --ip, not both');
         if (a.at && Number.isNaN(Date.parse(a.at)))
           throw new Error(`--at "${a.at}" is not an ISO 8601 time`);
+        if (a.revocation === 'require' && list(a.crl as string[] | undefined).length === 0)
+          throw new Error('--revocation require needs the CRLs to check: give --crl FILE');
         return true;
       })
       .example(
@@ -114,6 +124,10 @@ export const certVerifyCommand = defineCommand<Args>({
       .example(
         '$0 cert verify node1.crt --ca ca.crt --crl ca.crl --key node1.key',
         'also revocation and the key pair',
+      )
+      .example(
+        '$0 cert verify node1.crt --ca root.crt --chain issuing.crt --crl root.crl --crl issuing.crl --revocation require',
+        'hard-fail: every certificate up to the root needs a current CRL from its issuer',
       )
       .example(
         '$0 cert verify peer.crt --ca peer.crt --trust-leaf',
@@ -142,6 +156,7 @@ export const certVerifyCommand = defineCommand<Args>({
       clusterName: args.cluster,
       usage: args.usage,
       crls,
+      revocation: args.revocation,
       at: args.at ? new Date(args.at) : undefined,
       policy: args.policy,
       strict: args.strict === true,
