@@ -3,6 +3,7 @@
  * certificate for any name. Tokens now list exact names, validated when the token is made, and
  * match exactly when the CSR comes back.
  */
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCa } from '../ca/create-ca.js';
 import { createCsr } from '../csr/create-csr.js';
@@ -186,5 +187,48 @@ describe('a token lists exact names (defect 1)', () => {
       '--profile',
       'server',
     ]);
+  });
+});
+
+describe('token names under random input (fast-check, fixed seed)', () => {
+  const LDH = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+  const pieces = fc.constantFrom(
+    '*',
+    '.',
+    '-',
+    'a',
+    'Z',
+    '0',
+    'ü',
+    'xn--',
+    '/',
+    ':',
+    '%',
+    '_',
+    ' ',
+    '10',
+    '::',
+  );
+  const nameLike = fc.array(pieces, { maxLength: 12 }).map((p) => p.join(''));
+
+  it('either refuses with ERR_NAME_INVALID or returns exact, stable names; never throws anything else', () => {
+    fc.assert(
+      fc.property(nameLike, nameLike, nameLike, (dns, ip, uri) => {
+        let t: ReturnType<typeof tokenNames>;
+        try {
+          t = tokenNames({ name: 'node1.example.net', dns: [dns], ips: [ip], uris: [uri] });
+        } catch (e) {
+          expect((e as { code?: string }).code).toBe('ERR_NAME_INVALID');
+          return;
+        }
+        for (const d of t.dns) {
+          expect(d.split('.').every((l) => LDH.test(l))).toBe(true);
+          expect(d).not.toMatch(/\*/);
+        }
+        for (const i of t.ips) expect(i).not.toContain('/');
+        expect(tokenNames(t)).toEqual(t);
+      }),
+      { seed: 10, numRuns: 500 },
+    );
   });
 });
