@@ -42,6 +42,20 @@ describe('parseCrl structure', () => {
     expect(crl.problems).toEqual(['cRLNumber is missing (RFC 5280 requires it)']);
   });
 
+  it('records dates from 1950 to 2049 written as GeneralizedTime (RFC 5280 §5.1.2.4-§5.1.2.6)', () => {
+    const gen = (iso: string) => tlv(Tag.GENERALIZED_TIME, new TextEncoder().encode(iso));
+    const entry = seq(int(7), gen('20250101000000Z'));
+    const crl = parseCrl(crlFrom(SIG_ALG, NAME, gen('20250101000000Z'), T2, seq(entry)));
+    expect(crl.timeEncodingErrors).toEqual(['thisUpdate', 'revocationDate of 07']);
+    expect(crl.problems).toContain(
+      'thisUpdate is a GeneralizedTime before 2050 (RFC 5280 requires UTCTime)',
+    );
+    // UTCTime cannot hold 1949 or 2050: GeneralizedTime is then the required form
+    const edges = parseCrl(crlFrom(SIG_ALG, NAME, gen('19491231235959Z'), gen('20500101000000Z')));
+    expect(edges.timeEncodingErrors).toEqual([]);
+    expect(parseCrl(crlFrom(SIG_ALG, NAME, T1, T2)).timeEncodingErrors).toEqual([]);
+  });
+
   it('refuses extensions in a v1 CRL, versions other than 1 and 2, trailing data', () => {
     const exts = explicit(0, seq(NUMBER_EXT));
     expect(errorOf(() => parseCrl(crlFrom(SIG_ALG, NAME, T1, T2, exts)))?.code).toBe(

@@ -222,11 +222,13 @@ function readSerial(node: Der | undefined): { hex: string; value: bigint } {
 
 /**
  * Reads a CRL time and records, in `errors`, a date through 2049 that is not a UTCTime
- * (RFC 5280 §5.1.2.4-§5.1.2.6; GeneralizedTime is for 2050 and later).
+ * (RFC 5280 §5.1.2.4-§5.1.2.6; GeneralizedTime is for 2050 and later, and for the years before
+ * 1950 that UTCTime cannot express, §4.1.2.5.1).
  */
 function readCrlTime(node: Der, field: string, errors: string[]): Date {
   const date = readTime(node, CODE);
-  if (node.tag === Tag.GENERALIZED_TIME && date.getUTCFullYear() < 2050) errors.push(field);
+  const year = date.getUTCFullYear();
+  if (node.tag === Tag.GENERALIZED_TIME && year >= 1950 && year < 2050) errors.push(field);
   return date;
 }
 
