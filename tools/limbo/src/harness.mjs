@@ -58,26 +58,16 @@ function peerNameOptions(testcase) {
 }
 
 /**
- * Cases outside the `webpki::` and `crl::cabf::` namespaces that test a rule of the CA/Browser
- * Forum Baseline Requirements, and say so: the harness runs them under `policy: 'webpki'`.
- */
-const BR_CASES = new Set([
-  // "CABF 7.1.2.11.2 requires distributionPoint.fullName to contain only
-  // uniformResourceIdentifier names": RFC 5280 §6.3.3 (b)(2)(i) matches its URI.
-  'crl::idp::idp-present-certificate-cdp-non-uri-generalname',
-]);
-
-/**
  * The profile a case is written for: `webpki::` cases, and `crl::cabf::` cases (that namespace
  * holds the CRL rules of the CA/Browser Forum Baseline Requirements, BR 7.2.2.1, which RFC
  * 5280 does not have: an indirect or non-URI partitioned CRL is in scope under §6.3.3), run
- * under the Web PKI profile; every other case under RFC 5280.
+ * under the Web PKI profile; every other case under RFC 5280. The profile follows the
+ * namespace only: no case id is singled out (one that cites a BR rule from another namespace
+ * is run as RFC 5280 and listed in tools/limbo/README.md's deviations when the two disagree).
  */
 export function policyFor(testcase) {
   const { id } = testcase;
-  return id.startsWith('webpki::') || id.startsWith('crl::cabf::') || BR_CASES.has(id)
-    ? 'webpki'
-    : 'rfc5280';
+  return id.startsWith('webpki::') || id.startsWith('crl::cabf::') ? 'webpki' : 'rfc5280';
 }
 
 /** The verifyCertificate options common to every peer name of `testcase`. */

@@ -107,7 +107,7 @@ describe('harness mapping', () => {
       'crl::structure::crl-duplicate-revoked-serial',
     ])
       await runCase({ ...base, id, crls: ['x'] }, fake);
-    expect(calls.map((c) => c.policy)).toEqual(['webpki', 'webpki', 'rfc5280', 'rfc5280']);
+    expect(calls.map((c) => c.policy)).toEqual(['webpki', 'rfc5280', 'rfc5280', 'rfc5280']);
     expect(calls.every((c) => c.revocation === 'require')).toBe(true);
   });
 
