@@ -73,7 +73,7 @@ async function writeMarker(caDir: string, marker: Marker | undefined): Promise<v
 function missing(where: string, marker: Marker, detail: string): StoreError {
   return new StoreError(
     'ERR_STORE_MISSING',
-    `the CA's inventory ${where} ${detail}, but this CA has issued certificates since ${marker.firstIssuedAt}: starting with an empty inventory would publish an empty CRL and make every revoked certificate valid again. Restore the inventory from a backup, or start a new one on purpose with --new-inventory`,
+    `the CA's inventory ${where} ${detail}, but this CA has issued certificates since ${marker.firstIssuedAt}: starting with an empty inventory would publish an empty CRL and make every revoked certificate valid again. Restore the inventory from a backup, or start a new one on purpose (nodeid-server --new-inventory)`,
   );
 }
 
