@@ -443,7 +443,14 @@ async function verify(o: VerifyCertificateOptions): Promise<VerifyResult> {
         );
       if (stack.length >= MAX_CRL_SIGNER_DEPTH)
         return failure('ERR_CRL_UNAVAILABLE', 'its CRL signers are nested too deep');
-      const f = profile(signer, 'leaf', 0);
+      // A CRL signer is no TLS subscriber: the Baseline Requirements' subscriber profile
+      // (SANs, serverAuth, …) is not its; under `webpki` it is held to RFC 5280's §4 rules.
+      const f =
+        checkProfile(signer, 'leaf', 0, {
+          ...s.profile,
+          policy: 'rfc5280',
+          strict: s.profile.strict || s.policy === 'webpki',
+        }) ?? checkValidity(signer, 0, s.at, s.tolerance);
       if (f) return f;
       const r = await buildPath(signer, {
         anchors: [anchor],

@@ -128,6 +128,8 @@ beforeAll(() => {
     // a self-issued CA (same name as i, its own key) whose only CRL is one it signed itself
     { id: 'bySelfIssued', issuer: 'iSelf' },
     { id: 'byI', issuer: 'i' },
+    // i's own key vouches only for CA certificates: li's status rests on bySelfIssued alone
+    { id: 'byICaOnly', issuer: 'i', ext: [idp({ ca: true })] },
     // the CRL of a CRL signer that its issuing CA (which does not sign CRLs) names as the
     // cRLIssuer of every certificate it signs, the signer's own included (PKITS 4.14.30)
     { id: 'bySigner', issuer: 'cs', ext: [idp({ indirect: true })] },
@@ -352,6 +354,16 @@ describe('revocation by CRL (RFC 5280 §5, §6.3.3)', () => {
     });
     // with a CRL from i's own key for iSelf, the path is covered
     expect(await ok('lSelf', ['clean', 'bySelfIssued', 'byI'], path)).toBe(true);
+  });
+
+  it('R18: a CRL signer outside the path is held to RFC 5280, not to the TLS subscriber profile, under the BRs too (§6.3.3 (f))', async () => {
+    // li <- i <- r; li's CRL is signed by iSelf ("i CA", another key); iSelf is covered by i
+    const o = { intermediates: ['i', 'iSelf'] };
+    const crls = ['clean', 'bySelfIssued', 'byICaOnly'];
+    expect(await ok('li', crls, o)).toBe(true);
+    expect(await check('li', crls, { ...o, policy: 'webpki' })).toMatchObject({ ok: true });
+    // and the signer still needs its own status: without byICaOnly nothing covers iSelf
+    expect(await ok('li', ['clean', 'bySelfIssued'], { ...o, policy: 'webpki' })).toBe(false);
   });
 
   it('R17: unless the certificate names its own subject as the cRLIssuer of its distribution point (PKITS 4.14.30)', async () => {
