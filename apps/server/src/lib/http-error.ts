@@ -1,6 +1,6 @@
 /** One error body for the whole API, `{ code, message }`, and the status each code maps to. */
 import { NodeIdError, type NodeIdErrorCode } from '@nodeid/sdk';
-import { StoreError, type StoreErrorCode } from '@nodeid/store';
+import { StoreError, type StoreErrorCode } from '@nodeid/store/errors';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 /** An error the API answers with: a status, a stable code and a message for the admin. */

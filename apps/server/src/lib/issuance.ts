@@ -13,7 +13,7 @@ import {
   type SigningPolicy,
   signCsr,
 } from '@nodeid/sdk';
-import { type CertificateInput, certificateRecordOf } from '@nodeid/store';
+import { type CertificateInput, certificateRecordOf } from '@nodeid/store/record';
 import { HttpError } from './http-error.js';
 
 /** What to sign and under which rules. */
