@@ -33,11 +33,23 @@ const listJson = (...args: string[]) => {
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'nodeid-cert-list-'));
   ca = join(work, 'ca');
-  expect(runCli(['ca', 'init', 'list.cluster', '--no-passphrase', '--dir', ca], { env: ENV }).status).toBe(0);
+  expect(
+    runCli(['ca', 'init', 'list.cluster', '--no-passphrase', '--dir', ca], { env: ENV }).status,
+  ).toBe(0);
   const issue = (name: string, ip: string) => {
-    const r = cli(['cert', 'issue', name, '--ip', ip, '--out', join(work, name), '--format', 'json']);
+    const r = cli([
+      'cert',
+      'issue',
+      name,
+      '--ip',
+      ip,
+      '--out',
+      join(work, name),
+      '--format',
+      'json',
+    ]);
     expect(r.stderr).toBe('');
-    return (JSON.parse(r.stdout) as { serialNumber: string }[] | { serialNumber: string }) as
+    return JSON.parse(r.stdout) as { serialNumber: string }[] | { serialNumber: string } as
       | { serialNumber: string }[]
       | { serialNumber: string };
   };
@@ -50,17 +62,14 @@ beforeAll(() => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('cert list --name finds what cert issue issued (defect 9)', () => {
-  it.each([
-    'node1.example.net',
-    'Node1.Example.Net',
-    'node1',
-    '10.0.0.1',
-    'DNS:node1.example.net',
-  ])('cert list --name %s lists node1 only', (name) => {
-    const found = listJson('--name', name);
-    expect(found.map((r) => r.serialNumber)).toEqual([node1]);
-    expect(found[0]!.names).toEqual(['DNS:node1', 'DNS:node1.example.net', 'IP:10.0.0.1']);
-  });
+  it.each(['node1.example.net', 'Node1.Example.Net', 'node1', '10.0.0.1', 'DNS:node1.example.net'])(
+    'cert list --name %s lists node1 only',
+    (name) => {
+      const found = listJson('--name', name);
+      expect(found.map((r) => r.serialNumber)).toEqual([node1]);
+      expect(found[0]!.names).toEqual(['DNS:node1', 'DNS:node1.example.net', 'IP:10.0.0.1']);
+    },
+  );
 
   it('a name nobody was issued, or only part of one, lists nothing', () => {
     expect(listJson('--name', 'node3.example.net')).toEqual([]);
@@ -83,9 +92,11 @@ describe('cert renew supersedes the old certificate (defect 6)', () => {
       .serialNumber;
     const superseded = listJson('--status', 'superseded');
     expect(superseded).toMatchObject([{ serialNumber: node2, supersededBy: renewed }]);
-    expect(listJson('--status', 'valid').map((r) => r.serialNumber).sort()).toEqual(
-      [node1, renewed].sort(),
-    );
+    expect(
+      listJson('--status', 'valid')
+        .map((r) => r.serialNumber)
+        .sort(),
+    ).toEqual([node1, renewed].sort());
     const text = cli(['cert', 'list', '--name', 'node2.example.net']);
     expect(text.stdout).toContain(`superseded by ${renewed}`);
 
