@@ -6,6 +6,7 @@
 import {
   type Profile,
   parseCertificate,
+  renewalRequestOf,
   type SigningPolicy,
   tokenSigningPolicy,
   verifyCertificate,
@@ -152,22 +153,15 @@ export function signRoutes(s: Services): Hono {
       throw new HttpError(401, 'ERR_REVOKED', `the client certificate is ${known.status}`);
     const body = await jsonBody(c, s.bodyBytes);
     const csr = str(body, 'csr', 32_768);
-    const names = { dns: [] as string[], ips: [] as string[], uris: [] as string[] };
-    for (const n of current.subjectAltNames ?? []) {
-      if (n.type === 'dns') names.dns.push(n.value);
-      else if (n.type === 'ip') names.ips.push(n.value);
-      else if (n.type === 'uri') names.uris.push(n.value);
-    }
-    const cn = current.subject.rdns.flat().find((a) => a.type === 'CN')?.value;
-    // round, not ceil: notBefore is backdated a few minutes, and ceil made every renewal a day longer
-    const lifetimeDays = Math.round(
-      (current.notAfter.getTime() - current.notBefore.getTime()) / 86_400_000,
-    );
-    const profile = (known.profile ?? 'node') as Profile;
+    // the same names, CN and lifetime as the certificate being renewed (the SDK's one reading)
+    const request = renewalRequestOf(current);
+    const profile = (known.profile ?? request.profile) as Profile;
     const issued = await issue(csr, profile, {
-      ...names,
-      commonNames: cn ? [cn] : [],
-      maxDays: Math.max(1, lifetimeDays),
+      dns: request.dns,
+      ips: request.ips,
+      uris: request.uris,
+      commonNames: request.commonName ? [request.commonName] : [],
+      maxDays: request.lifetimeDays,
     });
     await s.deps.store.recordCertificate(inventoryRecord(issued, profile));
     // one certificate renews once: the store lets exactly one of concurrent renewals supersede
