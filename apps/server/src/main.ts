@@ -4,6 +4,7 @@
  * CA and hot-reloaded when its files change. Plain HTTP only on loopback, only when asked.
  */
 import cluster from 'node:cluster';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer as createHttpsServer } from 'node:https';
 import { isIP } from 'node:net';
@@ -168,7 +169,15 @@ async function main(): Promise<void> {
   }
 
   const webDir = values.web ?? resolve(import.meta.dirname ?? '.', '../../web/dist');
-  const staticFiles = serveStatic({ root: relative(process.cwd(), webDir) });
+  // Without a built page there is nothing to serve (and Hono's serveStatic would print a
+  // plain-text warning among the JSON events): the API runs alone, and one event says why.
+  const staticFiles = existsSync(webDir)
+    ? serveStatic({ root: relative(process.cwd(), webDir) })
+    : undefined;
+  if (!staticFiles)
+    process.stderr.write(
+      `${JSON.stringify({ event: 'web-page-missing', message: `no web page at ${webDir} (build apps/web, or pass --web DIR); serving the API only` })}\n`,
+    );
 
   let reloader: Awaited<ReturnType<typeof createTlsReloader>> | undefined;
   const pool =
