@@ -6,9 +6,8 @@
  * mutual TLS, also across a server restart. Needs the builds (see helpers/processes.ts).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, createServer, type TLSSocket } from 'node:tls';
 import { parseCertificate, parseCrl, verifyCertificate } from '@nodeid/sdk';
@@ -19,6 +18,7 @@ import {
   assertBuilt,
   auditEvents,
   cli,
+  initCaFolder,
   killStarted,
   type ServerProcess,
   spawnCli,
@@ -152,11 +152,7 @@ function handshake(
 
 beforeAll(async () => {
   assertBuilt();
-  work = mkdtempSync(join(tmpdir(), 'nodeid-e2e-'));
-  caDir = join(work, 'ca');
-  const init = await cli(['ca', 'init', 'e2e.cluster', '--no-passphrase', '--dir', caDir]);
-  expect(init.status).toBe(0);
-  caPem = readFileSync(join(caDir, 'ca.crt'), 'utf8');
+  ({ work, caDir, caPem } = await initCaFolder('nodeid-e2e-', 'e2e.cluster'));
   server = await startServer({ caDir });
   admin = adminToken(caDir);
   expect(statSync(join(caDir, 'admin.token')).mode & 0o777).toBe(0o600);

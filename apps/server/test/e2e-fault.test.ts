@@ -4,9 +4,8 @@
  * loses no certificate that any client received. Clients use different loopback source
  * addresses (127.0.0.x) so the per-client rate limit does not stand between them and the race.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCsr } from '@nodeid/sdk';
 import { openStore } from '@nodeid/store';
@@ -16,7 +15,7 @@ import {
   adminToken,
   api,
   assertBuilt,
-  cli,
+  initCaFolder,
   killStarted,
   type ServerProcess,
   startServer,
@@ -54,12 +53,7 @@ async function inventory(): Promise<InventoryRecord[]> {
 
 beforeAll(async () => {
   assertBuilt();
-  work = mkdtempSync(join(tmpdir(), 'nodeid-e2e-fault-'));
-  caDir = join(work, 'ca');
-  expect(
-    (await cli(['ca', 'init', 'fault.cluster', '--no-passphrase', '--dir', caDir])).status,
-  ).toBe(0);
-  caPem = readFileSync(join(caDir, 'ca.crt'), 'utf8');
+  ({ work, caDir, caPem } = await initCaFolder('nodeid-e2e-fault-', 'fault.cluster'));
   server = await startServer({ caDir });
   admin = adminToken(caDir);
 });

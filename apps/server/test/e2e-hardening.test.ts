@@ -5,8 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCsr, exportPrivateKeyPem } from '@nodeid/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +13,7 @@ import {
   api,
   assertBuilt,
   auditEvents,
-  cli,
+  initCaFolder,
   killStarted,
   Running,
   SERVER,
@@ -41,12 +40,7 @@ async function refusedStart(args: string[]) {
 
 beforeAll(async () => {
   assertBuilt();
-  work = mkdtempSync(join(tmpdir(), 'nodeid-e2e-hardening-'));
-  caDir = join(work, 'ca');
-  expect(
-    (await cli(['ca', 'init', 'hard.cluster', '--no-passphrase', '--dir', caDir])).status,
-  ).toBe(0);
-  caPem = readFileSync(join(caDir, 'ca.crt'), 'utf8');
+  ({ work, caDir, caPem } = await initCaFolder('nodeid-e2e-hardening-', 'hard.cluster'));
 });
 
 afterAll(() => {

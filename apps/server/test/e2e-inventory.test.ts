@@ -5,17 +5,7 @@
  * again. Each test is the careless step, against the real processes over HTTPS on loopback.
  */
 import { spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  copyFileSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, copyFileSync, existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCrl } from '@nodeid/sdk';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -24,6 +14,7 @@ import {
   api,
   assertBuilt,
   cli,
+  initCaFolder,
   killStarted,
   SERVER,
   type ServerProcess,
@@ -70,12 +61,7 @@ function refusedStart(args: string[] = []) {
 
 beforeEach(async () => {
   assertBuilt();
-  work = mkdtempSync(join(tmpdir(), 'nodeid-e2e-inventory-'));
-  caDir = join(work, 'ca');
-  expect(
-    (await cli(['ca', 'init', 'lost.cluster', '--no-passphrase', '--dir', caDir])).status,
-  ).toBe(0);
-  caPem = readFileSync(join(caDir, 'ca.crt'), 'utf8');
+  ({ work, caDir, caPem } = await initCaFolder('nodeid-e2e-inventory-', 'lost.cluster'));
   server = await startServer({ caDir });
 });
 

@@ -8,7 +8,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCsr, parseCertificate } from '@nodeid/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +16,7 @@ import {
   api,
   assertBuilt,
   cli,
+  initCaFolder,
   killStarted,
   type ServerProcess,
   startServer,
@@ -30,11 +30,7 @@ let server: ServerProcess;
 
 beforeAll(async () => {
   assertBuilt();
-  work = mkdtempSync(join(tmpdir(), 'nodeid-policy-e2e-'));
-  caDir = join(work, 'ca');
-  const init = await cli(['ca', 'init', 'policy.cluster', '--no-passphrase', '--dir', caDir]);
-  expect(init.status).toBe(0);
-  caPem = readFileSync(join(caDir, 'ca.crt'), 'utf8');
+  ({ work, caDir, caPem } = await initCaFolder('nodeid-policy-e2e-', 'policy.cluster'));
   server = await startServer({ caDir });
   admin = adminToken(caDir);
 });

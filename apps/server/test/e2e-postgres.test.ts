@@ -5,8 +5,7 @@
  * either lists a revocation made on the other. Skipped, with the reason in its name, only when
  * PostgreSQL's server binaries are not installed (Debian: `apt-get install -y postgresql`).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCsr, parseCrl } from '@nodeid/sdk';
 import {
@@ -20,6 +19,7 @@ import {
   api,
   assertBuilt,
   cli,
+  initCaFolder,
   killStarted,
   type ServerProcess,
   startServer,
@@ -41,12 +41,7 @@ describe.skipIf(!bin)(title, () => {
 
   beforeAll(async () => {
     assertBuilt();
-    work = mkdtempSync(join(tmpdir(), 'nodeid-e2e-pg-'));
-    caDir = join(work, 'ca');
-    expect(
-      (await cli(['ca', 'init', 'ha.cluster', '--no-passphrase', '--dir', caDir])).status,
-    ).toBe(0);
-    caPem = readFileSync(join(caDir, 'ca.crt'), 'utf8');
+    ({ work, caDir, caPem } = await initCaFolder('nodeid-e2e-pg-', 'ha.cluster'));
     pg = await startPostgres(bin!);
     // one after the other: the first makes the server certificate and the schema, the second reuses them
     a = await startServer({ caDir, db: pg.url });

@@ -5,8 +5,9 @@
  * kill exactly those. Loopback only; every wait is bounded.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -279,4 +280,16 @@ export function api(
 /** The admin token a server created in its CA folder. */
 export function adminToken(caDir: string): string {
   return readFileSync(join(caDir, 'admin.token'), 'utf8').trim().split('\n')[0]!;
+}
+
+/** A CA folder for `cluster` made by `nodeid ca init --no-passphrase` in a new temporary folder. */
+export async function initCaFolder(
+  prefix: string,
+  cluster: string,
+): Promise<{ work: string; caDir: string; caPem: string }> {
+  const work = mkdtempSync(join(tmpdir(), prefix));
+  const caDir = join(work, 'ca');
+  const init = await cli(['ca', 'init', cluster, '--no-passphrase', '--dir', caDir]);
+  if (init.status !== 0) throw new Error(`nodeid ca init failed: ${init.stderr}`);
+  return { work, caDir, caPem: readFileSync(join(caDir, 'ca.crt'), 'utf8') };
 }
