@@ -232,6 +232,28 @@ export function describeStoreConformance(
         await store.recordCertificates([]);
       });
 
+      it('records a batch with its audit lines in one transaction, or neither', async () => {
+        const line = (serial: string) => ({
+          at: at(0),
+          action: 'certificate.issue',
+          serialNumber: serial,
+        });
+        await store.recordCertificates(
+          [certificate('0b01', 10), certificate('0b02', 20)],
+          [line('0b01'), line('0b02')],
+        );
+        expect((await store.listAudit(10)).map((e) => e.serialNumber)).toEqual(['0b02', '0b01']);
+        await expectStoreError(
+          store.recordCertificates(
+            [certificate('0b03', 30), certificate('0b01', 10)],
+            [line('0b03')],
+          ),
+          'ERR_STORE_CONFLICT',
+        );
+        expect(await store.listAudit(10)).toHaveLength(2);
+        expect(await store.getCertificate('0b03')).toBeUndefined();
+      });
+
       it('refuses malformed records with ERR_STORE_INVALID and stores nothing', async () => {
         const good = certificate('01', 10);
         await expectStoreError(

@@ -134,8 +134,8 @@ function markOnFirstIssuance(store: Store, caDir: string): Store {
       await store.recordCertificate(input);
       await mark();
     },
-    async recordCertificates(inputs) {
-      await store.recordCertificates(inputs);
+    async recordCertificates(inputs, audit) {
+      await store.recordCertificates(inputs, audit);
       if (inputs.length > 0) await mark();
     },
     async redeemToken(input) {

@@ -125,9 +125,11 @@ export async function openMemoryStore(): Promise<Store> {
       insert([checkCertificateInput(input)]);
     },
 
-    async recordCertificates(inputs) {
+    async recordCertificates(inputs, events = []) {
       ensureOpen();
+      const checkedEvents = events.map(checkAuditInput);
       insert(checkCertificateInputs(inputs));
+      for (const e of checkedEvents) pushAudit(e);
     },
 
     async getCertificate(serialNumber, options = {}) {

@@ -171,11 +171,17 @@ function postgresStore(pool: pg.Pool): Store {
         insertCertificate(pool, checkCertificateInput(input)),
       ),
 
-    recordCertificates: (inputs) =>
+    recordCertificates: (inputs, events = []) =>
       run('cannot record the certificates', async () => {
         const checked = checkCertificateInputs(inputs);
+        const checkedEvents = events.map(checkAuditInput);
         await transaction(async (client) => {
           for (const c of checked) await insertCertificate(client, c);
+          for (const e of checkedEvents)
+            await client.query(
+              'INSERT INTO audit_events (at, action, actor, serial_number, detail) VALUES ($1, $2, $3, $4, $5::json)',
+              [e.at, e.action, e.actor ?? null, e.serialNumber ?? null, e.detail ?? null],
+            );
         });
       }),
 

@@ -288,10 +288,14 @@ function sqliteStore(db: Database.Database, path: string, options: SqliteStoreOp
     recordCertificate: (input) =>
       write('cannot record the certificate', () => insertCertificate(checkCertificateInput(input))),
 
-    recordCertificates: (inputs) =>
+    recordCertificates: (inputs, events = []) =>
       write('cannot record the certificates', () => {
         const checked = checkCertificateInputs(inputs);
-        db.transaction(() => checked.forEach(insertCertificate)).immediate();
+        const checkedEvents = events.map(checkAuditInput);
+        db.transaction(() => {
+          checked.forEach(insertCertificate);
+          checkedEvents.forEach(insertAudit);
+        }).immediate();
       }),
 
     getCertificate: (serialNumber, options = {}) =>
