@@ -57,7 +57,9 @@ export type NodeIdErrorCode =
   | 'ERR_CA_FOLDER'
   // secrets held in files (nodeid-server's admin tokens)
   | 'ERR_FILE_PERMISSIONS'
-  | 'ERR_SECRET_WEAK';
+  | 'ERR_SECRET_WEAK'
+  // ACME (RFC 8555): the problem type (§6.7) is the error's `check`
+  | 'ERR_ACME';
 
 /** Structured details attached to an error, never containing secrets. */
 export interface NodeIdErrorDetails {

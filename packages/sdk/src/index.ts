@@ -6,6 +6,47 @@
  */
 
 export {
+  type AccountAlgorithm,
+  type AccountJwk,
+  isAccountAlgorithm,
+  jwkThumbprint,
+  verifyAccountSignature,
+} from './acme/account-key.js';
+export {
+  type AcmeProblemType,
+  acmeError,
+  acmeProblemTypeOf,
+  acmeProblemUrn,
+} from './acme/acme-problem.js';
+export {
+  createExternalAccountBinding,
+  type ParsedExternalAccountBinding,
+  parseExternalAccountBinding,
+  type VerifyExternalAccountBindingOptions,
+  verifyExternalAccountBinding,
+} from './acme/external-account-binding.js';
+export {
+  dns01TxtValue,
+  http01ResponseMatches,
+  keyAuthorization,
+  newChallengeToken,
+  tlsAlpn01Digest,
+} from './acme/key-authorization.js';
+export {
+  type AcmeIdentifier,
+  type AcmeOrderIdentifiers,
+  acmeOrderIdentifiers,
+  checkCsrMatchesOrder,
+  MAX_ORDER_IDENTIFIERS,
+  type RejectedIdentifier,
+} from './acme/order-identifiers.js';
+export {
+  type AcmeJws,
+  type AcmeProtectedHeader,
+  parseAcmeJws,
+  verifyAcmeJws,
+} from './acme/verify-acme-jws.js';
+export {
   BUNDLE_LAYOUTS,
   type BundleFile,
   type BundleFilesOptions,
@@ -149,6 +190,7 @@ export {
   keyAlgorithmOf,
 } from './keys/key-algorithm.js';
 export { keyMatchesCertificate } from './keys/key-matches-certificate.js';
+export { fromBase64Url, toBase64Url } from './lib/base64url.js';
 export type { CryptoOptions } from './lib/crypto.js';
 export {
   formatDuration,

@@ -72,6 +72,8 @@ const STATUS: Record<NodeIdErrorCode | StoreErrorCode, ContentfulStatusCode> = {
   ERR_CA_FOLDER: 500,
   ERR_FILE_PERMISSIONS: 500,
   ERR_SECRET_WEAK: 400,
+  // ACME problems are answered as problem documents by src/acme; elsewhere a 400
+  ERR_ACME: 400,
   // the inventory
   ERR_STORE_INVALID: 400,
   ERR_STORE_NOT_FOUND: 404,

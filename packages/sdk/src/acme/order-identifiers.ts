@@ -1,0 +1,152 @@
+/**
+ * Which identifiers an ACME account may order: exactly the names of the enrollment token it was
+ * created with (the SDK's exact token-name rules), nothing a client merely proves control of.
+ * And the finalize rule: the CSR names exactly the order's identifiers (RFC 8555 §7.4).
+ */
+import type { CertificateRequest } from '../csr/parse-csr.js';
+import {
+  exactDnsName,
+  exactIpAddress,
+  type TokenNamesInput,
+  tokenGrantedNames,
+} from '../enroll/token-names.js';
+import { NodeIdError } from '../errors.js';
+import { nameValues } from '../lib/name.js';
+import { OID } from '../lib/oids.js';
+import { type AcmeProblemType, acmeError } from './acme-problem.js';
+
+/** An ACME identifier (RFC 8555 §9.7.7: `dns`; RFC 8738 §3: `ip`). */
+export interface AcmeIdentifier {
+  type: 'dns' | 'ip';
+  value: string;
+}
+
+/** One identifier refused, as a subproblem (RFC 8555 §6.7.1). */
+export interface RejectedIdentifier {
+  type: AcmeProblemType;
+  detail: string;
+  identifier: { type: string; value: string };
+}
+
+/** What {@link acmeOrderIdentifiers} decided. */
+export interface AcmeOrderIdentifiers {
+  /** The identifiers, normalised (DNS names lower-case A-labels, IPs canonical), without duplicates. */
+  identifiers: AcmeIdentifier[];
+  /** The identifiers refused, each with its reason; an order is made only when this is empty. */
+  rejected: RejectedIdentifier[];
+}
+
+/** Most identifiers in one order (RFC 8555 leaves it to the CA; Let's Encrypt takes 100). */
+export const MAX_ORDER_IDENTIFIERS = 100;
+
+/**
+ * Checks the identifiers of a newOrder against the token an account was made with: each must be
+ * a `dns` or `ip` identifier (else `unsupportedIdentifier`), an exact name of its type (a
+ * wildcard or malformed name: `rejectedIdentifier`), and one of the names the token grants
+ * (else `rejectedIdentifier`). A list that is not a non-empty array of `{type, value}`:
+ * `malformed`.
+ *
+ * @example
+ * ```ts
+ * const { identifiers, rejected } = acmeOrderIdentifiers(payload.identifiers, token);
+ * if (rejected.length) throw …; // a rejectedIdentifier problem with one subproblem per name
+ * ```
+ */
+export function acmeOrderIdentifiers(
+  requested: unknown,
+  token: TokenNamesInput,
+): AcmeOrderIdentifiers {
+  if (!Array.isArray(requested) || requested.length === 0)
+    throw acmeError('malformed', 'the order needs "identifiers": a non-empty array');
+  if (requested.length > MAX_ORDER_IDENTIFIERS)
+    throw acmeError('malformed', `an order may have at most ${MAX_ORDER_IDENTIFIERS} identifiers`);
+  const granted = tokenGrantedNames(token);
+  const identifiers: AcmeIdentifier[] = [];
+  const rejected: RejectedIdentifier[] = [];
+  const seen = new Set<string>();
+  for (const item of requested) {
+    if (
+      typeof item !== 'object' ||
+      item === null ||
+      typeof item.type !== 'string' ||
+      typeof item.value !== 'string'
+    )
+      throw acmeError('malformed', 'each identifier must be {"type", "value"} strings');
+    const shown = { type: item.type as string, value: String(item.value).slice(0, 253) };
+    if (item.type !== 'dns' && item.type !== 'ip') {
+      rejected.push({
+        type: 'unsupportedIdentifier',
+        detail: `identifier type "${shown.type}" is not supported; use dns or ip`,
+        identifier: shown,
+      });
+      continue;
+    }
+    let value: string;
+    try {
+      value =
+        item.type === 'dns'
+          ? exactDnsName(item.value, 'DNS identifier')
+          : exactIpAddress(item.value, 'IP identifier');
+    } catch (e) {
+      if (!NodeIdError.isInstance(e)) throw e;
+      rejected.push({ type: 'rejectedIdentifier', detail: e.message, identifier: shown });
+      continue;
+    }
+    const allowed = item.type === 'dns' ? granted.dns : granted.ips;
+    if (!allowed.includes(value)) {
+      rejected.push({
+        type: 'rejectedIdentifier',
+        detail: `${value} is not a name of this account's enrollment token`,
+        identifier: shown,
+      });
+      continue;
+    }
+    const key = `${item.type}:${value}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    identifiers.push({ type: item.type, value });
+  }
+  return { identifiers, rejected };
+}
+
+/**
+ * Checks a finalize CSR against its order (RFC 8555 §7.4: "The CSR MUST indicate the exact same
+ * set of requested identifiers as the initial newOrder request"): its subjectAltName DNS names
+ * and IP addresses are exactly the order's identifiers, it asks for no other kind of name, and
+ * a subject CN, when present, is one of them. Anything else: `badCSR`.
+ */
+export function checkCsrMatchesOrder(
+  csr: CertificateRequest,
+  identifiers: readonly AcmeIdentifier[],
+): void {
+  const names = csr.requestedNames;
+  const others = [...names.uris, ...names.emails, ...names.other.map(String)];
+  if (others.length > 0)
+    throw acmeError(
+      'badCSR',
+      `the CSR asks for names that are not identifiers of the order: ${others.join(', ')}`,
+    );
+  const wanted = new Set(identifiers.map((i) => `${i.type}:${i.value}`));
+  const asked = new Set<string>();
+  for (const d of names.dns) {
+    try {
+      asked.add(`dns:${exactDnsName(d)}`);
+    } catch {
+      throw acmeError('badCSR', `the CSR's DNS name "${d}" is not an exact DNS name`);
+    }
+  }
+  for (const ip of names.ips) asked.add(`ip:${exactIpAddress(ip)}`);
+  const extra = [...asked].filter((n) => !wanted.has(n));
+  const missing = [...wanted].filter((n) => !asked.has(n));
+  if (extra.length || missing.length)
+    throw acmeError(
+      'badCSR',
+      `the CSR's names must be exactly the order's identifiers${extra.length ? `; not in the order: ${extra.join(', ')}` : ''}${missing.length ? `; missing: ${missing.join(', ')}` : ''}`,
+    );
+  for (const cn of nameValues(csr.subject, OID.commonName)) {
+    if (cn === '') continue;
+    const lowered = String(cn).toLowerCase();
+    if (!wanted.has(`dns:${lowered}`) && !wanted.has(`ip:${lowered}`))
+      throw acmeError('badCSR', `the CSR's common name "${cn}" is not an identifier of the order`);
+  }
+}
