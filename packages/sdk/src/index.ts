@@ -57,6 +57,19 @@ export {
 } from './bundle/bundle-files.js';
 export { type CreateCaOptions, createCa } from './ca/create-ca.js';
 export {
+  type CreateCaCsrOptions,
+  type CreateCaCsrResult,
+  createCaCsr,
+} from './ca/create-ca-csr.js';
+export { checkCrlUrl } from './ca/crl-url.js';
+export {
+  DEFAULT_INTERMEDIATE_DAYS,
+  remainingPathLength,
+  type SignCaCsrOptions,
+  type SignCaCsrResult,
+  signCaCsr,
+} from './ca/sign-ca-csr.js';
+export {
   type Certificate,
   type CertificateInput,
   type Extension,

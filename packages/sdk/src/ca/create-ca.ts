@@ -4,20 +4,12 @@ import type { Identity, Issuer } from '../issue/identity.js';
 import { DEFAULT_CA_DAYS } from '../issue/profiles.js';
 import { generateKeyPair } from '../keys/generate-key-pair.js';
 import type { KeyAlgorithm, KeyPair } from '../keys/key-algorithm.js';
-import { signCertificate } from '../lib/certificate-encoder.js';
 import { type CryptoOptions, getCrypto } from '../lib/crypto.js';
-import {
-  authorityKeyIdentifierExtension,
-  basicConstraintsExtension,
-  keyUsageExtension,
-  type NameConstraintsOptions,
-  nameConstraintsExtension,
-  subjectKeyIdentifierExtension,
-} from '../lib/extensions.js';
-import { exportSpki, keyIdentifier } from '../lib/key-id.js';
+import type { NameConstraintsOptions } from '../lib/extensions.js';
+import { exportSpki } from '../lib/key-id.js';
 import { encodeName } from '../lib/name.js';
-import { randomSerial } from '../lib/serial.js';
-import { computeValidity, type ValidityOptions } from '../lib/validity.js';
+import type { ValidityOptions } from '../lib/validity.js';
+import { assertPathLength, signCaCertificate } from './ca-certificate.js';
 
 /** Options for {@link createCa}. */
 export interface CreateCaOptions extends CryptoOptions, ValidityOptions {
@@ -49,7 +41,8 @@ export interface CreateCaOptions extends CryptoOptions, ValidityOptions {
 /**
  * Creates a CA certificate and key: a self-signed root by default, an intermediate when `issuer`
  * is given. The CA gets basicConstraints CA:TRUE (critical, with the path length if given),
- * keyUsage keyCertSign + cRLSign (critical), SKI, AKI, and name constraints if given.
+ * keyUsage keyCertSign + cRLSign (critical), SKI, AKI, and name constraints if given; under an
+ * issuer with `crlDistributionPoints`, those CRL addresses (RFC 5280 §4.2.1.13).
  * Default lifetime: 3650 days (an intermediate's is clamped to its issuer's).
  *
  * @example
@@ -64,30 +57,13 @@ export async function createCa(options: CreateCaOptions): Promise<Identity> {
     options.commonName ?? (options.clusterName ? `${options.clusterName} CA` : undefined);
   if (!commonName)
     throw new NodeIdError('ERR_INVALID_ARGUMENT', 'a CA needs a cluster name or a common name');
-  if (
-    options.pathLength !== undefined &&
-    (!Number.isInteger(options.pathLength) || options.pathLength < 0 || options.pathLength > 16)
-  ) {
-    throw new NodeIdError(
-      'ERR_INVALID_ARGUMENT',
-      `path length must be an integer from 0 to 16, got ${options.pathLength}`,
-    );
-  }
+  assertPathLength(options.pathLength);
   const issuer = options.issuer;
   if (issuer && !issuer.certificate.basicConstraints?.ca)
     throw new NodeIdError(
       'ERR_CA_INVALID',
       `"${issuer.certificate.subject.text}" is not a CA certificate`,
     );
-  const { notBefore, notAfter, warnings } = computeValidity(
-    options,
-    DEFAULT_CA_DAYS,
-    issuer && {
-      notBefore: issuer.certificate.notBefore,
-      notAfter: issuer.certificate.notAfter,
-      subject: issuer.certificate.subject.text,
-    },
-  );
   const keyPair =
     options.keyPair ??
     (await generateKeyPair({
@@ -95,39 +71,21 @@ export async function createCa(options: CreateCaOptions): Promise<Identity> {
       extractable: options.extractable ?? true,
       crypto,
     }));
-  const subtle = crypto.subtle;
-  const spki = await exportSpki(subtle, keyPair.publicKey);
-  const ski = keyIdentifier(spki);
+  const spki = await exportSpki(crypto.subtle, keyPair.publicKey);
   const subject = encodeName({
     country: options.country,
     organization: options.organization,
     organizationalUnit: options.clusterName,
     commonName,
   });
-  const extensions = [
-    basicConstraintsExtension(true, options.pathLength),
-    keyUsageExtension(['keyCertSign', 'cRLSign']),
-    subjectKeyIdentifierExtension(ski),
-  ];
-  const aki = issuer
-    ? (issuer.certificate.subjectKeyIdentifier ?? keyIdentifier(issuer.certificate.publicKey.spki))
-    : ski;
-  extensions.push(authorityKeyIdentifierExtension(aki));
-  const constraints = options.nameConstraints && nameConstraintsExtension(options.nameConstraints);
-  if (constraints) extensions.push(constraints);
-  const certificate = await signCertificate(
-    subtle,
-    {
-      serialNumber: randomSerial(crypto),
-      issuer: issuer ? issuer.certificate.subject.raw : subject,
-      subject,
-      notBefore,
-      notAfter,
-      spki,
-      extensions,
-    },
-    issuer ? issuer.privateKey : keyPair.privateKey,
-  );
+  const { certificate, warnings } = await signCaCertificate(crypto, {
+    ...options,
+    issuer,
+    selfSigningKey: keyPair.privateKey,
+    subject,
+    spki,
+    defaultDays: DEFAULT_CA_DAYS,
+  });
   return {
     certificate,
     privateKey: keyPair.privateKey,

@@ -42,6 +42,11 @@ export interface SignCsrOptions extends CryptoOptions {
   days?: number;
   /** The current time. */
   now?: Date;
+  /**
+   * CRL URLs for the certificate's cRLDistributionPoints (RFC 5280 §4.2.1.13); default the CA's
+   * `crlDistributionPoints`; `[]` for none.
+   */
+  crlDistributionPoints?: readonly string[];
 }
 
 /** Result of {@link signCsr}. */
@@ -173,6 +178,7 @@ export async function signCsr(options: SignCsrOptions): Promise<SignCsrResult> {
     sans,
     now,
     notAfter: new Date(now.getTime() + days * DAY),
+    crlDistributionPoints: options.crlDistributionPoints,
   });
   return {
     certificate: signed.certificate,

@@ -28,4 +28,10 @@ export interface Issuer {
   privateKey: CryptoKey;
   /** CAs above this one, nearest first (empty for a root). */
   chain?: Certificate[];
+  /**
+   * CRL addresses (http URLs) written as cRLDistributionPoints into every certificate this CA
+   * issues (RFC 5280 §4.2.1.13), unless the issuing call gives its own. `loadCaFolder` fills it
+   * from the folder's `crlUrl` setting.
+   */
+  crlDistributionPoints?: readonly string[];
 }

@@ -39,6 +39,11 @@ export interface IssueIdentityOptions extends CryptoOptions, ValidityOptions, Su
   keyPair?: KeyPair;
   /** Whether the new private key can be exported; default `true` (it must be written to a file). */
   extractable?: boolean;
+  /**
+   * CRL URLs for the certificate's cRLDistributionPoints (RFC 5280 §4.2.1.13); default the CA's
+   * `crlDistributionPoints`; `[]` for none.
+   */
+  crlDistributionPoints?: readonly string[];
 }
 
 /** The short name of an FQDN: its first label (`node1` for `node1.example.net`). */

@@ -1,4 +1,6 @@
 /** Signs a leaf certificate for a public key under a profile: shared by issueIdentity and signCsr. */
+
+import { checkCrlUrls } from '../ca/crl-url.js';
 import type { Certificate } from '../certificate/parse-certificate.js';
 import type { DeniedName } from '../csr/signing-policy.js';
 import { NodeIdError } from '../errors.js';
@@ -7,6 +9,7 @@ import { signCertificate } from '../lib/certificate-encoder.js';
 import {
   authorityKeyIdentifierExtension,
   basicConstraintsExtension,
+  crlDistributionPointsExtension,
   extKeyUsageExtension,
   keyUsageExtension,
   type SanEntry,
@@ -35,6 +38,8 @@ export interface LeafRequest extends ValidityOptions {
   spki: Uint8Array;
   keyAlgorithm: KeyAlgorithm;
   sans: SanEntry[];
+  /** CRL URLs for cRLDistributionPoints; default the issuer's `crlDistributionPoints`. */
+  crlDistributionPoints?: readonly string[];
 }
 
 /** Checks that `issuer` is a CA with a key before any other work. @internal */
@@ -87,6 +92,8 @@ export async function signLeaf(
   const authorityKeyId = ca.subjectKeyIdentifier ?? keyIdentifier(ca.publicKey.spki);
   extensions.push(authorityKeyIdentifierExtension(authorityKeyId));
   if (sans.length) extensions.push(subjectAltNameExtension(sans, req.subjectEmpty));
+  const crlUrls = checkCrlUrls(req.crlDistributionPoints ?? req.issuer.crlDistributionPoints ?? []);
+  if (crlUrls.length) extensions.push(crlDistributionPointsExtension(crlUrls));
   const certificate = await signCertificate(
     subtle,
     {

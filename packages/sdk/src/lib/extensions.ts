@@ -68,6 +68,21 @@ export function authorityKeyIdentifierExtension(keyId: Uint8Array): Uint8Array {
   return extension(OID.authorityKeyIdentifier, false, seq(tlv(0x80, keyId)));
 }
 
+/**
+ * cRLDistributionPoints, not critical (RFC 5280 §4.2.1.13 recommends it not be): one
+ * DistributionPoint per URL, each `distributionPoint [0] { fullName [0] { URI } }`, with no
+ * `reasons` and no `cRLIssuer`, so the CRL covers every reason and is signed by the issuer.
+ */
+export function crlDistributionPointsExtension(urls: readonly string[]): Uint8Array {
+  return extension(
+    OID.crlDistributionPoints,
+    false,
+    seq(
+      ...urls.map((u) => seq(tlv(0xa0, tlv(0xa0, encodeGeneralName({ type: 'uri', value: u }))))),
+    ),
+  );
+}
+
 /** Name constraints for a CA: DNS subtrees and IP ranges (CIDR). */
 export interface NameConstraintsOptions {
   /** DNS names (and their subdomains) the CA may issue for, e.g. `example.net`. */

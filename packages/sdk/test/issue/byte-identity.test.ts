@@ -137,4 +137,43 @@ describe('fast encoder is byte-identical to @peculiar/x509', () => {
       expect(bytesEqual(tbsOf(nodeLib), ours)).toBe(true);
     });
   }
+
+  it('P-256: node certificate with a cRLDistributionPoints URL (RFC 5280 §4.2.1.13)', async () => {
+    const ca = await createCa({ clusterName: 'scale.cluster', organization: 'Example' });
+    const caSki = await x509.SubjectKeyIdentifierExtension.create(ca.publicKey, false, crypto);
+    const url = 'http://ca.example.net:8443/v1/crl';
+    const node = await issueIdentity({
+      ca: { ...ca, crlDistributionPoints: [url] },
+      name: 'node1.example.net',
+    });
+    const nodeLib = await libraryTbs(
+      node,
+      ca,
+      [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+        new x509.ExtendedKeyUsageExtension(
+          [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth],
+          false,
+        ),
+        await x509.SubjectKeyIdentifierExtension.create(node.publicKey, false, crypto),
+        new x509.AuthorityKeyIdentifierExtension(caSki.keyId, false),
+        new x509.SubjectAlternativeNameExtension(
+          [
+            { type: 'dns', value: 'node1' },
+            { type: 'dns', value: 'node1.example.net' },
+          ],
+          false,
+        ),
+        new x509.CRLDistributionPointsExtension([url], false),
+      ],
+      utf8Name([{ O: [{ utf8String: 'Example' }] }, { CN: [{ utf8String: 'scale.cluster' }] }]),
+      utf8Name([
+        { O: [{ utf8String: 'Example' }] },
+        { OU: [{ utf8String: 'scale.cluster' }] },
+        { CN: [{ utf8String: 'scale.cluster CA' }] },
+      ]),
+    );
+    expect(toHex(tbsOf(nodeLib))).toBe(toHex(node.certificate.tbs));
+  });
 });
