@@ -6,6 +6,14 @@
  * @packageDocumentation
  */
 
+export type {
+  AcmeKind,
+  AcmeObject,
+  AcmeObjectInput,
+  AcmeObjectUpdate,
+  AcmeStore,
+  AcmeWrite,
+} from './acme/acme-store.js';
 export {
   type OpenCaInventoryOptions,
   openCaInventory,

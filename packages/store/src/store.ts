@@ -4,6 +4,7 @@
  * checks that it does.
  */
 import type { CrlReason } from '@nodeid/sdk';
+import type { AcmeStore } from './acme/acme-store.js';
 
 /**
  * Where a certificate stands at a given time, judged in this order: `revoked` once revoked;
@@ -201,7 +202,7 @@ export interface AuditRecord {
  * }
  * ```
  */
-export interface Store {
+export interface Store extends AcmeStore {
   /** Which implementation this is. */
   readonly kind: 'memory' | 'sqlite' | 'postgres';
 

@@ -907,6 +907,173 @@ export function describeStoreConformance(
       });
     });
 
+    describe('ACME objects and nonces', () => {
+      const account = (id: string, lookup: string) => ({
+        kind: 'account' as const,
+        id,
+        accountId: id,
+        status: 'valid',
+        lookup,
+        data: { jwk: { kty: 'EC' }, contact: [] },
+      });
+
+      it('accepts a nonce once, and never an unknown or expired one', async () => {
+        await store.createAcmeNonce('n1', at(1));
+        await store.createAcmeNonce('n2', at(-1));
+        expect(await store.useAcmeNonce('n1', NOW)).toBe(true);
+        expect(await store.useAcmeNonce('n1', NOW)).toBe(false);
+        expect(await store.useAcmeNonce('n2', NOW)).toBe(false);
+        expect(await store.useAcmeNonce('never', NOW)).toBe(false);
+      });
+
+      it('gives a nonce to exactly one of 20 concurrent callers', async () => {
+        await store.createAcmeNonce('race', at(1));
+        const used = await Promise.all(
+          Array.from({ length: 20 }, () => store.useAcmeNonce('race', NOW)),
+        );
+        expect(used.filter(Boolean)).toHaveLength(1);
+      });
+
+      it('stores objects, finds them by id, lookup key and account, newest first', async () => {
+        expect(await store.writeAcme({ insert: [account('a1', 'thumb1')], now: NOW })).toBe(true);
+        await store.writeAcme({
+          insert: [
+            {
+              kind: 'order',
+              id: 'o1',
+              accountId: 'a1',
+              status: 'pending',
+              data: { n: 1 },
+              createdAt: at(0),
+            },
+            {
+              kind: 'order',
+              id: 'o2',
+              accountId: 'a1',
+              status: 'pending',
+              data: { n: 2 },
+              createdAt: at(1),
+            },
+          ],
+        });
+        const a = await store.getAcmeObject('account', 'a1');
+        expect(a).toMatchObject({
+          kind: 'account',
+          id: 'a1',
+          status: 'valid',
+          version: 1,
+          lookup: 'thumb1',
+        });
+        expect(a?.data).toEqual({ jwk: { kty: 'EC' }, contact: [] });
+        expect((await store.findAcmeObject('account', 'thumb1'))?.id).toBe('a1');
+        expect(await store.findAcmeObject('account', 'nope')).toBeUndefined();
+        expect((await store.listAcmeObjects('order', 'a1')).map((o) => o.id)).toEqual(['o2', 'o1']);
+        expect(await store.getAcmeObject('order', 'a1')).toBeUndefined();
+      });
+
+      it('refuses a second object with the same id or lookup key, writing nothing of that write', async () => {
+        await store.writeAcme({ insert: [account('a1', 'thumb1')] });
+        await expectStoreError(
+          store.writeAcme({ insert: [{ ...account('a2', 'thumb2') }, account('a3', 'thumb1')] }),
+          'ERR_STORE_CONFLICT',
+        );
+        expect(await store.getAcmeObject('account', 'a2')).toBeUndefined();
+      });
+
+      it('updates only from the version read (compare-and-set); a stale write changes nothing', async () => {
+        await store.writeAcme({
+          insert: [
+            {
+              kind: 'authorization',
+              id: 'z1',
+              accountId: 'a1',
+              status: 'pending',
+              data: { s: 'p' },
+            },
+            { kind: 'order', id: 'o1', accountId: 'a1', status: 'pending', data: {} },
+          ],
+        });
+        const first = {
+          kind: 'authorization' as const,
+          id: 'z1',
+          version: 1,
+          status: 'valid',
+          data: { s: 'v' },
+        };
+        const results = await Promise.all([
+          store.writeAcme({ update: [first] }),
+          store.writeAcme({ update: [{ ...first, status: 'invalid' }] }),
+        ]);
+        expect(results.filter(Boolean)).toHaveLength(1);
+        const z = await store.getAcmeObject('authorization', 'z1');
+        expect(z?.version).toBe(2);
+        // a write whose second update is stale leaves its first one undone too
+        expect(
+          await store.writeAcme({
+            update: [
+              { kind: 'order', id: 'o1', version: 1, status: 'ready', data: {} },
+              { ...first, status: 'deactivated' },
+            ],
+          }),
+        ).toBe(false);
+        expect((await store.getAcmeObject('order', 'o1'))?.status).toBe('pending');
+      });
+
+      it('consumes a pending token with the account it pays for, once across concurrent writes', async () => {
+        await store.createToken(token('t1', 'acme-token'));
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            store.writeAcme({
+              consumeTokenId: 't1',
+              insert: [account(`a${i}`, `k${i}`)],
+              now: NOW,
+            }),
+          ),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+        const made = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => store.getAcmeObject('account', `a${i}`)),
+        );
+        expect(made.filter(Boolean)).toHaveLength(1);
+        expect((await store.getToken('t1', { now: NOW }))?.status).toBe('used');
+      });
+
+      it('records a certificate and its audit line with the order, or none of them', async () => {
+        await store.writeAcme({
+          insert: [{ kind: 'order', id: 'o1', accountId: 'a1', status: 'processing', data: {} }],
+        });
+        const audit = {
+          at: NOW,
+          action: 'certificate.issue',
+          serialNumber: '0a',
+          detail: { via: 'acme' },
+        };
+        expect(
+          await store.writeAcme({
+            update: [
+              { kind: 'order', id: 'o1', version: 1, status: 'valid', data: { certificate: '0a' } },
+            ],
+            certificate: certificate('0a', 30),
+            audit: [audit],
+          }),
+        ).toBe(true);
+        expect((await store.getCertificate('0a'))?.serialNumber).toBe('0a');
+        expect((await store.listAudit(1))[0]?.detail).toEqual({ via: 'acme' });
+        // the same serial again: a conflict, and the order's update is rolled back with it
+        await store.writeAcme({
+          insert: [{ kind: 'order', id: 'o2', accountId: 'a1', status: 'processing', data: {} }],
+        });
+        await expectStoreError(
+          store.writeAcme({
+            update: [{ kind: 'order', id: 'o2', version: 1, status: 'valid', data: {} }],
+            certificate: certificate('0a', 30),
+          }),
+          'ERR_STORE_CONFLICT',
+        );
+        expect((await store.getAcmeObject('order', 'o2'))?.status).toBe('processing');
+      });
+    });
+
     describe('audit trail', () => {
       it('appends lines and lists the latest first', async () => {
         await store.appendAudit({

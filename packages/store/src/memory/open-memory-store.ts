@@ -2,6 +2,7 @@
  * A store in the memory of the process: for tests and one-off runs. It behaves exactly as the
  * SQLite and PostgreSQL stores do, and loses everything on close.
  */
+import { memoryAcme } from '../acme/memory-acme.js';
 import { StoreError } from '../errors.js';
 import {
   type CheckedCertificate,
@@ -117,8 +118,26 @@ export async function openMemoryStore(): Promise<Store> {
     audit.push(record);
   };
 
+  const acme = memoryAcme({
+    ensureOpen,
+    tokenPending: (id, at) => {
+      const t = tokens.get(id);
+      return t !== undefined && tokenStatus(t, at) === 'pending';
+    },
+    useToken: (id, at) => {
+      tokens.get(id)!.usedAt = at;
+    },
+    checkSerialFree: (serial) => {
+      if (certificates.has(serial))
+        throw new StoreError('ERR_STORE_CONFLICT', `serial ${serial} is already recorded`);
+    },
+    insertCertificate: (c) => insert([c]),
+    pushAudit,
+  });
+
   return {
     kind: 'memory',
+    ...acme,
 
     async recordCertificate(input) {
       ensureOpen();

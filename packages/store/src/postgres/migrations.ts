@@ -80,4 +80,27 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'ACME accounts, orders, authorizations, nonces',
+    sql: `
+      CREATE TABLE acme_objects (
+        kind       text NOT NULL,
+        id         text NOT NULL,
+        account_id text,
+        status     text NOT NULL,
+        lookup     text,
+        version    integer NOT NULL,
+        data       jsonb NOT NULL,
+        created_at timestamptz NOT NULL,
+        PRIMARY KEY (kind, id)
+      );
+      CREATE UNIQUE INDEX acme_objects_by_lookup ON acme_objects (kind, lookup) WHERE lookup IS NOT NULL;
+      CREATE INDEX acme_objects_by_account ON acme_objects (kind, account_id, created_at);
+      CREATE TABLE acme_nonces (
+        nonce      text PRIMARY KEY,
+        expires_at timestamptz NOT NULL
+      );
+    `,
+  },
 ];

@@ -4,6 +4,7 @@
  * lock, so a token yields one certificate and a CRL number is handed out once across instances.
  */
 import pg from 'pg';
+import { postgresAcme } from '../acme/postgres-acme.js';
 import { StoreError } from '../errors.js';
 import {
   type CheckedCertificate,
@@ -165,6 +166,7 @@ function postgresStore(pool: pg.Pool): Store {
 
   return {
     kind: 'postgres',
+    ...postgresAcme({ run, query, transaction, insertCertificate }),
 
     recordCertificate: (input) =>
       run('cannot record the certificate', () =>

@@ -81,4 +81,28 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'ACME accounts, orders, authorizations, nonces',
+    // the objects are JSON documents (acme/acme-store.ts); version is their compare-and-set counter
+    sql: `
+      CREATE TABLE acme_objects (
+        kind       TEXT NOT NULL,
+        id         TEXT NOT NULL,
+        account_id TEXT,
+        status     TEXT NOT NULL,
+        lookup     TEXT,
+        version    INTEGER NOT NULL,
+        data       TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (kind, id)
+      ) STRICT;
+      CREATE UNIQUE INDEX acme_objects_by_lookup ON acme_objects (kind, lookup) WHERE lookup IS NOT NULL;
+      CREATE INDEX acme_objects_by_account ON acme_objects (kind, account_id, created_at);
+      CREATE TABLE acme_nonces (
+        nonce      TEXT PRIMARY KEY,
+        expires_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

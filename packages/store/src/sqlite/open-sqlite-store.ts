@@ -4,6 +4,7 @@
  * that the CLI and a server can share the file; the file is created 0600.
  */
 import Database from 'better-sqlite3';
+import { sqliteAcme } from '../acme/sqlite-acme.js';
 import { StoreError } from '../errors.js';
 import {
   checkAuditInput,
@@ -284,6 +285,7 @@ function sqliteStore(db: Database.Database, path: string, options: SqliteStoreOp
 
   return {
     kind: 'sqlite',
+    ...sqliteAcme(db, sqliteWriters(db), run, write),
 
     recordCertificate: (input) =>
       write('cannot record the certificate', () => insertCertificate(checkCertificateInput(input))),
