@@ -23,7 +23,7 @@ export {
   certificateRecordOf,
 } from './certificate/certificate-record-of.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
-export { CERTIFICATE_STATUSES } from './lib/status.js';
+export { CERTIFICATE_SORT_KEYS, CERTIFICATE_STATUSES } from './lib/status.js';
 export { openMemoryStore } from './memory/open-memory-store.js';
 export { DEFAULT_STORE_FILE, openStore } from './open-store.js';
 export { openPostgresStore, type PostgresStoreOptions } from './postgres/open-postgres-store.js';
@@ -33,6 +33,7 @@ export type {
   AuditRecord,
   CertificateInput,
   CertificateRecord,
+  CertificateSortKey,
   CertificateStatus,
   CertificateSummary,
   ListCertificatesOptions,

@@ -79,11 +79,32 @@ export interface ListCertificatesOptions {
   name?: string;
   /** Only certificates whose `notAfter` is before this time (revoked ones included unless `status` says otherwise). */
   expiringBefore?: Date;
+  /**
+   * Only certificates one of whose typed names contains this text (`node1`, `DNS:node1.`,
+   * `10.0.0.`), ASCII letters compared case-insensitively, or whose serial contains it as hex
+   * (colons and case ignored, so `AB:12` finds `00ab12…`). For a search box; `name` is the
+   * exact match.
+   */
+  search?: string;
+  /** Only certificates issued under this profile (`node`, `server`…). */
+  profile?: string;
   /** The time that decides `valid` and `expired`; default now. */
   now?: Date;
+  /**
+   * The order: by `notAfter` (the default), `notBefore`, `serialNumber`, or `name` (the first
+   * typed name, byte order); ties by serial. `order` reverses it with `desc`.
+   */
+  sort?: CertificateSortKey;
+  /** `asc` (the default) or `desc`. */
+  order?: 'asc' | 'desc';
+  /** Skip this many records first (paging: `offset` then `limit`); default 0. */
+  offset?: number;
   /** At most this many records. */
   limit?: number;
 }
+
+/** What {@link ListCertificatesOptions.sort} accepts. */
+export type CertificateSortKey = 'notAfter' | 'notBefore' | 'serialNumber' | 'name';
 
 /**
  * The inventory at a glance, as monitoring wants it: how many certificates per status, and when
@@ -219,8 +240,13 @@ export interface Store extends AcmeStore {
     serialNumber: string,
     options?: { now?: Date },
   ): Promise<CertificateRecord | undefined>;
-  /** Certificates matching every filter given, soonest `notAfter` first. */
+  /** Certificates matching every filter given, soonest `notAfter` first unless `sort` says otherwise. */
   listCertificates(options?: ListCertificatesOptions): Promise<CertificateRecord[]>;
+  /**
+   * How many certificates match the filters of `options` (`sort`, `order`, `offset` and `limit`
+   * ignored): the total of a paged listing.
+   */
+  countCertificates(options?: ListCertificatesOptions): Promise<number>;
   /** Counts by status and the expiry of each valid certificate at `now` (default now). */
   certificateSummary(options?: { now?: Date }): Promise<CertificateSummary>;
   /**
@@ -288,8 +314,11 @@ export interface Store extends AcmeStore {
 
   /** Appends a line to the audit trail. */
   appendAudit(event: AuditInput): Promise<void>;
-  /** The latest `limit` lines of the audit trail (default 100), newest first. */
-  listAudit(limit?: number): Promise<AuditRecord[]>;
+  /**
+   * The latest `limit` lines of the audit trail (default 100), newest first; with `action`,
+   * only the lines of that action (`certificate.revoke`, `enrollment.create`…).
+   */
+  listAudit(limit?: number, options?: { action?: string }): Promise<AuditRecord[]>;
 
   /**
    * Resolves when the database is there and writable; otherwise rejects with `ERR_STORE_IO`

@@ -312,6 +312,81 @@ export function describeStoreConformance(
         expect(statuses).toEqual(['expired', 'valid', 'revoked', 'valid']);
       });
 
+      it('searches names and serials, filters by profile, sorts, pages and counts', async () => {
+        const make = (serial: string, days: number, names: string[], profile = 'node') => ({
+          ...certificate(serial, days, names),
+          notBefore: at(-days),
+          profile,
+        });
+        await store.recordCertificates([
+          make('0a', 40, ['DNS:node10.example.net', 'IP:10.0.0.10']),
+          make('ab12', 20, ['DNS:Node2.Example.Net']),
+          make('0f01', 30, ['DNS:web.example.net'], 'server'),
+          make('7f', -5, ['URI:spiffe://c/node_1%']),
+          make('0b', 10, []),
+        ]);
+        await store.revokeCertificate('0a', { revokedAt: at(-1) });
+        const list = async (filter: Parameters<Store['listCertificates']>[0]) =>
+          (await store.listCertificates({ now: NOW, ...filter })).map((c) => c.serialNumber);
+        const count = (filter: Parameters<Store['countCertificates']>[0]) =>
+          store.countCertificates({ now: NOW, ...filter });
+
+        // a part of a name, ASCII case-insensitive, the type label included
+        expect(await list({ search: 'node' })).toEqual(['7f', 'ab12', '0a']);
+        expect(await list({ search: 'NODE2.' })).toEqual(['ab12']);
+        expect(await list({ search: 'dns:web' })).toEqual(['0f01']);
+        expect(await list({ search: '10.0.0.1' })).toEqual(['0a']);
+        // % and _ are text, not patterns
+        expect(await list({ search: '_1%' })).toEqual(['7f']);
+        expect(await list({ search: 'n_de' })).toEqual([]);
+        // a serial, with colons and in any case; also a part of one
+        expect(await list({ search: 'AB:12' })).toEqual(['ab12']);
+        expect(await list({ search: '0f' })).toEqual(['0f01']);
+        expect(await list({ search: 'b' })).toEqual(['0b', 'ab12', '0f01']);
+        expect(await list({ profile: 'server' })).toEqual(['0f01']);
+        expect(await list({ profile: 'control' })).toEqual([]);
+        expect(await list({ search: 'example', status: 'valid', profile: 'node' })).toEqual([
+          'ab12',
+        ]);
+
+        // sorting: ties and serials compare as numbers (0a < 0b < 7f < 0f01 < ab12)
+        expect(await list({ sort: 'serialNumber' })).toEqual(['0a', '0b', '7f', '0f01', 'ab12']);
+        expect(await list({ sort: 'serialNumber', order: 'desc' })).toEqual([
+          'ab12',
+          '0f01',
+          '7f',
+          '0b',
+          '0a',
+        ]);
+        expect(await list({ order: 'desc' })).toEqual(['0a', '0f01', 'ab12', '0b', '7f']);
+        expect(await list({ sort: 'notBefore' })).toEqual(['0a', '0f01', 'ab12', '0b', '7f']);
+        // by the first name, byte order (upper case first); no name sorts as ''
+        expect(await list({ sort: 'name' })).toEqual(['0b', 'ab12', '0a', '0f01', '7f']);
+
+        // paging: offset then limit, the total apart
+        expect(await list({ sort: 'serialNumber', offset: 1, limit: 2 })).toEqual(['0b', '7f']);
+        expect(await list({ sort: 'serialNumber', offset: 4 })).toEqual(['ab12']);
+        expect(await list({ offset: 5 })).toEqual([]);
+        expect(await count({})).toBe(5);
+        expect(await count({ search: 'node', limit: 1, offset: 1 })).toBe(3);
+        expect(await count({ status: 'valid' })).toBe(3);
+        expect(await count({ status: 'expired' })).toBe(1);
+        expect(await count({ profile: 'server', status: 'revoked' })).toBe(0);
+        expect(await count({ expiringBefore: at(25) })).toBe(3);
+
+        await expectStoreError(store.listCertificates({ offset: -1 }), 'ERR_STORE_INVALID');
+        await expectStoreError(store.listCertificates({ offset: 1.5 }), 'ERR_STORE_INVALID');
+        await expectStoreError(
+          store.listCertificates({ sort: 'subject' as 'name' }),
+          'ERR_STORE_INVALID',
+        );
+        await expectStoreError(
+          store.listCertificates({ order: 'up' as 'asc' }),
+          'ERR_STORE_INVALID',
+        );
+        await expectStoreError(store.countCertificates({ search: '' }), 'ERR_STORE_INVALID');
+      });
+
       it('finds a certificate by a bare name of any type, or by a typed name of that type only', async () => {
         await store.recordCertificate(
           certificate('01', 90, [
@@ -1100,6 +1175,21 @@ export function describeStoreConformance(
         expect(lines[0]).not.toHaveProperty('detail');
         expect(lines[0]!.id).toBeGreaterThan(lines[1]!.id);
         expect((await store.listAudit(2)).map((l) => l.action)).toEqual(['revoke', 'issue']);
+      });
+
+      it('lists the latest lines of one action', async () => {
+        for (let i = 0; i < 5; i++)
+          await store.appendAudit({
+            at: at(i),
+            action: i % 2 ? 'certificate.revoke' : 'enrollment.create',
+            detail: { i },
+          });
+        const of = async (action: string, limit?: number) =>
+          (await store.listAudit(limit, { action })).map((l) => l.detail?.['i']);
+        expect(await of('certificate.revoke')).toEqual([3, 1]);
+        expect(await of('enrollment.create', 2)).toEqual([4, 2]);
+        expect(await of('nothing')).toEqual([]);
+        await expectStoreError(store.listAudit(10, { action: '' }), 'ERR_STORE_INVALID');
       });
 
       it('refuses a line it cannot store as JSON', async () => {

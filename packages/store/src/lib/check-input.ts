@@ -7,13 +7,14 @@ import { StoreError } from '../errors.js';
 import type {
   AuditInput,
   CertificateInput,
+  CertificateSortKey,
   CertificateStatus,
   ListCertificatesOptions,
   RevokeOptions,
   TokenInput,
 } from '../store.js';
 import { normalizeSerial } from './serial.js';
-import { CERTIFICATE_STATUSES } from './status.js';
+import { CERTIFICATE_SORT_KEYS, CERTIFICATE_STATUSES } from './status.js';
 import { TYPED_NAME } from './typed-name.js';
 
 const MAX_TEXT = 1024;
@@ -141,14 +142,30 @@ export function checkSupersede(
 export interface CheckedListOptions {
   status?: CertificateStatus;
   name?: string;
+  /** ASCII lower case. */
+  search?: string;
+  /** The search as a serial fragment (lower-case hex, colons removed), when it is hex. */
+  searchSerial?: string;
+  profile?: string;
   expiringBefore?: Date;
   now: Date;
+  sort: CertificateSortKey;
+  order: 'asc' | 'desc';
+  offset: number;
   limit?: number;
 }
 
+/** ASCII letters in lower case, nothing else changed (what SQLite's and PostgreSQL's C-collation lower() do). */
+export const asciiLower = (text: string): string => text.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+
 /** Checks the filters of a listing. */
 export function checkListOptions(options: ListCertificatesOptions = {}): CheckedListOptions {
-  const checked: CheckedListOptions = { now: checkDate(options.now, 'now', () => new Date()) };
+  const checked: CheckedListOptions = {
+    now: checkDate(options.now, 'now', () => new Date()),
+    sort: options.sort ?? 'notAfter',
+    order: options.order ?? 'asc',
+    offset: options.offset ?? 0,
+  };
   if (options.status !== undefined) {
     if (!CERTIFICATE_STATUSES.includes(options.status))
       invalid(`status must be one of ${CERTIFICATE_STATUSES.join(', ')}`);
@@ -158,8 +175,30 @@ export function checkListOptions(options: ListCertificatesOptions = {}): Checked
   if (options.expiringBefore !== undefined) {
     checked.expiringBefore = checkDate(options.expiringBefore, 'expiringBefore');
   }
+  if (options.search !== undefined) {
+    checked.search = asciiLower(checkText(options.search, 'search', 253));
+    const hex = checked.search.replace(/:/g, '');
+    if (/^[0-9a-f]+$/.test(hex)) checked.searchSerial = hex;
+  }
+  if (options.profile !== undefined) checked.profile = checkText(options.profile, 'profile', 64);
+  if (options.sort !== undefined && !CERTIFICATE_SORT_KEYS.includes(options.sort))
+    invalid(`sort must be one of ${CERTIFICATE_SORT_KEYS.join(', ')}`);
+  if (options.order !== undefined && options.order !== 'asc' && options.order !== 'desc')
+    invalid('order must be asc or desc');
+  if (
+    options.offset !== undefined &&
+    (typeof options.offset !== 'number' ||
+      !Number.isSafeInteger(options.offset) ||
+      options.offset < 0)
+  )
+    invalid('offset must be a non-negative integer');
   if (options.limit !== undefined) checked.limit = checkLimit(options.limit);
   return checked;
+}
+
+/** The `action` filter of an audit listing: a non-empty string, or undefined. */
+export function checkAuditAction(action: unknown): string | undefined {
+  return action === undefined ? undefined : checkText(action, 'action', 128);
 }
 
 /** A positive integer. */

@@ -1,5 +1,5 @@
 /** The status of certificates and tokens at a given time, the same for every implementation. */
-import type { CertificateStatus, TokenStatus } from '../store.js';
+import type { CertificateSortKey, CertificateStatus, TokenStatus } from '../store.js';
 
 /** Every certificate status, in the order the CLI and metrics show them. */
 export const CERTIFICATE_STATUSES: readonly CertificateStatus[] = [
@@ -7,6 +7,14 @@ export const CERTIFICATE_STATUSES: readonly CertificateStatus[] = [
   'superseded',
   'revoked',
   'expired',
+];
+
+/** Every sort key of a certificate listing (`ListCertificatesOptions.sort`). */
+export const CERTIFICATE_SORT_KEYS: readonly CertificateSortKey[] = [
+  'notAfter',
+  'notBefore',
+  'serialNumber',
+  'name',
 ];
 
 /** `revoked`, else `superseded`, else `expired` once `notAfter` is before `now`, else `valid`. */

@@ -5,8 +5,11 @@
 import { memoryAcme } from '../acme/memory-acme.js';
 import { StoreError } from '../errors.js';
 import {
+  asciiLower,
   type CheckedCertificate,
+  type CheckedListOptions,
   type CheckedToken,
+  checkAuditAction,
   checkAuditInput,
   checkCertificateInput,
   checkCertificateInputs,
@@ -26,6 +29,7 @@ import { nameValue } from '../lib/typed-name.js';
 import type {
   AuditRecord,
   CertificateRecord,
+  CertificateSortKey,
   CertificateSummary,
   RevocationEntry,
   Store,
@@ -33,8 +37,16 @@ import type {
 } from '../store.js';
 import { sameTokenHash } from '../token/same-token-hash.js';
 
-/** Lower case for ASCII letters only, as SQLite's and PostgreSQL's (collation "C") `lower()`. */
-const asciiLower = (text: string) => text.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+/** What each sort key orders by; strings compare by UTF-16 code unit (byte order for ASCII), as SQLite's BINARY and PostgreSQL's "C" collations do. */
+const SORT_KEYS: Record<CertificateSortKey, (c: CertificateRecord) => number | string> = {
+  notAfter: (c) => c.notAfter.getTime(),
+  notBefore: (c) => c.notBefore.getTime(),
+  // serials are lower-case hex with no leading zero byte: the longer one is the larger number
+  serialNumber: (c) => `${String(c.serialNumber.length).padStart(4, '0')}${c.serialNumber}`,
+  name: (c) => c.names[0] ?? '',
+};
+
+const compare = (a: number | string, b: number | string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 interface StoredCertificate extends CheckedCertificate {
   revokedAt?: Date;
@@ -92,6 +104,25 @@ export async function openMemoryStore(): Promise<Store> {
     if (c.revokedAt) record.revokedAt = new Date(c.revokedAt);
     if (c.supersededAt) record.supersededAt = new Date(c.supersededAt);
     return record;
+  };
+
+  /** The records at `filter.now` that pass every filter, in no particular order. */
+  const matching = (filter: CheckedListOptions): CertificateRecord[] => {
+    const name = filter.name && asciiLower(filter.name);
+    const { search, searchSerial } = filter;
+    return [...certificates.values()]
+      .map((c) => toRecord(c, filter.now))
+      .filter(
+        (c) =>
+          (filter.status === undefined || c.status === filter.status) &&
+          (name === undefined ||
+            c.names.some((n) => asciiLower(n) === name || asciiLower(nameValue(n)) === name)) &&
+          (search === undefined ||
+            c.names.some((n) => asciiLower(n).includes(search)) ||
+            (searchSerial !== undefined && c.serialNumber.includes(searchSerial))) &&
+          (filter.profile === undefined || c.profile === filter.profile) &&
+          (filter.expiringBefore === undefined || c.notAfter < filter.expiringBefore),
+      );
   };
 
   const toToken = (t: StoredToken, now: Date): TokenRecord => {
@@ -186,22 +217,21 @@ export async function openMemoryStore(): Promise<Store> {
     async listCertificates(options) {
       ensureOpen();
       const filter = checkListOptions(options);
-      const name = filter.name && asciiLower(filter.name);
-      const found = [...certificates.values()]
-        .map((c) => toRecord(c, filter.now))
-        .filter(
-          (c) =>
-            (filter.status === undefined || c.status === filter.status) &&
-            (name === undefined ||
-              c.names.some((n) => asciiLower(n) === name || asciiLower(nameValue(n)) === name)) &&
-            (filter.expiringBefore === undefined || c.notAfter < filter.expiringBefore),
-        )
-        .sort(
-          (a, b) =>
-            a.notAfter.getTime() - b.notAfter.getTime() ||
-            a.serialNumber.localeCompare(b.serialNumber),
-        );
-      return filter.limit === undefined ? found : found.slice(0, filter.limit);
+      const key = SORT_KEYS[filter.sort];
+      const bySerial = SORT_KEYS.serialNumber;
+      const sign = filter.order === 'desc' ? -1 : 1;
+      const found = matching(filter).sort(
+        (a, b) => sign * (compare(key(a), key(b)) || compare(bySerial(a), bySerial(b))),
+      );
+      return found.slice(
+        filter.offset,
+        filter.limit === undefined ? undefined : filter.offset + filter.limit,
+      );
+    },
+
+    async countCertificates(options) {
+      ensureOpen();
+      return matching(checkListOptions(options)).length;
     },
 
     async revokeCertificate(serialNumber, options) {
@@ -323,10 +353,12 @@ export async function openMemoryStore(): Promise<Store> {
       pushAudit(checkAuditInput(event));
     },
 
-    async listAudit(limit = 100) {
+    async listAudit(limit = 100, options = {}) {
       ensureOpen();
       const n = checkLimit(limit);
+      const action = checkAuditAction(options.action);
       return audit
+        .filter((e) => action === undefined || e.action === action)
         .slice(-n)
         .reverse()
         .map((e) => ({

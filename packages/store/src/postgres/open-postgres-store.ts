@@ -8,6 +8,8 @@ import { postgresAcme } from '../acme/postgres-acme.js';
 import { StoreError } from '../errors.js';
 import {
   type CheckedCertificate,
+  type CheckedListOptions,
+  checkAuditAction,
   checkAuditInput,
   checkCertificateInput,
   checkCertificateInputs,
@@ -24,7 +26,7 @@ import { pendingMigrations } from '../lib/migration.js';
 import { auditFromRow, certificateFromRow, revocationFromRow, tokenFromRow } from '../lib/rows.js';
 import { normalizeSerial } from '../lib/serial.js';
 import { notFound, refuseNotCurrent } from '../lib/supersede.js';
-import type { Store } from '../store.js';
+import type { CertificateSortKey, Store } from '../store.js';
 import { sameTokenHash } from '../token/same-token-hash.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { postgresError } from './postgres-error.js';
@@ -132,6 +134,58 @@ async function insertCertificate(
   }
 }
 
+/** The ORDER BY expression of each sort key ("C" collation: byte order, as the other stores). */
+const POSTGRES_SORT: Record<CertificateSortKey, string> = {
+  notAfter: 'not_after',
+  notBefore: 'not_before',
+  serialNumber: 'length(serial_number)',
+  name: `coalesce(names->>0, '') COLLATE "C"`,
+};
+
+/** The WHERE clause of a listing's filters and its positional parameters (`$1` is `now`). */
+function postgresFilter(filter: CheckedListOptions): { where: string; params: unknown[] } {
+  const params: unknown[] = [filter.now];
+  const where: string[] = [];
+  const current = 'revoked_at IS NULL AND superseded_at IS NULL';
+  if (filter.status === 'revoked') where.push('revoked_at IS NOT NULL');
+  if (filter.status === 'superseded')
+    where.push('revoked_at IS NULL AND superseded_at IS NOT NULL');
+  if (filter.status === 'valid') where.push(`${current} AND not_after >= $1`);
+  if (filter.status === 'expired') where.push(`${current} AND not_after < $1`);
+  if (filter.name !== undefined) {
+    params.push(filter.name);
+    where.push(
+      `EXISTS (SELECT 1 FROM jsonb_array_elements_text(names) AS n(v)
+               WHERE lower(n.v COLLATE "C") = lower($${params.length}::text COLLATE "C")
+                  OR lower(substr(n.v, strpos(n.v, ':') + 1) COLLATE "C")
+                     = lower($${params.length}::text COLLATE "C"))`,
+    );
+  }
+  if (filter.search !== undefined) {
+    // strpos, not LIKE: the text is matched as it is; lower() under "C" is ASCII-only, as SQLite's
+    params.push(filter.search);
+    const names = `EXISTS (SELECT 1 FROM jsonb_array_elements_text(names) AS n(v)
+                           WHERE strpos(lower(n.v COLLATE "C"), $${params.length}::text) > 0)`;
+    if (filter.searchSerial === undefined) where.push(names);
+    else {
+      params.push(filter.searchSerial);
+      where.push(`(${names} OR strpos(serial_number, $${params.length}::text) > 0)`);
+    }
+  }
+  if (filter.profile !== undefined) {
+    params.push(filter.profile);
+    where.push(`profile = $${params.length}`);
+  }
+  if (filter.expiringBefore !== undefined) {
+    params.push(filter.expiringBefore);
+    where.push(`not_after < $${params.length}`);
+  }
+  return {
+    where: `WHERE $1::timestamptz IS NOT NULL ${where.map((w) => `AND ${w}`).join(' ')}`,
+    params,
+  };
+}
+
 function postgresStore(pool: pg.Pool): Store {
   let open = true;
 
@@ -231,34 +285,27 @@ function postgresStore(pool: pg.Pool): Store {
     listCertificates: (options) =>
       run('cannot list certificates', async () => {
         const filter = checkListOptions(options);
-        const params: unknown[] = [filter.now];
-        const where: string[] = [];
-        const current = 'revoked_at IS NULL AND superseded_at IS NULL';
-        if (filter.status === 'revoked') where.push('revoked_at IS NOT NULL');
-        if (filter.status === 'superseded')
-          where.push('revoked_at IS NULL AND superseded_at IS NOT NULL');
-        if (filter.status === 'valid') where.push(`${current} AND not_after >= $1`);
-        if (filter.status === 'expired') where.push(`${current} AND not_after < $1`);
-        if (filter.name !== undefined) {
-          params.push(filter.name);
-          where.push(
-            `EXISTS (SELECT 1 FROM jsonb_array_elements_text(names) AS n(v)
-                     WHERE lower(n.v COLLATE "C") = lower($${params.length}::text COLLATE "C")
-                        OR lower(substr(n.v, strpos(n.v, ':') + 1) COLLATE "C")
-                           = lower($${params.length}::text COLLATE "C"))`,
-          );
-        }
-        if (filter.expiringBefore !== undefined) {
-          params.push(filter.expiringBefore);
-          where.push(`not_after < $${params.length}`);
-        }
-        let sql = `SELECT * FROM certificates WHERE $1::timestamptz IS NOT NULL
-          ${where.map((w) => `AND ${w}`).join(' ')} ORDER BY not_after, serial_number`;
+        const { where, params } = postgresFilter(filter);
+        const dir = filter.order === 'desc' ? 'DESC' : 'ASC';
+        // ties by serial, numerically: lower-case hex with no leading zero byte, so the longer is the larger
+        let sql = `SELECT * FROM certificates ${where}
+          ORDER BY ${POSTGRES_SORT[filter.sort]} ${dir}, length(serial_number) ${dir}, serial_number COLLATE "C" ${dir}`;
         if (filter.limit !== undefined) {
           params.push(filter.limit);
           sql += ` LIMIT $${params.length}`;
         }
+        if (filter.offset > 0) {
+          params.push(filter.offset);
+          sql += ` OFFSET $${params.length}`;
+        }
         return (await query(sql, params)).map((row) => certificateFromRow(row, filter.now));
+      }),
+
+    countCertificates: (options) =>
+      run('cannot count certificates', async () => {
+        const { where, params } = postgresFilter(checkListOptions(options));
+        const [row] = await query(`SELECT count(*)::int AS n FROM certificates ${where}`, params);
+        return Number(row?.['n'] ?? 0);
       }),
 
     revokeCertificate: (serialNumber, options) =>
@@ -436,12 +483,19 @@ function postgresStore(pool: pg.Pool): Store {
         );
       }),
 
-    listAudit: (limit = 100) =>
-      run('cannot read the audit trail', async () =>
-        (
-          await query('SELECT * FROM audit_events ORDER BY id DESC LIMIT $1', [checkLimit(limit)])
-        ).map(auditFromRow),
-      ),
+    listAudit: (limit = 100, options = {}) =>
+      run('cannot read the audit trail', async () => {
+        const n = checkLimit(limit);
+        const action = checkAuditAction(options.action);
+        const rows =
+          action === undefined
+            ? await query('SELECT * FROM audit_events ORDER BY id DESC LIMIT $1', [n])
+            : await query(
+                'SELECT * FROM audit_events WHERE action = $2 ORDER BY id DESC LIMIT $1',
+                [n, action],
+              );
+        return rows.map(auditFromRow);
+      }),
 
     checkHealth: () =>
       run('the inventory is not healthy', async () => {

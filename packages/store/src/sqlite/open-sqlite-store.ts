@@ -7,6 +7,8 @@ import Database from 'better-sqlite3';
 import { sqliteAcme } from '../acme/sqlite-acme.js';
 import { StoreError } from '../errors.js';
 import {
+  type CheckedListOptions,
+  checkAuditAction,
   checkAuditInput,
   checkCertificateInput,
   checkCertificateInputs,
@@ -24,7 +26,7 @@ import { auditFromRow, certificateFromRow, revocationFromRow, tokenFromRow } fro
 import { normalizeSerial } from '../lib/serial.js';
 import { notFound, refuseNotCurrent } from '../lib/supersede.js';
 import { typeStoredName } from '../lib/typed-name.js';
-import type { Store, TokenRecord } from '../store.js';
+import type { CertificateSortKey, Store, TokenRecord } from '../store.js';
 import { sameTokenHash } from '../token/same-token-hash.js';
 import { checkDatabaseFile, watchDatabaseFile } from './check-database-file.js';
 import { startCommitThread } from './commit-thread.js';
@@ -139,6 +141,59 @@ function migrate(db: Database.Database): void {
   }).immediate();
 }
 
+/** The ORDER BY expression of each sort key (BINARY collation: byte order, as the other stores). */
+const SQLITE_SORT: Record<CertificateSortKey, string> = {
+  notAfter: 'not_after',
+  notBefore: 'not_before',
+  serialNumber: 'length(serial_number)',
+  name: "coalesce(json_extract(names, '$[0]'), '')",
+};
+
+/** The WHERE clause of a listing's filters and its named parameters. */
+function sqliteFilter(filter: CheckedListOptions): {
+  where: string;
+  params: Record<string, unknown>;
+} {
+  const where: string[] = [];
+  const params: Record<string, unknown> = { now: filter.now.getTime() };
+  const current = 'revoked_at IS NULL AND superseded_at IS NULL';
+  if (filter.status === 'revoked') where.push('revoked_at IS NOT NULL');
+  if (filter.status === 'superseded')
+    where.push('revoked_at IS NULL AND superseded_at IS NOT NULL');
+  if (filter.status === 'valid') where.push(`${current} AND not_after >= @now`);
+  if (filter.status === 'expired') where.push(`${current} AND not_after < @now`);
+  if (filter.name !== undefined) {
+    where.push(
+      // the name itself, or the value after its type label (see lib/typed-name.ts)
+      `EXISTS (SELECT 1 FROM json_each(certificates.names) AS n
+               WHERE lower(n.value) = lower(@name)
+                  OR lower(substr(n.value, instr(n.value, ':') + 1)) = lower(@name))`,
+    );
+    params['name'] = filter.name;
+  }
+  if (filter.search !== undefined) {
+    // instr, not LIKE: the text is matched as it is, % and _ included; lower() is ASCII-only
+    const names = `EXISTS (SELECT 1 FROM json_each(certificates.names) AS n
+                           WHERE instr(lower(n.value), @search) > 0)`;
+    where.push(
+      filter.searchSerial === undefined
+        ? names
+        : `(${names} OR instr(serial_number, @searchSerial) > 0)`,
+    );
+    params['search'] = filter.search;
+    if (filter.searchSerial !== undefined) params['searchSerial'] = filter.searchSerial;
+  }
+  if (filter.profile !== undefined) {
+    where.push('profile = @profile');
+    params['profile'] = filter.profile;
+  }
+  if (filter.expiringBefore !== undefined) {
+    where.push('not_after < @expiringBefore');
+    params['expiringBefore'] = filter.expiringBefore.getTime();
+  }
+  return { where: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
+}
+
 function sqliteStore(db: Database.Database, path: string, options: SqliteStoreOptions): Store {
   let open = true;
   const file = path === ':memory:' ? undefined : watchDatabaseFile(path);
@@ -191,6 +246,7 @@ function sqliteStore(db: Database.Database, path: string, options: SqliteStoreOp
       'UPDATE enrollment_tokens SET cancelled_at = @now WHERE id = @id AND cancelled_at IS NULL',
     ),
     listAudit: db.prepare('SELECT * FROM audit_events ORDER BY id DESC LIMIT ?'),
+    listAuditOf: db.prepare('SELECT * FROM audit_events WHERE action = ? ORDER BY id DESC LIMIT ?'),
   };
 
   const { insertCertificate, insertAudit } = sqliteWriters(db);
@@ -333,32 +389,27 @@ function sqliteStore(db: Database.Database, path: string, options: SqliteStoreOp
     listCertificates: (options) =>
       run('cannot list certificates', () => {
         const filter = checkListOptions(options);
-        const where: string[] = [];
-        const params: Record<string, unknown> = { now: filter.now.getTime() };
-        const current = 'revoked_at IS NULL AND superseded_at IS NULL';
-        if (filter.status === 'revoked') where.push('revoked_at IS NOT NULL');
-        if (filter.status === 'superseded')
-          where.push('revoked_at IS NULL AND superseded_at IS NOT NULL');
-        if (filter.status === 'valid') where.push(`${current} AND not_after >= @now`);
-        if (filter.status === 'expired') where.push(`${current} AND not_after < @now`);
-        if (filter.name !== undefined) {
-          where.push(
-            // the name itself, or the value after its type label (see lib/typed-name.ts)
-            `EXISTS (SELECT 1 FROM json_each(certificates.names) AS n
-                     WHERE lower(n.value) = lower(@name)
-                        OR lower(substr(n.value, instr(n.value, ':') + 1)) = lower(@name))`,
-          );
-          params['name'] = filter.name;
+        const { where, params } = sqliteFilter(filter);
+        const dir = filter.order === 'desc' ? 'DESC' : 'ASC';
+        // ties by serial, numerically: lower-case hex with no leading zero byte, so the longer is the larger
+        let sql = `SELECT * FROM certificates ${where}
+          ORDER BY ${SQLITE_SORT[filter.sort]} ${dir}, length(serial_number) ${dir}, serial_number ${dir}`;
+        if (filter.limit !== undefined || filter.offset > 0) {
+          sql += ' LIMIT @limit OFFSET @offset';
+          params['limit'] = filter.limit ?? -1;
+          params['offset'] = filter.offset;
         }
-        if (filter.expiringBefore !== undefined) {
-          where.push('not_after < @expiringBefore');
-          params['expiringBefore'] = filter.expiringBefore.getTime();
-        }
-        if (filter.limit !== undefined) params['limit'] = filter.limit;
-        const sql = `SELECT * FROM certificates ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-          ORDER BY not_after, serial_number ${filter.limit === undefined ? '' : 'LIMIT @limit'}`;
         const rows = db.prepare(sql).all(params) as Row[];
         return rows.map((row) => certificateFromRow(row, filter.now));
+      }),
+
+    countCertificates: (options) =>
+      run('cannot count certificates', () => {
+        const { where, params } = sqliteFilter(checkListOptions(options));
+        return db
+          .prepare(`SELECT count(*) FROM certificates ${where}`)
+          .pluck()
+          .get(params) as number;
       }),
 
     revokeCertificate: (serialNumber, options) =>
@@ -496,10 +547,16 @@ function sqliteStore(db: Database.Database, path: string, options: SqliteStoreOp
     appendAudit: (event) =>
       write('cannot append to the audit trail', () => insertAudit(checkAuditInput(event))),
 
-    listAudit: (limit = 100) =>
-      run('cannot read the audit trail', () =>
-        (statements.listAudit.all(checkLimit(limit)) as Row[]).map(auditFromRow),
-      ),
+    listAudit: (limit = 100, options = {}) =>
+      run('cannot read the audit trail', () => {
+        const n = checkLimit(limit);
+        const action = checkAuditAction(options.action);
+        const rows =
+          action === undefined
+            ? statements.listAudit.all(n)
+            : statements.listAuditOf.all(action, n);
+        return (rows as Row[]).map(auditFromRow);
+      }),
 
     checkHealth: () =>
       run('the inventory is not healthy', () => {
