@@ -13,6 +13,7 @@ interface WorkerCa {
   certificate: Uint8Array;
   chain: Uint8Array[];
   privateKey: CryptoKey;
+  crlDistributionPoints?: readonly string[];
 }
 
 const { ca } = workerData as { ca: WorkerCa };
@@ -20,6 +21,7 @@ const issuer: Issuer = {
   certificate: parseCertificateDer(ca.certificate),
   chain: ca.chain.map((der) => parseCertificateDer(der)),
   privateKey: ca.privateKey,
+  crlDistributionPoints: ca.crlDistributionPoints,
 };
 const crypto = createNodeCrypto();
 

@@ -13,12 +13,13 @@ import {
   loadCaFolder,
   readCaCertificates,
   readCaConfig,
+  writeCaConfig,
 } from '@nodeid/sdk/node';
 import { openCaInventory, type Store } from '@nodeid/store';
 import { CliError, EXIT } from './cli-error.js';
 import { readPassphrase } from './passphrase.js';
 
-export { readCaCertificates, readCaConfig };
+export { readCaCertificates, readCaConfig, writeCaConfig };
 export type CaConfig = CaFolderConfig;
 export const CONFIG_FILE = CA_CONFIG_FILE;
 export const INVENTORY_FILE = CA_INVENTORY_FILE;

@@ -42,6 +42,7 @@ export function createSigningPool(options: {
       certificate: options.ca.certificate.der,
       chain: (options.ca.chain ?? []).map((c) => c.der),
       privateKey: options.ca.privateKey,
+      crlDistributionPoints: options.ca.crlDistributionPoints,
     },
   };
   let nextId = 1;

@@ -1,7 +1,13 @@
 /**
  * The CA folder that the CLI creates and the server serves from: `nodeid.json` (what kind of
- * folder it is, the cluster name, the file names), the CA certificate (`ca.crt`, or `cluster.crt`
- * in the Flocker layout), its key (0600, usually encrypted) and the inventory database.
+ * folder it is, the cluster name, the file names, the CRL address), the CA certificate (`ca.crt`,
+ * or `cluster.crt` in the Flocker layout), its key (0600, usually encrypted) and the inventory
+ * database.
+ *
+ * An intermediate CA's folder (`ca init --intermediate`, then `ca sign` on the root's host, then
+ * `ca import`) also holds `ca.csr` (the request the root signed), `chain.crt` (the CAs between
+ * this one and the root, nearest first; only when there are any) and `root.crt` (the trust
+ * anchor). `ca.crt` is always the certificate this folder signs with, alone.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,6 +16,7 @@ import { NodeIdError } from '../errors.js';
 import type { Issuer } from '../issue/identity.js';
 import { importPrivateKeyPem } from '../keys/import-private-key-pem.js';
 import { keyMatchesCertificate } from '../keys/key-matches-certificate.js';
+import { writeBundle } from './write-bundle.js';
 
 /** What `nodeid.json` holds. */
 export interface CaFolderConfig {
@@ -21,6 +28,19 @@ export interface CaFolderConfig {
   /** Whether the key file is encrypted. */
   keyEncrypted: boolean;
   createdAt: string;
+  /** `root` (self-signed; also when absent) or `intermediate` (signed by a CA elsewhere). */
+  role?: 'root' | 'intermediate';
+  /** Intermediate: the CSR `ca init --intermediate` wrote, for `ca sign` on the root's host. */
+  csrFile?: string;
+  /** Intermediate, once imported: the CAs between this one and the root, nearest first. */
+  chainFile?: string;
+  /** Intermediate, once imported: the root CA (the trust anchor nodes install). */
+  rootFile?: string;
+  /**
+   * CRL address (http URL) written as cRLDistributionPoints into every certificate this CA
+   * issues (`ca init --crl-url`, `ca set-crl-url`); nodeid-server serves the CRL at its path.
+   */
+  crlUrl?: string;
 }
 
 /** File name of the folder's description. */
@@ -60,7 +80,12 @@ export async function readCaConfig(dir: string): Promise<CaFolderConfig> {
   return config;
 }
 
-/** The CA certificate and the CAs above it (when the file holds a chain). */
+/**
+ * The CA certificate and the CAs above it, nearest first and the root last: `ca.crt` (which may
+ * itself hold a chain, as in folders made before intermediates had their own files), then for an
+ * intermediate `chain.crt` and `root.crt`. An intermediate whose certificate was not imported yet
+ * is `ERR_CA_FOLDER` with the two commands to run.
+ */
 export async function readCaCertificates(
   dir: string,
   config: CaFolderConfig,
@@ -70,9 +95,39 @@ export async function readCaCertificates(
   try {
     text = await readFile(path, 'utf8');
   } catch {
+    if (config.role === 'intermediate' && !config.rootFile) {
+      const csr = join(dir, config.csrFile ?? 'ca.csr');
+      throw new NodeIdError(
+        'ERR_CA_FOLDER',
+        `the intermediate CA in ${dir} has a CSR (${csr}) but no certificate yet: sign it on the root's host with \`nodeid ca sign ${csr} --dir ROOT --out intermediate.crt\`, then install it here with \`nodeid ca import intermediate.crt --dir ${dir}\``,
+      );
+    }
     throw new NodeIdError('ERR_CA_FOLDER', `cannot read the CA certificate ${path}`);
   }
-  return parseCertificates(text);
+  const certificates = parseCertificates(text);
+  for (const file of [config.chainFile, config.rootFile]) {
+    if (!file) continue;
+    let more: string;
+    try {
+      more = await readFile(join(dir, file), 'utf8');
+    } catch {
+      throw new NodeIdError('ERR_CA_FOLDER', `cannot read ${join(dir, file)} of the CA folder`);
+    }
+    certificates.push(...parseCertificates(more));
+  }
+  return certificates;
+}
+
+/**
+ * Rewrites `nodeid.json` atomically (temporary file, sync, rename), e.g. after `ca import` or
+ * `ca set-crl-url`. The other files of the folder are left as they are.
+ */
+export async function writeCaConfig(dir: string, config: CaFolderConfig): Promise<void> {
+  await writeBundle(
+    dir,
+    [{ path: CA_CONFIG_FILE, contents: `${JSON.stringify(config, null, 2)}\n`, mode: 0o644 }],
+    { force: true },
+  );
 }
 
 /** Options of {@link loadCaFolder}. */
@@ -139,6 +194,11 @@ export async function loadCaFolder(
   return {
     dir,
     config,
-    issuer: { certificate: certificate!, privateKey: keyPair.privateKey, chain },
+    issuer: {
+      certificate: certificate!,
+      privateKey: keyPair.privateKey,
+      chain,
+      ...(config.crlUrl && { crlDistributionPoints: [config.crlUrl] }),
+    },
   };
 }

@@ -15,6 +15,7 @@ export {
   loadCaFolder,
   readCaCertificates,
   readCaConfig,
+  writeCaConfig,
 } from './ca-folder.js';
 export { createNodeCrypto } from './node-crypto.js';
 export {

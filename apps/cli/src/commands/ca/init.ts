@@ -1,7 +1,12 @@
-/** `nodeid ca init <cluster-name>`: create the cluster CA folder. */
+/**
+ * `nodeid ca init <cluster-name>`: create the cluster CA folder, a self-signed root (the default,
+ * `--root-only`) or an intermediate's key and CSR (`--intermediate`) for an offline root to sign.
+ */
 import { join } from 'node:path';
 import {
+  checkCrlUrl,
   createCa,
+  createCaCsr,
   exportPrivateKeyPem,
   inspectCertificate,
   KEY_ALGORITHMS,
@@ -35,8 +40,11 @@ interface Args extends GlobalArgs {
   country?: string;
   commonName?: string;
   algorithm: KeyAlgorithm;
-  days: number;
+  days?: number;
   pathLength?: number;
+  intermediate?: boolean;
+  rootOnly?: boolean;
+  crlUrl?: string;
   permitDns?: string[];
   excludeDns?: string[];
   permitIp?: string[];
@@ -70,7 +78,25 @@ export const caInitCommand = defineCommand<Args>({
         default: 'P-256' as KeyAlgorithm,
         describe: 'key algorithm',
       })
-      .option('days', { type: 'number', default: 3650, describe: 'lifetime in days' })
+      .option('days', {
+        type: 'number',
+        describe: 'lifetime in days (default 3650; an intermediate gets its lifetime from ca sign)',
+      })
+      .option('intermediate', {
+        type: 'boolean',
+        describe:
+          'make an intermediate CA: its key and a CSR (ca.csr) for the root to sign with `ca sign`, then `ca import`',
+      })
+      .option('root-only', {
+        type: 'boolean',
+        describe: 'make a self-signed root CA (the default)',
+      })
+      .option('crl-url', {
+        type: 'string',
+        describe:
+          'CRL address (http URL) written into every certificate this CA issues; nodeid-server serves the CRL at its path',
+      })
+      .conflicts('intermediate', 'root-only')
       .option('path-length', {
         type: 'number',
         describe: 'most intermediate CAs allowed below this one',
@@ -117,6 +143,10 @@ export const caInitCommand = defineCommand<Args>({
         '$0 ca init lab --permit-dns example.net --permit-ip 10.0.0.0/8',
         'a CA that can only issue inside example.net and 10/8',
       )
+      .example(
+        '$0 ca init scale.cluster --intermediate --common-name "rack-1 CA" --dir sub --crl-url http://ca.example.net:8443/v1/crl',
+        'an intermediate: key and sub/ca.csr, to sign with `ca sign` on the root host',
+      )
       .epilog(
         exitCodes({
           0: 'the CA was created',
@@ -126,6 +156,23 @@ export const caInitCommand = defineCommand<Args>({
       ),
   handler: action(async (args) => {
     const dir = resolveCaDir(args.dir);
+    const crlUrl = args.crlUrl === undefined ? undefined : checkCrlUrl(args.crlUrl);
+    if (args.intermediate) {
+      const rootOnly = [
+        ['--days', args.days],
+        ['--path-length', args.pathLength],
+        ['--permit-dns', list(args.permitDns).length || undefined],
+        ['--exclude-dns', list(args.excludeDns).length || undefined],
+        ['--permit-ip', list(args.permitIp).length || undefined],
+        ['--exclude-ip', list(args.excludeIp).length || undefined],
+      ].filter(([, v]) => v !== undefined);
+      if (rootOnly.length)
+        throw new CliError(
+          'ERR_USAGE',
+          `${rootOnly.map(([f]) => f).join(', ')}: the root decides an intermediate's lifetime, path length and name constraints; pass them to \`nodeid ca sign\` on the root host`,
+          EXIT.USAGE,
+        );
+    }
     const passphrase = args.passphrase
       ? await readPassphrase({
           passphraseFile: args.passphraseFile,
@@ -140,13 +187,14 @@ export const caInitCommand = defineCommand<Args>({
         EXIT.USAGE,
       );
     }
+    if (args.intermediate) return initIntermediate(args, dir, passphrase, crlUrl);
     const ca = await createCa({
       clusterName: args.clusterName,
       commonName: args.commonName,
       organization: args.org,
       country: args.country,
       algorithm: args.algorithm,
-      days: args.days,
+      days: args.days ?? 3650,
       pathLength: args.pathLength,
       nameConstraints: {
         permittedDns: list(args.permitDns),
@@ -163,6 +211,8 @@ export const caInitCommand = defineCommand<Args>({
       keyFile: flocker ? 'cluster.key' : 'ca.key',
       keyEncrypted: Boolean(passphrase),
       createdAt: new Date().toISOString(),
+      role: 'root',
+      ...(crlUrl && { crlUrl }),
     };
     const keyPem = await exportPrivateKeyPem(ca.privateKey, passphrase ? { passphrase } : {});
     const written = await writeBundle(dir, [
@@ -188,6 +238,7 @@ export const caInitCommand = defineCommand<Args>({
       subject: info.subject.text,
       notAfter: info.notAfter,
       fingerprintSha256: info.fingerprints.sha256,
+      crlUrl,
       warnings: [...ca.warnings, ...written.warnings],
     };
     if (args.format === 'json') printJson(result);
@@ -201,6 +252,7 @@ export const caInitCommand = defineCommand<Args>({
           `  subject      ${result.subject}`,
           `  valid until  ${result.notAfter}`,
           `  SHA-256      ${result.fingerprintSha256}`,
+          ...(crlUrl ? [`  CRL address  ${crlUrl} (in every certificate this CA issues)`] : []),
           ...result.warnings.map((w) => `warning: ${w}`),
         ].join('\n'),
       );
@@ -208,3 +260,78 @@ export const caInitCommand = defineCommand<Args>({
     return EXIT.OK;
   }),
 });
+
+/** `ca init --intermediate`: the key (encrypted as for a root), `ca.csr` and `nodeid.json`. */
+async function initIntermediate(
+  args: Args,
+  dir: string,
+  passphrase: string | undefined,
+  crlUrl: string | undefined,
+): Promise<number> {
+  const csr = await createCaCsr({
+    clusterName: args.clusterName,
+    commonName: args.commonName,
+    organization: args.org,
+    country: args.country,
+    algorithm: args.algorithm,
+  });
+  const flocker = args.layout === 'flocker';
+  const config: CaConfig = {
+    version: 1,
+    clusterName: args.clusterName,
+    certificateFile: flocker ? 'cluster.crt' : 'ca.crt',
+    keyFile: flocker ? 'cluster.key' : 'ca.key',
+    keyEncrypted: Boolean(passphrase),
+    createdAt: new Date().toISOString(),
+    role: 'intermediate',
+    csrFile: 'ca.csr',
+    ...(crlUrl && { crlUrl }),
+  };
+  const keyPem = await exportPrivateKeyPem(
+    csr.keyPair.privateKey,
+    passphrase ? { passphrase } : {},
+  );
+  const written = await writeBundle(dir, [
+    { path: config.csrFile!, contents: csr.pem, mode: 0o644 },
+    { path: config.keyFile, contents: keyPem, mode: 0o600 },
+    { path: CONFIG_FILE, contents: `${JSON.stringify(config, null, 2)}\n`, mode: 0o644 },
+  ]);
+  const store = await openInventory(written.dir);
+  await store.appendAudit({
+    at: new Date(),
+    action: 'ca.init',
+    detail: { clusterName: args.clusterName, role: 'intermediate' },
+  });
+  await store.close();
+  const csrPath = join(written.dir, config.csrFile!);
+  const result = {
+    dir: written.dir,
+    clusterName: args.clusterName,
+    role: 'intermediate',
+    csr: csrPath,
+    key: join(written.dir, config.keyFile),
+    keyEncrypted: config.keyEncrypted,
+    inventory: join(written.dir, INVENTORY_FILE),
+    crlUrl,
+    next: [
+      `nodeid ca sign ${csrPath} --dir ROOT --out intermediate.crt`,
+      `nodeid ca import intermediate.crt --dir ${written.dir}`,
+    ],
+    warnings: written.warnings,
+  };
+  if (args.format === 'json') printJson(result);
+  else
+    printText(
+      [
+        `Created the intermediate CA key and CSR of cluster ${args.clusterName} in ${written.dir}`,
+        `  CSR          ${csrPath} (CA:TRUE; carry it to the root host)`,
+        `  key          ${result.key} (0600, ${config.keyEncrypted ? 'encrypted' : 'NOT encrypted'})`,
+        `  inventory    ${result.inventory}`,
+        ...(crlUrl ? [`  CRL address  ${crlUrl} (in every certificate this CA issues)`] : []),
+        'Next, on the root host and then here:',
+        ...result.next.map((c) => `  ${c}`),
+        ...result.warnings.map((w) => `warning: ${w}`),
+      ].join('\n'),
+    );
+  return EXIT.OK;
+}
