@@ -70,6 +70,13 @@ export {
   signCaCsr,
 } from './ca/sign-ca-csr.js';
 export {
+  type AcceptTrustBundleOptions,
+  type AcceptTrustBundleResult,
+  acceptTrustBundle,
+  type TrustBundleLink,
+  type TrustBundleRefusal,
+} from './ca/trust-bundle.js';
+export {
   type Certificate,
   type CertificateInput,
   type Extension,
