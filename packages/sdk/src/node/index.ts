@@ -19,6 +19,20 @@ export {
 } from './ca-folder.js';
 export { createNodeCrypto } from './node-crypto.js';
 export {
+  DEFAULT_TLS_CONCURRENCY,
+  DEFAULT_TLS_TIMEOUT_MS,
+  formatEndpoint,
+  type PresentedChain,
+  type PresentedChainResult,
+  type ReadPresentedChainOptions,
+  type ReadPresentedChainsOptions,
+  readPresentedChain,
+  readPresentedChains,
+  type TlsEndpoint,
+  type TlsUnreachableReason,
+  type UnreachableEndpoint,
+} from './tls-endpoint.js';
+export {
   createTlsReloader,
   RELOADER_WARN_WITHIN,
   type TlsAlert,

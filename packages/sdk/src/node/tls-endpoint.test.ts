@@ -1,0 +1,188 @@
+/**
+ * readPresentedChain against real sockets on loopback: a TLS server presenting leaf + CA (read
+ * without trusting it), a closed port, a plain-text service, a silent one (timeout), a server that
+ * sends a TLS alert, and many endpoints read under a concurrency bound.
+ */
+import net, { type AddressInfo } from 'node:net';
+import tls from 'node:tls';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createCa } from '../ca/create-ca.js';
+import { parseCertificate } from '../certificate/parse-certificate.js';
+import type { Identity } from '../issue/identity.js';
+import { issueIdentity } from '../issue/issue-identity.js';
+import { exportPrivateKeyPem } from '../keys/export-private-key-pem.js';
+import { readPresentedChain, readPresentedChains } from './tls-endpoint.js';
+
+let ca: Identity;
+let leaf: Identity;
+let keyPem: string;
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+beforeAll(async () => {
+  ca = await createCa({ clusterName: 'kms.cluster' });
+  leaf = await issueIdentity({ ca, name: 'kms1.example.net', ips: ['127.0.0.1'] });
+  keyPem = await exportPrivateKeyPem(leaf.privateKey);
+});
+
+function listen(server: net.Server): Promise<number> {
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+    cleanups.push(() => server.close());
+  });
+}
+
+function tlsServer(options: tls.TlsOptions = {}): Promise<number> {
+  const server = tls.createServer({
+    cert: `${leaf.certificate.pem}${ca.certificate.pem}`,
+    key: keyPem,
+    ...options,
+  });
+  server.on('secureConnection', (s) => s.end());
+  server.on('tlsClientError', () => {});
+  return listen(server);
+}
+
+/** A port that was free a moment ago and has nothing listening now. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  const port = await listen(server);
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+describe('readPresentedChain', () => {
+  it('reads the leaf and the CA an untrusted endpoint presents, with the SNI sent', async () => {
+    let sni: string | undefined;
+    const port = await tlsServer({
+      SNICallback: (name, cb) => {
+        sni = name;
+        cb(null, undefined);
+      },
+    });
+    const r = await readPresentedChain({ host: '127.0.0.1', port, servername: 'kms1.example.net' });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(sni).toBe('kms1.example.net');
+    expect(r.servername).toBe('kms1.example.net');
+    expect(r.chain).toHaveLength(2);
+    expect(parseCertificate(r.chain[0]!).serialNumber).toBe(leaf.certificate.serialNumber);
+    expect(parseCertificate(r.chain[1]!).serialNumber).toBe(ca.certificate.serialNumber);
+    expect(r.protocol).toMatch(/^TLSv1\.[23]$/);
+  });
+
+  it('sends no SNI for an IP address (RFC 6066 §3)', async () => {
+    let sni: string | undefined = 'unset';
+    const port = await tlsServer({
+      SNICallback: (name, cb) => {
+        sni = name;
+        cb(null, undefined);
+      },
+    });
+    const r = await readPresentedChain({ host: '127.0.0.1', port });
+    expect(r.ok).toBe(true);
+    expect(r.servername).toBeUndefined();
+    // Node calls SNICallback only when the client sent a server_name extension.
+    expect(sni).toBe('unset');
+  });
+
+  it('a closed port is "refused", not a throw', async () => {
+    const port = await closedPort();
+    const r = await readPresentedChain({ host: '127.0.0.1', port });
+    expect(r).toMatchObject({ ok: false, reason: 'refused', code: 'ECONNREFUSED' });
+    if (!r.ok) expect(r.message).toBe(`127.0.0.1:${port} is unreachable: connection refused`);
+  });
+
+  it('a plain-text service is "not-tls"', async () => {
+    const server = net.createServer((s) => {
+      s.on('error', () => {});
+      s.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n');
+    });
+    const port = await listen(server);
+    const r = await readPresentedChain({ host: '127.0.0.1', port });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason).toBe('not-tls');
+  });
+
+  it('a silent service is "timeout" after timeoutMs', async () => {
+    const sockets: net.Socket[] = [];
+    const server = net.createServer((s) => sockets.push(s));
+    cleanups.push(() => {
+      for (const s of sockets) s.destroy();
+    });
+    const port = await listen(server);
+    const r = await readPresentedChain({ host: '127.0.0.1', port }, { timeoutMs: 200 });
+    expect(r).toMatchObject({ ok: false, reason: 'timeout' });
+  });
+
+  it('a TLS alert from the server is "tls-alert"', async () => {
+    // The server accepts only TLS 1.3, the client offers only TLS 1.2: protocol_version alert.
+    const port = await tlsServer({ minVersion: 'TLSv1.3' });
+    const saved = tls.DEFAULT_MAX_VERSION;
+    tls.DEFAULT_MAX_VERSION = 'TLSv1.2';
+    cleanups.push(() => {
+      tls.DEFAULT_MAX_VERSION = saved;
+    });
+    const r = await readPresentedChain({ host: '127.0.0.1', port });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.reason).toBe('tls-alert');
+      expect(r.code).toMatch(/_ALERT_/);
+    }
+  });
+});
+
+describe('readPresentedChains', () => {
+  it('keeps the order of the endpoints, each with its own result', async () => {
+    const port = await tlsServer();
+    const refused = await closedPort();
+    const endpoints = Array.from({ length: 12 }, (_, i) => ({
+      host: '127.0.0.1',
+      port: i === 5 ? refused : port,
+    }));
+    const done: number[] = [];
+    const results = await readPresentedChains(endpoints, {
+      concurrency: 3,
+      onResult: (_, i) => done.push(i),
+    });
+    expect(results.map((r) => r.ok)).toEqual(endpoints.map((_, i) => i !== 5));
+    expect(results[5]).toMatchObject({ reason: 'refused' });
+    expect(done.sort((a, b) => a - b)).toEqual(endpoints.map((_, i) => i));
+  });
+
+  it('has at most `concurrency` connections open, and uses all of them', async () => {
+    // The server holds every connection unanswered and drops them three at a time (or the last
+    // ones): a client starts its next connection only after the server dropped its previous one,
+    // so what the server holds is exactly what is in flight.
+    const n = 7;
+    let held: net.Socket[] = [];
+    let accepted = 0;
+    let most = 0;
+    const server = net.createServer((s) => {
+      s.on('error', () => {});
+      held.push(s);
+      accepted++;
+      most = Math.max(most, held.length);
+      if (held.length === 3 || accepted === n) {
+        for (const h of held) h.destroy();
+        held = [];
+      }
+    });
+    const port = await listen(server);
+    const results = await readPresentedChains(
+      Array.from({ length: n }, () => ({ host: '127.0.0.1', port })),
+      { concurrency: 3, timeoutMs: 30_000 },
+    );
+    expect(results.map((r) => !r.ok && r.reason)).toEqual(Array(n).fill('reset'));
+    expect(accepted).toBe(n);
+    expect(most).toBe(3);
+  });
+
+  it('refuses a concurrency below 1', async () => {
+    await expect(readPresentedChains([], { concurrency: 0 })).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARGUMENT',
+    });
+  });
+});
