@@ -11,6 +11,17 @@ export interface AppDeps {
   ca: Issuer;
   /** Cluster name: the CN of node certificates. */
   clusterName: string;
+  /**
+   * More paths where the CRL of `ca` is served besides `/v1/crl`: the path of the CRL address
+   * its certificates carry (the CA folder's `crlUrl`, RFC 5280 §4.2.1.13).
+   */
+  crlPaths?: string[];
+  /**
+   * For an intermediate `ca`: the root's CRL (signed offline with `nodeid crl create --dir
+   * ROOT`), served at `/v1/crl/root` and at `paths` (the CRL address in the intermediate's own
+   * certificate). `read` is called per request, so a re-made file is served without a restart.
+   */
+  rootCrl?: { read: () => Promise<{ der: Uint8Array; pem: string }>; paths: string[] };
   /** Inventory, tokens and audit trail. */
   store: Store;
   /**

@@ -18,6 +18,7 @@ import { createNodeCrypto, createTlsReloader, loadCaFolder } from '@nodeid/sdk/n
 import { openCaInventory, StoreError } from '@nodeid/store';
 import { createApp } from './app.js';
 import { openAdminTokenFile } from './lib/admin-auth.js';
+import { issuingCrlPaths, rootCrlSource } from './lib/crl-addresses.js';
 import { isLoopbackAddress, parseListenAddress } from './lib/listen-address.js';
 import { ensureServerIdentity } from './lib/server-identity.js';
 import { createSigningPool } from './lib/signing-pool.js';
@@ -34,6 +35,9 @@ const USAGE = `usage: nodeid-server --ca DIR [--db URL] [--listen 127.0.0.1:8443
   --admin-token-file F   admin tokens, one a line, each of 128 bits or more (openssl rand -hex 32); the file
                          must be 0600 (or stricter); re-read when it changes; default <DIR>/admin.token,
                          created on first start
+  --root-crl FILE        intermediate CA: the offline root's CRL (nodeid crl create --dir ROOT), served at
+                         /v1/crl/root and at the CRL address in the intermediate's certificate; re-read
+                         per request (the CA's own CRL is served at /v1/crl and at the folder's CRL address)
   --web DIR              static web page to serve at / (default: the built apps/web if present)
   --plain-http           serve plain HTTP; only allowed on a loopback address
   --workers N            serve from N processes sharing the port and the inventory (default 1); rate
@@ -101,6 +105,7 @@ async function main(): Promise<void> {
       ip: { type: 'string', multiple: true },
       'admin-token-file': { type: 'string' },
       'passphrase-file': { type: 'string' },
+      'root-crl': { type: 'string' },
       web: { type: 'string' },
       cors: { type: 'string', multiple: true },
       'plain-http': { type: 'boolean', default: false },
@@ -140,6 +145,19 @@ async function main(): Promise<void> {
         ? (await readFile(values['passphrase-file'], 'utf8')).replace(/\r?\n$/, '')
         : process.env.NODEID_CA_PASSPHRASE,
   });
+  let rootCrl: ReturnType<typeof rootCrlSource> | undefined;
+  if (values['root-crl']) {
+    try {
+      rootCrl = rootCrlSource(resolve(values['root-crl']), issuer);
+      const first = await rootCrl.read();
+      if (first.nextUpdate && first.nextUpdate.getTime() < Date.now())
+        process.stderr.write(
+          `${JSON.stringify({ event: 'root-crl-expired', nextUpdate: first.nextUpdate.toISOString(), message: 're-make it on the root host with nodeid crl create --dir ROOT' })}\n`,
+        );
+    } catch (e) {
+      fail(`--root-crl: ${(e as Error).message}`, (e as { code?: string }).code);
+    }
+  }
   // SQLite: redemptions commit on a thread of their own, so no request waits for another's disk sync
   // refuses a missing or empty inventory once the CA has issued (it would un-revoke everything)
   const store = await openCaInventory(caDir, {
@@ -194,6 +212,8 @@ async function main(): Promise<void> {
     crypto: createNodeCrypto(),
     ca: issuer,
     clusterName: config.clusterName,
+    crlPaths: issuingCrlPaths(config.crlUrl),
+    ...(rootCrl && { rootCrl }),
     store,
     adminTokenHashes: adminTokens,
     audit,

@@ -1,6 +1,6 @@
 /** Public routes: the CA certificate and the CRL. */
 import { inspectCertificate } from '@nodeid/sdk';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import type { Services } from '../lib/context.js';
 
 export function publicRoutes(s: Services): Hono {
@@ -22,13 +22,30 @@ export function publicRoutes(s: Services): Hono {
     });
   });
 
-  app.get('/v1/crl', async (c) => {
-    const crl = await s.crl.get();
-    if (c.req.query('format') === 'pem')
-      return c.body(crl.pem, 200, { 'content-type': 'application/x-pem-file' });
-    return c.body(crl.der.slice().buffer as ArrayBuffer, 200, {
-      'content-type': 'application/pkix-crl',
-    });
-  });
+  // DER by default (RFC 5280 §4.2.1.13: an http CRL address names a DER CRL), PEM on request
+  const crlBody = (c: Context, crl: { der: Uint8Array; pem: string }) =>
+    c.req.query('format') === 'pem'
+      ? c.body(crl.pem, 200, { 'content-type': 'application/x-pem-file' })
+      : c.body(crl.der.slice().buffer as ArrayBuffer, 200, {
+          'content-type': 'application/pkix-crl',
+        });
+  const issuingCrl = async (c: Context) => crlBody(c, await s.crl.get());
+  // the addresses written into certificates: this CA's CRL, and (for an intermediate) the root's
+  const served = new Set(['/v1/crl']);
+  app.get('/v1/crl', issuingCrl);
+  for (const path of s.deps.crlPaths ?? [])
+    if (!served.has(path)) {
+      served.add(path);
+      app.get(path, issuingCrl);
+    }
+  const rootCrl = s.deps.rootCrl;
+  if (rootCrl) {
+    const serveRoot = async (c: Context) => crlBody(c, await rootCrl.read());
+    for (const path of ['/v1/crl/root', ...rootCrl.paths])
+      if (!served.has(path)) {
+        served.add(path);
+        app.get(path, serveRoot);
+      }
+  }
   return app;
 }

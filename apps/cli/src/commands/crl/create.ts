@@ -19,6 +19,7 @@ interface Args extends GlobalArgs {
   passphraseFile?: string;
   out?: string;
   days: number;
+  refreshScheduled: boolean;
 }
 
 type Reason = Parameters<typeof createCrl>[0]['entries'][number]['reason'];
@@ -33,7 +34,17 @@ export const crlCreateCommand = defineCommand<Args>({
         describe: 'CRL file (default <CA folder>/ca.crl); replaced atomically',
       })
       .option('days', { type: 'number', default: 7, describe: 'days until the next update' })
+      .option('refresh-scheduled', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'a timer re-runs this command before nextUpdate: do not warn that the CRL will lapse',
+      })
       .example('$0 crl create --out /srv/pki/ca.crl', 'publish where nodes fetch it')
+      .example(
+        '$0 crl create --dir /media/root-ca --days 30 --out root.crl',
+        "an offline root's CRL, to hand to nodeid-server --root-crl; re-make it before its next update",
+      )
       .epilog(exitCodes({ 0: 'written', 3: 'CA, inventory or file problem' })),
   handler: action(async (args) => {
     const ca = await loadCa(resolveCaDir(args.dir), { passphraseFile: args.passphraseFile });
@@ -62,18 +73,28 @@ export const crlCreateCommand = defineCommand<Args>({
         action: 'crl.create',
         detail: { crlNumber: crlNumber.toString(), entries: revoked.length },
       });
+      // A CRL that passes its nextUpdate locks out every certificate of the CA at verifiers that
+      // require CRLs (RFC 5280 §6.3.3 (a)(2)); an encrypted key means nothing re-signs it unattended.
+      const warnings: string[] = [];
+      if (ca.config.keyEncrypted && !args.refreshScheduled)
+        warnings.push(
+          `this CRL is valid until ${crl.nextUpdate?.toISOString()} (${args.days} days; the default is 7) and the CA key is encrypted, so nothing re-signs it unattended: run \`nodeid crl create --dir ${ca.dir}\` again before then (a timer with --passphrase-file, then pass --refresh-scheduled), or verifiers that require CRLs refuse every certificate of this CA. nodeid-server re-signs the CRL of the CA it serves by itself (every 3.5 days, valid 7); an offline root's CRL must be re-made by hand and given to the server again (--root-crl).`,
+        );
       const result = {
         file: out,
         crlNumber: crlNumber.toString(),
         revoked: revoked.length,
         thisUpdate: crl.thisUpdate.toISOString(),
         nextUpdate: crl.nextUpdate?.toISOString(),
+        warnings,
       };
       if (args.format === 'json') printJson(result);
-      else
+      else {
         printText(
           `wrote ${out}: CRL number ${result.crlNumber}, ${result.revoked} revoked, next update ${result.nextUpdate}`,
         );
+        for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+      }
     } finally {
       await ca.store.close();
     }
