@@ -224,6 +224,19 @@ export type { DistinguishedName, NameAttribute, NameFields } from './lib/name.js
 export type { SubjectAltNames } from './lib/san.js';
 export type { PublicKeyInfo, SignatureAlgorithmInfo } from './lib/signature.js';
 export type { ValidityOptions } from './lib/validity.js';
+export {
+  type CreatePkcs12Options,
+  createPkcs12,
+  DEFAULT_PKCS12_ITERATIONS,
+} from './pkcs12/create-pkcs12.js';
+export {
+  type ParsePkcs12Options,
+  type Pkcs12Certificate,
+  type Pkcs12Contents,
+  type Pkcs12Key,
+  parsePkcs12,
+} from './pkcs12/parse-pkcs12.js';
+export type { Pkcs12MacHash } from './pkcs12/pkcs12-mac.js';
 export type { VerifyPolicy } from './verify/check-profile.js';
 export type { RevocationMode } from './verify/check-revocation.js';
 export {
