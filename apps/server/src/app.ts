@@ -13,6 +13,7 @@ import { checkDeclaredLength, checkJsonContentType } from './lib/body.js';
 import { clientAddress, createServices } from './lib/context.js';
 import { toErrorResponse } from './lib/http-error.js';
 import { rateLimit } from './lib/rate-limit.js';
+import { adminRoutes } from './routes/admin.js';
 import { certificateRoutes } from './routes/certificates.js';
 import { enrollmentRoutes } from './routes/enrollments.js';
 import { opsRoutes } from './routes/ops.js';
@@ -84,7 +85,12 @@ export function createApp(deps: AppDeps): Hono {
   if (deps.corsOrigins?.length)
     app.use(
       '/v1/*',
-      cors({ origin: deps.corsOrigins, allowHeaders: ['Content-Type', 'Authorization'] }),
+      cors({
+        origin: deps.corsOrigins,
+        allowHeaders: ['Content-Type', 'Authorization'],
+        // the total of a page of GET /v1/certificates
+        exposeHeaders: ['X-Total-Count'],
+      }),
     );
   // a body declared too large is refused before anything is read; the readers (lib/body.ts)
   // also stop at the limit whatever was declared
@@ -105,6 +111,7 @@ export function createApp(deps: AppDeps): Hono {
   // one instance on every admin prefix, so failed attempts count across them ("/x/*" also matches "/x")
   app.use('/v1/enrollments/*', admin);
   app.use('/v1/certificates/*', admin);
+  app.use('/v1/admin/*', admin);
   // enrollment tokens and the inventory are for the admin only: no cache keeps them (RFC 9111 §5.2.2.5)
   const noStore = async function noStore(c: Context, next: Next) {
     await next();
@@ -112,6 +119,7 @@ export function createApp(deps: AppDeps): Hono {
   };
   app.use('/v1/enrollments/*', noStore);
   app.use('/v1/certificates/*', noStore);
+  app.use('/v1/admin/*', noStore);
   app.on(
     'POST',
     '/v1/enrollments',

@@ -89,6 +89,12 @@ export {
   parseCertificates,
 } from './certificate/parse-certificate.js';
 export {
+  type AcceptCrlOptions,
+  type AcceptCrlResult,
+  acceptCrl,
+  type CrlRefusal,
+} from './crl/accept-crl.js';
+export {
   type CreateCrlEntry,
   type CreateCrlOptions,
   type CreateCrlResult,
@@ -130,6 +136,11 @@ export {
   tokenSigningPolicy,
 } from './enroll/token-names.js';
 export { NodeIdError, type NodeIdErrorCode, type NodeIdErrorDetails } from './errors.js';
+export {
+  type CrlRefreshOptions,
+  crlRefreshIn,
+  DEFAULT_CRL_REFRESH_MS,
+} from './expiry/crl-refresh.js';
 export {
   DEFAULT_WARN_WITHIN_MS,
   type ExpiryAlert,
