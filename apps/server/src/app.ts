@@ -163,6 +163,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', enrollmentRoutes(s));
   app.route('/', signRoutes(s));
   app.route('/', certificateRoutes(s));
+  app.route('/', adminRoutes(s));
   app.route('/', opsRoutes(s));
   if (deps.staticFiles) app.use('/*', deps.staticFiles);
   return app;

@@ -190,8 +190,70 @@ export const openApiDocument = {
             schema: { type: 'string', maxLength: 1024 },
           },
           { name: 'expiring', in: 'query', schema: { type: 'string', examples: ['30d'] } },
+          {
+            name: 'q',
+            in: 'query',
+            description:
+              'search: a part of any name (ASCII case-insensitive) or of the serial in hex (colons ignored)',
+            schema: { type: 'string', maxLength: 253 },
+          },
+          { name: 'profile', in: 'query', schema: { type: 'string', examples: ['node'] } },
+          {
+            name: 'sort',
+            in: 'query',
+            schema: {
+              enum: ['notAfter', 'notBefore', 'serialNumber', 'name'],
+              default: 'notAfter',
+            },
+          },
+          { name: 'order', in: 'query', schema: { enum: ['asc', 'desc'], default: 'asc' } },
+          { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0, default: 0 } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
         ],
-        responses: { 200: { description: 'certificates' } },
+        responses: {
+          200: {
+            description:
+              'certificates; with offset or limit, the X-Total-Count header gives how many match in all',
+            headers: { 'X-Total-Count': { schema: { type: 'integer' } } },
+          },
+          400: errorResponse('a malformed filter'),
+        },
+      },
+    },
+    '/v1/admin/overview': {
+      get: {
+        summary:
+          'The inventory at a glance: counts (valid, expiring within the warning window, expired, revoked, superseded), the next ten to expire, the CA and CRL dates with alert names, expiries per week over 52 weeks',
+        security: admin,
+        parameters: [
+          {
+            name: 'warn',
+            in: 'query',
+            description: 'the warning window, 1h to 366d',
+            schema: { type: 'string', default: '30d' },
+          },
+        ],
+        responses: { 200: { description: 'the overview' }, 400: errorResponse('a bad window') },
+      },
+    },
+    '/v1/admin/audit': {
+      get: {
+        summary: 'The latest audit lines, newest first',
+        security: admin,
+        parameters: [
+          {
+            name: 'event',
+            in: 'query',
+            description: 'only this action',
+            schema: { type: 'string', examples: ['certificate.revoke', 'enrollment.create'] },
+          },
+          {
+            name: 'limit',
+            in: 'query',
+            schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+          },
+        ],
+        responses: { 200: { description: 'audit lines' }, 400: errorResponse('a bad filter') },
       },
     },
     '/v1/certificates/{serial}': {
