@@ -62,13 +62,6 @@ export {
   createCaCsr,
 } from './ca/create-ca-csr.js';
 export { checkCrlUrl } from './ca/crl-url.js';
-export { type RenewCaOptions, type RenewCaResult, renewCa } from './ca/renew-ca.js';
-export {
-  isIssuedBy,
-  type RotateCaOptions,
-  type RotateCaResult,
-  rotateCa,
-} from './ca/rotate-ca.js';
 export {
   DEFAULT_INTERMEDIATE_DAYS,
   remainingPathLength,
@@ -165,6 +158,36 @@ export {
 } from './expiry/needs-renewal.js';
 export { type NextCheckInOptions, nextCheckIn } from './expiry/next-check-in.js';
 export { type RenewalRequest, renewalRequestOf } from './expiry/renewal-request.js';
+export {
+  FLEET_ALERT_SEVERITY,
+  FLEET_ALERTS,
+  type FleetAlert,
+  type FleetChainEntry,
+  type FleetNodeResult,
+  type FleetProblem,
+  type FleetSeverity,
+  fleetExitCode,
+  fleetSeverity,
+  type JudgeFleetNodeOptions,
+  judgeFleetNode,
+  unreachableFleetNode,
+} from './fleet/judge-fleet-node.js';
+export {
+  type EndpointTarget,
+  type FileTarget,
+  HTTPS_DEFAULT_PORT,
+  type ParseTargetOptions,
+  parseTarget,
+  parseTargetsFile,
+  type Target,
+  type TargetLine,
+} from './fleet/parse-target.js';
+export {
+  caWarnWindow,
+  DEFAULT_CA_WARN_WITHIN_MS,
+  isCaCertificate,
+  warnWindowFor,
+} from './fleet/warn-window.js';
 export type { InspectedExtension, InspectedName } from './inspect/describe.js';
 export {
   type Inspected,
