@@ -62,6 +62,13 @@ export {
   createCaCsr,
 } from './ca/create-ca-csr.js';
 export { checkCrlUrl } from './ca/crl-url.js';
+export { type RenewCaOptions, type RenewCaResult, renewCa } from './ca/renew-ca.js';
+export {
+  isIssuedBy,
+  type RotateCaOptions,
+  type RotateCaResult,
+  rotateCa,
+} from './ca/rotate-ca.js';
 export {
   DEFAULT_INTERMEDIATE_DAYS,
   remainingPathLength,
