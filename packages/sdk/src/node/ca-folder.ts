@@ -41,6 +41,26 @@ export interface CaFolderConfig {
    * issues (`ca init --crl-url`, `ca set-crl-url`); nodeid-server serves the CRL at its path.
    */
   crlUrl?: string;
+  /**
+   * The trust bundle (`ca-bundle.crt`) once the CA was rotated (`ca rotate`): the roots nodes
+   * should trust now, the new one first. Without it, nodes trust the root (`ca.crt`, or
+   * `rootFile` for an intermediate); see {@link readCaBundle}.
+   */
+  bundleFile?: string;
+  /**
+   * While a rotation overlaps (`ca rotate` until `ca retire-old`): the old root CA, kept under
+   * its own names, and the two cross certificates of RFC 4210 §4.4.
+   */
+  previous?: {
+    certificateFile: string;
+    keyFile: string;
+    keyEncrypted: boolean;
+    /** The new key certified by the old one (NewWithOld). */
+    newWithOldFile: string;
+    /** The old key certified by the new one (OldWithNew). */
+    oldWithNewFile: string;
+    rotatedAt: string;
+  };
 }
 
 /** File name of the folder's description. */
@@ -119,6 +139,30 @@ export async function readCaCertificates(
 }
 
 /**
+ * The roots nodes of this CA should trust now: the trust bundle (`bundleFile`, old and new root
+ * during a rotation), else the root: `rootFile` for an intermediate, else the last certificate
+ * of {@link readCaCertificates} (`ca.crt` for a root). What nodeid-server serves at
+ * `/v1/ca/bundle`.
+ */
+export async function readCaBundle(dir: string, config: CaFolderConfig): Promise<Certificate[]> {
+  if (config.bundleFile) {
+    const path = join(dir, config.bundleFile);
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch {
+      throw new NodeIdError('ERR_CA_FOLDER', `cannot read the trust bundle ${path}`);
+    }
+    const bundle = parseCertificates(text);
+    if (!bundle.length)
+      throw new NodeIdError('ERR_CA_FOLDER', `the trust bundle ${path} holds no certificate`);
+    return bundle;
+  }
+  const certificates = await readCaCertificates(dir, config);
+  return certificates.slice(-1);
+}
+
+/**
  * Rewrites `nodeid.json` atomically (temporary file, sync, rename), e.g. after `ca import` or
  * `ca set-crl-url`. The other files of the folder are left as they are.
  */
@@ -136,6 +180,8 @@ export interface LoadCaFolderOptions {
   passphrase?: () => Promise<string | undefined>;
   /** The current time, to refuse an expired CA. */
   now?: Date;
+  /** Load an expired CA too (`ca renew` brings one back); default `false`. */
+  allowExpired?: boolean;
   crypto?: Crypto;
 }
 
@@ -185,7 +231,7 @@ export async function loadCaFolder(
     );
   }
   const now = options.now ?? new Date();
-  if (certificate!.notAfter.getTime() < now.getTime()) {
+  if (!options.allowExpired && certificate!.notAfter.getTime() < now.getTime()) {
     throw new NodeIdError(
       'ERR_CA_EXPIRED',
       `the CA certificate expired at ${certificate!.notAfter.toISOString()}; nothing can be issued from it`,

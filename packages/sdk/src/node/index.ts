@@ -13,6 +13,7 @@ export {
   type LoadCaFolderOptions,
   type LoadedCaFolder,
   loadCaFolder,
+  readCaBundle,
   readCaCertificates,
   readCaConfig,
   writeCaConfig,
