@@ -55,6 +55,11 @@ export {
   CERTIFICATE_FILE_MODE,
   KEY_FILE_MODE,
 } from './bundle/bundle-files.js';
+export {
+  kubernetesSecretName,
+  kubernetesSecretYaml,
+  type SecretFile,
+} from './bundle/kubernetes-secret.js';
 export { type CreateCaOptions, createCa } from './ca/create-ca.js';
 export {
   type CreateCaCsrOptions,

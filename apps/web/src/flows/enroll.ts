@@ -11,8 +11,10 @@ import {
   type Identity,
   inspectCertificate,
   isKeyAlgorithm,
+  KEY_FILE_MODE,
   type KeyPair,
   keyMatchesCertificate,
+  kubernetesSecretYaml,
   NodeIdError,
   parseCertificates,
   renderText,
@@ -29,7 +31,6 @@ import {
   whileBusy,
 } from '../lib/dom.js';
 import { clearDownloads, type DownloadFile, offerDownloads } from '../lib/downloads.js';
-import { secretYaml } from '../lib/kubernetes-secret.js';
 import { allNames, splitNames } from '../lib/names.js';
 
 /** The identity of the last enrollment: in memory only, replaced by the next one. */
@@ -201,19 +202,36 @@ export function describe(
   owner: Identity,
 ): DownloadFile[] {
   const files: DownloadFile[] = bundle.map((f) => {
-    const key = f.contents.includes('PRIVATE KEY-----');
+    // The pkcs12 layout's files are DER bytes; the kubernetes-secret layout's is YAML.
+    const text = typeof f.contents === 'string' ? f.contents : '';
+    const key = text.includes('PRIVATE KEY-----');
+    const single: Record<string, string> = {
+      '.p12':
+        f.mode === KEY_FILE_MODE
+          ? 'PKCS#12 keystore (key, certificate, chain)'
+          : 'PKCS#12 truststore (the CA)',
+      '.yaml': 'Kubernetes TLS Secret (kubectl apply -f secret.yaml; contains the key)',
+    };
+    const ext = /\.(p12|yaml)$/.exec(f.path)?.[0];
     return {
       name: f.path,
       contents: f.contents,
-      description: key
-        ? f.contents.includes('ENCRYPTED')
-          ? 'private key, encrypted'
-          : 'private key'
-        : f === bundle[bundle.length - 1]
-          ? 'CA certificate'
-          : 'certificate',
-      secret: key,
-      type: 'application/x-pem-file',
+      description: ext
+        ? single[ext]!
+        : key
+          ? text.includes('ENCRYPTED')
+            ? 'private key, encrypted'
+            : 'private key'
+          : f === bundle[bundle.length - 1]
+            ? 'CA certificate'
+            : 'certificate',
+      secret: key || f.mode === KEY_FILE_MODE,
+      type:
+        ext === '.p12'
+          ? 'application/x-pkcs12'
+          : ext === '.yaml'
+            ? 'application/yaml'
+            : 'application/x-pem-file',
     };
   });
   if (layout === 'kubernetes') {
@@ -222,7 +240,7 @@ export function describe(
         ?.value ?? 'nodeid';
     files.push({
       name: 'secret.yaml',
-      contents: secretYaml(host, bundle),
+      contents: kubernetesSecretYaml(host, bundle),
       description: 'Kubernetes TLS Secret (kubectl apply -f secret.yaml; contains the key)',
       secret: true,
       type: 'application/yaml',

@@ -7,7 +7,7 @@ import { element } from './dom.js';
 /** A file to offer. */
 export interface DownloadFile {
   name: string;
-  contents: string;
+  contents: string | Uint8Array;
   /** What it is, shown next to the link ("private key", "certificate"...). */
   description: string;
   /** Private keys get a warning style. */
@@ -33,7 +33,9 @@ export function offerDownloads(container: HTMLElement, files: DownloadFile[], la
   const links: HTMLAnchorElement[] = [];
   for (const file of files) {
     const url = URL.createObjectURL(
-      new Blob([file.contents], { type: file.type ?? 'application/octet-stream' }),
+      new Blob([typeof file.contents === 'string' ? file.contents : file.contents.slice()], {
+        type: file.type ?? 'application/octet-stream',
+      }),
     );
     made.push(url);
     const item = element('li', file.secret ? 'secret' : undefined);

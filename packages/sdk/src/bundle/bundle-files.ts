@@ -16,6 +16,8 @@ import type { CryptoOptions } from '../lib/crypto.js';
 import { assertSafeFileName } from '../lib/file-name.js';
 import { nameValues } from '../lib/name.js';
 import { OID } from '../lib/oids.js';
+import { createPkcs12 } from '../pkcs12/create-pkcs12.js';
+import { kubernetesSecretYaml } from './kubernetes-secret.js';
 
 /**
  * File layouts:
@@ -30,8 +32,22 @@ import { OID } from '../lib/oids.js';
  *
  * Flocker names files by role: a node holds `node.crt`/`node.key`, the control service
  * `control-service.crt`/`.key`, an API user `<user>.crt`/`.key`.
+ *
+ * Two layouts are single files for the software that wants one:
+ * - `pkcs12`: `<name>.p12` (0600) holds the key, the certificate and its chain to the root, and
+ *   `truststore.p12` (0644) the root as a trusted entry (Java, Kafka, Elasticsearch, Spectrum Scale
+ *   key clients); both need a passphrase ({@link BundleFilesOptions.pkcs12Passphrase}).
+ * - `kubernetes-secret`: `secret.yaml` (0600), the `kubernetes.io/tls` Secret manifest holding
+ *   `tls.crt`, `tls.key` and `ca.crt` (`kubectl apply -f secret.yaml`).
  */
-export type BundleLayout = 'plain' | 'scale' | 'flocker' | 'aistore' | 'kubernetes';
+export type BundleLayout =
+  | 'plain'
+  | 'scale'
+  | 'flocker'
+  | 'aistore'
+  | 'kubernetes'
+  | 'kubernetes-secret'
+  | 'pkcs12';
 
 /** All bundle layouts. */
 export const BUNDLE_LAYOUTS: readonly BundleLayout[] = [
@@ -40,6 +56,8 @@ export const BUNDLE_LAYOUTS: readonly BundleLayout[] = [
   'flocker',
   'aistore',
   'kubernetes',
+  'kubernetes-secret',
+  'pkcs12',
 ];
 
 /** Mode of certificate files: readable by all, as the CA certificate must be. */
@@ -47,10 +65,13 @@ export const CERTIFICATE_FILE_MODE = 0o644;
 /** Mode of private key files: owner only. */
 export const KEY_FILE_MODE = 0o600;
 
-/** One file of a bundle: a plain file name (no folders), its text and its permission bits. */
+/**
+ * One file of a bundle: a plain file name (no folders), its contents and its permission bits.
+ * Contents are text, except in the `pkcs12` layout (DER bytes).
+ */
 export interface BundleFile {
   path: string;
-  contents: string;
+  contents: string | Uint8Array;
   mode: number;
 }
 
@@ -76,6 +97,11 @@ export interface BundleFilesOptions extends CryptoOptions {
    * node's `/etc/flocker` holds. Use it to prepare several nodes in one folder.
    */
   uuid?: string;
+  /**
+   * For `pkcs12`: the passphrase of both `.p12` files; default {@link passphrase}. Java reads a
+   * keystore with one password for the store and its key, so the key gets the same one.
+   */
+  pkcs12Passphrase?: string | Uint8Array;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -123,14 +149,61 @@ export async function bundleFiles(
       'the identity has no issuing CA in its chain, so the CA file cannot be written; keep the `chain` that issueIdentity returned',
     );
   const intermediates = chain.slice(0, -1);
+  if (layout === 'pkcs12') return pkcs12Files(identity, chain, root, options);
   const certPem = [certificate, ...intermediates].map((c) => c.pem).join('');
   const keyPem = await privateKeyPem(identity.privateKey, options);
 
+  if (layout === 'kubernetes-secret') {
+    if (options.passphrase !== undefined)
+      throw new NodeIdError(
+        'ERR_INVALID_ARGUMENT',
+        'a kubernetes.io/tls Secret holds the key unencrypted (the ingress controller reads it as is); leave out the passphrase',
+      );
+    const yaml = kubernetesSecretYaml(options.name ?? defaultName(certificate), [
+      { path: 'tls.crt', contents: certPem },
+      { path: 'tls.key', contents: keyPem },
+      { path: 'ca.crt', contents: root.pem },
+    ]);
+    return [{ path: 'secret.yaml', contents: yaml, mode: KEY_FILE_MODE }];
+  }
   const [certName, keyName, caName] = fileNames(certificate, layout, options);
   const files: BundleFile[] = [
     { path: certName, contents: certPem, mode: CERTIFICATE_FILE_MODE },
     { path: keyName, contents: keyPem, mode: KEY_FILE_MODE },
     { path: caName, contents: root.pem, mode: CERTIFICATE_FILE_MODE },
+  ];
+  for (const f of files) assertSafeFileName(f.path);
+  return files;
+}
+
+/** The `pkcs12` layout: the keystore `<name>.p12` and `truststore.p12`. */
+async function pkcs12Files(
+  identity: Identity,
+  chain: Certificate[],
+  root: Certificate,
+  options: BundleFilesOptions,
+): Promise<BundleFile[]> {
+  const passphrase = options.pkcs12Passphrase ?? options.passphrase;
+  if (passphrase === undefined)
+    throw new NodeIdError(
+      'ERR_PASSPHRASE_REQUIRED',
+      'the pkcs12 layout needs a passphrase for the .p12 files (`pkcs12Passphrase` or `passphrase`)',
+    );
+  const name = options.name ?? defaultName(identity.certificate);
+  const common = { passphrase, crypto: options.crypto, friendlyName: name };
+  const keyIterations =
+    options.iterations === undefined ? {} : { keyIterations: options.iterations };
+  const keystore = await createPkcs12({
+    ...common,
+    ...keyIterations,
+    privateKey: identity.privateKey,
+    certificate: identity.certificate,
+    chain,
+  });
+  const truststore = await createPkcs12({ ...common, trusted: [root] });
+  const files: BundleFile[] = [
+    { path: `${name}.p12`, contents: keystore, mode: KEY_FILE_MODE },
+    { path: 'truststore.p12', contents: truststore, mode: CERTIFICATE_FILE_MODE },
   ];
   for (const f of files) assertSafeFileName(f.path);
   return files;
@@ -154,7 +227,10 @@ function fileNames(
     case 'aistore':
       return ['server.crt', 'server.key', 'ca.crt'];
     case 'kubernetes':
+    case 'kubernetes-secret': // the names of the files inside the Secret
       return ['tls.crt', 'tls.key', 'ca.crt'];
+    case 'pkcs12':
+      throw new NodeIdError('ERR_INTERNAL', 'the pkcs12 layout has no PEM files');
     case 'flocker': {
       const base = flockerBase(cert, options);
       return [`${base}.crt`, `${base}.key`, 'cluster.crt'];

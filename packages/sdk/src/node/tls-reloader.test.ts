@@ -144,7 +144,7 @@ describe('createTlsReloader with a real HTTPS server', () => {
     await install(dir, first);
     const { server, port } = await startServer({
       cert: first.certificate.pem,
-      key: (await bundleFiles(first, 'aistore'))[1]!.contents,
+      key: (await bundleFiles(first, 'aistore'))[1]!.contents as string,
     });
     const reloads = events<string>();
     const reloader = await createTlsReloader({
