@@ -3,7 +3,10 @@
  * jitter, so a cluster enrolled at once does not renew at once) over mutual TLS with the current
  * certificate, with a fresh key by default; replaces the files atomically; runs a reload command;
  * and, while the server is down or busy, retries with capped exponential backoff. One log line
- * per event. `--once` renews now if due and exits, for cron jobs and tests.
+ * per event. `--once` renews now if due and exits, for cron jobs and tests. Beside the certificate
+ * it keeps the CA file current from the server's CA bundle (accepted only when continuous with
+ * what the node trusts now) and, with `--crl-out`, the CRLs of the node's chain
+ * (lib/agent-follow.ts).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { basename, dirname, resolve } from 'node:path';
@@ -28,6 +31,7 @@ import {
   verifyCertificate,
 } from '@nodeid/sdk';
 import { writeBundle } from '@nodeid/sdk/node';
+import { type Log, refreshCaBundle, refreshCrls } from '../lib/agent-follow.js';
 import { CliError, describeError, EXIT } from '../lib/cli-error.js';
 import { action, defineCommand, exitCodes, type GlobalArgs } from '../lib/command.js';
 import { readInput, readPemOrDer } from '../lib/files.js';
@@ -50,6 +54,10 @@ interface Args extends GlobalArgs {
   retryMin: string;
   retryMax: string;
   keyPassphraseFile?: string;
+  followCa: boolean;
+  caRefresh: string;
+  crlOut?: string;
+  crlRefresh: string;
 }
 
 /** What the server answers to POST /v1/renew. */
@@ -101,6 +109,12 @@ interface Settings {
   format: Format;
   /** Passphrase of an encrypted key; renewed keys are written encrypted with it too. */
   keyPassphrase?: string;
+  /** Keep the CA file current from the server's CA bundle, looking every `caRefreshMs`. */
+  followCa: boolean;
+  caRefreshMs: number;
+  /** Where to keep the chain's CRLs, fetched at least every `crlRefreshMs`. */
+  crlOut?: string;
+  crlRefreshMs: number;
 }
 
 function settingsOf(args: Args): Settings {
@@ -133,8 +147,21 @@ function settingsOf(args: Args): Settings {
     retryMinMs,
     retryMaxMs,
     format: args.format,
+    followCa: args.followCa,
+    caRefreshMs: atLeastAMinute(args.caRefresh, '--ca-refresh'),
+    ...(args.crlOut !== undefined && { crlOut: resolve(args.crlOut) }),
+    crlRefreshMs: atLeastAMinute(args.crlRefresh, '--crl-refresh'),
   };
 }
+
+function atLeastAMinute(text: string, flag: string): number {
+  const ms = durationFlag(text, flag);
+  if (ms < 60_000) throw new CliError('ERR_USAGE', `${flag} must be at least 1m`, EXIT.USAGE);
+  return ms;
+}
+
+/** What changed, for --exec's $NODEID_CHANGED. */
+type Change = 'certificate' | 'ca' | 'crl';
 
 /** The certificate, key and CA on disk now. */
 interface Current {
@@ -262,9 +289,24 @@ function runExec(
   serialNumber: string,
   log: ReturnType<typeof logger>,
   track: (child: ChildProcess | undefined) => void,
+  changed: readonly Change[] = ['certificate'],
+): Promise<number | null> {
+  // one command at a time: the renewal and the CA and CRL followers may change files together
+  const run = execChain.then(() => execOnce(s, serialNumber, log, track, changed));
+  execChain = run.then(() => undefined);
+  return run;
+}
+let execChain: Promise<void> = Promise.resolve();
+
+function execOnce(
+  s: Settings,
+  serialNumber: string,
+  log: ReturnType<typeof logger>,
+  track: (child: ChildProcess | undefined) => void,
+  changed: readonly Change[],
 ): Promise<number | null> {
   const command = s.exec!;
-  log('exec', `running: ${command}`, { command });
+  log('exec', `running: ${command}`, { command, changed });
   return new Promise((done) => {
     const child = spawn('/bin/sh', ['-c', command], {
       stdio: ['ignore', s.format === 'json' ? 'pipe' : 'inherit', 'inherit'],
@@ -273,6 +315,9 @@ function runExec(
         NODEID_CERT_FILE: s.certPath,
         NODEID_KEY_FILE: s.keyPath,
         NODEID_SERIAL: serialNumber,
+        NODEID_CA_FILE: s.caPath,
+        NODEID_CHANGED: changed.join(','),
+        ...(s.crlOut && { NODEID_CRL_FILE: s.crlOut }),
       },
     });
     // with --format json, standard output is one object a line: the command's output goes to stderr
@@ -309,27 +354,143 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** `--once`: renew now if due (or forced), run --exec, and exit. */
+const followOptions = (s: Settings, log: Log, signal?: AbortSignal) => ({
+  server: s.server,
+  caPath: s.caPath,
+  certPath: s.certPath,
+  log,
+  signal,
+});
+
+/**
+ * `--once`: the CA bundle first (a renewed certificate may chain to a new root only the bundle
+ * brings), then renew now if due (or forced), then the CRLs; --exec once if anything changed.
+ */
 async function runOnce(s: Settings, force: boolean): Promise<number> {
   const log = logger(s.format);
+  const changed: Change[] = [];
+  let refused = false;
+  if (s.followCa) {
+    const outcome = await refreshCaBundle(followOptions(s, log));
+    if (outcome === 'changed') changed.push('ca');
+    refused ||= outcome === 'refused';
+  }
   const cur = await readCurrent(s);
+  let serial = cur.certificate.serialNumber;
   if (!force && !needsRenewal(cur.certificate, { threshold: s.threshold })) {
     log(
       'not-due',
       `${s.certPath} (${cur.certificate.serialNumber}) is not due for renewal; valid until ${cur.certificate.notAfter.toISOString()}`,
       { serialNumber: cur.certificate.serialNumber },
     );
-    return EXIT.OK;
+  } else {
+    const r = await renew(s, cur);
+    log(
+      'renewed',
+      `${s.certPath}: certificate ${r.serialNumber} (was ${r.replaces}) until ${r.notAfter}${r.newKey ? ', new key' : ''}`,
+      r,
+    );
+    serial = r.serialNumber;
+    changed.push('certificate');
   }
-  const r = await renew(s, cur);
-  log(
-    'renewed',
-    `${s.certPath}: certificate ${r.serialNumber} (was ${r.replaces}) until ${r.notAfter}${r.newKey ? ', new key' : ''}`,
-    r,
-  );
-  if (!s.exec) return EXIT.OK;
-  const code = await runExec(s, r.serialNumber, log, () => {});
-  return code === 0 ? EXIT.OK : EXIT.FAILED;
+  if (s.crlOut) {
+    const r = await refreshCrls({
+      ...followOptions(s, log),
+      out: s.crlOut,
+      maxIntervalMs: s.crlRefreshMs,
+    });
+    if (r.outcome === 'changed') changed.push('crl');
+    refused ||= r.outcome === 'refused';
+  }
+  if (s.exec && changed.length > 0) {
+    const code = await runExec(s, serial, log, () => {}, changed);
+    if (code !== 0) return EXIT.FAILED;
+  }
+  return refused ? EXIT.FAILED : EXIT.OK;
+}
+
+/**
+ * The CA and CRL followers of the long-running agent, each on its own schedule until `signal`
+ * aborts: the CA bundle every --ca-refresh, the CRLs on the SDK's schedule (half the time left
+ * before nextUpdate, at most every --crl-refresh). A failed fetch is retried with the same
+ * backoff as renewals, never later than the regular schedule.
+ */
+async function follow(
+  s: Settings,
+  log: Log,
+  signal: AbortSignal,
+  onChange: (what: Change) => Promise<void>,
+): Promise<void> {
+  const loop = async (
+    task: string,
+    once: () => Promise<{ changed: boolean; nextInMs: number }>,
+    regularMs: number,
+  ) => {
+    let failures = 0;
+    while (!signal.aborted) {
+      let delay: number;
+      try {
+        const r = await once();
+        failures = 0;
+        delay = r.nextInMs;
+        if (r.changed && !signal.aborted) await onChange(task === 'ca' ? 'ca' : 'crl');
+      } catch (e) {
+        if (signal.aborted) break;
+        failures++;
+        const { code, message } = describeError(e);
+        const backoff = Math.min(s.retryMinMs * 2 ** Math.min(failures - 1, 30), s.retryMaxMs);
+        delay = Math.min(regularMs, Math.round(backoff * (0.8 + Math.random() * 0.4)));
+        log(
+          `${task}-retry`,
+          `${task}: ${message} (${code}); attempt ${failures} failed, next in ${(delay / 1000).toFixed(1)} s`,
+          {
+            task,
+            code,
+            attempt: failures,
+            delayMs: delay,
+          },
+        );
+      }
+      await sleep(delay, signal);
+    }
+  };
+  const tasks: Promise<void>[] = [];
+  if (s.followCa) {
+    let announced = false;
+    tasks.push(
+      loop(
+        'ca',
+        async () => {
+          const outcome = await refreshCaBundle(followOptions(s, log, signal));
+          if (outcome === 'no-endpoint' && !announced)
+            log(
+              'ca-bundle-unavailable',
+              `${s.server.origin} serves no CA bundle (GET /v1/ca/bundle: 404); ${s.caPath} stays as it is, looking again every ${formatDuration(s.caRefreshMs)}`,
+            );
+          announced ||= outcome === 'no-endpoint';
+          return { changed: outcome === 'changed', nextInMs: s.caRefreshMs };
+        },
+        s.caRefreshMs,
+      ),
+    );
+  }
+  const crlOut = s.crlOut;
+  if (crlOut)
+    tasks.push(
+      loop(
+        'crl',
+        async () => {
+          const r = await refreshCrls({
+            ...followOptions(s, log, signal),
+            out: crlOut,
+            maxIntervalMs: s.crlRefreshMs,
+          });
+          return { changed: r.outcome === 'changed', nextInMs: r.nextInMs };
+        },
+        s.crlRefreshMs,
+      ),
+    );
+  await Promise.all(tasks);
 }
 
 /** The long-running loop, until SIGINT or SIGTERM. */
@@ -348,12 +509,24 @@ async function runLoop(s: Settings, force: boolean): Promise<number> {
   process.on('SIGTERM', onSignal);
   log(
     'start',
-    `keeping ${s.certPath} renewed from ${s.server.origin} (renew at ${s.threshold.type === 'elapsed' ? `${Math.round(s.threshold.fraction * 1000) / 10}% of the lifetime` : `${formatDuration(s.threshold.ms)} before the end`}, jitter ±${s.jitter * 100}%)`,
+    `keeping ${s.certPath} renewed from ${s.server.origin} (renew at ${s.threshold.type === 'elapsed' ? `${Math.round(s.threshold.fraction * 1000) / 10}% of the lifetime` : `${formatDuration(s.threshold.ms)} before the end`}, jitter ±${s.jitter * 100}%)${s.followCa ? `; ${s.caPath} follows the server's CA bundle` : ''}${s.crlOut ? `; CRLs kept in ${s.crlOut}` : ''}`,
   );
   let schedule: { serial: string; due: number } | undefined;
   let lastRenewal = Number.NEGATIVE_INFINITY;
   let failures = 0;
   let renewNow = force;
+  const followers = follow(s, log, stop.signal, async (what) => {
+    if (s.exec && !stop.signal.aborted)
+      await runExec(
+        s,
+        schedule?.serial ?? '',
+        log,
+        (c) => {
+          child = c;
+        },
+        [what],
+      );
+  });
   try {
     while (!stop.signal.aborted) {
       let cur: Current;
@@ -426,6 +599,8 @@ async function runLoop(s: Settings, force: boolean): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    stop.abort();
+    await followers;
   }
   // an attempt under way when the signal came has finished (or was cut off) by now
   log('stopped', `stopped (${stoppedBy})`, { signal: stoppedBy });
@@ -504,6 +679,28 @@ export const agentCommand = defineCommand<Args>({
         type: 'string',
         describe: 'passphrase of an encrypted --key; renewed keys are written encrypted with it',
       })
+      .option('follow-ca', {
+        type: 'boolean',
+        default: true,
+        describe:
+          "keep --ca current from the server's CA bundle (GET /v1/ca/bundle), accepted only when each new root is cross-signed by one trusted now; --no-follow-ca to keep it as it is",
+      })
+      .option('ca-refresh', {
+        type: 'string',
+        default: '1h',
+        describe: 'how often to look at the CA bundle',
+      })
+      .option('crl-out', {
+        type: 'string',
+        describe:
+          "keep the CRLs of this node's chain in FILE (PEM, e.g. for nginx's ssl_crl): from the certificates' CRL addresses, else the server's /v1/crl; each verified against the CA",
+      })
+      .option('crl-refresh', {
+        type: 'string',
+        default: '1h',
+        describe:
+          'longest wait between two CRL fetches (earlier near nextUpdate: at half the time left)',
+      })
       .option('retry-max', {
         type: 'string',
         default: '5m',
@@ -521,11 +718,15 @@ export const agentCommand = defineCommand<Args>({
         '$0 agent --once --server https://head:8443 --cert n.crt --key n.key --ca ca.crt',
         'from cron: renew only if due',
       )
+      .example(
+        '$0 agent --server https://head:8443 --cert n.crt --key n.key --ca ca.crt --crl-out /etc/nginx/nodeid.crl --exec "systemctl reload nginx"',
+        'also keep the CRLs for nginx (ssl_crl) and reload it when the certificate, the CA file or a CRL changes',
+      )
       .epilog(
-        `Each line: time, event (start, scheduled, renewing, renewed, retry, refused, exec, error, stopped, not-due), message; with --format json one object a line. The server is trusted only through --ca. While the server cannot be reached, is rate limiting or failing, attempts are retried after --retry-min, doubling up to --retry-max (±20%); a refusal (e.g. a revoked certificate) is retried after --retry-max. The files are replaced atomically (write, sync, rename); the folder's mode is left as it is.\n\n${exitCodes(
+        `Each line: time, event (start, scheduled, renewing, renewed, retry, refused, exec, error, stopped, not-due, ca-updated, ca-refused, ca-bundle-unavailable, ca-retry, crl-updated, crl-refused, crl-retry), message; with --format json one object a line. --exec also runs after the CA file or the CRL file changed; $NODEID_CHANGED says what (certificate, ca, crl), $NODEID_CA_FILE and $NODEID_CRL_FILE name the files. A CA bundle that is not continuous with --ca (a new root no root trusted now cross-signed) is refused and --ca is left as it is; so is a CRL that does not verify against the CA, is not current or is older than the one held. The server is trusted only through --ca. While the server cannot be reached, is rate limiting or failing, attempts are retried after --retry-min, doubling up to --retry-max (±20%); a refusal (e.g. a revoked certificate) is retried after --retry-max. The files are replaced atomically (write, sync, rename); the folder's mode is left as it is.\n\n${exitCodes(
           {
             0: 'stopped by SIGINT or SIGTERM; with --once: renewed (and --exec succeeded), or not due',
-            1: 'with --once: the server refused (e.g. the certificate is revoked or expired) or --exec failed',
+            1: 'with --once: the server refused (e.g. the certificate is revoked or expired), the CA bundle or a CRL was refused, or --exec failed',
             2: 'bad arguments',
             3: 'with --once: cannot reach the server, or a file cannot be read or written',
             4: "with --once: the server's certificate does not chain to --ca",
