@@ -3,13 +3,16 @@ import type { CommandModule } from 'yargs';
 import type { GlobalArgs } from '../../lib/command.js';
 import { caImportCommand } from './import.js';
 import { caInitCommand } from './init.js';
+import { caRenewCommand } from './renew.js';
+import { caRetireOldCommand } from './retire-old.js';
+import { caRotateCommand } from './rotate.js';
 import { caSetCrlUrlCommand } from './set-crl-url.js';
 import { caShowCommand } from './show.js';
 import { caSignCommand } from './sign.js';
 
 export const caCommand: CommandModule<GlobalArgs, GlobalArgs> = {
   command: 'ca <command>',
-  describe: 'create and show the cluster CA',
+  describe: 'create, show, renew and rotate the cluster CA',
   builder: (y) =>
     y
       .command(caInitCommand)
@@ -17,6 +20,12 @@ export const caCommand: CommandModule<GlobalArgs, GlobalArgs> = {
       .command(caSignCommand)
       .command(caImportCommand)
       .command(caSetCrlUrlCommand)
-      .demandCommand(1, 'name a ca command: init, show, sign, import or set-crl-url'),
+      .command(caRenewCommand)
+      .command(caRotateCommand)
+      .command(caRetireOldCommand)
+      .demandCommand(
+        1,
+        'name a ca command: init, show, sign, import, set-crl-url, renew, rotate or retire-old',
+      ),
   handler: () => {},
 };
