@@ -149,6 +149,13 @@ export {
 } from './enroll/token-names.js';
 export { NodeIdError, type NodeIdErrorCode, type NodeIdErrorDetails } from './errors.js';
 export {
+  type CrlExpiryAlert,
+  type CrlExpiryState,
+  type CrlExpiryStatus,
+  type CrlExpiryStatusOptions,
+  crlExpiryStatus,
+} from './expiry/crl-expiry-status.js';
+export {
   type CrlRefreshOptions,
   crlRefreshIn,
   DEFAULT_CRL_REFRESH_MS,
