@@ -3,14 +3,28 @@
  * the check's exit code, and the text, JSON and Prometheus (node_exporter textfile) renderings.
  * Every rendering names the file, the certificate and the date, so the admin knows what to renew.
  */
-import { type ExpiryAlert, type ExpiryState, expiryStatus } from '@nodeid/sdk';
+import {
+  type CrlExpiryAlert,
+  crlExpiryStatus,
+  DEFAULT_CA_WARN_WITHIN_MS,
+  type ExpiryAlert,
+  type ExpiryState,
+  expiryStatus,
+  isCaCertificate,
+} from '@nodeid/sdk';
 import { certificateNames } from './issue-one.js';
 import { painter, relativeTime, table } from './output.js';
 import type { FoundCertificate } from './scan-files.js';
 
-/** The verdict on one certificate (or on a file that cannot be read). */
+/** A row's state: a certificate's expiry state, or a TLS endpoint that presented no chain. */
+export type RowState = ExpiryState | 'unreachable';
+
+/** The verdict on one certificate (or on a file that cannot be read, or an unreachable endpoint). */
 export interface ExpiryRow {
+  /** The file, or for an endpoint the target as given (`tls://kms1:5696`). */
   file: string;
+  /** For a certificate presented by a TLS endpoint: the target as given. */
+  target?: string;
   /** Position in the file, from 1, and how many the file holds. */
   index: number;
   count: number;
@@ -21,23 +35,52 @@ export interface ExpiryRow {
   notAfter?: string;
   /** notAfter minus the time of the check, in ms; negative once expired. */
   remainingMs?: number;
-  status: ExpiryState;
-  alert?: ExpiryAlert;
+  status: RowState;
+  alert?: ExpiryAlert | CrlExpiryAlert | 'unreachable';
+  /** `crl` for a CRL row: notBefore/notAfter are then its thisUpdate/nextUpdate. */
+  kind?: 'crl';
+  /** A CRL's issuer (RFC 4514 text). */
+  issuer?: string;
+  /** A CRL's cRLNumber (decimal). */
+  crlNumber?: string;
+  /** In a PKCS#12 keystore: the entry's alias. */
+  alias?: string;
+  /** True for a CA certificate (judged with the CA warning window). */
+  isCa?: boolean;
   message: string;
 }
 
 /** The states, in order of severity. */
-export const STATES: readonly ExpiryState[] = [
+export const STATES: readonly RowState[] = [
   'valid',
   'expiring',
   'expired',
   'not-yet-valid',
   'invalid',
+  'unreachable',
 ];
 
-/** Judges one found certificate at `now` with the warning window `warnWithin` (ms). */
-export function judge(found: FoundCertificate, now: Date, warnWithin: number): ExpiryRow {
-  const base = { file: found.file, index: found.index, count: found.count };
+/** What to run when a CA certificate is expiring or expired. */
+export const CA_RENEW_HINT =
+  'a CA: run "nodeid ca renew" (same key, nodes keep trusting it) or "nodeid ca rotate" (new key) well before it ends';
+
+/**
+ * Judges one found certificate at `now` with the warning window `warnWithin` (ms), or
+ * `caWarnWithin` (ms, default 180 days) when it is a CA certificate.
+ */
+export function judge(
+  found: FoundCertificate,
+  now: Date,
+  warnWithin: number,
+  caWarnWithin: number = DEFAULT_CA_WARN_WITHIN_MS,
+): ExpiryRow {
+  const base = {
+    file: found.file,
+    index: found.index,
+    count: found.count,
+    ...(found.alias !== undefined && { alias: found.alias }),
+  };
+  if (found.crl) return judgeCrl(found, base, now, warnWithin);
   if (!found.certificate) {
     return {
       ...base,
@@ -48,7 +91,9 @@ export function judge(found: FoundCertificate, now: Date, warnWithin: number): E
     };
   }
   const cert = found.certificate;
-  const s = expiryStatus(cert, { now, warnWithin });
+  const isCa = isCaCertificate(cert);
+  const s = expiryStatus(cert, { now, warnWithin: isCa ? caWarnWithin : warnWithin });
+  const renew = isCa && (s.status === 'expiring' || s.status === 'expired');
   return {
     ...base,
     subject: cert.subject.text,
@@ -59,6 +104,34 @@ export function judge(found: FoundCertificate, now: Date, warnWithin: number): E
     remainingMs: s.remainingMs,
     status: s.status,
     ...(s.alert && { alert: s.alert }),
+    ...(isCa && { isCa }),
+    message: renew ? `${s.message}; ${CA_RENEW_HINT}` : s.message,
+  };
+}
+
+/**
+ * A CRL's row: the SDK's verdict on its nextUpdate (`crl-will-soon-expire` within the smaller of
+ * the warning window and a quarter of its lifetime, `crl-expired` after it).
+ */
+function judgeCrl(
+  found: FoundCertificate,
+  base: Pick<ExpiryRow, 'file' | 'index' | 'count'>,
+  now: Date,
+  warnWithin: number,
+): ExpiryRow {
+  const s = crlExpiryStatus(found.crl!, { now, warnWithin });
+  return {
+    ...base,
+    kind: 'crl',
+    subject: `CRL of ${s.issuer}`,
+    ...(s.issuer !== undefined && { issuer: s.issuer }),
+    ...(s.crlNumber !== undefined && { crlNumber: s.crlNumber }),
+    names: [],
+    ...(s.thisUpdate && { notBefore: s.thisUpdate.toISOString() }),
+    ...(s.nextUpdate && { notAfter: s.nextUpdate.toISOString() }),
+    ...(s.remainingMs !== undefined && { remainingMs: s.remainingMs }),
+    status: s.status,
+    ...(s.alert && { alert: s.alert }),
     message: s.message,
   };
 }
@@ -67,7 +140,11 @@ export function judge(found: FoundCertificate, now: Date, warnWithin: number): E
 export function exitCodeOf(rows: ExpiryRow[]): 0 | 1 | 2 {
   if (
     rows.some(
-      (r) => r.status === 'expired' || r.status === 'not-yet-valid' || r.status === 'invalid',
+      (r) =>
+        r.status === 'expired' ||
+        r.status === 'not-yet-valid' ||
+        r.status === 'invalid' ||
+        r.status === 'unreachable',
     )
   )
     return 2;
@@ -75,10 +152,18 @@ export function exitCodeOf(rows: ExpiryRow[]): 0 | 1 | 2 {
   return 0;
 }
 
-/** How many rows are in each state. */
-export function summarize(rows: ExpiryRow[]): Record<ExpiryState, number> {
-  const counts = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<ExpiryState, number>;
-  for (const r of rows) counts[r.status]++;
+/** How many rows are in each state (`unreachable` only when an endpoint was checked). */
+export function summarize(
+  rows: ExpiryRow[],
+): Record<ExpiryState, number> & { unreachable?: number } {
+  const counts: Record<ExpiryState, number> & { unreachable?: number } = {
+    valid: 0,
+    expiring: 0,
+    expired: 0,
+    'not-yet-valid': 0,
+    invalid: 0,
+  };
+  for (const r of rows) counts[r.status] = (counts[r.status] ?? 0) + 1;
   return counts;
 }
 
@@ -92,12 +177,13 @@ function shortNames(names: string[]): string {
   return `${names.slice(0, 3).join(', ')}, +${names.length - 3} more`;
 }
 
-const STATE_STYLE: Record<ExpiryState, 'green' | 'yellow' | 'red'> = {
+const STATE_STYLE: Record<RowState, 'green' | 'yellow' | 'red'> = {
   valid: 'green',
   expiring: 'yellow',
   expired: 'red',
   'not-yet-valid': 'red',
   invalid: 'red',
+  unreachable: 'red',
 };
 
 /** The text report of `expiry check`: a table, one line per problem, a summary. */
@@ -125,15 +211,21 @@ export function renderText(
         `${paint(STATE_STYLE[r.status], r.status)}: ${where(r)}${r.serialNumber ? ` serial ${r.serialNumber}` : ''}: ${r.message}`,
     );
   const counts = summarize(rows);
-  const files = new Set(rows.map((r) => r.file)).size;
+  const files = new Set(rows.filter((r) => r.target === undefined).map((r) => r.file)).size;
+  const endpoints = new Set(rows.flatMap((r) => (r.target === undefined ? [] : [r.target]))).size;
+  const certificates = rows.filter((r) => r.status !== 'unreachable').length;
+  const fileText = `${files} file${files === 1 ? '' : 's'}`;
+  const endpointText = `${endpoints} endpoint${endpoints === 1 ? '' : 's'}`;
+  const from = !endpoints ? fileText : files ? `${fileText} and ${endpointText}` : endpointText;
   const parts = [
     `${counts.valid} valid`,
     `${counts.expiring} expiring within ${options.warn}`,
     `${counts.expired} expired`,
     ...(counts['not-yet-valid'] ? [`${counts['not-yet-valid']} not yet valid`] : []),
     `${counts.invalid} unreadable`,
+    ...(counts.unreachable ? [`${counts.unreachable} unreachable`] : []),
   ];
-  const summary = `${rows.length} certificate${rows.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'} at ${options.checkedAt.toISOString().replace(/\.\d{3}Z$/, 'Z')}: ${parts.join(', ')}`;
+  const summary = `${certificates} certificate${certificates === 1 ? '' : 's'} in ${from} at ${options.checkedAt.toISOString().replace(/\.\d{3}Z$/, 'Z')}: ${parts.join(', ')}`;
   return [body, ...(problems.length ? ['', ...problems] : []), '', summary].join('\n');
 }
 
@@ -166,6 +258,7 @@ export function renderPrometheus(
     index: String(r.index),
     subject: r.subject ?? '',
     serial: r.serialNumber ?? '',
+    ...(r.target !== undefined && { target: r.target }),
   });
   const seconds = (iso: string) => String(Math.floor(Date.parse(iso) / 1000));
   const dated = rows.filter((r) => r.notAfter && r.notBefore);
@@ -185,7 +278,7 @@ export function renderPrometheus(
   );
   metric(
     'nodeid_certificate_expiry_status',
-    'State of the certificate at the time of the check (valid, expiring, expired, not-yet-valid, invalid): 1 for its state.',
+    'State of the certificate at the time of the check (valid, expiring, expired, not-yet-valid, invalid; unreachable for an endpoint that presented none): 1 for its state.',
     rows.map((r) => `nodeid_certificate_expiry_status${labels({ ...id(r), status: r.status })} 1`),
   );
   metric(
