@@ -12,6 +12,12 @@ export interface AppDeps {
   /** Cluster name: the CN of node certificates. */
   clusterName: string;
   /**
+   * The roots nodes should trust now (the CA folder's `ca-bundle.crt` after `ca rotate`: new
+   * root and old root), served at `/v1/ca/bundle` and trusted for renewals over mutual TLS, so
+   * the leaves of the old key can renew onto the new one. Default: the root of `ca`.
+   */
+  trustBundle?: Certificate[];
+  /**
    * More paths where the CRL of `ca` is served besides `/v1/crl`: the path of the CRL address
    * its certificates carry (the CA folder's `crlUrl`, RFC 5280 §4.2.1.13).
    */

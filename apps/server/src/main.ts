@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { NodeIdError } from '@nodeid/sdk';
-import { createNodeCrypto, createTlsReloader, loadCaFolder } from '@nodeid/sdk/node';
+import { createNodeCrypto, createTlsReloader, loadCaFolder, readCaBundle } from '@nodeid/sdk/node';
 import { openCaInventory, StoreError } from '@nodeid/store';
 import { createApp } from './app.js';
 import { openAdminTokenFile } from './lib/admin-auth.js';
@@ -145,6 +145,8 @@ async function main(): Promise<void> {
         ? (await readFile(values['passphrase-file'], 'utf8')).replace(/\r?\n$/, '')
         : process.env.NODEID_CA_PASSPHRASE,
   });
+  // after `nodeid ca rotate`: the old and new roots (read at start; a rotation needs a restart)
+  const trustBundle = config.bundleFile ? await readCaBundle(caDir, config) : undefined;
   let rootCrl: ReturnType<typeof rootCrlSource> | undefined;
   if (values['root-crl']) {
     try {
@@ -212,6 +214,7 @@ async function main(): Promise<void> {
     crypto: createNodeCrypto(),
     ca: issuer,
     clusterName: config.clusterName,
+    ...(trustBundle && { trustBundle }),
     crlPaths: issuingCrlPaths(config.crlUrl),
     ...(rootCrl && { rootCrl }),
     store,
@@ -259,7 +262,10 @@ async function main(): Promise<void> {
           `${JSON.stringify({ event: 'tls-reload-failed', code: e.code, message: e.message })}\n`,
         ),
     });
-    const caPem = [issuer.certificate, ...(issuer.chain ?? [])].map((c) => c.pem).join('');
+    // client certificates of either key during a rotation (renewals of old-key leaves)
+    const caPem = [issuer.certificate, ...(issuer.chain ?? []), ...(trustBundle ?? [])]
+      .map((c) => c.pem)
+      .join('');
     server = serve({
       fetch: app.fetch,
       hostname: host,

@@ -63,6 +63,13 @@ export const openApiDocument = {
         responses: { 200: { description: 'the CA certificate' } },
       },
     },
+    '/v1/ca/bundle': {
+      get: {
+        summary:
+          'The trust bundle (PEM): every root the nodes should trust now. During a CA key rotation (nodeid ca rotate) the new root and the old one; else the root alone (the same as /v1/ca for a root CA)',
+        responses: { 200: { description: 'one or more CA certificates, PEM' } },
+      },
+    },
     '/v1/enrollments': {
       post: {
         summary: 'Create a one-time enrollment token bound to names (shown once)',

@@ -1,7 +1,8 @@
-/** Public routes: the CA certificate and the CRL. */
+/** Public routes: the CA certificate, the trust bundle and the CRL. */
 import { inspectCertificate } from '@nodeid/sdk';
 import { type Context, Hono } from 'hono';
 import type { Services } from '../lib/context.js';
+import { trustBundle } from '../lib/trust-bundle.js';
 
 export function publicRoutes(s: Services): Hono {
   const app = new Hono();
@@ -21,6 +22,20 @@ export function publicRoutes(s: Services): Hono {
       notAfter: info.notAfter,
     });
   });
+
+  // the roots nodes should trust now: old and new during a rotation, else the root alone
+  app.get('/v1/ca/bundle', (c) =>
+    c.body(
+      trustBundle(s)
+        .map((cert) => cert.pem)
+        .join(''),
+      200,
+      {
+        'content-type': 'application/x-pem-file',
+        'cache-control': 'no-cache',
+      },
+    ),
+  );
 
   // DER by default (RFC 5280 §4.2.1.13: an http CRL address names a DER CRL), PEM on request
   const crlBody = (c: Context, crl: { der: Uint8Array; pem: string }) =>

@@ -17,6 +17,7 @@ import { type Services, setActor } from '../lib/context.js';
 import { HttpError } from '../lib/http-error.js';
 import { type Issued, signJob } from '../lib/issuance.js';
 import { tokenId } from '../lib/tokens.js';
+import { trustBundle } from '../lib/trust-bundle.js';
 import { jsonBody, str } from '../lib/validate.js';
 
 /** id-kp-clientAuth (RFC 5280 §4.2.1.12). */
@@ -128,7 +129,8 @@ export function signRoutes(s: Services): Hono {
       );
     const verified = await verifyCertificate({
       certificate: current,
-      trustAnchors: [s.deps.ca.chain?.at(-1) ?? s.deps.ca.certificate],
+      // during a CA rotation the old root too: leaves of the old key renew onto the new one
+      trustAnchors: trustBundle(s),
       intermediates: [s.deps.ca.certificate, ...(s.deps.ca.chain ?? [])],
       at: s.now(),
       usage: 'client',
