@@ -1,0 +1,317 @@
+/**
+ * `nodeid agent` beside its certificate: the CA file follows the server's CA bundle only through
+ * a cross-signed link (a bundle that is not continuous is refused, the file left as it is), and
+ * `--crl-out` keeps the chain's CRL, rewritten after a revocation; `--exec` runs on each change.
+ * Real processes: nodeid-server on loopback, the CLI, openssl on the files written; the bundle
+ * changes are served by a small HTTPS server with a certificate of the same CA (the rotation
+ * itself is `nodeid ca rotate`'s, tested with it).
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import { join } from 'node:path';
+import {
+  acceptCrl,
+  createCa,
+  exportPrivateKeyPem,
+  issueIdentity,
+  parseCertificate,
+  parseCertificates,
+  parseCrl,
+} from '@nodeid/sdk';
+import { loadCaFolder } from '@nodeid/sdk/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  adminToken,
+  api,
+  assertBuilt,
+  cli,
+  initCaFolder,
+  killStarted,
+  type ServerProcess,
+  spawnCli,
+  startServer,
+} from '../../server/test/helpers/processes.js';
+
+let work: string;
+let caDir: string;
+let caPem: string;
+let server: ServerProcess;
+
+/** Enrolls `name` through the server; returns the node's files. */
+async function enrollNode(name: string) {
+  const created = await cli([
+    'token',
+    'create',
+    name,
+    '--server',
+    server.url,
+    '--admin-token-file',
+    join(caDir, 'admin.token'),
+    '--ca-file',
+    join(caDir, 'ca.crt'),
+    '--format',
+    'json',
+  ]);
+  expect(created.status, created.stderr).toBe(0);
+  const { token, caFingerprint } = JSON.parse(created.stdout);
+  const out = join(work, name);
+  const r = await cli([
+    'enroll',
+    '--server',
+    server.url,
+    '--token',
+    token,
+    '--fingerprint',
+    caFingerprint,
+    '--name',
+    name,
+    '--out',
+    out,
+  ]);
+  expect(r.status, r.stderr).toBe(0);
+  return {
+    cert: join(out, `${name}.crt`),
+    key: join(out, `${name}.key`),
+    ca: join(out, 'ca.crt'),
+    dir: out,
+  };
+}
+
+const agentArgs = (node: { cert: string; key: string; ca: string }, url: string) => [
+  'agent',
+  '--server',
+  url,
+  '--cert',
+  node.cert,
+  '--key',
+  node.key,
+  '--ca',
+  node.ca,
+];
+
+const lines = (file: string) =>
+  existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+
+beforeAll(async () => {
+  assertBuilt();
+  ({ work, caDir, caPem } = await initCaFolder('nodeid-agent-follow-', 'follow.cluster'));
+  server = await startServer({ caDir });
+});
+
+afterAll(() => {
+  killStarted();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('nodeid agent --crl-out', () => {
+  it('writes the CRL, leaves it when nothing changed, rewrites it after a revocation; --exec on each change', async () => {
+    const node = await enrollNode('crl.example.net');
+    const other = await enrollNode('revoked.example.net');
+    const crlFile = join(node.dir, 'crl.pem');
+    const execLog = join(work, 'crl-exec.log');
+    const run = () =>
+      cli([
+        ...agentArgs(node, server.url),
+        '--once',
+        '--crl-out',
+        crlFile,
+        '--exec',
+        `printf '%s %s\\n' "$NODEID_CHANGED" "$NODEID_CRL_FILE" >> ${execLog}`,
+        '--format',
+        'json',
+      ]);
+    const first = await run();
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/"event":"crl-updated"/);
+    expect(lines(execLog)).toEqual([`crl ${crlFile}`]);
+    const crl = parseCrl(readFileSync(crlFile, 'utf8'));
+    expect(crl.entries).toEqual([]);
+    expect(await acceptCrl(crl, { issuers: [caPem] })).toMatchObject({ accepted: true });
+    // openssl reads the file as nginx's ssl_crl does, and checks its signature against the CA
+    const checked = execFileSync('openssl', ['crl', '-in', crlFile, '-CAfile', node.ca, '-noout'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    expect(checked).toBe('');
+
+    // nothing changed: the file stays, --exec does not run
+    const before = readFileSync(crlFile, 'utf8');
+    const second = await run();
+    expect(second.status, second.stderr).toBe(0);
+    expect(second.stdout).not.toMatch(/crl-updated/);
+    expect(lines(execLog)).toHaveLength(1);
+
+    const serial = parseCertificate(readFileSync(other.cert, 'utf8')).serialNumber;
+    const revoked = await api(server.url, `/v1/certificates/${serial}/revoke`, {
+      ca: caPem,
+      method: 'POST',
+      admin: adminToken(caDir),
+      json: { reason: 'keyCompromise' },
+    });
+    expect(revoked.status, revoked.text).toBe(200);
+    const third = await run();
+    expect(third.status, third.stderr).toBe(0);
+    expect(third.stdout).toMatch(/"event":"crl-updated"/);
+    expect(readFileSync(crlFile, 'utf8')).not.toBe(before);
+    const after = parseCrl(readFileSync(crlFile, 'utf8'));
+    expect(after.entries.map((e) => e.serialNumber)).toEqual([serial]);
+    expect(after.crlNumber! > crl.crlNumber!).toBe(true);
+    expect(lines(execLog)).toEqual([`crl ${crlFile}`, `crl ${crlFile}`]);
+    // openssl now refuses the revoked node's certificate with this CRL, and accepts the other
+    const verify = (cert: string) => {
+      try {
+        return execFileSync(
+          'openssl',
+          ['verify', '-crl_check', '-CAfile', node.ca, '-CRLfile', crlFile, cert],
+          { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+        );
+      } catch (e) {
+        return (
+          String((e as { stdout?: string }).stdout) + String((e as { stderr?: string }).stderr)
+        );
+      }
+    };
+    expect(verify(other.cert)).toMatch(/certificate revoked/);
+    expect(verify(node.cert)).toMatch(/: OK/);
+  });
+
+  it('runs as a service: the CRL is written on start, and SIGTERM stops it', async () => {
+    const node = await enrollNode('crl-loop.example.net');
+    const crlFile = join(node.dir, 'loop.crl');
+    const running = spawnCli([
+      ...agentArgs(node, server.url),
+      '--crl-out',
+      crlFile,
+      '--format',
+      'json',
+    ]);
+    const events = () => running.stdoutLines.map((l) => JSON.parse(l) as { event: string });
+    await running.waitFor('the CRL', () => events().some((e) => e.event === 'crl-updated'));
+    expect(parseCrl(readFileSync(crlFile)).issuer.text).toBe(parseCertificate(caPem).subject.text);
+    expect((await running.stop('SIGTERM')).code).toBe(0);
+    expect(events().at(-1)).toMatchObject({ event: 'stopped' });
+  });
+});
+
+describe('nodeid agent follows the CA bundle', () => {
+  let stub: { url: string; close: () => void; serve: (pem: string | undefined) => void };
+  beforeAll(async () => {
+    const { issuer } = await loadCaFolder(caDir);
+    const tls = await issueIdentity({
+      ca: issuer,
+      profile: 'server',
+      name: 'localhost',
+      ips: ['127.0.0.1'],
+    });
+    let bundle: string | undefined;
+    const https: Server = createServer(
+      { cert: tls.certificate.pem, key: await exportPrivateKeyPem(tls.privateKey) },
+      (req, res) => {
+        if (req.url === '/v1/ca/bundle' && bundle !== undefined)
+          res.writeHead(200, { 'content-type': 'application/x-pem-file' }).end(bundle);
+        else
+          res
+            .writeHead(404, { 'content-type': 'application/json' })
+            .end('{"code":"ERR_NOT_FOUND","message":"no route"}');
+      },
+    );
+    https.on('tlsClientError', () => {});
+    await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve));
+    stub = {
+      url: `https://127.0.0.1:${(https.address() as { port: number }).port}`,
+      close: () => https.close(),
+      serve: (pem) => {
+        bundle = pem;
+      },
+    };
+  });
+  afterAll(() => stub?.close());
+
+  it('a server without the endpoint (404) leaves the CA file as it is and is no error', async () => {
+    const node = await enrollNode('no-bundle.example.net');
+    stub.serve(undefined);
+    const before = readFileSync(node.ca, 'utf8');
+    const r = await cli([...agentArgs(node, stub.url), '--once']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(node.ca, 'utf8')).toBe(before);
+  });
+
+  it('takes a bundle whose new root is cross-signed by the trusted one, refuses one that is not continuous', async () => {
+    const node = await enrollNode('bundle.example.net');
+    chmodSync(node.ca, 0o640);
+    const execLog = join(work, 'ca-exec.log');
+    const run = () =>
+      cli([
+        ...agentArgs(node, stub.url),
+        '--once',
+        '--exec',
+        `printf '%s\\n' "$NODEID_CHANGED" >> ${execLog}`,
+      ]);
+    const { issuer } = await loadCaFolder(caDir);
+    const next = await createCa({ clusterName: 'follow.cluster', days: 3650 });
+    const newWithOld = await createCa({
+      clusterName: 'follow.cluster',
+      keyPair: {
+        privateKey: next.privateKey,
+        publicKey: next.publicKey,
+        algorithm: next.algorithm,
+      },
+      issuer,
+      days: 365,
+    });
+    const rotated = [caPem, next.certificate.pem, newWithOld.certificate.pem].join('');
+
+    // not continuous: a new root alone, and a new root "cross-signed" by another key
+    const forger = await createCa({ clusterName: 'follow.cluster', days: 3650 });
+    const forged = await createCa({
+      clusterName: 'follow.cluster',
+      keyPair: {
+        privateKey: next.privateKey,
+        publicKey: next.publicKey,
+        algorithm: next.algorithm,
+      },
+      issuer: forger,
+      days: 365,
+    });
+    const before = readFileSync(node.ca, 'utf8');
+    for (const bad of [next.certificate.pem, next.certificate.pem + forged.certificate.pem]) {
+      stub.serve(bad);
+      const refused = await run();
+      expect(refused.status).toBe(1);
+      expect(refused.stdout).toMatch(/ca-refused .*not continuous.*\(not-continuous\)/);
+      expect(readFileSync(node.ca, 'utf8')).toBe(before);
+    }
+    expect(lines(execLog)).toEqual([]);
+
+    stub.serve(rotated);
+    const taken = await run();
+    expect(taken.status, taken.stderr).toBe(0);
+    expect(taken.stdout).toMatch(/ca-updated .*now 2 root\(s\), added/);
+    expect(readFileSync(node.ca, 'utf8')).toBe(rotated);
+    expect(statSync(node.ca).mode & 0o777).toBe(0o640);
+    expect(lines(execLog)).toEqual(['ca']);
+    // the file openssl now trusts takes a leaf of the new key
+    const leaf = await issueIdentity({
+      ca: next,
+      name: 'new.example.net',
+      clusterName: 'follow.cluster',
+    });
+    const leafFile = join(work, 'new-leaf.crt');
+    writeFileSync(leafFile, leaf.certificate.pem);
+    expect(
+      execFileSync('openssl', ['verify', '-CAfile', node.ca, leafFile], { encoding: 'utf8' }),
+    ).toMatch(/: OK/);
+
+    // the same bundle again: no change, no --exec; then the old root retired
+    expect((await run()).status).toBe(0);
+    expect(lines(execLog)).toEqual(['ca']);
+    stub.serve(next.certificate.pem);
+    const retired = await run();
+    expect(retired.status, retired.stderr).toBe(0);
+    expect(retired.stdout).toMatch(/ca-updated .*dropped/);
+    expect(parseCertificates(readFileSync(node.ca, 'utf8')).map((c) => c.serialNumber)).toEqual([
+      next.certificate.serialNumber,
+    ]);
+  });
+});
