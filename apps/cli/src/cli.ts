@@ -12,6 +12,7 @@ import { crlCommand } from './commands/crl/index.js';
 import { csrCommand } from './commands/csr/index.js';
 import { enrollCommand } from './commands/enroll.js';
 import { expiryCommand } from './commands/expiry/index.js';
+import { fleetCommand } from './commands/fleet/index.js';
 import { tokenCommand } from './commands/token/index.js';
 import { trustCommand } from './commands/trust/index.js';
 import { CliError, EXIT, reportError } from './lib/cli-error.js';
@@ -32,6 +33,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(crlCommand)
     .command(csrCommand)
     .command(expiryCommand)
+    .command(fleetCommand)
     .command(trustCommand)
     .command(tokenCommand)
     .command(enrollCommand)
