@@ -8,6 +8,7 @@ import { verifyCertificate } from '../verify/verify-certificate.js';
 import { createCa } from './create-ca.js';
 import { caKeyIdentifier, renewCa } from './renew-ca.js';
 import { isIssuedBy, rotateCa } from './rotate-ca.js';
+import { acceptTrustBundle } from './trust-bundle.js';
 
 const now = new Date('2026-06-01T00:00:00Z');
 const later = new Date('2026-06-02T00:00:00Z');
@@ -134,7 +135,10 @@ describe('rotateCa (RFC 4210 §4.4 root CA key update)', () => {
     expect(r.oldWithNew.authorityKeyIdentifier?.keyIdentifier).toEqual(newId);
     expect(r.oldWithNew.notAfter).toEqual(old.certificate.notAfter);
     expect(r.oldWithNew.basicConstraints?.ca).toBe(true);
-    expect(r.bundle).toEqual([newRoot, old.certificate]);
+    expect(r.bundle).toEqual([newRoot, old.certificate, r.newWithOld]);
+    // a node that trusts the old root alone accepts the bundle (the agent's continuity rule)
+    const followed = await acceptTrustBundle([old.certificate], r.bundle, { now: later });
+    expect(followed.accepted && followed.added.map((l) => l.root)).toEqual([newRoot]);
 
     const cases: [string, Certificate, Certificate[], Certificate[], string][] = [
       ['old leaf, new root + OldWithNew', oldLeaf.certificate, [newRoot], [r.oldWithNew], 'ok'],

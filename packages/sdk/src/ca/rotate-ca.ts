@@ -49,7 +49,11 @@ export interface RotateCaResult {
   newWithOld: Certificate;
   /** The old key certified by the new key (RFC 4210 §4.4 OldWithNew). */
   oldWithNew: Certificate;
-  /** What nodes trust during the overlap: the new root, then the old one. */
+  /**
+   * The trust bundle of the overlap (`ca-bundle.crt`, what nodeid-server serves at
+   * `/v1/ca/bundle`): the new root, the old root, and NewWithOld, through which a node that
+   * trusts only the old root can accept the new one (`acceptTrustBundle`, RFC 4210 §4.4).
+   */
   bundle: Certificate[];
   warnings: string[];
 }
@@ -159,7 +163,7 @@ export async function rotateCa(options: RotateCaOptions): Promise<RotateCaResult
     },
     newWithOld,
     oldWithNew,
-    bundle: [newRoot, old],
+    bundle: [newRoot, old, newWithOld],
     warnings,
   };
 }

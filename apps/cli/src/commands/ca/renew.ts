@@ -73,9 +73,8 @@ export const caRenewCommand = defineCommand<Args>({
     // during a rotation the bundle lists this CA: its entry becomes the renewed copy
     if (config.bundleFile) {
       const bundle = parseCertificates(await readFile(join(dir, config.bundleFile), 'utf8'));
-      const updated = bundle.map((c) =>
-        sameBytes(c.publicKey.spki, old.publicKey.spki) ? certificate : c,
-      );
+      // the entry that is the current certificate (not a cross certificate of the same key)
+      const updated = bundle.map((c) => (sameBytes(c.der, old.der) ? certificate : c));
       files.push({
         path: config.bundleFile,
         contents: updated.map((c) => c.pem).join(''),

@@ -73,7 +73,8 @@ export const caRotateCommand = defineCommand<Args>({
           '  ca-old.crt, ca-old.key  the old root and key, as they were',
           '  ca-new-by-old.crt       the new key certified by the old one (RFC 4210 NewWithOld)',
           '  ca-old-by-new.crt       the old key certified by the new one (RFC 4210 OldWithNew)',
-          '  ca-bundle.crt           what nodes trust during the overlap: new root, old root',
+          '  ca-bundle.crt           what nodes trust during the overlap: new root, old root, and',
+          '                          ca-new-by-old.crt, through which agents accept the new root',
           '',
           exitCodes({
             0: 'rotated',
@@ -187,7 +188,7 @@ export const caRotateCommand = defineCommand<Args>({
           `  SHA-256      ${result.fingerprintSha256}`,
           `  old root     ${result.old.certificate} (valid until ${result.old.notAfter}), key ${result.old.key}`,
           `  cross        ${result.newWithOld} (new by old), ${result.oldWithNew} (old by new)`,
-          `  bundle       ${bundlePath} (new root, old root)`,
+          `  bundle       ${bundlePath} (new root, old root, new-by-old)`,
           'Next:',
           ...result.next.map((s) => `  - ${s}`),
           ...result.warnings.map((w) => `warning: ${w}`),
