@@ -1,14 +1,22 @@
-/** `nodeid cert inspect <file|->`: what a certificate, bundle, CSR, CRL or key contains. */
-import { inspectAll, renderText } from '@nodeid/sdk';
-import { EXIT } from '../../lib/cli-error.js';
+/**
+ * `nodeid cert inspect <file|-|tls://host:port>`: what a certificate, bundle, CSR, CRL or key
+ * contains, or the chain a TLS endpoint presents (read without trusting it).
+ */
+import { existsSync } from 'node:fs';
+import { inspectAll, NodeIdError, parseCertificate, parseTarget, renderText } from '@nodeid/sdk';
+import { readPresentedChain } from '@nodeid/sdk/node';
+import { CliError, EXIT } from '../../lib/cli-error.js';
 import { action, defineCommand, exitCodes, type GlobalArgs } from '../../lib/command.js';
 import { readInput } from '../../lib/files.js';
 import { printJson, printText } from '../../lib/output.js';
 import { readPassphrase } from '../../lib/passphrase.js';
+import { timeoutMs } from '../../lib/targets.js';
 
 interface Args extends GlobalArgs {
   file: string;
   passphraseFile?: string;
+  sni?: string;
+  timeout: string;
 }
 
 export const certInspectCommand = defineCommand<Args>({
@@ -19,7 +27,17 @@ export const certInspectCommand = defineCommand<Args>({
       .positional('file', {
         type: 'string',
         demandOption: true,
-        describe: 'PEM or DER file, or - for standard input',
+        describe:
+          'PEM or DER file, - for standard input, or a TLS endpoint (tls://host:port, host:port, https://host[:port], [v6]:port)',
+      })
+      .option('sni', {
+        type: 'string',
+        describe: 'for an endpoint: the server name to send (default its host; none for an IP)',
+      })
+      .option('timeout', {
+        type: 'string',
+        default: '5s',
+        describe: 'for an endpoint: connect + TLS handshake timeout',
       })
       .option('passphrase-file', {
         type: 'string',
@@ -28,12 +46,54 @@ export const certInspectCommand = defineCommand<Args>({
       .example('$0 cert inspect node1.crt', 'like openssl x509 -text, trimmed to what matters')
       .example(
         'cat bundle.pem | $0 cert inspect - --format json',
-        'every block of a bundle as JSON',
+        'every block of a bundle as JSON, read from standard input',
+      )
+      .example(
+        '$0 cert inspect tls://192.168.9.135:5696',
+        'the chain a key server presents (not trusted, not verified)',
+      )
+      .example(
+        '$0 cert inspect https://node1.example.net --sni node1 --format json',
+        'what node1 serves when asked for "node1"',
       )
       .epilog(
-        `Inspecting only says what a file contains. It does not check signatures, the chain, dates or names: use "nodeid cert verify" for that. Private keys are described by their public half only; no secret is printed.\n\n${exitCodes({ 0: 'inspected', 3: 'the file cannot be read or holds nothing nodeid understands' })}`,
+        `Inspecting only says what a file contains. It does not check signatures, the chain, dates or names: use "nodeid cert verify" for that (or "nodeid fleet check --ca" for endpoints). Private keys are described by their public half only; no secret is printed. An endpoint's chain is printed as presented, leaf first; a text naming an existing file is read as the file (write tls://host:port for the endpoint).\n\n${exitCodes({ 0: 'inspected', 2: 'bad arguments', 3: 'the file cannot be read or holds nothing nodeid understands, or the endpoint is unreachable' })}`,
       ),
   handler: action(async (args) => {
+    const target = parseTargetOrUsage(args.file);
+    if (target.kind === 'endpoint') {
+      const r = await readPresentedChain(
+        {
+          host: target.host,
+          port: target.port,
+          ...(args.sni !== undefined && { servername: args.sni }),
+        },
+        { timeoutMs: timeoutMs(args.timeout) },
+      );
+      if (!r.ok) throw new CliError('ERR_UNREACHABLE', `${r.message} (${r.reason})`);
+      const pem = r.chain.map((der) => parseCertificate(der).pem).join('');
+      const items = await inspectAll(new TextEncoder().encode(pem));
+      if (args.format === 'json')
+        printJson({
+          target: target.text,
+          ...(r.servername && { servername: r.servername }),
+          ...(r.protocol && { protocol: r.protocol }),
+          ...(r.cipher && { cipher: r.cipher }),
+          certificates: items,
+        });
+      else {
+        printText(
+          [
+            `${target.text} presented ${items.length} certificate${items.length === 1 ? '' : 's'}${r.protocol ? ` over ${r.protocol}` : ''}${r.servername ? ` (SNI ${r.servername})` : ''}`,
+            ...items.map((i) => renderText(i)),
+          ].join('\n'),
+        );
+        process.stderr.write(
+          'note: inspected only, not verified; use "nodeid fleet check --ca" to check it\n',
+        );
+      }
+      return EXIT.OK;
+    }
     const bytes = await readInput(args.file);
     const passphrase = args.passphraseFile
       ? await readPassphrase({ passphraseFile: args.passphraseFile })
@@ -49,3 +109,12 @@ export const certInspectCommand = defineCommand<Args>({
     return EXIT.OK;
   }),
 });
+
+function parseTargetOrUsage(text: string) {
+  try {
+    return parseTarget(text, { isPath: (p) => existsSync(p) });
+  } catch (e) {
+    if (NodeIdError.isInstance(e)) throw new CliError('ERR_USAGE', e.message, EXIT.USAGE);
+    throw e;
+  }
+}
