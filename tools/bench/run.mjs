@@ -13,7 +13,8 @@
  * - the server (`server-load.mjs`): nodeid-server over HTTPS on loopback under POST /v1/sign at
  *   32 and 64 connections, beside `signCsr` alone and Debian's `cfssl serve` when installed, and
  *   the server's RSS over a longer run (needs `pnpm build`; BENCH_SERVER_LONG=1, BENCH_SERVER_PROF=1);
- * - the web page's gzipped JavaScript (apps/web/scripts/size.mjs) beside its 150 KB target.
+ * - the web page's gzipped JavaScript (web-size.mjs): at open beside its 150 KB target, the admin
+ *   views' chunk, the other chunks loaded on demand and the whole page.
  *
  * Each case warms up, then the cases take turns for five rounds of sequential iterations on one
  * thread; a case's rate is its median round, so load elsewhere on the machine hits every case
@@ -22,14 +23,14 @@
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import * as sdk from '@nodeid/sdk';
 import * as x509 from '@peculiar/x509';
 import { runServerLoad } from './server-load.mjs';
+import { webSizeLines } from './web-size.mjs';
 
 const crypto = globalThis.crypto;
 x509.cryptoProvider.set(crypto);
@@ -245,23 +246,7 @@ const serverLines = await runServerLoad({
   log: (text) => process.stderr.write(text),
 });
 
-const WEB_TARGET_KB = 150;
-const sizeScript = join(dirname(fileURLToPath(import.meta.url)), '../../apps/web/scripts/size.mjs');
-let webLine = '';
-if (existsSync(sizeScript)) {
-  try {
-    const { gzipBytes, files } = JSON.parse(
-      execFileSync(process.execPath, [sizeScript, '--json'], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'pipe'],
-      }),
-    );
-    const kb = gzipBytes / 1024;
-    webLine = `  web page JS, gzip -9   ${kb.toFixed(1)} KB in ${files.length} file${files.length === 1 ? '' : 's'}   (target <= ${WEB_TARGET_KB} KB)   ${kb <= WEB_TARGET_KB ? 'meets' : 'misses'}`;
-  } catch {
-    webLine = '  web page JS: no build (pnpm --filter @nodeid/web build)';
-  }
-}
+const webLines = webSizeLines();
 
 // ---- report -------------------------------------------------------------------------------------
 const fmt = (v, d = 1) =>
@@ -295,7 +280,7 @@ const lines = [
     : '',
   '',
   ...serverLines,
-  ...(webLine ? ['', 'web page', webLine] : []),
+  ...(webLines.length ? ['', 'web page', ...webLines] : []),
   '',
 ];
 process.stdout.write(lines.join('\n'));
