@@ -161,6 +161,14 @@ export {
   DEFAULT_CRL_REFRESH_MS,
 } from './expiry/crl-refresh.js';
 export {
+  type ExpiredRenewalRecord,
+  type ExpiredRenewalWindow,
+  type ExpiredRenewalWindowOptions,
+  expiredRenewalWindow,
+  type MayRenewExpiredResult,
+  mayRenewExpired,
+} from './expiry/expired-renewal.js';
+export {
   DEFAULT_WARN_WITHIN_MS,
   type ExpiryAlert,
   type ExpiryState,
