@@ -213,7 +213,9 @@ export function renderText(
   const counts = summarize(rows);
   const files = new Set(rows.filter((r) => r.target === undefined).map((r) => r.file)).size;
   const endpoints = new Set(rows.flatMap((r) => (r.target === undefined ? [] : [r.target]))).size;
-  const certificates = rows.filter((r) => r.status !== 'unreachable').length;
+  const certificates = rows.filter((r) => r.status !== 'unreachable' && r.kind !== 'crl').length;
+  const crls = rows.filter((r) => r.kind === 'crl').length;
+  const crlText = crls ? ` and ${crls} CRL${crls === 1 ? '' : 's'}` : '';
   const fileText = `${files} file${files === 1 ? '' : 's'}`;
   const endpointText = `${endpoints} endpoint${endpoints === 1 ? '' : 's'}`;
   const from = !endpoints ? fileText : files ? `${fileText} and ${endpointText}` : endpointText;
@@ -225,7 +227,7 @@ export function renderText(
     `${counts.invalid} unreadable`,
     ...(counts.unreachable ? [`${counts.unreachable} unreachable`] : []),
   ];
-  const summary = `${certificates} certificate${certificates === 1 ? '' : 's'} in ${from} at ${options.checkedAt.toISOString().replace(/\.\d{3}Z$/, 'Z')}: ${parts.join(', ')}`;
+  const summary = `${certificates} certificate${certificates === 1 ? '' : 's'}${crlText} in ${from} at ${options.checkedAt.toISOString().replace(/\.\d{3}Z$/, 'Z')}: ${parts.join(', ')}`;
   return [body, ...(problems.length ? ['', ...problems] : []), '', summary].join('\n');
 }
 
@@ -261,7 +263,9 @@ export function renderPrometheus(
     ...(r.target !== undefined && { target: r.target }),
   });
   const seconds = (iso: string) => String(Math.floor(Date.parse(iso) / 1000));
-  const dated = rows.filter((r) => r.notAfter && r.notBefore);
+  const crlRows = rows.filter((r) => r.kind === 'crl');
+  const certRows = rows.filter((r) => r.kind !== 'crl');
+  const dated = certRows.filter((r) => r.notAfter && r.notBefore);
   metric(
     'nodeid_certificate_not_after_seconds',
     'End of the certificate validity (notAfter) as a Unix time in seconds.',
@@ -279,8 +283,37 @@ export function renderPrometheus(
   metric(
     'nodeid_certificate_expiry_status',
     'State of the certificate at the time of the check (valid, expiring, expired, not-yet-valid, invalid; unreachable for an endpoint that presented none): 1 for its state.',
-    rows.map((r) => `nodeid_certificate_expiry_status${labels({ ...id(r), status: r.status })} 1`),
+    certRows.map(
+      (r) => `nodeid_certificate_expiry_status${labels({ ...id(r), status: r.status })} 1`,
+    ),
   );
+  if (crlRows.length) {
+    const crlId = (r: ExpiryRow) => ({
+      file: r.file,
+      index: String(r.index),
+      issuer: r.issuer ?? '',
+      crl_number: r.crlNumber ?? '',
+    });
+    metric(
+      'nodeid_crl_next_update_seconds',
+      'nextUpdate of the CRL as a Unix time in seconds: relying parties that check revocation refuse every certificate of the issuer after it.',
+      crlRows
+        .filter((r) => r.notAfter)
+        .map((r) => `nodeid_crl_next_update_seconds${labels(crlId(r))} ${seconds(r.notAfter!)}`),
+    );
+    metric(
+      'nodeid_crl_this_update_seconds',
+      'thisUpdate of the CRL (when it was issued) as a Unix time in seconds.',
+      crlRows
+        .filter((r) => r.notBefore)
+        .map((r) => `nodeid_crl_this_update_seconds${labels(crlId(r))} ${seconds(r.notBefore!)}`),
+    );
+    metric(
+      'nodeid_crl_expiry_status',
+      'State of the CRL at the time of the check (valid, expiring, expired): 1 for its state.',
+      crlRows.map((r) => `nodeid_crl_expiry_status${labels({ ...crlId(r), status: r.status })} 1`),
+    );
+  }
   metric(
     'nodeid_expiry_check_warn_seconds',
     'Warning window of the check: certificates expiring within it are "expiring".',

@@ -1,12 +1,22 @@
 /**
- * Finding certificates on disk for `expiry check` and `expiry watch`: files and folders
- * (recursively), PEM (every certificate of a bundle), DER. A file that cannot be read is reported
- * with the reason instead of stopping the scan: the broken file is usually the one that matters.
+ * Finding certificates and CRLs on disk for `expiry check` and `expiry watch`: files and folders
+ * (recursively), PEM (every certificate and CRL of a bundle), DER, and PKCS#12 keystores (every
+ * certificate inside, with the passphrase given). A file that cannot be read is reported with the
+ * reason instead of stopping the scan: the broken file is usually the one that matters. In a
+ * folder, binary files that are neither certificates, CRLs nor keystores (an SQLite inventory,
+ * which holds certificate PEMs in its pages) are skipped.
  */
 import { createHash } from 'node:crypto';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { type Certificate, NodeIdError, parseCertificate } from '@nodeid/sdk';
+import {
+  type Certificate,
+  type Crl,
+  NodeIdError,
+  parseCertificate,
+  parseCrl,
+  parsePkcs12,
+} from '@nodeid/sdk';
 import { MAX_INPUT_BYTES } from './files.js';
 
 /** One certificate found in a file, or the reason a file (or one block of it) cannot be read. */
@@ -18,8 +28,18 @@ export interface FoundCertificate {
   /** Certificates (and unreadable certificate blocks) in the file. */
   count: number;
   certificate?: Certificate;
-  /** Why this could not be read; set exactly when `certificate` is not. */
+  /** A CRL found instead of a certificate. */
+  crl?: Crl;
+  /** In a PKCS#12 keystore: the entry's alias (friendlyName). */
+  alias?: string;
+  /** Why this could not be read; set exactly when neither `certificate` nor `crl` is. */
   error?: string;
+}
+
+/** How to read what the scan finds. */
+export interface ScanOptions {
+  /** Passphrase of PKCS#12 files (`.p12`, `.pfx`). */
+  passphrase?: string;
 }
 
 /** What was read from one file. */
@@ -39,10 +59,13 @@ export interface CandidateFile {
 }
 
 /** Extensions of files that should hold certificates when found in a folder. */
-const CERTIFICATE_EXTENSIONS = new Set(['.crt', '.cer', '.cert', '.pem', '.der']);
+const CERTIFICATE_EXTENSIONS = new Set(['.crt', '.cer', '.cert', '.pem', '.der', '.crl']);
+/** Extensions of PKCS#12 files. */
+const PKCS12_EXTENSIONS = new Set(['.p12', '.pfx']);
 /** Extensions that promise a certificate even in PEM form (a .pem may just as well hold a key). */
 const PEM_CERTIFICATE_EXTENSIONS = new Set(['.crt', '.cer', '.cert']);
 const CERTIFICATE_LABELS = new Set(['CERTIFICATE', 'X509 CERTIFICATE', 'TRUSTED CERTIFICATE']);
+const CRL_LABEL = 'X509 CRL';
 const BLOCK = /-----BEGIN ([A-Z0-9 ]{1,64})-----[\s\S]*?-----END \1-----/g;
 
 function reason(e: unknown): string {
@@ -104,7 +127,9 @@ export async function listCandidateFiles(
   return { files, dirs };
 }
 
-function parseOne(input: string | Uint8Array): { certificate?: Certificate; error?: string } {
+type Found = Pick<FoundCertificate, 'certificate' | 'crl' | 'alias' | 'error'>;
+
+function parseOne(input: string | Uint8Array): Found {
   try {
     return { certificate: parseCertificate(input) };
   } catch (e) {
@@ -112,10 +137,45 @@ function parseOne(input: string | Uint8Array): { certificate?: Certificate; erro
   }
 }
 
-function entries(
-  file: string,
-  found: { certificate?: Certificate; error?: string }[],
-): FoundCertificate[] {
+function parseOneCrl(input: string | Uint8Array): Found {
+  try {
+    return { crl: parseCrl(input) };
+  } catch (e) {
+    return { error: reason(e) };
+  }
+}
+
+/** A DER file: a certificate, else a CRL (both are SEQUENCEs; the parsers tell them apart). */
+function parseDer(bytes: Uint8Array, path: string): Found {
+  const asCert = parseOne(bytes);
+  if (asCert.certificate) return asCert;
+  const asCrl = parseOneCrl(bytes);
+  if (asCrl.crl) return asCrl;
+  return extname(path).toLowerCase() === '.crl' ? asCrl : asCert;
+}
+
+/** Every certificate of a PKCS#12 file, or why it cannot be read (a wrong passphrase...). */
+async function readPkcs12(bytes: Uint8Array, passphrase: string | undefined): Promise<Found[]> {
+  if (passphrase === undefined)
+    return [{ error: 'a PKCS#12 file: give its passphrase with --passphrase-file' }];
+  try {
+    const p12 = await parsePkcs12(bytes, { passphrase });
+    if (p12.certificates.length === 0) return [{ error: 'the PKCS#12 file holds no certificate' }];
+    return p12.certificates.map((c) => ({
+      certificate: c.certificate,
+      ...(c.friendlyName !== undefined && { alias: c.friendlyName }),
+    }));
+  } catch (e) {
+    return [{ error: reason(e) }];
+  }
+}
+
+/** True for bytes that cannot be a PEM text file: PEM is ASCII and never holds a NUL byte. */
+function binary(bytes: Uint8Array): boolean {
+  return bytes.includes(0);
+}
+
+function entries(file: string, found: Found[]): FoundCertificate[] {
   return found.map((f, i) => ({ file, index: i + 1, count: found.length, ...f }));
 }
 
@@ -126,9 +186,11 @@ function entries(
  */
 export async function readCertificateFile(
   candidate: CandidateFile,
+  options: ScanOptions = {},
 ): Promise<ScannedFile | undefined> {
   const { path, explicit } = candidate;
-  const claims = explicit || CERTIFICATE_EXTENSIONS.has(extname(path).toLowerCase());
+  const ext = extname(path).toLowerCase();
+  const claims = explicit || CERTIFICATE_EXTENSIONS.has(ext) || PKCS12_EXTENSIONS.has(ext);
   const failed = (error: string): ScannedFile => ({ path, entries: entries(path, [{ error }]) });
   if (candidate.error) return failed(candidate.error);
   let bytes: Buffer;
@@ -144,14 +206,18 @@ export async function readCertificateFile(
     return failed(reason(e));
   }
   const digest = createHash('sha256').update(bytes).digest('hex');
+  if (PKCS12_EXTENSIONS.has(ext))
+    return { path, digest, entries: entries(path, await readPkcs12(bytes, options.passphrase)) };
   const text = bytes.toString('latin1');
-  if (text.includes('-----BEGIN ')) {
+  // A binary file is never read as PEM: an SQLite inventory holds certificate PEMs in its pages.
+  if (text.includes('-----BEGIN ') && !binary(bytes)) {
     const utf8 = bytes.toString('utf8');
-    const found: { certificate?: Certificate; error?: string }[] = [];
+    const found: Found[] = [];
     const labels: string[] = [];
     for (const m of utf8.matchAll(BLOCK)) {
       labels.push(m[1]!);
       if (CERTIFICATE_LABELS.has(m[1]!)) found.push(parseOne(m[0]));
+      else if (m[1] === CRL_LABEL) found.push(parseOneCrl(m[0]));
     }
     const begun = utf8.match(/-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----/g)?.length ?? 0;
     const complete = labels.filter((l) => CERTIFICATE_LABELS.has(l)).length;
@@ -178,17 +244,18 @@ export async function readCertificateFile(
   if (!claims) return undefined;
   if (bytes.length === 0)
     return { path, digest, entries: entries(path, [{ error: 'the file is empty' }]) };
-  return { path, digest, entries: entries(path, [parseOne(new Uint8Array(bytes))]) };
+  return { path, digest, entries: entries(path, [parseDer(new Uint8Array(bytes), path)]) };
 }
 
 /** Lists and reads everything under `paths`. */
 export async function scanCertificates(
   paths: string[],
+  options: ScanOptions = {},
 ): Promise<{ files: ScannedFile[]; dirs: string[] }> {
   const { files, dirs } = await listCandidateFiles(paths);
   const scanned: ScannedFile[] = [];
   for (const f of files) {
-    const s = await readCertificateFile(f);
+    const s = await readCertificateFile(f, options);
     if (s) scanned.push(s);
   }
   return { files: scanned, dirs };

@@ -27,6 +27,11 @@ import {
 } from '../../lib/expiry-report.js';
 import { readPemOrDer } from '../../lib/files.js';
 import { printText, useColor } from '../../lib/output.js';
+import {
+  PKCS12_READ_OPTIONS,
+  type Pkcs12ReadFlags,
+  scanOptionsOf,
+} from '../../lib/pkcs12-options.js';
 import { scanCertificates } from '../../lib/scan-files.js';
 import {
   contactEndpoints,
@@ -37,7 +42,7 @@ import {
   resolveTargets,
 } from '../../lib/targets.js';
 
-interface Args extends EndpointFlags {
+interface Args extends EndpointFlags, Pkcs12ReadFlags {
   format: 'text' | 'json' | 'prometheus';
   paths: string[];
   warn: string;
@@ -115,6 +120,7 @@ export const expiryCheckCommand: CommandModule<{ format: 'text' | 'json' }, Args
           'certificate files (PEM, DER, bundles), folders (searched recursively), - for standard input, and TLS endpoints: tls://host:port, host:port, https://host[:port], [v6]:port',
       })
       .options(ENDPOINT_OPTIONS)
+      .options(PKCS12_READ_OPTIONS)
       .option('ca', {
         type: 'string',
         describe:
@@ -178,7 +184,7 @@ export const expiryCheckCommand: CommandModule<{ format: 'text' | 'json' }, Args
       )
       .example('cat node1.pem | $0 expiry check -', 'a certificate from standard input')
       .epilog(
-        `Every certificate of a bundle is checked. In folders, files with a certificate extension (.crt .cer .cert .pem .der) and any file holding a PEM certificate are read; hidden files are skipped. A file that cannot be read is reported as "invalid" with the reason.\n\nAn endpoint's presented chain is read without trusting it and reported like a file, every certificate of it (the target is the FILE column, and a "target" field and Prometheus label). An endpoint that cannot be reached (refused, timeout, TLS alert, not TLS) is "unreachable" with the reason. With --ca the chain is also verified (nodeid's RFC 5280 checks, serverAuth, the name, --cluster); a failure makes the certificate it is about "invalid" with the reason. A text that names an existing file is read as the file even when it looks like host:port; write tls://host:port for the endpoint. CA certificates are judged with --ca-warn (180 days) instead of --warn, and the message says which command renews them.\n\n${exitCodes({ 0: 'every certificate is valid beyond the warning window', 1: 'a certificate expires within the warning window', 2: 'a certificate expired, is not valid yet, fails verification or cannot be read, or an endpoint is unreachable (also: bad arguments)', 3: 'the report could not be written' })}`,
+        `Every certificate of a bundle is checked. In folders, files with a certificate extension (.crt .cer .cert .pem .der .crl) and any text file holding a PEM certificate or CRL are read; hidden files and other binary files (an SQLite inventory) are skipped. PKCS#12 keystores (.p12 .pfx) are opened with --passphrase-file and every certificate inside is reported; a wrong passphrase makes the file "invalid". A CRL is judged by its nextUpdate: "expiring" (crl-will-soon-expire) within the smaller of --warn and a quarter of its lifetime, "expired" (crl-expired) after it, when nginx and openssl refuse every client of the CA. A file that cannot be read is reported as "invalid" with the reason.\n\nAn endpoint's presented chain is read without trusting it and reported like a file, every certificate of it (the target is the FILE column, and a "target" field and Prometheus label). An endpoint that cannot be reached (refused, timeout, TLS alert, not TLS) is "unreachable" with the reason. With --ca the chain is also verified (nodeid's RFC 5280 checks, serverAuth, the name, --cluster); a failure makes the certificate it is about "invalid" with the reason. A text that names an existing file is read as the file even when it looks like host:port; write tls://host:port for the endpoint. CA certificates are judged with --ca-warn (180 days) instead of --warn, and the message says which command renews them.\n\n${exitCodes({ 0: 'every certificate is valid beyond the warning window', 1: 'a certificate expires within the warning window', 2: 'a certificate expired, is not valid yet, fails verification or cannot be read, or an endpoint is unreachable (also: bad arguments)', 3: 'the report could not be written' })}`,
       ) as unknown as Argv<Args>,
   handler: action(async (args) => {
     const warnWithinMs = parseDuration(args.warn);
@@ -186,7 +192,10 @@ export const expiryCheckCommand: CommandModule<{ format: 'text' | 'json' }, Args
     const now = checkTime(args.at);
     const targets = await resolveTargets(args.paths, args.targets);
     const anchors = args.ca === undefined ? undefined : await readAnchors(args.ca);
-    const { files } = targets.files.length ? await scanCertificates(targets.files) : { files: [] };
+    const scanOptions = await scanOptionsOf(args);
+    const { files } = targets.files.length
+      ? await scanCertificates(targets.files, scanOptions)
+      : { files: [] };
     const rows: ExpiryRow[] = files.flatMap((f) =>
       f.entries.map((e) => judge(e, now, warnWithinMs, caWarnWithinMs)),
     );
