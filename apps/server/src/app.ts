@@ -7,6 +7,7 @@ import { type Context, Hono, type Next } from 'hono';
 import { contextStorage } from 'hono/context-storage';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
+import { acmeRoutes } from './acme/acme-routes.js';
 import type { AppDeps } from './deps.js';
 import { type AdminTokens, fixedAdminTokens, requireAdmin } from './lib/admin-auth.js';
 import { checkDeclaredLength, checkJsonContentType } from './lib/body.js';
@@ -165,6 +166,8 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', certificateRoutes(s));
   app.route('/', adminRoutes(s));
   app.route('/', opsRoutes(s));
+  // ACME (RFC 8555) unless turned off; accounts need an enrollment token unless acme.open
+  if (deps.acme !== false) app.route('/acme', acmeRoutes(s, deps.acme));
   if (deps.staticFiles) app.use('/*', deps.staticFiles);
   return app;
 }

@@ -2,6 +2,7 @@
 import type { Certificate, Issuer } from '@nodeid/sdk';
 import type { Store } from '@nodeid/store';
 import type { Context, MiddlewareHandler } from 'hono';
+import type { AcmeOptions } from './acme/acme-routes.js';
 import type { AdminTokens } from './lib/admin-auth.js';
 import type { Signer } from './lib/issuance.js';
 
@@ -51,6 +52,11 @@ export interface AppDeps {
   serverCertificate?: () => Certificate | undefined;
   /** Serves the web page for anything outside the API. */
   staticFiles?: MiddlewareHandler;
+  /**
+   * The ACME server under `/acme` (RFC 8555), on by default: its validation ports and resolver,
+   * and whether accounts may be made without an enrollment token (`open`). `false` turns it off.
+   */
+  acme?: AcmeOptions | false;
   /** Origins allowed to call the API from a browser; none by default. */
   corsOrigins?: string[];
   limits?: {

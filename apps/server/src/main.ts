@@ -16,6 +16,7 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { NodeIdError } from '@nodeid/sdk';
 import { createNodeCrypto, createTlsReloader, loadCaFolder, readCaBundle } from '@nodeid/sdk/node';
 import { openCaInventory, StoreError } from '@nodeid/store';
+import { ACME_FLAGS, ACME_USAGE, acmeOptionsOf } from './acme/acme-flags.js';
 import { createApp } from './app.js';
 import { openAdminTokenFile } from './lib/admin-auth.js';
 import { issuingCrlPaths, rootCrlSource } from './lib/crl-addresses.js';
@@ -44,6 +45,7 @@ const USAGE = `usage: nodeid-server --ca DIR [--db URL] [--listen 127.0.0.1:8443
                          limits, failed-admin-attempt counts and the CRL cache are per process
   --sign-threads N       threads per process that check CSRs and sign, beside the one serving HTTP
                          (default: one less than the cores, at least 1; 0 signs on the HTTP thread)
+${ACME_USAGE}
 
   environment: NODEID_CA_PASSPHRASE; per-client rate limits NODEID_SIGN_RATE_PER_MINUTE and
   NODEID_SIGN_BURST (default 60 and 30), NODEID_ENROLL_RATE_PER_MINUTE and NODEID_ENROLL_BURST (120 and 60)`;
@@ -112,7 +114,9 @@ async function main(): Promise<void> {
       workers: { type: 'string', default: '1' },
       'sign-threads': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
+      ...ACME_FLAGS,
     },
+    allowNegative: true,
   });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
@@ -137,6 +141,13 @@ async function main(): Promise<void> {
       : Number(values['sign-threads']);
   if (!Number.isInteger(signThreads) || signThreads < 0 || signThreads > 64)
     fail('--sign-threads must be a whole number from 0 to 64');
+
+  let acme: ReturnType<typeof acmeOptionsOf>;
+  try {
+    acme = acmeOptionsOf(values);
+  } catch (e) {
+    fail((e as Error).message);
+  }
 
   const caDir = resolve(values.ca);
   const { issuer, config } = await loadCaFolder(caDir, {
@@ -222,6 +233,7 @@ async function main(): Promise<void> {
     audit,
     staticFiles,
     corsOrigins: values.cors,
+    acme,
     // per-client limits of /v1/sign and /v1/enrollments; the defaults suit production, a load test raises them
     limits: {
       signPerMinute: envLimit('NODEID_SIGN_RATE_PER_MINUTE'),

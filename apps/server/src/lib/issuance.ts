@@ -24,6 +24,8 @@ export interface SignJob {
   profile: Profile;
   clusterName: string;
   now: Date;
+  /** The first name as CN whatever the profile (ACME; see `signCsr`). */
+  commonNameFromNames?: boolean;
 }
 
 /** A certificate just made, as the routes answer and record it. */
@@ -58,6 +60,7 @@ export async function signJob(job: SignJob, ca: Issuer, crypto?: Crypto): Promis
     profile: job.profile,
     clusterName: job.clusterName,
     now: job.now,
+    ...(job.commonNameFromNames && { commonNameFromNames: true }),
     crypto,
   });
   const cert = signed.certificate;

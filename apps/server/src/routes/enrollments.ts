@@ -1,4 +1,5 @@
 /** Admin routes for one-time enrollment tokens. */
+import { randomBytes } from 'node:crypto';
 import { isProfile, parseDuration, tokenNames } from '@nodeid/sdk';
 import { hashToken } from '@nodeid/store';
 import { Hono } from 'hono';
@@ -48,6 +49,16 @@ export function enrollmentRoutes(s: Services): Hono {
       throw new HttpError(400, 'ERR_INVALID_ARGUMENT', '"ttl" must be more than 0 and at most 7d');
     const validityDays =
       optInt(body, 'validityDays', 1, 3650) ?? validityFromDuration(optStr(body, 'validity', 32));
+    const acme = body['acme'] ?? false;
+    if (typeof acme !== 'boolean')
+      throw new HttpError(400, 'ERR_INVALID_ARGUMENT', '"acme" must be true or false');
+    // an ACME certificate is for the identifiers it orders (dns, ip): a client user name is not one
+    if (acme && profile === 'client')
+      throw new HttpError(
+        400,
+        'ERR_INVALID_ARGUMENT',
+        'a client token cannot be used with ACME; use the node, server or control profile',
+      );
     const { id, token } = newEnrollmentToken();
     const now = s.now();
     const record = {
@@ -61,6 +72,16 @@ export function enrollmentRoutes(s: Services): Hono {
       ...(validityDays && { validityDays }),
     };
     await s.deps.store.createToken({ ...record, tokenHash: hashToken(token), createdAt: now });
+    // External Account Binding (RFC 8555 §7.3.4): kid = the token's id and a MAC key of its own,
+    // 256 random bits. HS256 is symmetric, so the server must hold the key to verify it: the store
+    // keeps it (not the token, which stays a hash) only while the token is pending, and the key
+    // deleted with the token's use buys one account, for the token's names, before it expires
+    const eab = acme ? { kid: id, hmacKey: randomBytes(32).toString('base64url') } : undefined;
+    if (eab)
+      await s.deps.store.writeAcme({
+        insert: [{ kind: 'eab', id, status: 'pending', data: { hmacKey: eab.hmacKey } }],
+        now,
+      });
     await s.audit('enrollment.create', {
       id,
       name,
@@ -69,8 +90,12 @@ export function enrollmentRoutes(s: Services): Hono {
       ips: record.ips,
       uris: record.uris,
       expiresAt: record.expiresAt.toISOString(),
+      ...(eab && { acme: true }),
     });
-    return c.json({ ...record, token, expiresAt: record.expiresAt.toISOString() }, 201);
+    return c.json(
+      { ...record, token, expiresAt: record.expiresAt.toISOString(), ...(eab && { eab }) },
+      201,
+    );
   });
 
   app.get('/v1/enrollments', async (c) => c.json(await s.deps.store.listTokens({ now: s.now() })));

@@ -112,7 +112,7 @@ describe('ACME JWS (RFC 8555 §6.2)', () => {
       expect(jws.payload).toEqual({ termsOfServiceAgreed: true });
       await verifyAcmeJws(jws, key.jwk);
       const sig = fromBase64Url(body.signature)!;
-      sig[5] ^= 1;
+      sig[5] = sig[5]! ^ 1;
       const tampered = parseAcmeJws({ ...body, signature: toBase64Url(sig) });
       expect(await problemOf(() => verifyAcmeJws(tampered, key.jwk))).toBe('malformed');
     });

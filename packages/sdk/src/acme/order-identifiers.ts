@@ -43,7 +43,7 @@ export const MAX_ORDER_IDENTIFIERS = 100;
  * Checks the identifiers of a newOrder against the token an account was made with: each must be
  * a `dns` or `ip` identifier (else `unsupportedIdentifier`), an exact name of its type (a
  * wildcard or malformed name: `rejectedIdentifier`), and one of the names the token grants
- * (else `rejectedIdentifier`). A list that is not a non-empty array of `{type, value}`:
+ * (else `rejectedIdentifier`; `token` `'any'` skips this last check). A list that is not a non-empty array of `{type, value}`:
  * `malformed`.
  *
  * @example
@@ -54,13 +54,14 @@ export const MAX_ORDER_IDENTIFIERS = 100;
  */
 export function acmeOrderIdentifiers(
   requested: unknown,
-  token: TokenNamesInput,
+  token: TokenNamesInput | 'any',
 ): AcmeOrderIdentifiers {
   if (!Array.isArray(requested) || requested.length === 0)
     throw acmeError('malformed', 'the order needs "identifiers": a non-empty array');
   if (requested.length > MAX_ORDER_IDENTIFIERS)
     throw acmeError('malformed', `an order may have at most ${MAX_ORDER_IDENTIFIERS} identifiers`);
-  const granted = tokenGrantedNames(token);
+  // 'any': an account made without a token (nodeid-server --acme-open) may order any exact name
+  const granted = token === 'any' ? undefined : tokenGrantedNames(token);
   const identifiers: AcmeIdentifier[] = [];
   const rejected: RejectedIdentifier[] = [];
   const seen = new Set<string>();
@@ -92,8 +93,8 @@ export function acmeOrderIdentifiers(
       rejected.push({ type: 'rejectedIdentifier', detail: e.message, identifier: shown });
       continue;
     }
-    const allowed = item.type === 'dns' ? granted.dns : granted.ips;
-    if (!allowed.includes(value)) {
+    const allowed = granted && (item.type === 'dns' ? granted.dns : granted.ips);
+    if (allowed && !allowed.includes(value)) {
       rejected.push({
         type: 'rejectedIdentifier',
         detail: `${value} is not a name of this account's enrollment token`,

@@ -38,6 +38,13 @@ export interface SignCsrOptions extends CryptoOptions {
   profile?: Profile;
   /** Cluster name for the CN of a `node` certificate; default the CA's recorded cluster name. */
   clusterName?: string;
+  /**
+   * The subject CN is the first granted name (DNS, else IP), whatever the profile (but `client`,
+   * whose CN is the user): for ACME, whose clients renew the names a certificate carries, CN
+   * included, and where the CN, if present, is one of the subjectAltNames (CA/B BR §7.1.4.3).
+   * The profile still decides key usages and extended key usages. Default false.
+   */
+  commonNameFromNames?: boolean;
   /** Lifetime in days; default the smaller of 365 and the policy's maximum. */
   days?: number;
   /** The current time. */
@@ -152,6 +159,8 @@ export async function signCsr(options: SignCsrOptions): Promise<SignCsrResult> {
       subject.commonName = csrCn;
       break;
   }
+  if (options.commonNameFromNames && profile !== 'client')
+    subject.commonName = granted.dns[0] ?? granted.ips[0];
   const sans = buildSanEntries(granted);
   if (sans.length === 0 && profile !== 'client') {
     throw new NodeIdError(

@@ -1,0 +1,651 @@
+/**
+ * The ACME server (RFC 8555) under `/acme`: directory, nonces, accounts made with an enrollment
+ * token as External Account Binding (§7.3.4), orders limited to the token's names, http-01,
+ * dns-01 and tls-alpn-01 validation, finalize through the same CSR checks and signer as
+ * `/v1/sign`, certificate download. Every response carries a fresh Replay-Nonce and
+ * `Link: <directory>;rel="index"` (§6.5, §7.1); every failure is a problem document.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  type AccountJwk,
+  type AcmeIdentifier,
+  acmeOrderIdentifiers,
+  checkCsrMatchesOrder,
+  fromBase64Url,
+  jwkThumbprint,
+  keyAuthorization,
+  NodeIdError,
+  newChallengeToken,
+  type Profile,
+  parseCsr,
+  parseExternalAccountBinding,
+  type SigningPolicy,
+  verifyExternalAccountBinding,
+} from '@nodeid/sdk';
+import type { AcmeObject } from '@nodeid/store';
+import { StoreError } from '@nodeid/store/errors';
+import { type Context, Hono } from 'hono';
+import { type Services, setActor } from '../lib/context.js';
+import { signJob } from '../lib/issuance.js';
+import {
+  type AccountData,
+  type AuthorizationData,
+  accountData,
+  accountJson,
+  authorizationData,
+  authorizationJson,
+  authorizationStatus,
+  type ChallengeData,
+  type ChallengeType,
+  challengeJson,
+  type OrderData,
+  orderData,
+  orderJson,
+} from './acme-objects.js';
+import { type AcmeRequest, readAcmeRequest } from './jws-request.js';
+import { AcmeProblem, problemResponse, toAcmeProblem } from './problem.js';
+import {
+  type ValidationOptions,
+  validateDns01,
+  validateHttp01,
+  validateTlsAlpn01,
+} from './validate-challenge.js';
+
+/** Settings of the ACME server (nodeid-server's `--acme*` flags). */
+export interface AcmeOptions extends ValidationOptions {
+  /** Accounts without External Account Binding (`--acme-open`); they may order any name they prove. Default false. */
+  open?: boolean;
+  /** Lifetime in days of certificates for open accounts; default 90. */
+  openValidityDays?: number;
+}
+
+const NONCE_LIFETIME_MS = 3_600_000;
+const ORDER_LIFETIME_MS = 7 * 86_400_000;
+/** A path parameter ('' when absent). */
+const param = (c: Context, name: string): string => c.req.param(name) ?? '';
+const randomId = () => randomBytes(12).toString('base64url');
+
+export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
+  const app = new Hono();
+  const store = s.deps.store;
+  const crypto = s.deps.crypto;
+  const signer =
+    s.deps.signer ?? ((job: Parameters<typeof signJob>[0]) => signJob(job, s.deps.ca, crypto));
+  const chainPem = [s.deps.ca.certificate, ...(s.deps.ca.chain ?? [])].map((c) => c.pem).join('');
+  /** Validations running in the background (so a test or a shutdown can wait for them). */
+  const running = new Set<Promise<void>>();
+
+  const baseOf = (c: Context) => `${new URL(c.req.url).origin}/acme`;
+
+  async function newNonce(): Promise<string> {
+    const nonce = randomBytes(16).toString('base64url');
+    await store.createAcmeNonce(nonce, new Date(s.now().getTime() + NONCE_LIFETIME_MS));
+    return nonce;
+  }
+
+  // every response, problems included: a fresh nonce (a badNonce answer carries the one to
+  // retry with, §6.5), the directory as index (§7.1), and nothing cached
+  app.use('*', async function acmeHeaders(c, next) {
+    await next();
+    c.header('Link', `<${baseOf(c)}/directory>;rel="index"`, { append: true });
+    c.header('Cache-Control', 'no-store');
+    try {
+      c.header('Replay-Nonce', await newNonce());
+    } catch {
+      // the store is down: the response (likely a serverInternal problem already) goes without
+    }
+  });
+
+  /** A route whose every failure is answered as a problem document. */
+  const route =
+    (fn: (c: Context) => Promise<Response>) =>
+    async (c: Context): Promise<Response> => {
+      try {
+        return await fn(c);
+      } catch (e) {
+        return problemResponse(c, e);
+      }
+    };
+
+  const read = (c: Context, key: 'jwk' | 'kid' | 'either') =>
+    readAcmeRequest(c, {
+      store,
+      base: baseOf(c),
+      bodyBytes: s.bodyBytes,
+      now: s.now(),
+      crypto,
+      key,
+    }).then((r) => {
+      if (r.account) setActor(c, `acme:${r.account.id}`);
+      return r;
+    });
+
+  /** An object of the requesting account, or a 404 malformed (another account's objects are not there for it). */
+  async function owned(kind: 'order' | 'authorization', id: string, req: AcmeRequest) {
+    const o = await store.getAcmeObject(kind, id);
+    if (!o || o.accountId !== req.account!.id)
+      throw new AcmeProblem('malformed', `no such ${kind}`, { status: 404 });
+    return o;
+  }
+
+  /** The order's status given its authorizations (RFC 8555 §7.1.6). */
+  async function orderStatus(order: AcmeObject): Promise<string> {
+    if (order.status !== 'pending') return order.status;
+    const d = orderData(order);
+    const now = s.now();
+    if (new Date(d.expires) <= now) return 'invalid';
+    const authzs = await Promise.all(
+      d.authorizations.map((id) => store.getAcmeObject('authorization', id)),
+    );
+    const statuses = authzs.map((a) => (a ? authorizationStatus(a, now) : 'invalid'));
+    if (statuses.some((st) => st !== 'pending' && st !== 'valid')) return 'invalid';
+    return statuses.every((st) => st === 'valid') ? 'ready' : 'pending';
+  }
+
+  app.get(
+    '/directory',
+    route(async (c) => {
+      const base = baseOf(c);
+      return c.json({
+        newNonce: `${base}/new-nonce`,
+        newAccount: `${base}/new-account`,
+        newOrder: `${base}/new-order`,
+        meta: { externalAccountRequired: !options.open },
+      });
+    }),
+  );
+
+  // HEAD answers 200, GET 204 (RFC 8555 §7.2); the nonce comes from the middleware
+  app.on(
+    ['GET', 'HEAD'],
+    '/new-nonce',
+    route(async (c) => c.body(null, c.req.method === 'HEAD' ? 200 : 204)),
+  );
+
+  app.post(
+    '/new-account',
+    route(async (c) => {
+      const req = await read(c, 'jwk');
+      const base = baseOf(c);
+      const p = req.payload ?? {};
+      const thumbprint = await jwkThumbprint(req.jwk, { crypto });
+      const answerExisting = (o: AcmeObject) => {
+        c.header('Location', `${base}/account/${o.id}`);
+        return c.json(accountJson(o, base), 200);
+      };
+      // §7.3.1: the same key again finds its account
+      const existing = await store.findAcmeObject('account', thumbprint);
+      if (existing) return answerExisting(existing);
+      if (p['onlyReturnExisting'] === true)
+        throw new AcmeProblem('accountDoesNotExist', 'no account has this key');
+      const contact = contactsOf(p['contact']);
+      const eab = p['externalAccountBinding'];
+      const id = randomId();
+      const data: AccountData = { jwk: publicJwk(req.jwk), contact };
+      const write: Parameters<typeof store.writeAcme>[0] = { now: s.now() };
+      const auditFields: Record<string, unknown> = { account: id };
+      if (eab === undefined) {
+        if (!options.open)
+          throw new AcmeProblem(
+            'externalAccountRequired',
+            'this CA makes accounts only with External Account Binding: create an enrollment token with --acme (nodeid token create --acme) and pass its kid and hmacKey',
+          );
+      } else {
+        const binding = parseExternalAccountBinding(eab);
+        const kid = binding.kid;
+        const unusable = () =>
+          new AcmeProblem(
+            'unauthorized',
+            'the enrollment token of this External Account Binding is unknown, already used, cancelled or expired',
+          );
+        if (!/^[0-9a-f]{16}$/.test(kid)) throw unusable();
+        const [key, token] = await Promise.all([
+          store.getAcmeObject('eab', kid),
+          store.getToken(kid, { now: s.now() }),
+        ]);
+        if (!key || token?.status !== 'pending') throw unusable();
+        const hmacKey = fromBase64Url(String(key.data['hmacKey']));
+        if (!hmacKey) throw unusable();
+        await verifyExternalAccountBinding({
+          binding,
+          accountJwk: req.jwk,
+          url: req.jws.header.url,
+          hmacKey,
+          crypto,
+        });
+        data.tokenId = kid;
+        data.token = {
+          name: token.name,
+          profile: token.profile,
+          dns: token.dns,
+          ips: token.ips,
+          uris: token.uris,
+          ...(token.validityDays !== undefined && { validityDays: token.validityDays }),
+        };
+        write.consumeTokenId = kid;
+        write.remove = [{ kind: 'eab', id: kid }];
+        auditFields['enrollment'] = kid;
+        auditFields['name'] = token.name;
+      }
+      setActor(c, `acme:${id}`);
+      const event = s.auditEvent('acme.account.create', auditFields);
+      write.insert = [
+        { kind: 'account', id, accountId: id, status: 'valid', lookup: thumbprint, data },
+      ];
+      write.audit = [event.record];
+      let ok: boolean;
+      try {
+        ok = await store.writeAcme(write);
+      } catch (e) {
+        // the same key registered at the same moment: nothing of this write happened
+        if (StoreError.isInstance(e) && e.code === 'ERR_STORE_CONFLICT') {
+          const raced = await store.findAcmeObject('account', thumbprint);
+          if (raced) return answerExisting(raced);
+        }
+        throw e;
+      }
+      // one token, one account, across every instance on the store
+      if (!ok)
+        throw new AcmeProblem(
+          'unauthorized',
+          'the enrollment token of this External Account Binding was already used',
+        );
+      event.emit();
+      const account = (await store.getAcmeObject('account', id))!;
+      c.header('Location', `${base}/account/${id}`);
+      return c.json(accountJson(account, base), 201);
+    }),
+  );
+
+  app.post(
+    '/account/:id',
+    route(async (c) => {
+      const req = await read(c, 'kid');
+      const base = baseOf(c);
+      const account = req.account!;
+      if (account.id !== param(c, 'id'))
+        throw new AcmeProblem('unauthorized', 'an account can only see and change itself');
+      const p = req.payload;
+      if (p === undefined || Object.keys(p).length === 0) return c.json(accountJson(account, base));
+      const data = { ...accountData(account) };
+      let status = account.status;
+      if ('contact' in p) data.contact = contactsOf(p['contact']);
+      if ('status' in p) {
+        if (p['status'] !== 'deactivated')
+          throw new AcmeProblem(
+            'malformed',
+            'an account can only change its status to "deactivated"',
+          );
+        status = 'deactivated';
+      }
+      const ok = await store.writeAcme({
+        update: [{ kind: 'account', id: account.id, version: account.version, status, data }],
+        ...(status === 'deactivated' && {
+          audit: [s.auditEvent('acme.account.deactivate', { account: account.id }).record],
+        }),
+      });
+      if (!ok)
+        throw new AcmeProblem('malformed', 'the account changed meanwhile; retry', { status: 409 });
+      const updated = (await store.getAcmeObject('account', account.id))!;
+      return c.json(accountJson(updated, base));
+    }),
+  );
+
+  app.post(
+    '/account/:id/orders',
+    route(async (c) => {
+      const req = await read(c, 'kid');
+      const base = baseOf(c);
+      if (req.account!.id !== param(c, 'id'))
+        throw new AcmeProblem('unauthorized', 'an account can only list its own orders');
+      const orders = await store.listAcmeObjects('order', req.account!.id, 1000);
+      return c.json({ orders: orders.map((o) => `${base}/order/${o.id}`) });
+    }),
+  );
+
+  app.post(
+    '/new-order',
+    route(async (c) => {
+      const req = await read(c, 'kid');
+      const base = baseOf(c);
+      const p = req.payload;
+      if (!p) throw new AcmeProblem('malformed', 'newOrder needs a payload with "identifiers"');
+      if ('notBefore' in p || 'notAfter' in p)
+        throw new AcmeProblem(
+          'malformed',
+          'notBefore and notAfter are not supported: the lifetime comes from the enrollment token',
+        );
+      const account = accountData(req.account!);
+      const { identifiers, rejected } = acmeOrderIdentifiers(
+        p['identifiers'],
+        account.token ?? 'any',
+      );
+      if (rejected.length > 0) {
+        const type = rejected.every((r) => r.type === 'unsupportedIdentifier')
+          ? 'unsupportedIdentifier'
+          : 'rejectedIdentifier';
+        throw new AcmeProblem(
+          type,
+          `${rejected.length} identifier(s) refused: ${rejected.map((r) => r.identifier.value).join(', ')}${account.token ? " (an account may order only its enrollment token's names)" : ''}`,
+          { subproblems: rejected },
+        );
+      }
+      const now = s.now();
+      const expires = new Date(now.getTime() + ORDER_LIFETIME_MS).toISOString();
+      const orderId = randomId();
+      const authzs = identifiers.map((identifier) => ({
+        kind: 'authorization' as const,
+        id: randomId(),
+        accountId: req.account!.id,
+        status: 'pending',
+        data: {
+          identifier,
+          expires,
+          orderId,
+          challenges: challengeTypesFor(identifier).map(
+            (type): ChallengeData => ({
+              type,
+              token: newChallengeToken({ crypto }),
+              status: 'pending',
+            }),
+          ),
+        } satisfies AuthorizationData,
+        createdAt: now,
+      }));
+      const order = {
+        kind: 'order' as const,
+        id: orderId,
+        accountId: req.account!.id,
+        status: 'pending',
+        data: { identifiers, authorizations: authzs.map((a) => a.id), expires } satisfies OrderData,
+        createdAt: now,
+      };
+      await store.writeAcme({ insert: [...authzs, order], now });
+      const stored = (await store.getAcmeObject('order', orderId))!;
+      c.header('Location', `${base}/order/${orderId}`);
+      return c.json(orderJson(stored, 'pending', base), 201);
+    }),
+  );
+
+  app.post(
+    '/order/:id',
+    route(async (c) => {
+      const req = await read(c, 'kid');
+      const order = await owned('order', param(c, 'id'), req);
+      return c.json(orderJson(order, await orderStatus(order), baseOf(c)));
+    }),
+  );
+
+  app.post(
+    '/authz/:id',
+    route(async (c) => {
+      const req = await read(c, 'kid');
+      const base = baseOf(c);
+      let authz = await owned('authorization', param(c, 'id'), req);
+      const p = req.payload;
+      if (p !== undefined && Object.keys(p).length > 0) {
+        // §7.5.2: a client may deactivate its authorization, nothing else
+        if (p['status'] !== 'deactivated')
+          throw new AcmeProblem(
+            'malformed',
+            'an authorization can only be changed to "deactivated"',
+          );
+        if (!['pending', 'valid'].includes(authorizationStatus(authz, s.now())))
+          throw new AcmeProblem('malformed', `the authorization is ${authz.status}`);
+        await store.writeAcme({
+          update: [
+            {
+              kind: 'authorization',
+              id: authz.id,
+              version: authz.version,
+              status: 'deactivated',
+              data: authz.data,
+            },
+          ],
+        });
+        authz = (await store.getAcmeObject('authorization', authz.id))!;
+      }
+      return c.json(authorizationJson(authz, base, s.now()));
+    }),
+  );
+
+  app.post(
+    '/challenge/:authz/:type',
+    route(async (c) => {
+      const req = await read(c, 'kid');
+      const base = baseOf(c);
+      const authz = await owned('authorization', param(c, 'authz'), req);
+      const d = authorizationData(authz);
+      const ch = d.challenges.find((x) => x.type === param(c, 'type'));
+      if (!ch) throw new AcmeProblem('malformed', 'no such challenge', { status: 404 });
+      c.header('Link', `<${base}/authz/${authz.id}>;rel="up"`, { append: true });
+      // POST-as-GET reads it; an (empty) object asks for validation (§7.5.1)
+      if (
+        req.payload === undefined ||
+        ch.status !== 'pending' ||
+        authorizationStatus(authz, s.now()) !== 'pending'
+      )
+        return c.json(challengeJson(authz.id, ch, base));
+      const next: AuthorizationData = {
+        ...d,
+        challenges: d.challenges.map((x) =>
+          x.type === ch.type ? { ...x, status: 'processing' } : x,
+        ),
+      };
+      const started = await store.writeAcme({
+        update: [
+          {
+            kind: 'authorization',
+            id: authz.id,
+            version: authz.version,
+            status: 'pending',
+            data: next,
+          },
+        ],
+      });
+      if (started) {
+        const task = validate(authz.id, ch.type, req.jwk).finally(() => running.delete(task));
+        running.add(task);
+      }
+      const now = (await store.getAcmeObject('authorization', authz.id))!;
+      const current = authorizationData(now).challenges.find((x) => x.type === ch.type)!;
+      return c.json(challengeJson(authz.id, current, base));
+    }),
+  );
+
+  /** Validates one challenge and records the outcome on its authorization (compare-and-set, retried). */
+  async function validate(authzId: string, type: ChallengeType, jwk: AccountJwk): Promise<void> {
+    let outcome: { ok: true } | { ok: false; error: Record<string, unknown> };
+    try {
+      const authz = (await store.getAcmeObject('authorization', authzId))!;
+      const d = authorizationData(authz);
+      const ch = d.challenges.find((x) => x.type === type)!;
+      const keyAuth = await keyAuthorization(ch.token, jwk, { crypto });
+      if (type === 'http-01') await validateHttp01(d.identifier, ch.token, keyAuth, options);
+      else if (type === 'dns-01') await validateDns01(d.identifier, keyAuth, options);
+      else await validateTlsAlpn01(d.identifier, keyAuth, options);
+      outcome = { ok: true };
+    } catch (e) {
+      const problem = toAcmeProblem(e).toJSON();
+      delete problem['status'];
+      outcome = { ok: false, error: problem };
+    }
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        const authz = await store.getAcmeObject('authorization', authzId);
+        if (!authz) return;
+        const d = authorizationData(authz);
+        const ch = d.challenges.find((x) => x.type === type);
+        if (ch?.status !== 'processing') return;
+        const done: ChallengeData = outcome.ok
+          ? { ...ch, status: 'valid', validated: s.now().toISOString() }
+          : { ...ch, status: 'invalid', error: outcome.error };
+        const ok = await store.writeAcme({
+          update: [
+            {
+              kind: 'authorization',
+              id: authzId,
+              version: authz.version,
+              status: outcome.ok ? 'valid' : 'invalid',
+              data: { ...d, challenges: d.challenges.map((x) => (x.type === type ? done : x)) },
+            },
+          ],
+        });
+        if (ok) return;
+      } catch (e) {
+        console.error(`ACME validation of ${authzId} not recorded: ${(e as Error).message}`);
+        return;
+      }
+    }
+  }
+
+  app.post(
+    '/order/:id/finalize',
+    route(async (c) => {
+      const req = await read(c, 'kid');
+      const base = baseOf(c);
+      const order = await owned('order', param(c, 'id'), req);
+      const status = await orderStatus(order);
+      if (status !== 'ready')
+        throw new AcmeProblem('orderNotReady', `the order is ${status}, not ready to be finalized`);
+      const d = orderData(order);
+      const csrText = req.payload?.['csr'];
+      const der = typeof csrText === 'string' ? fromBase64Url(csrText) : undefined;
+      if (!der || der.length === 0 || der.length > 16_384)
+        throw new AcmeProblem('malformed', 'finalize needs "csr": a base64url DER CSR');
+      let csr: Awaited<ReturnType<typeof parseCsr>>;
+      try {
+        csr = await parseCsr(der, { crypto });
+      } catch (e) {
+        throw new AcmeProblem('badCSR', `the CSR cannot be read: ${(e as Error).message}`);
+      }
+      checkCsrMatchesOrder(csr, d.identifiers);
+      const account = accountData(req.account!);
+      const profile = (account.token?.profile ?? 'server') as Profile;
+      const policy: SigningPolicy = {
+        dns: d.identifiers.filter((i) => i.type === 'dns').map((i) => i.value),
+        ips: d.identifiers.filter((i) => i.type === 'ip').map((i) => i.value),
+        uris: [],
+        commonNames: [],
+        exactNames: true,
+        maxDays: account.token
+          ? (account.token.validityDays ?? 365)
+          : (options.openValidityDays ?? 90),
+      };
+      const started = performance.now();
+      let issued: Awaited<ReturnType<typeof signer>>;
+      try {
+        issued = await signer({
+          csr: csr.pem,
+          policy,
+          profile,
+          clusterName: s.deps.clusterName,
+          now: s.now(),
+          // ACME clients renew the names of the certificate, CN included: the CN is an identifier
+          commonNameFromNames: true,
+        });
+      } catch (e) {
+        // the same refusals as /v1/sign: a weak or unsupported key, a bad proof of possession, CA:TRUE
+        if (NodeIdError.isInstance(e) && e.code !== 'ERR_INTERNAL' && e.code !== 'ERR_CA_EXPIRED')
+          throw new AcmeProblem('badCSR', e.message);
+        throw e;
+      }
+      s.metrics.observeSigning((performance.now() - started) / 1000);
+      if (issued.denied.length > 0)
+        throw new AcmeProblem(
+          'badCSR',
+          `the CSR asks for names this account may not have: ${issued.denied.map((x) => x.name).join(', ')}`,
+        );
+      const event = s.auditEvent('certificate.issue', {
+        serialNumber: issued.serialNumber,
+        via: 'acme',
+        account: req.account!.id,
+        order: order.id,
+        ...(account.tokenId && { enrollment: account.tokenId }),
+        names: issued.granted,
+        profile,
+      });
+      const ok = await store.writeAcme({
+        update: [
+          {
+            kind: 'order',
+            id: order.id,
+            version: order.version,
+            status: 'valid',
+            data: { ...d, certificate: issued.serialNumber },
+          },
+        ],
+        certificate: { ...issued.record, profile, issuedBy: 'acme' },
+        audit: [event.record],
+        now: s.now(),
+      });
+      // finalized at the same moment by another request: that one's certificate is the order's
+      if (!ok) throw new AcmeProblem('orderNotReady', 'the order was finalized meanwhile');
+      event.emit();
+      const done = (await store.getAcmeObject('order', order.id))!;
+      c.header('Location', `${base}/order/${order.id}`);
+      return c.json(orderJson(done, 'valid', base));
+    }),
+  );
+
+  app.post(
+    '/certificate/:id',
+    route(async (c) => {
+      const req = await read(c, 'kid');
+      const order = await owned('order', param(c, 'id'), req);
+      const serial = orderData(order).certificate;
+      const record = serial ? await store.getCertificate(serial) : undefined;
+      if (!record)
+        throw new AcmeProblem('malformed', 'no certificate for this order', { status: 404 });
+      return c.body(`${record.pem}${chainPem}`, 200, {
+        'Content-Type': 'application/pem-certificate-chain',
+      });
+    }),
+  );
+
+  app.all(
+    '*',
+    route(async (c) => {
+      throw new AcmeProblem('malformed', `no ACME resource ${c.req.method} ${c.req.path}`, {
+        status: c.req.method === 'POST' || c.req.method === 'GET' ? 404 : 405,
+      });
+    }),
+  );
+
+  return app;
+}
+
+/** The challenge types offered for an identifier: dns-01 only for DNS names (RFC 8738 §7). */
+function challengeTypesFor(identifier: AcmeIdentifier): ChallengeType[] {
+  return identifier.type === 'dns'
+    ? ['http-01', 'dns-01', 'tls-alpn-01']
+    : ['http-01', 'tls-alpn-01'];
+}
+
+/** Contact URLs (RFC 8555 §7.3): `mailto:` only, at most 10, none with headers (hfields). */
+function contactsOf(value: unknown): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.length > 10 || value.some((v) => typeof v !== 'string'))
+    throw new AcmeProblem('invalidContact', '"contact" must be a list of at most 10 mailto: URLs');
+  for (const v of value as string[]) {
+    if (!v.startsWith('mailto:'))
+      throw new AcmeProblem(
+        'unsupportedContact',
+        `only mailto: contacts are supported, not "${v.slice(0, 64)}"`,
+      );
+    if (v.includes('?') || v.includes(',') || v.length > 254 || !/^mailto:[^@\s]+@[^@\s]+$/.test(v))
+      throw new AcmeProblem(
+        'invalidContact',
+        `"${v.slice(0, 64)}" is not one plain mailto: address`,
+      );
+  }
+  return value as string[];
+}
+
+/** Only the public members of an account key are kept. */
+function publicJwk(jwk: AccountJwk): AccountJwk {
+  const { kty, crv, x, y, n, e } = jwk;
+  return Object.fromEntries(
+    Object.entries({ kty, crv, x, y, n, e }).filter(([, v]) => v !== undefined),
+  ) as AccountJwk;
+}

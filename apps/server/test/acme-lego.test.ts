@@ -1,0 +1,398 @@
+/**
+ * ACME interop (issue 13) with lego, a client nobody here wrote, against a real nodeid-server on
+ * loopback. Names resolve through pebble-challtestsrv's DNS server (every A query: 127.0.0.1),
+ * which the server's --acme-resolver points at. The same lego commands run against pebble first,
+ * so a failure here is nodeid's and not the harness's.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  adminToken,
+  api,
+  assertBuilt,
+  auditEvents,
+  initCaFolder,
+  killStarted,
+  Running,
+  type ServerProcess,
+  startServer,
+} from './helpers/processes.js';
+
+/** A TCP port free on loopback now (the DNS server also takes it on UDP). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs a command to its end (killed after `timeoutMs`), with its output. */
+async function run(
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 120_000,
+): Promise<{ code: number | null; out: string }> {
+  const p = new Running(
+    spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } }),
+  );
+  const timer = setTimeout(() => p.child.kill('SIGKILL'), timeoutMs);
+  const { code } = await p.exited;
+  clearTimeout(timer);
+  return { code, out: `${p.stdoutLines.join('\n')}\n${p.stderr}` };
+}
+
+let work: string;
+let caDir: string;
+let caPem: string;
+let admin: string;
+let server: ServerProcess;
+let dnsPort: number;
+let httpPort: number;
+let tlsPort: number;
+let pebbleUrl: string;
+
+/** lego with a fresh --path (or the one given, for a renewal), trusting `trust`. */
+function lego(args: string[], options: { path: string; trust: string }) {
+  return run(
+    'lego',
+    ['--accept-tos', '--email', 'ops@example.test', '--path', options.path, ...args],
+    { LEGO_CA_CERTIFICATES: options.trust },
+  );
+}
+
+async function acmeToken(name: string, extra: Record<string, unknown> = {}) {
+  const res = await api(server.url, '/v1/enrollments', {
+    ca: caPem,
+    method: 'POST',
+    admin,
+    json: { name, acme: true, validityDays: 30, ...extra },
+  });
+  expect(res.status).toBe(201);
+  return res.json() as { id: string; eab: { kid: string; hmacKey: string } };
+}
+
+const certOf = (path: string, name: string) =>
+  readFileSync(join(path, 'certificates', `${name}.crt`), 'utf8');
+
+beforeAll(async () => {
+  assertBuilt();
+  ({ work, caDir, caPem } = await initCaFolder('nodeid-acme-', 'acme.cluster'));
+  [dnsPort, httpPort, tlsPort] = [await freePort(), await freePort(), await freePort()];
+  const dns = new Running(
+    spawn(
+      'pebble-challtestsrv',
+      [
+        '-dns01',
+        `127.0.0.1:${dnsPort}`,
+        '-management',
+        `127.0.0.1:${await freePort()}`,
+        '-http01',
+        '',
+        '-https01',
+        '',
+        '-tlsalpn01',
+        '',
+        '-defaultIPv6',
+        '',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    ),
+  );
+  await dns.waitFor(
+    'the DNS server',
+    () =>
+      /Starting challenge servers|DNS/i.test(dns.stderr + dns.stdoutLines.join('\n')) || undefined,
+  );
+  server = await startServer({
+    caDir,
+    args: [
+      '--acme-resolver',
+      `127.0.0.1:${dnsPort}`,
+      '--acme-http-port',
+      String(httpPort),
+      '--acme-tls-port',
+      String(tlsPort),
+    ],
+  });
+  admin = adminToken(caDir);
+}, 60_000);
+
+afterAll(() => {
+  killStarted();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('the harness, against pebble', () => {
+  it('lego gets a certificate from pebble with EAB over http-01', async () => {
+    // pebble's TLS certificate: a throwaway one for 127.0.0.1
+    const dir = join(work, 'pebble');
+    mkdirSync(dir);
+    const key = join(dir, 'key.pem');
+    const cert = join(dir, 'cert.pem');
+    const made = await run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=pebble',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ]);
+    expect(made.code, made.out).toBe(0);
+    const port = await freePort();
+    const hmac = Buffer.alloc(32, 7).toString('base64url');
+    writeFileSync(
+      join(dir, 'config.json'),
+      JSON.stringify({
+        pebble: {
+          listenAddress: `127.0.0.1:${port}`,
+          managementListenAddress: `127.0.0.1:${await freePort()}`,
+          certificate: cert,
+          privateKey: key,
+          httpPort,
+          tlsPort,
+          externalAccountBindingRequired: true,
+          externalAccountMACKeys: { 'kid-1': hmac },
+        },
+      }),
+    );
+    const env = { ...process.env };
+    delete env['PEBBLE_VA_ALWAYS_VALID'];
+    const pebble = new Running(
+      spawn('pebble', ['-config', join(dir, 'config.json'), '-dnsserver', `127.0.0.1:${dnsPort}`], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...env, PEBBLE_VA_NOSLEEP: '1' },
+      }),
+    );
+    await pebble.waitFor(
+      'pebble to listen',
+      () => /Listening on/.test(pebble.stdoutLines.join('\n') + pebble.stderr) || undefined,
+    );
+    pebbleUrl = `https://127.0.0.1:${port}/dir`;
+    const path = join(work, 'lego-pebble');
+    const r = await lego(
+      [
+        '--server',
+        pebbleUrl,
+        '--eab',
+        '--kid',
+        'kid-1',
+        '--hmac',
+        hmac,
+        '--domains',
+        'node0.test',
+        '--http',
+        '--http.port',
+        `127.0.0.1:${httpPort}`,
+        'run',
+      ],
+      { path, trust: cert },
+    );
+    expect(r.code, r.out).toBe(0);
+    expect(certOf(path, 'node0.test')).toContain('BEGIN CERTIFICATE');
+    await pebble.stop();
+  }, 120_000);
+});
+
+describe('lego against nodeid-server', () => {
+  const directory = () => `${server.url}/acme/directory`;
+  const trust = () => join(caDir, 'ca.crt');
+
+  it('gets a certificate over http-01 with an enrollment token as EAB; it verifies with openssl and is in the inventory as issued through ACME', async () => {
+    const token = await acmeToken('node1.test');
+    const path = join(work, 'lego-1');
+    const r = await lego(
+      [
+        '--server',
+        directory(),
+        '--eab',
+        '--kid',
+        token.eab.kid,
+        '--hmac',
+        token.eab.hmacKey,
+        '--domains',
+        'node1.test',
+        '--http',
+        '--http.port',
+        `127.0.0.1:${httpPort}`,
+        'run',
+      ],
+      { path, trust: trust() },
+    );
+    expect(r.code, r.out).toBe(0);
+    const pem = certOf(path, 'node1.test');
+    const leaf = join(path, 'certificates', 'node1.test.crt');
+    const verified = await run('openssl', [
+      'verify',
+      '-CAfile',
+      trust(),
+      '-purpose',
+      'sslserver',
+      leaf,
+    ]);
+    expect(verified.code, verified.out).toBe(0);
+    const text = await run('openssl', [
+      'x509',
+      '-in',
+      leaf,
+      '-noout',
+      '-ext',
+      'subjectAltName',
+      '-serial',
+      '-enddate',
+    ]);
+    expect(text.out).toContain('DNS:node1.test');
+    expect(text.out).not.toContain('node1,');
+    const serial = /serial=([0-9A-F]+)/.exec(text.out)![1]!.toLowerCase().replace(/^0+/, '');
+    const inv = await api(server.url, `/v1/certificates/${serial}`, { ca: caPem, admin });
+    expect(inv.status).toBe(200);
+    expect(inv.json()).toMatchObject({ issuedBy: 'acme', profile: 'node', status: 'valid' });
+    expect(pem).toContain('BEGIN CERTIFICATE');
+    const issued = auditEvents(server).find(
+      (e) => e.action === 'certificate.issue' && e.via === 'acme',
+    );
+    expect(issued).toMatchObject({ enrollment: token.id, names: ['DNS:node1.test'] });
+    // the token is used up by the account: /v1/enrollments says so
+    const list = (await api(server.url, '/v1/enrollments', { ca: caPem, admin })).json() as {
+      id: string;
+      status: string;
+    }[];
+    expect(list.find((t) => t.id === token.id)?.status).toBe('used');
+
+    // a renewal: the same account (no EAB needed again) orders the same name
+    const renewed = await lego(
+      [
+        '--server',
+        directory(),
+        // lego wants the EAB flags whenever the CA requires EAB; the account it has is reused
+        '--eab',
+        '--kid',
+        token.eab.kid,
+        '--hmac',
+        token.eab.hmacKey,
+        '--domains',
+        'node1.test',
+        '--http',
+        '--http.port',
+        `127.0.0.1:${httpPort}`,
+        'renew',
+        '--days',
+        '400',
+        '--no-random-sleep',
+      ],
+      { path, trust: trust() },
+    );
+    expect(renewed.code, renewed.out).toBe(0);
+    expect(certOf(path, 'node1.test')).not.toBe(pem);
+  }, 180_000);
+
+  it('gets a certificate over tls-alpn-01 (RFC 8737)', async () => {
+    const token = await acmeToken('node2.test');
+    const path = join(work, 'lego-2');
+    const r = await lego(
+      [
+        '--server',
+        directory(),
+        '--eab',
+        '--kid',
+        token.eab.kid,
+        '--hmac',
+        token.eab.hmacKey,
+        '--domains',
+        'node2.test',
+        '--tls',
+        '--tls.port',
+        `127.0.0.1:${tlsPort}`,
+        'run',
+      ],
+      { path, trust: trust() },
+    );
+    expect(r.code, r.out).toBe(0);
+    expect(certOf(path, 'node2.test')).toContain('BEGIN CERTIFICATE');
+  }, 120_000);
+
+  it('refuses a used token (unauthorized), a name outside the token (rejectedIdentifier) and no EAB (externalAccountRequired), issuing nothing', async () => {
+    const before = (
+      await api(server.url, '/v1/certificates', { ca: caPem, admin })
+    ).json() as unknown[];
+    const token = await acmeToken('node3.test');
+    const first = await lego(
+      [
+        '--server',
+        directory(),
+        '--eab',
+        '--kid',
+        token.eab.kid,
+        '--hmac',
+        token.eab.hmacKey,
+        '--domains',
+        'node4.test',
+        '--http',
+        '--http.port',
+        `127.0.0.1:${httpPort}`,
+        'run',
+      ],
+      { path: join(work, 'lego-3'), trust: trust() },
+    );
+    expect(first.code).not.toBe(0);
+    expect(first.out).toContain('rejectedIdentifier');
+    const again = await lego(
+      [
+        '--server',
+        directory(),
+        '--eab',
+        '--kid',
+        token.eab.kid,
+        '--hmac',
+        token.eab.hmacKey,
+        '--domains',
+        'node3.test',
+        '--http',
+        '--http.port',
+        `127.0.0.1:${httpPort}`,
+        'run',
+      ],
+      { path: join(work, 'lego-4'), trust: trust() },
+    );
+    expect(again.code).not.toBe(0);
+    expect(again.out).toContain('unauthorized');
+    const none = await lego(
+      [
+        '--server',
+        directory(),
+        '--domains',
+        'node3.test',
+        '--http',
+        '--http.port',
+        `127.0.0.1:${httpPort}`,
+        'run',
+      ],
+      { path: join(work, 'lego-5'), trust: trust() },
+    );
+    expect(none.code).not.toBe(0);
+    expect(none.out).toMatch(/externalAccountRequired|External Account Binding/);
+    const after = (
+      await api(server.url, '/v1/certificates', { ca: caPem, admin })
+    ).json() as unknown[];
+    expect(after.length).toBe(before.length);
+    expect(readdirSync(join(work, 'lego-4')).includes('certificates')).toBe(false);
+  }, 180_000);
+});
