@@ -51,6 +51,7 @@ export {
   type BundleFile,
   type BundleFilesOptions,
   type BundleLayout,
+  bundleFileNames,
   bundleFiles,
   CERTIFICATE_FILE_MODE,
   KEY_FILE_MODE,

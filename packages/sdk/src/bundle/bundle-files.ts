@@ -209,6 +209,37 @@ async function pkcs12Files(
   return files;
 }
 
+/**
+ * The names of the files {@link bundleFiles} writes for a certificate in `layout`, without
+ * making them (no key export, no encryption): to check that none is in the way before a
+ * certificate is requested. Any certificate with the same names and profile gives the same names.
+ *
+ * @example
+ * ```ts
+ * bundleFileNames(node.certificate, 'pkcs12'); // ['node1.example.net.p12', 'truststore.p12']
+ * ```
+ */
+export function bundleFileNames(
+  certificate: Certificate,
+  layout: BundleLayout,
+  options: Pick<BundleFilesOptions, 'name' | 'profile' | 'uuid'> = {},
+): string[] {
+  if (!(BUNDLE_LAYOUTS as readonly string[]).includes(layout))
+    throw new NodeIdError(
+      'ERR_INVALID_ARGUMENT',
+      `unknown bundle layout "${String(layout)}"; use ${BUNDLE_LAYOUTS.join(', ')}`,
+    );
+  if (options.name !== undefined) assertSafeFileName(options.name, 'the name');
+  const names =
+    layout === 'pkcs12'
+      ? [`${options.name ?? defaultName(certificate)}.p12`, 'truststore.p12']
+      : layout === 'kubernetes-secret'
+        ? ['secret.yaml']
+        : fileNames(certificate, layout, options);
+  for (const n of names) assertSafeFileName(n);
+  return names;
+}
+
 /** Certificate, key and CA file names of `layout`. */
 function fileNames(
   cert: Certificate,

@@ -7,7 +7,7 @@ import type { Identity } from '../issue/identity.js';
 import { issueIdentity } from '../issue/issue-identity.js';
 import { fromBase64 } from '../lib/bytes.js';
 import { parsePkcs12 } from '../pkcs12/parse-pkcs12.js';
-import { bundleFiles } from './bundle-files.js';
+import { BUNDLE_LAYOUTS, bundleFileNames, bundleFiles } from './bundle-files.js';
 import { kubernetesSecretName } from './kubernetes-secret.js';
 
 let ca: Identity;
@@ -102,5 +102,21 @@ describe('kubernetes-secret layout', () => {
     expect(kubernetesSecretName('*.apps')).toBe('apps-tls');
     expect(kubernetesSecretName('---')).toBe('tls');
     expect(kubernetesSecretName('a'.repeat(300))).toHaveLength(253);
+  });
+});
+
+describe('bundleFileNames', () => {
+  it('names what bundleFiles writes, in every layout', async () => {
+    for (const layout of BUNDLE_LAYOUTS) {
+      if (layout === 'flocker') continue; // needs a node, control or user certificate: below
+      const options = { pkcs12Passphrase: 'p', iterations: 1000 };
+      const written = (await bundleFiles(node, layout, options)).map((f) => f.path);
+      expect(bundleFileNames(node.certificate, layout), layout).toEqual(written);
+    }
+    expect(bundleFileNames(node.certificate, 'flocker', { profile: 'node' })).toEqual([
+      'node.crt',
+      'node.key',
+      'cluster.crt',
+    ]);
   });
 });
