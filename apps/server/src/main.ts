@@ -23,6 +23,7 @@ import { issuingCrlPaths, rootCrlSource } from './lib/crl-addresses.js';
 import { isLoopbackAddress, parseListenAddress } from './lib/listen-address.js';
 import { ensureServerIdentity } from './lib/server-identity.js';
 import { createSigningPool } from './lib/signing-pool.js';
+import { serverTlsIssuer } from './lib/trust-bundle.js';
 
 const USAGE = `usage: nodeid-server --ca DIR [--db URL] [--listen 127.0.0.1:8443] [--hostname NAME]... [--ip ADDR]...
                      [--admin-token-file FILE] [--passphrase-file FILE] [--web DIR] [--cors ORIGIN]... [--plain-http]
@@ -158,6 +159,8 @@ async function main(): Promise<void> {
   });
   // after `nodeid ca rotate`: the old and new roots (read at start; a rotation needs a restart)
   const trustBundle = config.bundleFile ? await readCaBundle(caDir, config) : undefined;
+  // during a rotation the server's own certificate is of the new key, served with NewWithOld
+  const serverIssuer = await serverTlsIssuer(caDir, config, issuer);
   let rootCrl: ReturnType<typeof rootCrlSource> | undefined;
   if (values['root-crl']) {
     try {
@@ -193,7 +196,8 @@ async function main(): Promise<void> {
   for (const ip of ips) if (!isIP(ip)) fail(`--ip "${ip}" is not an IP address`);
   if (workers > 1 && cluster.isPrimary) {
     // the shared files are made once, here; the workers only read them
-    if (!values['plain-http']) await ensureServerIdentity(caDir, issuer, store, { hostnames, ips });
+    if (!values['plain-http'])
+      await ensureServerIdentity(caDir, serverIssuer, store, { hostnames, ips });
     await store.close();
     superviseWorkers(workers);
     return;
@@ -257,7 +261,7 @@ async function main(): Promise<void> {
   if (values['plain-http']) {
     server = serve({ fetch: app.fetch, hostname: host, port });
   } else {
-    const files = await ensureServerIdentity(caDir, issuer, store, { hostnames, ips });
+    const files = await ensureServerIdentity(caDir, serverIssuer, store, { hostnames, ips });
     reloader = await createTlsReloader({
       certFile: files.certFile,
       keyFile: files.keyFile,

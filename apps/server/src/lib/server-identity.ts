@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import {
   bundleFiles,
   type Issuer,
+  isIssuedBy,
   issueIdentity,
   parseCertificate,
   renewalDueAt,
@@ -53,8 +54,13 @@ export async function ensureServerIdentity(
         }),
       ),
     ]);
-    // reused until the SDK's renewal time (two thirds of its lifetime), like any identity
-    if (checks.every((r) => r.ok) && Date.now() < renewalDueAt(cert).getTime())
+    // reused until the SDK's renewal time (two thirds of its lifetime), like any identity, and
+    // while the key that signs now signed it (after `ca rotate` it is re-issued from the new key)
+    if (
+      checks.every((r) => r.ok) &&
+      Date.now() < renewalDueAt(cert).getTime() &&
+      (await isIssuedBy(cert, ca.certificate))
+    )
       return { ...files, issued: false };
   }
   const [first, ...dns] = names.hostnames;

@@ -1,5 +1,11 @@
-/** The roots the nodes of this CA should trust now (`/v1/ca/bundle`, and renewals over mutual TLS). */
-import type { Certificate } from '@nodeid/sdk';
+/**
+ * The roots the nodes of this CA should trust now (`/v1/ca/bundle`, and renewals over mutual
+ * TLS), and the server's own TLS issuer during a CA rotation.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Certificate, type Issuer, NodeIdError, parseCertificates } from '@nodeid/sdk';
+import type { CaFolderConfig } from '@nodeid/sdk/node';
 import type { Services } from './context.js';
 
 /**
@@ -8,4 +14,32 @@ import type { Services } from './context.js';
  */
 export function trustBundle(s: Services): Certificate[] {
   return s.deps.trustBundle ?? [s.deps.ca.chain?.at(-1) ?? s.deps.ca.certificate];
+}
+
+/**
+ * The issuer of the server's own TLS certificate. During a rotation (`nodeid ca rotate`, until
+ * `ca retire-old`) it is the new key under its NewWithOld certificate (same name and key
+ * identifier as the new root, so the leaf is the same as one issued from the new root), with the
+ * old root above it: the server then presents leaf + NewWithOld, which nodes that still trust
+ * only the old root verify (RFC 4210 §4.4), while nodes of the new root or the bundle stop at
+ * the new root. Otherwise the signing CA itself.
+ */
+export async function serverTlsIssuer(
+  dir: string,
+  config: CaFolderConfig,
+  issuer: Issuer,
+): Promise<Issuer> {
+  const previous = config.previous;
+  if (!previous) return issuer;
+  const read = async (file: string) => {
+    const [certificate] = parseCertificates(await readFile(join(dir, file), 'utf8'));
+    if (!certificate)
+      throw new NodeIdError('ERR_CA_FOLDER', `${join(dir, file)} holds no certificate`);
+    return certificate;
+  };
+  const [newWithOld, oldRoot] = await Promise.all([
+    read(previous.newWithOldFile),
+    read(previous.certificateFile),
+  ]);
+  return { ...issuer, certificate: newWithOld, chain: [oldRoot] };
 }

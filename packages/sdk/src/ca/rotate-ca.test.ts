@@ -135,10 +135,12 @@ describe('rotateCa (RFC 4210 §4.4 root CA key update)', () => {
     expect(r.oldWithNew.authorityKeyIdentifier?.keyIdentifier).toEqual(newId);
     expect(r.oldWithNew.notAfter).toEqual(old.certificate.notAfter);
     expect(r.oldWithNew.basicConstraints?.ca).toBe(true);
-    expect(r.bundle).toEqual([newRoot, old.certificate, r.newWithOld]);
-    // a node that trusts the old root alone accepts the bundle (the agent's continuity rule)
-    const followed = await acceptTrustBundle([old.certificate], r.bundle, { now: later });
-    expect(followed.accepted && followed.added.map((l) => l.root)).toEqual([newRoot]);
+    expect(r.bundle).toEqual([newRoot, old.certificate, r.newWithOld, r.oldWithNew]);
+    // a node that trusts either root alone accepts the bundle (the agent's continuity rule)
+    const fromOld = await acceptTrustBundle([old.certificate], r.bundle, { now: later });
+    expect(fromOld.accepted && fromOld.added.map((l) => l.root)).toEqual([newRoot]);
+    const fromNew = await acceptTrustBundle([newRoot], r.bundle, { now: later });
+    expect(fromNew.accepted && fromNew.added.map((l) => l.root)).toEqual([old.certificate]);
 
     const cases: [string, Certificate, Certificate[], Certificate[], string][] = [
       ['old leaf, new root + OldWithNew', oldLeaf.certificate, [newRoot], [r.oldWithNew], 'ok'],

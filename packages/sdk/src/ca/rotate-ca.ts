@@ -51,8 +51,9 @@ export interface RotateCaResult {
   oldWithNew: Certificate;
   /**
    * The trust bundle of the overlap (`ca-bundle.crt`, what nodeid-server serves at
-   * `/v1/ca/bundle`): the new root, the old root, and NewWithOld, through which a node that
-   * trusts only the old root can accept the new one (`acceptTrustBundle`, RFC 4210 §4.4).
+   * `/v1/ca/bundle`): the new root, the old root, and the two cross certificates, through which
+   * a node that trusts only one of the roots can accept the other (`acceptTrustBundle`, RFC 4210
+   * §4.4): NewWithOld for nodes of the old root, OldWithNew for nodes enrolled after the rotation.
    */
   bundle: Certificate[];
   warnings: string[];
@@ -163,7 +164,7 @@ export async function rotateCa(options: RotateCaOptions): Promise<RotateCaResult
     },
     newWithOld,
     oldWithNew,
-    bundle: [newRoot, old, newWithOld],
+    bundle: [newRoot, old, newWithOld, oldWithNew],
     warnings,
   };
 }
