@@ -52,7 +52,15 @@ export function apiBase(field: string, pageOrigin: string): string {
   return url.href.replace(/\/+$/, '');
 }
 
-async function call<T>(url: string, init: RequestInit): Promise<T> {
+/**
+ * One call to the API: the parsed JSON body and the response headers, or an `ApiError` with the
+ * server's code and message (a plain explanation when no answer came). Never sends cookies,
+ * never follows a redirect, never sends a referrer.
+ */
+export async function callApi<T>(
+  url: string,
+  init: RequestInit,
+): Promise<{ body: T; headers: Headers }> {
   let response: Response;
   try {
     response = await fetch(url, {
@@ -95,7 +103,11 @@ async function call<T>(url: string, init: RequestInit): Promise<T> {
       'ERR_BAD_REPLY',
       'the server sent a reply that is not JSON',
     );
-  return body as T;
+  return { body: body as T, headers: response.headers };
+}
+
+async function call<T>(url: string, init: RequestInit): Promise<T> {
+  return (await callApi<T>(url, init)).body;
 }
 
 /** Sends the CSR with the enrollment token; the certificate, chain and granted/denied names come back. */
