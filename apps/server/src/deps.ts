@@ -46,6 +46,12 @@ export interface AppDeps {
   signer?: Signer;
   /** Receives one JSON object per audited event (enrollment, issuance, renewal, revocation); never secrets. */
   audit?: (event: Record<string, unknown>) => void;
+  /**
+   * How long after its notAfter an expired client certificate may still renew over mutual TLS
+   * (once, if it is the newest, unrevoked, not superseded certificate for its names), in ms;
+   * 0 or absent: never (`nodeid-server --renew-expired-within`).
+   */
+  renewExpiredWithinMs?: number;
   /** DER of the client certificate of a mutual-TLS request, when there is one. */
   peerCertificate?: (c: Context) => Uint8Array | undefined;
   /** The server's own TLS certificate, for its expiry metric. */

@@ -13,7 +13,7 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
-import { NodeIdError } from '@nodeid/sdk';
+import { NodeIdError, parseDuration } from '@nodeid/sdk';
 import { createNodeCrypto, createTlsReloader, loadCaFolder, readCaBundle } from '@nodeid/sdk/node';
 import { openCaInventory, StoreError } from '@nodeid/store';
 import { ACME_FLAGS, ACME_USAGE, acmeOptionsOf } from './acme/acme-flags.js';
@@ -32,6 +32,9 @@ const USAGE = `usage: nodeid-server --ca DIR [--db URL] [--listen 127.0.0.1:8443
   --db URL               inventory: postgres://… for several instances; default <DIR>/inventory.db (SQLite)
   --new-inventory        start with a new, empty inventory although the CA has issued before (its
                          revocations are lost); without it a missing or empty inventory is refused
+  --renew-expired-within D  let a node whose certificate expired less than D ago (e.g. 30d) renew it
+                         over mutual TLS, once, if it is the newest, unrevoked, not superseded
+                         certificate for its names (audited as certificate.renew-expired); default off
   --listen HOST:PORT     default 127.0.0.1:8443
   --hostname, --ip       names of the server certificate (default localhost and 127.0.0.1)
   --admin-token-file F   admin tokens, one a line, each of 128 bits or more (openssl rand -hex 32); the file
@@ -64,6 +67,16 @@ function envLimit(name: string): number | undefined {
   if (!Number.isFinite(value) || value <= 0)
     fail(`${name} must be a positive number, got "${text}"`);
   return value;
+}
+
+/** `--renew-expired-within`: a duration (30d), off when absent. */
+function renewExpiredWithin(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const ms = parseDuration(text);
+    if (ms > 0) return ms;
+  } catch {}
+  fail(`--renew-expired-within must be a duration such as 30d or 12h, got "${text}"`);
 }
 
 /** Runs `count` server processes; one that dies is replaced until the supervisor is told to stop. */
@@ -103,6 +116,7 @@ async function main(): Promise<void> {
       ca: { type: 'string' },
       db: { type: 'string' },
       'new-inventory': { type: 'boolean', default: false },
+      'renew-expired-within': { type: 'string' },
       listen: { type: 'string', default: '127.0.0.1:8443' },
       hostname: { type: 'string', multiple: true },
       ip: { type: 'string', multiple: true },
@@ -135,6 +149,7 @@ async function main(): Promise<void> {
   const workers = Number(values.workers);
   if (!Number.isInteger(workers) || workers < 1 || workers > 64)
     fail('--workers must be a whole number from 1 to 64');
+  const renewExpiredWithinMs = renewExpiredWithin(values['renew-expired-within']);
 
   const signThreads =
     values['sign-threads'] === undefined
@@ -237,6 +252,7 @@ async function main(): Promise<void> {
     audit,
     staticFiles,
     corsOrigins: values.cors,
+    renewExpiredWithinMs,
     acme,
     // per-client limits of /v1/sign and /v1/enrollments; the defaults suit production, a load test raises them
     limits: {

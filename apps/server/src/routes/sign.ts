@@ -4,6 +4,8 @@
  * (cheap), and only handed out and recorded once the atomic consume succeeds.
  */
 import {
+  expiredRenewalWindow,
+  mayRenewExpired,
   type Profile,
   parseCertificate,
   renewalRequestOf,
@@ -127,15 +129,35 @@ export function signRoutes(s: Services): Hono {
         'ERR_EXTENDED_KEY_USAGE',
         'the client certificate is not for client authentication (its extKeyUsage has no clientAuth), so it cannot renew',
       );
-    const verified = await verifyCertificate({
-      certificate: current,
-      // during a CA rotation the old root too: leaves of the old key renew onto the new one
-      trustAnchors: trustBundle(s),
-      intermediates: [s.deps.ca.certificate, ...(s.deps.ca.chain ?? [])],
-      at: s.now(),
-      usage: 'client',
-      crypto: s.deps.crypto,
-    });
+    const verifyAt = (at: Date) =>
+      verifyCertificate({
+        certificate: current,
+        // during a CA rotation the old root too: leaves of the old key renew onto the new one
+        trustAnchors: trustBundle(s),
+        intermediates: [s.deps.ca.certificate, ...(s.deps.ca.chain ?? [])],
+        at,
+        usage: 'client',
+        crypto: s.deps.crypto,
+      });
+    const now = s.now();
+    let verified = await verifyAt(now);
+    // Renewal after downtime (--renew-expired-within): the TLS layer requests the certificate
+    // without judging it (main.ts: rejectUnauthorized false), so an expired one arrives here.
+    // When only the leaf's date fails and it expired inside the window, the SDK verifies it
+    // again at its notAfter: the one check moved, for this rule only; the inventory decides next.
+    let expired: { expiredForMs: number } | undefined;
+    const within = s.deps.renewExpiredWithinMs ?? 0;
+    if (!verified.ok && verified.code === 'ERR_CERT_EXPIRED' && (verified.depth ?? 0) === 0) {
+      const window = expiredRenewalWindow(current, { now, within });
+      if (!window.eligible)
+        throw new HttpError(
+          401,
+          'ERR_CERT_EXPIRED',
+          `the client certificate is not valid: ${window.message}`,
+        );
+      verified = await verifyAt(window.verifyAt);
+      if (verified.ok) expired = { expiredForMs: window.expiredForMs };
+    }
     if (!verified.ok)
       throw new HttpError(
         401,
@@ -150,8 +172,21 @@ export function signRoutes(s: Services): Hono {
         'ERR_UNKNOWN_CERTIFICATE',
         'the client certificate was not issued by this server',
       );
+    if (expired) {
+      // once, and only the newest certificate for its names (the SDK's rule over the inventory)
+      const related = await Promise.all(
+        known.names.map((name) => s.deps.store.listCertificates({ name, now })),
+      );
+      const decision = mayRenewExpired(known, related.flat());
+      if (!decision.allowed) {
+        if (decision.reason === 'superseded') throw superseded(decision.by);
+        if (decision.reason === 'newer-certificate')
+          throw new HttpError(409, 'ERR_CERTIFICATE_SUPERSEDED', decision.message);
+        throw new HttpError(401, 'ERR_REVOKED', `the client certificate is ${known.status}`);
+      }
+    }
     if (known.status === 'superseded') throw superseded(known.supersededBy);
-    if (known.status !== 'valid')
+    if (known.status !== 'valid' && !(expired && known.status === 'expired'))
       throw new HttpError(401, 'ERR_REVOKED', `the client certificate is ${known.status}`);
     const body = await jsonBody(c, s.bodyBytes);
     const csr = str(body, 'csr', 32_768);
@@ -181,10 +216,15 @@ export function signRoutes(s: Services): Hono {
       if (now?.status === 'superseded') throw superseded(now.supersededBy);
       throw new HttpError(401, 'ERR_REVOKED', `the client certificate is ${now?.status}`);
     }
-    await s.audit('certificate.renew', {
+    // a distinct event: an expired certificate renewed inside the grace window
+    await s.audit(expired ? 'certificate.renew-expired' : 'certificate.renew', {
       serialNumber: issued.serialNumber,
       replaces: current.serialNumber,
       names: issued.granted,
+      ...(expired && {
+        expiredAt: current.notAfter.toISOString(),
+        expiredForSeconds: Math.round(expired.expiredForMs / 1000),
+      }),
     });
     return c.json(response(issued));
   });
