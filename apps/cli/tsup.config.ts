@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { cli: 'src/cli.ts' },
+  entry: { cli: 'src/cli.ts', 'issue-worker': 'src/issue-worker.ts' },
   format: ['esm'],
   target: 'node20',
   platform: 'node',

@@ -5,9 +5,10 @@
  */
 import { lstat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { type BundleLayout, bundleFiles, type Identity } from '@nodeid/sdk';
+import { type BundleFile, type BundleLayout, bundleFiles, type Identity } from '@nodeid/sdk';
 import { type WriteBundleResult, writeBundle } from '@nodeid/sdk/node';
-import { certificateRecordOf, type Store } from '@nodeid/store';
+import type { Store } from '@nodeid/store';
+import { certificateRecordOf } from '@nodeid/store/record';
 import { CliError } from './cli-error.js';
 
 /** Where and how to write an identity. */
@@ -28,6 +29,21 @@ export function certificateNames(identity: Pick<Identity, 'certificate'>): strin
   return certificateRecordOf(identity.certificate).names;
 }
 
+/**
+ * The files of an identity as `d` asks (layout, key passphrase, names): the one place where the
+ * delivery options become files, for one identity and for bulk issuance's threads alike.
+ */
+export function bundleOf(
+  identity: Identity,
+  d: Omit<Delivery, 'outDir' | 'force'>,
+): Promise<BundleFile[]> {
+  return bundleFiles(identity, d.layout, {
+    ...(d.keyPassphrase && { passphrase: d.keyPassphrase }),
+    ...(d.uuid && { uuid: d.uuid }),
+    ...(d.fileName && { name: d.fileName }),
+  });
+}
+
 /** Records and writes an issued identity. */
 export async function deliver(
   identity: Identity,
@@ -35,11 +51,7 @@ export async function deliver(
   profile: string,
   d: Delivery,
 ): Promise<WriteBundleResult> {
-  const files = await bundleFiles(identity, d.layout, {
-    ...(d.keyPassphrase && { passphrase: d.keyPassphrase }),
-    ...(d.uuid && { uuid: d.uuid }),
-    ...(d.fileName && { name: d.fileName }),
-  });
+  const files = await bundleOf(identity, d);
   const dir = resolve(d.outDir);
   if (!d.force) {
     const existing: string[] = [];

@@ -44,8 +44,14 @@ export {
 } from './tls-reloader.js';
 export {
   BUNDLE_DIR_MODE,
+  type BundleBatchEntry,
+  type BundleBatchOutcome,
+  type RecoverBundleBatchesResult,
+  recoverBundleBatches,
+  type WriteBundleBatchOptions,
   type WriteBundleOptions,
   type WriteBundleResult,
   type WrittenFile,
   writeBundle,
+  writeBundleBatch,
 } from './write-bundle.js';

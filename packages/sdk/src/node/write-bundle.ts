@@ -5,8 +5,32 @@
  * daemon starting up) never sees half a key, and a refused or failed write changes nothing.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, type FileHandle, lstat, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import {
+  chmodSync,
+  closeSync,
+  fchmodSync,
+  fsync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
+import {
+  chmod,
+  type FileHandle,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  unlink,
+} from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import type { BundleFile } from '../bundle/bundle-files.js';
 import { NodeIdError } from '../errors.js';
 import { assertSafeFileName } from '../lib/file-name.js';
@@ -46,6 +70,8 @@ export interface WriteBundleResult {
   /** Things the caller should tell the admin, e.g. that the folder's mode was changed. */
   warnings: string[];
 }
+
+const fsyncAsync = promisify(fsync);
 
 const octal = (mode: number) => `0${(mode & 0o777).toString(8).padStart(3, '0')}`;
 
@@ -195,16 +221,20 @@ async function prepareDir(
   return { created: false, previousDirMode: mode };
 }
 
-/** Writes a new file exclusively with `mode`, whatever the umask, and syncs it to disk. */
+/**
+ * Writes a new file exclusively with `mode`, whatever the umask (`exact`: the umask is known to
+ * keep it, so no chmod is needed), and syncs it to disk.
+ */
 async function writeSynced(
   path: string,
   contents: string | Uint8Array,
   mode: number,
+  exact = false,
 ): Promise<void> {
   let handle: FileHandle | undefined;
   try {
     handle = await open(path, 'wx', mode);
-    await handle.chmod(mode);
+    if (!exact) await handle.chmod(mode);
     await handle.writeFile(contents);
     await handle.sync();
   } catch (e) {
@@ -214,15 +244,417 @@ async function writeSynced(
   }
 }
 
-/** Syncs a folder so the renames survive a crash; not every platform can (Windows), so best effort. */
-async function syncDir(path: string): Promise<void> {
+/**
+ * Syncs a folder so the renames survive a crash; not every platform can (Windows), so best
+ * effort. With `strict`, a failure other than "not supported here" is an `ERR_FILE_IO`: a staged
+ * batch must not be committed when its folders may not be on disk.
+ */
+async function syncDir(path: string, strict = false): Promise<void> {
   let handle: FileHandle | undefined;
   try {
     handle = await open(path, 'r');
     await handle.sync();
-  } catch {
+  } catch (e) {
     // Directory fsync is unsupported on some platforms and file systems; the files are synced.
+    const code = (e as NodeJS.ErrnoException).code;
+    if (strict && !['EINVAL', 'ENOTSUP', 'EISDIR', 'EPERM', 'EBADF'].includes(code ?? ''))
+      throw ioError('sync', path, e);
   } finally {
     await handle?.close().catch(() => {});
   }
+}
+
+// ---- many bundles at once ----------------------------------------------------------------------
+
+/** Name of the manifest of a staged batch (see {@link writeBundleBatch}). */
+const BATCH_MANIFEST = 'batch.json';
+
+/** One bundle of {@link writeBundleBatch}. */
+export interface BundleBatchEntry {
+  /**
+   * A plain file name unique in the batch that names the bundle while it is staged, and by which
+   * {@link recoverBundleBatches} asks whether it was committed (e.g. the certificate's serial).
+   */
+  id: string;
+  /** The bundle's folder. */
+  dir: string;
+  files: readonly BundleFile[];
+}
+
+/** Options for {@link writeBundleBatch}. */
+export interface WriteBundleBatchOptions {
+  /**
+   * The staging folder: on the file system of every bundle folder (a rename cannot cross file
+   * systems), and used by nothing else. Created 0700. Bundles are written there under a hidden
+   * batch folder, never visible at their names before `commit` has returned.
+   */
+  staging: string;
+  /** Replace files that already exist (per file, as {@link writeBundle} does). */
+  force?: boolean;
+  /**
+   * Called once every staged bundle is durable, with the indexes of the entries that were staged
+   * (an entry whose files exist, or that could not be written, is left out and fails alone). The
+   * bundles become visible only after it resolves; when it rejects, the staged bundles are
+   * removed and the error is thrown. This is where the caller records what it issued.
+   */
+  commit: (staged: number[]) => Promise<void>;
+}
+
+/** What became of one entry of {@link writeBundleBatch}. */
+export type BundleBatchOutcome =
+  | { ok: true; result: WriteBundleResult }
+  | { ok: false; error: NodeIdError };
+
+/** What {@link recoverBundleBatches} did. */
+export interface RecoverBundleBatchesResult {
+  /** Folders of committed bundles it moved into place. */
+  published: string[];
+  /** Ids of staged bundles that were never committed, removed. */
+  discarded: string[];
+  /** Folders of committed bundles it could not place (another folder is there now), left staged. */
+  blocked: string[];
+}
+
+interface BatchManifest {
+  entries: { id: string; dir: string }[];
+  force: boolean;
+}
+
+/**
+ * Writes many bundles durably at the cost of a few disk syncs per batch instead of several per
+ * file, with an explicit commit point. The order, and why a crash at any moment leaves every
+ * visible bundle complete and committed:
+ *
+ * 1. every bundle is written in full, with its final modes, into its own folder under a fresh
+ *    hidden batch folder of `staging`, next to a manifest naming each bundle's id and folder;
+ *    the files, each staged folder, the manifest and the batch folder are synced (fsync), all
+ *    issued at once so the disk groups them;
+ * 2. `commit(staged)` runs (the caller's inventory transaction): the commit point;
+ * 3. each staged folder is renamed to its bundle folder (one atomic rename; with `force` and an
+ *    existing folder, its files are renamed into it one by one, as {@link writeBundle} does),
+ *    then each parent folder is synced once, and the batch folder is removed.
+ *
+ * A crash before 2 leaves only hidden staged files; after 2, committed bundles whose rename had
+ * not happened yet are still staged with their manifest. {@link recoverBundleBatches}, run before
+ * the next batch, publishes the committed ones and removes the others. Bundle folders are created
+ * 0700; file names must be plain names (`ERR_NAME_INVALID`), an entry whose files exist fails
+ * with `ERR_FILE_EXISTS` unless `force`, and I/O failures are `ERR_FILE_IO`, for that entry alone.
+ *
+ * @example
+ * ```ts
+ * const outcomes = await writeBundleBatch(
+ *   identities.map((id, i) => ({ id: id.certificate.serialNumber, dir: `certs/node${i}`, files: files[i] })),
+ *   { staging: 'certs/.nodeid-staging', commit: (staged) => store.recordCertificates(staged.map(recordOf)) },
+ * );
+ * ```
+ */
+export async function writeBundleBatch(
+  entries: readonly BundleBatchEntry[],
+  options: WriteBundleBatchOptions,
+): Promise<BundleBatchOutcome[]> {
+  if (!Array.isArray(entries))
+    throw new NodeIdError('ERR_INVALID_ARGUMENT', 'expected a list of bundles');
+  if (typeof options?.commit !== 'function')
+    throw new NodeIdError('ERR_INVALID_ARGUMENT', 'expected a commit function');
+  const staging = resolve(options.staging);
+  const outcomes: (BundleBatchOutcome | undefined)[] = entries.map(() => undefined);
+  const fail = (i: number, e: unknown, what = 'write') => {
+    outcomes[i] = {
+      ok: false,
+      error: NodeIdError.isInstance(e) ? e : ioError(what, resolve(entries[i]!.dir), e),
+    };
+  };
+  const ids = new Set<string>();
+  entries.forEach((entry, i) => {
+    try {
+      checkEntry(entry);
+      if (ids.has(entry.id))
+        throw new NodeIdError('ERR_INVALID_ARGUMENT', `bundle id ${entry.id} appears twice`);
+      ids.add(entry.id);
+    } catch (e) {
+      fail(i, e);
+    }
+  });
+
+  await ensureStaging(staging);
+  const batch = join(staging, `batch-${Date.now()}-${randomBytes(6).toString('hex')}`);
+  await mkdir(batch, { mode: BUNDLE_DIR_MODE }).catch((e) => {
+    throw ioError('create the folder', batch, e);
+  });
+  const modes = exactModes();
+  try {
+    // 1. existing targets, then the staged bundles, all durable
+    const targets = entries.map((e) => resolve(e.dir));
+    await Promise.all(
+      entries.map(async (entry, i) => {
+        if (outcomes[i]) return;
+        try {
+          const existing = await existingFiles(targets[i]!, entry.files);
+          if (existing.length > 0 && !options.force)
+            throw new NodeIdError(
+              'ERR_FILE_EXISTS',
+              `${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''}; nothing was written (use force to replace)`,
+            );
+          await stageBundle(join(batch, entry.id), entry.files, modes);
+        } catch (e) {
+          fail(i, e);
+        }
+      }),
+    );
+    const staged = entries.flatMap((_, i) => (outcomes[i] ? [] : [i]));
+    if (staged.length === 0) {
+      await rm(batch, { recursive: true, force: true });
+      return outcomes as BundleBatchOutcome[];
+    }
+    const manifest: BatchManifest = {
+      entries: staged.map((i) => ({ id: entries[i]!.id, dir: targets[i]! })),
+      force: options.force === true,
+    };
+    await writeSynced(join(batch, BATCH_MANIFEST), JSON.stringify(manifest), 0o600);
+    await syncDir(batch, true);
+
+    // 2. the commit point
+    try {
+      await options.commit(staged);
+    } catch (e) {
+      // the caller's own error, as it is
+      throw { commitFailed: e };
+    }
+
+    // 3. publish: rename into place, sync each parent once
+    const synced = new Set<string>();
+    await Promise.all(
+      staged.map(async (i) => {
+        const entry = entries[i]!;
+        try {
+          outcomes[i] = {
+            ok: true,
+            result: await publish(join(batch, entry.id), targets[i]!, entry.files, synced),
+          };
+        } catch (e) {
+          fail(i, e, 'move into place');
+        }
+      }),
+    );
+    await Promise.all([...synced].map((dir) => syncDir(dir)));
+    await rm(batch, { recursive: true, force: true }).catch(() => {});
+    return outcomes as BundleBatchOutcome[];
+  } catch (e) {
+    // only before the commit point (publish failures are per entry): nothing was committed
+    await rm(batch, { recursive: true, force: true }).catch(() => {});
+    if (e && typeof e === 'object' && 'commitFailed' in e) throw e.commitFailed;
+    throw NodeIdError.isInstance(e) ? e : ioError('write', batch, e);
+  }
+}
+
+/**
+ * Finishes what a crashed {@link writeBundleBatch} left in `staging`: each staged bundle whose id
+ * `isCommitted` confirms is moved into place (as step 3 would have), every other one is removed,
+ * and so is a batch without a complete manifest (it crashed before its commit point). Run it
+ * before writing new batches into the same staging folder; a missing staging folder is fine.
+ */
+export async function recoverBundleBatches(
+  staging: string,
+  isCommitted: (id: string) => Promise<boolean>,
+): Promise<RecoverBundleBatchesResult> {
+  const root = resolve(staging);
+  const result: RecoverBundleBatchesResult = { published: [], discarded: [], blocked: [] };
+  const batches = await readdir(root).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return [] as string[];
+    throw ioError('read', root, e);
+  });
+  for (const name of batches.filter((n) => n.startsWith('batch-'))) {
+    const batch = join(root, name);
+    const manifest = await readFile(join(batch, BATCH_MANIFEST), 'utf8')
+      .then((text) => JSON.parse(text) as BatchManifest)
+      .catch(() => undefined);
+    let keep = false;
+    for (const entry of manifest?.entries ?? []) {
+      const staged = join(batch, entry.id);
+      if (!(await stat(staged).catch(() => undefined))) continue; // already in place
+      if (!(await isCommitted(entry.id))) {
+        result.discarded.push(entry.id);
+        continue;
+      }
+      const files = (await readdir(staged)).map((path) => ({ path }));
+      const exists = await stat(entry.dir).catch(() => undefined);
+      if (exists && !manifest!.force) {
+        result.blocked.push(entry.dir);
+        keep = true;
+        continue;
+      }
+      const synced = new Set<string>();
+      await publish(staged, entry.dir, files, synced);
+      await Promise.all([...synced].map((dir) => syncDir(dir)));
+      result.published.push(entry.dir);
+    }
+    if (!keep) await rm(batch, { recursive: true, force: true });
+  }
+  return result;
+}
+
+function checkEntry(entry: BundleBatchEntry): void {
+  if (typeof entry?.dir !== 'string' || entry.dir.length === 0 || entry.dir.includes('\0'))
+    throw new NodeIdError('ERR_INVALID_ARGUMENT', 'expected the path of the bundle folder');
+  assertSafeFileName(entry.id, 'the bundle id');
+  if (!Array.isArray(entry.files) || entry.files.length === 0)
+    throw new NodeIdError('ERR_INVALID_ARGUMENT', 'expected a non-empty list of bundle files');
+  const seen = new Set<string>();
+  for (const f of entry.files) {
+    assertSafeFileName(f?.path);
+    if (typeof f.contents !== 'string' && !(f.contents instanceof Uint8Array))
+      throw new NodeIdError('ERR_INVALID_ARGUMENT', `${f.path}: contents must be text or bytes`);
+    if (!Number.isInteger(f.mode) || f.mode < 0 || f.mode > 0o777)
+      throw new NodeIdError(
+        'ERR_INVALID_ARGUMENT',
+        `${f.path}: mode must be a number from 0 to 0o777`,
+      );
+    if (seen.has(f.path))
+      throw new NodeIdError('ERR_INVALID_ARGUMENT', `${f.path} appears twice in the bundle`);
+    seen.add(f.path);
+  }
+}
+
+/** The staging folder, 0700, created once and synced into its parent. */
+async function ensureStaging(staging: string): Promise<void> {
+  const info = await stat(staging).catch(() => undefined);
+  if (info?.isDirectory()) return;
+  await mkdir(staging, { recursive: true, mode: BUNDLE_DIR_MODE }).catch((e) => {
+    throw ioError('create the folder', staging, e);
+  });
+  await chmod(staging, BUNDLE_DIR_MODE).catch((e) => {
+    throw ioError('set the mode of', staging, e);
+  });
+  await syncDir(dirname(staging));
+}
+
+/**
+ * Whether files opened with mode 0600/0644 and folders with 0700 get exactly those modes under
+ * the process's umask (the usual 022 or 077 keeps them), so the chmod after each create can be
+ * skipped; `process.umask()` without an argument only reads it.
+ */
+function exactModes(): boolean {
+  const umask = process.umask();
+  return (umask & 0o700) === 0 && (umask & 0o044) === 0;
+}
+
+/** Which of `files` exist in `dir` (none when `dir` does not exist: one check instead of one per file). */
+async function existingFiles(dir: string, files: readonly BundleFile[]): Promise<string[]> {
+  let info: ReturnType<typeof lstatSync>;
+  try {
+    info = lstatSync(dir, { throwIfNoEntry: false });
+  } catch (e) {
+    throw ioError('check', dir, e);
+  }
+  if (!info) return [];
+  if (!info.isDirectory()) throw new NodeIdError('ERR_FILE_IO', `${dir} is not a folder`);
+  const existing: string[] = [];
+  for (const f of files) {
+    const target = join(dir, f.path);
+    const file = await lstat(target).catch(() => undefined);
+    if (file?.isDirectory())
+      throw new NodeIdError('ERR_FILE_IO', `${target} is a folder, not a file`);
+    if (file) existing.push(target);
+  }
+  return existing;
+}
+
+/**
+ * A staged bundle: its folder (0700) and its files, each synced, then the folder. The calls
+ * that only touch the page cache (mkdir, open, write, close) are made directly, which costs less
+ * CPU than a trip through the libuv pool each; only the syncs, which wait for the disk, go
+ * there, all of a batch at once.
+ */
+async function stageBundle(
+  dir: string,
+  files: readonly BundleFile[],
+  exact: boolean,
+): Promise<void> {
+  try {
+    mkdirSync(dir, { mode: BUNDLE_DIR_MODE });
+    if (!exact) chmodSync(dir, BUNDLE_DIR_MODE);
+  } catch (e) {
+    throw ioError('create the folder', dir, e);
+  }
+  const fds: number[] = [];
+  try {
+    for (const f of files) {
+      const path = join(dir, f.path);
+      try {
+        const fd = openSync(path, 'wx', f.mode);
+        fds.push(fd);
+        if (!exact) fchmodSync(fd, f.mode);
+        writeFileSync(fd, f.contents);
+      } catch (e) {
+        throw ioError('write', path, e);
+      }
+    }
+    await Promise.all(
+      fds.map((fd, i) =>
+        fsyncAsync(fd).catch((e) => {
+          throw ioError('sync', join(dir, files[i]!.path), e);
+        }),
+      ),
+    );
+  } finally {
+    for (const fd of fds) closeSync(fd);
+  }
+  await syncDir(dir, true);
+}
+
+/** Moves a staged bundle folder to `target`, or its files into an existing `target` (force). */
+async function publish(
+  staged: string,
+  target: string,
+  files: readonly { path: string }[],
+  toSync: Set<string>,
+): Promise<WriteBundleResult> {
+  const warnings: string[] = [];
+  const parent = dirname(target);
+  const existing = lstatSync(target, { throwIfNoEntry: false });
+  if (!existing) {
+    try {
+      if (!toSync.has(parent)) mkdirSync(parent, { recursive: true, mode: BUNDLE_DIR_MODE });
+      renameSync(staged, target);
+    } catch (e) {
+      throw ioError('rename into', target, e);
+    }
+    toSync.add(parent);
+    return {
+      dir: target,
+      created: true,
+      files: await describeFiles(target, files, new Set()),
+      warnings,
+    };
+  }
+  const { previousDirMode } = await prepareDir(target, true, warnings);
+  const replaced = new Set<string>();
+  for (const f of files) {
+    const to = join(target, f.path);
+    if (await lstat(to).catch(() => undefined)) replaced.add(f.path);
+    await rename(join(staged, f.path), to).catch((e) => {
+      throw ioError('rename into', to, e);
+    });
+  }
+  toSync.add(target);
+  await rm(staged, { recursive: true, force: true });
+  return {
+    dir: target,
+    created: false,
+    ...(previousDirMode === undefined ? {} : { previousDirMode }),
+    files: await describeFiles(target, files, replaced),
+    warnings,
+  };
+}
+
+async function describeFiles(
+  dir: string,
+  files: readonly { path: string; mode?: number }[],
+  replaced: Set<string>,
+): Promise<WrittenFile[]> {
+  return files.map((f) => ({
+    path: join(dir, f.path),
+    mode: f.mode ?? 0,
+    replaced: replaced.has(f.path),
+  }));
 }

@@ -1,6 +1,5 @@
 /** `nodeid cert issue <name...>`: node, server, client and control identities from the CA folder. */
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   BUNDLE_LAYOUTS,
@@ -11,8 +10,10 @@ import {
   PROFILES,
   type Profile,
 } from '@nodeid/sdk';
+import { bulkIssue } from '../../lib/bulk-issue.js';
+import type { BulkSettings } from '../../lib/bulk-types.js';
 import { loadCa, resolveCaDir } from '../../lib/ca-folder.js';
-import { CliError, describeError, EXIT } from '../../lib/cli-error.js';
+import { describeError, EXIT } from '../../lib/cli-error.js';
 import {
   action,
   defineCommand,
@@ -43,7 +44,8 @@ interface Args extends GlobalArgs {
   fromFile?: string;
   force: boolean;
   keyPassphraseFile?: string;
-  concurrency: number;
+  concurrency?: number;
+  quiet: boolean;
 }
 
 /** One node to issue for. */
@@ -52,21 +54,6 @@ interface Job {
   dns: string[];
   ips: string[];
   uris: string[];
-}
-
-/** Reads a bulk file: one node a line, `FQDN [IP...]`; blank lines and `#` comments skipped. */
-export function parseNodeList(text: string, source: string): Job[] {
-  const jobs: Job[] = [];
-  text.split(/\r?\n/).forEach((raw, i) => {
-    const line = raw.replace(/#.*/, '').trim();
-    if (!line) return;
-    const [name, ...ips] = line.split(/[\s,]+/);
-    if (!name)
-      throw new CliError('ERR_USAGE', `${source}:${i + 1}: expected "FQDN [IP...]"`, EXIT.USAGE);
-    jobs.push({ name, dns: [], ips, uris: [] });
-  });
-  if (jobs.length === 0) throw new CliError('ERR_USAGE', `${source} lists no node`, EXIT.USAGE);
-  return jobs;
 }
 
 async function runPool<T>(
@@ -146,8 +133,12 @@ export const certIssueCommand = defineCommand<Args>({
       })
       .option('concurrency', {
         type: 'number',
-        default: 4,
-        describe: 'identities issued at once in bulk mode',
+        describe: 'with --from-file: issuing threads (default: one per core)',
+      })
+      .option('quiet', {
+        type: 'boolean',
+        default: false,
+        describe: 'with --from-file: no progress on stderr (the summary is still printed)',
       })
       .check((a) => {
         const names = a.name ?? [];
@@ -183,22 +174,15 @@ export const certIssueCommand = defineCommand<Args>({
         }),
       ),
   handler: action(async (args) => {
-    const jobs: Job[] = args.fromFile
-      ? parseNodeList(
-          await readFile(args.fromFile, 'utf8').catch(() => {
-            throw new CliError('ERR_FILE_NOT_FOUND', `cannot read ${args.fromFile}`);
-          }),
-          args.fromFile,
-        )
-      : (args.name ?? []).map((name) => ({
-          name,
-          dns: list(args.dns),
-          ips: list(args.ip),
-          uris: list(args.uri),
-        }));
-    const keyPassphrase = args.keyPassphraseFile
-      ? await readPassphrase({ passphraseFile: args.keyPassphraseFile })
-      : undefined;
+    if (args.fromFile) return issueFromFile(args, args.fromFile);
+    const jobs: Job[] = (args.name ?? []).map((name) => ({
+      name,
+      dns: list(args.dns),
+      ips: list(args.ip),
+      uris: list(args.uri),
+    }));
+    const keyPassphrase = await keyPassphraseOf(args);
+    const delivery = deliveryOf(args, keyPassphrase);
     const ca = await loadCa(resolveCaDir(args.dir), { passphraseFile: args.passphraseFile });
     const several = jobs.length > 1;
     const results: {
@@ -217,7 +201,7 @@ export const certIssueCommand = defineCommand<Args>({
     const progress = several && process.stderr.isTTY && args.format === 'text';
     let done = 0;
     try {
-      await runPool(jobs, Math.max(1, args.concurrency), async (job, index) => {
+      await runPool(jobs, Math.max(1, args.concurrency ?? 4), async (job, index) => {
         const outDir = args.out ? (several ? join(args.out, job.name) : args.out) : job.name;
         try {
           const identity = await issueIdentity({
@@ -233,10 +217,10 @@ export const certIssueCommand = defineCommand<Args>({
           });
           const written = await deliver(identity, ca.store, args.profile, {
             outDir,
-            layout: args.layout,
             force: args.force,
-            keyPassphrase,
-            uuid: args.uuid ? randomUUID() : undefined,
+            layout: delivery.layout,
+            keyPassphrase: delivery.keyPassphrase,
+            uuid: delivery.uuid ? randomUUID() : undefined,
           });
           results[index] = {
             name: job.name,
@@ -293,6 +277,58 @@ export const certIssueCommand = defineCommand<Args>({
     return failed.length ? EXIT.FAILED : EXIT.OK;
   }),
 });
+
+/** The passphrase that encrypts the node keys, when one is asked for. */
+function keyPassphraseOf(args: Args): Promise<string | undefined> {
+  return args.keyPassphraseFile
+    ? readPassphrase({ passphraseFile: args.keyPassphraseFile })
+    : Promise.resolve(undefined);
+}
+
+/**
+ * How the bundles are written (layout, key encryption, names), from the options: the one place
+ * they are read, for one identity and for bulk issuance alike.
+ */
+function deliveryOf(
+  args: Args,
+  keyPassphrase: string | undefined,
+): Pick<BulkSettings, 'layout' | 'keyPassphrase' | 'uuid'> {
+  return { layout: args.layout, keyPassphrase, uuid: args.uuid };
+}
+
+/** `--from-file`: bulk issuance on every core, batched, durable, with progress. */
+async function issueFromFile(args: Args, file: string): Promise<number> {
+  const keyPassphrase = await keyPassphraseOf(args);
+  const ca = await loadCa(resolveCaDir(args.dir), { passphraseFile: args.passphraseFile });
+  const paint = painter(useColor(args.format));
+  const write = (text: string) =>
+    new Promise<void>((resolve, reject) =>
+      process.stdout.write(text, (e) => (e ? reject(e) : resolve())),
+    );
+  try {
+    const summary = await bulkIssue({
+      file,
+      out: args.out,
+      ca,
+      settings: {
+        profile: args.profile,
+        clusterName: args.cluster ?? ca.config.clusterName,
+        days: args.days,
+        algorithm: args.algorithm,
+        ...deliveryOf(args, keyPassphrase),
+      },
+      force: args.force,
+      threads: args.concurrency,
+      quiet: args.quiet,
+      format: args.format === 'json' ? 'json' : 'text',
+      write,
+      paint,
+    });
+    return summary.failed ? EXIT.FAILED : EXIT.OK;
+  } finally {
+    await ca.store.close();
+  }
+}
 
 function bar(done: number, total: number): string {
   const width = 30;

@@ -1,0 +1,384 @@
+/**
+ * `nodeid cert issue --from-file`: issues thousands of node identities at the speed of the
+ * cryptography, durably. The input is streamed in batches; each batch is issued on worker
+ * threads (keys, certificates, files and records: `issue-worker.ts`) while the previous batch is
+ * written, so both cores sign while the disk syncs; memory stays flat in the node count.
+ *
+ * Each batch is written with `writeBundleBatch` of `@nodeid/sdk/node`, whose order keeps the
+ * invariant "every visible bundle is complete and recorded, every record is a bundle":
+ * bundles staged durably under `<out>/.nodeid-staging` → ONE inventory transaction records the
+ * batch's certificates and audit lines (the commit point) → staged folders renamed into place.
+ * A kill at any moment leaves hidden staged bundles at most; the next bulk run into the same
+ * folder first publishes those the inventory recorded and removes the others
+ * (`recoverBundleBatches`). One failing node is reported with its input line and does not stop
+ * the others; a failing inventory stops the run (nothing after it is issued).
+ */
+import { createReadStream } from 'node:fs';
+import { rmdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Worker } from 'node:worker_threads';
+import { NodeIdError } from '@nodeid/sdk';
+import { recoverBundleBatches, writeBundleBatch } from '@nodeid/sdk/node';
+import type { AuditInput } from '@nodeid/store';
+import type { BulkSettings, IssuedNode, NodeJob, NodeOutcome } from './bulk-types.js';
+import type { LoadedCa } from './ca-folder.js';
+import { CliError, describeError } from './cli-error.js';
+import { createProgress } from './progress.js';
+
+/** The hidden folder of the output folder where batches are staged before their commit. */
+export const STAGING_DIR = '.nodeid-staging';
+
+/** Nodes per batch: one inventory transaction and one round of disk syncs each. */
+export const BATCH_SIZE = 256;
+
+/** Nodes per message to a thread. */
+const CHUNK_SIZE = 32;
+
+/** Options of {@link bulkIssue}. */
+export interface BulkIssueOptions {
+  /** The node list: one node a line, `FQDN [IP...]`. */
+  file: string;
+  /** Output folder: each node's bundle goes to `<out>/<name>` (default `./<name>`). */
+  out?: string;
+  ca: LoadedCa;
+  settings: BulkSettings;
+  force: boolean;
+  /** Issuing threads; default the number of cores. */
+  threads?: number;
+  quiet: boolean;
+  format: 'text' | 'json';
+  /** Prints lines of the per-node report (text) or JSON pieces; resolves once written. */
+  write: (text: string) => Promise<void>;
+  /** Paints a word for text output. */
+  paint: (color: 'red' | 'green', text: string) => string;
+}
+
+/** The summary of a bulk run. */
+export interface BulkIssueSummary {
+  issued: number;
+  failed: number;
+  seconds: number;
+  /** Nodes issued per second, end to end. */
+  rate: number;
+  /** Bundles of an interrupted run that were recorded, now moved into place. */
+  recovered: number;
+}
+
+/** One node of a bulk file line, or undefined for a blank or comment line. */
+export function parseNodeLine(raw: string, line: number): NodeJob | undefined {
+  const text = raw.replace(/#.*/, '').trim();
+  if (!text) return undefined;
+  const [name, ...ips] = text.split(/[\s,]+/);
+  return { line, name: name!, dns: [], ips, uris: [] };
+}
+
+/** Counts the nodes of a file without keeping it (for the progress bar's total). */
+async function countNodes(file: string): Promise<number> {
+  let count = 0;
+  let line = 0;
+  for await (const raw of lines(file)) if (parseNodeLine(raw, ++line)) count++;
+  return count;
+}
+
+function lines(file: string): AsyncIterable<string> {
+  const stream = createReadStream(file, { encoding: 'utf8' });
+  return createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+}
+
+/** The file's nodes in batches, read as they are needed. */
+async function* batchesOf(file: string, size: number): AsyncGenerator<NodeJob[]> {
+  let batch: NodeJob[] = [];
+  let line = 0;
+  for await (const raw of lines(file)) {
+    const job = parseNodeLine(raw, ++line);
+    if (!job) continue;
+    batch.push(job);
+    if (batch.length === size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length) yield batch;
+}
+
+/** Issuing threads: chunks of a batch go to the thread with the fewest chunks waiting. */
+class IssuePool {
+  private readonly workers: { worker: Worker; waiting: number }[] = [];
+  private readonly pending = new Map<
+    number,
+    { resolve: (o: NodeOutcome[]) => void; reject: (e: Error) => void; worker: Worker }
+  >();
+  private nextId = 1;
+
+  constructor(ca: LoadedCa, settings: BulkSettings, threads: number) {
+    const issuer = ca.issuer;
+    const workerData = {
+      ca: {
+        certificate: issuer.certificate.der,
+        chain: (issuer.chain ?? []).map((c) => c.der),
+        privateKey: issuer.privateKey,
+        crlDistributionPoints: issuer.crlDistributionPoints,
+      },
+      settings,
+    };
+    for (let i = 0; i < threads; i++) {
+      const worker = new Worker(new URL('./issue-worker.js', import.meta.url), { workerData });
+      const slot = { worker, waiting: 0 };
+      worker.on('message', (m: { id: number; outcomes: NodeOutcome[] }) => {
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        this.pending.delete(m.id);
+        slot.waiting--;
+        p.resolve(m.outcomes);
+      });
+      const fail = (why: string) => {
+        for (const [id, p] of this.pending)
+          if (p.worker === worker) {
+            this.pending.delete(id);
+            p.reject(new CliError('ERR_INTERNAL', why));
+          }
+      };
+      worker.on('error', (e) => fail(`an issuing thread failed: ${e.message}`));
+      worker.on('exit', (code) => fail(`an issuing thread exited (${code})`));
+      this.workers.push(slot);
+    }
+  }
+
+  /** Issues every job; the outcomes in the order of the jobs. */
+  async issue(jobs: NodeJob[]): Promise<NodeOutcome[]> {
+    const chunks: Promise<NodeOutcome[]>[] = [];
+    for (let i = 0; i < jobs.length; i += CHUNK_SIZE) {
+      const slot = this.workers.reduce((a, b) => (b.waiting < a.waiting ? b : a));
+      const id = this.nextId++;
+      slot.waiting++;
+      chunks.push(
+        new Promise((resolve, reject) => {
+          this.pending.set(id, { resolve, reject, worker: slot.worker });
+          slot.worker.postMessage({ id, jobs: jobs.slice(i, i + CHUNK_SIZE) });
+        }),
+      );
+    }
+    return (await Promise.all(chunks)).flat();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+  }
+}
+
+/** One node's line(s) of the report, and whether it failed. */
+interface Reported {
+  ok: boolean;
+  text: string;
+}
+
+/**
+ * Issues every node of `options.file`, writing and recording them in batches, with progress on
+ * stderr and the per-node report through `options.write`. Answers the summary.
+ */
+export async function bulkIssue(options: BulkIssueOptions): Promise<BulkIssueSummary> {
+  const { ca, format } = options;
+  const total = await countNodes(options.file).catch((e) => {
+    throw new CliError(
+      'ERR_FILE_NOT_FOUND',
+      `cannot read ${options.file}${e?.code ? ` (${e.code})` : ''}`,
+    );
+  });
+  if (total === 0) throw new CliError('ERR_USAGE', `${options.file} lists no node`, 2);
+  const outRoot = resolve(options.out ?? '.');
+  const staging = join(outRoot, STAGING_DIR);
+  const recovery = await recoverBundleBatches(
+    staging,
+    async (serial) => (await ca.store.getCertificate(serial)) !== undefined,
+  );
+  if (!options.quiet && (recovery.published.length || recovery.discarded.length))
+    process.stderr.write(
+      `an interrupted run left ${recovery.published.length + recovery.discarded.length} staged bundles: ` +
+        `${recovery.published.length} recorded ones moved into place, ${recovery.discarded.length} unrecorded ones removed\n`,
+    );
+  for (const dir of recovery.blocked)
+    process.stderr.write(
+      `warning: a recorded bundle of an interrupted run is still staged in ${staging}: ${dir} exists\n`,
+    );
+
+  const progress = createProgress({
+    unit: 'nodes',
+    verb: 'issued',
+    total,
+    quiet: options.quiet,
+  });
+  const pool = new IssuePool(
+    ca,
+    options.settings,
+    Math.max(1, Math.min(options.threads ?? availableParallelism(), 64)),
+  );
+  let first = true;
+  const emit = async (reports: Reported[]) => {
+    if (reports.length === 0) return;
+    const text = reports.map((r) => r.text);
+    if (format === 'json') {
+      await options.write(`${first ? '' : ','}\n${text.join(',\n')}`);
+    } else await options.write(`${text.join('\n')}\n`);
+    first = false;
+  };
+  if (format === 'json') await options.write('{"results":[');
+
+  let issued = 0;
+  let failed = 0;
+  const writeBatch = async (outcomes: NodeOutcome[]): Promise<void> => {
+    const reports: (Reported | undefined)[] = outcomes.map(() => undefined);
+    const entries: { index: number; node: IssuedNode; dir: string }[] = [];
+    outcomes.forEach((o, index) => {
+      if (!o.ok) {
+        reports[index] = failure(o.line, o.name, o.error, format, options.paint);
+        return;
+      }
+      try {
+        entries.push({ index, node: o.node, dir: bundleDir(options.out, o.node.name) });
+      } catch (e) {
+        reports[index] = failure(o.node.line, o.node.name, describeError(e), format, options.paint);
+      }
+    });
+    const results = await writeBundleBatch(
+      entries.map((e) => ({ id: e.node.serialNumber, dir: e.dir, files: e.node.files })),
+      {
+        staging,
+        force: options.force,
+        commit: async (staged) => {
+          const at = new Date();
+          const nodes = staged.map((k) => entries[k]!.node);
+          const audit: AuditInput[] = nodes.map((n) => ({
+            at,
+            action: 'certificate.issue',
+            serialNumber: n.serialNumber,
+            detail: {
+              subject: n.record.subject,
+              names: n.record.names,
+              profile: options.settings.profile,
+            },
+          }));
+          await ca.store.recordCertificates(
+            nodes.map((n) => ({ ...n.record, recordedAt: at })),
+            audit,
+          );
+        },
+      },
+    );
+    results.forEach((r, k) => {
+      const { index, node } = entries[k]!;
+      reports[index] = r.ok
+        ? success(node, r.result, format, options.paint)
+        : failure(node.line, node.name, r.error, format, options.paint);
+    });
+    const done = reports as Reported[];
+    const bad = done.filter((r) => !r.ok).length;
+    issued += done.length - bad;
+    failed += bad;
+    progress.add(done.length, bad);
+    await emit(done);
+  };
+
+  let fatal: unknown;
+  try {
+    let writing: Promise<void> = Promise.resolve();
+    for await (const batch of batchesOf(options.file, BATCH_SIZE)) {
+      const outcomes = await pool.issue(batch);
+      await writing;
+      writing = writeBatch(outcomes);
+    }
+    await writing;
+  } catch (e) {
+    fatal = e;
+  } finally {
+    await pool.close();
+    // the staging folder goes once empty; a batch left by a failure stays for the next run
+    await rmdir(staging).catch(() => {});
+  }
+  const totals = progress.finish();
+  const summary: BulkIssueSummary = {
+    issued,
+    failed,
+    seconds: totals.seconds,
+    rate: issued / Math.max(totals.seconds, 1e-9),
+    recovered: recovery.published.length,
+  };
+  const stopped = fatal ? describeError(fatal) : undefined;
+  if (format === 'json') {
+    await options.write(
+      `\n],"issued":${issued},"failed":${failed},"skipped":${total - issued - failed},` +
+        `"seconds":${summary.seconds.toFixed(3)},"rate":${Math.round(summary.rate)},"recovered":${summary.recovered}` +
+        `${stopped ? `,"error":${JSON.stringify({ code: stopped.code, message: stopped.message })}` : ''}}\n`,
+    );
+  } else {
+    const rest = total - issued - failed;
+    await options.write(
+      `${issued} issued, ${failed} failed${rest ? `, ${rest} not attempted` : ''} in ` +
+        `${summary.seconds.toFixed(1)} s (${Math.round(summary.rate).toLocaleString('en-US')} nodes/s)\n`,
+    );
+  }
+  if (fatal) throw fatal;
+  return summary;
+}
+
+/** `<out>/<name>`, or `./<name>`; the name must be a plain folder name. */
+function bundleDir(out: string | undefined, name: string): string {
+  if (name === '.' || name === '..' || /[/\\\0]/.test(name) || name.startsWith('.'))
+    throw new NodeIdError('ERR_NAME_INVALID', `"${name}" cannot name a folder`);
+  return out ? join(out, name) : name;
+}
+
+function failure(
+  line: number,
+  name: string,
+  error: { code: string; message: string },
+  format: 'text' | 'json',
+  paint: BulkIssueOptions['paint'],
+): Reported {
+  const { code, message } = error;
+  return {
+    ok: false,
+    text:
+      format === 'json'
+        ? JSON.stringify({ line, name, ok: false, error: { code, message } })
+        : `${paint('red', 'failed')}  line ${line}: ${name}: ${message} (${code})`,
+  };
+}
+
+function success(
+  node: IssuedNode,
+  written: { dir: string; files: { path: string; mode: number }[]; warnings: string[] },
+  format: 'text' | 'json',
+  paint: BulkIssueOptions['paint'],
+): Reported {
+  const files = written.files.map((f, i) => {
+    const mode = node.files[i]?.mode ?? f.mode;
+    return `${f.path} (0${mode.toString(8)})`;
+  });
+  const warnings = [...node.warnings, ...written.warnings];
+  if (format === 'json')
+    return {
+      ok: true,
+      text: JSON.stringify({
+        line: node.line,
+        name: node.name,
+        ok: true,
+        serialNumber: node.serialNumber,
+        names: node.record.names,
+        notAfter: node.notAfter,
+        dir: written.dir,
+        files,
+        warnings,
+        denied: node.denied,
+      }),
+    };
+  const lines = [
+    `${paint('green', 'issued')}  ${node.name}  serial ${node.serialNumber}  until ${node.notAfter}`,
+    `        names ${node.record.names.join(', ') || '(none)'}`,
+    ...node.denied.map((d) => `        ${paint('red', 'denied')} ${d.name}: ${d.reason}`),
+    `        ${written.dir}: ${files.join(', ')}`,
+    ...warnings.map((w) => `        warning: ${w}`),
+  ];
+  return { ok: true, text: lines.join('\n') };
+}
