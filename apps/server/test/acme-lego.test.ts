@@ -14,6 +14,7 @@ import {
   api,
   assertBuilt,
   auditEvents,
+  CLI,
   initCaFolder,
   killStarted,
   Running,
@@ -303,6 +304,50 @@ describe('lego against nodeid-server', () => {
     expect(renewed.code, renewed.out).toBe(0);
     expect(certOf(path, 'node1.test')).not.toBe(pem);
   }, 180_000);
+
+  it('nodeid token create --acme prints an EAB with a lego line that works as printed', async () => {
+    const made = await run(process.execPath, [
+      CLI,
+      'token',
+      'create',
+      'node5.test',
+      '--acme',
+      '--server',
+      server.url,
+      '--admin-token-file',
+      join(caDir, 'admin.token'),
+      '--ca-file',
+      trust(),
+    ]);
+    expect(made.code, made.out).toBe(0);
+    expect(made.out).toMatch(
+      /certbot certonly --server \S+\/acme\/directory --eab-kid [0-9a-f]{16} --eab-hmac-key [A-Za-z0-9_-]{43} --standalone -d node5\.test/,
+    );
+    const line = /^\s+(lego --server .*)$/m.exec(made.out)![1]!;
+    const args = line
+      .split(' ')
+      .slice(1)
+      .map((a) => (a === 'EMAIL' ? 'ops@example.test' : a));
+    const path = join(work, 'lego-cli');
+    const r = await run(
+      'lego',
+      [
+        '--accept-tos',
+        '--path',
+        path,
+        ...args.slice(0, -2),
+        '--http',
+        '--http.port',
+        `127.0.0.1:${httpPort}`,
+        'run',
+      ],
+      {
+        LEGO_CA_CERTIFICATES: trust(),
+      },
+    );
+    expect(r.code, r.out).toBe(0);
+    expect(certOf(path, 'node5.test')).toContain('BEGIN CERTIFICATE');
+  }, 120_000);
 
   it('gets a certificate over tls-alpn-01 (RFC 8737)', async () => {
     const token = await acmeToken('node2.test');

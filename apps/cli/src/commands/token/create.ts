@@ -34,6 +34,7 @@ interface Args extends GlobalArgs {
   uri?: string[];
   ttl?: string;
   days?: number;
+  acme?: boolean;
 }
 
 /** What the server answers to POST /v1/enrollments. */
@@ -46,6 +47,20 @@ interface Enrollment {
   ips: string[];
   uris: string[];
   expiresAt: string;
+  /** External Account Binding for ACME clients, with `--acme`. */
+  eab?: { kid: string; hmacKey: string };
+}
+
+/** The ACME client command lines (certbot, lego) that use a token's EAB for its names. */
+export function acmeCommandLines(origin: string, created: Enrollment): string[] {
+  const eab = created.eab!;
+  const directory = `${origin}/acme/directory`;
+  const names = [created.name, ...created.dns];
+  return [
+    `  certbot certonly --server ${directory} --eab-kid ${eab.kid} --eab-hmac-key ${eab.hmacKey} --standalone ${names.map((n) => `-d ${shellWord(n)}`).join(' ')}`,
+    `  lego --server ${directory} --eab --kid ${eab.kid} --hmac ${eab.hmacKey} --email EMAIL ${[...names, ...created.ips].map((n) => `--domains ${shellWord(n)}`).join(' ')} --http run`,
+    "  (each must trust the server's CA: REQUESTS_CA_BUNDLE=ca.crt for certbot, LEGO_CA_CERTIFICATES=ca.crt for lego)",
+  ];
 }
 
 /** `word` as one POSIX shell word: as is when it is plain, else in single quotes. */
@@ -135,11 +150,22 @@ export const tokenCreateCommand = defineCommand<Args>({
         type: 'number',
         describe: "lifetime of the node's certificate in days (server default 365)",
       })
+      .option('acme', {
+        type: 'boolean',
+        describe:
+          'also make the token an ACME External Account Binding (kid + HMAC key) for certbot, lego, Caddy…: the account it creates may order only these names',
+      })
       .check((a) => {
         if (Boolean(a['ca-file']) === Boolean(a.fingerprint))
           throw new CliError(
             'ERR_USAGE',
             "give --ca-file or --fingerprint (one of them) so the server's certificate can be checked",
+            EXIT.USAGE,
+          );
+        if (a.acme && a.profile === 'client')
+          throw new CliError(
+            'ERR_USAGE',
+            '--acme is for host certificates: use --profile node, server or control',
             EXIT.USAGE,
           );
         if (a.days !== undefined && !(Number.isInteger(a.days) && a.days >= 1))
@@ -153,6 +179,10 @@ export const tokenCreateCommand = defineCommand<Args>({
       .example(
         '$0 token create node1.example.net --ip 10.0.0.1 --server https://head:8443 --admin-token-file /etc/nodeid/ca/admin.token --ca-file /etc/nodeid/ca/ca.crt',
         'a token node1 can use once within an hour',
+      )
+      .example(
+        '$0 token create node1.example.net --acme --ttl 1d --server https://head:8443 --admin-token-file /etc/nodeid/ca/admin.token --ca-file /etc/nodeid/ca/ca.crt',
+        'an EAB kid and HMAC key for an ACME client (printed with the certbot and lego command lines)',
       )
       .epilog(
         `The token is printed once (the server keeps only its hash) and works once. Give it to the node with the CA fingerprint, over a channel you trust; on the node: nodeid enroll --server URL --token TOKEN --fingerprint SHA256:…\n\n${exitCodes(
@@ -195,6 +225,7 @@ export const tokenCreateCommand = defineCommand<Args>({
         uris: asked.uris,
         ...(args.ttl !== undefined && { ttl: args.ttl }),
         ...(args.days !== undefined && { validityDays: args.days }),
+        ...(args.acme && { acme: true }),
       },
     });
     const ca = await callApi<{ pem: string }>(server, '/v1/ca?format=json', { trust });
@@ -218,6 +249,12 @@ export const tokenCreateCommand = defineCommand<Args>({
           `CA fingerprint to pin: ${caFingerprint}`,
           'on the node (this token is not shown again):',
           `  nodeid enroll --server ${server.origin} --token "$TOKEN" --fingerprint ${caFingerprint} ${enrollArguments(created).map(shellWord).join(' ')}`,
+          ...(created.eab
+            ? [
+                `or with an ACME client, once (EAB kid ${created.eab.kid}, HMAC key ${created.eab.hmacKey}):`,
+                ...acmeCommandLines(server.origin, created),
+              ]
+            : []),
         ].join('\n'),
       );
     }
