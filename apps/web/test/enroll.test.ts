@@ -47,7 +47,9 @@ interface Target {
 /** The stub: POST /v1/sign signs with signCsr under a policy, GET /v1/ca answers PEM or JSON. */
 async function stubTarget(): Promise<Target> {
   const ca: Identity = await createCa({ clusterName: 'enroll.cluster', organization: 'Example' });
-  const tokens = new Map([['enr1.s3cret', 'unused']]);
+  const tokens = new Map([
+    ['0123456789abcdef.s3cret-s3cret-s3cret-s3cret-s3cret-s3cret-s', 'unused'],
+  ]);
   const received: string[] = [];
   const json = (response: import('node:http').ServerResponse, status: number, body: unknown) => {
     response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
@@ -107,7 +109,7 @@ async function stubTarget(): Promise<Target> {
   const server: PageServer = await servePage(api);
   return {
     url: server.url,
-    token: async () => 'enr1.s3cret',
+    token: async () => '0123456789abcdef.s3cret-s3cret-s3cret-s3cret-s3cret-s3cret-s',
     caPem: async () => ca.certificate.pem,
     received,
     close: () => server.close(),
@@ -239,9 +241,20 @@ for (const [label, makeTarget] of targets)
       const dir = tempDir('enroll');
       const token = await target.token();
 
-      // a wrong token: the server's error next to the token field
+      // a malformed token is caught in the page: nothing is sent
+      const sentBefore = target.received?.length;
       await flow.getByLabel('Enrollment token').fill('nope.wrong');
       await flow.getByLabel('Node name (FQDN)').fill(NAME);
+      await flow.getByRole('button', { name: 'Generate key and request certificate' }).click();
+      await expect
+        .poll(() => page.locator('#enroll-token-error').textContent())
+        .toContain('This is not an enrollment token');
+      expect(target.received?.length).toBe(sentBefore);
+
+      // a well-formed but unknown token: the server's error next to the token field
+      await flow
+        .getByLabel('Enrollment token')
+        .fill('fedcba9876543210.unknown-unknown-unknown-unknown-unknown-unk');
       await flow.getByLabel('Extra names').fill('10.0.0.7, evil.other.org');
       await flow.getByLabel('Key algorithm').selectOption('P-256');
       await flow.getByRole('button', { name: 'Generate key and request certificate' }).click();

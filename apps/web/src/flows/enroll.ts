@@ -20,6 +20,7 @@ import {
   renderText,
 } from '@nodeid/sdk';
 import { ApiError, apiBase, fetchCa, requestCertificate } from '../lib/api.js';
+import { ENROLLMENT_TOKEN, pinCa } from '../lib/ca-pin.js';
 import {
   byId,
   clearFieldErrors,
@@ -68,6 +69,13 @@ async function enroll(form: HTMLFormElement): Promise<void> {
     showFieldError('enroll-token', 'Enter the enrollment token your admin gave you.');
     return setStatus(status, 'error', 'The enrollment token is missing.');
   }
+  if (!ENROLLMENT_TOKEN.test(token)) {
+    showFieldError(
+      'enroll-token',
+      'This is not an enrollment token: it looks like 0123456789abcdef. followed by 43 letters, digits, - and _ (copy it again).',
+    );
+    return setStatus(status, 'error', 'The enrollment token is malformed; nothing was sent.');
+  }
   if (!name) {
     showFieldError('enroll-name', "Enter the node's fully qualified name, e.g. node1.example.net.");
     return setStatus(status, 'error', 'The node name is missing.');
@@ -87,6 +95,12 @@ async function enroll(form: HTMLFormElement): Promise<void> {
       return setStatus(status, 'error', 'The certificate request could not be made.');
     }
 
+    try {
+      await pinCa(base, location.origin, fieldValue('enroll-fingerprint'));
+    } catch (e) {
+      showFieldError('enroll-fingerprint', messageOf(e));
+      return setStatus(status, 'error', `Nothing was sent: ${messageOf(e)}`);
+    }
     setStatus(status, 'busy', `Sending the certificate request to ${new URL(base).host}…`);
     let reply: Awaited<ReturnType<typeof requestCertificate>>;
     try {
