@@ -1,4 +1,9 @@
-/** Prometheus metrics: request counts by route and status, and a signing latency histogram. */
+/**
+ * Prometheus metrics: request counts by route and status, a signing latency histogram, and the
+ * CA's own dates (each CA certificate's not-after, each CRL's nextUpdate), so an alert fires
+ * before the CA or its CRL lapses and locks every node out.
+ */
+import { type Certificate, parseCrl } from '@nodeid/sdk';
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
 
@@ -43,4 +48,56 @@ export class Metrics {
     );
     return `${lines.join('\n')}\n`;
   }
+}
+
+function escapeLabel(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+const unix = (d: Date) => Math.floor(d.getTime() / 1000);
+
+/** What {@link renderCaGauges} reports on. */
+export interface CaGaugesInput {
+  /** The signing CA, then the CAs above it up to the root. */
+  chain: readonly Certificate[];
+  /** The roots nodes trust now (old and new during a rotation). */
+  trustBundle: readonly Certificate[];
+  /** The CRLs served (DER): the signing CA's, and an offline root's when given. */
+  crls: readonly Uint8Array[];
+}
+
+/**
+ * Gauges of the CA's own lifecycle: `nodeid_ca_certificate_not_after_seconds` for every CA
+ * certificate of the chain and of the trust bundle (labels serial, subject, role `issuing`,
+ * `intermediate` or `root`), and `nodeid_crl_next_update_seconds` for each CRL served (labels
+ * issuer, crl_number), in Unix time.
+ */
+export function renderCaGauges(input: CaGaugesInput): string[] {
+  const lines = [
+    '# HELP nodeid_ca_certificate_not_after_seconds When each CA certificate of the chain and the trust bundle expires (Unix time).',
+    '# TYPE nodeid_ca_certificate_not_after_seconds gauge',
+  ];
+  const seen = new Set<string>();
+  const add = (c: Certificate, role: string) => {
+    if (seen.has(c.serialNumber)) return;
+    seen.add(c.serialNumber);
+    lines.push(
+      `nodeid_ca_certificate_not_after_seconds{serial="${c.serialNumber}",subject="${escapeLabel(c.subject.text)}",role="${role}"} ${unix(c.notAfter)}`,
+    );
+  };
+  for (const [i, c] of input.chain.entries())
+    add(c, i === 0 ? 'issuing' : i === input.chain.length - 1 ? 'root' : 'intermediate');
+  for (const c of input.trustBundle) add(c, 'root');
+  lines.push(
+    '# HELP nodeid_crl_next_update_seconds When each CRL served is due to be replaced, its nextUpdate (Unix time).',
+    '# TYPE nodeid_crl_next_update_seconds gauge',
+  );
+  for (const der of input.crls) {
+    const crl = parseCrl(der);
+    if (!crl.nextUpdate) continue;
+    lines.push(
+      `nodeid_crl_next_update_seconds{issuer="${escapeLabel(crl.issuer.text)}",crl_number="${crl.crlNumber ?? ''}"} ${unix(crl.nextUpdate)}`,
+    );
+  }
+  return lines;
 }

@@ -1,6 +1,8 @@
 /** Operations: health, Prometheus metrics, the OpenAPI document and its rendered reference. */
 import { Hono } from 'hono';
 import type { Services } from '../lib/context.js';
+import { renderCaGauges } from '../lib/metrics.js';
+import { trustBundle } from '../lib/trust-bundle.js';
 import { openApiDocument, renderDocs } from '../openapi.js';
 
 function escapeLabel(value: string): string {
@@ -40,6 +42,25 @@ export function opsRoutes(s: Services): Hono {
     );
     lines.push(
       `nodeid_ca_not_after_seconds ${Math.floor(s.deps.ca.certificate.notAfter.getTime() / 1000)}`,
+    );
+    // the CRLs as served; one that cannot be made now (a failing inventory) is left out, and
+    // the alert on its nextUpdate is what tells
+    const crls = await Promise.all([
+      s.crl.get().then(
+        (c) => c.der,
+        () => undefined,
+      ),
+      s.deps.rootCrl?.read().then(
+        (c) => c.der,
+        () => undefined,
+      ),
+    ]);
+    lines.push(
+      ...renderCaGauges({
+        chain: [s.deps.ca.certificate, ...(s.deps.ca.chain ?? [])],
+        trustBundle: trustBundle(s),
+        crls: crls.filter((c): c is Uint8Array => c !== undefined),
+      }),
     );
     const own = s.deps.serverCertificate?.();
     if (own) {
