@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import {
   BUNDLE_LAYOUTS,
   type BundleLayout,
+  bundleFileNames,
   bundleFiles,
   createCsr,
   type DeniedName,
@@ -30,8 +31,14 @@ import { callApi, parseServerUrl } from '../lib/http-client.js';
 import { painter, printJson, printText, useColor } from '../lib/output.js';
 import { readPassphrase } from '../lib/passphrase.js';
 import { fetchPinnedCa, parseFingerprint } from '../lib/pinned-ca.js';
+import {
+  checkPkcs12Flags,
+  PKCS12_WRITE_OPTIONS,
+  type Pkcs12WriteFlags,
+  pkcs12PassphraseOf,
+} from '../lib/pkcs12-options.js';
 
-interface Args extends GlobalArgs {
+interface Args extends GlobalArgs, Pkcs12WriteFlags {
   server: string;
   token?: string;
   tokenFile?: string;
@@ -128,7 +135,7 @@ export const enrollCommand = defineCommand<Args>({
         choices: BUNDLE_LAYOUTS as BundleLayout[],
         default: 'plain' as BundleLayout,
         describe:
-          'file names: plain <name>.crt/.key, scale <fqdn>.pem, aistore, kubernetes, flocker',
+          'file names: plain <name>.crt/.key, scale <fqdn>.pem, aistore, kubernetes, kubernetes-secret (secret.yaml), flocker, pkcs12 (<name>.p12 + truststore.p12)',
       })
       .option('force', {
         type: 'boolean',
@@ -139,7 +146,9 @@ export const enrollCommand = defineCommand<Args>({
         type: 'string',
         describe: 'write the key encrypted with the passphrase in this file (PKCS#8, AES-256)',
       })
+      .options(PKCS12_WRITE_OPTIONS)
       .check((a) => {
+        checkPkcs12Flags(a);
         if (Boolean(a.token) === Boolean(a['token-file']))
           throw new CliError(
             'ERR_USAGE',
@@ -197,16 +206,17 @@ export const enrollCommand = defineCommand<Args>({
     const keyPassphrase = args.keyPassphraseFile
       ? await readPassphrase({ passphraseFile: args.keyPassphraseFile })
       : undefined;
+    const p12Passphrase = await pkcs12PassphraseOf(args);
     const bundleOptions = {
       name: base,
       profile: args.profile,
       ...(keyPassphrase && { passphrase: keyPassphrase }),
+      ...(p12Passphrase && { pkcs12Passphrase: p12Passphrase }),
     };
-    const planned = await bundleFiles(standIn, args.layout, bundleOptions);
+    const planned = bundleFileNames(standIn.certificate, args.layout, bundleOptions);
     if (!args.force) {
       const inTheWay = [];
-      for (const f of planned)
-        if (await exists(join(outDir, f.path))) inTheWay.push(join(outDir, f.path));
+      for (const f of planned) if (await exists(join(outDir, f))) inTheWay.push(join(outDir, f));
       if (inTheWay.length)
         throw new CliError(
           'ERR_FILE_EXISTS',

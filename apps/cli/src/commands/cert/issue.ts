@@ -26,8 +26,14 @@ import {
 import { certificateNames, deliver } from '../../lib/issue-one.js';
 import { painter, printJson, printText, useColor } from '../../lib/output.js';
 import { readPassphrase } from '../../lib/passphrase.js';
+import {
+  checkPkcs12Flags,
+  PKCS12_WRITE_OPTIONS,
+  type Pkcs12WriteFlags,
+  pkcs12PassphraseOf,
+} from '../../lib/pkcs12-options.js';
 
-interface Args extends GlobalArgs {
+interface Args extends GlobalArgs, Pkcs12WriteFlags {
   name?: string[];
   dir?: string;
   passphraseFile?: string;
@@ -115,7 +121,8 @@ export const certIssueCommand = defineCommand<Args>({
       .option('layout', {
         choices: BUNDLE_LAYOUTS as BundleLayout[],
         default: 'plain' as BundleLayout,
-        describe: 'file names: plain, scale, flocker, aistore, kubernetes',
+        describe:
+          'file names: plain, scale, flocker, aistore, kubernetes, kubernetes-secret (secret.yaml), pkcs12 (<name>.p12 + truststore.p12)',
       })
       .option('uuid', {
         type: 'boolean',
@@ -131,6 +138,7 @@ export const certIssueCommand = defineCommand<Args>({
         type: 'string',
         describe: "encrypt the node's key with the passphrase in this file",
       })
+      .options(PKCS12_WRITE_OPTIONS)
       .option('concurrency', {
         type: 'number',
         describe: 'with --from-file: issuing threads (default: one per core)',
@@ -151,7 +159,7 @@ export const certIssueCommand = defineCommand<Args>({
           );
         }
         if (a.uuid && a.layout !== 'flocker') throw new Error('--uuid goes with --layout flocker');
-        return true;
+        return checkPkcs12Flags(a);
       })
       .example(
         '$0 cert issue node1.example.net --ip 10.0.0.1 --layout scale',
@@ -278,11 +286,16 @@ export const certIssueCommand = defineCommand<Args>({
   }),
 });
 
-/** The passphrase that encrypts the node keys, when one is asked for. */
-function keyPassphraseOf(args: Args): Promise<string | undefined> {
+/**
+ * The passphrase that encrypts the node keys, when one is asked for. In the pkcs12 layout the
+ * .p12 passphrase (--p12-passphrase-file) is the one that protects the key inside.
+ */
+async function keyPassphraseOf(args: Args): Promise<string | undefined> {
+  const p12 = await pkcs12PassphraseOf(args);
+  if (p12 !== undefined) return p12;
   return args.keyPassphraseFile
     ? readPassphrase({ passphraseFile: args.keyPassphraseFile })
-    : Promise.resolve(undefined);
+    : undefined;
 }
 
 /**
