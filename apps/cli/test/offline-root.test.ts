@@ -468,6 +468,30 @@ func main() {
     expect(r.stdout.trim().split('\n')).toEqual(cases.map(() => 'OK 3'));
   }, 180_000);
 
+  it("pyca's verifier (cryptography.x509.verification) accepts the same files through the intermediate", async () => {
+    // each as a TLS server for its name (node, server and control certificates have serverAuth)
+    const script = `
+import json, sys
+from cryptography import x509
+from cryptography.x509.verification import DNSName, PolicyBuilder, Store
+for case in json.loads(sys.argv[1]):
+    store = Store(x509.load_pem_x509_certificates(open(case["caFile"], "rb").read()))
+    certs = x509.load_pem_x509_certificates(open(case["certFile"], "rb").read())
+    builder = PolicyBuilder().store(store)
+    try:
+        chain = builder.build_server_verifier(DNSName(case["name"])).verify(certs[0], certs[1:])
+        print("OK", len(chain))
+    except Exception as e:
+        print("FAIL", case["certFile"], e)
+`;
+    // pyca's client verifier wants a subjectAltName (its web PKI profile); a user certificate is
+    // CN only, so the client case is left to openssl and Go above
+    const judged = issued.filter((c) => c.profile !== 'client');
+    const r = await run('python3', ['-c', script, JSON.stringify(judged)], { env: process.env });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toEqual(judged.map(() => 'OK 3'));
+  });
+
   it('nodeid-server serves both CRLs at their addresses, and openssl -crl_check_all refuses a revoked leaf', async () => {
     server = await startServer({
       caDir: sub,
