@@ -243,6 +243,32 @@ export const openApiDocument = {
         responses: { 200: { description: 'the overview' }, 400: errorResponse('a bad window') },
       },
     },
+    '/v1/admin/fleet-check': {
+      post: {
+        summary:
+          "Cluster health on demand: the server connects to the node of each valid certificate of its inventory (its FQDN, else its first IP) on one TLS port, a bounded number at a time, and judges the chain each presents (nodeid fleet check's ALERT column)",
+        security: admin,
+        requestBody: {
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                properties: {
+                  port: { type: 'integer', minimum: 1, maximum: 65535, default: 443 },
+                  concurrency: { type: 'integer', minimum: 1, maximum: 64, default: 16 },
+                  timeoutMs: { type: 'integer', minimum: 200, maximum: 30000, default: 5000 },
+                  q: { type: 'string', description: 'only the certificates this search finds' },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          200: { description: 'one line per node, with its alerts, and a summary' },
+          400: errorResponse('bad options, or more than 5000 nodes'),
+        },
+      },
+    },
     '/v1/admin/audit': {
       get: {
         summary: 'The latest audit lines, newest first',

@@ -2,7 +2,7 @@
  * Admin views of the inventory for the web page and scripts, under `/v1/admin/` (the admin
  * token guards the whole prefix): the overview (counts, the next certificates to expire, the
  * CA's and the CRL's dates with the SDK's alert names, expiries per week over the next year)
- * and the audit trail, filterable by event. Every judgement (expiring, expired, the alert) is the
+ * the audit trail, filterable by event, and the fleet check (`fleet.ts`). Every judgement (expiring, expired, the alert) is the
  * SDK's `expiryStatus`; this file only reads, counts and answers.
  */
 import {
@@ -16,6 +16,7 @@ import {
 import { Hono } from 'hono';
 import type { Services } from '../lib/context.js';
 import { HttpError } from '../lib/http-error.js';
+import { fleetRoutes } from './fleet.js';
 
 const DAY_MS = 86_400_000;
 const WEEK_MS = 7 * DAY_MS;
@@ -148,5 +149,7 @@ export function adminRoutes(s: Services): Hono {
     const lines = await s.deps.store.listAudit(limit, event ? { action: event } : {});
     return c.json(lines);
   });
+
+  app.route('/', fleetRoutes(s));
   return app;
 }

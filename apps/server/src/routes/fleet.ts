@@ -1,0 +1,105 @@
+/**
+ * `POST /v1/admin/fleet-check`: the cluster's health on demand. The server connects to the node
+ * of each valid certificate of its inventory (by the certificate's FQDN, else its first IP
+ * address) on one TLS port, a bounded number at a time, reads the chain each presents without
+ * trusting it (`readPresentedChains`) and judges it with the SDK's `judgeFleetNode` against its
+ * own CA, cluster name, CRL and the inventory's revoked and superseded serials: one line per
+ * node with its ALERT, as `nodeid fleet check` prints them.
+ */
+import { type FleetNodeResult, judgeFleetNode, unreachableFleetNode } from '@nodeid/sdk';
+import { formatEndpoint, readPresentedChains, type TlsEndpoint } from '@nodeid/sdk/node';
+import type { CertificateRecord } from '@nodeid/store';
+import { Hono } from 'hono';
+import type { Services } from '../lib/context.js';
+import { HttpError } from '../lib/http-error.js';
+import { jsonBody, optInt, optStr } from '../lib/validate.js';
+
+/** At most this many nodes per check: a larger inventory is checked by `q` in parts. */
+export const MAX_FLEET_NODES = 5000;
+
+/** The host a node is reached by: its certificate's first DNS name with a dot, else its first IP. */
+export function nodeHost(record: Pick<CertificateRecord, 'names'>): string | undefined {
+  const dns = record.names.find((n) => n.startsWith('DNS:') && n.includes('.', 4));
+  const ip = record.names.find((n) => n.startsWith('IP:'));
+  return (dns ?? ip)?.replace(/^(DNS|IP):/, '');
+}
+
+/** One line of the answer. */
+interface FleetLine {
+  node: string;
+  endpoint: string;
+  severity: FleetNodeResult['severity'];
+  alerts: FleetNodeResult['alerts'];
+  /** The alerts joined by commas, empty when the node is fine. */
+  alert?: string;
+  /** The problems' messages, or what the node presents when it is fine. */
+  message: string;
+  serialNumber?: string;
+}
+
+export function fleetRoutes(s: Services): Hono {
+  const app = new Hono();
+
+  app.post('/v1/admin/fleet-check', async (c) => {
+    const body = await jsonBody(c, s.bodyBytes);
+    const port = optInt(body, 'port', 1, 65_535) ?? 443;
+    const concurrency = optInt(body, 'concurrency', 1, 64) ?? 16;
+    const timeoutMs = optInt(body, 'timeoutMs', 200, 30_000) ?? 5000;
+    const q = optStr(body, 'q', 253);
+    const now = s.now();
+    const store = s.deps.store;
+    const [valid, revoked, superseded] = await Promise.all([
+      store.listCertificates({ now, status: 'valid', ...(q && { search: q }) }),
+      store.listCertificates({ now, status: 'revoked' }),
+      store.listCertificates({ now, status: 'superseded' }),
+    ]);
+    const hosts = [...new Set(valid.map(nodeHost).filter((h): h is string => h !== undefined))];
+    if (hosts.length > MAX_FLEET_NODES)
+      throw new HttpError(
+        400,
+        'ERR_INVALID_ARGUMENT',
+        `the inventory names ${hosts.length} nodes; check at most ${MAX_FLEET_NODES} at a time with "q"`,
+      );
+    const endpoints: TlsEndpoint[] = hosts.map((host) => ({ host, port }));
+    const results = await readPresentedChains(endpoints, { concurrency, timeoutMs });
+    const crl = await s.crl.get().catch(() => undefined);
+    const nodes: FleetLine[] = [];
+    for (const [i, r] of results.entries()) {
+      const host = hosts[i]!;
+      const verdict = r.ok
+        ? await judgeFleetNode({
+            chain: r.chain,
+            reachedName: host,
+            trustAnchors: [s.deps.ca.certificate, ...(s.deps.ca.chain ?? [])],
+            clusterName: s.deps.clusterName,
+            ...(crl && { crls: [crl.der] }),
+            revokedSerials: revoked.map((x) => x.serialNumber),
+            supersededSerials: superseded.map((x) => x.serialNumber),
+            now,
+            crypto: s.deps.crypto,
+          })
+        : unreachableFleetNode(r.message);
+      nodes.push({
+        node: host,
+        endpoint: formatEndpoint(endpoints[i]!),
+        severity: verdict.severity,
+        alerts: verdict.alerts,
+        ...(verdict.alerts.length && { alert: verdict.alerts.join(',') }),
+        message: verdict.problems.length
+          ? verdict.problems.map((p) => p.message).join('; ')
+          : `presents ${verdict.leaf?.serialNumber ?? '?'}, valid until ${verdict.leaf?.notAfter.toISOString() ?? '?'}`,
+        ...(verdict.leaf && { serialNumber: verdict.leaf.serialNumber }),
+      });
+    }
+    await s.audit('fleet.check', { nodes: nodes.length, port });
+    const count = (severity: FleetLine['severity']) =>
+      nodes.filter((n) => n.severity === severity).length;
+    return c.json({
+      checkedAt: now.toISOString(),
+      port,
+      nodes,
+      summary: { ok: count('ok'), warning: count('warning'), error: count('error') },
+    });
+  });
+  return app;
+}
