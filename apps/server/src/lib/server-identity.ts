@@ -76,6 +76,15 @@ export async function ensureServerIdentity(
   await store.recordCertificate(
     certificateRecordOf(cert, { profile: 'server', issuedBy: 'server' }),
   );
+  // the certificate it replaces is superseded (not revoked), so the inventory counts it no
+  // more as in use (`ca retire-old` counts the valid certificates of an old CA key)
+  if (current) {
+    const replaced = parseCertificate(current).serialNumber;
+    await store.markSuperseded(replaced, cert.serialNumber).catch((e: { code?: string }) => {
+      // not in this inventory, or already superseded or revoked: nothing to mark
+      if (e?.code !== 'ERR_STORE_NOT_FOUND' && e?.code !== 'ERR_STORE_CONFLICT') throw e;
+    });
+  }
   await writeBundle(files.dir, await bundleFiles(identity, 'aistore'), { force: true });
   return { ...files, issued: true };
 }
