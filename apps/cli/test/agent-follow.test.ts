@@ -39,7 +39,9 @@ let caPem: string;
 let server: ServerProcess;
 
 /** Enrolls `name` through the server; returns the node's files. */
-async function enrollNode(name: string) {
+async function enrollNode(name: string, at = { server: () => server, caDir: () => caDir }) {
+  const server = at.server();
+  const caDir = at.caDir();
   const created = await cli([
     'token',
     'create',
@@ -313,5 +315,41 @@ describe('nodeid agent follows the CA bundle', () => {
     expect(parseCertificates(readFileSync(node.ca, 'utf8')).map((c) => c.serialNumber)).toEqual([
       next.certificate.serialNumber,
     ]);
+  });
+});
+
+describe('nodeid agent through a real CA rotation', () => {
+  it('takes the bundle nodeid-server serves after `nodeid ca rotate`, then renews onto the new key', async () => {
+    const rotating = await initCaFolder('nodeid-agent-rotate-', 'rotate.cluster');
+    let current = await startServer({ caDir: rotating.caDir });
+    try {
+      const node = await enrollNode('rotated.example.net', {
+        server: () => current,
+        caDir: () => rotating.caDir,
+      });
+      await current.stop('SIGTERM');
+      const rotated = await cli(['ca', 'rotate', '--dir', rotating.caDir]);
+      expect(rotated.status, rotated.stderr).toBe(0);
+      current = await startServer({ caDir: rotating.caDir });
+      const bundle = parseCertificates(readFileSync(join(rotating.caDir, 'ca-bundle.crt'), 'utf8'));
+      const followed = await cli([...agentArgs(node, current.url), '--once']);
+      expect(followed.status, followed.stderr + followed.stdout).toBe(0);
+      expect(followed.stdout).toMatch(/ca-updated .*now 2 root\(s\), added/);
+      expect(parseCertificates(readFileSync(node.ca, 'utf8')).map((c) => c.serialNumber)).toEqual(
+        bundle.map((c) => c.serialNumber),
+      );
+      // the renewed certificate is of the new key, and openssl verifies it against the new file
+      const renewed = await cli([...agentArgs(node, current.url), '--once', '--force-renew']);
+      expect(renewed.status, renewed.stderr + renewed.stdout).toBe(0);
+      const newRoot = parseCertificate(readFileSync(join(rotating.caDir, 'ca.crt'), 'utf8'));
+      const leaf = parseCertificate(readFileSync(node.cert, 'utf8'));
+      expect(leaf.authorityKeyIdentifier?.keyIdentifier).toEqual(newRoot.subjectKeyIdentifier);
+      expect(
+        execFileSync('openssl', ['verify', '-CAfile', node.ca, node.cert], { encoding: 'utf8' }),
+      ).toMatch(/: OK/);
+    } finally {
+      await current.stop('SIGTERM');
+      rmSync(rotating.work, { recursive: true, force: true });
+    }
   });
 });
