@@ -303,6 +303,30 @@ describe('lego against nodeid-server', () => {
     );
     expect(renewed.code, renewed.out).toBe(0);
     expect(certOf(path, 'node1.test')).not.toBe(pem);
+
+    const renewedSerial = (await run('openssl', ['x509', '-in', leaf, '-noout', '-serial'])).out
+      .match(/serial=([0-9A-F]+)/)![1]!
+      .toLowerCase()
+      .replace(/^0+/, '');
+    // revocation by the account (RFC 8555 §7.6): the inventory says revoked
+    const revoked = await lego(
+      [
+        '--server',
+        directory(),
+        '--eab',
+        '--kid',
+        token.eab.kid,
+        '--hmac',
+        token.eab.hmacKey,
+        '--domains',
+        'node1.test',
+        'revoke',
+      ],
+      { path, trust: trust() },
+    );
+    expect(revoked.code, revoked.out).toBe(0);
+    const after = await api(server.url, `/v1/certificates/${renewedSerial}`, { ca: caPem, admin });
+    expect(after.json()).toMatchObject({ status: 'revoked' });
   }, 180_000);
 
   it('nodeid token create --acme prints an EAB with a lego line that works as printed', async () => {

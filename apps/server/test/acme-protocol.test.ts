@@ -296,6 +296,49 @@ describe('validation, finalize and download', () => {
     expectProblem(await stranger.post(fin.body.certificate, ''), 'malformed', 404);
   });
 
+  it('revokes by the ordering account or by the certificate key (§7.6), refusing others and a second time', async () => {
+    const { client } = await registered();
+    const { orderUrl } = await validatedOrder(client, (k) => k);
+    const csr = await createCsr({ name: '127.0.0.1', profile: 'server' });
+    const fin = await client.post(`${orderUrl}/finalize`, {
+      csr: Buffer.from(csr.der).toString('base64url'),
+    });
+    const pem = (await client.post(fin.body.certificate, '')).text.split(
+      '-----END CERTIFICATE-----',
+    )[0]!;
+    const der = Buffer.from(pem.replace(/-----BEGIN CERTIFICATE-----|\s/g, ''), 'base64').toString(
+      'base64url',
+    );
+    const { client: stranger } = await registered({ name: 'node8.test' });
+    expectProblem(await stranger.post('/revoke-cert', { certificate: der }), 'unauthorized', 403);
+    expectProblem(
+      await client.post('/revoke-cert', { certificate: der, reason: 8 }),
+      'badRevocationReason',
+    );
+    // signed with the certificate's own key, as a jwk
+    const byKey = await AcmeTestClient.create(app, undefined, csr.keyPair as CryptoKeyPair);
+    const revoked = await byKey.post('/revoke-cert', { certificate: der, reason: 1 });
+    expect(revoked.status).toBe(200);
+    const [record] = await store.listCertificates();
+    expect(record).toMatchObject({ status: 'revoked', revocationReason: 'keyCompromise' });
+    expectProblem(await client.post('/revoke-cert', { certificate: der }), 'alreadyRevoked');
+  });
+
+  it('rolls the account key over (§7.3.5): the new key signs, the old one no longer does', async () => {
+    const { client } = await registered();
+    const next = await AcmeTestClient.create(app);
+    const inner = await next.jws(
+      'https://ca.test/acme/key-change',
+      { account: client.kid, oldKey: client.jwk },
+      { nonce: undefined },
+    );
+    const changed = await client.post('/key-change', inner);
+    expect(changed.status).toBe(200);
+    next.kid = client.kid;
+    expect((await next.post(client.kid!, '')).body.status).toBe('valid');
+    expectProblem(await client.post(client.kid!, ''), 'malformed');
+  });
+
   it('a deactivated account can do nothing more (§7.3.6)', async () => {
     const { client } = await registered();
     const off = await client.post(client.kid!, { status: 'deactivated' });

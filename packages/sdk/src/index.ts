@@ -9,6 +9,7 @@ export {
   type AccountAlgorithm,
   type AccountJwk,
   isAccountAlgorithm,
+  jwkMatchesPublicKey,
   jwkThumbprint,
   verifyAccountSignature,
 } from './acme/account-key.js';
@@ -43,6 +44,7 @@ export {
 export {
   type AcmeJws,
   type AcmeProtectedHeader,
+  type ParseAcmeJwsOptions,
   parseAcmeJws,
   verifyAcmeJws,
 } from './acme/verify-acme-jws.js';

@@ -10,16 +10,21 @@ import {
   type AccountJwk,
   type AcmeIdentifier,
   acmeOrderIdentifiers,
+  CRL_REASONS,
   checkCsrMatchesOrder,
   fromBase64Url,
+  jwkMatchesPublicKey,
   jwkThumbprint,
   keyAuthorization,
   NodeIdError,
   newChallengeToken,
   type Profile,
+  parseAcmeJws,
+  parseCertificate,
   parseCsr,
   parseExternalAccountBinding,
   type SigningPolicy,
+  verifyAcmeJws,
   verifyExternalAccountBinding,
 } from '@nodeid/sdk';
 import type { AcmeObject } from '@nodeid/store';
@@ -150,6 +155,8 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
         newNonce: `${base}/new-nonce`,
         newAccount: `${base}/new-account`,
         newOrder: `${base}/new-order`,
+        revokeCert: `${base}/revoke-cert`,
+        keyChange: `${base}/key-change`,
         meta: { externalAccountRequired: !options.open },
       });
     }),
@@ -600,6 +607,125 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
       return c.body(`${record.pem}${chainPem}`, 200, {
         'Content-Type': 'application/pem-certificate-chain',
       });
+    }),
+  );
+
+  // §7.3.5: the inner JWS, signed by the new key, names the account and its old key
+  app.post(
+    '/key-change',
+    route(async (c) => {
+      const req = await read(c, 'kid');
+      const base = baseOf(c);
+      const account = req.account!;
+      const inner = parseAcmeJws(req.payload, { keyChange: true });
+      if (inner.header.url !== req.jws.header.url)
+        throw new AcmeProblem('malformed', 'the inner JWS url is not the keyChange URL');
+      const newJwk = inner.header.jwk!;
+      await verifyAcmeJws(inner, newJwk, { crypto });
+      const p = (inner.payload ?? {}) as Record<string, unknown>;
+      if (p['account'] !== req.jws.header.kid)
+        throw new AcmeProblem(
+          'malformed',
+          'the inner payload "account" is not the account of the request',
+        );
+      const oldKey = p['oldKey'] as AccountJwk | undefined;
+      const current = accountData(account).jwk;
+      if (
+        typeof oldKey !== 'object' ||
+        oldKey === null ||
+        (await jwkThumbprint(oldKey, { crypto })) !== (await jwkThumbprint(current, { crypto }))
+      )
+        throw new AcmeProblem('malformed', 'the inner payload "oldKey" is not the account key');
+      const lookup = await jwkThumbprint(newJwk, { crypto });
+      const taken = await store.findAcmeObject('account', lookup);
+      if (taken) {
+        c.header('Location', `${base}/account/${taken.id}`);
+        throw new AcmeProblem('malformed', 'another account has this key', { status: 409 });
+      }
+      let ok: boolean;
+      try {
+        ok = await store.writeAcme({
+          update: [
+            {
+              kind: 'account',
+              id: account.id,
+              version: account.version,
+              status: account.status,
+              lookup,
+              data: { ...accountData(account), jwk: publicJwk(newJwk) },
+            },
+          ],
+          audit: [s.auditEvent('acme.account.key-change', { account: account.id }).record],
+        });
+      } catch (e) {
+        if (StoreError.isInstance(e) && e.code === 'ERR_STORE_CONFLICT')
+          throw new AcmeProblem('malformed', 'another account has this key', { status: 409 });
+        throw e;
+      }
+      if (!ok)
+        throw new AcmeProblem('malformed', 'the account changed meanwhile; retry', { status: 409 });
+      return c.json(accountJson((await store.getAcmeObject('account', account.id))!, base));
+    }),
+  );
+
+  // §7.6: by the account that ordered the certificate, or signed with the certificate's own key
+  app.post(
+    '/revoke-cert',
+    route(async (c) => {
+      const req = await read(c, 'either');
+      const p = req.payload ?? {};
+      const der =
+        typeof p['certificate'] === 'string' ? fromBase64Url(p['certificate']) : undefined;
+      if (!der || der.length === 0)
+        throw new AcmeProblem('malformed', 'revokeCert needs "certificate": base64url DER');
+      let cert: ReturnType<typeof parseCertificate>;
+      try {
+        cert = parseCertificate(der);
+      } catch {
+        throw new AcmeProblem('malformed', 'the certificate cannot be parsed');
+      }
+      const record = await store.getCertificate(cert.serialNumber);
+      if (!record || record.pem.replace(/\s+/g, '') !== cert.pem.replace(/\s+/g, ''))
+        throw new AcmeProblem('malformed', 'this CA did not issue that certificate', {
+          status: 404,
+        });
+      const code = p['reason'] ?? 0;
+      const reason =
+        typeof code === 'number' && Number.isInteger(code) ? CRL_REASONS[code] : undefined;
+      // RFC 5280 §5.3.1 codes; removeFromCRL is for delta CRLs, certificateHold is not for ACME
+      if (!reason || reason === 'removeFromCRL' || reason === 'certificateHold')
+        throw new AcmeProblem(
+          'badRevocationReason',
+          `revocation reason ${String(code)} is not accepted`,
+        );
+      let allowed: boolean;
+      if (req.account) {
+        const orders = await store.listAcmeObjects('order', req.account.id, 10_000);
+        allowed = orders.some((o) => orderData(o).certificate === record.serialNumber);
+      } else {
+        allowed = await jwkMatchesPublicKey(req.jwk, cert.publicKey.spki, { crypto });
+      }
+      if (!allowed)
+        throw new AcmeProblem(
+          'unauthorized',
+          req.account
+            ? 'this account did not order that certificate'
+            : 'the JWS key is not the certificate key',
+        );
+      const revoked = await store.revokeCertificate(record.serialNumber, {
+        reason,
+        revokedAt: s.now(),
+      });
+      if (revoked.alreadyRevoked)
+        throw new AcmeProblem('alreadyRevoked', 'the certificate is already revoked');
+      s.crl.invalidate();
+      await s.audit('certificate.revoke', {
+        serialNumber: record.serialNumber,
+        reason,
+        via: 'acme',
+        ...(req.account && { account: req.account.id }),
+      });
+      return c.body(null, 200);
     }),
   );
 

@@ -27,11 +27,17 @@ export class AcmeTestClient {
     readonly jwk: AccountJwk,
   ) {}
 
-  static async create(app: Hono, base = 'https://ca.test/acme'): Promise<AcmeTestClient> {
-    const keys = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
-      'sign',
-      'verify',
-    ])) as CryptoKeyPair;
+  static async create(
+    app: Hono,
+    base = 'https://ca.test/acme',
+    existing?: CryptoKeyPair,
+  ): Promise<AcmeTestClient> {
+    const keys =
+      existing ??
+      ((await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+        'sign',
+        'verify',
+      ])) as CryptoKeyPair);
     const { kty, crv, x, y } = await crypto.subtle.exportKey('jwk', keys.publicKey);
     return new AcmeTestClient(app, base, keys, { kty: kty!, crv, x, y });
   }

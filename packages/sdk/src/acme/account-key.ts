@@ -139,3 +139,35 @@ export async function verifyAccountSignature(
     return false;
   }
 }
+
+/**
+ * True when the account key `jwk` is the public key of `spki` (a certificate's
+ * SubjectPublicKeyInfo DER): revokeCert signed with the certificate's own key (RFC 8555 §7.6).
+ * Compared as DER after a WebCrypto round trip, so encodings of one key compare equal.
+ */
+export async function jwkMatchesPublicKey(
+  jwk: AccountJwk,
+  spki: Uint8Array,
+  options: CryptoOptions = {},
+): Promise<boolean> {
+  const subtle = getCrypto(options).subtle;
+  const algorithm =
+    jwk.kty === 'EC'
+      ? { name: 'ECDSA', namedCurve: String(jwk.crv) }
+      : jwk.kty === 'RSA'
+        ? { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }
+        : { name: 'Ed25519' };
+  try {
+    const key = await subtle.importKey(
+      'jwk',
+      { ...jwk, key_ops: ['verify'], ext: true } as JsonWebKey,
+      algorithm,
+      true,
+      ['verify'],
+    );
+    const der = new Uint8Array(await subtle.exportKey('spki', key));
+    return der.length === spki.length && der.every((b, i) => b === spki[i]);
+  } catch {
+    return false;
+  }
+}

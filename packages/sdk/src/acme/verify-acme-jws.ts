@@ -38,6 +38,15 @@ export interface AcmeJws {
 
 const malformed = (message: string) => acmeError('malformed', message);
 
+/** Options of {@link parseAcmeJws}. */
+export interface ParseAcmeJwsOptions {
+  /**
+   * Parse the inner JWS of a keyChange request (RFC 8555 §7.3.5): `jwk` required, no `nonce`
+   * (`header.nonce` is then `''`).
+   */
+  keyChange?: boolean;
+}
+
 /** A JSON object decoded from base64url, or `malformed`. */
 function jsonOf(part: string, what: string): unknown {
   const bytes = fromBase64Url(part);
@@ -64,7 +73,7 @@ function jsonOf(part: string, what: string): unknown {
  * await verifyAcmeJws(jws, jws.header.jwk ?? storedAccountKey);
  * ```
  */
-export function parseAcmeJws(body: unknown): AcmeJws {
+export function parseAcmeJws(body: unknown, options: ParseAcmeJwsOptions = {}): AcmeJws {
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw malformed('the request body is not a JWS in flattened JSON serialization');
   const b = body as Record<string, unknown>;
@@ -96,9 +105,17 @@ export function parseAcmeJws(body: unknown): AcmeJws {
       'badSignatureAlgorithm',
       `the JWS algorithm "${String(h['alg'])}" is not accepted; use ES256, ES384, RS256 or EdDSA`,
     );
-  if (typeof h['nonce'] !== 'string' || h['nonce'].length === 0)
-    throw acmeError('badNonce', 'the JWS has no "nonce" header (RFC 8555 §6.5)');
-  if (!fromBase64Url(h['nonce'])) throw acmeError('badNonce', 'the JWS nonce is not base64url');
+  if (options.keyChange) {
+    // the inner JWS of keyChange: the new key as jwk, no nonce (RFC 8555 §7.3.5)
+    if ('nonce' in h)
+      throw malformed('the inner JWS of keyChange must not have a nonce (RFC 8555 §7.3.5)');
+    if (!('jwk' in h) || 'kid' in h)
+      throw malformed('the inner JWS of keyChange must carry the new key as "jwk"');
+  } else {
+    if (typeof h['nonce'] !== 'string' || h['nonce'].length === 0)
+      throw acmeError('badNonce', 'the JWS has no "nonce" header (RFC 8555 §6.5)');
+    if (!fromBase64Url(h['nonce'])) throw acmeError('badNonce', 'the JWS nonce is not base64url');
+  }
   if (typeof h['url'] !== 'string' || h['url'].length === 0)
     throw acmeError('unauthorized', 'the JWS has no "url" header (RFC 8555 §6.4)');
   const hasJwk = 'jwk' in h;
@@ -120,7 +137,7 @@ export function parseAcmeJws(body: unknown): AcmeJws {
   return {
     header: {
       alg: h['alg'],
-      nonce: h['nonce'],
+      nonce: (h['nonce'] as string | undefined) ?? '',
       url: h['url'],
       ...(hasJwk && { jwk: h['jwk'] as AccountJwk }),
       ...(hasKid && { kid: h['kid'] as string }),
