@@ -57,6 +57,7 @@ export {
   bundleFiles,
   CERTIFICATE_FILE_MODE,
   KEY_FILE_MODE,
+  layoutProfileWarning,
 } from './bundle/bundle-files.js';
 export {
   kubernetesSecretName,

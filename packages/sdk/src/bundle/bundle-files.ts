@@ -6,7 +6,12 @@
 import type { Certificate } from '../certificate/parse-certificate.js';
 import { NodeIdError } from '../errors.js';
 import type { Identity } from '../issue/identity.js';
-import { CONTROL_SERVICE_CN, isProfile, type Profile } from '../issue/profiles.js';
+import {
+  CONTROL_SERVICE_CN,
+  isProfile,
+  type Profile,
+  profileExtendedKeyUsage,
+} from '../issue/profiles.js';
 import {
   type ExportPrivateKeyOptions,
   exportPrivateKeyPem,
@@ -238,6 +243,25 @@ export function bundleFileNames(
         : fileNames(certificate, layout, options);
   for (const n of names) assertSafeFileName(n);
   return names;
+}
+
+/**
+ * What is wrong with issuing a `profile` certificate for `layout`, or `undefined`. The `aistore`
+ * layout is for AIStore nodes, which are TLS clients of one another as well as servers (the
+ * seed's recipe puts serverAuth and clientAuth in server.crt; `AIS_CLIENT_AUTH_TLS` makes peers
+ * verify client certificates), so its certificate needs both: the `node` profile.
+ *
+ * @example
+ * ```ts
+ * layoutProfileWarning('aistore', 'server'); // 'the aistore layout's certificate ... clientAuth ...'
+ * layoutProfileWarning('aistore', 'node'); // undefined
+ * ```
+ */
+export function layoutProfileWarning(layout: BundleLayout, profile: Profile): string | undefined {
+  if (layout !== 'aistore' || !isProfile(profile)) return undefined;
+  const eku = profileExtendedKeyUsage(profile);
+  if (eku.includes(OID.serverAuth) && eku.includes(OID.clientAuth)) return undefined;
+  return `the aistore layout's certificate should carry serverAuth and clientAuth (AIStore nodes are TLS clients of one another, AIS_CLIENT_AUTH_TLS); the ${profile} profile has ${eku.includes(OID.serverAuth) ? 'serverAuth' : 'clientAuth'} only: use the node profile`;
 }
 
 /** Certificate, key and CA file names of `layout`. */

@@ -6,8 +6,14 @@ import { NodeIdError } from '../errors.js';
 import type { Identity } from '../issue/identity.js';
 import { issueIdentity } from '../issue/issue-identity.js';
 import { fromBase64 } from '../lib/bytes.js';
+import { OID } from '../lib/oids.js';
 import { parsePkcs12 } from '../pkcs12/parse-pkcs12.js';
-import { BUNDLE_LAYOUTS, bundleFileNames, bundleFiles } from './bundle-files.js';
+import {
+  BUNDLE_LAYOUTS,
+  bundleFileNames,
+  bundleFiles,
+  layoutProfileWarning,
+} from './bundle-files.js';
 import { kubernetesSecretName } from './kubernetes-secret.js';
 
 let ca: Identity;
@@ -118,5 +124,16 @@ describe('bundleFileNames', () => {
       'node.key',
       'cluster.crt',
     ]);
+  });
+});
+
+describe('the aistore layout needs serverAuth and clientAuth', () => {
+  it('warns for a server or client profile, not for node (the default profile)', async () => {
+    expect(layoutProfileWarning('aistore', 'node')).toBeUndefined();
+    expect(layoutProfileWarning('aistore', 'server')).toMatch(/clientAuth.*node profile/);
+    expect(layoutProfileWarning('aistore', 'client')).toMatch(/serverAuth.*node profile/);
+    expect(layoutProfileWarning('plain', 'server')).toBeUndefined();
+    const ais = await issueIdentity({ ca, name: 'localhost', ips: ['127.0.0.1'] });
+    expect(ais.certificate.extendedKeyUsage).toEqual([OID.serverAuth, OID.clientAuth]);
   });
 });
