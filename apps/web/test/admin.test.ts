@@ -294,7 +294,7 @@ describe('admin views against a real nodeid-server', () => {
     const enrolled = await cli(args, work);
     expect(enrolled.status, enrolled.stderr).toBe(0);
     const issued = parseCertificate(
-      readFileSync(join(work, 'newnode.example.net', 'cert.pem'), 'utf8'),
+      readFileSync(join(work, 'newnode.example.net', 'newnode.example.net.crt'), 'utf8'),
     );
     expect(issued.subjectAltNames?.map((n) => n.value).sort()).toEqual(
       ['10.9.0.1', 'newnode', 'newnode-ib.example.net', 'newnode.example.net'].sort(),
@@ -320,6 +320,17 @@ describe('admin views against a real nodeid-server', () => {
       (t) => t.name === 'cancelme.example.net',
     );
     expect(cancelled?.status).toBe('cancelled');
+
+    // cluster health: the server checks the node of its own certificate (itself, on its port)
+    await tab(page, 'Cluster health').click();
+    await page.getByLabel('TLS port of the nodes').fill(new URL(server.url).port);
+    await page.getByLabel('Only nodes matching').fill('localhost');
+    await page.getByRole('button', { name: 'Check the fleet' }).click();
+    await expect
+      .poll(() => page.locator('#fleet-status').textContent())
+      .toContain('1 node(s) checked');
+    const fleetLine = (await page.locator('#fleet-table tbody tr').textContent()) ?? '';
+    expect(fleetLine).toContain('127.0.0.1');
 
     // audit, filtered by event
     await tab(page, 'Audit').click();
@@ -376,32 +387,37 @@ describe('admin views against a real nodeid-server', () => {
   });
 
   it('screenshots of each view, light and dark, desktop and phone', async () => {
-    for (const colorScheme of ['light', 'dark'] as const)
-      for (const phone of [false, true]) {
-        const { context, page, problems } = await openAdmin({ colorScheme, phone });
-        const suffix = `${colorScheme}-${phone ? 'phone' : 'desktop'}`;
-        await screenshot(page, `admin-signin-${suffix}`);
-        await signIn(page);
-        await expect.poll(() => page.locator('[data-count="expiring"] dd').textContent()).toBe('3');
-        await screenshot(page, `admin-overview-${suffix}`);
-        for (const [name, view, ready] of [
-          ['Certificates', 'certificates', '#certs-table tbody tr'],
-          ['Enrollment tokens', 'tokens', '#tokens-status:not(:empty)'],
-          ['Cluster health', 'fleet', '#fleet-status:not(:empty)'],
-          ['Audit', 'audit', '#audit-table tbody tr'],
-        ] as const) {
-          await tab(page, name).click();
-          await page.locator(ready).first().waitFor();
-          await screenshot(page, `admin-${view}-${suffix}`);
+    // one signed-in page, its colour scheme and width switched: no sign-in per combination
+    const { context, page, problems } = await openAdmin();
+    await screenshot(page, 'admin-signin-light-desktop');
+    await signIn(page);
+    await expect.poll(() => page.locator('[data-count="expiring"] dd').textContent()).toBe('3');
+    for (const [name, view, ready] of [
+      ['Overview', 'overview', '#overview-chart svg'],
+      ['Certificates', 'certificates', '#certs-table tbody tr'],
+      ['Enrollment tokens', 'tokens', '#tokens-status:not(:empty)'],
+      ['Cluster health', 'fleet', '#fleet-form'],
+      ['Audit', 'audit', '#audit-table tbody tr'],
+    ] as const) {
+      await tab(page, name).click();
+      await page.locator(ready).first().waitFor();
+      for (const colorScheme of ['light', 'dark'] as const)
+        for (const phone of [false, true]) {
+          await page.emulateMedia({ colorScheme });
+          await page.setViewportSize(
+            phone ? { width: 375, height: 740 } : { width: 1200, height: 900 },
+          );
+          await screenshot(page, `admin-${view}-${colorScheme}-${phone ? 'phone' : 'desktop'}`);
+          // nothing wider than the screen on a phone
+          if (phone)
+            expect(
+              await page.evaluate(() => document.documentElement.scrollWidth),
+              view,
+            ).toBeLessThanOrEqual(375);
         }
-        // nothing wider than the screen on a phone
-        if (phone)
-          expect(
-            await page.evaluate(() => document.documentElement.scrollWidth),
-          ).toBeLessThanOrEqual(375);
-        expect(problems).toEqual([]);
-        await context.close();
-      }
+    }
+    expect(problems).toEqual([]);
+    await context.close();
   });
 
   it("shows the server's throttling message after repeated failed sign-ins", async () => {

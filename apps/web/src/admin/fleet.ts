@@ -39,7 +39,7 @@ async function check(form: HTMLFormElement): Promise<void> {
     try {
       const { body } = await adminCall<{ nodes: FleetLine[] }>('/v1/admin/fleet-check', {
         method: 'POST',
-        json: { port },
+        json: { port, ...(fieldValue('fleet-q') && { q: fieldValue('fleet-q') }) },
       });
       byId<HTMLTableElement>('fleet-table').tBodies[0]!.replaceChildren(
         ...body.nodes.map((n) =>
