@@ -1,11 +1,12 @@
 /**
- * ACME interop (issue 13) with lego, a client nobody here wrote, against a real nodeid-server on
+ * ACME interop (issue 13) with lego, certbot and Caddy, clients nobody here wrote, against a real nodeid-server on
  * loopback. Names resolve through pebble-challtestsrv's DNS server (every A query: 127.0.0.1),
  * which the server's --acme-resolver points at. The same lego commands run against pebble first,
  * so a failure here is nodeid's and not the harness's.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -464,4 +465,120 @@ describe('lego against nodeid-server', () => {
     expect(after.length).toBe(before.length);
     expect(readdirSync(join(work, 'lego-4')).includes('certificates')).toBe(false);
   }, 180_000);
+});
+
+describe('certbot and Caddy against nodeid-server', () => {
+  it('certbot certonly --standalone with --eab-kid and --eab-hmac-key gets a certificate over http-01 (RS256 account key)', async () => {
+    const token = await acmeToken('node6.test');
+    const dir = join(work, 'certbot');
+    const r = await run(
+      'certbot',
+      [
+        'certonly',
+        '--non-interactive',
+        '--agree-tos',
+        '-m',
+        'ops@example.test',
+        '--server',
+        `${server.url}/acme/directory`,
+        '--eab-kid',
+        token.eab.kid,
+        '--eab-hmac-key',
+        token.eab.hmacKey,
+        '--standalone',
+        '--http-01-address',
+        '127.0.0.1',
+        '--http-01-port',
+        String(httpPort),
+        '-d',
+        'node6.test',
+        '--config-dir',
+        join(dir, 'config'),
+        '--work-dir',
+        join(dir, 'work'),
+        '--logs-dir',
+        join(dir, 'logs'),
+      ],
+      { REQUESTS_CA_BUNDLE: join(caDir, 'ca.crt') },
+    );
+    expect(r.code, r.out).toBe(0);
+    const leaf = join(dir, 'config', 'live', 'node6.test', 'cert.pem');
+    const verified = await run('openssl', [
+      'verify',
+      '-CAfile',
+      join(caDir, 'ca.crt'),
+      '-purpose',
+      'sslserver',
+      leaf,
+    ]);
+    expect(verified.code, verified.out).toBe(0);
+  }, 120_000);
+
+  it('Caddy with acme_ca and acme_eab obtains its own certificate and serves HTTPS with it on loopback', async () => {
+    const token = await acmeToken('node7.test');
+    const dir = join(work, 'caddy');
+    mkdirSync(dir);
+    const caddyfile = join(dir, 'Caddyfile');
+    writeFileSync(
+      caddyfile,
+      `{
+  admin off
+  storage file_system ${join(dir, 'data')}
+  http_port ${httpPort}
+  https_port ${tlsPort}
+  email ops@example.test
+  acme_ca ${server.url}/acme/directory
+  acme_ca_root ${join(caDir, 'ca.crt')}
+  acme_eab {
+    key_id ${token.eab.kid}
+    mac_key ${token.eab.hmacKey}
+  }
+}
+node7.test {
+  bind 127.0.0.1
+  respond "served by caddy"
+}
+`,
+    );
+    const caddy = new Running(
+      spawn('caddy', ['run', '--config', caddyfile, '--adapter', 'caddyfile'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: {
+          ...process.env,
+          HOME: dir,
+          XDG_DATA_HOME: join(dir, 'xdg'),
+          XDG_CONFIG_HOME: join(dir, 'xdg'),
+        },
+      }),
+    );
+    try {
+      await caddy.waitFor(
+        'Caddy to obtain its certificate',
+        () => /certificate obtained successfully/.test(caddy.stderr) || undefined,
+        90_000,
+      );
+      const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpsRequest(
+          {
+            host: '127.0.0.1',
+            port: tlsPort,
+            path: '/',
+            servername: 'node7.test',
+            ca: readFileSync(join(caDir, 'ca.crt')),
+            headers: { host: 'node7.test' },
+          },
+          (res) => {
+            let body = '';
+            res.on('data', (d) => (body += d));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+      expect(res).toEqual({ status: 200, body: 'served by caddy' });
+    } finally {
+      await caddy.stop();
+    }
+  }, 120_000);
 });
