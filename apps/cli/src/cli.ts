@@ -2,6 +2,7 @@
  * The `nodeid` command line: every manual certificate procedure of a cluster admin as one
  * command. It holds I/O, prompts and formatting; all logic is in @nodeid/sdk.
  */
+import { readFileSync } from 'node:fs';
 import { NodeIdError } from '@nodeid/sdk';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -17,6 +18,16 @@ import { tokenCommand } from './commands/token/index.js';
 import { trustCommand } from './commands/trust/index.js';
 import { CliError, EXIT, reportError } from './lib/cli-error.js';
 import { STDIN_PATH } from './lib/files.js';
+
+/** The CLI's version, from its package.json (next to dist/ when built and when installed). */
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
 
 export async function main(argv: string[]): Promise<void> {
   await yargs(argv.map((a) => (a === '-' ? STDIN_PATH : a)))
@@ -47,7 +58,7 @@ export async function main(argv: string[]): Promise<void> {
     .recommendCommands()
     .help()
     .alias('h', 'help')
-    .version(false)
+    .version('version', 'print the version of nodeid', version())
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((message, error) => {
       // usage problems (unknown flags, bad choices, a failed .check()) stop here, before any
