@@ -84,7 +84,7 @@ beforeAll(async () => {
   const { issuer } = await loadCaFolder(caDir);
   const publicKey = await crypto.subtle.importKey(
     'spki',
-    issuer.certificate.publicKey.spki,
+    issuer.certificate.publicKey.spki.slice(),
     { name: 'ECDSA', namedCurve: 'P-256' },
     true,
     ['verify'],
