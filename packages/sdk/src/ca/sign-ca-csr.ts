@@ -50,6 +50,12 @@ export interface SignCaCsrResult {
  * CA at all. RFC 5280 §4.2.1.9: a pathLenConstraint bounds the non-self-issued intermediate
  * certificates that may follow a certificate in a path; the new CA counts as one below `ca`,
  * and every non-self-issued CA between `ca` and a CA above it counts for the one above.
+ *
+ * @example
+ * ```ts
+ * const root = await createCa({ clusterName: 'c', pathLength: 1 });
+ * remainingPathLength(root); // 0: an intermediate under it must have pathLen 0
+ * ```
  */
 export function remainingPathLength(ca: Issuer): number {
   let room = Number.POSITIVE_INFINITY;

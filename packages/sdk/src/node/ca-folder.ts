@@ -165,6 +165,12 @@ export async function readCaBundle(dir: string, config: CaFolderConfig): Promise
 /**
  * Rewrites `nodeid.json` atomically (temporary file, sync, rename), e.g. after `ca import` or
  * `ca set-crl-url`. The other files of the folder are left as they are.
+ *
+ * @example
+ * ```ts
+ * const config = await readCaConfig(dir);
+ * await writeCaConfig(dir, { ...config, crlUrl: 'http://ca.example.net:8443/v1/crl' });
+ * ```
  */
 export async function writeCaConfig(dir: string, config: CaFolderConfig): Promise<void> {
   await writeBundle(
