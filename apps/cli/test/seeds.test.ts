@@ -295,15 +295,13 @@ describe('Flocker: cluster.crt, control-service, a UUID node and an API user', (
 });
 
 describe('AIStore: a localhost server certificate', () => {
-  it('server.crt and server.key for localhost and 127.0.0.1', () => {
+  it('server.crt and server.key for localhost and 127.0.0.1, serverAuth and clientAuth', () => {
     const ca = join(work, 'ais-ca');
     expect(runCli(['ca', 'init', 'ais', '--no-passphrase', '--dir', ca]).status).toBe(0);
     const r = runCli([
       'cert',
       'issue',
       'localhost',
-      '--profile',
-      'server',
       '--ip',
       '127.0.0.1',
       '--layout',
@@ -327,6 +325,16 @@ describe('AIStore: a localhost server certificate', () => {
       join(work, 'ais', 'server.crt'),
     ]);
     expect(v.status).toBe(0);
+    // The seed's recipe: extendedKeyUsage=serverAuth,clientAuth (AIS_CLIENT_AUTH_TLS).
+    const client = openssl([
+      'verify',
+      '-CAfile',
+      join(work, 'ais', 'ca.crt'),
+      '-purpose',
+      'sslclient',
+      join(work, 'ais', 'server.crt'),
+    ]);
+    expect(client.status, client.output).toBe(0);
   });
 });
 

@@ -7,6 +7,7 @@ import {
   issueIdentity,
   KEY_ALGORITHMS,
   type KeyAlgorithm,
+  layoutProfileWarning,
   PROFILES,
   type Profile,
 } from '@nodeid/sdk';
@@ -166,8 +167,8 @@ export const certIssueCommand = defineCommand<Args>({
         'Storage Scale node identity: CN=<cluster>, SANs node1 + FQDN + IP',
       )
       .example(
-        '$0 cert issue localhost --profile server --ip 127.0.0.1 --layout aistore',
-        "AIStore's server.crt/server.key",
+        '$0 cert issue localhost --ip 127.0.0.1 --layout aistore',
+        "AIStore's server.crt/server.key, serverAuth and clientAuth (AIS_CLIENT_AUTH_TLS)",
       )
       .example(
         '$0 cert issue --from-file nodes.txt --out certs/',
@@ -193,6 +194,8 @@ export const certIssueCommand = defineCommand<Args>({
     const delivery = deliveryOf(args, keyPassphrase);
     const ca = await loadCa(resolveCaDir(args.dir), { passphraseFile: args.passphraseFile });
     const several = jobs.length > 1;
+    const layoutWarning = layoutProfileWarning(args.layout, args.profile);
+    const layoutWarnings = layoutWarning ? [layoutWarning] : [];
     const results: {
       name: string;
       ok: boolean;
@@ -238,7 +241,7 @@ export const certIssueCommand = defineCommand<Args>({
             notAfter: identity.certificate.notAfter.toISOString(),
             dir: written.dir,
             files: written.files.map((f) => `${f.path} (0${f.mode.toString(8)})`),
-            warnings: [...identity.warnings, ...written.warnings],
+            warnings: [...identity.warnings, ...written.warnings, ...layoutWarnings],
             denied: identity.denied ?? [],
           };
         } catch (e) {
