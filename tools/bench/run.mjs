@@ -13,6 +13,8 @@
  * - the server (`server-load.mjs`): nodeid-server over HTTPS on loopback under POST /v1/sign at
  *   32 and 64 connections, beside `signCsr` alone and Debian's `cfssl serve` when installed, and
  *   the server's RSS over a longer run (needs `pnpm build`; BENCH_SERVER_LONG=1, BENCH_SERVER_PROF=1);
+ * - TLS endpoints checked per second (endpoint-check.mjs): 100 local node:tls endpoints read and
+ *   judged by the SDK, beside an `openssl s_client | openssl x509 -enddate` loop;
  * - the web page's gzipped JavaScript (web-size.mjs): at open beside its 150 KB target, the admin
  *   views' chunk, the other chunks loaded on demand and the whole page.
  *
@@ -29,6 +31,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as sdk from '@nodeid/sdk';
 import * as x509 from '@peculiar/x509';
+import { runEndpointCheck } from './endpoint-check.mjs';
 import { runServerLoad } from './server-load.mjs';
 import { webSizeLines } from './web-size.mjs';
 
@@ -248,6 +251,12 @@ const serverLines = await runServerLoad({
 
 const webLines = webSizeLines();
 
+const endpointLines = await runEndpointCheck({
+  scale,
+  rounds: ROUNDS,
+  log: (text) => process.stderr.write(text),
+});
+
 // ---- report -------------------------------------------------------------------------------------
 const fmt = (v, d = 1) =>
   v.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
@@ -280,6 +289,8 @@ const lines = [
     : '',
   '',
   ...serverLines,
+  '',
+  ...endpointLines,
   ...(webLines.length ? ['', 'web page', ...webLines] : []),
   '',
 ];
