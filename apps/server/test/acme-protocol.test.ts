@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { createCa, createCsr, type Identity, parseCertificate } from '@nodeid/sdk';
+import { createCa, createCsr, type Identity, parseCertificate, renewalInfoId } from '@nodeid/sdk';
 import { openMemoryStore, type Store } from '@nodeid/store';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
@@ -309,6 +309,24 @@ describe('validation, finalize and download', () => {
     const der = Buffer.from(pem.replace(/-----BEGIN CERTIFICATE-----|\s/g, ''), 'base64').toString(
       'base64url',
     );
+    // ARI (RFC 9773): the window is inside the validity, around two thirds of it
+    const leaf = parseCertificate(Buffer.from(der, 'base64url'));
+    const ariUrl = `https://ca.test/acme/renewal-info/${renewalInfoId(leaf)}`;
+    const ari = await app.request(ariUrl);
+    expect(ari.status).toBe(200);
+    expect(ari.headers.get('retry-after')).toBe('21600');
+    const { suggestedWindow } = (await ari.json()) as {
+      suggestedWindow: { start: string; end: string };
+    };
+    const twoThirds =
+      leaf.notBefore.getTime() + ((leaf.notAfter.getTime() - leaf.notBefore.getTime()) * 2) / 3;
+    expect(new Date(suggestedWindow.start).getTime()).toBeLessThan(twoThirds);
+    expect(new Date(suggestedWindow.end).getTime()).toBeGreaterThan(twoThirds);
+    expect(new Date(suggestedWindow.end) < leaf.notAfter).toBe(true);
+    expect(
+      (await app.request('https://ca.test/acme/renewal-info/aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE'))
+        .status,
+    ).toBe(404);
     const { client: stranger } = await registered({ name: 'node8.test' });
     expectProblem(await stranger.post('/revoke-cert', { certificate: der }), 'unauthorized', 403);
     expectProblem(
@@ -322,6 +340,11 @@ describe('validation, finalize and download', () => {
     const [record] = await store.listCertificates();
     expect(record).toMatchObject({ status: 'revoked', revocationReason: 'keyCompromise' });
     expectProblem(await client.post('/revoke-cert', { certificate: der }), 'alreadyRevoked');
+    // revoked: renew now
+    const after = (await (await app.request(ariUrl)).json()) as {
+      suggestedWindow: { end: string };
+    };
+    expect(new Date(after.suggestedWindow.end).getTime()).toBeLessThanOrEqual(Date.now());
   });
 
   it('rolls the account key over (§7.3.5): the new key signs, the old one no longer does', async () => {

@@ -42,6 +42,11 @@ export {
   type RejectedIdentifier,
 } from './acme/order-identifiers.js';
 export {
+  parseRenewalInfoId,
+  type RenewalInfoId,
+  renewalInfoId,
+} from './acme/renewal-info-id.js';
+export {
   type AcmeJws,
   type AcmeProtectedHeader,
   type ParseAcmeJwsOptions,
@@ -188,6 +193,11 @@ export {
   renewalDueAt,
 } from './expiry/needs-renewal.js';
 export { type NextCheckInOptions, nextCheckIn } from './expiry/next-check-in.js';
+export {
+  type RenewalWindow,
+  type RenewalWindowOptions,
+  renewalWindow,
+} from './expiry/renewal-window.js';
 export { type RenewalRequest, renewalRequestOf } from './expiry/renewal-request.js';
 export {
   FLEET_ALERT_SEVERITY,

@@ -23,6 +23,8 @@ import {
   parseCertificate,
   parseCsr,
   parseExternalAccountBinding,
+  parseRenewalInfoId,
+  renewalWindow,
   type SigningPolicy,
   verifyAcmeJws,
   verifyExternalAccountBinding,
@@ -157,6 +159,7 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
         newOrder: `${base}/new-order`,
         revokeCert: `${base}/revoke-cert`,
         keyChange: `${base}/key-change`,
+        renewalInfo: `${base}/renewal-info`,
         meta: { externalAccountRequired: !options.open },
       });
     }),
@@ -167,6 +170,32 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
     ['GET', 'HEAD'],
     '/new-nonce',
     route(async (c) => c.body(null, c.req.method === 'HEAD' ? 200 : 204)),
+  );
+
+  // ACME Renewal Information (RFC 9773 §4): when to renew, unauthenticated GET by certificate id
+  app.get(
+    '/renewal-info/:id',
+    route(async (c) => {
+      const id = parseRenewalInfoId(param(c, 'id'));
+      const ski = s.deps.ca.certificate.subjectKeyIdentifier;
+      const ours = ski && Buffer.from(ski).toString('hex') === id.keyIdentifier;
+      const record = ours
+        ? await store.getCertificate(id.serialNumber, { now: s.now() })
+        : undefined;
+      if (!record)
+        throw new AcmeProblem('malformed', 'no certificate of this CA has that id', {
+          status: 404,
+        });
+      const window = renewalWindow(record.pem, {
+        revoked: record.status === 'revoked',
+        now: s.now(),
+      });
+      // RFC 9773 §4.3: clients ask again after Retry-After
+      c.header('Retry-After', '21600');
+      return c.json({
+        suggestedWindow: { start: window.start.toISOString(), end: window.end.toISOString() },
+      });
+    }),
   );
 
   app.post(
@@ -322,6 +351,11 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
           'malformed',
           'notBefore and notAfter are not supported: the lifetime comes from the enrollment token',
         );
+      // RFC 9773 §5: the certificate this order renews, read and kept (a wrong id is malformed)
+      const replaces = p['replaces'];
+      if (replaces !== undefined && typeof replaces !== 'string')
+        throw new AcmeProblem('malformed', '"replaces" must be a renewalInfo certificate id');
+      if (replaces !== undefined) parseRenewalInfoId(replaces);
       const account = accountData(req.account!);
       const { identifiers, rejected } = acmeOrderIdentifiers(
         p['identifiers'],
@@ -364,7 +398,12 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
         id: orderId,
         accountId: req.account!.id,
         status: 'pending',
-        data: { identifiers, authorizations: authzs.map((a) => a.id), expires } satisfies OrderData,
+        data: {
+          identifiers,
+          authorizations: authzs.map((a) => a.id),
+          expires,
+          ...(replaces !== undefined && { replaces }),
+        } satisfies OrderData,
         createdAt: now,
       };
       await store.writeAcme({ insert: [...authzs, order], now });

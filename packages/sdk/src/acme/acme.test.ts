@@ -4,6 +4,8 @@
  * §8.4) and which identifiers a token's account may order.
  */
 import { describe, expect, it } from 'vitest';
+import { createCa } from '../ca/create-ca.js';
+import { renewalWindow } from '../expiry/renewal-window.js';
 import { fromBase64Url, toBase64Url, utf8 } from '../lib/base64url.js';
 import { jwkThumbprint } from './account-key.js';
 import { acmeProblemTypeOf } from './acme-problem.js';
@@ -14,6 +16,7 @@ import {
 } from './external-account-binding.js';
 import { dns01TxtValue, http01ResponseMatches, keyAuthorization } from './key-authorization.js';
 import { acmeOrderIdentifiers } from './order-identifiers.js';
+import { parseRenewalInfoId } from './renewal-info-id.js';
 import { parseAcmeJws, verifyAcmeJws } from './verify-acme-jws.js';
 
 const RFC7638_RSA = {
@@ -304,5 +307,29 @@ describe('identifiers an account may order', () => {
       ['rejectedIdentifier', '10.0.0.2'],
       ['unsupportedIdentifier', 'a@b'],
     ]);
+  });
+});
+
+describe('ACME Renewal Information (RFC 9773)', () => {
+  it('reads the certificate id of RFC 9773 §4.1 (AKI keyIdentifier . serial)', () => {
+    expect(parseRenewalInfoId('aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE')).toEqual({
+      keyIdentifier: '69885b6b87464041e1b37b847ba0ae2cde01c8d4',
+      serialNumber: '87654321',
+    });
+    expect(() => parseRenewalInfoId('aYhba4dGQEHhs3uEe6CuLN4ByNQ')).toThrow();
+    expect(() => parseRenewalInfoId('aYhba4dGQEHhs3uEe6CuLN4ByNQ.gA')).toThrow(); // a negative serial
+  });
+
+  it('suggests a window around two thirds of the lifetime, inside the validity; a revoked one at once', async () => {
+    const { certificate } = await createCa({ clusterName: 'ari.cluster' });
+    const start = certificate.notBefore.getTime();
+    const lifetime = certificate.notAfter.getTime() - start;
+    const w = renewalWindow(certificate.pem);
+    expect(w.start.getTime()).toBeCloseTo(start + (lifetime * 2) / 3 - lifetime * 0.05, -3);
+    expect(w.end.getTime()).toBeCloseTo(start + (lifetime * 2) / 3 + lifetime * 0.05, -3);
+    const now = new Date(start + 1000);
+    const r = renewalWindow(certificate.pem, { revoked: true, now });
+    expect(r.end.getTime()).toBe(now.getTime());
+    expect(r.start < r.end).toBe(true);
   });
 });
