@@ -349,10 +349,19 @@ describe('an intermediate CA under an offline root', () => {
     expect(wrongKey.stderr).toMatch(/another key.*ERR_KEY_MISMATCH/);
     expect(existsSync(join(sub, 'ca.crt'))).toBe(false);
 
+    // the intermediate alone: the root must come from somewhere (--root), or nothing is installed
+    const alone = join(work, 'rack1-alone.crt');
+    writeFileSync(alone, certificatesIn(readFileSync(join(work, 'rack1.crt'), 'utf8'))[0]!);
+    const noRoot = await cli(['ca', 'import', alone, '--dir', sub]);
+    expect(noRoot.status).toBe(1);
+    expect(noRoot.stderr).toMatch(/--root FILE.*ERR_UNKNOWN_AUTHORITY/);
+    writeFileSync(join(work, 'root.crt'), rootPem);
     const imported = await cli([
       'ca',
       'import',
-      join(work, 'rack1.crt'),
+      alone,
+      '--root',
+      join(work, 'root.crt'),
       '--dir',
       sub,
       '--format',
