@@ -372,3 +372,33 @@ describe('validation, finalize and download', () => {
     );
   });
 });
+
+describe('rate limits', () => {
+  it('answers rateLimited with Retry-After per account and per address (RFC 8555 §6.6)', async () => {
+    app = createApp({
+      ca,
+      clusterName: 'acme.cluster',
+      store,
+      adminTokenHashes: [createHash('sha256').update(ADMIN).digest()],
+      acme: {
+        httpPort,
+        limits: {
+          perAccountPerMinute: 1,
+          perAccountBurst: 2,
+          newAccountPerMinute: 1,
+          newAccountBurst: 2,
+        },
+      },
+    });
+    const { client } = await registered();
+    expect((await client.post(client.kid!, '')).status).toBe(200);
+    expect((await client.post(client.kid!, '')).status).toBe(200);
+    const limited = await client.post(client.kid!, '');
+    expectProblem(limited, 'rateLimited', 429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    // newAccount from one address: the second is allowed, the third refused before any work
+    const other = await AcmeTestClient.create(app);
+    expectProblem(await other.post('/new-account', {}), 'externalAccountRequired');
+    expectProblem(await other.post('/new-account', {}), 'rateLimited', 429);
+  });
+});

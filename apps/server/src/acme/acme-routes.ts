@@ -32,7 +32,7 @@ import {
 import type { AcmeObject } from '@nodeid/store';
 import { StoreError } from '@nodeid/store/errors';
 import { type Context, Hono } from 'hono';
-import { type Services, setActor } from '../lib/context.js';
+import { clientAddress, type Services, setActor } from '../lib/context.js';
 import { signJob } from '../lib/issuance.js';
 import {
   type AccountData,
@@ -51,6 +51,7 @@ import {
 } from './acme-objects.js';
 import { type AcmeRequest, readAcmeRequest } from './jws-request.js';
 import { AcmeProblem, problemResponse, toAcmeProblem } from './problem.js';
+import { type AcmeLimits, acmeBuckets } from './rate-limits.js';
 import {
   type ValidationOptions,
   validateDns01,
@@ -64,6 +65,8 @@ export interface AcmeOptions extends ValidationOptions {
   open?: boolean;
   /** Lifetime in days of certificates for open accounts; default 90. */
   openValidityDays?: number;
+  /** Rate limits per client address and per account. */
+  limits?: AcmeLimits;
 }
 
 const NONCE_LIFETIME_MS = 3_600_000;
@@ -103,11 +106,17 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
     }
   });
 
-  /** A route whose every failure is answered as a problem document. */
+  const buckets = acmeBuckets(options.limits);
+
+  /** A route whose every failure is answered as a problem document; POSTs count against the client's address. */
   const route =
     (fn: (c: Context) => Promise<Response>) =>
     async (c: Context): Promise<Response> => {
       try {
+        if (c.req.method === 'POST') {
+          buckets.address.take(clientAddress(c));
+          if (c.req.path.endsWith('/new-account')) buckets.newAccount.take(clientAddress(c));
+        }
         return await fn(c);
       } catch (e) {
         return problemResponse(c, e);
@@ -123,7 +132,10 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
       crypto,
       key,
     }).then((r) => {
-      if (r.account) setActor(c, `acme:${r.account.id}`);
+      if (r.account) {
+        setActor(c, `acme:${r.account.id}`);
+        buckets.account.take(r.account.id);
+      }
       return r;
     });
 
