@@ -392,6 +392,16 @@ describe('admin views against a real nodeid-server', () => {
     await screenshot(page, 'admin-signin-light-desktop');
     await signIn(page);
     await expect.poll(() => page.locator('[data-count="expiring"] dd').textContent()).toBe('3');
+    // the tabs by keyboard (WAI-ARIA tabs pattern): focus follows, the panel shows
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('tab-overview');
+    await page.keyboard.press('ArrowRight');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('tab-certificates');
+    expect(await tab(page, 'Certificates').getAttribute('aria-selected')).toBe('true');
+    expect(await page.locator('#view-certificates').isVisible()).toBe(true);
+    await page.keyboard.press('End');
+    expect(await tab(page, 'Audit').getAttribute('aria-selected')).toBe('true');
+    await page.keyboard.press('Home');
+    expect(await tab(page, 'Overview').getAttribute('aria-selected')).toBe('true');
     for (const [name, view, ready] of [
       ['Overview', 'overview', '#overview-chart svg'],
       ['Certificates', 'certificates', '#certs-table tbody tr'],

@@ -16,7 +16,14 @@ import { loadAudit, setupAudit } from './audit.js';
 import { loadCertificates, setupCertificates } from './certificates.js';
 import { setupFleet } from './fleet.js';
 import { loadOverview } from './overview.js';
-import { isBearerToken, serverOffers, signIn, signOut, whenSignedOut } from './session.js';
+import {
+  isBearerToken,
+  serverOffers,
+  signedIn,
+  signIn,
+  signOut,
+  whenSignedOut,
+} from './session.js';
 import { loadTokens, setupTokens } from './tokens.js';
 
 const VIEWS = ['overview', 'certificates', 'tokens', 'fleet', 'audit'] as const;
@@ -89,6 +96,7 @@ async function submitSignIn(form: HTMLFormElement): Promise<void> {
       showFieldError('signin-token', message);
       return setStatus(status, 'error', `Not signed in: ${message}`);
     }
+    signedIn();
     // the field no longer holds the token once it is in use
     field.value = '';
     form.hidden = true;

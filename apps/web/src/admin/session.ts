@@ -7,6 +7,8 @@
 import { ApiError, callApi } from '../lib/api.js';
 
 let token: string | undefined;
+/** True once the server accepted the token (a refused sign-in is not a session that ended). */
+let accepted = false;
 let onSignedOut: ((message: string) => void) | undefined;
 
 /** The origin of the API the admin views talk to. */
@@ -22,11 +24,18 @@ export function isBearerToken(text: string): boolean {
 /** Keeps `value` as the admin token of this page's memory. */
 export function signIn(value: string): void {
   token = value;
+  accepted = false;
+}
+
+/** Marks the token as accepted by the server (after the first successful call). */
+export function signedIn(): void {
+  accepted = token !== undefined;
 }
 
 /** Forgets the admin token; `message` tells the person why when it was not asked for. */
 export function signOut(message = 'Signed out: the admin token is forgotten.'): void {
   token = undefined;
+  accepted = false;
   onSignedOut?.(message);
 }
 
@@ -55,7 +64,7 @@ export async function adminCall<T>(
       ...(init.json !== undefined && { body: JSON.stringify(init.json) }),
     });
   } catch (e) {
-    if (e instanceof ApiError && e.status === 401 && token !== undefined)
+    if (e instanceof ApiError && e.status === 401 && accepted)
       signOut(`The server no longer accepts this admin token: ${e.message}. Sign in again.`);
     throw e;
   }
