@@ -163,6 +163,34 @@ describe('PKCS#12 keystores', () => {
   });
 });
 
+describe('cert inspect of a PKCS#12 file', () => {
+  it('lists every entry with alias, trusted flag and whether its key is inside; no key printed', () => {
+    const file = join(work, 'p12', 'client1.p12');
+    const r = runCli(
+      ['cert', 'inspect', file, '--passphrase-file', join(work, 'pass.txt'), '--format', 'json'],
+      { env: ENV },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.keys).toBe(1);
+    expect(out.mac).toEqual({ hash: 'SHA-256', iterations: 1000 });
+    expect(
+      out.entries.map(
+        (e: {
+          alias?: string;
+          hasKey: boolean;
+          trusted: boolean;
+          certificate: { serialNumber: string };
+        }) => [e.alias, e.hasKey, e.trusted, e.certificate.serialNumber.replace(/:/g, '')],
+      ),
+    ).toEqual([
+      ['client1.example.net', true, false, node.certificate.serialNumber],
+      [undefined, false, false, ca.certificate.serialNumber],
+    ]);
+    expect(r.stdout).not.toMatch(/PRIVATE KEY/);
+  });
+});
+
 describe('CRLs watched like certificates', () => {
   let pem: string;
   let der: string;

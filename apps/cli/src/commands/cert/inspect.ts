@@ -3,7 +3,15 @@
  * contains, or the chain a TLS endpoint presents (read without trusting it).
  */
 import { existsSync } from 'node:fs';
-import { inspectAll, NodeIdError, parseCertificate, parseTarget, renderText } from '@nodeid/sdk';
+import { extname } from 'node:path';
+import {
+  inspectAll,
+  NodeIdError,
+  parseCertificate,
+  parsePkcs12,
+  parseTarget,
+  renderText,
+} from '@nodeid/sdk';
 import { readPresentedChain } from '@nodeid/sdk/node';
 import { CliError, EXIT } from '../../lib/cli-error.js';
 import { action, defineCommand, exitCodes, type GlobalArgs } from '../../lib/command.js';
@@ -41,12 +49,17 @@ export const certInspectCommand = defineCommand<Args>({
       })
       .option('passphrase-file', {
         type: 'string',
-        describe: 'passphrase of an encrypted key, to describe its public half',
+        describe:
+          'passphrase of an encrypted key (to describe its public half) or of a PKCS#12 file (.p12, .pfx)',
       })
       .example('$0 cert inspect node1.crt', 'like openssl x509 -text, trimmed to what matters')
       .example(
         'cat bundle.pem | $0 cert inspect - --format json',
         'every block of a bundle as JSON, read from standard input',
+      )
+      .example(
+        '$0 cert inspect client.p12 --passphrase-file p12.pass',
+        'every certificate of a PKCS#12 keystore, with its alias',
       )
       .example(
         '$0 cert inspect tls://192.168.9.135:5696',
@@ -98,6 +111,8 @@ export const certInspectCommand = defineCommand<Args>({
     const passphrase = args.passphraseFile
       ? await readPassphrase({ passphraseFile: args.passphraseFile })
       : undefined;
+    if (['.p12', '.pfx'].includes(extname(args.file).toLowerCase()))
+      return inspectPkcs12(args, bytes, passphrase);
     const items = await inspectAll(bytes, passphrase ? { passphrase } : {});
     if (args.format === 'json') printJson(items.length === 1 ? items[0] : items);
     else {
@@ -109,6 +124,48 @@ export const certInspectCommand = defineCommand<Args>({
     return EXIT.OK;
   }),
 });
+
+/** A PKCS#12 file: its certificates (with alias, trusted flag, whether its key is inside), no key. */
+async function inspectPkcs12(
+  args: Args,
+  bytes: Uint8Array,
+  passphrase: string | undefined,
+): Promise<number> {
+  if (passphrase === undefined)
+    throw new CliError(
+      'ERR_PASSPHRASE_REQUIRED',
+      `${args.file} is a PKCS#12 file: give its passphrase with --passphrase-file`,
+      EXIT.USAGE,
+    );
+  const p12 = await parsePkcs12(bytes, { passphrase });
+  const items = await Promise.all(p12.certificates.map((c) => inspectAll(c.certificate.der)));
+  const entries = p12.certificates.map((c, i) => ({
+    ...(c.friendlyName !== undefined && { alias: c.friendlyName }),
+    trusted: c.trusted,
+    hasKey: c.hasKey,
+    certificate: items[i]![0]!,
+  }));
+  const heading = `${args.file}: PKCS#12, ${entries.length} certificate${entries.length === 1 ? '' : 's'}, ${p12.keys.length} private key${p12.keys.length === 1 ? '' : 's'}${p12.mac ? `, MAC ${p12.mac.hash} with ${p12.mac.iterations} iterations` : ', no MAC'}`;
+  if (args.format === 'json')
+    printJson({ file: args.file, keys: p12.keys.length, mac: p12.mac ?? null, entries });
+  else {
+    printText(
+      [
+        heading,
+        ...entries.map((e) =>
+          [
+            `entry ${e.alias ?? '(no alias)'}${e.hasKey ? ' (with its private key)' : ''}${e.trusted ? ' (trusted CA)' : ''}`,
+            renderText(e.certificate),
+          ].join('\n'),
+        ),
+      ].join('\n'),
+    );
+    process.stderr.write(
+      'note: inspected only, not verified; use "nodeid cert verify" to check it\n',
+    );
+  }
+  return EXIT.OK;
+}
 
 function parseTargetOrUsage(text: string) {
   try {
