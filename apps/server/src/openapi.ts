@@ -258,14 +258,19 @@ export const openApiDocument = {
                   concurrency: { type: 'integer', minimum: 1, maximum: 64, default: 16 },
                   timeoutMs: { type: 'integer', minimum: 200, maximum: 30000, default: 5000 },
                   q: { type: 'string', description: 'only the certificates this search finds' },
+                  offset: { type: 'integer', minimum: 0, default: 0 },
+                  limit: { type: 'integer', minimum: 1, maximum: 5000, default: 5000 },
                 },
               },
             },
           },
         },
         responses: {
-          200: { description: 'one line per node, with its alerts, and a summary' },
-          400: errorResponse('bad options, or more than 5000 nodes'),
+          200: {
+            description:
+              'one line per node of this page (offset, limit) with its alerts, the total number of nodes, and a summary',
+          },
+          400: errorResponse('bad options'),
         },
       },
     },
@@ -320,8 +325,24 @@ export const openApiDocument = {
     },
     '/v1/crl': {
       get: {
-        summary: 'The CRL (DER application/pkix-crl; PEM with ?format=pem)',
-        responses: { 200: { description: 'the CRL' } },
+        summary:
+          "The CRL of the CA this server issues from (DER application/pkix-crl; PEM with ?format=pem); also served at the path of the CA folder's CRL address (nodeid ca init --crl-url), the cRLDistributionPoints URL its certificates carry",
+        responses: {
+          200: { description: 'the CRL' },
+          503: errorResponse('the inventory cannot be read (ERR_CRL_UNAVAILABLE)'),
+        },
+      },
+    },
+    '/v1/crl/root': {
+      get: {
+        summary:
+          "An intermediate CA's root CRL, the file given with --root-crl (signed offline with nodeid crl create --dir ROOT); also served at the path of the CRL address in the intermediate's certificate. 404 unless --root-crl is given",
+        responses: {
+          200: { description: 'the root CRL' },
+          503: errorResponse(
+            'the file is missing or not a CRL signed by the root; never published (ERR_CRL_UNAVAILABLE)',
+          ),
+        },
       },
     },
     '/healthz': {

@@ -65,6 +65,8 @@ describe('CRLs at their addresses', () => {
       expect(new Uint8Array(await res.arrayBuffer())).toEqual(rootCrl.der);
     }
     expect(await (await app.request('/crl/root.crl?format=pem')).text()).toBe(rootCrl.pem);
+    const doc = (await (await app.request('/openapi.json')).json()) as { paths: object };
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/crl', '/v1/crl/root']));
   });
 
   it('a root CRL file signed by another CA, or gone, is a 503 ERR_CRL_UNAVAILABLE, never published', async () => {
