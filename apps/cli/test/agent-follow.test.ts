@@ -6,9 +6,18 @@
  * changes are served by a small HTTPS server with a certificate of the same CA (the rotation
  * itself is `nodeid ca rotate`'s, tested with it).
  */
-import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
+import { execFileSync, spawn } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer, request, type Server } from 'node:https';
+import { createServer as createTcpServer } from 'node:net';
 import { join } from 'node:path';
 import {
   acceptCrl,
@@ -352,4 +361,130 @@ describe('nodeid agent through a real CA rotation', () => {
       rmSync(rotating.work, { recursive: true, force: true });
     }
   });
+});
+
+/** A port that was free a moment ago on loopback. */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createTcpServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** GET / over mutual TLS with `client`'s certificate: the status, or the TLS error's code. */
+function getAs(port: number, client: { cert: string; key: string; ca: string }): Promise<string> {
+  return new Promise((resolve) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/',
+        servername: 'localhost',
+        ca: readFileSync(client.ca),
+        cert: readFileSync(client.cert),
+        key: readFileSync(client.key),
+        agent: false,
+        checkServerIdentity: () => undefined,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(String(res.statusCode)));
+      },
+    );
+    req.on('error', (e) => resolve((e as { code?: string }).code ?? e.message));
+    req.end();
+  });
+}
+
+describe('nginx ssl_crl fed by nodeid agent --crl-out', () => {
+  it('refuses a revoked client after the agent refreshes the CRL and reloads nginx, and keeps accepting the others', async () => {
+    const web = await enrollNode('web.example.net');
+    const good = await enrollNode('good.example.net');
+    const bad = await enrollNode('bad.example.net');
+    const dir = join(work, 'nginx');
+    mkdirSync(join(dir, 'logs'), { recursive: true });
+    const crlFile = join(web.dir, 'crl.pem');
+    const port = await freePort();
+    writeFileSync(
+      join(dir, 'nginx.conf'),
+      `worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log stderr info;
+events {}
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  server {
+    listen 127.0.0.1:${port} ssl;
+    ssl_certificate ${web.cert};
+    ssl_certificate_key ${web.key};
+    ssl_client_certificate ${web.ca};
+    ssl_verify_client on;
+    ssl_crl ${crlFile};
+    location / { return 200 "ok $ssl_client_serial\n"; }
+  }
+}
+`,
+    );
+    const refresh = (reload = true) =>
+      cli([
+        ...agentArgs(web, server.url),
+        '--once',
+        '--crl-out',
+        crlFile,
+        ...(reload ? ['--exec', `nginx -p ${dir} -c ${dir}/nginx.conf -s reload`] : []),
+      ]);
+    // the first CRL, before nginx starts (it will not start without its ssl_crl file)
+    const first = await refresh(false);
+    expect(first.status, first.stderr + first.stdout).toBe(0);
+    const nginx = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let nginxLog = '';
+    nginx.stderr.on('data', (d) => {
+      nginxLog += d;
+    });
+    try {
+      let status = '';
+      for (let i = 0; i < 100 && !/^\d+$/.test(status); i++) {
+        status = await getAs(port, good);
+        if (!/^\d+$/.test(status)) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(status, nginxLog).toBe('200');
+      expect(await getAs(port, bad)).toBe('200');
+
+      const serial = parseCertificate(readFileSync(bad.cert, 'utf8')).serialNumber;
+      const revoked = await api(server.url, `/v1/certificates/${serial}/revoke`, {
+        ca: caPem,
+        method: 'POST',
+        admin: adminToken(caDir),
+        json: { reason: 'keyCompromise' },
+      });
+      expect(revoked.status, revoked.text).toBe(200);
+      const second = await refresh();
+      expect(second.status, second.stderr + second.stdout).toBe(0);
+      expect(second.stdout).toMatch(/crl-updated/);
+      // the reload is asynchronous: new workers take over once they have read the new CRL
+      let after = '';
+      for (let i = 0; i < 100 && after !== '400'; i++) {
+        after = await getAs(port, bad);
+        if (after !== '400') await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(after, nginxLog).toBe('400');
+      expect(nginxLog).toMatch(/certificate revoked/);
+      expect(await getAs(port, good)).toBe('200');
+      // a refresh with nothing new changes nothing: no reload, still the same answers
+      const third = await refresh();
+      expect(third.status).toBe(0);
+      expect(third.stdout).not.toMatch(/crl-updated|exec/);
+      expect(await getAs(port, good)).toBe('200');
+      expect(await getAs(port, bad)).toBe('400');
+    } finally {
+      nginx.kill('SIGTERM');
+      await new Promise((r) => (nginx.exitCode === null ? nginx.on('exit', r) : r(null)));
+    }
+  }, 180_000);
 });
