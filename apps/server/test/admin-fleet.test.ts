@@ -102,11 +102,28 @@ describe('POST /v1/admin/fleet-check', () => {
     // q narrows the nodes to those the inventory search finds
     const one = (await (await check({ port, q: '127.0.0.1' })).json()) as { nodes: unknown[] };
     expect(one.nodes).toHaveLength(1);
+    // pages: every node once, in the same order, with the total
+    type Page = { nodes: { node: string }[]; total: number; offset: number };
+    const first = (await (await check({ port, limit: 3 })).json()) as Page;
+    const rest = (await (await check({ port, offset: 3, limit: 3 })).json()) as Page;
+    expect([first.total, rest.total, rest.offset]).toEqual([4, 4, 3]);
+    expect([...first.nodes, ...rest.nodes].map((n) => n.node)).toEqual(
+      body.nodes.map((n) => n.node),
+    );
+    expect(rest.nodes).toHaveLength(1);
   });
 
   it('needs the admin token and refuses bad options', async () => {
     expect((await check({ port }, { 'content-type': 'application/json' })).status).toBe(401);
-    for (const bad of [{ port: 0 }, { port: 70000 }, { concurrency: 0 }, { concurrency: 65 }]) {
+    for (const bad of [
+      { port: 0 },
+      { port: 70000 },
+      { concurrency: 0 },
+      { concurrency: 65 },
+      { offset: -1 },
+      { limit: 0 },
+      { limit: 5001 },
+    ]) {
       const res = await check(bad);
       expect(res.status, JSON.stringify(bad)).toBe(400);
       expect(((await res.json()) as { code: string }).code).toBe('ERR_INVALID_ARGUMENT');
