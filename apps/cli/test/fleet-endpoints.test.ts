@@ -498,6 +498,30 @@ describe('nodeid expiry check on endpoints', () => {
   });
 });
 
+describe('nodeid expiry watch on endpoints', () => {
+  it('--once prints each presented certificate with its bounds and alert, and the unreachable one', async () => {
+    const once = await cli([
+      'expiry',
+      'watch',
+      '--once',
+      '--warn',
+      '3d',
+      at('soon'),
+      `127.0.0.1:${closedPort}`,
+    ]);
+    expect(once.status).toBe(2);
+    expect(once.stdout).toMatch(
+      new RegExp(
+        `loaded ${at('soon')}#1/2\\[[^\\]]+\\] tls-cert-will-soon-expire: certificate CN=fleet\\.cluster expires in 1d`,
+      ),
+    );
+    expect(once.stdout).toMatch(new RegExp(`loaded ${at('soon')}#2/2\\[[^\\]]+\\] ok: `));
+    expect(once.stdout).toMatch(
+      new RegExp(`loaded 127\\.0\\.0\\.1:${closedPort} unreachable: .*connection refused`),
+    );
+  });
+});
+
 describe('nodeid cert inspect', () => {
   it('prints the chain an endpoint presents; - reads standard input', async () => {
     const r = await cli([

@@ -6,22 +6,40 @@
  * command after a change, e.g. to reload a daemon that does not reload certificates itself.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { type FSWatcher, watch } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { nextCheckIn, parseDuration } from '@nodeid/sdk';
-import type { CommandModule } from 'yargs';
+import {
+  caWarnWindow,
+  type EndpointTarget,
+  nextCheckIn,
+  parseCertificate,
+  parseDuration,
+} from '@nodeid/sdk';
+import type { Argv, CommandModule } from 'yargs';
 import { action, exitCodes, type GlobalArgs } from '../../lib/command.js';
 import { type ExpiryRow, exitCodeOf, judge } from '../../lib/expiry-report.js';
 import { painter, useColor } from '../../lib/output.js';
 import { type ScannedFile, scanCertificates } from '../../lib/scan-files.js';
+import {
+  contactEndpoints,
+  ENDPOINT_OPTIONS,
+  type EndpointFlags,
+  endpointRows,
+  resolveTargets,
+} from '../../lib/targets.js';
 
-interface Args extends GlobalArgs {
+interface Args extends GlobalArgs, EndpointFlags {
   paths: string[];
   warn: string;
+  caWarn: string;
   exec?: string;
   once: boolean;
 }
+
+/** An endpoint that presented no chain is tried again after this long. */
+const UNREACHABLE_RETRY_MS = 60_000;
 
 /** Why the files are being looked at. */
 type Trigger = 'start' | 'change' | 'poll';
@@ -34,16 +52,28 @@ const iso = (d: Date | string) =>
   (typeof d === 'string' ? d : d.toISOString()).replace(/\.\d{3}Z$/, 'Z');
 
 export const expiryWatchCommand: CommandModule<GlobalArgs, Args> = {
-  command: 'watch <paths...>',
+  command: 'watch [paths...]',
   describe:
-    'watch certificate files: alerts and validity bounds on start, on each change and on a polling schedule',
+    'watch certificate files and TLS endpoints: alerts and validity bounds on start, on each change and on a polling schedule',
   builder: (y) =>
     y
       .positional('paths', {
         type: 'string',
         array: true,
-        demandOption: true,
-        describe: 'certificate files and folders (searched recursively)',
+        default: [],
+        describe:
+          'certificate files and folders (searched recursively), and TLS endpoints: tls://host:port, host:port, https://host[:port], [v6]:port',
+      })
+      .options(ENDPOINT_OPTIONS)
+      .option('ca-warn', {
+        type: 'string',
+        default: '180d',
+        describe: 'the warning window for CA certificates',
+      })
+      .check((a) => {
+        if ((a.paths as string[]).length === 0 && a.targets === undefined)
+          throw new Error('give at least one file, folder or endpoint, or --targets FILE');
+        return true;
       })
       .option('warn', {
         type: 'string',
@@ -62,15 +92,24 @@ export const expiryWatchCommand: CommandModule<GlobalArgs, Args> = {
       })
       .example('$0 expiry watch /etc/ais/server.crt', "AIStore's alerts for its server certificate")
       .example(
+        '$0 expiry watch 192.168.9.135:5696 --warn 30d',
+        "the key server's certificate as it presents it, on AIStore's schedule",
+      )
+      .example(
         '$0 expiry watch /etc/nginx/tls --warn 7d --exec "systemctl reload nginx"',
         'reload nginx whenever a certificate under the folder is replaced',
       )
       .epilog(
-        `Each line: time, event (loaded, changed, removed, poll), file[notBefore, notAfter] (file#2/3[...] for the second certificate of three), then the alert or "ok" and a sentence; the --exec runs are "exec" lines. With --format json, one JSON object a line. Files are checked again on AIStore's schedule: every 6 h while more than 24 h are left, 1 h (more than 6 h left), 10 min (more than 1 h), 1 min (less), 1 h once expired. --exec is not run while a changed file cannot be read (a copy in progress): the next change runs it.\n\n${exitCodes({ 0: 'stopped by SIGINT or SIGTERM (or, with --once, every certificate valid)', 1: 'with --once: a certificate expires within --warn', 2: 'bad arguments; with --once: a certificate expired, is not valid yet, or cannot be read' })}`,
-      ),
+        `Each line: time, event (loaded, changed, removed, poll), file[notBefore, notAfter] (file#2/3[...] for the second certificate of three), then the alert or "ok" and a sentence; the --exec runs are "exec" lines. With --format json, one JSON object a line. Endpoints are read (without trusting them) at start and on each poll; a change of the presented chain is a "changed" line, an endpoint that cannot be reached an "unreachable" alert (tried again every minute); --exec is run for file changes only. Files and endpoints are checked again on AIStore's schedule: every 6 h while more than 24 h are left, 1 h (more than 6 h left), 10 min (more than 1 h), 1 min (less), 1 h once expired. --exec is not run while a changed file cannot be read (a copy in progress): the next change runs it.\n\n${exitCodes({ 0: 'stopped by SIGINT or SIGTERM (or, with --once, every certificate valid)', 1: 'with --once: a certificate expires within --warn', 2: 'bad arguments; with --once: a certificate expired, is not valid yet, or cannot be read' })}`,
+      ) as unknown as Argv<Args>,
   handler: action(async (args) => {
     const warnWithinMs = parseDuration(args.warn);
-    const watcher = new ExpiryWatcher(args.paths, warnWithinMs, args.format, args.exec);
+    const targets = await resolveTargets(args.paths, args.targets);
+    const watcher = new ExpiryWatcher(targets.files, warnWithinMs, args.format, args.exec, {
+      endpoints: targets.endpoints,
+      flags: args,
+      caWarnWithinMs: caWarnWindow(args.caWarn),
+    });
     if (args.once) return watcher.once();
     await watcher.run();
     return 0;
@@ -89,21 +128,65 @@ class ExpiryWatcher {
   private execAgain?: string[];
   private stopped = false;
   private readonly paint: ReturnType<typeof painter>;
+  /** Rows of the endpoints at the last look, by target; they bypass `judge` in `compare`. */
+  private endpointRows = new Map<string, ExpiryRow[]>();
 
   constructor(
     private readonly paths: string[],
     private readonly warnWithinMs: number,
     private readonly format: 'text' | 'json',
     private readonly exec: string | undefined,
+    private readonly remote: {
+      endpoints: EndpointTarget[];
+      flags: EndpointFlags;
+      caWarnWithinMs: number;
+    },
   ) {
     this.paint = painter(useColor(format));
+  }
+
+  private judgeFound(e: Parameters<typeof judge>[0], now: Date): ExpiryRow {
+    return judge(e, now, this.warnWithinMs, this.remote.caWarnWithinMs);
+  }
+
+  /** Files and endpoints as scanned files: an endpoint's digest is that of its presented chain. */
+  private async scan(now: Date): Promise<{ files: ScannedFile[]; dirs: string[] }> {
+    const { files, dirs } = this.paths.length
+      ? await scanCertificates(this.paths)
+      : { files: [], dirs: [] };
+    const results = await contactEndpoints(this.remote.endpoints, this.remote.flags);
+    this.endpointRows.clear();
+    for (const [i, target] of this.remote.endpoints.entries()) {
+      const r = results[i]!;
+      const rows = endpointRows(target, r, now, this.warnWithinMs, this.remote.caWarnWithinMs);
+      this.endpointRows.set(target.text, rows);
+      const hash = createHash('sha256');
+      if (r.ok) for (const der of r.chain) hash.update(der);
+      files.push({
+        path: target.text,
+        ...(r.ok && { digest: hash.digest('hex') }),
+        entries: r.ok
+          ? r.chain.map((der, index) => {
+              const base = { file: target.text, index: index + 1, count: r.chain.length };
+              try {
+                return { ...base, certificate: parseCertificate(der) };
+              } catch (e) {
+                return { ...base, error: (e as Error).message };
+              }
+            })
+          : [{ file: target.text, index: 1, count: 1, error: r.message }],
+      });
+    }
+    return { files, dirs };
   }
 
   /** Scans once, prints every certificate, and returns the exit code of `expiry check`. */
   async once(): Promise<number> {
     const now = new Date();
-    const { files } = await scanCertificates(this.paths);
-    const rows = files.flatMap((f) => f.entries.map((e) => judge(e, now, this.warnWithinMs)));
+    const { files } = await this.scan(now);
+    const rows = files.flatMap(
+      (f) => this.endpointRows.get(f.path) ?? f.entries.map((e) => this.judgeFound(e, now)),
+    );
     for (const r of rows) this.print(now, 'loaded', r);
     if (rows.length === 0)
       process.stderr.write(
@@ -142,15 +225,22 @@ class ExpiryWatcher {
     }
     this.scanning = true;
     try {
-      const { files, dirs } = await scanCertificates(this.paths);
-      if (this.stopped) return;
       const now = new Date();
+      const { files, dirs } = await this.scan(now);
+      if (this.stopped) return;
       const changed = this.compare(files, now, trigger);
       await this.watchFolders(dirs);
       if (trigger === 'start') {
-        const total = files.reduce((n, f) => n + f.entries.length, 0);
+        const total = files.reduce((n, f) => n + f.entries.filter((e) => e.certificate).length, 0);
+        const endpoints = this.remote.endpoints.length;
+        const local = files.length - endpoints;
+        const where = [
+          ...(local || !endpoints ? [`${local} file${local === 1 ? '' : 's'}`] : []),
+          ...(endpoints ? [`${endpoints} endpoint${endpoints === 1 ? '' : 's'}`] : []),
+        ].join(' and ');
+        const names = [...this.paths, ...this.remote.endpoints.map((t) => t.text)];
         process.stderr.write(
-          `watching ${this.paths.join(', ')}: ${total} certificate${total === 1 ? '' : 's'} in ${files.length} file${files.length === 1 ? '' : 's'}\n`,
+          `watching ${names.join(', ')}: ${total} certificate${total === 1 ? '' : 's'} in ${where}\n`,
         );
       }
       this.schedulePoll(files, now);
@@ -177,7 +267,7 @@ class ExpiryWatcher {
     const seen = new Set<string>();
     for (const f of files) {
       seen.add(f.path);
-      const rows = f.entries.map((e) => judge(e, now, this.warnWithinMs));
+      const rows = this.endpointRows.get(f.path) ?? f.entries.map((e) => this.judgeFound(e, now));
       const before = this.known.get(f.path);
       this.known.set(f.path, { digest: f.digest, rows });
       if (
@@ -187,7 +277,7 @@ class ExpiryWatcher {
       ) {
         const event = trigger === 'start' ? 'loaded' : 'changed';
         for (const r of rows) this.print(now, event, r);
-        if (!before || before.digest !== f.digest)
+        if ((!before || before.digest !== f.digest) && !this.endpointRows.has(f.path))
           changed.push({ path: f.path, readable: rows.every((r) => r.status !== 'invalid') });
         continue;
       }
@@ -201,7 +291,7 @@ class ExpiryWatcher {
     for (const [path, before] of this.known) {
       if (seen.has(path)) continue;
       this.known.delete(path);
-      if (before.digest === undefined) continue;
+      if (before.digest === undefined || this.endpointRows.has(path)) continue;
       this.print(now, 'removed', {
         file: path,
         index: 1,
@@ -270,6 +360,8 @@ class ExpiryWatcher {
     clearTimeout(this.pollTimer);
     let delay = Number.POSITIVE_INFINITY;
     for (const f of files) {
+      const remote = this.endpointRows.get(f.path);
+      if (remote?.[0]?.status === 'unreachable') delay = Math.min(delay, UNREACHABLE_RETRY_MS);
       for (const e of f.entries)
         delay = Math.min(delay, e.certificate ? nextCheckIn(e.certificate, { now }) : HOUR);
     }
