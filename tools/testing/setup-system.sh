@@ -9,7 +9,7 @@
 # Add a package here as: command-it-provides:debian-package (or /path-it-installs:debian-package;
 # python3-cryptography-vectors brings NIST PKITS for the limbo harness)
 set -uo pipefail
-NEEDS=(chromium:chromium openssl:openssl go:golang /usr/lib/python3/dist-packages/cryptography/x509/base.py:python3-cryptography pg_ctlcluster:postgresql /usr/lib/python3/dist-packages/cryptography_vectors/x509/PKITS_data:python3-cryptography-vectors lego:lego pebble:pebble certbot:certbot caddy:caddy systemd-analyze:systemd javac:default-jdk-headless nginx:nginx)
+NEEDS=(chromium:chromium openssl:openssl go:golang /usr/lib/python3/dist-packages/cryptography/x509/base.py:python3-cryptography pg_ctlcluster:postgresql /usr/lib/python3/dist-packages/cryptography_vectors/x509/PKITS_data:python3-cryptography-vectors lego:lego pebble:pebble certbot:certbot caddy:caddy systemd-analyze:systemd javac:default-jdk-headless /usr/sbin/update-ca-certificates:ca-certificates nginx:nginx)
 
 missing=()
 for need in "${NEEDS[@]}"; do
