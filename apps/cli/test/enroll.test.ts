@@ -17,6 +17,7 @@ import {
   type Identity,
   issueIdentity,
   parseCertificate,
+  parsePkcs12,
 } from '@nodeid/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -382,6 +383,38 @@ describe('nodeid agent', () => {
     expect(event).toMatchObject({ event: 'renewed', replaces: serial, newKey: false });
     expect(readFileSync(node.key, 'utf8')).toBe(key);
     expect(parseCertificate(readFileSync(node.cert, 'utf8')).serialNumber).toBe(event.serialNumber);
+  });
+
+  it('--layout pkcs12 also writes <name>.p12 and truststore.p12 beside --cert, with the renewed certificate', async () => {
+    const pass = join(work, 'agent-p12.pass');
+    writeFileSync(pass, 'changeit\n');
+    const r = await agent(server.url, [
+      '--once',
+      '--force-renew',
+      '--layout',
+      'pkcs12',
+      '--p12-passphrase-file',
+      pass,
+      '--format',
+      'json',
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const serial = JSON.parse(r.stdout).serialNumber;
+    const dir = join(work, 'agent');
+    const keystore = await parsePkcs12(readFileSync(join(dir, 'agent.example.net.p12')), {
+      passphrase: 'changeit',
+    });
+    expect(keystore.certificates[0]).toMatchObject({
+      hasKey: true,
+      friendlyName: 'agent.example.net',
+    });
+    expect(keystore.certificates[0]!.certificate.serialNumber).toBe(serial);
+    expect(parseCertificate(readFileSync(node.cert, 'utf8')).serialNumber).toBe(serial);
+    const truststore = await parsePkcs12(readFileSync(join(dir, 'truststore.p12')), {
+      passphrase: 'changeit',
+    });
+    expect(truststore.certificates.map((c) => c.trusted)).toEqual([true]);
+    expect(statSync(join(dir, 'agent.example.net.p12')).mode & 0o777).toBe(0o600);
   });
 
   it('exits 1 when --exec fails with --once, 3 when the server is down, 4 when it is not the CA in --ca', async () => {

@@ -11,6 +11,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { basename, dirname, resolve } from 'node:path';
 import {
+  bundleFiles,
   type Certificate,
   createCsr,
   DEFAULT_RENEWAL_THRESHOLD,
@@ -38,8 +39,14 @@ import { readInput, readPemOrDer } from '../lib/files.js';
 import { callApi, isRetryable, parseServerUrl, type TlsTrust } from '../lib/http-client.js';
 import type { Format } from '../lib/output.js';
 import { readPassphrase } from '../lib/passphrase.js';
+import {
+  checkPkcs12Flags,
+  PKCS12_WRITE_OPTIONS,
+  type Pkcs12WriteFlags,
+  pkcs12PassphraseOf,
+} from '../lib/pkcs12-options.js';
 
-interface Args extends GlobalArgs {
+interface Args extends GlobalArgs, Pkcs12WriteFlags {
   server: string;
   cert: string;
   key: string;
@@ -109,6 +116,8 @@ interface Settings {
   format: Format;
   /** Passphrase of an encrypted key; renewed keys are written encrypted with it too. */
   keyPassphrase?: string;
+  /** With --layout pkcs12: the passphrase of the .p12 files written beside --cert. */
+  pkcs12Passphrase?: string;
   /** Keep the CA file current from the server's CA bundle, looking every `caRefreshMs`. */
   followCa: boolean;
   caRefreshMs: number;
@@ -262,6 +271,17 @@ async function renew(
       await writeBundle(dirname(s.keyPath), [keyFile], written);
       await writeBundle(dirname(s.certPath), [certFile], written);
     }
+  }
+  if (s.pkcs12Passphrase !== undefined) {
+    // The PEM files stay (the agent renews with them); the keystore mirrors them for Java.
+    const keys = s.keepKey ? cur.keyPair : csr.keyPair;
+    const identity = { ...keys, certificate, chain, warnings: [] };
+    const name = basename(s.certPath).replace(/\.(crt|pem|cer)$/i, '');
+    const p12 = await bundleFiles(identity, 'pkcs12', {
+      pkcs12Passphrase: s.pkcs12Passphrase,
+      name,
+    });
+    await writeBundle(dirname(s.certPath), p12, written);
   }
   return {
     serialNumber: certificate.serialNumber,
@@ -679,6 +699,13 @@ export const agentCommand = defineCommand<Args>({
         type: 'string',
         describe: 'passphrase of an encrypted --key; renewed keys are written encrypted with it',
       })
+      .option('layout', {
+        choices: ['plain', 'pkcs12'],
+        default: 'plain',
+        describe:
+          'pkcs12: after each renewal also write <name>.p12 (key, certificate, chain) and truststore.p12 beside --cert, for Java; the PEM files stay',
+      })
+      .options(PKCS12_WRITE_OPTIONS)
       .option('follow-ca', {
         type: 'boolean',
         default: true,
@@ -708,7 +735,7 @@ export const agentCommand = defineCommand<Args>({
       })
       .check((a) => {
         settingsOf(a as unknown as Args);
-        return true;
+        return checkPkcs12Flags(a as unknown as Args);
       })
       .example(
         '$0 agent --server https://head:8443 --cert /etc/nodeid/node1.example.net.crt --key /etc/nodeid/node1.example.net.key --ca /etc/nodeid/ca.crt --exec "systemctl reload nginx"',
@@ -737,6 +764,8 @@ export const agentCommand = defineCommand<Args>({
     const s = settingsOf(args);
     if (args.keyPassphraseFile)
       s.keyPassphrase = await readPassphrase({ passphraseFile: args.keyPassphraseFile });
+    if (args.layout === 'pkcs12')
+      s.pkcs12Passphrase = (await pkcs12PassphraseOf(args)) ?? s.keyPassphrase;
     return args.once ? runOnce(s, args.forceRenew) : runLoop(s, args.forceRenew);
   }),
 });
