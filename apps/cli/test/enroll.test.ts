@@ -278,6 +278,30 @@ describe('nodeid enroll: files', () => {
     expect(cert.publicKey.type).toBe('Ed25519');
     expect(readFileSync(join(out, 'ca.crt'), 'utf8')).toBe(readFileSync(caFile, 'utf8'));
   });
+
+  it('--layout pkcs12: <name>.p12 and truststore.p12 with --p12-passphrase-file; a file in the way stops it first', async () => {
+    const { token: tok } = await token('node5.example.net');
+    const out = join(work, 'node5');
+    const pass = join(work, 'node5.pass');
+    writeFileSync(pass, 'changeit\n');
+    const args = [
+      ...enrollArgs(server.url, tok, 'node5.example.net', out),
+      '--layout',
+      'pkcs12',
+      '--p12-passphrase-file',
+      pass,
+    ];
+    const r = await cli(args);
+    expect(r.status, r.stderr).toBe(0);
+    const p12 = await parsePkcs12(readFileSync(join(out, 'node5.example.net.p12')), {
+      passphrase: 'changeit',
+    });
+    expect(p12.keys).toHaveLength(1);
+    expect(p12.certificates.map((c) => c.hasKey)).toEqual([true, false]);
+    const blocked = await cli(args);
+    expect(blocked.status).toBe(3);
+    expect(blocked.stderr).toMatch(/node5\.example\.net\.p12.*already exist.*token was not used/);
+  });
 });
 
 describe('nodeid token create', () => {
