@@ -581,4 +581,66 @@ node7.test {
       await caddy.stop();
     }
   }, 120_000);
+
+  it('Caddy gets a certificate for an IP identifier (RFC 8738) with an explicit ACME issuer', async () => {
+    const token = await acmeToken('node11.test', { ips: ['127.0.0.1'] });
+    const dir = join(work, 'caddy-ip');
+    mkdirSync(dir);
+    const caddyfile = join(dir, 'Caddyfile');
+    writeFileSync(
+      caddyfile,
+      `{
+  admin off
+  storage file_system ${join(dir, 'data')}
+  http_port ${httpPort}
+  https_port ${tlsPort}
+}
+https://127.0.0.1 {
+  bind 127.0.0.1
+  tls {
+    issuer acme {
+      dir ${server.url}/acme/directory
+      trusted_roots ${join(caDir, 'ca.crt')}
+      email ops@example.test
+      eab ${token.eab.kid} ${token.eab.hmacKey}
+    }
+  }
+  respond "ip by caddy"
+}
+`,
+    );
+    const caddy = new Running(
+      spawn('caddy', ['run', '--config', caddyfile, '--adapter', 'caddyfile'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: {
+          ...process.env,
+          HOME: dir,
+          XDG_DATA_HOME: join(dir, 'xdg'),
+          XDG_CONFIG_HOME: join(dir, 'xdg'),
+        },
+      }),
+    );
+    try {
+      await caddy.waitFor(
+        'Caddy to obtain its certificate',
+        () => /certificate obtained successfully/.test(caddy.stderr) || undefined,
+        90_000,
+      );
+      const body = await new Promise<string>((resolve, reject) => {
+        const req = httpsRequest(
+          { host: '127.0.0.1', port: tlsPort, path: '/', ca: readFileSync(join(caDir, 'ca.crt')) },
+          (res) => {
+            let text = '';
+            res.on('data', (d) => (text += d));
+            res.on('end', () => resolve(text));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+      expect(body).toBe('ip by caddy');
+    } finally {
+      await caddy.stop();
+    }
+  }, 120_000);
 });

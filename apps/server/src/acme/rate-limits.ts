@@ -10,7 +10,7 @@ export interface AcmeLimits {
   /** ACME POSTs per client address; default 600 a minute, burst 200. */
   perAddressPerMinute?: number;
   perAddressBurst?: number;
-  /** newAccount requests per client address; default 30 a minute, burst 10. */
+  /** newAccount requests per client address; default 60 a minute, burst 30 (a cluster enrolling at once behind one address). */
   newAccountPerMinute?: number;
   newAccountBurst?: number;
   /** Requests signed by one account; default 300 a minute, burst 100. */
@@ -55,8 +55,8 @@ export function acmeBuckets(limits: AcmeLimits = {}) {
       'from this address',
     ),
     newAccount: new Buckets(
-      limits.newAccountPerMinute ?? 30,
-      limits.newAccountBurst ?? 10,
+      limits.newAccountPerMinute ?? 60,
+      limits.newAccountBurst ?? 30,
       'to make accounts from this address',
     ),
     account: new Buckets(
