@@ -123,7 +123,7 @@ function tlsHandshake(
         rejectUnauthorized: true,
       },
       (socket: TLSSocket) => {
-        peer = socket.authorized ? socket.getPeerCertificate().subject?.CN : undefined;
+        peer = socket.authorized ? String(socket.getPeerCertificate().subject?.CN) : undefined;
         socket.end('hello');
       },
     );
