@@ -60,6 +60,8 @@ let dnsPort: number;
 let httpPort: number;
 let tlsPort: number;
 let pebbleUrl: string;
+/** pebble-challtestsrv's management API (set-txt for dns-01). */
+let dnsManagement: number;
 
 /** lego with a fresh --path (or the one given, for a renewal), trusting `trust`. */
 function lego(args: string[], options: { path: string; trust: string }) {
@@ -95,7 +97,7 @@ beforeAll(async () => {
         '-dns01',
         `127.0.0.1:${dnsPort}`,
         '-management',
-        `127.0.0.1:${await freePort()}`,
+        `127.0.0.1:${(dnsManagement = await freePort())}`,
         '-http01',
         '',
         '-https01',
@@ -372,6 +374,52 @@ describe('lego against nodeid-server', () => {
     );
     expect(r.code, r.out).toBe(0);
     expect(certOf(path, 'node5.test')).toContain('BEGIN CERTIFICATE');
+  }, 120_000);
+
+  it('gets a certificate over dns-01, the TXT record set by lego through an exec hook in the local DNS', async () => {
+    const token = await acmeToken('node12.test');
+    const path = join(work, 'lego-dns');
+    mkdirSync(path);
+    // lego's exec provider runs: hook present|cleanup FQDN VALUE
+    const hook = join(path, 'hook.sh');
+    writeFileSync(
+      hook,
+      `#!/bin/sh\n[ "$1" = present ] || exit 0\nexec "${process.execPath}" -e 'fetch("http://127.0.0.1:${dnsManagement}/set-txt", { method: "POST", body: JSON.stringify({ host: process.argv[1], value: process.argv[2] }) }).then((r) => process.exit(r.ok ? 0 : 1))' "$2" "$3"\n`,
+      { mode: 0o700 },
+    );
+    const r = await run(
+      'lego',
+      [
+        '--accept-tos',
+        '--email',
+        'ops@example.test',
+        '--path',
+        path,
+        '--server',
+        directory(),
+        '--eab',
+        '--kid',
+        token.eab.kid,
+        '--hmac',
+        token.eab.hmacKey,
+        '--domains',
+        'node12.test',
+        '--dns',
+        'exec',
+        '--dns.disable-cp',
+        '--dns.resolvers',
+        `127.0.0.1:${dnsPort}`,
+        'run',
+      ],
+      {
+        LEGO_CA_CERTIFICATES: trust(),
+        EXEC_PATH: hook,
+        EXEC_POLLING_INTERVAL: '1',
+        EXEC_PROPAGATION_TIMEOUT: '10',
+      },
+    );
+    expect(r.code, r.out).toBe(0);
+    expect(certOf(path, 'node12.test')).toContain('BEGIN CERTIFICATE');
   }, 120_000);
 
   it('gets a certificate over tls-alpn-01 (RFC 8737)', async () => {
