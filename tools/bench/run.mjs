@@ -10,6 +10,8 @@
  *   three processes per node;
  * - verification: the SDK's `verifyCertificate` (full RFC 5280 path validation) against
  *   `node:crypto`'s `X509Certificate.verify` (one signature check);
+ * - bulk issuance (`bulk-issue.mjs`): `nodeid cert issue --from-file` on 3,000 nodes end to end,
+ *   beside the openssl recipe above, and its peak RSS at 10,000 nodes (needs `pnpm build`);
  * - the server (`server-load.mjs`): nodeid-server over HTTPS on loopback under POST /v1/sign at
  *   32 and 64 connections, beside `signCsr` alone and Debian's `cfssl serve` when installed, and
  *   the server's RSS over a longer run (needs `pnpm build`; BENCH_SERVER_LONG=1, BENCH_SERVER_PROF=1);
@@ -31,6 +33,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as sdk from '@nodeid/sdk';
 import * as x509 from '@peculiar/x509';
+import { runBulkIssue } from './bulk-issue.mjs';
 import { runEndpointCheck } from './endpoint-check.mjs';
 import { runServerLoad } from './server-load.mjs';
 import { webSizeLines } from './web-size.mjs';
@@ -242,6 +245,13 @@ process.stderr.write(`nodeid bench: verifications, ${ROUNDS} rounds\n`);
 const [verifyNode, verifySdk] = await compare(verifyCases);
 const verify = { node: verifyNode, sdk: verifySdk };
 
+// ---- bulk issuance through the CLI, beside the openssl recipe above ------------------------------
+const bulkLines = await runBulkIssue({
+  scale,
+  opensslRate: identity.openssl.opsPerSec,
+  log: (text) => process.stderr.write(text),
+});
+
 // ---- the server, the web page ---------------------------------------------------------------------
 const serverLines = await runServerLoad({
   scale,
@@ -287,6 +297,8 @@ const lines = [
   verify.sdk
     ? `  SDK verify / node:crypto verify  ${fmt(verify.sdk.opsPerSec / verify.node.opsPerSec, 2)}x   (the SDK also checks dates, CA flags, usages, host and cluster name)`
     : '',
+  '',
+  ...bulkLines,
   '',
   ...serverLines,
   '',

@@ -25,7 +25,7 @@ import type { AuditInput } from '@nodeid/store';
 import type { BulkSettings, IssuedNode, NodeJob, NodeOutcome } from './bulk-types.js';
 import type { LoadedCa } from './ca-folder.js';
 import { CliError, describeError } from './cli-error.js';
-import { createProgress } from './progress.js';
+import { createProgress, formatRate } from './progress.js';
 
 /** The hidden folder of the output folder where batches are staged before their commit. */
 export const STAGING_DIR = '.nodeid-staging';
@@ -308,14 +308,14 @@ export async function bulkIssue(options: BulkIssueOptions): Promise<BulkIssueSum
   if (format === 'json') {
     await options.write(
       `\n],"issued":${issued},"failed":${failed},"skipped":${total - issued - failed},` +
-        `"seconds":${summary.seconds.toFixed(3)},"rate":${Math.round(summary.rate)},"recovered":${summary.recovered}` +
+        `"seconds":${summary.seconds.toFixed(3)},"rate":${Number(summary.rate.toFixed(1))},"recovered":${summary.recovered}` +
         `${stopped ? `,"error":${JSON.stringify({ code: stopped.code, message: stopped.message })}` : ''}}\n`,
     );
   } else {
     const rest = total - issued - failed;
     await options.write(
       `${issued} issued, ${failed} failed${rest ? `, ${rest} not attempted` : ''} in ` +
-        `${summary.seconds.toFixed(1)} s (${Math.round(summary.rate).toLocaleString('en-US')} nodes/s)\n`,
+        `${summary.seconds.toFixed(1)} s (${formatRate(summary.rate)} nodes/s)\n`,
     );
   }
   if (fatal) throw fatal;

@@ -63,7 +63,10 @@ export function createProgress(options: ProgressOptions): Progress {
   const now = options.now ?? (() => performance.now());
   const tty = stream.isTTY === true;
   const fromEnv = Number(process.env[PROGRESS_INTERVAL_ENV]);
-  const interval = options.intervalMs ?? (fromEnv > 0 ? fromEnv : tty ? 100 : PROGRESS_INTERVAL_MS);
+  const interval = Math.max(
+    10,
+    options.intervalMs ?? (fromEnv > 0 ? fromEnv : tty ? 100 : PROGRESS_INTERVAL_MS),
+  );
   const started = now();
   let done = 0;
   let failed = 0;
@@ -106,6 +109,8 @@ export function createProgress(options: ProgressOptions): Progress {
     finish() {
       if (timer) clearInterval(timer);
       if (drawn) stream.write('\r\u001b[K');
+      // a log ends with where the run got to, however short it was
+      else if (show && !tty) draw();
       const seconds = (now() - started) / 1000;
       return { done, failed, seconds, rate: seconds > 0 ? done / seconds : 0 };
     },

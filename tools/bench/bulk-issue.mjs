@@ -1,0 +1,124 @@
+/**
+ * Bulk issuance end to end, as an admin runs it: `nodeid cert issue --from-file nodes.txt --out
+ * certs/` on 3,000 nodes (keys, certificates, every file written durably with its mode, the
+ * inventory), three runs, each into a fresh CA folder; then one run on 10,000 nodes for the
+ * peak RSS of the whole process (all threads), read from /proc/<pid>/status (VmHWM) while it
+ * runs. Needs the built CLI (`pnpm build`). Printed beside the seeds' openssl recipe measured in
+ * the same run by `run.mjs`.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const CLI = join(dirname(fileURLToPath(import.meta.url)), '../../apps/cli/dist/cli.js');
+
+function nodeList(count) {
+  const lines = [];
+  for (let i = 0; i < count; i++)
+    lines.push(`node${i}.bench.internal 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Peak RSS so far of a running process, in KB (0 once it is gone). */
+function peakKb(pid) {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** One run of `count` nodes into a fresh CA folder: seconds, nodes/s, peak RSS (KB). */
+async function runOnce(count) {
+  const work = mkdtempSync(join(tmpdir(), 'nodeid-bench-bulk-'));
+  try {
+    const ca = join(work, 'ca');
+    const init = spawnSync(
+      process.execPath,
+      [CLI, 'ca', 'init', 'bench.cluster', '--no-passphrase', '--dir', ca],
+      {
+        encoding: 'utf8',
+      },
+    );
+    if (init.status !== 0) throw new Error(`ca init failed: ${init.stderr}`);
+    const list = join(work, 'nodes.txt');
+    writeFileSync(list, nodeList(count));
+    const started = performance.now();
+    const child = spawn(
+      process.execPath,
+      [
+        CLI,
+        'cert',
+        'issue',
+        '--from-file',
+        list,
+        '--out',
+        join(work, 'certs'),
+        '--dir',
+        ca,
+        '--quiet',
+        '--format',
+        'json',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let peak = 0;
+    const timer = setInterval(() => {
+      peak = Math.max(peak, peakKb(child.pid));
+    }, 20);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      // keep only the tail: the summary is at the end, and 10,000 results need not be held
+      if (stdout.length > 4096) stdout = stdout.slice(-4096);
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const code = await new Promise((resolve) => child.on('exit', (c) => resolve(c)));
+    const seconds = (performance.now() - started) / 1000;
+    clearInterval(timer);
+    if (code !== 0) throw new Error(`cert issue --from-file exited ${code}: ${stderr}`);
+    const issued = Number(/"issued":(\d+)/.exec(stdout)?.[1]);
+    if (issued !== count) throw new Error(`expected ${count} issued, the summary says ${issued}`);
+    return { seconds, rate: count / seconds, peakKb: peak };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The bulk rows: nodes/s for `count` nodes (median of `runs` runs, with the slowest and fastest),
+ * the ratio to `opensslRate` (nodes/s of the seeds' recipe, same run), and the peak RSS at
+ * `rssCount` nodes. Answers report lines.
+ */
+export async function runBulkIssue({ scale = 1, opensslRate, log = () => {} } = {}) {
+  if (!existsSync(CLI)) return ['bulk issuance: no built CLI (pnpm build), skipped'];
+  const count = Math.max(100, Math.round(3000 * scale));
+  const rssCount = Math.max(300, Math.round(10_000 * scale));
+  const runs = [];
+  for (let r = 0; r < 3; r++) {
+    log(`nodeid bench: bulk issuance, ${count} nodes, run ${r + 1}/3\n`);
+    runs.push(await runOnce(count));
+  }
+  log(`nodeid bench: bulk issuance, ${rssCount} nodes for the peak RSS\n`);
+  const big = await runOnce(rssCount);
+  const rates = runs.map((r) => r.rate).sort((a, b) => a - b);
+  const median = rates[1];
+  const fmt = (v, d = 0) =>
+    v.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+  const ratio = opensslRate ? median / opensslRate : undefined;
+  const mb = big.peakKb / 1024;
+  return [
+    `bulk issuance: nodeid cert issue --from-file, end to end (keys, certificates, durable files with modes, inventory); load average ${loadavg()[0].toFixed(1)} at the end`,
+    `  ${`${count} nodes`.padEnd(28)} ${fmt(median).padStart(8)} nodes/s   (median of 3: ${rates.map((r) => fmt(r)).join(', ')}; target >= 2,000)   ${median >= 2000 ? 'meets' : 'BELOW TARGET'}`,
+    ratio === undefined
+      ? '  vs the openssl recipe: not measured'
+      : `  ${'vs the openssl recipe'.padEnd(28)} ${fmt(ratio).padStart(8)}x        (${fmt(opensslRate, 1)} nodes/s, this run; target >= 100x)   ${ratio >= 100 ? 'meets' : 'BELOW TARGET'}`,
+    `  ${`peak RSS at ${rssCount} nodes`.padEnd(28)} ${fmt(mb).padStart(8)} MB        (${fmt(big.rate)} nodes/s; target < 300 MB)   ${mb < 300 ? 'meets' : 'ABOVE TARGET'}`,
+  ];
+}
