@@ -5,6 +5,7 @@
  */
 import { guard, NodeIdError } from '../errors.js';
 import { toArrayBuffer } from '../lib/bytes.js';
+import { sha1, sha256 } from './iterated-hash.js';
 
 /** Hashes a PKCS#12 MAC may use, with their block size `v` in bytes (RFC 7292 B.2). */
 export type Pkcs12MacHash = 'SHA-1' | 'SHA-256' | 'SHA-384' | 'SHA-512';
@@ -69,8 +70,16 @@ export async function pkcs12Kdf(
     const input = new Uint8Array(v + I.length);
     input.set(D);
     input.set(I, v);
-    let A = new Uint8Array(await subtle.digest(hash, input));
-    for (let r = 1; r < iterations; r++) A = new Uint8Array(await subtle.digest(hash, A));
+    let A: Uint8Array;
+    const local = hash === 'SHA-256' ? sha256 : hash === 'SHA-1' ? sha1 : undefined;
+    if (local) {
+      // Thousands of rounds in a row: synchronous hashing, not one awaited digest per round.
+      A = local(input);
+      for (let r = 1; r < iterations; r++) A = local(A);
+    } else {
+      A = new Uint8Array(await subtle.digest(hash, input));
+      for (let r = 1; r < iterations; r++) A = new Uint8Array(await subtle.digest(hash, toArrayBuffer(A)));
+    }
     out.set(A.subarray(0, Math.min(u, n - i * u)), i * u);
     if (i + 1 === blocks) break;
     // Step 6b-c: I_j = (I_j + B + 1) mod 2^(8v), B being A repeated to v bytes.
