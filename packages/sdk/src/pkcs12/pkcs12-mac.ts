@@ -78,7 +78,8 @@ export async function pkcs12Kdf(
       for (let r = 1; r < iterations; r++) A = local(A);
     } else {
       A = new Uint8Array(await subtle.digest(hash, input));
-      for (let r = 1; r < iterations; r++) A = new Uint8Array(await subtle.digest(hash, toArrayBuffer(A)));
+      for (let r = 1; r < iterations; r++)
+        A = new Uint8Array(await subtle.digest(hash, toArrayBuffer(A)));
     }
     out.set(A.subarray(0, Math.min(u, n - i * u)), i * u);
     if (i + 1 === blocks) break;
