@@ -70,7 +70,12 @@ async function freePort(): Promise<number> {
 }
 
 /** Starts `openssl s_server` with a certificate and its chain; resolves once it accepts. */
-async function sServer(cert: string, key: string, chain: string): Promise<number> {
+async function sServer(
+  cert: string,
+  key: string,
+  chain: string,
+  extra: string[] = [],
+): Promise<number> {
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
     const child = spawn(
@@ -85,6 +90,7 @@ async function sServer(cert: string, key: string, chain: string): Promise<number
         key,
         '-cert_chain',
         chain,
+        ...extra,
       ],
       { cwd: work, stdio: ['pipe', 'pipe', 'pipe'] },
     );
@@ -216,6 +222,12 @@ beforeAll(async () => {
       ports[name] = await sServer(files.cert, files.key, files.chain ?? join(work, 'ca', 'ca.crt'));
     }),
   );
+  // Mutual TLS, as nodes and key servers run it: no handshake without a client certificate.
+  const mtls = ['-Verify', '1', '-CAfile', join(work, 'ca', 'ca.crt')];
+  const good = issued('good');
+  const caCrt = join(work, 'ca', 'ca.crt');
+  ports.mtls12 = await sServer(good.cert, good.key, caCrt, [...mtls, '-tls1_2']);
+  ports.mtls13 = await sServer(good.cert, good.key, caCrt, [...mtls, '-tls1_3']);
   closedPort = await freePort();
 }, 120_000);
 
@@ -321,6 +333,28 @@ describe('nodeid fleet check', () => {
       new RegExp(`unreachable: 127\\.0\\.0\\.1:${closedPort}: .*connection refused`),
     );
     expect(lines.at(-2)).toMatch(/^9 nodes at .*: 1 ok, 2 with warnings, 6 with errors; alerts: /);
+  });
+
+  it('reads nodes that insist on a client certificate (mutual TLS, TLS 1.2 and 1.3)', async () => {
+    const r = await cli([
+      'fleet',
+      'check',
+      '--ca',
+      'ca/ca.crt',
+      '--cluster',
+      'fleet.cluster',
+      at('mtls12'),
+      at('mtls13'),
+      '--format',
+      'json',
+    ]);
+    expect(r.status, r.stdout).toBe(0);
+    const nodes = JSON.parse(r.stdout).nodes;
+    expect(nodes.map((n: { alerts: string[] }) => n.alerts)).toEqual([[], []]);
+    expect(nodes.map((n: { leaf: { names: string[] } }) => n.leaf.names)).toEqual([
+      ['localhost', '127.0.0.1'],
+      ['localhost', '127.0.0.1'],
+    ]);
   });
 
   it('exit 0 when every node is fine, 1 when only warnings', async () => {

@@ -7,7 +7,8 @@
  * (refused, timeout, TLS alert, not TLS, ...), never a throw: in a fleet check the unreachable
  * node is one of the answers.
  */
-import { isIP } from 'node:net';
+import { isIP, connect as netConnect, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
 import { connect, type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
 import { NodeIdError } from '../errors.js';
 
@@ -77,6 +78,11 @@ export interface PresentedChain {
   cipher?: string;
   /** The peer address connected to. */
   address?: string;
+  /**
+   * True when the peer ended the handshake because no client certificate was sent (mutual TLS):
+   * the chain was then read from its TLS 1.2 Certificate message, which is not encrypted.
+   */
+  clientCertificateRequired?: boolean;
 }
 
 /** An endpoint that gave no chain, and why. */
@@ -181,9 +187,122 @@ function presentedChain(socket: TLSSocket): Uint8Array[] {
  * else for (const der of r.chain) console.log(expiryStatus(der).message);
  * ```
  */
-export function readPresentedChain(
+export async function readPresentedChain(
   endpoint: TlsEndpoint,
   options: ReadPresentedChainOptions = {},
+): Promise<PresentedChainResult> {
+  const first = await attempt(endpoint, options, false);
+  // A server that insists on a client certificate (mutual TLS, e.g. a KMIP key server) ends the
+  // handshake before it completes. Under TLS 1.2 its Certificate message travels in the clear
+  // (RFC 5246 §7.4.2), so one more attempt at TLS 1.2 reads the chain from the handshake.
+  if (first.ok || (first.reason !== 'reset' && first.reason !== 'tls-alert')) return first;
+  if (options.signal?.aborted) return first;
+  const second = await attempt(endpoint, options, true);
+  return second.ok ? second : first;
+}
+
+/** Reads the server's Certificate message (TLS 1.2, RFC 5246 §7.4.2) from the bytes received. */
+class Tls12CertificateTap {
+  private records: Uint8Array = new Uint8Array(0);
+  private handshake: Uint8Array = new Uint8Array(0);
+  private done = false;
+  chain: Uint8Array[] | undefined;
+
+  push(data: Uint8Array): void {
+    if (this.done) return;
+    this.records = concat(this.records, data);
+    // TLSPlaintext: type(1) version(2) length(2) fragment (RFC 5246 §6.2.1)
+    while (!this.done && this.records.length >= 5) {
+      const length = (this.records[3]! << 8) | this.records[4]!;
+      if (this.records.length < 5 + length) return;
+      const type = this.records[0]!;
+      const fragment = this.records.subarray(5, 5 + length);
+      this.records = this.records.slice(5 + length);
+      if (type !== 22) {
+        // change_cipher_spec, alert or application data: nothing readable follows.
+        this.done = type !== 21;
+        continue;
+      }
+      this.handshake = concat(this.handshake, fragment);
+      this.readMessages();
+    }
+  }
+
+  private readMessages(): void {
+    // Handshake: msg_type(1) length(3) body (RFC 5246 §7.4)
+    while (!this.done && this.handshake.length >= 4) {
+      const h = this.handshake;
+      const length = (h[1]! << 16) | (h[2]! << 8) | h[3]!;
+      if (h.length < 4 + length) return;
+      const type = h[0]!;
+      const body = h.subarray(4, 4 + length);
+      this.handshake = h.slice(4 + length);
+      if (type === 11) {
+        this.chain = readCertificateList(body);
+        this.done = true;
+      }
+      if (type === 14) this.done = true; // ServerHelloDone
+    }
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** certificate_list: opaque ASN.1Cert<1..2^24-1><0..2^24-1>, each with a 3-byte length. */
+function readCertificateList(body: Uint8Array): Uint8Array[] | undefined {
+  if (body.length < 3) return undefined;
+  const total = (body[0]! << 16) | (body[1]! << 8) | body[2]!;
+  if (total + 3 !== body.length) return undefined;
+  const certs: Uint8Array[] = [];
+  let i = 3;
+  while (i + 3 <= body.length) {
+    const n = (body[i]! << 16) | (body[i + 1]! << 8) | body[i + 2]!;
+    if (i + 3 + n > body.length) return undefined;
+    certs.push(body.slice(i + 3, i + 3 + n));
+    i += 3 + n;
+  }
+  return i === body.length ? certs : undefined;
+}
+
+/** A TCP connection whose received bytes also go to a tap, as a stream TLS can run over. */
+function tappedConnection(host: string, port: number, tap: Tls12CertificateTap): Duplex {
+  let raw: Socket;
+  const duplex = new Duplex({
+    read() {
+      raw.resume();
+    },
+    write(chunk, _encoding, callback) {
+      raw.write(chunk, callback);
+    },
+    final(callback) {
+      raw.end();
+      callback();
+    },
+    destroy(error, callback) {
+      raw.destroy();
+      callback(error);
+    },
+  });
+  raw = netConnect({ host, port });
+  raw.on('data', (data: Buffer) => {
+    tap.push(data);
+    if (!duplex.push(data)) raw.pause();
+  });
+  raw.on('end', () => duplex.push(null));
+  raw.on('error', (e) => duplex.destroy(e));
+  raw.on('close', () => duplex.destroy());
+  return duplex;
+}
+
+function attempt(
+  endpoint: TlsEndpoint,
+  options: ReadPresentedChainOptions,
+  tls12: boolean,
 ): Promise<PresentedChainResult> {
   const timeoutMs = checkTimeout(options.timeoutMs);
   const servername = endpoint.servername ?? (isIP(endpoint.host) === 0 ? endpoint.host : undefined);
@@ -202,7 +321,17 @@ export function readPresentedChain(
       socket?.destroy();
       resolve(result);
     };
+    const tap = tls12 ? new Tls12CertificateTap() : undefined;
     const fail = (e: unknown) => {
+      if (tap?.chain?.length) {
+        return finish({
+          ok: true,
+          ...base,
+          chain: tap.chain,
+          protocol: 'TLSv1.2',
+          clientCertificateRequired: true,
+        });
+      }
       const c = classify(e);
       finish({
         ok: false,
@@ -234,8 +363,12 @@ export function readPresentedChain(
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       socket = connect({
-        host: endpoint.host,
-        port: endpoint.port,
+        ...(tap
+          ? {
+              socket: tappedConnection(endpoint.host, endpoint.port, tap),
+              maxVersion: 'TLSv1.2' as const,
+            }
+          : { host: endpoint.host, port: endpoint.port }),
         ...(servername && { servername }),
         // The chain is judged by verifyCertificate afterwards, never by the handshake.
         rejectUnauthorized: false,
