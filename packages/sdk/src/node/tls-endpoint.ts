@@ -180,6 +180,10 @@ function presentedChain(socket: TLSSocket): Uint8Array[] {
  * order; certificates the peer sent that issued none of the others are left out. No trust store
  * is loaded (`ca: []`), so nothing is added to what the peer sent.
  *
+ * A server that ends the handshake because no client certificate was sent (mutual TLS) is tried
+ * once more at TLS 1.2, where its Certificate message is read from the handshake as sent
+ * (`clientCertificateRequired: true`); `timeoutMs` applies to each attempt.
+ *
  * @example
  * ```ts
  * const r = await readPresentedChain({ host: '192.168.9.135', port: 5696 });
