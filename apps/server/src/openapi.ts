@@ -93,13 +93,20 @@ export const openApiDocument = {
                     examples: ['90d'],
                     description: 'the same as a duration',
                   },
+                  acme: {
+                    type: 'boolean',
+                    description:
+                      'also answer eab: { kid, hmacKey } (base64url), an ACME External Account Binding for /acme/directory; its account may order only these names',
+                  },
                 },
               },
             },
           },
         },
         responses: {
-          201: { description: 'the token, shown once' },
+          201: {
+            description: 'the token, shown once (with acme: true, also its eab kid and hmacKey)',
+          },
           400: errorResponse('bad request'),
           401: errorResponse('not an admin'),
           429: errorResponse('rate limited'),
