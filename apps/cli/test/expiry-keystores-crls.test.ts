@@ -163,6 +163,24 @@ describe('PKCS#12 keystores', () => {
   });
 });
 
+describe('expiry watch of a PKCS#12 file', () => {
+  it('--once with --passphrase-file: one line per certificate inside', () => {
+    const file = join(work, 'p12', 'client1.p12');
+    const ok = runCli(
+      ['expiry', 'watch', file, '--passphrase-file', join(work, 'pass.txt'), '--once'],
+      {
+        env: ENV,
+      },
+    );
+    expect(ok.status, ok.stderr).toBe(0);
+    const lines = ok.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(
+      / loaded .*client1\.p12#1\/2\[.*\] ok: certificate CN=client1\.example\.net/,
+    );
+  });
+});
+
 describe('cert inspect of a PKCS#12 file', () => {
   it('lists every entry with alias, trusted flag and whether its key is inside; no key printed', () => {
     const file = join(work, 'p12', 'client1.p12');

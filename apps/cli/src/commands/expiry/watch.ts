@@ -21,7 +21,12 @@ import type { Argv, CommandModule } from 'yargs';
 import { action, exitCodes, type GlobalArgs } from '../../lib/command.js';
 import { type ExpiryRow, exitCodeOf, judge } from '../../lib/expiry-report.js';
 import { painter, useColor } from '../../lib/output.js';
-import { type ScannedFile, scanCertificates } from '../../lib/scan-files.js';
+import {
+  PKCS12_READ_OPTIONS,
+  type Pkcs12ReadFlags,
+  scanOptionsOf,
+} from '../../lib/pkcs12-options.js';
+import { type ScannedFile, type ScanOptions, scanCertificates } from '../../lib/scan-files.js';
 import {
   contactEndpoints,
   ENDPOINT_OPTIONS,
@@ -30,7 +35,7 @@ import {
   resolveTargets,
 } from '../../lib/targets.js';
 
-interface Args extends GlobalArgs, EndpointFlags {
+interface Args extends GlobalArgs, EndpointFlags, Pkcs12ReadFlags {
   paths: string[];
   warn: string;
   caWarn: string;
@@ -65,6 +70,7 @@ export const expiryWatchCommand: CommandModule<GlobalArgs, Args> = {
           'certificate files and folders (searched recursively), and TLS endpoints: tls://host:port, host:port, https://host[:port], [v6]:port',
       })
       .options(ENDPOINT_OPTIONS)
+      .options(PKCS12_READ_OPTIONS)
       .option('ca-warn', {
         type: 'string',
         default: '180d',
@@ -109,6 +115,7 @@ export const expiryWatchCommand: CommandModule<GlobalArgs, Args> = {
       endpoints: targets.endpoints,
       flags: args,
       caWarnWithinMs: caWarnWindow(args.caWarn),
+      scan: await scanOptionsOf(args),
     });
     if (args.once) return watcher.once();
     await watcher.run();
@@ -140,6 +147,8 @@ class ExpiryWatcher {
       endpoints: EndpointTarget[];
       flags: EndpointFlags;
       caWarnWithinMs: number;
+      /** How to open PKCS#12 files (their passphrase). */
+      scan?: ScanOptions;
     },
   ) {
     this.paint = painter(useColor(format));
@@ -152,7 +161,7 @@ class ExpiryWatcher {
   /** Files and endpoints as scanned files: an endpoint's digest is that of its presented chain. */
   private async scan(now: Date): Promise<{ files: ScannedFile[]; dirs: string[] }> {
     const { files, dirs } = this.paths.length
-      ? await scanCertificates(this.paths)
+      ? await scanCertificates(this.paths, this.remote.scan)
       : { files: [], dirs: [] };
     const results = await contactEndpoints(this.remote.endpoints, this.remote.flags);
     this.endpointRows.clear();
