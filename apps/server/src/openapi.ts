@@ -158,6 +158,8 @@ export const openApiDocument = {
     '/v1/renew': {
       post: {
         summary: 'Renew over mutual TLS with the current certificate and a CSR for the same names',
+        description:
+          'With `--renew-expired-within D`, a certificate that expired less than D ago still renews, once, if it is the newest, unrevoked, not superseded certificate for its names (audited as certificate.renew-expired).',
         requestBody: {
           content: {
             'application/json': {
@@ -176,9 +178,13 @@ export const openApiDocument = {
               'application/json': { schema: { $ref: '#/components/schemas/SignResult' } },
             },
           },
-          401: errorResponse('no valid client certificate, or a revoked one'),
+          401: errorResponse(
+            'no valid client certificate (ERR_CERT_EXPIRED: expired, or longer ago than --renew-expired-within), or a revoked one',
+          ),
           403: errorResponse('ERR_EXTENDED_KEY_USAGE: the certificate has no clientAuth'),
-          409: errorResponse('ERR_CERTIFICATE_SUPERSEDED: the certificate was already renewed'),
+          409: errorResponse(
+            'ERR_CERTIFICATE_SUPERSEDED: the certificate was already renewed, or (expired) a newer certificate exists for its names',
+          ),
           415: errorResponse('ERR_UNSUPPORTED_MEDIA_TYPE: the body is not application/json'),
           429: errorResponse(
             'ERR_RATE_LIMITED: too many renewals from this address or certificate',
