@@ -306,6 +306,26 @@ describe('admin views against a real nodeid-server', () => {
       .poll(() => page.locator('#tokens-status').textContent())
       .toContain('No pending token');
 
+    // an ACME token, offered because the server's OpenAPI document has "acme": its EAB is shown
+    expect(await page.locator('#token-acme-field').isVisible()).toBe(true);
+    await page.locator('#token-name').fill('acmenode.example.net');
+    await page.getByLabel(/ACME account/).check();
+    await page.getByRole('button', { name: 'Create token' }).click();
+    await expect.poll(() => page.locator('#token-eab').isVisible()).toBe(true);
+    const kid = await page.locator('#token-eab-kid').inputValue();
+    const hmac = await page.locator('#token-eab-hmac').inputValue();
+    expect((await page.locator('#token-value').inputValue()).startsWith(`${kid}.`)).toBe(true);
+    expect(hmac).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(await page.locator('#token-certbot').inputValue()).toBe(
+      `certbot certonly --standalone --server ${server.url}/acme/directory --eab-kid ${kid} --eab-hmac-key ${hmac} -d acmenode.example.net`,
+    );
+    const directory = await context.request.get(`${server.url}/acme/directory`);
+    expect(((await directory.json()) as { newAccount?: string }).newAccount).toContain('/acme/');
+    await page.getByRole('button', { name: 'Cancel the token for acmenode.example.net' }).click();
+    await expect
+      .poll(() => page.locator('#tokens-status').textContent())
+      .toContain('Cancelled the token for acmenode.example.net');
+
     // a second token, cancelled from the list
     await page.locator('#token-name').fill('cancelme.example.net');
     await page.getByRole('button', { name: 'Create token' }).click();

@@ -122,7 +122,13 @@ export async function setupAdmin(): Promise<void> {
   whenSignedOut((message) => {
     byId('admin-app').hidden = true;
     byId('signin-form').hidden = false;
-    for (const id of ['token-value', 'token-command'] as const)
+    for (const id of [
+      'token-value',
+      'token-command',
+      'token-eab-kid',
+      'token-eab-hmac',
+      'token-certbot',
+    ] as const)
       byId<HTMLInputElement>(id).value = '';
     byId('token-created').hidden = true;
     byId('cert-detail').hidden = true;

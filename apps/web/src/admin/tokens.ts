@@ -113,7 +113,7 @@ async function createToken(form: HTMLFormElement): Promise<void> {
   await whileBusy(form, async () => {
     setStatus(status, 'busy', `Creating a token for ${names.name}…`);
     try {
-      const { body } = await adminCall<TokenRow & { token: string }>('/v1/enrollments', {
+      const { body } = await adminCall<Created>('/v1/enrollments', {
         method: 'POST',
         json: {
           name: names.name,
@@ -148,7 +148,37 @@ async function createToken(form: HTMLFormElement): Promise<void> {
   });
 }
 
-function showCreated(created: TokenRow & { token: string }, fingerprint: string): void {
+/** The reply of `POST /v1/enrollments`: the token, shown once, and with `acme` its EAB. */
+type Created = TokenRow & { token: string; eab?: { kid: string; hmacKey: string } };
+
+/** The ACME part of a new token: directory, EAB key id and HMAC key, a certbot line. */
+function showEab(created: Created): void {
+  const box = byId('token-eab');
+  box.hidden = !created.eab;
+  if (!created.eab) return;
+  const directory = `${apiOrigin()}/acme/directory`;
+  byId<HTMLInputElement>('token-eab-directory').value = directory;
+  byId<HTMLInputElement>('token-eab-kid').value = created.eab.kid;
+  byId<HTMLInputElement>('token-eab-hmac').value = created.eab.hmacKey;
+  const domains = [created.name, ...created.dns, ...created.ips].flatMap((d) => ['-d', d]);
+  byId<HTMLTextAreaElement>('token-certbot').value = [
+    'certbot',
+    'certonly',
+    '--standalone',
+    '--server',
+    directory,
+    '--eab-kid',
+    created.eab.kid,
+    '--eab-hmac-key',
+    created.eab.hmacKey,
+    ...domains,
+  ]
+    .map(shellWord)
+    .join(' ');
+}
+
+function showCreated(created: Created, fingerprint: string): void {
+  showEab(created);
   byId<HTMLInputElement>('token-value').value = created.token;
   const command = [
     'nodeid',
