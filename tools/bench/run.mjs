@@ -15,6 +15,8 @@
  * - the server (`server-load.mjs`): nodeid-server over HTTPS on loopback under POST /v1/sign at
  *   32 and 64 connections, beside `signCsr` alone and Debian's `cfssl serve` when installed, and
  *   the server's RSS over a longer run (needs `pnpm build`; BENCH_SERVER_LONG=1, BENCH_SERVER_PROF=1);
+ * - ACME (`acme-load.mjs`): complete orders per second at 16 clients (one account, http-01),
+ *   beside token + /v1/sign enrollments at the same concurrency (needs `pnpm build`);
  * - TLS endpoints checked per second (endpoint-check.mjs): 100 local node:tls endpoints read and
  *   judged by the SDK, beside an `openssl s_client | openssl x509 -enddate` loop;
  * - the web page's gzipped JavaScript (web-size.mjs): at open beside its 150 KB target, the admin
@@ -33,6 +35,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as sdk from '@nodeid/sdk';
 import * as x509 from '@peculiar/x509';
+import { runAcmeLoad } from './acme-load.mjs';
 import { runBulkIssue } from './bulk-issue.mjs';
 import { runEndpointCheck } from './endpoint-check.mjs';
 import { runServerLoad } from './server-load.mjs';
@@ -261,6 +264,10 @@ const serverLines = await runServerLoad({
 
 const webLines = webSizeLines();
 
+const acmeLines = await runAcmeLoad({ scale, log: (text) => process.stderr.write(text) }).catch(
+  (e) => [`  ACME load: skipped (${e.message.slice(0, 200)})`],
+);
+
 const endpointLines = await runEndpointCheck({
   scale,
   rounds: ROUNDS,
@@ -301,6 +308,8 @@ const lines = [
   ...bulkLines,
   '',
   ...serverLines,
+  '',
+  ...acmeLines,
   '',
   ...endpointLines,
   ...(webLines.length ? ['', 'web page', ...webLines] : []),

@@ -160,7 +160,7 @@ async function main(): Promise<void> {
 
   let acme: ReturnType<typeof acmeOptionsOf>;
   try {
-    acme = acmeOptionsOf(values);
+    acme = acmeOptionsOf(values, process.env);
   } catch (e) {
     fail((e as Error).message);
   }

@@ -26,14 +26,31 @@ const port = (text: string | undefined, flag: string): number | undefined => {
   return n;
 };
 
-/** The ACME options of the flags, or `false` with `--no-acme`; a bad value throws with the flag's name. */
-export function acmeOptionsOf(values: {
-  acme?: boolean;
-  'acme-open'?: boolean;
-  'acme-http-port'?: string;
-  'acme-tls-port'?: string;
-  'acme-resolver'?: string;
-}): AcmeOptions | false {
+/** A positive number from the environment, or undefined when unset; anything else throws. */
+function envNumber(env: Record<string, string | undefined>, name: string): number | undefined {
+  const text = env[name];
+  if (text === undefined || text === '') return undefined;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new Error(`${name} must be a positive number, got "${text}"`);
+  return n;
+}
+
+/**
+ * The ACME options of the flags, or `false` with `--no-acme`; a bad value throws with the flag's
+ * name. Rate limits come from the environment (for load tests): NODEID_ACME_ADDRESS_RATE_PER_MINUTE,
+ * NODEID_ACME_ADDRESS_BURST, NODEID_ACME_ACCOUNT_RATE_PER_MINUTE, NODEID_ACME_ACCOUNT_BURST.
+ */
+export function acmeOptionsOf(
+  values: {
+    acme?: boolean;
+    'acme-open'?: boolean;
+    'acme-http-port'?: string;
+    'acme-tls-port'?: string;
+    'acme-resolver'?: string;
+  },
+  env: Record<string, string | undefined> = {},
+): AcmeOptions | false {
   if (values.acme === false) {
     if (
       values['acme-open'] ||
@@ -49,6 +66,13 @@ export function acmeOptionsOf(values: {
   const tlsPort = port(values['acme-tls-port'], '--acme-tls-port');
   if (httpPort) options.httpPort = httpPort;
   if (tlsPort) options.tlsPort = tlsPort;
+  const limits = {
+    perAddressPerMinute: envNumber(env, 'NODEID_ACME_ADDRESS_RATE_PER_MINUTE'),
+    perAddressBurst: envNumber(env, 'NODEID_ACME_ADDRESS_BURST'),
+    perAccountPerMinute: envNumber(env, 'NODEID_ACME_ACCOUNT_RATE_PER_MINUTE'),
+    perAccountBurst: envNumber(env, 'NODEID_ACME_ACCOUNT_BURST'),
+  };
+  options.limits = Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined));
   const resolver = values['acme-resolver'];
   if (resolver !== undefined) {
     const address = parseListenAddress(resolver);
