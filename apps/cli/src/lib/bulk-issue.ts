@@ -36,6 +36,9 @@ export const BATCH_SIZE = 256;
 /** Nodes per message to a thread. */
 const CHUNK_SIZE = 32;
 
+/** Young generation of an issuing thread's heap, in MB. */
+const YOUNG_GENERATION_MB = 8;
+
 /** Options of {@link bulkIssue}. */
 export interface BulkIssueOptions {
   /** The node list: one node a line, `FQDN [IP...]`. */
@@ -124,7 +127,12 @@ class IssuePool {
       settings,
     };
     for (let i = 0; i < threads; i++) {
-      const worker = new Worker(new URL('./issue-worker.js', import.meta.url), { workerData });
+      const worker = new Worker(new URL('./issue-worker.js', import.meta.url), {
+        workerData,
+        // a thread holds one chunk of nodes at a time: a small young generation keeps the
+        // process's RSS flat and low (V8's default would grow it to tens of MB per thread)
+        resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+      });
       const slot = { worker, waiting: 0 };
       worker.on('message', (m: { id: number; outcomes: NodeOutcome[] }) => {
         const p = this.pending.get(m.id);
