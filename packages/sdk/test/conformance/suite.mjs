@@ -523,6 +523,39 @@ export const cases = {
     assert.ok(await sdk.keyMatchesCertificate(keys, node.certificate), 'tls.key matches tls.crt');
   },
 
+  'pkcs12: createPkcs12 and parsePkcs12 round trip on WebCrypto alone; a wrong passphrase is refused':
+    async (sdk, assert) => {
+      const ca = await sdk.createCa({ clusterName: CLUSTER, now: NOW });
+      const node = await sdk.issueIdentity({ ca, name: 'node12.example.net', now: NOW });
+      const [keystore, truststore] = await sdk.bundleFiles(node, 'pkcs12', {
+        pkcs12Passphrase: 'changeit',
+        iterations: 1000,
+      });
+      const p12 = await sdk.parsePkcs12(keystore.contents, { passphrase: 'changeit' });
+      assert.deepEqual(
+        p12.certificates.map((c) => [c.certificate.serialNumber, c.hasKey]),
+        [
+          [node.certificate.serialNumber, true],
+          [ca.certificate.serialNumber, false],
+        ],
+        'keystore entries',
+      );
+      const keys = await sdk.importPrivateKeyPem(p12.keys[0].pkcs8);
+      assert.ok(await sdk.keyMatchesCertificate(keys, node.certificate), 'the key inside matches');
+      const trust = await sdk.parsePkcs12(truststore.contents, { passphrase: 'changeit' });
+      assert.deepEqual(
+        trust.certificates.map((c) => c.trusted),
+        [true],
+        'truststore entry is trusted',
+      );
+      await assert.nodeIdError(
+        sdk,
+        () => sdk.parsePkcs12(keystore.contents, { passphrase: 'wrong' }),
+        ['ERR_PASSPHRASE_WRONG'],
+        'wrong passphrase',
+      );
+    },
+
   'inspect: inspect() tells certificates, CSRs, CRLs and keys apart': async (sdk, assert) => {
     const ca = await sdk.createCa({ clusterName: CLUSTER, now: NOW });
     const request = await sdk.createCsr({ name: 'node11.example.net' });
