@@ -8,8 +8,9 @@
  * - the floor: the SDK's `signCsr` alone, on one thread of this process, with the server's policy
  *   and the server's crypto (`createNodeCrypto`);
  * - Debian's `golang-cfssl` (`cfssl serve`, HTTPS with the same server certificate, the same CA
- *   key) on /api/v1/cfssl/sign, when `cfssl` is on PATH. cfssl keeps no inventory and takes no
- *   token: it only signs.
+ *   key) on /api/v1/cfssl/sign, when `cfssl` is on PATH: once without storage (it only signs),
+ *   and once with its own SQLite certdb (`-db-config`, the schema recreated each run with the
+ *   sqlite3 command), which records every certificate as nodeid-server does: equal durability.
  *
  * Tokens (through the admin API) and CSRs (SDK `createCsr`) are made before any clock starts.
  * The cases take turns for the rounds; a case's rate is its median round, counted while every
@@ -43,6 +44,33 @@ import * as sdk from '@nodeid/sdk';
 import { createNodeCrypto, loadCaFolder } from '@nodeid/sdk/node';
 import { cpuMsOf } from './proc-cpu.mjs';
 import { wrkGenerator, wrkVersion } from './wrk-client.mjs';
+
+/**
+ * cfssl's SQLite certdb schema, as certdb/sqlite/migrations/001_CreateCertificates.sql of the
+ * cfssl 1.2.x line creates it (Debian's golang-cfssl 1.2.0 inserts exactly these columns; the
+ * later migration adding issued_at, not_before, metadata, sans and common_name came after it).
+ */
+const CFSSL_CERTDB_SCHEMA = `
+CREATE TABLE certificates (
+  serial_number            blob NOT NULL,
+  authority_key_identifier blob NOT NULL,
+  ca_label                 blob,
+  status                   blob NOT NULL,
+  reason                   int,
+  expiry                   timestamp,
+  revoked_at               timestamp,
+  pem                      blob NOT NULL,
+  PRIMARY KEY(serial_number, authority_key_identifier)
+);
+CREATE TABLE ocsp_responses (
+  serial_number            blob NOT NULL,
+  authority_key_identifier blob NOT NULL,
+  body                     blob NOT NULL,
+  expiry                   timestamp,
+  PRIMARY KEY(serial_number, authority_key_identifier),
+  FOREIGN KEY(serial_number, authority_key_identifier) REFERENCES certificates(serial_number, authority_key_identifier)
+);
+`;
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -410,14 +438,21 @@ export async function runServerLoad({ scale, rounds, log }) {
       return performance.now() - t;
     }
 
-    // ---- cfssl, when installed ----------------------------------------------------------------
-    let cfssl;
-    // BENCH_CFSSL=0 leaves cfssl out (quicker runs while working on the server)
-    if (process.env.BENCH_CFSSL !== '0' && hasCommand('cfssl', ['version'])) {
+    // ---- cfssl, when installed: without storage, and with its own SQLite certdb ---------------
+    /**
+     * Starts `cfssl serve` with the same CA, server certificate and signing profile; with
+     * `certdb`, with `-db-config` on a fresh SQLite file holding the schema of cfssl's
+     * certdb/sqlite/migrations/001_CreateCertificates.sql (the one Debian's cfssl 1.2.0 writes:
+     * its insert names exactly these columns), so every signature is also an INSERT, as every
+     * nodeid-server signature is a recorded certificate.
+     */
+    const startCfssl = async (certdb) => {
       const cfPort = await freePort();
-      const cfLog = join(work, 'cfssl.log');
+      const tag = certdb ? 'cfssl-db' : 'cfssl';
+      const cfLog = join(work, `${tag}.log`);
+      const config = join(work, 'cfssl.json');
       writeFileSync(
-        join(work, 'cfssl.json'),
+        config,
         JSON.stringify({
           signing: {
             default: {
@@ -427,6 +462,20 @@ export async function runServerLoad({ scale, rounds, log }) {
           },
         }),
       );
+      const dbArgs = [];
+      if (certdb) {
+        const dbFile = join(work, 'cfssl-certdb.sqlite');
+        rmSync(dbFile, { force: true });
+        execFileSync('sqlite3', [dbFile], { input: CFSSL_CERTDB_SCHEMA });
+        const dbConfig = join(work, 'cfssl-db.json');
+        // a busy timeout, as an admin would set: without one, concurrent signings fail with
+        // "database is locked" (go-sqlite3's default is to fail at once)
+        writeFileSync(
+          dbConfig,
+          JSON.stringify({ driver: 'sqlite3', data_source: `${dbFile}?_busy_timeout=10000` }),
+        );
+        dbArgs.push('-db-config', dbConfig);
+      }
       const cfFd = openSync(cfLog, 'w');
       const child = spawn(
         'cfssl',
@@ -441,27 +490,43 @@ export async function runServerLoad({ scale, rounds, log }) {
           '-ca-key',
           join(caDir, 'ca.key'),
           '-config',
-          join(work, 'cfssl.json'),
+          config,
           '-tls-cert',
           join(caDir, 'server/server.crt'),
           '-tls-key',
           join(caDir, 'server/server.key'),
+          ...dbArgs,
         ],
         { stdio: ['ignore', 'ignore', cfFd] },
       );
       closeSync(cfFd);
       children.push(child);
       const cfUrl = `https://127.0.0.1:${cfPort}`;
-      await waitUntilAnswering(cfUrl, caPem, child, cfLog, 'cfssl serve');
+      await waitUntilAnswering(
+        cfUrl,
+        caPem,
+        child,
+        cfLog,
+        `cfssl serve${certdb ? ' -db-config' : ''}`,
+      );
       const version = execFileSync('cfssl', ['version'], { encoding: 'utf8' }).match(
         /Version: (\S+)/,
       )?.[1];
-      cfssl = {
+      return {
         pid: child.pid,
         url: cfUrl,
         version,
+        certdb,
+        dbFile: certdb ? join(work, 'cfssl-certdb.sqlite') : undefined,
         bodies: csrs.map((csr) => JSON.stringify({ certificate_request: csr })),
       };
+    };
+    let cfssl;
+    let cfsslDb;
+    // BENCH_CFSSL=0 leaves cfssl out (quicker runs while working on the server)
+    if (process.env.BENCH_CFSSL !== '0' && hasCommand('cfssl', ['version'])) {
+      cfssl = await startCfssl(false);
+      if (hasCommand('sqlite3', ['-version'])) cfsslDb = await startCfssl(true);
     }
 
     // ---- sanity: each path returns a certificate the CA key verifies, for the names asked ----
@@ -475,16 +540,24 @@ export async function runServerLoad({ scale, rounds, log }) {
         throw new Error(
           'nodeid-server returned a certificate the CA key does not verify or without the name',
         );
-      if (cfssl) {
-        const cf = client(cfssl.url, caPem);
-        const r = await cf.call('POST', '/api/v1/cfssl/sign', {
-          body: JSON.parse(cfssl.bodies[0]),
+      for (const cf of [cfssl, cfsslDb].filter(Boolean)) {
+        const http = client(cf.url, caPem);
+        const r = await http.call('POST', '/api/v1/cfssl/sign', {
+          body: JSON.parse(cf.bodies[0]),
         });
-        cf.close();
+        http.close();
         const c =
           r.status === 200 ? new X509Certificate(JSON.parse(r.text).result.certificate) : undefined;
         if (!c?.verify(caCert.publicKey) || !c.subjectAltName?.includes(`DNS:${names[0]}`))
           throw new Error(`cfssl did not sign: ${r.status} ${r.text.slice(0, 300)}`);
+        // with a certdb, the signature must have become a row
+        if (cf.certdb) {
+          const rows = execFileSync('sqlite3', [cf.dbFile, 'SELECT count(*) FROM certificates'], {
+            encoding: 'utf8',
+          }).trim();
+          if (rows !== '1')
+            throw new Error(`cfssl's certdb holds ${rows} rows after one signature`);
+        }
       }
       await floorOnce(0);
     }
@@ -516,15 +589,15 @@ export async function runServerLoad({ scale, rounds, log }) {
       warm: { method: 'GET', path: '/healthz' },
       expect: '"certificate"',
     });
-    const cfsslJob = (concurrency, count) => ({
-      url: cfssl.url,
+    const cfsslJob = (concurrency, count, cf = cfssl) => ({
+      url: cf.url,
       ca: caPem.toString(),
       concurrency,
       method: 'POST',
       path: '/api/v1/cfssl/sign',
       headers,
-      bodies: Array.from({ length: count }, (_, i) => cfssl.bodies[i % POOL]),
-      warm: { method: 'POST', path: '/api/v1/cfssl/sign', body: cfssl.bodies[0] },
+      bodies: Array.from({ length: count }, (_, i) => cf.bodies[i % POOL]),
+      warm: { method: 'POST', path: '/api/v1/cfssl/sign', body: cf.bodies[0] },
       expect: '"success":true',
     });
 
@@ -563,24 +636,24 @@ export async function runServerLoad({ scale, rounds, log }) {
           };
         },
       })),
-      ...(cfssl
-        ? CONNECTIONS.map((c) => ({
-            key: `cfssl${c}`,
-            label: `cfssl serve ${cfssl.version ?? ''} /api/v1/cfssl/sign, ${c} conn.`,
-            async round(count) {
-              const cpu = cpuMeter(cfssl.pid);
-              const r = await gen.run(cfsslJob(c, count));
-              return {
-                cpu: cpu.stop(),
-                rate: steadyRate(r, c),
-                requests: r.requests,
-                latencies: r.latenciesMs,
-                errors: r.errors,
-                firstError: r.firstError,
-              };
-            },
-          }))
-        : []),
+      ...[cfssl, cfsslDb].filter(Boolean).flatMap((cf) =>
+        CONNECTIONS.map((c) => ({
+          key: `${cf.certdb ? 'cfsslDb' : 'cfssl'}${c}`,
+          label: `cfssl serve ${cf.version ?? ''}${cf.certdb ? ' + SQLite certdb' : ''}, ${c} conn.`,
+          async round(count) {
+            const cpu = cpuMeter(cf.pid);
+            const r = await gen.run(cfsslJob(c, count, cf));
+            return {
+              cpu: cpu.stop(),
+              rate: steadyRate(r, c),
+              requests: r.requests,
+              latencies: r.latenciesMs,
+              errors: r.errors,
+              firstError: r.firstError,
+            };
+          },
+        })),
+      ),
     ];
     log(`nodeid bench: server load, warm-up and ${rounds} rounds of ${perRound} per case\n`);
     for (const c of cases) await c.round(perRound);
@@ -693,6 +766,7 @@ export async function runServerLoad({ scale, rounds, log }) {
     );
     const s64 = stats.get('nodeid64');
     const c64 = stats.get('cfssl64');
+    const d64 = stats.get('cfsslDb64');
     const meets = (ok) => (ok ? 'meets' : 'misses');
     lines.push(
       '',
@@ -702,6 +776,21 @@ export async function runServerLoad({ scale, rounds, log }) {
         ? `  server / cfssl   ${fmt(s64.rate / c64.rate, 2)}x   (target > 1x, ahead of cfssl)   ${meets(s64.rate > c64.rate)}`
         : '  server / cfssl   cfssl not installed',
       `  server p99       ${fmt(s64.p99, 1)} ms   (target < 50 ms)   ${meets(s64.p99 < 50)}`,
+      ...(d64
+        ? [
+            `  server / cfssl + certdb   ${fmt(s64.rate / d64.rate, 2)}x req/s   (target > 1x: both record every certificate)   ${meets(s64.rate > d64.rate)}`,
+            `  server p99 / cfssl + certdb p99   ${fmt(s64.p99, 1)} / ${fmt(d64.p99, 1)} ms   (target: no worse)   ${meets(s64.p99 <= d64.p99)}`,
+          ]
+        : [
+            c64
+              ? '  cfssl + certdb: no sqlite3 command to create its schema (apt-get install sqlite3)'
+              : '',
+          ]),
+      ...(s64.cpu && c64?.cpu
+        ? [
+            `  CPU per request   ${fmt(s64.cpu[0], 2)} ms nodeid-server, ${fmt(c64.cpu[0], 2)} ms cfssl without storage${d64?.cpu ? `, ${fmt(d64.cpu[0], 2)} ms cfssl + certdb` : ''}`,
+          ]
+        : []),
     );
     if (s64.cpu) {
       // what the figures say about the two targets that depend on the whole machine
