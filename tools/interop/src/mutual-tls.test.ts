@@ -24,8 +24,9 @@ interface Peer {
 }
 
 async function peerOf(id: Identity): Promise<Peer> {
-  const [cert, key, ca] = await bundleFiles(id, 'plain');
-  return { cert: cert!.contents, key: key!.contents, ca: ca!.contents };
+  // the plain layout is PEM text only (only pkcs12 files are bytes)
+  const [cert, key, ca] = (await bundleFiles(id, 'plain')).map((f) => String(f.contents));
+  return { cert: cert!, key: key!, ca: ca! };
 }
 
 /** What each side saw of one handshake attempt. */
