@@ -193,12 +193,12 @@ export {
   renewalDueAt,
 } from './expiry/needs-renewal.js';
 export { type NextCheckInOptions, nextCheckIn } from './expiry/next-check-in.js';
+export { type RenewalRequest, renewalRequestOf } from './expiry/renewal-request.js';
 export {
   type RenewalWindow,
   type RenewalWindowOptions,
   renewalWindow,
 } from './expiry/renewal-window.js';
-export { type RenewalRequest, renewalRequestOf } from './expiry/renewal-request.js';
 export {
   FLEET_ALERT_SEVERITY,
   FLEET_ALERTS,
