@@ -437,6 +437,10 @@ describe('admin views against a real nodeid-server', () => {
           await page.setViewportSize(
             phone ? { width: 375, height: 740 } : { width: 1200, height: 900 },
           );
+          // on a phone the view itself, not the header above it
+          await page
+            .locator(`#view-${view}`)
+            .evaluate((el, top) => (top ? window.scrollTo(0, 0) : el.scrollIntoView()), !phone);
           await screenshot(page, `admin-${view}-${colorScheme}-${phone ? 'phone' : 'desktop'}`);
           // nothing wider than the screen on a phone
           if (phone)
