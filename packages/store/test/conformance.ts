@@ -1113,6 +1113,26 @@ export function describeStoreConformance(
         expect((await store.getToken('t1', { now: NOW }))?.status).toBe('used');
       });
 
+      itWithConnections(
+        'across instances: a nonce issued by one is accepted once by either, one token makes one account',
+        async () => {
+          const other = await connect();
+          await store.createAcmeNonce('shared', at(1));
+          const used = await Promise.all([
+            other.useAcmeNonce('shared', NOW),
+            store.useAcmeNonce('shared', NOW),
+          ]);
+          expect(used.filter(Boolean)).toHaveLength(1);
+          await store.createToken(token('t9', 'acme-race'));
+          const made = await Promise.all(
+            [store, other, store, other].map((s, i) =>
+              s.writeAcme({ consumeTokenId: 't9', insert: [account(`r${i}`, `rk${i}`)], now: NOW }),
+            ),
+          );
+          expect(made.filter(Boolean)).toHaveLength(1);
+        },
+      );
+
       it('records a certificate and its audit line with the order, or none of them', async () => {
         await store.writeAcme({
           insert: [{ kind: 'order', id: 'o1', accountId: 'a1', status: 'processing', data: {} }],
