@@ -402,3 +402,87 @@ describe('rate limits', () => {
     expectProblem(await other.post('/new-account', {}), 'rateLimited', 429);
   });
 });
+
+describe('--acme-open and malformed input', () => {
+  it('with acme.open an account needs no EAB and may order any exact name it proves (server profile, 90 days)', async () => {
+    app = createApp({
+      ca,
+      clusterName: 'acme.cluster',
+      store,
+      adminTokenHashes: [createHash('sha256').update(ADMIN).digest()],
+      acme: { httpPort, open: true },
+    });
+    const dir = (await (await app.request('https://ca.test/acme/directory')).json()) as {
+      meta: unknown;
+    };
+    expect(dir.meta).toEqual({ externalAccountRequired: false });
+    const client = await AcmeTestClient.create(app);
+    const made = await client.post('/new-account', { termsOfServiceAgreed: true });
+    expect(made.status).toBe(201);
+    client.kid = made.headers.get('location')!;
+    const { orderUrl } = await validatedOrder(client, (k) => k);
+    const csr = await createCsr({ name: '127.0.0.1', profile: 'server' });
+    const fin = await client.post(`${orderUrl}/finalize`, {
+      csr: Buffer.from(csr.der).toString('base64url'),
+    });
+    expect(fin.body.status).toBe('valid');
+    const [record] = await store.listCertificates();
+    expect(record?.profile).toBe('server');
+    const days = (record!.notAfter.getTime() - record!.notBefore.getTime()) / 86_400_000;
+    expect(Math.round(days)).toBeLessThanOrEqual(90);
+    expectProblem(
+      await client.post('/new-order', { identifiers: [{ type: 'dns', value: '*.example.net' }] }),
+      'rejectedIdentifier',
+    );
+  });
+
+  it('answers garbage on every ACME endpoint with a problem document, never a 5xx', async () => {
+    const { client } = await registered();
+    const paths = [
+      'new-account',
+      'new-order',
+      'revoke-cert',
+      'key-change',
+      'order/x',
+      'order/x/finalize',
+      'authz/x',
+      'challenge/x/http-01',
+      'certificate/x',
+      'account/x',
+      'account/x/orders',
+    ];
+    const bodies = [
+      '',
+      'null',
+      '[]',
+      '{"protected":1}',
+      '{"protected":"!!!","payload":"","signature":"AA"}',
+      '{"protected":"e30","payload":"e30","signature":"AA"}',
+      Buffer.from(Array.from({ length: 64 }, (_, i) => (i * 37) % 256)).toString('latin1'),
+    ];
+    for (const path of paths) {
+      for (const body of bodies) {
+        const res = await app.request(`https://ca.test/acme/${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/jose+json' },
+          body,
+        });
+        expect(res.status, `${path} ${body}`).toBeGreaterThanOrEqual(400);
+        expect(res.status, `${path} ${body}`).toBeLessThan(500);
+        expect(res.headers.get('content-type')).toBe('application/problem+json');
+      }
+      // signed, with payloads of the wrong shapes
+      for (const payload of [
+        { identifiers: 'x' },
+        { csr: 5 },
+        { certificate: '!!' },
+        { status: 'valid' },
+        { contact: [1] },
+      ]) {
+        const res = await client.post(`https://ca.test/acme/${path}`, payload);
+        expect(res.status, `${path} ${JSON.stringify(payload)}`).toBeLessThan(500);
+      }
+    }
+    expect(await store.listCertificates()).toEqual([]);
+  });
+});
