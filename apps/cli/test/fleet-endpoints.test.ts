@@ -106,8 +106,11 @@ async function sServer(
         if (out.includes('ACCEPT')) resolve(true);
       });
       child.on('exit', () => resolve(false));
+      // Not listening within 20 s (a busy machine): stop it and try another port.
+      setTimeout(() => resolve(false), 20_000).unref();
     });
     if (up) return port;
+    child.kill('SIGKILL');
     if (attempt >= 3) throw new Error(`openssl s_server did not start on ${port}: ${err}`);
   }
 }
