@@ -89,7 +89,12 @@ const certOf = (path: string, name: string) =>
 beforeAll(async () => {
   assertBuilt();
   ({ work, caDir, caPem } = await initCaFolder('nodeid-acme-', 'acme.cluster'));
-  [dnsPort, httpPort, tlsPort] = [await freePort(), await freePort(), await freePort()];
+  [dnsPort, httpPort, tlsPort, dnsManagement] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const dns = new Running(
     spawn(
       'pebble-challtestsrv',
@@ -97,7 +102,7 @@ beforeAll(async () => {
         '-dns01',
         `127.0.0.1:${dnsPort}`,
         '-management',
-        `127.0.0.1:${(dnsManagement = await freePort())}`,
+        `127.0.0.1:${dnsManagement}`,
         '-http01',
         '',
         '-https01',
