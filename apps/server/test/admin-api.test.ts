@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCa, type Identity, issueIdentity } from '@nodeid/sdk';
+import { createCa, createCrl, type Identity, issueIdentity } from '@nodeid/sdk';
 import { certificateRecordOf, openMemoryStore, openSqliteStore, type Store } from '@nodeid/store';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
@@ -180,7 +180,11 @@ for (const kind of ['memory', 'sqlite'] as const) {
         notAfter: ca.certificate.notAfter.toISOString(),
       });
       expect(body.ca).not.toHaveProperty('alert');
-      expect(body.crl).toMatchObject({ status: 'current', revoked: 1 });
+      // the SDK's crlExpiryStatus, as `nodeid expiry check` judges a CRL file: a fresh 7-day CRL
+      expect(body.crl).toMatchObject({ status: 'valid', revoked: 1, daysLeft: 7 });
+      expect(body.crl).not.toHaveProperty('alert');
+      expect(body.crl.message).toMatch(/is valid until/);
+      expect(body).not.toHaveProperty('rootCrl');
       expect(new Date(body.crl.nextUpdate).getTime()).toBe(NOW.getTime() + 7 * DAY);
       // 52 weeks from now; node1 in week 0, node2 in week 5, node3 in 14, web in 28
       expect(body.expiriesPerWeek).toHaveLength(52);
@@ -207,6 +211,63 @@ for (const kind of ['memory', 'sqlite'] as const) {
       });
       expect((await get('/v1/admin/overview?warn=0d')).status).toBe(400);
       expect((await get('/v1/admin/overview?warn=soon')).body.code).toBe('ERR_INVALID_ARGUMENT');
+    });
+
+    it("the overview judges an intermediate's root CRL (--root-crl) with the CLI's CRL alert names", async () => {
+      // RFC 5280 §5.1.2.5: a CRL signed offline lapses at nextUpdate unless someone re-signs it
+      let rootCrl: { der: Uint8Array; pem: string } | undefined = await createCrl({
+        issuer: ca,
+        entries: [],
+        crlNumber: 4,
+        thisUpdate: new Date(NOW.getTime() - 6 * DAY),
+        nextUpdate: '7d',
+      });
+      const withRoot = createApp({
+        ca,
+        clusterName: 'scale.cluster',
+        store,
+        adminTokenHashes: [createHash('sha256').update(ADMIN).digest()],
+        now: () => NOW,
+        rootCrl: {
+          read: async () => {
+            if (!rootCrl) throw Object.assign(new Error('root.crl: gone'), { code: 'ENOENT' });
+            return rootCrl;
+          },
+          paths: [],
+        },
+      });
+      const overview = async () =>
+        (await (await withRoot.request('/v1/admin/overview', { headers: auth })).json()) as {
+          crl: { status: string };
+          rootCrl: Record<string, unknown>;
+        };
+      // one day of seven left: inside a quarter of its lifetime
+      let body = await overview();
+      expect(body.crl.status).toBe('valid');
+      expect(body.rootCrl).toMatchObject({
+        status: 'expiring',
+        alert: 'crl-will-soon-expire',
+        crlNumber: '4',
+        daysLeft: 1,
+        revoked: 0,
+      });
+      rootCrl = await createCrl({
+        issuer: ca,
+        entries: [],
+        crlNumber: 5,
+        thisUpdate: new Date(NOW.getTime() - 8 * DAY),
+        nextUpdate: '7d',
+      });
+      body = await overview();
+      expect(body.rootCrl).toMatchObject({ status: 'expired', alert: 'crl-expired' });
+      expect(body.rootCrl['message']).toMatch(/nodeid crl create/);
+      rootCrl = undefined;
+      body = await overview();
+      expect(body.rootCrl).toEqual({
+        status: 'unavailable',
+        code: 'ENOENT',
+        message: 'root.crl: gone',
+      });
     });
 
     it('audit lines by event, newest first', async () => {

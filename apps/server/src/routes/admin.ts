@@ -1,11 +1,14 @@
 /**
  * Admin views of the inventory for the web page and scripts, under `/v1/admin/` (the admin
  * token guards the whole prefix): the overview (counts, the next certificates to expire, the
- * CA's and the CRL's dates with the SDK's alert names, expiries per week over the next year)
+ * CA's and the CRLs' dates with the SDK's alert names, expiries per week over the next year)
  * the audit trail, filterable by event, and the fleet check (`fleet.ts`). Every judgement (expiring, expired, the alert) is the
  * SDK's `expiryStatus`; this file only reads, counts and answers.
  */
 import {
+  type CrlExpiryAlert,
+  type CrlExpiryState,
+  crlExpiryStatus,
   DEFAULT_WARN_WITHIN_MS,
   type ExpiryAlert,
   type ExpiryState,
@@ -44,8 +47,8 @@ export function limitOf(text: string | undefined, fallback: number, max: number)
 
 /** The part of an expiry verdict the overview shows. */
 function verdict(s: {
-  status: ExpiryState;
-  alert?: ExpiryAlert;
+  status: ExpiryState | CrlExpiryState;
+  alert?: ExpiryAlert | CrlExpiryAlert;
   message: string;
   remainingMs?: number;
 }) {
@@ -54,6 +57,31 @@ function verdict(s: {
     ...(s.alert && { alert: s.alert }),
     message: s.message,
     ...(s.remainingMs !== undefined && { daysLeft: Math.floor(s.remainingMs / DAY_MS) }),
+  };
+}
+
+/**
+ * A CRL's dates with the SDK's verdict on its nextUpdate (RFC 5280 §5.1.2.5), the same status
+ * and alert names as `nodeid expiry check` gives for a CRL file: `crl-will-soon-expire` within
+ * the smaller of the window and a quarter of its lifetime, `crl-expired` after nextUpdate.
+ */
+function crlView(der: Uint8Array, now: Date, warnWithin: number) {
+  const parsed = parseCrl(der);
+  return {
+    thisUpdate: parsed.thisUpdate.toISOString(),
+    ...(parsed.nextUpdate && { nextUpdate: parsed.nextUpdate.toISOString() }),
+    ...(parsed.crlNumber !== undefined && { crlNumber: parsed.crlNumber.toString() }),
+    revoked: parsed.entries.length,
+    ...verdict(crlExpiryStatus(parsed, { now, warnWithin })),
+  };
+}
+
+/** A CRL that cannot be read or made now: `unavailable`, with the error's code. */
+function crlUnavailable(e: unknown) {
+  return {
+    status: 'unavailable' as const,
+    code: (e as { code?: string }).code ?? 'ERR_CRL_UNAVAILABLE',
+    message: (e as Error).message,
   };
 }
 
@@ -84,25 +112,18 @@ export function adminRoutes(s: Services): Hono {
       if (week >= 0 && week < WEEKS) weeks[week]!.count++;
     }
     const ca = s.deps.ca.certificate;
-    const crl = await s.crl.get().then(
-      (made) => {
-        const parsed = parseCrl(made.der);
-        const stale = parsed.nextUpdate !== undefined && parsed.nextUpdate < now;
-        return {
-          thisUpdate: parsed.thisUpdate.toISOString(),
-          ...(parsed.nextUpdate && { nextUpdate: parsed.nextUpdate.toISOString() }),
-          ...(parsed.crlNumber !== undefined && { crlNumber: parsed.crlNumber.toString() }),
-          revoked: parsed.entries.length,
-          // RFC 5280 §5.1.2.5: past nextUpdate a relying party should fetch a newer CRL
-          status: stale ? 'stale' : 'current',
-        };
-      },
-      (e: unknown) => ({
-        status: 'unavailable',
-        code: (e as { code?: string }).code ?? 'ERR_CRL_UNAVAILABLE',
-        message: (e as Error).message,
-      }),
-    );
+    const [crl, rootCrl] = await Promise.all([
+      s.crl
+        .get()
+        .then((made) => crlView(made.der, now, warnWithin))
+        .catch(crlUnavailable),
+      // an intermediate's root CRL (--root-crl) is signed offline, so it is the one that goes
+      // stale when nobody re-signs it
+      s.deps.rootCrl
+        ?.read()
+        .then((made) => crlView(made.der, now, warnWithin))
+        .catch(crlUnavailable),
+    ]);
     return c.json({
       now: now.toISOString(),
       warnWithinDays: warnWithin / DAY_MS,
@@ -132,6 +153,7 @@ export function adminRoutes(s: Services): Hono {
         ...verdict(expiryStatus(ca, { now, warnWithin })),
       },
       crl,
+      ...(rootCrl && { rootCrl }),
       expiriesPerWeek: weeks,
     });
   });

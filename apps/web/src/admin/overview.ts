@@ -4,6 +4,21 @@ import { drawExpiryChart, type WeekCount } from './chart.js';
 import { badge, mainName, row, when } from './format.js';
 import { adminCall } from './session.js';
 
+/**
+ * A CRL in the overview: `valid`, `expiring` (alert `crl-will-soon-expire`), `expired`
+ * (`crl-expired`), as `nodeid expiry check` names them, or `unavailable`.
+ */
+export interface CrlView {
+  status: string;
+  alert?: string;
+  nextUpdate?: string;
+  thisUpdate?: string;
+  crlNumber?: string;
+  revoked?: number;
+  daysLeft?: number;
+  message?: string;
+}
+
 /** The reply of `GET /v1/admin/overview`. */
 export interface Overview {
   now: string;
@@ -26,14 +41,9 @@ export interface Overview {
     daysLeft?: number;
     message: string;
   };
-  crl: {
-    status: string;
-    nextUpdate?: string;
-    thisUpdate?: string;
-    crlNumber?: string;
-    revoked?: number;
-    message?: string;
-  };
+  crl: CrlView;
+  /** An intermediate CA's root CRL (the server's --root-crl), when it serves one. */
+  rootCrl?: CrlView;
   expiriesPerWeek: WeekCount[];
 }
 
@@ -74,15 +84,10 @@ function showOverview(o: Overview): void {
     ),
     o.ca.alert ? badge(o.ca.alert, 'warn') : badge('ok', 'ok'),
   );
-  const crl = byId('overview-crl');
-  crl.replaceChildren(
-    document.createTextNode(
-      o.crl.status === 'unavailable'
-        ? `unavailable: ${o.crl.message ?? ''} `
-        : `next update ${when(o.crl.nextUpdate)}, CRL number ${o.crl.crlNumber ?? '?'}, ${o.crl.revoked ?? 0} revoked `,
-    ),
-    badge(o.crl.status, o.crl.status === 'current' ? 'ok' : 'warn'),
-  );
+  showCrl(byId('overview-crl'), o.crl);
+  const rootBox = byId('overview-root-crl-box');
+  rootBox.hidden = !o.rootCrl;
+  if (o.rootCrl) showCrl(byId('overview-root-crl'), o.rootCrl);
   drawExpiryChart(byId('overview-chart'), o.expiriesPerWeek);
   const body = byId<HTMLTableElement>('overview-next').tBodies[0]!;
   body.replaceChildren(
@@ -97,4 +102,21 @@ function showOverview(o: Overview): void {
     ),
   );
   if (o.nextToExpire.length === 0) body.append(row(['No valid certificate.', '', '', '', '']));
+}
+
+/** A CRL's dates and its badge: the alert name, `ok`, or `unavailable` with the reason. */
+function showCrl(into: HTMLElement, crl: CrlView): void {
+  into.replaceChildren(
+    document.createTextNode(
+      crl.status === 'unavailable'
+        ? `unavailable: ${crl.message ?? ''} `
+        : `next update ${when(crl.nextUpdate)} (${crl.daysLeft ?? '?'} days left), CRL number ${crl.crlNumber ?? '?'}, ${crl.revoked ?? 0} revoked `,
+    ),
+    crl.status === 'unavailable'
+      ? badge('unavailable', 'warn')
+      : crl.alert
+        ? badge(crl.alert, 'warn')
+        : badge('ok', 'ok'),
+  );
+  into.title = crl.message ?? '';
 }
