@@ -999,6 +999,11 @@ export function describeStoreConformance(
         expect(await store.useAcmeNonce('n1', NOW)).toBe(false);
         expect(await store.useAcmeNonce('n2', NOW)).toBe(false);
         expect(await store.useAcmeNonce('never', NOW)).toBe(false);
+        // a batch in one write, each nonce of it once
+        await store.createAcmeNonce(['b1', 'b2', 'b3'], at(1));
+        expect(await store.useAcmeNonce('b2', NOW)).toBe(true);
+        expect(await store.useAcmeNonce('b2', NOW)).toBe(false);
+        expect(await store.useAcmeNonce('b3', NOW)).toBe(true);
       });
 
       it('gives a nonce to exactly one of 20 concurrent callers', async () => {

@@ -70,6 +70,8 @@ export interface AcmeOptions extends ValidationOptions {
 }
 
 const NONCE_LIFETIME_MS = 3_600_000;
+const NONCE_BATCH = 32;
+const NONCE_POOL_MS = 600_000;
 const ORDER_LIFETIME_MS = 7 * 86_400_000;
 /** A path parameter ('' when absent). */
 const param = (c: Context, name: string): string => c.req.param(name) ?? '';
@@ -87,10 +89,27 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
 
   const baseOf = (c: Context) => `${new URL(c.req.url).origin}/acme`;
 
+  // nonces are stored in batches and handed out from this pool: one store write per
+  // NONCE_BATCH responses instead of one each; a pooled nonce is dropped after NONCE_POOL_MS so
+  // what a client gets always has most of its lifetime left
+  const pool: { nonce: string; at: number }[] = [];
+  let refilling: Promise<void> | undefined;
+  const refill = async () => {
+    const at = s.now().getTime();
+    const batch = Array.from({ length: NONCE_BATCH }, () => randomBytes(16).toString('base64url'));
+    await store.createAcmeNonce(batch, new Date(at + NONCE_LIFETIME_MS));
+    pool.push(...batch.map((nonce) => ({ nonce, at })));
+  };
   async function newNonce(): Promise<string> {
-    const nonce = randomBytes(16).toString('base64url');
-    await store.createAcmeNonce(nonce, new Date(s.now().getTime() + NONCE_LIFETIME_MS));
-    return nonce;
+    for (;;) {
+      while (pool.length > 0 && pool[0]!.at < s.now().getTime() - NONCE_POOL_MS) pool.shift();
+      const next = pool.shift();
+      if (next) return next.nonce;
+      refilling ??= refill().finally(() => {
+        refilling = undefined;
+      });
+      await refilling;
+    }
   }
 
   // every response, problems included: a fresh nonce (a badNonce answer carries the one to

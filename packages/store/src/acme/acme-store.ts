@@ -64,8 +64,11 @@ export interface AcmeWrite {
 
 /** The ACME part of the {@link Store}. */
 export interface AcmeStore {
-  /** Remembers a nonce handed out, until `expiresAt`. */
-  createAcmeNonce(nonce: string, expiresAt: Date): Promise<void>;
+  /**
+   * Remembers nonces to hand out, until `expiresAt`: one, or a batch in one write (a server
+   * keeps a batch at hand, so issuing a nonce does not cost a disk commit each time).
+   */
+  createAcmeNonce(nonce: string | readonly string[], expiresAt: Date): Promise<void>;
   /**
    * Uses up a nonce: `true` once for a nonce handed out and not expired at `now`, `false` for
    * anything else (unknown, used, expired). Of concurrent calls for one nonce, one gets `true`.

@@ -37,7 +37,10 @@ export function memoryAcme(host: MemoryAcmeHost): AcmeStore {
       const at = checkDate(expiresAt, 'expiresAt');
       const now = Date.now();
       for (const [n, t] of nonces) if (t <= now) nonces.delete(n);
-      nonces.set(checkAcmeKey(nonce, 'nonce'), at.getTime());
+      const batch = (typeof nonce === 'string' ? [nonce] : [...nonce]).map((n) =>
+        checkAcmeKey(n, 'nonce'),
+      );
+      for (const n of batch) nonces.set(n, at.getTime());
     },
     async useAcmeNonce(nonce, now) {
       host.ensureOpen();

@@ -24,15 +24,17 @@ export function postgresAcme(host: PostgresAcmeHost): AcmeStore {
   return {
     createAcmeNonce: (nonce, expiresAt) =>
       run('cannot store the nonce', async () => {
-        const n = checkAcmeKey(nonce, 'nonce');
+        const batch = (typeof nonce === 'string' ? [nonce] : [...nonce]).map((n) =>
+          checkAcmeKey(n, 'nonce'),
+        );
         const at = checkDate(expiresAt, 'expiresAt');
-        if (++sinceCleanup >= 256) {
+        if (++sinceCleanup >= 16) {
           sinceCleanup = 0;
           await query('DELETE FROM acme_nonces WHERE expires_at <= now()');
         }
         await query(
-          'INSERT INTO acme_nonces (nonce, expires_at) VALUES ($1, $2) ON CONFLICT (nonce) DO UPDATE SET expires_at = $2',
-          [n, at],
+          'INSERT INTO acme_nonces (nonce, expires_at) SELECT unnest($1::text[]), $2 ON CONFLICT (nonce) DO UPDATE SET expires_at = $2',
+          [batch, at],
         );
       }),
     useAcmeNonce: (nonce, now) =>

@@ -47,13 +47,17 @@ export function sqliteAcme(
   return {
     createAcmeNonce: (nonce, expiresAt) =>
       write('cannot store the nonce', () => {
-        const n = checkAcmeKey(nonce, 'nonce');
+        const batch = (typeof nonce === 'string' ? [nonce] : [...nonce]).map((n) =>
+          checkAcmeKey(n, 'nonce'),
+        );
         const at = checkDate(expiresAt, 'expiresAt');
-        if (++sinceCleanup >= 256) {
-          sinceCleanup = 0;
-          s.pruneNonces.run(Date.now());
-        }
-        s.insertNonce.run(n, at.getTime());
+        db.transaction(() => {
+          if (++sinceCleanup >= 16) {
+            sinceCleanup = 0;
+            s.pruneNonces.run(Date.now());
+          }
+          for (const n of batch) s.insertNonce.run(n, at.getTime());
+        }).immediate();
       }),
     useAcmeNonce: (nonce, now) =>
       write('cannot use the nonce', () => {
