@@ -6,11 +6,12 @@
  * place, after which the folders on disk and the inventory are exactly the same set.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkBundle, inventorySerials, nodeList } from './helpers/bulk.js';
+import { checkBundle, inventorySerials, nodeList, runCliAsync } from './helpers/bulk.js';
 import { CLI, runCli } from './helpers/run-cli.js';
 
 const ENV = { NODEID_CA_PASSPHRASE: undefined, NODEID_CA_DIR: undefined };
@@ -27,7 +28,8 @@ beforeAll(() => {
   expect(init.stderr).toBe('');
 });
 
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+// thousands of folders: removed without blocking the test runner's own messages
+afterAll(() => rm(work, { recursive: true, force: true }), 300_000);
 
 const visible = (out: string) =>
   existsSync(out) ? readdirSync(out).filter((n) => n !== STAGING) : [];
@@ -90,10 +92,11 @@ describe('cert issue --from-file killed with SIGKILL (issue 14)', () => {
     // the next run finishes the interrupted one first
     const one = join(work, 'one.txt');
     writeFileSync(one, 'late.bulk.internal 10.9.9.9\n');
-    const next = runCli(['cert', 'issue', '--from-file', one, '--out', out, '--dir', ca], {
-      env: ENV,
-      timeout: 300_000,
-    });
+    const next = await runCliAsync(
+      ['cert', 'issue', '--from-file', one, '--out', out, '--dir', ca],
+      ENV,
+      300_000,
+    );
     expect(next.status, next.stderr).toBe(0);
     expect(existsSync(join(out, STAGING))).toBe(false);
     const after = await checkAll(out, caPem);

@@ -1,4 +1,5 @@
 /** Shared by the bulk issuance tests: node lists, a full check of one bundle, the inventory. */
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -9,6 +10,7 @@ import {
 } from '@nodeid/sdk';
 import { openStore } from '@nodeid/store';
 import { expect } from 'vitest';
+import { CLI } from './run-cli.js';
 
 const modeOf = (path: string) => statSync(path).mode & 0o777;
 
@@ -58,4 +60,36 @@ export async function inventorySerials(caDir: string): Promise<string[]> {
   } finally {
     await store.close();
   }
+}
+
+/**
+ * Runs the built CLI without blocking this process (a long spawnSync starves vitest's own
+ * messages), collecting stdout and stderr; kills it on timeout.
+ */
+export function runCliAsync(
+  args: string[],
+  env: Record<string, string | undefined>,
+  timeoutMs: number,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const merged: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...env };
+  for (const [k, v] of Object.entries(merged)) if (v === undefined) delete merged[k];
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: merged as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({
+        status,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      });
+    });
+  });
 }
