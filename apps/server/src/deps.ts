@@ -10,6 +10,12 @@ import type { Signer } from './lib/issuance.js';
 export interface AppDeps {
   /** The CA that signs: certificate, private key and the CAs above it. */
   ca: Issuer;
+  /**
+   * During a CA rotation (`ca rotate` until `ca retire-old`): the old root and its key. It signs
+   * the CRL of the certificates it issued, served beside the current key's (`/v1/crl?format=pem`
+   * holds both; `/v1/crl/previous` its DER).
+   */
+  previousCa?: Issuer;
   /** Cluster name: the CN of node certificates. */
   clusterName: string;
   /**

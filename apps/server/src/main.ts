@@ -166,7 +166,7 @@ async function main(): Promise<void> {
   }
 
   const caDir = resolve(values.ca);
-  const { issuer, config } = await loadCaFolder(caDir, {
+  const { issuer, config, previous } = await loadCaFolder(caDir, {
     passphrase: async () =>
       values['passphrase-file']
         ? (await readFile(values['passphrase-file'], 'utf8')).replace(/\r?\n$/, '')
@@ -245,6 +245,8 @@ async function main(): Promise<void> {
     ca: issuer,
     clusterName: config.clusterName,
     ...(trustBundle && { trustBundle }),
+    // until `ca retire-old` the old key signs the CRL of its own leaves beside the new key's
+    ...(previous && { previousCa: previous }),
     crlPaths: issuingCrlPaths(config.crlUrl),
     ...(rootCrl && { rootCrl }),
     store,

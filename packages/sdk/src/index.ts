@@ -123,6 +123,12 @@ export {
   DEFAULT_CRL_VALIDITY_MS,
 } from './crl/create-crl.js';
 export {
+  type CreateCrlsByIssuerOptions,
+  createCrlsByIssuer,
+  type RevocationWithCertificate,
+  splitRevocationsByIssuer,
+} from './crl/crls-by-issuer.js';
+export {
   CRL_REASONS,
   type Crl,
   type CrlEntry,

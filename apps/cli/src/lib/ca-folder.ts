@@ -34,6 +34,8 @@ export interface LoadedCa {
   dir: string;
   config: CaConfig;
   issuer: Issuer;
+  /** During a rotation (until `ca retire-old`): the old root and key, which signs its own CRL. */
+  previous?: Issuer;
   store: Store;
 }
 

@@ -1,5 +1,5 @@
 /** The CA's CRL, made again after each revocation and before its next update. */
-import { type CrlReason, createCrl } from '@nodeid/sdk';
+import { type CrlReason, createCrlsByIssuer } from '@nodeid/sdk';
 import { StoreError } from '@nodeid/store';
 import type { AppDeps } from '../deps.js';
 import { HttpError } from './http-error.js';
@@ -18,12 +18,27 @@ function crlUnavailable(cause: unknown): unknown {
   );
 }
 
+/** A signed CRL, DER and PEM. */
+export interface MadeCrl {
+  der: Uint8Array;
+  pem: string;
+}
+
+/**
+ * The CRL of the CA's current key and, during a rotation (until `ca retire-old`), `previous`:
+ * the CRL the old key signs for the certificates it issued (RFC 5280 §6.3.3 (f): a relying
+ * party checks an old-key leaf against a CRL signed by the old key).
+ */
+export interface CaCrls extends MadeCrl {
+  previous?: MadeCrl;
+}
+
 /** CRLs are valid a week; a new one is made once half of that has passed. */
 const VALIDITY_MS = 7 * 86_400_000;
 
 export class CrlCache {
-  private current: { der: Uint8Array; pem: string; refreshAfter: number; key: string } | undefined;
-  private pending: Promise<{ der: Uint8Array; pem: string }> | undefined;
+  private current: (CaCrls & { refreshAfter: number; key: string }) | undefined;
+  private pending: Promise<CaCrls> | undefined;
 
   constructor(private readonly deps: AppDeps) {}
 
@@ -36,7 +51,7 @@ export class CrlCache {
    * The current CRL, made now if it is missing, due, or the revocations in the store differ from
    * the ones it lists: another instance on the same database may have revoked since.
    */
-  async get(): Promise<{ der: Uint8Array; pem: string }> {
+  async get(): Promise<CaCrls> {
     try {
       return await this.currentOrNew();
     } catch (e) {
@@ -44,7 +59,7 @@ export class CrlCache {
     }
   }
 
-  private async currentOrNew(): Promise<{ der: Uint8Array; pem: string }> {
+  private async currentOrNew(): Promise<CaCrls> {
     const now = this.deps.now?.() ?? new Date();
     const revoked = await this.deps.store.listRevocations();
     const key = revoked.map((r) => r.serialNumber).join(',');
@@ -56,23 +71,34 @@ export class CrlCache {
     return this.pending;
   }
 
-  private async make(now: Date) {
+  private async make(now: Date): Promise<CaCrls> {
     const revoked = await this.deps.store.listRevocations();
-    const { der, pem } = await createCrl({
-      issuer: this.deps.ca,
-      entries: revoked.map((r) => ({
+    const previousCa = this.deps.previousCa;
+    // one cRLNumber for the generation, in both CRLs: a shared counter is monotonic per key
+    // (RFC 5280 §5.2.3); the current key's CRL lists every revocation, the old key's those of
+    // the certificates it issued (their authorityKeyIdentifier, read from the inventory)
+    const revocations = await Promise.all(
+      revoked.map(async (r) => ({
         serialNumber: r.serialNumber,
         revokedAt: r.revokedAt,
         reason: r.reason as CrlReason | undefined,
+        ...(previousCa && {
+          certificate: (await this.deps.store.getCertificate(r.serialNumber))?.pem,
+        }),
       })),
+    );
+    const [made, old] = await createCrlsByIssuer({
+      issuers: previousCa ? [this.deps.ca, previousCa] : [this.deps.ca],
+      revocations,
       crlNumber: await this.deps.store.nextCrlNumber(),
       now,
       nextUpdate: new Date(now.getTime() + VALIDITY_MS),
       crypto: this.deps.crypto,
     });
     this.current = {
-      der,
-      pem,
+      der: made!.der,
+      pem: made!.pem,
+      ...(old && { previous: { der: old.der, pem: old.pem } }),
       refreshAfter: now.getTime() + VALIDITY_MS / 2,
       key: revoked.map((r) => r.serialNumber).join(','),
     };

@@ -44,7 +44,13 @@ export function publicRoutes(s: Services): Hono {
       : c.body(crl.der.slice().buffer as ArrayBuffer, 200, {
           'content-type': 'application/pkix-crl',
         });
-  const issuingCrl = async (c: Context) => crlBody(c, await s.crl.get());
+  // during a rotation the PEM form holds both CRLs, the new key's then the old key's (nginx
+  // ssl_crl and openssl -CRLfile read every CRL of a file); a DER body holds one CRL only, so the
+  // old key's is also at /v1/crl/previous
+  const issuingCrl = async (c: Context) => {
+    const crls = await s.crl.get();
+    return crlBody(c, { der: crls.der, pem: crls.pem + (crls.previous?.pem ?? '') });
+  };
   // the addresses written into certificates: this CA's CRL, and (for an intermediate) the root's
   const served = new Set(['/v1/crl']);
   app.get('/v1/crl', issuingCrl);
@@ -53,6 +59,19 @@ export function publicRoutes(s: Services): Hono {
       served.add(path);
       app.get(path, issuingCrl);
     }
+  app.get('/v1/crl/previous', async (c) => {
+    const previous = (await s.crl.get()).previous;
+    if (!previous)
+      return c.json(
+        {
+          code: 'ERR_NOT_FOUND',
+          message: 'the CA is not in a rotation: there is no old key, so no CRL of it',
+        },
+        404,
+      );
+    return crlBody(c, previous);
+  });
+  served.add('/v1/crl/previous');
   const rootCrl = s.deps.rootCrl;
   if (rootCrl) {
     const serveRoot = async (c: Context) => crlBody(c, await rootCrl.read());

@@ -196,6 +196,12 @@ export interface LoadedCaFolder {
   dir: string;
   config: CaFolderConfig;
   issuer: Issuer;
+  /**
+   * While a rotation overlaps (`ca rotate` until `ca retire-old`): the old root and its key
+   * (same passphrase), which keeps signing the CRL of the certificates it issued (RFC 5280
+   * §6.3.3 (f)); see `createCrlsByIssuer`.
+   */
+  previous?: Issuer;
 }
 
 /**
@@ -243,9 +249,35 @@ export async function loadCaFolder(
       `the CA certificate expired at ${certificate!.notAfter.toISOString()}; nothing can be issued from it`,
     );
   }
+  let previous: Issuer | undefined;
+  if (config.previous) {
+    const p = config.previous;
+    let oldCert: Certificate | undefined;
+    let oldKeyPem: string;
+    try {
+      [oldCert] = parseCertificates(await readFile(join(dir, p.certificateFile), 'utf8'));
+      oldKeyPem = await readFile(join(dir, p.keyFile), 'utf8');
+    } catch {
+      throw new NodeIdError(
+        'ERR_CA_FOLDER',
+        `cannot read the old CA ${join(dir, p.certificateFile)} and its key ${join(dir, p.keyFile)} (kept until \`nodeid ca retire-old\`)`,
+      );
+    }
+    const oldKey = await importPrivateKeyPem(oldKeyPem, {
+      passphrase: oldKeyPem.includes('ENCRYPTED PRIVATE KEY') ? passphrase : undefined,
+      crypto: options.crypto,
+    });
+    if (!oldCert || !(await keyMatchesCertificate(oldKey, oldCert, { crypto: options.crypto })))
+      throw new NodeIdError(
+        'ERR_KEY_MISMATCH',
+        `${join(dir, p.keyFile)} is not the key of ${join(dir, p.certificateFile)}`,
+      );
+    previous = { certificate: oldCert, privateKey: oldKey.privateKey };
+  }
   return {
     dir,
     config,
+    ...(previous && { previous }),
     issuer: {
       certificate: certificate!,
       privateKey: keyPair.privateKey,

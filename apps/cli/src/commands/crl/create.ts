@@ -1,6 +1,6 @@
 /** `nodeid crl create`: sign and write the CA's certificate revocation list. */
 import { basename, dirname, join, resolve } from 'node:path';
-import { createCrl, parseDuration } from '@nodeid/sdk';
+import { type CrlReason, createCrlsByIssuer, parseDuration } from '@nodeid/sdk';
 import { writeBundle } from '@nodeid/sdk/node';
 import { loadCa, resolveCaDir } from '../../lib/ca-folder.js';
 import { EXIT } from '../../lib/cli-error.js';
@@ -22,8 +22,6 @@ interface Args extends GlobalArgs {
   refreshScheduled: boolean;
 }
 
-type Reason = Parameters<typeof createCrl>[0]['entries'][number]['reason'];
-
 export const crlCreateCommand = defineCommand<Args>({
   command: 'create',
   describe: 'sign a CRL listing every revoked certificate of the inventory',
@@ -31,7 +29,8 @@ export const crlCreateCommand = defineCommand<Args>({
     withPassphrase(withCaDir(y))
       .option('out', {
         type: 'string',
-        describe: 'CRL file (default <CA folder>/ca.crl); replaced atomically',
+        describe:
+          "CRL file (default <CA folder>/ca.crl); replaced atomically. During a rotation it holds two PEM CRLs: the new key's, then the old key's",
       })
       .option('days', { type: 'number', default: 7, describe: 'days until the next update' })
       .option('refresh-scheduled', {
@@ -52,17 +51,29 @@ export const crlCreateCommand = defineCommand<Args>({
       const revoked = await ca.store.listRevocations();
       const crlNumber = await ca.store.nextCrlNumber();
       const now = new Date();
-      const { pem, crl } = await createCrl({
-        issuer: ca.issuer,
-        entries: revoked.map((r) => ({
+      // During a rotation the old key signs the CRL of the certificates it issued (by their
+      // authorityKeyIdentifier) beside the new key's complete one (RFC 5280 §6.3.3 (f)); both
+      // carry this one cRLNumber (a shared counter, monotonic for each key: §5.2.3).
+      const issuers = ca.previous ? [ca.issuer, ca.previous] : [ca.issuer];
+      const revocations = await Promise.all(
+        revoked.map(async (r) => ({
           serialNumber: r.serialNumber,
           revokedAt: r.revokedAt,
-          reason: r.reason as Reason,
+          reason: r.reason as CrlReason | undefined,
+          ...(ca.previous && {
+            certificate: (await ca.store.getCertificate(r.serialNumber))?.pem,
+          }),
         })),
+      );
+      const made = await createCrlsByIssuer({
+        issuers,
+        revocations,
         crlNumber,
         now,
         nextUpdate: new Date(now.getTime() + parseDuration(`${args.days}d`)),
       });
+      const crl = made[0]!.crl;
+      const pem = made.map((m) => m.pem).join('');
       const out = resolve(args.out ?? join(ca.dir, 'ca.crl'));
       await writeBundle(dirname(out), [{ path: basename(out), contents: pem, mode: 0o644 }], {
         force: true,
@@ -86,12 +97,19 @@ export const crlCreateCommand = defineCommand<Args>({
         revoked: revoked.length,
         thisUpdate: crl.thisUpdate.toISOString(),
         nextUpdate: crl.nextUpdate?.toISOString(),
+        crls: made.map((m) => ({
+          issuer: m.crl.issuer.text,
+          keyIdentifier: m.crl.authorityKeyIdentifier?.keyIdentifier
+            ? Buffer.from(m.crl.authorityKeyIdentifier.keyIdentifier).toString('hex')
+            : undefined,
+          revoked: m.crl.entries.length,
+        })),
         warnings,
       };
       if (args.format === 'json') printJson(result);
       else {
         printText(
-          `wrote ${out}: CRL number ${result.crlNumber}, ${result.revoked} revoked, next update ${result.nextUpdate}`,
+          `wrote ${out}: CRL number ${result.crlNumber}, ${result.revoked} revoked, next update ${result.nextUpdate}${made.length > 1 ? ` (two CRLs until \`nodeid ca retire-old\`: the new key's listing all ${made[0]!.crl.entries.length}, the old key's the ${made[1]!.crl.entries.length} of its own certificates)` : ''}`,
         );
         for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
       }
