@@ -72,7 +72,9 @@ function run(
 }
 const cliEnv: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
 for (const k of Object.keys(ENV)) delete cliEnv[k];
-const cli = (args: string[]) => run(process.execPath, [CLI, ...args], { env: cliEnv });
+// generous: nine issuances run at once, each deriving the CA key's passphrase (PBKDF2) on 2 cores
+const cli = (args: string[]) =>
+  run(process.execPath, [CLI, ...args], { env: cliEnv, timeout: 240_000 });
 const openssl = (args: string[]) => {
   const r = spawnSync('openssl', args, { encoding: 'utf8' });
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
