@@ -339,9 +339,20 @@ export const openApiDocument = {
     '/v1/crl': {
       get: {
         summary:
-          "The CRL of the CA this server issues from (DER application/pkix-crl; PEM with ?format=pem); also served at the path of the CA folder's CRL address (nodeid ca init --crl-url), the cRLDistributionPoints URL its certificates carry",
+          "The CRL of the CA this server issues from (DER application/pkix-crl; PEM with ?format=pem, which during a CA rotation holds two CRLs: the new key's, then the old key's); also served at the path of the CA folder's CRL address (nodeid ca init --crl-url), the cRLDistributionPoints URL its certificates carry",
         responses: {
           200: { description: 'the CRL' },
+          503: errorResponse('the inventory cannot be read (ERR_CRL_UNAVAILABLE)'),
+        },
+      },
+    },
+    '/v1/crl/previous': {
+      get: {
+        summary:
+          'During a CA rotation (nodeid ca rotate until nodeid ca retire-old): the CRL the old CA key signs for the certificates it issued (DER; PEM with ?format=pem). 404 without a rotation',
+        responses: {
+          200: { description: "the old key's CRL" },
+          404: errorResponse('the CA is not in a rotation'),
           503: errorResponse('the inventory cannot be read (ERR_CRL_UNAVAILABLE)'),
         },
       },
