@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCa, createCrl, issueIdentity, parseCrl } from '@nodeid/sdk';
+import { createCa, createCrl, issueIdentity, parseCrl, rotateCa } from '@nodeid/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crlUrlsOf, refreshCrls } from '../src/lib/agent-follow.js';
 
@@ -104,5 +104,67 @@ describe('agent CRLs under an intermediate', () => {
     served.set('/sub.crl', await crlOf(sub, 6));
     expect((await follow()).outcome).toBe('changed');
     expect(parseCrl(readFileSync(out, 'utf8')).crlNumber).toBe(6n);
+  });
+
+  it('during a CA rotation also fetches the old key’s CRL from /v1/crl/previous (404: none)', async () => {
+    const old = await createCa({ clusterName: 'rotate.cluster', days: 3650 });
+    const leaf = await issueIdentity({
+      ca: old,
+      name: 'node2.example.net',
+      clusterName: 'rotate.cluster',
+    });
+    const rotation = await rotateCa({ ca: old });
+    const dir = mkdtempSync(join(work, 'rotation-'));
+    const certPath = join(dir, 'node.crt');
+    const caPath = join(dir, 'ca.crt');
+    const out = join(dir, 'crl.pem');
+    writeFileSync(certPath, leaf.certificate.pem);
+    writeFileSync(caPath, rotation.bundle.map((c) => c.pem).join(''));
+    // the server answers at its own address: /v1/crl (no CDP in the certificate) and /v1/crl/previous
+    const server = new URL(`${base}/`);
+    const follow = () =>
+      refreshCrls({
+        server,
+        caPath,
+        certPath,
+        out,
+        maxIntervalMs: 3_600_000,
+        log: (event, message) => logged.push({ event, message }),
+      });
+    const revoked = [{ serialNumber: leaf.certificate.serialNumber, revokedAt: new Date() }];
+    served.set(
+      '/v1/crl',
+      (await createCrl({ issuer: rotation.ca, entries: revoked, crlNumber: 3, nextUpdate: '7d' }))
+        .der,
+    );
+    // no rotation CRL on this server (yet): the new key's CRL alone, no error
+    expect((await follow()).outcome).toBe('changed');
+    expect(readFileSync(out, 'utf8').match(/BEGIN X509 CRL/g)).toHaveLength(1);
+
+    served.set(
+      '/v1/crl/previous',
+      (await createCrl({ issuer: old, entries: revoked, crlNumber: 3, nextUpdate: '7d' })).der,
+    );
+    expect((await follow()).outcome).toBe('changed');
+    const blocks = readFileSync(out, 'utf8').match(
+      /-----BEGIN X509 CRL-----[\s\S]+?-----END X509 CRL-----/g,
+    )!;
+    const keyIds = blocks.map((b) => parseCrl(b).authorityKeyIdentifier?.keyIdentifier);
+    expect(keyIds).toEqual([
+      rotation.ca.certificate.subjectKeyIdentifier,
+      old.certificate.subjectKeyIdentifier,
+    ]);
+
+    // a forged "previous" CRL (the old name, another key): refused, the file kept
+    const held = readFileSync(out, 'utf8');
+    const forger = await createCa({ clusterName: 'rotate.cluster', days: 100 });
+    served.set(
+      '/v1/crl/previous',
+      (await createCrl({ issuer: forger, entries: [], crlNumber: 4, nextUpdate: '7d' })).der,
+    );
+    expect((await follow()).outcome).toBe('refused');
+    expect(readFileSync(out, 'utf8')).toBe(held);
+    served.delete('/v1/crl/previous');
+    served.delete('/v1/crl');
   });
 });

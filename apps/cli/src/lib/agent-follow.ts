@@ -167,7 +167,8 @@ export interface CrlOutcome {
 }
 
 /**
- * Fetches the CRL of each address of the node's chain, checks each with the SDK against the
+ * Fetches the CRL of each address of the node's chain (and, during a CA rotation, the old
+ * key's CRL from the server's /v1/crl/previous), checks each with the SDK against the
  * CAs (the CA file's roots and the certificate file's intermediates, not older than the CRLs
  * held), and when all pass and any differs, writes them all (PEM, one after the other, as
  * nginx's `ssl_crl` and openssl's `-CRLfile` read them) to `out` atomically. One refused CRL
@@ -182,7 +183,14 @@ export async function refreshCrls(
   const held = await heldCrls(o.out);
   const caPem = roots.map((c) => c.pem).join('');
   const fetched: Crl[] = [];
-  for (const url of crlUrlsOf(chain, o.server)) {
+  const addresses = crlUrlsOf(chain, o.server).map((url) => ({ url, optional: false }));
+  // During a CA rotation the CA file holds more than one certificate (old and new roots, cross
+  // certificates) and the old key signs its own CRL beside the new key's, since a relying party
+  // looks for an old-key leaf's CRL signed by the old key (RFC 5280 §6.3.3 (f)): nodeid-server
+  // serves it at /v1/crl/previous, 404 when there is none (no rotation, or an older server).
+  if (roots.length > 1)
+    addresses.push({ url: new URL('/v1/crl/previous', o.server), optional: true });
+  for (const { url, optional } of addresses) {
     const res =
       url.protocol === 'https:'
         ? await httpsRequest(new URL(url.origin), `${url.pathname}${url.search}`, {
@@ -191,6 +199,7 @@ export async function refreshCrls(
             signal: o.signal,
           })
         : await httpGet(url, o.signal);
+    if (optional && res.status === 404) continue;
     if (res.status !== 200) throw failed(url.href, res.status);
     let crl: Crl;
     try {
