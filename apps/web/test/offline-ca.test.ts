@@ -3,8 +3,9 @@
  * node identities are made and downloaded in the page, and openssl verifies them. The page must
  * not have tried a single request.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createCa, exportPrivateKeyPem } from '@nodeid/sdk';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -110,6 +111,100 @@ describe('offline CA', () => {
     await screenshot(page, 'offline-ca-light-desktop');
     expect(attempted).toEqual([]);
     expect(server.requests.length).toBe(servedBeforeBlock);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('issues from an intermediate CA folder (ca.crt, ca.key, chain.crt, root.crt): leaf + intermediates, the root as ca.crt; pkcs12 too', async () => {
+    // root -> mid -> issuing, as `nodeid ca init --intermediate` + `ca sign` leave them
+    const root = await createCa({ clusterName: 'deep.cluster', commonName: 'deep root CA' });
+    const mid = await createCa({ commonName: 'deep mid CA', issuer: root, extractable: true });
+    const issuing = await createCa({
+      commonName: 'deep issuing CA',
+      issuer: mid,
+      pathLength: 0,
+      extractable: true,
+    });
+    const dir = tempDir('intermediate');
+    const folder = join(dir, 'ca');
+    mkdirSync(folder);
+    const files = {
+      'ca.crt': issuing.certificate.pem,
+      'ca.key': await exportPrivateKeyPem(issuing.privateKey, { passphrase: 'ca pass' }),
+      'chain.crt': mid.certificate.pem,
+      'root.crt': root.certificate.pem,
+    };
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(folder, name), text);
+
+    const { context, page, problems } = await openPage(browser, `${server.url}/#offline`);
+    const flow = page.locator('#offline');
+    // the root alone is not enough: the chain must reach it through mid
+    await page.locator('#ca-load-cluster').fill('deep.cluster');
+    await page.locator('#ca-load-cert').fill(files['ca.crt']);
+    await page.locator('#ca-load-key').fill(files['ca.key']);
+    await page.locator('#ca-load-chain').fill(files['root.crt']);
+    await page.locator('#ca-load-passphrase').fill('ca pass');
+    await flow.getByRole('button', { name: 'Use this CA' }).click();
+    await page.locator('#ca-load-status[data-kind="error"]').waitFor();
+    expect(await page.locator('#ca-load-chain-error').textContent()).toMatch(
+      /deep issuing CA is issued by .*deep mid CA, not by .*deep root CA/,
+    );
+    // the folder's four files chosen at once fill the paste areas by name, and the cluster name
+    // from the OU nodeid's root carries
+    await page.locator('#ca-load-cluster').fill('');
+    await page
+      .locator('#ca-load-files')
+      .setInputFiles(Object.keys(files).map((n) => join(folder, n)));
+    await expect.poll(() => page.locator('#ca-load-chain').inputValue()).toContain('BEGIN');
+    expect(await page.locator('#ca-load-cluster').inputValue()).toBe('deep.cluster');
+    await page.locator('#ca-load-passphrase').fill('wrong');
+    await flow.getByRole('button', { name: 'Use this CA' }).click();
+    await expect.poll(() => page.locator('#ca-load-key-error').isVisible()).toBe(true);
+    await page.locator('#ca-load-passphrase').fill('ca pass');
+    await flow.getByRole('button', { name: 'Use this CA' }).click();
+    await page.locator('#ca-load-status[data-kind="ok"]').waitFor();
+    expect(await page.locator('#ca-load-status').textContent()).toMatch(
+      /Intermediate CA ".*deep issuing CA" under the root ".*deep root CA.*" loaded/,
+    );
+
+    await flow.getByLabel('Node name (FQDN)').fill('node1.deep.example');
+    await flow.getByLabel('File layout').selectOption('plain');
+    await flow.getByRole('button', { name: 'Issue node identity' }).click();
+    await page.locator('li[data-node="node1.deep.example"] a[download]').first().waitFor();
+    const out = join(dir, 'plain');
+    mkdirSync(out);
+    const node = await downloadAll(page, page.locator('li[data-node="node1.deep.example"]'), out);
+    // the node file: leaf, issuing CA, mid (nearest first); ca.crt: the root only
+    const leafFile = node['node1.deep.example.crt']!;
+    const pems = readFileSync(leafFile, 'utf8').match(/-----BEGIN CERTIFICATE-----/g) ?? [];
+    expect(pems).toHaveLength(3);
+    expect(readFileSync(node['ca.crt']!, 'utf8')).toBe(root.certificate.pem);
+    // openssl builds the path from the root with the intermediates the node file carries
+    expect(opensslVerifies(node['ca.crt']!, leafFile, leafFile)).toMatch(/: OK$/);
+
+    // pkcs12: no passphrase is refused next to the field; with one, the keystore holds the path
+    await flow.getByLabel('Node name (FQDN)').fill('node2.deep.example');
+    await flow.getByLabel('File layout').selectOption('pkcs12');
+    await flow.getByRole('button', { name: 'Issue node identity' }).click();
+    await expect.poll(() => page.locator('#node-passphrase-error').isVisible()).toBe(true);
+    await page.locator('#node-passphrase').fill('p12 pass');
+    await flow.getByRole('button', { name: 'Issue node identity' }).click();
+    await page.locator('li[data-node="node2.deep.example"] a[download]').first().waitFor();
+    const out2 = join(dir, 'p12');
+    mkdirSync(out2);
+    const p12 = await downloadAll(page, page.locator('li[data-node="node2.deep.example"]'), out2);
+    expect(Object.keys(p12).sort()).toEqual(['node2.deep.example.p12', 'truststore.p12']);
+    const dump = openssl([
+      'pkcs12',
+      '-in',
+      p12['node2.deep.example.p12']!,
+      '-passin',
+      'pass:p12 pass',
+      '-nokeys',
+    ]);
+    expect(dump.match(/-----BEGIN CERTIFICATE-----/g)).toHaveLength(4);
+    expect(dump).toMatch(/friendlyName: node2\.deep\.example/);
+    expect(dump).toMatch(/subject=.*deep root CA/);
     expect(problems).toEqual([]);
     await context.close();
   });
