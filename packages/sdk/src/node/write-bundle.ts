@@ -109,22 +109,7 @@ export async function writeBundle(
 ): Promise<WriteBundleResult> {
   if (typeof dir !== 'string' || dir.length === 0 || dir.includes('\0'))
     throw new NodeIdError('ERR_INVALID_ARGUMENT', 'expected the path of the bundle folder');
-  if (!Array.isArray(files) || files.length === 0)
-    throw new NodeIdError('ERR_INVALID_ARGUMENT', 'expected a non-empty list of bundle files');
-  const seen = new Set<string>();
-  for (const f of files) {
-    assertSafeFileName(f?.path);
-    if (typeof f.contents !== 'string' && !(f.contents instanceof Uint8Array))
-      throw new NodeIdError('ERR_INVALID_ARGUMENT', `${f.path}: contents must be text or bytes`);
-    if (!Number.isInteger(f.mode) || f.mode < 0 || f.mode > 0o777)
-      throw new NodeIdError(
-        'ERR_INVALID_ARGUMENT',
-        `${f.path}: mode must be a number from 0 to 0o777`,
-      );
-    if (seen.has(f.path))
-      throw new NodeIdError('ERR_INVALID_ARGUMENT', `${f.path} appears twice in the bundle`);
-    seen.add(f.path);
-  }
+  checkBundleFiles(files);
 
   const root = resolve(dir);
   const warnings: string[] = [];
@@ -497,22 +482,7 @@ function checkEntry(entry: BundleBatchEntry): void {
   if (typeof entry?.dir !== 'string' || entry.dir.length === 0 || entry.dir.includes('\0'))
     throw new NodeIdError('ERR_INVALID_ARGUMENT', 'expected the path of the bundle folder');
   assertSafeFileName(entry.id, 'the bundle id');
-  if (!Array.isArray(entry.files) || entry.files.length === 0)
-    throw new NodeIdError('ERR_INVALID_ARGUMENT', 'expected a non-empty list of bundle files');
-  const seen = new Set<string>();
-  for (const f of entry.files) {
-    assertSafeFileName(f?.path);
-    if (typeof f.contents !== 'string' && !(f.contents instanceof Uint8Array))
-      throw new NodeIdError('ERR_INVALID_ARGUMENT', `${f.path}: contents must be text or bytes`);
-    if (!Number.isInteger(f.mode) || f.mode < 0 || f.mode > 0o777)
-      throw new NodeIdError(
-        'ERR_INVALID_ARGUMENT',
-        `${f.path}: mode must be a number from 0 to 0o777`,
-      );
-    if (seen.has(f.path))
-      throw new NodeIdError('ERR_INVALID_ARGUMENT', `${f.path} appears twice in the bundle`);
-    seen.add(f.path);
-  }
+  checkBundleFiles(entry.files);
 }
 
 /** The staging folder, 0700, created once and synced into its parent. */
@@ -536,6 +506,26 @@ async function ensureStaging(staging: string): Promise<void> {
 function exactModes(): boolean {
   const umask = process.umask();
   return (umask & 0o700) === 0 && (umask & 0o044) === 0;
+}
+
+/** Refuses a bundle's file list that is empty, unsafe, malformed or names a file twice. */
+function checkBundleFiles(files: readonly BundleFile[]): void {
+  if (!Array.isArray(files) || files.length === 0)
+    throw new NodeIdError('ERR_INVALID_ARGUMENT', 'expected a non-empty list of bundle files');
+  const seen = new Set<string>();
+  for (const f of files) {
+    assertSafeFileName(f?.path);
+    if (typeof f.contents !== 'string' && !(f.contents instanceof Uint8Array))
+      throw new NodeIdError('ERR_INVALID_ARGUMENT', `${f.path}: contents must be text or bytes`);
+    if (!Number.isInteger(f.mode) || f.mode < 0 || f.mode > 0o777)
+      throw new NodeIdError(
+        'ERR_INVALID_ARGUMENT',
+        `${f.path}: mode must be a number from 0 to 0o777`,
+      );
+    if (seen.has(f.path))
+      throw new NodeIdError('ERR_INVALID_ARGUMENT', `${f.path} appears twice in the bundle`);
+    seen.add(f.path);
+  }
 }
 
 /** Which of `files` exist in `dir` (none when `dir` does not exist: one check instead of one per file). */
