@@ -1,4 +1,7 @@
 /** Printing: text or JSON, colour only on a terminal and never with NO_COLOR. */
+import { basename, dirname } from 'node:path';
+import { writeBundle } from '@nodeid/sdk/node';
+import { CliError } from './cli-error.js';
 
 /** Output format of every command that prints. */
 export type Format = 'text' | 'json';
@@ -61,4 +64,20 @@ export function relativeTime(ms: number): string {
   const n = Math.floor(abs / size);
   const text = `${n} ${name}${n === 1 ? '' : 's'}`;
   return ms >= 0 ? `in ${text}` : `${text} ago`;
+}
+
+/**
+ * Prints a report, or with `out` writes it to that file atomically (0644, replacing the last
+ * one: the node_exporter textfile collector reads it whole or not at all).
+ */
+export async function emitReport(output: string, out: string | undefined): Promise<void> {
+  if (!out) return printText(output);
+  try {
+    await writeBundle(dirname(out), [{ path: basename(out), contents: output, mode: 0o644 }], {
+      force: true,
+      fixDirMode: false,
+    });
+  } catch (e) {
+    throw new CliError('ERR_FILE_IO', `cannot write the report to ${out}: ${(e as Error).message}`);
+  }
 }

@@ -1,11 +1,3 @@
-/**
- * `nodeid expiry check <targets...>`: which certificate on this machine, or presented by a TLS
- * endpoint, expires when. The check that would have caught a key client certificate before it
- * expired and unmounted an encrypted file system, and the key server's (`kms1:5696`) before it
- * did the same: it names the file or endpoint, the certificate and the date, and its exit code
- * drives cron and CI.
- */
-import { basename, dirname } from 'node:path';
 import {
   caWarnWindow,
   type EndpointTarget,
@@ -13,7 +5,7 @@ import {
   parseDuration,
   verifyCertificate,
 } from '@nodeid/sdk';
-import { type PresentedChainResult, writeBundle } from '@nodeid/sdk/node';
+import type { PresentedChainResult } from '@nodeid/sdk/node';
 import type { Argv, CommandModule } from 'yargs';
 import { CliError, EXIT } from '../../lib/cli-error.js';
 import { action, exitCodes } from '../../lib/command.js';
@@ -26,7 +18,7 @@ import {
   summarize,
 } from '../../lib/expiry-report.js';
 import { readPemOrDer } from '../../lib/files.js';
-import { printText, useColor } from '../../lib/output.js';
+import { emitReport, useColor } from '../../lib/output.js';
 import {
   PKCS12_READ_OPTIONS,
   type Pkcs12ReadFlags,
@@ -228,20 +220,7 @@ export const expiryCheckCommand: CommandModule<{ format: 'text' | 'json' }, Args
           })
         : `no certificate found in ${given.join(', ')}`;
     }
-    if (args.out) {
-      try {
-        await writeBundle(
-          dirname(args.out),
-          [{ path: basename(args.out), contents: output, mode: 0o644 }],
-          { force: true, fixDirMode: false },
-        );
-      } catch (e) {
-        throw new CliError(
-          'ERR_FILE_IO',
-          `cannot write the report to ${args.out}: ${(e as Error).message}`,
-        );
-      }
-    } else printText(output);
+    await emitReport(output, args.out);
     if (rows.length === 0)
       process.stderr.write(`error: no certificate found in ${given.join(', ')} (ERR_NOT_FOUND)\n`);
     return code;

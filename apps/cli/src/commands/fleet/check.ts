@@ -6,7 +6,7 @@
  * `unreachable`, `wrong-ca`, `name-mismatch`, `wrong-cluster`, `revoked`, `superseded`). The
  * verdicts are the SDK's (`judgeFleetNode`); this file does the I/O and the rendering.
  */
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import {
   caWarnWindow,
   FLEET_ALERTS,
@@ -18,14 +18,14 @@ import {
   parseDuration,
   unreachableFleetNode,
 } from '@nodeid/sdk';
-import { formatEndpoint, writeBundle } from '@nodeid/sdk/node';
+import { formatEndpoint } from '@nodeid/sdk/node';
 import type { Argv, CommandModule } from 'yargs';
 import { openInventory, resolveCaDir } from '../../lib/ca-folder.js';
 import { CliError, EXIT } from '../../lib/cli-error.js';
 import { action, exitCodes, list } from '../../lib/command.js';
 import { type ExpiryRow, escapeLabel, judge } from '../../lib/expiry-report.js';
 import { readPemOrDer } from '../../lib/files.js';
-import { painter, printText, table, useColor } from '../../lib/output.js';
+import { emitReport, painter, table, useColor } from '../../lib/output.js';
 import {
   contactEndpoints,
   ENDPOINT_OPTIONS,
@@ -322,20 +322,7 @@ export const fleetCheckCommand: CommandModule<{ format: 'text' | 'json' }, Args>
       )}\n`;
     else
       output = renderText(nodes, caRows, { color: !args.out && useColor('text'), checkedAt: now });
-    if (args.out) {
-      try {
-        await writeBundle(
-          dirname(args.out),
-          [{ path: basename(args.out), contents: output, mode: 0o644 }],
-          { force: true, fixDirMode: false },
-        );
-      } catch (e) {
-        throw new CliError(
-          'ERR_FILE_IO',
-          `cannot write the report to ${args.out}: ${(e as Error).message}`,
-        );
-      }
-    } else printText(output);
+    await emitReport(output, args.out);
     return code;
   }),
 };
