@@ -22,23 +22,6 @@ export function action<A>(
   };
 }
 
-/** Adds the `--dir` option of commands that work on the CA folder. */
-export function withCaDir<T>(y: Argv<T>) {
-  return y.option('dir', {
-    type: 'string',
-    describe: 'CA folder (default: $NODEID_CA_DIR, else ~/.nodeid/ca)',
-  });
-}
-
-/** Adds `--passphrase-file` for commands that use the CA key. */
-export function withPassphrase<T>(y: Argv<T>) {
-  return y.option('passphrase-file', {
-    type: 'string',
-    describe:
-      'file holding the CA key passphrase (else $NODEID_CA_PASSPHRASE, else a prompt on a terminal)',
-  });
-}
-
 /** Text of an EXIT CODES section for --help. */
 export function exitCodes(lines: Record<number, string>): string {
   return `EXIT CODES\n${Object.entries(lines)

@@ -20,22 +20,14 @@ import {
   openInventory,
   resolveCaDir,
 } from '../../lib/ca-folder.js';
+import { type CaKeyArgs, withCaKey } from '../../lib/ca-options.js';
 import { CliError, EXIT } from '../../lib/cli-error.js';
-import {
-  action,
-  defineCommand,
-  exitCodes,
-  type GlobalArgs,
-  list,
-  withCaDir,
-  withPassphrase,
-} from '../../lib/command.js';
+import { action, defineCommand, exitCodes, list } from '../../lib/command.js';
 import { printJson, printText } from '../../lib/output.js';
 import { readPassphrase } from '../../lib/passphrase.js';
 
-interface Args extends GlobalArgs {
+interface Args extends CaKeyArgs {
   clusterName: string;
-  dir?: string;
   org?: string;
   country?: string;
   commonName?: string;
@@ -49,7 +41,6 @@ interface Args extends GlobalArgs {
   excludeDns?: string[];
   permitIp?: string[];
   excludeIp?: string[];
-  passphraseFile?: string;
   passphrase: boolean;
   layout: 'nodeid' | 'flocker';
 }
@@ -58,7 +49,7 @@ export const caInitCommand = defineCommand<Args>({
   command: 'init <cluster-name>',
   describe: 'create the cluster CA: certificate, key and inventory in the CA folder',
   builder: (y) =>
-    withPassphrase(withCaDir(y))
+    withCaKey(y)
       .positional('cluster-name', {
         type: 'string',
         demandOption: true,

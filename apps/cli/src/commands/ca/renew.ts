@@ -8,36 +8,22 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inspectCertificate, parseCertificates, renewCa } from '@nodeid/sdk';
 import { writeBundle } from '@nodeid/sdk/node';
-import { openInventory, readCaConfig, resolveCaDir } from '../../lib/ca-folder.js';
-import {
-  assertRootFolder,
-  fileStamp,
-  nextSteps,
-  sameBytes,
-  unlockCa,
-} from '../../lib/ca-rotation.js';
+import { openInventory } from '../../lib/ca-folder.js';
+import { type CaKeyArgs, openRootFolder, withCaKey } from '../../lib/ca-options.js';
+import { fileStamp, nextSteps, sameBytes, unlockCa } from '../../lib/ca-rotation.js';
 import { EXIT } from '../../lib/cli-error.js';
-import {
-  action,
-  defineCommand,
-  exitCodes,
-  type GlobalArgs,
-  withCaDir,
-  withPassphrase,
-} from '../../lib/command.js';
+import { action, defineCommand, exitCodes } from '../../lib/command.js';
 import { printJson, printText } from '../../lib/output.js';
 
-interface Args extends GlobalArgs {
-  dir?: string;
+interface Args extends CaKeyArgs {
   days: number;
-  passphraseFile?: string;
 }
 
 export const caRenewCommand = defineCommand<Args>({
   command: 'renew',
   describe: 'renew the CA certificate: same key and name, new not-after (the old one is kept)',
   builder: (y) =>
-    withPassphrase(withCaDir(y))
+    withCaKey(y)
       .option('days', {
         type: 'number',
         default: 3650,
@@ -53,9 +39,7 @@ export const caRenewCommand = defineCommand<Args>({
         }),
       ),
   handler: action(async (args) => {
-    const dir = resolveCaDir(args.dir);
-    const config = await readCaConfig(dir);
-    assertRootFolder(dir, config, 'renew');
+    const { dir, config } = await openRootFolder(args, 'renew');
     const now = new Date();
     const { issuer } = await unlockCa(dir, config, {
       passphraseFile: args.passphraseFile,

@@ -17,14 +17,13 @@ import {
   readCaConfig,
   resolveCaDir,
 } from '../../lib/ca-folder.js';
+import { type CaDirArgs, withCaDir } from '../../lib/ca-options.js';
 import { fileStamp, withSuffix } from '../../lib/ca-rotation.js';
 import { CliError, EXIT } from '../../lib/cli-error.js';
-import { action, defineCommand, exitCodes, type GlobalArgs, withCaDir } from '../../lib/command.js';
+import { action, defineCommand, exitCodes } from '../../lib/command.js';
 import { printJson, printText } from '../../lib/output.js';
 
-interface Args extends GlobalArgs {
-  dir?: string;
-}
+interface Args extends CaDirArgs {}
 
 /** Inventory records read per page while counting. */
 const PAGE = 500;

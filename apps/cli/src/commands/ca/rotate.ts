@@ -17,36 +17,16 @@ import {
   rotateCa,
 } from '@nodeid/sdk';
 import { writeBundle } from '@nodeid/sdk/node';
-import {
-  type CaConfig,
-  CONFIG_FILE,
-  openInventory,
-  readCaConfig,
-  resolveCaDir,
-} from '../../lib/ca-folder.js';
-import {
-  assertRootFolder,
-  BUNDLE_FILE,
-  nextSteps,
-  unlockCa,
-  withSuffix,
-} from '../../lib/ca-rotation.js';
+import { type CaConfig, CONFIG_FILE, openInventory } from '../../lib/ca-folder.js';
+import { type CaKeyArgs, openRootFolder, withCaKey } from '../../lib/ca-options.js';
+import { BUNDLE_FILE, nextSteps, unlockCa, withSuffix } from '../../lib/ca-rotation.js';
 import { CliError, EXIT } from '../../lib/cli-error.js';
-import {
-  action,
-  defineCommand,
-  exitCodes,
-  type GlobalArgs,
-  withCaDir,
-  withPassphrase,
-} from '../../lib/command.js';
+import { action, defineCommand, exitCodes } from '../../lib/command.js';
 import { printJson, printText } from '../../lib/output.js';
 
-interface Args extends GlobalArgs {
-  dir?: string;
+interface Args extends CaKeyArgs {
   days: number;
   algorithm?: KeyAlgorithm;
-  passphraseFile?: string;
 }
 
 export const caRotateCommand = defineCommand<Args>({
@@ -54,7 +34,7 @@ export const caRotateCommand = defineCommand<Args>({
   describe:
     'give the CA a new key: cross-sign old and new both ways, write the trust bundle, issue from the new key',
   builder: (y) =>
-    withPassphrase(withCaDir(y))
+    withCaKey(y)
       .option('days', {
         type: 'number',
         default: 3650,
@@ -84,9 +64,7 @@ export const caRotateCommand = defineCommand<Args>({
         ].join('\n'),
       ),
   handler: action(async (args) => {
-    const dir = resolveCaDir(args.dir);
-    const config = await readCaConfig(dir);
-    assertRootFolder(dir, config, 'rotate');
+    const { dir, config } = await openRootFolder(args, 'rotate');
     if (config.previous)
       throw new CliError(
         'ERR_ROTATION_PENDING',

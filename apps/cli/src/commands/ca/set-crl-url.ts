@@ -5,13 +5,13 @@
 import { checkCrlUrl } from '@nodeid/sdk';
 import { writeCaConfig } from '@nodeid/sdk/node';
 import { openInventory, readCaConfig, resolveCaDir } from '../../lib/ca-folder.js';
+import { type CaDirArgs, withCaDir } from '../../lib/ca-options.js';
 import { CliError, EXIT } from '../../lib/cli-error.js';
-import { action, defineCommand, exitCodes, type GlobalArgs, withCaDir } from '../../lib/command.js';
+import { action, defineCommand, exitCodes } from '../../lib/command.js';
 import { printJson, printText } from '../../lib/output.js';
 
-interface Args extends GlobalArgs {
+interface Args extends CaDirArgs {
   url?: string;
-  dir?: string;
   clear: boolean;
 }
 

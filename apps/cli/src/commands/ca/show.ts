@@ -1,13 +1,12 @@
 /** `nodeid ca show`: the CA certificate, readable or as JSON. */
 import { inspectCertificate, renderText } from '@nodeid/sdk';
 import { readCaCertificates, readCaConfig, resolveCaDir } from '../../lib/ca-folder.js';
+import { type CaDirArgs, withCaDir } from '../../lib/ca-options.js';
 import { EXIT } from '../../lib/cli-error.js';
-import { action, defineCommand, exitCodes, type GlobalArgs, withCaDir } from '../../lib/command.js';
+import { action, defineCommand, exitCodes } from '../../lib/command.js';
 import { printJson, printText } from '../../lib/output.js';
 
-interface Args extends GlobalArgs {
-  dir?: string;
-}
+interface Args extends CaDirArgs {}
 
 export const caShowCommand = defineCommand<Args>({
   command: 'show',

@@ -6,24 +6,14 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { inspectCertificate, NodeIdError, parseCsr, signCaCsr } from '@nodeid/sdk';
 import { certificateRecordOf } from '@nodeid/store';
-import { loadCa, resolveCaDir } from '../../lib/ca-folder.js';
+import { type CaKeyArgs, loadCaOf, withCaKey } from '../../lib/ca-options.js';
 import { CliError, EXIT } from '../../lib/cli-error.js';
-import {
-  action,
-  defineCommand,
-  exitCodes,
-  type GlobalArgs,
-  list,
-  withCaDir,
-  withPassphrase,
-} from '../../lib/command.js';
+import { action, defineCommand, exitCodes, list } from '../../lib/command.js';
 import { readPemOrDer } from '../../lib/files.js';
 import { printJson, printText } from '../../lib/output.js';
 
-interface Args extends GlobalArgs {
+interface Args extends CaKeyArgs {
   csr: string;
-  dir?: string;
-  passphraseFile?: string;
   out: string;
   pathLen?: number;
   permitDns?: string[];
@@ -49,7 +39,7 @@ export const caSignCommand = defineCommand<Args>({
   command: 'sign <csr>',
   describe: "sign an intermediate CA's CSR with this (root) CA",
   builder: (y) =>
-    withPassphrase(withCaDir(y))
+    withCaKey(y)
       .positional('csr', {
         type: 'string',
         demandOption: true,
@@ -104,10 +94,9 @@ export const caSignCommand = defineCommand<Args>({
         }),
       ),
   handler: action(async (args) => {
-    const dir = resolveCaDir(args.dir);
     const input = await readPemOrDer(args.csr);
     const csr = await parseCsr(input);
-    const ca = await loadCa(dir, { passphraseFile: args.passphraseFile });
+    const ca = await loadCaOf(args);
     try {
       let signed: Awaited<ReturnType<typeof signCaCsr>>;
       try {

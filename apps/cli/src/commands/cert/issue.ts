@@ -13,17 +13,9 @@ import {
 } from '@nodeid/sdk';
 import { bulkIssue } from '../../lib/bulk-issue.js';
 import type { BulkSettings } from '../../lib/bulk-types.js';
-import { loadCa, resolveCaDir } from '../../lib/ca-folder.js';
+import { type CaKeyArgs, loadCaOf, withCaKey } from '../../lib/ca-options.js';
 import { describeError, EXIT } from '../../lib/cli-error.js';
-import {
-  action,
-  defineCommand,
-  exitCodes,
-  type GlobalArgs,
-  list,
-  withCaDir,
-  withPassphrase,
-} from '../../lib/command.js';
+import { action, defineCommand, exitCodes, list } from '../../lib/command.js';
 import { certificateNames, deliver } from '../../lib/issue-one.js';
 import { painter, printJson, printText, useColor } from '../../lib/output.js';
 import { readPassphrase } from '../../lib/passphrase.js';
@@ -34,10 +26,8 @@ import {
   pkcs12PassphraseOf,
 } from '../../lib/pkcs12-options.js';
 
-interface Args extends GlobalArgs, Pkcs12WriteFlags {
+interface Args extends CaKeyArgs, Pkcs12WriteFlags {
   name?: string[];
-  dir?: string;
-  passphraseFile?: string;
   profile: Profile;
   cluster?: string;
   dns?: string[];
@@ -83,7 +73,7 @@ export const certIssueCommand = defineCommand<Args>({
   describe:
     'issue identities (key + certificate) signed by the CA and record them in the inventory',
   builder: (y) =>
-    withPassphrase(withCaDir(y))
+    withCaKey(y)
       .positional('name', {
         type: 'string',
         array: true,
@@ -192,7 +182,7 @@ export const certIssueCommand = defineCommand<Args>({
     }));
     const keyPassphrase = await keyPassphraseOf(args);
     const delivery = deliveryOf(args, keyPassphrase);
-    const ca = await loadCa(resolveCaDir(args.dir), { passphraseFile: args.passphraseFile });
+    const ca = await loadCaOf(args);
     const several = jobs.length > 1;
     const layoutWarning = layoutProfileWarning(args.layout, args.profile);
     const layoutWarnings = layoutWarning ? [layoutWarning] : [];
@@ -315,7 +305,7 @@ function deliveryOf(
 /** `--from-file`: bulk issuance on every core, batched, durable, with progress. */
 async function issueFromFile(args: Args, file: string): Promise<number> {
   const keyPassphrase = await keyPassphraseOf(args);
-  const ca = await loadCa(resolveCaDir(args.dir), { passphraseFile: args.passphraseFile });
+  const ca = await loadCaOf(args);
   const paint = painter(useColor(args.format));
   const write = (text: string) =>
     new Promise<void>((resolve, reject) =>

@@ -6,12 +6,12 @@ import {
   type CertificateStatus,
 } from '@nodeid/store';
 import { openInventory, readCaConfig, resolveCaDir } from '../../lib/ca-folder.js';
+import { type CaDirArgs, withCaDir } from '../../lib/ca-options.js';
 import { EXIT } from '../../lib/cli-error.js';
-import { action, defineCommand, exitCodes, type GlobalArgs, withCaDir } from '../../lib/command.js';
+import { action, defineCommand, exitCodes } from '../../lib/command.js';
 import { printJson, printText, relativeTime, table } from '../../lib/output.js';
 
-interface Args extends GlobalArgs {
-  dir?: string;
+interface Args extends CaDirArgs {
   expiring?: string;
   revoked?: boolean;
   status?: CertificateStatus;

@@ -11,26 +11,17 @@ import {
 } from '@nodeid/sdk';
 import { writeBundle } from '@nodeid/sdk/node';
 import { certificateRecordOf } from '@nodeid/store';
-import { loadCa, resolveCaDir } from '../../lib/ca-folder.js';
+import { type CaKeyArgs, loadCaOf, withCaKey } from '../../lib/ca-options.js';
 import { EXIT } from '../../lib/cli-error.js';
-import {
-  action,
-  defineCommand,
-  exitCodes,
-  type GlobalArgs,
-  withCaDir,
-  withPassphrase,
-} from '../../lib/command.js';
+import { action, defineCommand, exitCodes } from '../../lib/command.js';
 import { readInput, readPemOrDer } from '../../lib/files.js';
 import { certificateNames } from '../../lib/issue-one.js';
 import { printJson, printText } from '../../lib/output.js';
 import { readPassphrase } from '../../lib/passphrase.js';
 
-interface Args extends GlobalArgs {
+interface Args extends CaKeyArgs {
   cert: string;
   key?: string;
-  dir?: string;
-  passphraseFile?: string;
   keyPassphraseFile?: string;
   rekey: boolean;
   days?: number;
@@ -41,7 +32,7 @@ export const certRenewCommand = defineCommand<Args>({
   describe:
     'renew a certificate from the local CA with the same names (and the same key unless --rekey)',
   builder: (y) =>
-    withPassphrase(withCaDir(y))
+    withCaKey(y)
       .positional('cert', {
         type: 'string',
         demandOption: true,
@@ -89,7 +80,7 @@ export const certRenewCommand = defineCommand<Args>({
       passphrase: keyPassphrase,
       extractable: true,
     });
-    const ca = await loadCa(resolveCaDir(args.dir), { passphraseFile: args.passphraseFile });
+    const ca = await loadCaOf(args);
     try {
       // the SDK's reading of the certificate: same names, CN, profile and lifetime
       const wanted = renewalRequestOf(old!);

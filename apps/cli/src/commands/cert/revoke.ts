@@ -1,8 +1,9 @@
 /** `nodeid cert revoke <serial|cert-file>`: mark a certificate revoked in the inventory. */
 import { parseCertificate } from '@nodeid/sdk';
 import { openInventory, readCaConfig, resolveCaDir } from '../../lib/ca-folder.js';
+import { type CaDirArgs, withCaDir } from '../../lib/ca-options.js';
 import { CliError, EXIT } from '../../lib/cli-error.js';
-import { action, defineCommand, exitCodes, type GlobalArgs, withCaDir } from '../../lib/command.js';
+import { action, defineCommand, exitCodes } from '../../lib/command.js';
 import { exists, readPemOrDer } from '../../lib/files.js';
 import { printJson, printText } from '../../lib/output.js';
 
@@ -17,9 +18,8 @@ const REASONS = [
   'privilegeWithdrawn',
 ] as const;
 
-interface Args extends GlobalArgs {
+interface Args extends CaDirArgs {
   target: string;
-  dir?: string;
   reason: (typeof REASONS)[number];
 }
 

@@ -2,21 +2,12 @@
 import { basename, dirname, join, resolve } from 'node:path';
 import { type CrlReason, createCrlsByIssuer, parseDuration } from '@nodeid/sdk';
 import { writeBundle } from '@nodeid/sdk/node';
-import { loadCa, resolveCaDir } from '../../lib/ca-folder.js';
+import { type CaKeyArgs, loadCaOf, withCaKey } from '../../lib/ca-options.js';
 import { EXIT } from '../../lib/cli-error.js';
-import {
-  action,
-  defineCommand,
-  exitCodes,
-  type GlobalArgs,
-  withCaDir,
-  withPassphrase,
-} from '../../lib/command.js';
+import { action, defineCommand, exitCodes } from '../../lib/command.js';
 import { printJson, printText } from '../../lib/output.js';
 
-interface Args extends GlobalArgs {
-  dir?: string;
-  passphraseFile?: string;
+interface Args extends CaKeyArgs {
   out?: string;
   days: number;
   refreshScheduled: boolean;
@@ -26,7 +17,7 @@ export const crlCreateCommand = defineCommand<Args>({
   command: 'create',
   describe: 'sign a CRL listing every revoked certificate of the inventory',
   builder: (y) =>
-    withPassphrase(withCaDir(y))
+    withCaKey(y)
       .option('out', {
         type: 'string',
         describe:
@@ -46,7 +37,7 @@ export const crlCreateCommand = defineCommand<Args>({
       )
       .epilog(exitCodes({ 0: 'written', 3: 'CA, inventory or file problem' })),
   handler: action(async (args) => {
-    const ca = await loadCa(resolveCaDir(args.dir), { passphraseFile: args.passphraseFile });
+    const ca = await loadCaOf(args);
     try {
       const revoked = await ca.store.listRevocations();
       const crlNumber = await ca.store.nextCrlNumber();

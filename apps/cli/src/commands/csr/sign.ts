@@ -16,24 +16,15 @@ import {
 import { writeBundle } from '@nodeid/sdk/node';
 import { certificateRecordOf } from '@nodeid/store';
 import type { CommandModule } from 'yargs';
-import { loadCa, resolveCaDir } from '../../lib/ca-folder.js';
+import { type CaKeyArgs, loadCaOf, withCaKey } from '../../lib/ca-options.js';
 import { CliError, EXIT } from '../../lib/cli-error.js';
-import {
-  action,
-  exitCodes,
-  type GlobalArgs,
-  list,
-  withCaDir,
-  withPassphrase,
-} from '../../lib/command.js';
+import { action, exitCodes, type GlobalArgs, list } from '../../lib/command.js';
 import { isSafeBaseName, requestedNameList, safeBaseName } from '../../lib/csr-names.js';
 import { readPemOrDer } from '../../lib/files.js';
 import { painter, printJson, printText, useColor } from '../../lib/output.js';
 
-interface Args extends GlobalArgs {
+interface Args extends CaKeyArgs {
   csr: string;
-  dir?: string;
-  passphraseFile?: string;
   allowDns?: string[];
   allowIp?: string[];
   allowUri?: string[];
@@ -82,7 +73,7 @@ export const csrSignCommand: CommandModule<GlobalArgs, Args> = {
   command: 'sign <csr>',
   describe: "sign a node's certificate signing request with the CA, granting only allowed names",
   builder: (y) =>
-    withPassphrase(withCaDir(y))
+    withCaKey(y)
       .positional('csr', {
         type: 'string',
         demandOption: true,
@@ -203,7 +194,7 @@ export const csrSignCommand: CommandModule<GlobalArgs, Args> = {
       );
     }
 
-    const ca = await loadCa(resolveCaDir(args.dir), { passphraseFile: args.passphraseFile });
+    const ca = await loadCaOf(args);
     let result: Awaited<ReturnType<typeof signCsr>>;
     let names: string[];
     try {
