@@ -6,23 +6,25 @@
  * mutual TLS, also across a server restart. Needs the builds (see helpers/processes.ts).
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { connect, createServer, type TLSSocket } from 'node:tls';
 import { parseCertificate, parseCrl, verifyCertificate } from '@nodeid/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  adminToken,
   api,
-  assertBuilt,
   auditEvents,
   cli,
-  initCaFolder,
-  killStarted,
+  createToken,
+  type EnrolledNode,
+  enrollArgs,
+  enrollNode,
   type ServerProcess,
   spawnCli,
+  startCaServer,
   startServer,
+  stopAll,
 } from './helpers/processes.js';
 
 let work: string;
@@ -31,75 +33,15 @@ let caPem: string;
 let admin: string;
 let server: ServerProcess;
 
-interface Enrolled {
-  dir: string;
-  cert: string;
-  key: string;
-  ca: string;
-  serialNumber: string;
-  granted: string[];
-  denied: { name: string; reason: string }[];
-}
+/** Where the nodes enroll: the running server and its CA folder. */
+const at = () => ({ url: server.url, caDir });
 
-async function createToken(name: string, extra: string[] = []) {
-  const r = await cli([
-    'token',
-    'create',
-    name,
-    '--server',
-    server.url,
-    '--admin-token-file',
-    join(caDir, 'admin.token'),
-    '--ca-file',
-    join(caDir, 'ca.crt'),
-    '--format',
-    'json',
-    ...extra,
-  ]);
-  expect(r.stderr).toBe('');
-  expect(r.status).toBe(0);
-  return JSON.parse(r.stdout) as { token: string; id: string; caFingerprint: string };
-}
+const enroll = (name: string, tokenExtra: string[] = [], enrollExtra: string[] = []) =>
+  enrollNode(at(), name, join(work, name), { tokenExtra, enrollExtra });
 
-function enrollArgs(token: string, fingerprint: string, name: string, dir: string) {
-  return [
-    'enroll',
-    '--server',
-    server.url,
-    '--token',
-    token,
-    '--fingerprint',
-    fingerprint,
-    '--name',
-    name,
-    '--out',
-    dir,
-    '--format',
-    'json',
-  ];
-}
-
-async function enroll(
-  name: string,
-  tokenExtra: string[] = [],
-  enrollExtra: string[] = [],
-): Promise<Enrolled> {
-  const { token, caFingerprint } = await createToken(name, tokenExtra);
-  const dir = join(work, name);
-  const r = await cli([...enrollArgs(token, caFingerprint, name, dir), ...enrollExtra]);
-  expect(r.stderr).toBe('');
-  expect(r.status).toBe(0);
-  const out = JSON.parse(r.stdout);
-  return {
-    dir,
-    cert: join(dir, `${name}.crt`),
-    key: join(dir, `${name}.key`),
-    ca: join(dir, 'ca.crt'),
-    serialNumber: out.serialNumber,
-    granted: out.granted,
-    denied: out.denied,
-  };
-}
+/** `nodeid enroll ... --format json` for `name` into `dir` with a token and its CA fingerprint. */
+const enrollJson = (token: string, fingerprint: string, name: string, dir: string) =>
+  enrollArgs({ url: server.url, token, fingerprint, name, out: dir, json: true });
 
 const serialOf = (file: string) => parseCertificate(readFileSync(file, 'utf8')).serialNumber;
 
@@ -151,21 +93,15 @@ function handshake(
 }
 
 beforeAll(async () => {
-  assertBuilt();
-  ({ work, caDir, caPem } = await initCaFolder('nodeid-e2e-', 'e2e.cluster'));
-  server = await startServer({ caDir });
-  admin = adminToken(caDir);
+  ({ work, caDir, caPem, admin, server } = await startCaServer('nodeid-e2e-', 'e2e.cluster'));
   expect(statSync(join(caDir, 'admin.token')).mode & 0o777).toBe(0o600);
 });
 
-afterAll(() => {
-  killStarted();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => stopAll(work));
 
 describe('nodeid-server end to end over HTTPS', () => {
-  let node1: Enrolled;
-  let node2: Enrolled;
+  let node1: EnrolledNode;
+  let node2: EnrolledNode;
 
   it('enrolls two nodes with the CLI, and they complete a mutual-TLS handshake', async () => {
     node1 = await enroll('node1.example.net', ['--ip', '127.0.0.1'], ['--ip', '127.0.0.1']);
@@ -203,13 +139,13 @@ describe('nodeid-server end to end over HTTPS', () => {
   });
 
   it('refuses a used token: exit 1, ERR_TOKEN_INVALID, nothing written', async () => {
-    const { token, caFingerprint } = await createToken('node6.example.net');
+    const { token, caFingerprint } = await createToken(at(), 'node6.example.net');
     const first = await cli(
-      enrollArgs(token, caFingerprint, 'node6.example.net', join(work, 'node6')),
+      enrollJson(token, caFingerprint, 'node6.example.net', join(work, 'node6')),
     );
     expect(first.status).toBe(0);
     const replayDir = join(work, 'node6-replay');
-    const replay = await cli(enrollArgs(token, caFingerprint, 'node6.example.net', replayDir));
+    const replay = await cli(enrollJson(token, caFingerprint, 'node6.example.net', replayDir));
     expect(replay.status).toBe(1);
     expect(replay.stderr).toMatch(/already used.*\(ERR_TOKEN_INVALID\)/);
     expect(() => statSync(replayDir)).toThrow();
@@ -234,15 +170,15 @@ describe('nodeid-server end to end over HTTPS', () => {
     expect(sans).not.toContain('evil.example.net');
     expect(sans).not.toContain('10.9.9.9');
 
-    const { token, caFingerprint } = await createToken('node4.example.net');
+    const { token, caFingerprint } = await createToken(at(), 'node4.example.net');
     const outside = join(work, 'node4-outside');
-    const refused = await cli(enrollArgs(token, caFingerprint, 'other.example.net', outside));
+    const refused = await cli(enrollJson(token, caFingerprint, 'other.example.net', outside));
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(/ERR_POLICY_DENIED/);
     expect(() => statSync(outside)).toThrow();
     // the refusal did not use the token up
     const retry = await cli(
-      enrollArgs(token, caFingerprint, 'node4.example.net', join(work, 'node4')),
+      enrollJson(token, caFingerprint, 'node4.example.net', join(work, 'node4')),
     );
     expect(retry.stderr).toBe('');
     expect(retry.status).toBe(0);

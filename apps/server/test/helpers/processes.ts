@@ -5,7 +5,7 @@
  * kill exactly those. Loopback only; every wait is bounded.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -181,10 +181,17 @@ export async function startServer(options: {
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const server = new Running(child) as ServerProcess;
-  const port = await server.waitFor('the server to listen', () => {
-    const m = /listening on https:\/\/127\.0\.0\.1:(\d+)/.exec(server.stderr);
-    return m ? Number(m[1]) : undefined;
-  });
+  let port: number;
+  try {
+    port = await server.waitFor('the server to listen', () => {
+      const m = /listening on https:\/\/127\.0\.0\.1:(\d+)/.exec(server.stderr);
+      return m ? Number(m[1]) : undefined;
+    });
+  } catch (e) {
+    // a server that did not come up (timed out) is not left running behind the failure
+    await server.stop('SIGKILL');
+    throw e;
+  }
   server.port = port;
   server.url = `https://127.0.0.1:${port}`;
   return server;
@@ -292,4 +299,156 @@ export async function initCaFolder(
   const init = await cli(['ca', 'init', cluster, '--no-passphrase', '--dir', caDir]);
   if (init.status !== 0) throw new Error(`nodeid ca init failed: ${init.stderr}`);
   return { work, caDir, caPem: readFileSync(join(caDir, 'ca.crt'), 'utf8') };
+}
+
+/** A CA folder made by `nodeid ca init` and a nodeid-server serving it on loopback. */
+export interface CaServer {
+  /** The temporary folder everything is made in; {@link stopAll} removes it. */
+  work: string;
+  caDir: string;
+  /** The CA certificate (PEM), to verify the server's HTTPS with. */
+  caPem: string;
+  /** The admin token the server created in the CA folder. */
+  admin: string;
+  server: ServerProcess;
+}
+
+/**
+ * The set-up of the end-to-end tests: a CA folder for `cluster` in a new temporary folder
+ * (named with `prefix`), nodeid-server started on it on a free loopback port (`server` gives
+ * `--db`, extra flags and a port), and the admin token it made. Checks the builds first.
+ */
+export async function startCaServer(
+  prefix: string,
+  cluster: string,
+  server: { port?: number; db?: string; args?: string[] } = {},
+): Promise<CaServer> {
+  assertBuilt();
+  const { work, caDir, caPem } = await initCaFolder(prefix, cluster);
+  const started = await startServer({ caDir, ...server });
+  return { work, caDir, caPem, admin: adminToken(caDir), server: started };
+}
+
+/** The tear-down: kills every process started here and removes the temporary folder. */
+export function stopAll(work: string | undefined): void {
+  killStarted();
+  if (work) rmSync(work, { recursive: true, force: true });
+}
+
+/** A running server and the CA folder it serves (its `admin.token` and `ca.crt` are used). */
+export interface EnrollTarget {
+  url: string;
+  caDir: string;
+}
+
+/** What `nodeid token create --format json` prints. */
+export interface CreatedToken {
+  token: string;
+  id: string;
+  caFingerprint: string;
+  expiresAt: string;
+}
+
+/** Fails with the command's output unless it exited 0 with nothing on stderr. */
+function assertClean(r: RunResult, what: string): void {
+  if (r.status !== 0 || r.stderr !== '')
+    throw new Error(`${what}: exit ${r.status ?? r.signal}, stderr:\n${r.stderr}`);
+}
+
+/** `--server`, `--admin-token-file` and `--ca-file` of `nodeid token create` for `at`. */
+export function tokenAdminArgs(at: EnrollTarget): string[] {
+  return [
+    '--server',
+    at.url,
+    '--admin-token-file',
+    join(at.caDir, 'admin.token'),
+    '--ca-file',
+    join(at.caDir, 'ca.crt'),
+  ];
+}
+
+/** Runs `nodeid token create name ...extra --format json` as the admin; fails unless it exits 0 with an empty stderr. */
+export async function createToken(
+  at: EnrollTarget,
+  name: string,
+  extra: string[] = [],
+): Promise<CreatedToken> {
+  const r = await cli([
+    'token',
+    'create',
+    name,
+    ...tokenAdminArgs(at),
+    '--format',
+    'json',
+    ...extra,
+  ]);
+  assertClean(r, `nodeid token create ${name}`);
+  return JSON.parse(r.stdout) as CreatedToken;
+}
+
+/** The arguments of `nodeid enroll` with a token and the CA fingerprint it pins (text output unless `json`). */
+export function enrollArgs(o: {
+  url: string;
+  token: string;
+  fingerprint: string;
+  name: string;
+  out: string;
+  json?: boolean;
+}): string[] {
+  return [
+    'enroll',
+    '--server',
+    o.url,
+    '--token',
+    o.token,
+    '--fingerprint',
+    o.fingerprint,
+    '--name',
+    o.name,
+    '--out',
+    o.out,
+    ...(o.json ? ['--format', 'json'] : []),
+  ];
+}
+
+/** A node's files after `nodeid enroll`, and what the enrollment reported. */
+export interface EnrolledNode {
+  name: string;
+  dir: string;
+  cert: string;
+  key: string;
+  ca: string;
+  serialNumber: string;
+  granted: string[];
+  denied: { name: string; reason: string }[];
+}
+
+/**
+ * Enrolls `name` as a node does: `nodeid token create` as the admin, then `nodeid enroll
+ * --format json` into `out` with the token and the pinned fingerprint (`tokenExtra` and
+ * `enrollExtra` are added to each); fails unless both exit 0 with an empty stderr.
+ */
+export async function enrollNode(
+  at: EnrollTarget,
+  name: string,
+  out: string,
+  options: { tokenExtra?: string[]; enrollExtra?: string[] } = {},
+): Promise<EnrolledNode> {
+  const { token, caFingerprint } = await createToken(at, name, options.tokenExtra);
+  const r = await cli([
+    ...enrollArgs({ url: at.url, token, fingerprint: caFingerprint, name, out, json: true }),
+    ...(options.enrollExtra ?? []),
+  ]);
+  assertClean(r, `nodeid enroll ${name}`);
+  const printed = JSON.parse(r.stdout) as Pick<EnrolledNode, 'serialNumber' | 'granted' | 'denied'>;
+  return {
+    name,
+    dir: out,
+    cert: join(out, `${name}.crt`),
+    key: join(out, `${name}.key`),
+    ca: join(out, 'ca.crt'),
+    serialNumber: printed.serialNumber,
+    granted: printed.granted,
+    denied: printed.denied,
+  };
 }
