@@ -1,10 +1,12 @@
 /**
  * Reads PKCS#12 files (RFC 7292): what `openssl pkcs12 -export` (OpenSSL 3 defaults), Java's
  * keytool and {@link createPkcs12} write. The MAC is checked first (a wrong passphrase is
- * `ERR_PASSPHRASE_WRONG`), then the PBES2-encrypted parts are decrypted. The legacy PKCS#12 PBE
- * ciphers (SHA-1 with 3DES, RC2 or RC4: `-legacy`, OpenSSL 1.x) are not in WebCrypto: such a file
- * is refused with `ERR_PKCS12_UNSUPPORTED`, naming the cipher and how to re-export it. Hostile
- * input is bounded: strict DER, a size limit, a nesting limit and a budget of KDF iterations.
+ * `ERR_PASSPHRASE_WRONG`), then the encrypted parts are decrypted: PBES2 through WebCrypto, and the
+ * legacy PKCS#12 PBEs of RFC 7292 Appendix C (SHA-1 with 3DES or RC2: `-legacy`, OpenSSL 1.x,
+ * Windows, older Java) through pbe-legacy.ts, since WebCrypto has neither cipher. RC4 and the
+ * PKCS#5 v1.5 PBEs are refused with `ERR_PKCS12_UNSUPPORTED`, naming the cipher and how to
+ * re-export. Hostile input is bounded: strict DER, a size limit, a nesting limit and a budget of
+ * KDF iterations.
  */
 import { type Certificate, parseCertificateDer } from '../certificate/parse-certificate.js';
 import { NodeIdError, type NodeIdErrorCode } from '../errors.js';
@@ -26,6 +28,7 @@ import { decryptPrivateKey, MAX_PBKDF2_ITERATIONS, readEncryptedPrivateKey } fro
 import { MAX_INPUT_BYTES } from '../lib/pem.js';
 import { describePkcs8 } from '../lib/pkcs8.js';
 import { passphraseText } from './passphrase.js';
+import { decryptLegacyPbe, LEGACY_PBE_CIPHERS, readLegacyPbeParams } from './pbe-legacy.js';
 import { checkMac, MAX_MAC_ITERATIONS, type Pkcs12MacHash } from './pkcs12-mac.js';
 import { LEGACY_PBE, P12 } from './pkcs12-oids.js';
 
@@ -148,6 +151,8 @@ function readAttributes(node: Der | undefined): Attributes {
 /** Mutable state of one parse: the passphrase, the results and the work left. */
 interface Reader {
   subtle: SubtleCrypto;
+  /** The passphrase: its UTF-8 bytes key PBES2, its BMPString the legacy PBEs (B.1). */
+  passphrase: string;
   utf8: Uint8Array;
   /** True when the MAC was checked, so a decryption failure is a damaged file, not the passphrase. */
   macChecked: boolean;
@@ -156,9 +161,19 @@ interface Reader {
   keys: Pkcs12Key[];
 }
 
+/** A failed decryption: damaged when the MAC proved the passphrase, else a wrong passphrase. */
+function wrongPassphrase(r: Reader, what: string): never {
+  if (r.macChecked) fail(`the ${what} does not decrypt though the MAC is right`);
+  throw new NodeIdError(
+    'ERR_PASSPHRASE_WRONG',
+    `wrong passphrase: the PKCS#12 ${what} could not be decrypted`,
+  );
+}
+
 /**
- * Decrypts a PBES2 `AlgorithmIdentifier` + ciphertext. Legacy PKCS#12 PBE is named and refused;
- * errors of the PKCS#8 reader are given the PKCS#12 codes.
+ * Decrypts an `AlgorithmIdentifier` + ciphertext: PBES2, or a legacy PKCS#12 PBE of RFC 7292
+ * Appendix C (3DES, RC2). Other legacy schemes (RC4, PKCS#5 v1.5) are named and refused; errors
+ * of the PKCS#8 reader are given the PKCS#12 codes.
  */
 async function decrypt(
   r: Reader,
@@ -168,10 +183,24 @@ async function decrypt(
 ): Promise<Uint8Array> {
   const parts = children(expectTag(algorithm, Tag.SEQUENCE, `${what} algorithm`, CODE), CODE);
   const scheme = readOid(expectTag(parts[0], Tag.OID, `${what} algorithm`, CODE), CODE);
+  const readable = LEGACY_PBE_CIPHERS[scheme];
+  if (readable) {
+    if (parts.length !== 2) fail(`the ${what} algorithm must have parameters only`);
+    const params = readLegacyPbeParams(parts[1]);
+    // Each KDF output block is `iterations` SHA-1 rounds: the key's blocks and the IV's one.
+    r.budget -= params.iterations * (Math.ceil(readable.keyLength / 20) + 1);
+    if (r.budget < 0) fail(`refusing more than ${ITERATION_BUDGET} KDF iterations in one file`);
+    try {
+      return await decryptLegacyPbe(r.subtle, readable, params, r.passphrase, ciphertext);
+    } catch (e) {
+      if (NodeIdError.isInstance(e) && e.code === 'ERR_PASSPHRASE_WRONG') wrongPassphrase(r, what);
+      throw e;
+    }
+  }
   const legacy = LEGACY_PBE[scheme];
   if (legacy)
     unsupported(
-      `the ${what} is encrypted with ${legacy} (RFC 7292 Appendix C, written by \`openssl pkcs12 -legacy\` and OpenSSL 1.x), a cipher WebCrypto does not have; ${REEXPORT}`,
+      `the ${what} is encrypted with ${legacy}, a legacy scheme nodeid does not read (it reads the 3DES and RC2 ones of RFC 7292 Appendix C); ${REEXPORT}`,
     );
   let encrypted: ReturnType<typeof readEncryptedPrivateKey>;
   try {
@@ -189,22 +218,28 @@ async function decrypt(
   try {
     return await decryptPrivateKey(r.subtle, encrypted, r.utf8);
   } catch (e) {
-    if (NodeIdError.isInstance(e) && e.code === 'ERR_PASSPHRASE_WRONG') {
-      if (r.macChecked) fail(`the ${what} does not decrypt though the MAC is right`);
-      throw new NodeIdError(
-        'ERR_PASSPHRASE_WRONG',
-        `wrong passphrase: the PKCS#12 ${what} could not be decrypted`,
-      );
-    }
+    if (NodeIdError.isInstance(e) && e.code === 'ERR_PASSPHRASE_WRONG') wrongPassphrase(r, what);
     throw e;
   }
 }
 
 /** `SafeContents ::= SEQUENCE OF SafeBag` (RFC 7292 §4.2). */
-async function readSafeContents(r: Reader, bytes: Uint8Array, depth: number): Promise<void> {
+async function readSafeContents(
+  r: Reader,
+  bytes: Uint8Array,
+  depth: number,
+  decrypted = false,
+): Promise<void> {
   if (depth > MAX_NESTING) fail('safe contents nested too deeply');
-  const root = decode(bytes, CODE);
-  validateTree(root, CODE);
+  let root: Der;
+  try {
+    root = decode(bytes, CODE);
+    validateTree(root, CODE);
+  } catch (e) {
+    // Without a MAC, a wrong key passes the padding check one time in 256 and yields garbage.
+    if (decrypted && !r.macChecked && NodeIdError.isInstance(e)) wrongPassphrase(r, 'certificates');
+    throw e;
+  }
   for (const bag of children(expectTag(root, Tag.SEQUENCE, 'safe contents', CODE), CODE)) {
     const parts = children(expectTag(bag, Tag.SEQUENCE, 'safe bag', CODE), CODE);
     if (parts.length < 2 || parts.length > 3)
@@ -299,10 +334,12 @@ async function readEncryptedData(r: Reader, node: Der): Promise<Uint8Array> {
  * Reads a PKCS#12 file (`.p12`, `.pfx`): its certificates (with alias, localKeyId and whether Java
  * treats them as trusted CAs) and its private keys (decrypted PKCS#8). Accepts what OpenSSL 3,
  * Java 17 keytool and {@link createPkcs12} write: PBES2 (PBKDF2 with HMAC-SHA1/256/384/512,
- * AES-CBC) and an HMAC MAC with SHA-1/256/384/512 keyed per RFC 7292 Appendix B.
+ * AES-CBC) and an HMAC MAC with SHA-1/256/384/512 keyed per RFC 7292 Appendix B; and the legacy
+ * files of `openssl pkcs12 -legacy`, OpenSSL 1.x, Windows and older Java: the RFC 7292 Appendix C
+ * PBEs with 3-key or 2-key Triple DES and 40- or 128-bit RC2, with or without a MAC.
  *
  * Errors: `ERR_PASSPHRASE_WRONG` when the MAC (or, without a MAC, a decryption) fails;
- * `ERR_PKCS12_UNSUPPORTED` for legacy 3DES/RC2/RC4 files, PBMAC1 and the public-key modes;
+ * `ERR_PKCS12_UNSUPPORTED` for the RC4 and PKCS#5 v1.5 PBEs, PBMAC1 and the public-key modes;
  * `ERR_PKCS12_INVALID` for anything malformed; `ERR_INPUT_TOO_LARGE` above 8 MiB.
  *
  * @example
@@ -338,6 +375,7 @@ export async function parsePkcs12(
 
   const r: Reader = {
     subtle,
+    passphrase,
     utf8: new TextEncoder().encode(passphrase),
     macChecked: false,
     budget: ITERATION_BUDGET,
@@ -380,7 +418,7 @@ export async function parsePkcs12(
     const info = contentInfo(node, `safe ${i + 1}`);
     if (info.type === P12.data) await readSafeContents(r, dataBytes(info.content, 'safe'), 0);
     else if (info.type === P12.encryptedData)
-      await readSafeContents(r, await readEncryptedData(r, info.content), 0);
+      await readSafeContents(r, await readEncryptedData(r, info.content), 0, true);
     else if (info.type === P12.envelopedData)
       unsupported('PKCS#12 files in public-key privacy mode (envelopedData) are not supported');
     else fail(`safe ${i + 1} has unknown content type ${info.type}`);

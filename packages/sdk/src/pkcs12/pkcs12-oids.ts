@@ -37,9 +37,10 @@ export const P12 = {
 } as const;
 
 /**
- * The PKCS#12 password-based encryption schemes of RFC 7292 Appendix C (SHA-1 with RC4, 3DES or
- * RC2), written by `openssl pkcs12 -export -legacy`, OpenSSL 1.x and old Java. WebCrypto has none
- * of these ciphers, so nodeid names them and refuses.
+ * The legacy password-based encryption schemes, by name: RFC 7292 Appendix C (SHA-1 with RC4,
+ * 3DES or RC2), written by `openssl pkcs12 -export -legacy`, OpenSSL 1.x and old Java, and two of
+ * PKCS#5 v1.5. WebCrypto has none of these ciphers: the 3DES and RC2 ones are read by
+ * pbe-legacy.ts; the others are named and refused.
  */
 export const LEGACY_PBE: Record<string, string> = {
   '1.2.840.113549.1.12.1.1': 'pbeWithSHAAnd128BitRC4',
