@@ -9,6 +9,7 @@ export const ACME_FLAGS = {
   'acme-http-port': { type: 'string' },
   'acme-tls-port': { type: 'string' },
   'acme-resolver': { type: 'string' },
+  'acme-terms-of-service': { type: 'string' },
 } as const;
 
 export const ACME_USAGE = `  --acme / --no-acme     the ACME server (RFC 8555) at /acme/directory; on by default, accounts need
@@ -16,7 +17,8 @@ export const ACME_USAGE = `  --acme / --no-acme     the ACME server (RFC 8555) a
   --acme-open            also accept ACME accounts without EAB: they may order ANY name they prove control of
   --acme-http-port N     port http-01 challenges are fetched from (default 80)
   --acme-tls-port N      port tls-alpn-01 challenges are checked on (default 443)
-  --acme-resolver H:P    DNS server for challenge names and dns-01 TXT records (default the system's)`;
+  --acme-resolver H:P    DNS server for challenge names and dns-01 TXT records (default the system's)
+  --acme-terms-of-service URL  terms shown in the directory; new accounts must agree to them`;
 
 const port = (text: string | undefined, flag: string): number | undefined => {
   if (text === undefined) return undefined;
@@ -48,6 +50,7 @@ export function acmeOptionsOf(
     'acme-http-port'?: string;
     'acme-tls-port'?: string;
     'acme-resolver'?: string;
+    'acme-terms-of-service'?: string;
   },
   env: Record<string, string | undefined> = {},
 ): AcmeOptions | false {
@@ -56,7 +59,8 @@ export function acmeOptionsOf(
       values['acme-open'] ||
       values['acme-resolver'] ||
       values['acme-http-port'] ||
-      values['acme-tls-port']
+      values['acme-tls-port'] ||
+      values['acme-terms-of-service']
     )
       throw new Error('--no-acme cannot be combined with other --acme-* flags');
     return false;
@@ -73,6 +77,18 @@ export function acmeOptionsOf(
     perAccountBurst: envNumber(env, 'NODEID_ACME_ACCOUNT_BURST'),
   };
   options.limits = Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined));
+  const terms = values['acme-terms-of-service'];
+  if (terms !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(terms);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:'))
+      throw new Error(`--acme-terms-of-service must be an http(s) URL, got "${terms}"`);
+    options.termsOfService = url.href;
+  }
   const resolver = values['acme-resolver'];
   if (resolver !== undefined) {
     const address = parseListenAddress(resolver);

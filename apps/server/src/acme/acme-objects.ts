@@ -9,6 +9,8 @@ import type { AcmeObject } from '@nodeid/store';
 export interface AccountData {
   jwk: AccountJwk;
   contact: string[];
+  /** Set when newAccount agreed to the terms of service (§7.1.2). */
+  termsOfServiceAgreed?: boolean;
   /** The enrollment token that paid for the account (absent for accounts made under --acme-open). */
   tokenId?: string;
   token?: {
@@ -62,6 +64,7 @@ export function accountJson(o: AcmeObject, base: string) {
   return {
     status: o.status,
     contact: a.contact,
+    ...(a.termsOfServiceAgreed && { termsOfServiceAgreed: true }),
     orders: `${base}/account/${o.id}/orders`,
     ...(a.tokenId && {
       externalAccountBinding: { kid: a.tokenId },
@@ -81,9 +84,10 @@ export function challengeJson(authzId: string, ch: ChallengeData, base: string) 
   };
 }
 
-/** An authorization's status at `now`: a pending one past its expiry is `expired` (§7.1.6). */
+/** An authorization's status at `now`: a pending or valid one past its expiry is `expired` (§7.1.6). */
 export function authorizationStatus(o: AcmeObject, now: Date): string {
-  return o.status === 'pending' && new Date(authorizationData(o).expires) <= now
+  return (o.status === 'pending' || o.status === 'valid') &&
+    new Date(authorizationData(o).expires) <= now
     ? 'expired'
     : o.status;
 }

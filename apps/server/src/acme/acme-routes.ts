@@ -12,6 +12,7 @@ import {
   acmeOrderIdentifiers,
   CRL_REASONS,
   checkCsrMatchesOrder,
+  exactIpAddress,
   fromBase64Url,
   jwkMatchesPublicKey,
   jwkThumbprint,
@@ -49,6 +50,7 @@ import {
   orderData,
   orderJson,
 } from './acme-objects.js';
+import { allowedMethods } from './allowed-methods.js';
 import { type AcmeRequest, readAcmeRequest } from './jws-request.js';
 import { AcmeProblem, problemResponse, toAcmeProblem } from './problem.js';
 import { type AcmeLimits, acmeBuckets } from './rate-limits.js';
@@ -67,6 +69,14 @@ export interface AcmeOptions extends ValidationOptions {
   openValidityDays?: number;
   /** Rate limits per client address and per account. */
   limits?: AcmeLimits;
+  /**
+   * The terms of service URL (`--acme-terms-of-service`): shown as the directory's
+   * `meta.termsOfService`, and newAccount then requires `termsOfServiceAgreed: true` (RFC 8555
+   * §7.1.1, §7.3). Default none.
+   */
+  termsOfService?: string;
+  /** Orders per page of an account's orders list (§7.1.2.1); default 100. */
+  ordersPerPage?: number;
 }
 
 const NONCE_LIFETIME_MS = 3_600_000;
@@ -168,9 +178,11 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
 
   /** The order's status given its authorizations (RFC 8555 §7.1.6). */
   async function orderStatus(order: AcmeObject): Promise<string> {
-    if (order.status !== 'pending') return order.status;
     const d = orderData(order);
     const now = s.now();
+    // a pending order, or one left processing, past its expiry is invalid
+    if (order.status === 'processing' && new Date(d.expires) <= now) return 'invalid';
+    if (order.status !== 'pending') return order.status;
     if (new Date(d.expires) <= now) return 'invalid';
     const authzs = await Promise.all(
       d.authorizations.map((id) => store.getAcmeObject('authorization', id)),
@@ -180,9 +192,23 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
     return statuses.every((st) => st === 'valid') ? 'ready' : 'pending';
   }
 
-  app.get(
+  /** A POST-as-GET (§6.3): signed by an account, with an empty payload; anything else is malformed. */
+  const postAsGet = async (c: Context) => {
+    const req = await read(c, 'kid');
+    if (req.payload !== undefined)
+      throw new AcmeProblem(
+        'malformed',
+        'this resource is read with POST-as-GET: the JWS payload must be empty (RFC 8555 §6.3)',
+      );
+    return req;
+  };
+
+  // §7.1.1; GET and POST-as-GET both (§6.3)
+  app.on(
+    ['GET', 'POST'],
     '/directory',
     route(async (c) => {
+      if (c.req.method === 'POST') await postAsGet(c);
       const base = baseOf(c);
       return c.json({
         newNonce: `${base}/new-nonce`,
@@ -191,16 +217,23 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
         revokeCert: `${base}/revoke-cert`,
         keyChange: `${base}/key-change`,
         renewalInfo: `${base}/renewal-info`,
-        meta: { externalAccountRequired: !options.open },
+        meta: {
+          ...(options.termsOfService && { termsOfService: options.termsOfService }),
+          externalAccountRequired: !options.open,
+        },
       });
     }),
   );
 
-  // HEAD answers 200, GET 204 (RFC 8555 §7.2); the nonce comes from the middleware
+  // HEAD answers 200, GET 204 (§7.2), POST-as-GET (§6.3) 200 as Boulder; the nonce comes from
+  // the middleware
   app.on(
-    ['GET', 'HEAD'],
+    ['GET', 'HEAD', 'POST'],
     '/new-nonce',
-    route(async (c) => c.body(null, c.req.method === 'HEAD' ? 200 : 204)),
+    route(async (c) => {
+      if (c.req.method === 'POST') await postAsGet(c);
+      return c.body(null, c.req.method === 'GET' ? 204 : 200);
+    }),
   );
 
   // ACME Renewal Information (RFC 9773 §4): when to renew, unauthenticated GET by certificate id
@@ -237,18 +270,33 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
       const p = req.payload ?? {};
       const thumbprint = await jwkThumbprint(req.jwk, { crypto });
       const answerExisting = (o: AcmeObject) => {
+        // §7.3.6: the key of a deactivated account authorizes nothing, this lookup included
+        if (o.status !== 'valid')
+          throw new AcmeProblem('unauthorized', `the account of this key is ${o.status}`, {
+            status: 401,
+          });
         c.header('Location', `${base}/account/${o.id}`);
         return c.json(accountJson(o, base), 200);
       };
-      // §7.3.1: the same key again finds its account
+      // §7.3.1: the same key again finds its account (200, Location, the request's fields ignored)
       const existing = await store.findAcmeObject('account', thumbprint);
       if (existing) return answerExisting(existing);
       if (p['onlyReturnExisting'] === true)
         throw new AcmeProblem('accountDoesNotExist', 'no account has this key');
+      // §7.3: with terms of service in the directory, newAccount must agree to them
+      if (options.termsOfService && p['termsOfServiceAgreed'] !== true)
+        throw new AcmeProblem(
+          'malformed',
+          `agree to the terms of service (${options.termsOfService}) with "termsOfServiceAgreed": true`,
+        );
       const contact = contactsOf(p['contact']);
       const eab = p['externalAccountBinding'];
       const id = randomId();
-      const data: AccountData = { jwk: publicJwk(req.jwk), contact };
+      const data: AccountData = {
+        jwk: publicJwk(req.jwk),
+        contact,
+        ...(p['termsOfServiceAgreed'] === true && { termsOfServiceAgreed: true }),
+      };
       const write: Parameters<typeof store.writeAcme>[0] = { now: s.now() };
       const auditFields: Record<string, unknown> = { account: id };
       if (eab === undefined) {
@@ -333,18 +381,14 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
       if (account.id !== param(c, 'id'))
         throw new AcmeProblem('unauthorized', 'an account can only see and change itself');
       const p = req.payload;
-      if (p === undefined || Object.keys(p).length === 0) return c.json(accountJson(account, base));
+      // §7.3.2: only "contact" changes, and "status" to "deactivated" (§7.3.6); updates of
+      // "orders", "termsOfServiceAgreed", other statuses and unknown fields are ignored
+      const deactivate = p?.['status'] === 'deactivated';
+      if (p === undefined || (!('contact' in p) && !deactivate))
+        return c.json(accountJson(account, base));
       const data = { ...accountData(account) };
-      let status = account.status;
+      const status = deactivate ? 'deactivated' : account.status;
       if ('contact' in p) data.contact = contactsOf(p['contact']);
-      if ('status' in p) {
-        if (p['status'] !== 'deactivated')
-          throw new AcmeProblem(
-            'malformed',
-            'an account can only change its status to "deactivated"',
-          );
-        status = 'deactivated';
-      }
       const ok = await store.writeAcme({
         update: [{ kind: 'account', id: account.id, version: account.version, status, data }],
         ...(status === 'deactivated' && {
@@ -365,8 +409,28 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
       const base = baseOf(c);
       if (req.account!.id !== param(c, 'id'))
         throw new AcmeProblem('unauthorized', 'an account can only list its own orders');
-      const orders = await store.listAcmeObjects('order', req.account!.id, 1000);
-      return c.json({ orders: orders.map((o) => `${base}/order/${o.id}`) });
+      if (req.payload !== undefined)
+        throw new AcmeProblem('malformed', 'the orders list is read with POST-as-GET (§6.3)');
+      // §7.1.2.1: pending orders included, invalid ones left out; a page at a time, the next
+      // one named by Link rel="next" (the same URL with a cursor, signed as its own "url")
+      const cursorText = c.req.query('cursor') ?? '0';
+      if (!/^\d{1,6}$/.test(cursorText))
+        throw new AcmeProblem('malformed', 'the orders list cursor is not a page offset');
+      const cursor = Number(cursorText);
+      const all = await store.listAcmeObjects('order', req.account!.id, 10_000);
+      const statuses = await Promise.all(all.map((o) => orderStatus(o)));
+      const listed = all.filter((_, i) => statuses[i] !== 'invalid');
+      const perPage = options.ordersPerPage ?? 100;
+      const page = listed.slice(cursor, cursor + perPage);
+      if (cursor + perPage < listed.length)
+        c.header(
+          'Link',
+          `<${base}/account/${req.account!.id}/orders?cursor=${cursor + perPage}>;rel="next"`,
+          {
+            append: true,
+          },
+        );
+      return c.json({ orders: page.map((o) => `${base}/order/${o.id}`) });
     }),
   );
 
@@ -444,10 +508,36 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
     }),
   );
 
+  /** True when the account has valid authorizations for every name of `cert` (§7.6). */
+  async function holdsAuthorizationsFor(
+    accountId: string,
+    cert: ReturnType<typeof parseCertificate>,
+  ): Promise<boolean> {
+    const names = cert.subjectAltNames ?? [];
+    if (names.length === 0 || names.some((n) => n.type !== 'dns' && n.type !== 'ip')) return false;
+    const authzs = await store.listAcmeObjects('authorization', accountId, 10_000);
+    const held = new Set(
+      authzs
+        .filter((a) => authorizationStatus(a, s.now()) === 'valid')
+        .map((a) => {
+          const id = authorizationData(a).identifier;
+          return `${id.type}:${id.value}`;
+        }),
+    );
+    return names.every((n) => {
+      try {
+        const value = n.type === 'ip' ? exactIpAddress(n.value) : n.value.toLowerCase();
+        return held.has(`${n.type}:${value}`);
+      } catch {
+        return false;
+      }
+    });
+  }
+
   app.post(
     '/order/:id',
     route(async (c) => {
-      const req = await read(c, 'kid');
+      const req = await postAsGet(c);
       const order = await owned('order', param(c, 'id'), req);
       return c.json(orderJson(order, await orderStatus(order), baseOf(c)));
     }),
@@ -609,6 +699,29 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
           ? (account.token.validityDays ?? 365)
           : (options.openValidityDays ?? 90),
       };
+      // §7.1.6, §7.4: ready -> processing before signing, by compare-and-set, so one finalize
+      // signs; a CSR refused by the signer puts the order back to ready for a corrected CSR
+      const processing = await store.writeAcme({
+        update: [
+          { kind: 'order', id: order.id, version: order.version, status: 'processing', data: d },
+        ],
+      });
+      if (!processing)
+        throw new AcmeProblem('orderNotReady', 'the order is being finalized by another request');
+      const backToReady = () =>
+        store
+          .writeAcme({
+            update: [
+              {
+                kind: 'order',
+                id: order.id,
+                version: order.version + 1,
+                status: 'pending',
+                data: d,
+              },
+            ],
+          })
+          .catch(() => false);
       const started = performance.now();
       let issued: Awaited<ReturnType<typeof signer>>;
       try {
@@ -622,17 +735,20 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
           commonNameFromNames: true,
         });
       } catch (e) {
+        await backToReady();
         // the same refusals as /v1/sign: a weak or unsupported key, a bad proof of possession, CA:TRUE
         if (NodeIdError.isInstance(e) && e.code !== 'ERR_INTERNAL' && e.code !== 'ERR_CA_EXPIRED')
           throw new AcmeProblem('badCSR', e.message);
         throw e;
       }
       s.metrics.observeSigning((performance.now() - started) / 1000);
-      if (issued.denied.length > 0)
+      if (issued.denied.length > 0) {
+        await backToReady();
         throw new AcmeProblem(
           'badCSR',
           `the CSR asks for names this account may not have: ${issued.denied.map((x) => x.name).join(', ')}`,
         );
+      }
       const event = s.auditEvent('certificate.issue', {
         serialNumber: issued.serialNumber,
         via: 'acme',
@@ -647,7 +763,7 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
           {
             kind: 'order',
             id: order.id,
-            version: order.version,
+            version: order.version + 1,
             status: 'valid',
             data: { ...d, certificate: issued.serialNumber },
           },
@@ -668,7 +784,7 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
   app.post(
     '/certificate/:id',
     route(async (c) => {
-      const req = await read(c, 'kid');
+      const req = await postAsGet(c);
       const order = await owned('order', param(c, 'id'), req);
       const serial = orderData(order).certificate;
       const record = serial ? await store.getCertificate(serial) : undefined;
@@ -770,8 +886,12 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
         );
       let allowed: boolean;
       if (req.account) {
+        // §7.6: the account that ordered it, or one holding valid authorizations for every
+        // identifier in it
         const orders = await store.listAcmeObjects('order', req.account.id, 10_000);
-        allowed = orders.some((o) => orderData(o).certificate === record.serialNumber);
+        allowed =
+          orders.some((o) => orderData(o).certificate === record.serialNumber) ||
+          (await holdsAuthorizationsFor(req.account.id, cert));
       } else {
         allowed = await jwkMatchesPublicKey(req.jwk, cert.publicKey.spki, { crypto });
       }
@@ -799,11 +919,19 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
     }),
   );
 
+  // a resource asked with a method it does not take: 405 with Allow (§6.3); no resource: 404
   app.all(
     '*',
     route(async (c) => {
+      const allowed = allowedMethods(c.req.path.replace(/^.*?\/acme(?=\/)/, ''));
+      if (allowed)
+        throw new AcmeProblem(
+          'malformed',
+          `${c.req.path} answers ${allowed.join(', ')}, not ${c.req.method}${allowed.length === 1 ? ' (read it with POST-as-GET, RFC 8555 §6.3)' : ''}`,
+          { status: 405, headers: { Allow: allowed.join(', ') } },
+        );
       throw new AcmeProblem('malformed', `no ACME resource ${c.req.method} ${c.req.path}`, {
-        status: c.req.method === 'POST' || c.req.method === 'GET' ? 404 : 405,
+        status: 404,
       });
     }),
   );

@@ -58,8 +58,10 @@ export async function readAcmeRequest(c: Context, o: ReadJwsOptions): Promise<Ac
     throw new AcmeProblem('malformed', 'the request body is not JSON');
   }
   const jws = parseAcmeJws(body);
+  // §6.4: "url" is the whole URL the request was sent to, query included (the orders list's
+  // "next" page, §7.1.2.1, is the same path with a cursor)
   const url = new URL(c.req.url);
-  const requestUrl = `${url.origin}${url.pathname}`;
+  const requestUrl = `${url.origin}${url.pathname}${url.search}`;
   if (jws.header.url !== requestUrl)
     throw new AcmeProblem(
       'unauthorized',
@@ -80,8 +82,9 @@ export async function readAcmeRequest(c: Context, o: ReadJwsOptions): Promise<Ac
     const id = accountIdOf(jws.header.kid!, o.base);
     account = id ? await o.store.getAcmeObject('account', id) : undefined;
     if (!account) throw new AcmeProblem('accountDoesNotExist', 'no such account');
+    // §7.3.6: a request from a deactivated account is a 401 unauthorized
     if (account.status !== 'valid')
-      throw new AcmeProblem('unauthorized', `the account is ${account.status}`);
+      throw new AcmeProblem('unauthorized', `the account is ${account.status}`, { status: 401 });
     jwk = account.data['jwk'] as AccountJwk;
   }
   await verifyAcmeJws(jws, jwk, { crypto: o.crypto });

@@ -1,0 +1,659 @@
+/**
+ * RFC 8555 section by section, through `app.request()` with a client that can misbehave: each
+ * `describe` is a section, each test a MUST or SHOULD of its text (quoted where it decides the
+ * answer). apps/server/ACME.md lists the sections and the test of each. Challenges are validated
+ * for real over loopback, for the IP identifier 127.0.0.1 (RFC 8738).
+ */
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { createCa, createCsr, type Identity, toBase64Url } from '@nodeid/sdk';
+import { openMemoryStore, type Store } from '@nodeid/store';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { AcmeOptions } from '../src/acme/acme-routes.js';
+import { createApp } from '../src/app.js';
+import { type AcmeResponse, AcmeTestClient, keyAuthOf } from './helpers/acme-client.js';
+
+const ADMIN = 'admin-token-for-tests-0123456789';
+const URN = 'urn:ietf:params:acme:error:';
+const BASE = 'https://ca.test/acme';
+
+let ca: Identity;
+let store: Store;
+let app: ReturnType<typeof createApp>;
+let clock: Date | undefined;
+/** What the loopback http-01 responder answers, by token. */
+const answers = new Map<string, string>();
+let responder: Server;
+let httpPort: number;
+
+beforeAll(async () => {
+  ca = await createCa({ clusterName: 'acme.cluster', organization: 'Example' });
+  responder = createServer((req, res) => {
+    const answer = answers.get(req.url?.split('/').pop() ?? '');
+    res.writeHead(answer === undefined ? 404 : 200, { 'content-type': 'text/plain' });
+    res.end(answer ?? 'no');
+  });
+  await new Promise<void>((resolve) => responder.listen(0, '127.0.0.1', resolve));
+  httpPort = (responder.address() as { port: number }).port;
+});
+
+afterAll(() => new Promise<void>((resolve) => responder.close(() => resolve())));
+
+async function makeApp(acme: AcmeOptions = {}) {
+  store = await openMemoryStore();
+  clock = undefined;
+  app = createApp({
+    ca,
+    clusterName: 'acme.cluster',
+    store,
+    adminTokenHashes: [createHash('sha256').update(ADMIN).digest()],
+    now: () => clock ?? new Date(),
+    acme: { httpPort, timeoutMs: 5000, ...acme },
+  });
+}
+
+beforeEach(async () => {
+  answers.clear();
+  await makeApp();
+});
+
+async function acmeToken(
+  body: Record<string, unknown> = { name: 'node9.test', ips: ['127.0.0.1'] },
+) {
+  const res = await app.request('https://ca.test/v1/enrollments', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ acme: true, ...body }),
+  });
+  expect(res.status).toBe(201);
+  return (await res.json()) as { id: string; eab: { kid: string; hmacKey: string } };
+}
+
+/** A problem document of `type` (§6.7) with a fresh nonce (§6.5) and the index link (§7.1). */
+function expectProblem(res: AcmeResponse, type: string, status?: number) {
+  expect(res.headers.get('content-type')).toBe('application/problem+json');
+  expect(res.body.type).toBe(`${URN}${type}`);
+  if (status) {
+    expect(res.status).toBe(status);
+    expect(res.body.status).toBe(status);
+  }
+  expect(res.headers.get('replay-nonce')).toMatch(/^[A-Za-z0-9_-]{22}$/);
+  expect(res.headers.get('link')).toContain(`<${BASE}/directory>;rel="index"`);
+}
+
+async function registered(tokenBody?: Record<string, unknown>) {
+  const token = await acmeToken(tokenBody);
+  const client = await AcmeTestClient.create(app);
+  const res = await client.register(token.eab.kid, token.eab.hmacKey);
+  expect(res.status).toBe(201);
+  return client;
+}
+
+/** Polls until `check` holds (validation runs in the background), at most 100 rounds. */
+async function until<T>(read: () => Promise<T>, check: (v: T) => boolean): Promise<T> {
+  for (let i = 0; i < 100; i++) {
+    const v = await read();
+    if (check(v)) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the state was never reached');
+}
+
+/** An order for 127.0.0.1; with `answer`, its http-01 challenge answered and validated. */
+async function order(client: AcmeTestClient, answer?: (keyAuth: string) => string) {
+  const made = await client.post('/new-order', {
+    identifiers: [{ type: 'ip', value: '127.0.0.1' }],
+  });
+  expect(made.status).toBe(201);
+  const url = made.headers.get('location')!;
+  const authzUrl = made.body.authorizations[0] as string;
+  if (answer) {
+    const authz = await client.post(authzUrl, '');
+    const http01 = authz.body.challenges.find((c: { type: string }) => c.type === 'http-01');
+    answers.set(http01.token, answer(await keyAuthOf(client, http01.token)));
+    expect((await client.post(http01.url, {})).status).toBe(200);
+    await until(
+      () => client.post(authzUrl, ''),
+      (r) => r.body.status !== 'pending',
+    );
+  }
+  return { url, authzUrl, body: made.body };
+}
+
+const csrB64 = async (name = '127.0.0.1', extra: Partial<Parameters<typeof createCsr>[0]> = {}) => {
+  const csr = await createCsr({ profile: 'server', ...extra, name });
+  return { csr, b64: Buffer.from(csr.der).toString('base64url') };
+};
+
+/** A raw POST of `body` (already a string) to `path`. */
+async function rawPost(path: string, body: string, contentType = 'application/jose+json') {
+  const res = await app.request(`${BASE}${path}`, {
+    method: 'POST',
+    headers: contentType ? { 'content-type': contentType } : {},
+    body,
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, text, body: JSON.parse(text) };
+}
+
+describe('§6.2 request authentication (JWS)', () => {
+  it('refuses alg none and MACs with badSignatureAlgorithm and the "algorithms" list', async () => {
+    const client = await AcmeTestClient.create(app);
+    for (const alg of ['none', 'HS256', 'PS256']) {
+      const res = await client.post('/new-account', {}, { header: { alg } });
+      expectProblem(res, 'badSignatureAlgorithm', 400);
+      expect(res.body.algorithms).toEqual(expect.arrayContaining(['ES256', 'RS256', 'EdDSA']));
+      expect(res.body.algorithms).not.toContain(alg);
+    }
+  });
+
+  it('needs exactly one of "jwk" and "kid", "jwk" only for newAccount and revokeCert', async () => {
+    const client = await registered();
+    const both = await client.post('/new-order', {}, { header: { jwk: client.jwk } });
+    expectProblem(both, 'malformed', 400);
+    const neither = await client.post('/new-order', {}, { header: { kid: undefined } });
+    expectProblem(neither, 'malformed', 400);
+    // newOrder signed with a jwk: it must name its account by kid
+    const kid = client.kid;
+    client.kid = undefined;
+    const jwkOrder = await client.post('/new-order', {
+      identifiers: [{ type: 'ip', value: '127.0.0.1' }],
+    });
+    expectProblem(jwkOrder, 'malformed', 400);
+    expect(jwkOrder.body.detail).toContain('kid');
+    client.kid = kid;
+    // newAccount signed with a kid: it must carry its key
+    const kidAccount = await client.post('/new-account', { onlyReturnExisting: true });
+    expectProblem(kidAccount, 'malformed', 400);
+  });
+
+  it('allows only the flattened JSON serialization with a protected header: no unprotected header, no general or compact form, no b64:false, no crit', async () => {
+    const client = await registered();
+    const good = await client.jws(`${BASE}/new-order`, {});
+    const cases: [string, string][] = [
+      ['unprotected header', JSON.stringify({ ...good, header: { kid: client.kid } })],
+      [
+        'general serialization',
+        JSON.stringify({
+          payload: good.payload,
+          signatures: [{ protected: good.protected, signature: good.signature }],
+        }),
+      ],
+      [
+        'compact serialization',
+        JSON.stringify(`${good.protected}.${good.payload}.${good.signature}`),
+      ],
+      [
+        'detached payload',
+        JSON.stringify({ protected: good.protected, signature: good.signature }),
+      ],
+    ];
+    for (const [what, body] of cases) {
+      const res = await rawPost('/new-order', body);
+      expect(res.status, what).toBe(400);
+      expect(res.body.type, what).toBe(`${URN}malformed`);
+    }
+    expectProblem(await client.post('/new-order', {}, { header: { b64: false } }), 'malformed');
+    expectProblem(await client.post('/new-order', {}, { header: { crit: ['exp'] } }), 'malformed');
+  });
+
+  it('a signature that does not verify is malformed, and nothing is done', async () => {
+    const client = await registered();
+    const body = await client.jws(`${BASE}/new-order`, {
+      identifiers: [{ type: 'ip', value: '127.0.0.1' }],
+    });
+    const forged = { ...body, signature: toBase64Url(new Uint8Array(64).fill(7)) };
+    const res = await rawPost('/new-order', JSON.stringify(forged));
+    expect(res.status).toBe(400);
+    expect(res.body.type).toBe(`${URN}malformed`);
+    expect(await store.listAcmeObjects('order', client.kid!.split('/').pop()!)).toEqual([]);
+  });
+
+  it('"Content-Type: application/jose+json" or 415 (malformed)', async () => {
+    const client = await AcmeTestClient.create(app);
+    const body = JSON.stringify(await client.jws(`${BASE}/new-account`, {}));
+    for (const type of ['application/json', 'text/plain', '']) {
+      const res = await rawPost('/new-account', body, type);
+      expect(res.status, type).toBe(415);
+      expect(res.body.type).toBe(`${URN}malformed`);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+    }
+  });
+});
+
+describe('§6.3 GET and POST-as-GET', () => {
+  it('takes POST-as-GET on the directory and newNonce as well as GET (200)', async () => {
+    const client = await registered();
+    const get = (await (await app.request(`${BASE}/directory`)).json()) as Record<string, unknown>;
+    const post = await client.post('/directory', '');
+    expect(post.status).toBe(200);
+    expect(post.body).toEqual(get);
+    const nonce = await client.post('/new-nonce', '');
+    expect(nonce.status).toBe(200);
+    expect(nonce.headers.get('replay-nonce')).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(nonce.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('answers GET on the POST-only resources with 405 and "Allow: POST"; an unknown path 404', async () => {
+    const client = await registered();
+    const { url, authzUrl } = await order(client);
+    const id = client.kid!.split('/').pop()!;
+    for (const path of [
+      '/new-account',
+      '/new-order',
+      '/revoke-cert',
+      '/key-change',
+      `/account/${id}`,
+      `/account/${id}/orders`,
+      url.slice(BASE.length),
+      `${url.slice(BASE.length)}/finalize`,
+      authzUrl.slice(BASE.length),
+      `/challenge/${authzUrl.split('/').pop()}/http-01`,
+      `/certificate/${url.split('/').pop()}`,
+    ]) {
+      const res = await app.request(`${BASE}${path}`);
+      expect(res.status, path).toBe(405);
+      expect(res.headers.get('allow'), path).toBe('POST');
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+      expect(((await res.json()) as { type: string }).type).toBe(`${URN}malformed`);
+    }
+    const put = await app.request(`${BASE}/directory`, { method: 'PUT' });
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('GET, HEAD, POST');
+    const ari = await app.request(`${BASE}/renewal-info/x`, { method: 'POST' });
+    expect([ari.status, ari.headers.get('allow')]).toEqual([405, 'GET, HEAD']);
+    const unknown = await app.request(`${BASE}/no-such-thing`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('replay-nonce')).toBeTruthy();
+  });
+
+  it('a POST-as-GET resource (order, certificate, orders list) read with a non-empty payload is malformed', async () => {
+    const client = await registered();
+    const { url } = await order(client);
+    expectProblem(await client.post(url, {}), 'malformed', 400);
+    expectProblem(await client.post(`${client.kid}/orders`, {}), 'malformed', 400);
+    expectProblem(await client.post(`/certificate/${url.split('/').pop()}`, {}), 'malformed');
+    expect((await client.post(url, '')).body.status).toBe('pending');
+  });
+});
+
+describe('§6.4 request URL integrity and §6.5 replay protection', () => {
+  it('the JWS "url" must be the whole request URL, query included: else unauthorized', async () => {
+    const client = await registered();
+    const res = await client.post(`${client.kid}/orders`, '', {
+      sendTo: `${client.kid}/orders?cursor=0`,
+    });
+    expectProblem(res, 'unauthorized', 403);
+    const missing = await client.post('/new-order', {}, { header: { url: undefined } });
+    expectProblem(missing, 'unauthorized', 403);
+  });
+
+  it('a JWS without a nonce is badNonce (400) and carries a fresh nonce', async () => {
+    const client = await registered();
+    const res = await client.post('/new-order', {}, { header: { nonce: undefined } });
+    expectProblem(res, 'badNonce', 400);
+    // the fresh nonce works
+    const retry = await client.post('/new-order', {
+      identifiers: [{ type: 'ip', value: '127.0.0.1' }],
+    });
+    expect(retry.status).toBe(201);
+  });
+});
+
+describe('§7.1.1 directory and §7.2 newNonce', () => {
+  it('HEAD 200, GET 204, Cache-Control no-store, Replay-Nonce and Link rel="index" on both', async () => {
+    for (const method of ['HEAD', 'GET']) {
+      const res = await app.request(`${BASE}/new-nonce`, { method });
+      expect(res.status).toBe(method === 'HEAD' ? 200 : 204);
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      expect(res.headers.get('replay-nonce')).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      expect(res.headers.get('link')).toContain(`<${BASE}/directory>;rel="index"`);
+    }
+  });
+
+  it('meta.termsOfService: newAccount must then agree (termsOfServiceAgreed: true), and the account says so', async () => {
+    await makeApp({ termsOfService: 'https://ca.test/terms.html' });
+    const dir = (await (await app.request(`${BASE}/directory`)).json()) as {
+      meta: Record<string, unknown>;
+    };
+    expect(dir.meta).toEqual({
+      termsOfService: 'https://ca.test/terms.html',
+      externalAccountRequired: true,
+    });
+    const token = await acmeToken();
+    const client = await AcmeTestClient.create(app);
+    const eab = await client.eab(token.eab.kid, token.eab.hmacKey);
+    const refused = await client.post('/new-account', { externalAccountBinding: eab });
+    expectProblem(refused, 'malformed', 400);
+    expect(refused.body.detail).toContain('terms of service');
+    expect((await store.getToken(token.id))?.status).toBe('pending');
+    const made = await client.register(token.eab.kid, token.eab.hmacKey);
+    expect(made.status).toBe(201);
+    expect(made.body.termsOfServiceAgreed).toBe(true);
+  });
+});
+
+describe('§7.3 accounts', () => {
+  it('the key of an existing account gets 200, its Location and the account as it was (request fields ignored)', async () => {
+    const client = await registered();
+    const kid = client.kid;
+    client.kid = undefined;
+    const again = await client.post('/new-account', {
+      contact: ['mailto:changed@example.net'],
+      termsOfServiceAgreed: true,
+    });
+    expect(again.status).toBe(200);
+    expect(again.headers.get('location')).toBe(kid);
+    expect(again.body.contact).toEqual([]);
+  });
+
+  it('contacts: another scheme is unsupportedContact, a bad mailto invalidContact; an update changes them', async () => {
+    const client = await registered();
+    expectProblem(
+      await client.post(client.kid!, { contact: ['tel:+1555123'] }),
+      'unsupportedContact',
+      400,
+    );
+    for (const bad of ['mailto:a@b.net?subject=x', 'mailto:a@b.net,c@d.net', 'mailto:nobody'])
+      expectProblem(await client.post(client.kid!, { contact: [bad] }), 'invalidContact', 400);
+    expectProblem(await client.post(client.kid!, { contact: 'mailto:a@b.net' }), 'invalidContact');
+    const ok = await client.post(client.kid!, { contact: ['mailto:ops@example.net'] });
+    expect(ok.status).toBe(200);
+    expect(ok.body.contact).toEqual(['mailto:ops@example.net']);
+    expect((await client.post(client.kid!, '')).body.contact).toEqual(['mailto:ops@example.net']);
+  });
+
+  it('an update ignores "orders", "termsOfServiceAgreed", statuses other than deactivated and unknown fields (§7.3.2)', async () => {
+    const client = await registered();
+    const before = (await client.post(client.kid!, '')).body;
+    const res = await client.post(client.kid!, {
+      status: 'valid',
+      orders: 'https://elsewhere.test/',
+      termsOfServiceAgreed: false,
+      whatever: 1,
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual(before);
+    const other = await client.post(client.kid!, { status: 'revoked' });
+    expect(other.body.status).toBe('valid');
+  });
+
+  it("another account's URL is unauthorized", async () => {
+    const client = await registered();
+    const stranger = await registered({ name: 'node8.test' });
+    expectProblem(await stranger.post(client.kid!, ''), 'unauthorized', 403);
+    expectProblem(await stranger.post(`${client.kid}/orders`, ''), 'unauthorized', 403);
+  });
+});
+
+describe('§7.1.2.1 the orders list', () => {
+  it('lists pending and valid orders, not invalid ones, a page at a time with Link rel="next"', async () => {
+    await makeApp({ ordersPerPage: 2 });
+    const client = await registered();
+    const made = [];
+    for (let i = 0; i < 4; i++) made.push(await order(client));
+    // the oldest made invalid: its authorization deactivated (§7.5.2)
+    expect((await client.post(made[0]!.authzUrl, { status: 'deactivated' })).status).toBe(200);
+    expect((await client.post(made[0]!.url, '')).body.status).toBe('invalid');
+    const first = await client.post(`${client.kid}/orders`, '');
+    expect(first.status).toBe(200);
+    expect(first.body.orders).toHaveLength(2);
+    const next = /<([^>]+)>;rel="next"/.exec(first.headers.get('link') ?? '')?.[1];
+    expect(next).toBe(`${client.kid}/orders?cursor=2`);
+    const second = await client.post(next!, '');
+    expect(second.status).toBe(200);
+    expect(second.headers.get('link')).not.toContain('rel="next"');
+    const listed = [...first.body.orders, ...second.body.orders];
+    expect(listed.sort()).toEqual(
+      made
+        .slice(1)
+        .map((o) => o.url)
+        .sort(),
+    );
+    expectProblem(await client.post(`${client.kid}/orders?cursor=x`, ''), 'malformed');
+  });
+});
+
+describe('§7.3.5 key change', () => {
+  async function innerFor(
+    next: AcmeTestClient,
+    payload: Record<string, unknown>,
+    header: Record<string, unknown> = {},
+  ) {
+    return next.jws(`${BASE}/key-change`, payload, {
+      nonce: undefined,
+      kid: undefined,
+      jwk: next.jwk,
+      ...header,
+    });
+  }
+
+  it('checks the inner JWS: jwk, no nonce, same url, the account, the old key, a signature by the new key', async () => {
+    const client = await registered();
+    const next = await AcmeTestClient.create(app);
+    const good = { account: client.kid, oldKey: client.jwk };
+    const cases: [string, unknown][] = [
+      ['inner nonce', await innerFor(next, good, { nonce: await next.freshNonce() })],
+      ['inner url', await innerFor(next, good, { url: `${BASE}/new-order` })],
+      ['inner kid', await innerFor(next, good, { jwk: undefined, kid: client.kid })],
+      ['account', await innerFor(next, { ...good, account: `${BASE}/account/other` })],
+      ['oldKey', await innerFor(next, { ...good, oldKey: next.jwk })],
+      ['no oldKey', await innerFor(next, { account: client.kid })],
+      [
+        'signature',
+        { ...(await innerFor(next, good)), signature: toBase64Url(new Uint8Array(64)) },
+      ],
+    ];
+    for (const [what, inner] of cases) {
+      const res = await client.post('/key-change', inner);
+      expect(res.status, what).toBe(400);
+      expect(res.body.type, what).toBe(`${URN}malformed`);
+    }
+    // nothing changed: the old key still signs
+    expect((await client.post(client.kid!, '')).status).toBe(200);
+  });
+
+  it('a new key that another account has: 409 with that account in Location', async () => {
+    const client = await registered();
+    const other = await registered({ name: 'node8.test' });
+    const inner = await innerFor(other, { account: client.kid, oldKey: client.jwk });
+    const res = await client.post('/key-change', inner);
+    expectProblem(res, 'malformed', 409);
+    expect(res.headers.get('location')).toBe(other.kid);
+  });
+});
+
+describe('§7.3.6 account deactivation', () => {
+  it('then every request with that account is 401 unauthorized, newAccount with its key included', async () => {
+    const client = await registered();
+    const off = await client.post(client.kid!, { status: 'deactivated' });
+    expect(off.status).toBe(200);
+    expect(off.body.status).toBe('deactivated');
+    expectProblem(await client.post(client.kid!, ''), 'unauthorized', 401);
+    expectProblem(
+      await client.post('/new-order', { identifiers: [{ type: 'ip', value: '127.0.0.1' }] }),
+      'unauthorized',
+      401,
+    );
+    client.kid = undefined;
+    expectProblem(
+      await client.post('/new-account', { onlyReturnExisting: true }),
+      'unauthorized',
+      401,
+    );
+  });
+});
+
+describe('§7.4 orders and finalize', () => {
+  it('newOrder: 201, Location, status pending, expires, identifiers, authorizations, finalize', async () => {
+    const client = await registered();
+    const { url, body } = await order(client);
+    expect(url).toMatch(new RegExp(`^${BASE}/order/`));
+    expect(body).toMatchObject({
+      status: 'pending',
+      identifiers: [{ type: 'ip', value: '127.0.0.1' }],
+      finalize: `${url}/finalize`,
+    });
+    expect(new Date(body.expires).getTime()).toBeGreaterThan(Date.now());
+    expect(body.authorizations).toHaveLength(1);
+    expect(body.certificate).toBeUndefined();
+  });
+
+  it('refuses what it cannot honour: notBefore/notAfter (malformed), no identifiers, an unknown type (unsupportedIdentifier)', async () => {
+    const client = await registered();
+    const identifiers = [{ type: 'ip', value: '127.0.0.1' }];
+    expectProblem(
+      await client.post('/new-order', { identifiers, notAfter: '2030-01-01T00:00:00Z' }),
+      'malformed',
+    );
+    expectProblem(await client.post('/new-order', { identifiers: [] }), 'malformed');
+    const email = await client.post('/new-order', {
+      identifiers: [{ type: 'email', value: 'a@b.net' }],
+    });
+    expectProblem(email, 'unsupportedIdentifier');
+    expect(email.body.subproblems[0].identifier).toEqual({ type: 'email', value: 'a@b.net' });
+  });
+
+  it('pending -> ready -> valid; finalize before ready is orderNotReady; two finalizes at once sign once', async () => {
+    const client = await registered();
+    const pending = await order(client);
+    const { b64 } = await csrB64();
+    expectProblem(await client.post(`${pending.url}/finalize`, { csr: b64 }), 'orderNotReady', 403);
+    const ready = await order(client, (k) => k);
+    const challenge = (await client.post(ready.authzUrl, '')).body.challenges.find(
+      (c: { type: string }) => c.type === 'http-01',
+    );
+    expect(challenge.status).toBe('valid');
+    expect(new Date(challenge.validated).getTime()).toBeLessThanOrEqual(Date.now());
+    expect((await client.post(ready.url, '')).body.status).toBe('ready');
+    const second = await AcmeTestClient.create(app, undefined, client.keys);
+    second.kid = client.kid;
+    const [a, b] = await Promise.all([
+      client.post(`${ready.url}/finalize`, { csr: b64 }),
+      second.post(`${ready.url}/finalize`, { csr: b64 }),
+    ]);
+    const statuses = [a.status, b.status].sort();
+    expect(statuses).toEqual([200, 403]);
+    const loser = a.status === 403 ? a : b;
+    expectProblem(loser, 'orderNotReady');
+    expect(await store.listCertificates()).toHaveLength(1);
+    const done = await client.post(ready.url, '');
+    expect(done.body.status).toBe('valid');
+    expect(done.body.certificate).toBe(`${BASE}/certificate/${ready.url.split('/').pop()}`);
+  });
+
+  it('a CSR refused (badCSR) leaves the order ready for a corrected one', async () => {
+    const client = await registered();
+    const ready = await order(client, (k) => k);
+    const wrong = await csrB64('127.0.0.1', { ips: ['127.0.0.2'] });
+    expectProblem(await client.post(`${ready.url}/finalize`, { csr: wrong.b64 }), 'badCSR', 400);
+    expectProblem(await client.post(`${ready.url}/finalize`, { csr: 'AAAA' }), 'badCSR', 400);
+    expectProblem(await client.post(`${ready.url}/finalize`, {}), 'malformed', 400);
+    expect((await client.post(ready.url, '')).body.status).toBe('ready');
+    const good = await csrB64();
+    expect((await client.post(`${ready.url}/finalize`, { csr: good.b64 })).body.status).toBe(
+      'valid',
+    );
+  });
+
+  it('an order past "expires" is invalid and cannot be finalized', async () => {
+    const client = await registered();
+    const ready = await order(client, (k) => k);
+    clock = new Date(Date.now() + 8 * 86_400_000);
+    client.nonce = undefined;
+    expect((await client.post(ready.url, '')).body.status).toBe('invalid');
+    const { b64 } = await csrB64();
+    expectProblem(await client.post(`${ready.url}/finalize`, { csr: b64 }), 'orderNotReady');
+    expect((await client.post(ready.authzUrl, '')).body.status).toBe('expired');
+  });
+});
+
+describe('§7.5 authorizations', () => {
+  it('POST-as-GET gives identifier, status, expires and challenges (no wildcard field for an exact name)', async () => {
+    const client = await registered();
+    const { authzUrl } = await order(client);
+    const authz = await client.post(authzUrl, '');
+    expect(authz.status).toBe(200);
+    expect(authz.body).toMatchObject({
+      identifier: { type: 'ip', value: '127.0.0.1' },
+      status: 'pending',
+    });
+    expect('wildcard' in authz.body).toBe(false);
+    for (const ch of authz.body.challenges) {
+      expect(ch.status).toBe('pending');
+      expect(ch.token).toMatch(/^[A-Za-z0-9_-]{43,}$/);
+      expect(ch.url).toBe(`${BASE}/challenge/${authzUrl.split('/').pop()}/${ch.type}`);
+    }
+  });
+
+  it('§7.5.2 deactivation: pending -> deactivated, the order invalid, a second time malformed, other changes malformed', async () => {
+    const client = await registered();
+    const o = await order(client);
+    expectProblem(await client.post(o.authzUrl, { status: 'valid' }), 'malformed', 400);
+    const off = await client.post(o.authzUrl, { status: 'deactivated' });
+    expect(off.status).toBe(200);
+    expect(off.body.status).toBe('deactivated');
+    expect((await client.post(o.url, '')).body.status).toBe('invalid');
+    expectProblem(await client.post(o.authzUrl, { status: 'deactivated' }), 'malformed');
+  });
+
+  it('§7.5.1 a challenge answered wrongly: the challenge and authorization invalid with an "error" problem', async () => {
+    const client = await registered();
+    const o = await order(client, (k) => `${k}.wrong`);
+    const authz = await client.post(o.authzUrl, '');
+    expect(authz.body.status).toBe('invalid');
+    const http01 = authz.body.challenges.find((c: { type: string }) => c.type === 'http-01');
+    expect(http01.status).toBe('invalid');
+    expect(http01.error.type).toBe(`${URN}incorrectResponse`);
+    expect(http01.validated).toBeUndefined();
+    // asking again once it is decided changes nothing
+    const again = await client.post(http01.url, {});
+    expect(again.status).toBe(200);
+    expect(again.body.status).toBe('invalid');
+  });
+});
+
+describe('§7.6 revocation', () => {
+  it('an account holding valid authorizations for every name of a certificate may revoke it', async () => {
+    const owner = await registered();
+    const ready = await order(owner, (k) => k);
+    const { b64 } = await csrB64();
+    const fin = await owner.post(`${ready.url}/finalize`, { csr: b64 });
+    expect(fin.body.status).toBe('valid');
+    const pem = (await owner.post(fin.body.certificate, '')).text.split('-----END')[0]!;
+    const der = Buffer.from(pem.replace(/-----BEGIN CERTIFICATE-----|\s/g, ''), 'base64').toString(
+      'base64url',
+    );
+    // another account for the same name: refused until it holds the authorization
+    const other = await registered();
+    const pendingOnly = await order(other);
+    expect(pendingOnly.body.status).toBe('pending');
+    expectProblem(await other.post('/revoke-cert', { certificate: der }), 'unauthorized', 403);
+    await order(other, (k) => k);
+    const res = await other.post('/revoke-cert', { certificate: der, reason: 4 });
+    expect(res.status).toBe(200);
+    expect((await store.listCertificates())[0]).toMatchObject({
+      status: 'revoked',
+      revocationReason: 'superseded',
+    });
+    expectProblem(await owner.post('/revoke-cert', { certificate: der }), 'alreadyRevoked', 400);
+  });
+
+  it('reasons outside RFC 5280 §5.3.1 (7, 8, 11, strings) are badRevocationReason', async () => {
+    const owner = await registered();
+    const ready = await order(owner, (k) => k);
+    const { b64 } = await csrB64();
+    const fin = await owner.post(`${ready.url}/finalize`, { csr: b64 });
+    const pem = (await owner.post(fin.body.certificate, '')).text.split('-----END')[0]!;
+    const der = Buffer.from(pem.replace(/-----BEGIN CERTIFICATE-----|\s/g, ''), 'base64').toString(
+      'base64url',
+    );
+    for (const reason of [7, 8, 11, -1, 'keyCompromise', 1.5])
+      expectProblem(
+        await owner.post('/revoke-cert', { certificate: der, reason }),
+        'badRevocationReason',
+        400,
+      );
+    expect((await store.listCertificates())[0]?.status).not.toBe('revoked');
+  });
+});
