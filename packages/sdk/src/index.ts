@@ -57,6 +57,7 @@ export {
   BUNDLE_LAYOUTS,
   type BundleFile,
   type BundleFilesOptions,
+  type BundleIdentity,
   type BundleLayout,
   bundleFileNames,
   bundleFiles,
@@ -259,7 +260,10 @@ export { type RenderTextOptions, renderText } from './inspect/render-text.js';
 export type { Identity, Issuer } from './issue/identity.js';
 export {
   clusterNameOf,
+  type IssueCertificateOptions,
+  type IssuedCertificate,
   type IssueIdentityOptions,
+  issueCertificate,
   issueIdentity,
   shortName,
 } from './issue/issue-identity.js';
@@ -277,6 +281,11 @@ export {
   type PublicKeyFacts,
   rsaExponentProblem,
 } from './keys/check-public-key.js';
+export {
+  type EcKeyNumbers,
+  type EncodedKeyPair,
+  encodeEcKeyPair,
+} from './keys/encode-ec-key-pair.js';
 export {
   DEFAULT_PBKDF2_ITERATIONS,
   type ExportPrivateKeyOptions,

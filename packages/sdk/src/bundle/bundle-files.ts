@@ -15,12 +15,16 @@ import {
 import {
   type ExportPrivateKeyOptions,
   exportPrivateKeyPem,
+  pkcs8Pem,
 } from '../keys/export-private-key-pem.js';
 import { bytesEqual } from '../lib/bytes.js';
-import type { CryptoOptions } from '../lib/crypto.js';
+import { type CryptoOptions, getCrypto } from '../lib/crypto.js';
+import { children, decode } from '../lib/der.js';
 import { assertSafeFileName } from '../lib/file-name.js';
+import { importPkcs8 } from '../lib/key-import.js';
 import { nameValues } from '../lib/name.js';
 import { OID } from '../lib/oids.js';
+import { describePkcs8, keyAlgorithmFor } from '../lib/pkcs8.js';
 import { createPkcs12 } from '../pkcs12/create-pkcs12.js';
 import { kubernetesSecretYaml } from './kubernetes-secret.js';
 
@@ -109,6 +113,15 @@ export interface BundleFilesOptions extends CryptoOptions {
   pkcs12Passphrase?: string | Uint8Array;
 }
 
+/**
+ * What {@link bundleFiles} writes out: an {@link Identity}, or a certificate with its chain and
+ * the private key as PKCS#8 DER (a key made outside WebCrypto, e.g. with {@link encodeEcKeyPair}
+ * for {@link issueCertificate}).
+ */
+export type BundleIdentity = Pick<Identity, 'certificate' | 'chain'> & {
+  privateKey: CryptoKey | Uint8Array;
+};
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -129,7 +142,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * ```
  */
 export async function bundleFiles(
-  identity: Identity,
+  identity: BundleIdentity,
   layout: BundleLayout,
   options: BundleFilesOptions = {},
 ): Promise<BundleFile[]> {
@@ -138,6 +151,8 @@ export async function bundleFiles(
       'ERR_INVALID_ARGUMENT',
       'expected an identity with a certificate and a private key',
     );
+  if (identity.privateKey instanceof Uint8Array)
+    checkPkcs8For(identity.privateKey, identity.certificate);
   if (!(BUNDLE_LAYOUTS as readonly string[]).includes(layout))
     throw new NodeIdError(
       'ERR_INVALID_ARGUMENT',
@@ -183,7 +198,7 @@ export async function bundleFiles(
 
 /** The `pkcs12` layout: the keystore `<name>.p12` and `truststore.p12`. */
 async function pkcs12Files(
-  identity: Identity,
+  identity: BundleIdentity,
   chain: Certificate[],
   root: Certificate,
   options: BundleFilesOptions,
@@ -201,7 +216,15 @@ async function pkcs12Files(
   const keystore = await createPkcs12({
     ...common,
     ...keyIterations,
-    privateKey: identity.privateKey,
+    privateKey:
+      identity.privateKey instanceof Uint8Array
+        ? await importPkcs8(
+            getCrypto(options).subtle,
+            identity.privateKey,
+            keyAlgorithmFor(describePkcs8(identity.privateKey)),
+            true,
+          )
+        : identity.privateKey,
     certificate: identity.certificate,
     chain,
   });
@@ -353,10 +376,34 @@ function defaultName(cert: Certificate): string {
   return name;
 }
 
+/**
+ * Checks that PKCS#8 bytes given as an identity's key are a well-formed key of the certificate's
+ * key type and, for an EC key that carries its public point (RFC 5915 §3, as WebCrypto and
+ * {@link encodeEcKeyPair} write it), that the point is the certificate's: a bundle must never
+ * pair a certificate with another key. `ERR_KEY_INVALID`, `ERR_KEY_MISMATCH`.
+ */
+function checkPkcs8For(pkcs8: Uint8Array, certificate: Certificate): void {
+  const facts = describePkcs8(pkcs8);
+  const cert = certificate.publicKey;
+  if (facts.type !== cert.type || (facts.curve ?? '') !== (cert.curve ?? ''))
+    throw new NodeIdError(
+      'ERR_KEY_MISMATCH',
+      `the private key (${facts.type}${facts.curve ? ` ${facts.curve}` : ''}) does not match the certificate's ${cert.type}${cert.curve ? ` ${cert.curve}` : ''} key`,
+    );
+  const spkiBits = children(decode(cert.spki))[1]?.raw;
+  if (facts.publicKeyBits && !(spkiBits && bytesEqual(facts.publicKeyBits, spkiBits)))
+    throw new NodeIdError('ERR_KEY_MISMATCH', 'the private key does not match the certificate');
+}
+
 /** The private key as PEM, encrypted when a passphrase is given. */
-function privateKeyPem(key: CryptoKey, options: BundleFilesOptions): Promise<string> {
+async function privateKeyPem(
+  key: CryptoKey | Uint8Array,
+  options: BundleFilesOptions,
+): Promise<string> {
   const exportOptions: ExportPrivateKeyOptions = { crypto: options.crypto };
   if (options.passphrase !== undefined) exportOptions.passphrase = options.passphrase;
   if (options.iterations !== undefined) exportOptions.iterations = options.iterations;
-  return exportPrivateKeyPem(key, exportOptions);
+  return key instanceof Uint8Array
+    ? pkcs8Pem(key, exportOptions)
+    : exportPrivateKeyPem(key, exportOptions);
 }

@@ -1,13 +1,16 @@
 /** Issues a node, server, client or control-service identity: a fresh key pair and its certificate. */
 import { NodeIdError } from '../errors.js';
+import { checkPublicKey } from '../keys/check-public-key.js';
 import { generateKeyPair } from '../keys/generate-key-pair.js';
 import { type KeyAlgorithm, type KeyPair, keyAlgorithmOf } from '../keys/key-algorithm.js';
 import { type CryptoOptions, getCrypto } from '../lib/crypto.js';
+import { decode } from '../lib/der.js';
 import { parseIp } from '../lib/general-name.js';
 import { exportSpki } from '../lib/key-id.js';
 import { encodeName, type NameFields, nameValues } from '../lib/name.js';
 import { OID } from '../lib/oids.js';
 import { buildSanEntries, normalizeDnsName, type SubjectAltNames } from '../lib/san.js';
+import { describePublicKey, type PublicKeyInfo } from '../lib/signature.js';
 import type { ValidityOptions } from '../lib/validity.js';
 import type { Identity, Issuer } from './identity.js';
 import { applyIssuerConstraints } from './issuer-constraints.js';
@@ -109,6 +112,92 @@ export function profileNames(
  */
 export async function issueIdentity(options: IssueIdentityOptions): Promise<Identity> {
   const crypto = getCrypto(options);
+  const issue = prepareIssue(options);
+  const keyPair =
+    options.keyPair ??
+    (await generateKeyPair({
+      algorithm: options.algorithm,
+      extractable: options.extractable ?? true,
+      crypto,
+    }));
+  const spki = await exportSpki(crypto.subtle, keyPair.publicKey);
+  const issued = await issue(crypto, spki, keyAlgorithmOf(keyPair.publicKey));
+  return {
+    ...issued,
+    privateKey: keyPair.privateKey,
+    publicKey: keyPair.publicKey,
+    algorithm: keyPair.algorithm,
+  };
+}
+
+/** Options for {@link issueCertificate}. */
+export interface IssueCertificateOptions
+  extends Omit<IssueIdentityOptions, 'algorithm' | 'keyPair' | 'extractable'> {
+  /**
+   * The SubjectPublicKeyInfo (DER) of the key the certificate is for: a key the caller made and
+   * holds (e.g. with {@link encodeEcKeyPair}). P-256, P-384, P-521, Ed25519 or RSA of 2048 bits
+   * or more.
+   */
+  publicKey: Uint8Array;
+}
+
+/** A certificate issued by {@link issueCertificate}: an {@link Identity} without its keys. */
+export type IssuedCertificate = Omit<Identity, 'privateKey' | 'publicKey' | 'algorithm'>;
+
+/**
+ * Issues a certificate, as {@link issueIdentity} does, for a public key the caller already holds
+ * (its SubjectPublicKeyInfo), instead of making a key pair: same profiles, names, constraints and
+ * lifetime rules. There is no proof that the caller holds the private key (a CSR carries one:
+ * use {@link signCsr} for keys made elsewhere); this is for a caller that made the key itself
+ * outside WebCrypto, such as bulk issuance making keys with Node's own generator. A weak or
+ * unsupported key is refused (`ERR_KEY_WEAK`, `ERR_KEY_UNSUPPORTED`), malformed DER is
+ * `ERR_KEY_INVALID`.
+ *
+ * @example
+ * ```ts
+ * const { spki, pkcs8 } = encodeEcKeyPair({ curve: 'P-256', privateKey: d, publicKey: point });
+ * const { certificate, chain } = await issueCertificate({ ca, name: 'node1.example.net', publicKey: spki });
+ * const files = await bundleFiles({ certificate, chain, privateKey: pkcs8 }, 'scale');
+ * ```
+ */
+export async function issueCertificate(
+  options: IssueCertificateOptions,
+): Promise<IssuedCertificate> {
+  const crypto = getCrypto(options);
+  const issue = prepareIssue(options);
+  if (!(options.publicKey instanceof Uint8Array))
+    throw new NodeIdError(
+      'ERR_INVALID_ARGUMENT',
+      'expected the public key as SubjectPublicKeyInfo DER',
+    );
+  let info: PublicKeyInfo;
+  try {
+    info = describePublicKey(decode(options.publicKey, 'ERR_KEY_INVALID'));
+  } catch (e) {
+    throw new NodeIdError(
+      'ERR_KEY_INVALID',
+      `the public key is not a SubjectPublicKeyInfo: ${(e as Error).message}`,
+      { cause: e },
+    );
+  }
+  checkPublicKey(info);
+  return issue(crypto, info.spki, keyAlgorithmOfInfo(info));
+}
+
+/** The key algorithm a certificate's key usage is chosen by (RSA keys of any size are RSA). */
+function keyAlgorithmOfInfo(info: PublicKeyInfo): KeyAlgorithm {
+  if (info.type === 'RSA') return 'RSA-2048';
+  if (info.type === 'Ed25519') return 'Ed25519';
+  return info.curve === 'P-384' ? 'P-384' : 'P-256';
+}
+
+/**
+ * Checks the options of an issuance (profile, name, issuer, names against the CA's constraints)
+ * before any key is made, and returns the step that signs a certificate for a key.
+ */
+function prepareIssue(
+  options: Omit<IssueIdentityOptions, 'algorithm' | 'keyPair' | 'extractable'>,
+): (crypto: Crypto, spki: Uint8Array, keyAlgorithm: KeyAlgorithm) => Promise<IssuedCertificate> {
   const profile = options.profile ?? 'node';
   if (!isProfile(profile))
     throw new NodeIdError(
@@ -137,32 +226,18 @@ export async function issueIdentity(options: IssueIdentityOptions): Promise<Iden
         `"${main.value}" is outside the name constraints of the CA: ${applyIssuerConstraints(options.ca, [main]).denied[0]!.reason}`,
       );
   }
-  const keyPair =
-    options.keyPair ??
-    (await generateKeyPair({
-      algorithm: options.algorithm,
-      extractable: options.extractable ?? true,
-      crypto,
-    }));
-  const spki = await exportSpki(crypto.subtle, keyPair.publicKey);
-  const { certificate, warnings, denied } = await signLeaf(crypto, {
-    ...options,
-    issuer: options.ca,
-    profile,
-    subject: encodeName(subject),
-    subjectEmpty: false,
-    spki,
-    keyAlgorithm: keyAlgorithmOf(keyPair.publicKey),
-    sans,
-  });
-  return {
-    certificate,
-    privateKey: keyPair.privateKey,
-    publicKey: keyPair.publicKey,
-    algorithm: keyPair.algorithm,
-    chain: [caCert, ...(options.ca.chain ?? [])],
-    warnings,
-    denied,
+  return async (crypto, spki, keyAlgorithm) => {
+    const { certificate, warnings, denied } = await signLeaf(crypto, {
+      ...options,
+      issuer: options.ca,
+      profile,
+      subject: encodeName(subject),
+      subjectEmpty: false,
+      spki,
+      keyAlgorithm,
+      sans,
+    });
+    return { certificate, chain: [caCert, ...(options.ca.chain ?? [])], warnings, denied };
   };
 }
 

@@ -54,8 +54,18 @@ export async function exportPrivateKeyPem(
       'the private key is not extractable; create or import it with `extractable: true` to export it',
     );
   const crypto = getCrypto(options);
-  const pkcs8 = await exportPkcs8(crypto.subtle, privateKey);
+  return pkcs8Pem(await exportPkcs8(crypto.subtle, privateKey), options);
+}
+
+/**
+ * PKCS#8 DER as PEM, plain or encrypted as {@link exportPrivateKeyPem} does. @internal
+ */
+export async function pkcs8Pem(
+  pkcs8: Uint8Array,
+  options: ExportPrivateKeyOptions = {},
+): Promise<string> {
   if (options.passphrase === undefined) return encodePem('PRIVATE KEY', pkcs8);
+  const crypto = getCrypto(options);
 
   const passphrase = passphraseBytes(options.passphrase);
   if (passphrase.length === 0)

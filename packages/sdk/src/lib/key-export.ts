@@ -34,13 +34,28 @@ function ecPoint(jwk: JsonWebKey, size: number): Uint8Array | undefined {
   return point;
 }
 
+/** The SubjectPublicKeyInfo of an EC public point (RFC 5480 §2), unchecked. @internal */
+export function ecSpki(curveOid: string, point: Uint8Array): Uint8Array {
+  return seq(seq(oid(OID.ecPublicKey), oid(curveOid)), bits(point));
+}
+
+/**
+ * The PKCS#8 PrivateKeyInfo (RFC 5208 §5) of an EC key, unchecked: an ECPrivateKey (RFC 5915 §3)
+ * with the public key and without the parameters, which the algorithm identifier carries (RFC
+ * 5915 §3: they "MAY be omitted"), as WebCrypto exports it. @internal
+ */
+export function ecPkcs8(curveOid: string, d: Uint8Array, point: Uint8Array): Uint8Array {
+  const ecPrivateKey = seq(int(1), octets(d), tlv(0xa1, bits(point)));
+  return seq(int(0), seq(oid(OID.ecPublicKey), oid(curveOid)), octets(ecPrivateKey));
+}
+
 /** SPKI from a JWK, or undefined when the fast layout does not apply. */
 function spkiFromJwk(key: CryptoKey, jwk: JsonWebKey): Uint8Array | undefined {
   const alg = key.algorithm as EcKeyAlgorithm;
   if (alg.name === 'ECDSA' && CURVES[alg.namedCurve]) {
     const curve = CURVES[alg.namedCurve]!;
     const point = ecPoint(jwk, curve.size);
-    return point && seq(seq(oid(OID.ecPublicKey), oid(curve.oid)), bits(point));
+    return point && ecSpki(curve.oid, point);
   }
   if (alg.name === 'Ed25519') {
     const x = b64url(jwk.x, 32);
@@ -81,10 +96,7 @@ export async function exportPkcs8(
         const curve = CURVES[alg.namedCurve]!;
         const d = b64url(jwk.d, curve.size);
         const point = ecPoint(jwk, curve.size);
-        if (d && point) {
-          const ecPrivateKey = seq(int(1), octets(d), tlv(0xa1, bits(point)));
-          return seq(int(0), seq(oid(OID.ecPublicKey), oid(curve.oid)), octets(ecPrivateKey));
-        }
+        if (d && point) return ecPkcs8(curve.oid, d, point);
       }
     }
     return new Uint8Array(await subtle.exportKey('pkcs8', privateKey));

@@ -36,6 +36,11 @@ export interface PrivateKeyFacts {
   curve?: string;
   /** Key size in bits (the modulus for RSA, the field size for EC); 0 when unknown. */
   bits: number;
+  /**
+   * For EC keys that carry it (RFC 5915 §3 `publicKey`): the public point's BIT STRING, encoded
+   * as a certificate's SubjectPublicKeyInfo holds it.
+   */
+  publicKeyBits?: Uint8Array;
 }
 
 const CURVES: Record<string, { name: string; bits: number }> = {
@@ -143,7 +148,12 @@ export function describePkcs8(der: Uint8Array): PrivateKeyFacts {
     if (key.curveOid !== undefined && key.curveOid !== curveOid)
       fail('malformed EC key: two different curves');
     const curve = CURVES[curveOid];
-    return { type: 'EC', curve: curve?.name ?? curveOid, bits: curve?.bits ?? 0 };
+    return {
+      type: 'EC',
+      curve: curve?.name ?? curveOid,
+      bits: curve?.bits ?? 0,
+      ...(key.publicKey && { publicKeyBits: key.publicKey }),
+    };
   }
   if (id === OID.rsaEncryption || id === OID.rsassaPss) {
     const { bits } = readRsaPrivateKey(inner);

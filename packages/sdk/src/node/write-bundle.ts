@@ -368,24 +368,44 @@ export async function writeBundleBatch(
   });
   const modes = exactModes();
   try {
-    // 1. existing targets, then the staged bundles, all durable
+    // 1. existing targets, then the staged bundles: every file and folder is created first,
+    // with no sync in flight (a create waits for a running journal commit), then all of them
+    // are synced at once, so the disk groups the syncs into a few commits
     const targets = entries.map((e) => resolve(e.dir));
-    await Promise.all(
-      entries.map(async (entry, i) => {
-        if (outcomes[i]) return;
+    let written: StagedBundle[] = [];
+    let open = 0;
+    const syncWritten = async () => {
+      try {
+        await syncStaged(written, fail);
+      } finally {
+        for (const w of written) for (const f of w.fds) closeSync(f.fd);
+        written = [];
+        open = 0;
+      }
+    };
+    try {
+      for (const [i, entry] of entries.entries()) {
+        if (outcomes[i]) continue;
         try {
-          const existing = await existingFiles(targets[i]!, entry.files);
+          const existing = existingFiles(targets[i]!, entry.files);
           if (existing.length > 0 && !options.force)
             throw new NodeIdError(
               'ERR_FILE_EXISTS',
               `${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''}; nothing was written (use force to replace)`,
             );
-          await stageBundle(join(batch, entry.id), entry.files, modes);
+          const bundle = stageBundle(join(batch, entry.id), entry.files, modes);
+          written.push({ index: i, ...bundle });
+          open += bundle.fds.length;
         } catch (e) {
           fail(i, e);
         }
-      }),
-    );
+        // bounded: a batch never holds more than MAX_OPEN_FILES descriptors at once
+        if (open >= MAX_OPEN_FILES) await syncWritten();
+      }
+      await syncWritten();
+    } finally {
+      for (const w of written) for (const f of w.fds) closeSync(f.fd);
+    }
     const staged = entries.flatMap((_, i) => (outcomes[i] ? [] : [i]));
     if (staged.length === 0) {
       await rm(batch, { recursive: true, force: true });
@@ -529,7 +549,7 @@ function checkBundleFiles(files: readonly BundleFile[]): void {
 }
 
 /** Which of `files` exist in `dir` (none when `dir` does not exist: one check instead of one per file). */
-async function existingFiles(dir: string, files: readonly BundleFile[]): Promise<string[]> {
+function existingFiles(dir: string, files: readonly BundleFile[]): string[] {
   let info: ReturnType<typeof lstatSync>;
   try {
     info = lstatSync(dir, { throwIfNoEntry: false });
@@ -541,7 +561,7 @@ async function existingFiles(dir: string, files: readonly BundleFile[]): Promise
   const existing: string[] = [];
   for (const f of files) {
     const target = join(dir, f.path);
-    const file = await lstat(target).catch(() => undefined);
+    const file = lstatSync(target, { throwIfNoEntry: false });
     if (file?.isDirectory())
       throw new NodeIdError('ERR_FILE_IO', `${target} is a folder, not a file`);
     if (file) existing.push(target);
@@ -549,47 +569,77 @@ async function existingFiles(dir: string, files: readonly BundleFile[]): Promise
   return existing;
 }
 
+/** Staged files held open at once for their grouped sync (well under the usual 1,024 limit). */
+const MAX_OPEN_FILES = 512;
+
+/** A bundle written under the batch folder, its files still open for their sync. */
+interface StagedBundle {
+  index: number;
+  dir: string;
+  fds: { fd: number; path: string }[];
+}
+
 /**
- * A staged bundle: its folder (0700) and its files, each synced, then the folder. The calls
- * that only touch the page cache (mkdir, open, write, close) are made directly, which costs less
- * CPU than a trip through the libuv pool each; only the syncs, which wait for the disk, go
- * there, all of a batch at once.
+ * Writes a staged bundle: its folder (0700) and its files, left open. Only calls that touch the
+ * page cache (mkdir, open, write) are made here, directly on this thread, which costs less CPU
+ * than a trip through the libuv pool each; {@link syncStaged} makes them durable. On a failure
+ * the files already open are closed and the error is thrown.
  */
-async function stageBundle(
+function stageBundle(
   dir: string,
   files: readonly BundleFile[],
   exact: boolean,
-): Promise<void> {
+): Omit<StagedBundle, 'index'> {
   try {
     mkdirSync(dir, { mode: BUNDLE_DIR_MODE });
     if (!exact) chmodSync(dir, BUNDLE_DIR_MODE);
   } catch (e) {
     throw ioError('create the folder', dir, e);
   }
-  const fds: number[] = [];
+  const fds: { fd: number; path: string }[] = [];
   try {
     for (const f of files) {
       const path = join(dir, f.path);
       try {
         const fd = openSync(path, 'wx', f.mode);
-        fds.push(fd);
+        fds.push({ fd, path });
         if (!exact) fchmodSync(fd, f.mode);
         writeFileSync(fd, f.contents);
       } catch (e) {
         throw ioError('write', path, e);
       }
     }
-    await Promise.all(
-      fds.map((fd, i) =>
-        fsyncAsync(fd).catch((e) => {
-          throw ioError('sync', join(dir, files[i]!.path), e);
+  } catch (e) {
+    for (const f of fds) closeSync(f.fd);
+    throw e;
+  }
+  return { dir, fds };
+}
+
+/**
+ * Syncs every staged file, then every staged folder, each set issued at once on the libuv pool;
+ * a bundle whose sync fails fails alone (`fail`), the others stay staged.
+ */
+async function syncStaged(
+  written: StagedBundle[],
+  fail: (i: number, e: unknown) => void,
+): Promise<void> {
+  const failed = new Set<number>();
+  await Promise.all(
+    written.flatMap((w) =>
+      w.fds.map((f) =>
+        fsyncAsync(f.fd).catch((e) => {
+          if (!failed.has(w.index)) fail(w.index, ioError('sync', f.path, e));
+          failed.add(w.index);
         }),
       ),
-    );
-  } finally {
-    for (const fd of fds) closeSync(fd);
-  }
-  await syncDir(dir, true);
+    ),
+  );
+  await Promise.all(
+    written
+      .filter((w) => !failed.has(w.index))
+      .map((w) => syncDir(w.dir, true).catch((e) => fail(w.index, e))),
+  );
 }
 
 /** Moves a staged bundle folder to `target`, or its files into an existing `target` (force). */
