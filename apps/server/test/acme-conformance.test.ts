@@ -23,12 +23,23 @@ let app: ReturnType<typeof createApp>;
 let clock: Date | undefined;
 /** What the loopback http-01 responder answers, by token. */
 const answers = new Map<string, string>();
+/** Where it redirects a request path to (a Location value). */
+const redirects = new Map<string, string>();
+/** The paths it was asked for, in order. */
+const asked: string[] = [];
 let responder: Server;
 let httpPort: number;
 
 beforeAll(async () => {
   ca = await createCa({ clusterName: 'acme.cluster', organization: 'Example' });
   responder = createServer((req, res) => {
+    asked.push(req.url ?? '');
+    const location = redirects.get(req.url ?? '');
+    if (location !== undefined) {
+      res.writeHead(302, { location });
+      res.end();
+      return;
+    }
     const answer = answers.get(req.url?.split('/').pop() ?? '');
     res.writeHead(answer === undefined ? 404 : 200, { 'content-type': 'text/plain' });
     res.end(answer ?? 'no');
@@ -48,12 +59,15 @@ async function makeApp(acme: AcmeOptions = {}) {
     store,
     adminTokenHashes: [createHash('sha256').update(ADMIN).digest()],
     now: () => clock ?? new Date(),
-    acme: { httpPort, timeoutMs: 5000, ...acme },
+    // no §8.2 retries unless a test asks for them: a wrong answer is invalid at once
+    acme: { httpPort, timeoutMs: 5000, retryDelaysMs: [], ...acme },
   });
 }
 
 beforeEach(async () => {
   answers.clear();
+  redirects.clear();
+  asked.length = 0;
   await makeApp();
 });
 
@@ -655,5 +669,123 @@ describe('§7.6 revocation', () => {
         400,
       );
     expect((await store.listCertificates())[0]?.status).not.toBe('revoked');
+  });
+});
+
+describe('§8.2 retrying challenges', () => {
+  /** An order whose http-01 challenge is answered with `answer` and asked for validation. */
+  async function started(client: AcmeTestClient, answer: (keyAuth: string) => string) {
+    const o = await order(client);
+    const authz = await client.post(o.authzUrl, '');
+    const http01 = authz.body.challenges.find((c: { type: string }) => c.type === 'http-01');
+    const keyAuth = await keyAuthOf(client, http01.token);
+    answers.set(http01.token, answer(keyAuth));
+    expect((await client.post(http01.url, {})).status).toBe(200);
+    return { ...o, http01, keyAuth };
+  }
+
+  it('a failed query keeps the challenge processing with its "error" and Retry-After; a new POST retries at once', async () => {
+    await makeApp({ retryDelaysMs: [3_600_000] });
+    const client = await registered();
+    const o = await started(client, (k) => `${k}.not-yet`);
+    const failing = await until(
+      () => client.post(o.http01.url, ''),
+      (r) => r.body.error !== undefined,
+    );
+    expect(failing.body.status).toBe('processing');
+    expect(failing.body.error.type).toBe(`${URN}incorrectResponse`);
+    expect(Number(failing.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await client.post(o.authzUrl, '')).body.status).toBe('pending');
+    // fixed, and the client says so: validated now, not in an hour
+    answers.set(o.http01.token, o.keyAuth);
+    expect((await client.post(o.http01.url, {})).status).toBe(200);
+    const done = await until(
+      () => client.post(o.http01.url, ''),
+      (r) => r.body.status !== 'processing',
+    );
+    expect(done.body.status).toBe('valid');
+    expect(done.body.error).toBeUndefined();
+    expect((await client.post(o.url, '')).body.status).toBe('ready');
+  });
+
+  it('gives up after the last retry: invalid, one query per attempt', async () => {
+    await makeApp({ retryDelaysMs: [10, 10] });
+    const client = await registered();
+    const o = await started(client, () => 'wrong');
+    const done = await until(
+      () => client.post(o.authzUrl, ''),
+      (r) => r.body.status !== 'pending',
+    );
+    expect(done.body.status).toBe('invalid');
+    expect(asked.filter((p) => p.endsWith(o.http01.token))).toHaveLength(3);
+  });
+});
+
+describe('§8.3 http-01', () => {
+  it('follows redirects on the validation port; refuses one to another port, and a loop', async () => {
+    const client = await registered();
+    const path = (token: string) => `/.well-known/acme-challenge/${token}`;
+    // to a relative path, then to an absolute URL on the same port: valid
+    const o = await order(client);
+    const authz = await client.post(o.authzUrl, '');
+    const http01 = authz.body.challenges.find((c: { type: string }) => c.type === 'http-01');
+    redirects.set(path(http01.token), `/moved/${http01.token}`);
+    redirects.set(`/moved/${http01.token}`, `http://127.0.0.1:${httpPort}/final/${http01.token}`);
+    answers.set(http01.token, await keyAuthOf(client, http01.token));
+    await client.post(http01.url, {});
+    const done = await until(
+      () => client.post(http01.url, ''),
+      (r) => r.body.status !== 'processing' && r.body.status !== 'pending',
+    );
+    expect(done.body.status).toBe('valid');
+    expect(asked).toContain(`/final/${http01.token}`);
+
+    for (const target of [
+      (t: string) => `http://127.0.0.1:${httpPort + 1}/x/${t}`,
+      (t: string) => `ftp://127.0.0.1/${t}`,
+      (t: string) => path(t),
+    ]) {
+      const bad = await order(client);
+      const a = await client.post(bad.authzUrl, '');
+      const ch = a.body.challenges.find((c: { type: string }) => c.type === 'http-01');
+      redirects.set(path(ch.token), target(ch.token));
+      answers.set(ch.token, await keyAuthOf(client, ch.token));
+      await client.post(ch.url, {});
+      const res = await until(
+        () => client.post(ch.url, ''),
+        (r) => r.body.status === 'invalid',
+      );
+      expect(res.body.error.type).toBe(`${URN}connection`);
+    }
+    // the loop was followed 10 times, not forever
+    expect(asked.length).toBeLessThan(40);
+  });
+
+  it('a 404 is incorrectResponse, a closed port connection', async () => {
+    const client = await registered();
+    const o = await order(client);
+    const a = await client.post(o.authzUrl, '');
+    const ch = a.body.challenges.find((c: { type: string }) => c.type === 'http-01');
+    await client.post(ch.url, {});
+    const res = await until(
+      () => client.post(ch.url, ''),
+      (r) => r.body.status === 'invalid',
+    );
+    expect(res.body.error.type).toBe(`${URN}incorrectResponse`);
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    await makeApp({ httpPort: port });
+    const other = await registered();
+    const o2 = await order(other);
+    const a2 = await other.post(o2.authzUrl, '');
+    const ch2 = a2.body.challenges.find((c: { type: string }) => c.type === 'http-01');
+    await other.post(ch2.url, {});
+    const res2 = await until(
+      () => other.post(ch2.url, ''),
+      (r) => r.body.status === 'invalid',
+    );
+    expect(res2.body.error.type).toBe(`${URN}connection`);
   });
 });

@@ -31,7 +31,10 @@ export interface ChallengeData {
   token: string;
   status: 'pending' | 'processing' | 'valid' | 'invalid';
   validated?: string;
+  /** The last failure; while "processing", of a query to be retried (§8.2). */
   error?: Record<string, unknown>;
+  /** When the next validation query is made, while retrying (§8.2). */
+  retryAt?: string;
 }
 
 export interface AuthorizationData {

@@ -75,6 +75,11 @@ export interface AcmeOptions extends ValidationOptions {
    * §7.1.1, §7.3). Default none.
    */
   termsOfService?: string;
+  /**
+   * Waits before each new validation query after a failed one (RFC 8555 §8.2); default 5 s then
+   * 10 s; `[]` decides on the first query.
+   */
+  retryDelaysMs?: number[];
   /** Orders per page of an account's orders list (§7.1.2.1); default 100. */
   ordersPerPage?: number;
 }
@@ -586,13 +591,22 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
       const ch = d.challenges.find((x) => x.type === param(c, 'type'));
       if (!ch) throw new AcmeProblem('malformed', 'no such challenge', { status: 404 });
       c.header('Link', `<${base}/authz/${authz.id}>;rel="up"`, { append: true });
-      // POST-as-GET reads it; an (empty) object asks for validation (§7.5.1)
-      if (
-        req.payload === undefined ||
-        ch.status !== 'pending' ||
-        authorizationStatus(authz, s.now()) !== 'pending'
-      )
-        return c.json(challengeJson(authz.id, ch, base));
+      // POST-as-GET reads it; a response object (`{}` for every type here, §7.5.1 with erratum
+      // 5729) asks for validation; sent again while the server retries, it retries now (§8.2)
+      const answer = (current: ChallengeData) => {
+        if (current.status === 'processing' && current.retryAt) {
+          const wait = Math.ceil((new Date(current.retryAt).getTime() - s.now().getTime()) / 1000);
+          c.header('Retry-After', String(Math.max(1, wait)));
+        }
+        return c.json(challengeJson(authz.id, current, base));
+      };
+      if (req.payload === undefined || authorizationStatus(authz, s.now()) !== 'pending')
+        return answer(ch);
+      if (ch.status === 'processing') {
+        wakers.get(`${authz.id}/${ch.type}`)?.();
+        return answer(ch);
+      }
+      if (ch.status !== 'pending') return answer(ch);
       const next: AuthorizationData = {
         ...d,
         challenges: d.challenges.map((x) =>
@@ -615,54 +629,119 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
         running.add(task);
       }
       const now = (await store.getAcmeObject('authorization', authz.id))!;
-      const current = authorizationData(now).challenges.find((x) => x.type === ch.type)!;
-      return c.json(challengeJson(authz.id, current, base));
+      return answer(authorizationData(now).challenges.find((x) => x.type === ch.type)!);
     }),
   );
 
-  /** Validates one challenge and records the outcome on its authorization (compare-and-set, retried). */
-  async function validate(authzId: string, type: ChallengeType, jwk: AccountJwk): Promise<void> {
-    let outcome: { ok: true } | { ok: false; error: Record<string, unknown> };
-    try {
-      const authz = (await store.getAcmeObject('authorization', authzId))!;
-      const d = authorizationData(authz);
-      const ch = d.challenges.find((x) => x.type === type)!;
-      const keyAuth = await keyAuthorization(ch.token, jwk, { crypto });
-      if (type === 'http-01') await validateHttp01(d.identifier, ch.token, keyAuth, options);
-      else if (type === 'dns-01') await validateDns01(d.identifier, keyAuth, options);
-      else await validateTlsAlpn01(d.identifier, keyAuth, options);
-      outcome = { ok: true };
-    } catch (e) {
-      const problem = toAcmeProblem(e).toJSON();
-      delete problem['status'];
-      outcome = { ok: false, error: problem };
-    }
+  /** Wakes a validation waiting to retry, by `authzId/type` (a client's new POST, §8.2). */
+  const wakers = new Map<string, () => void>();
+  const retryDelays = options.retryDelaysMs ?? [5_000, 10_000];
+
+  /**
+   * Changes one challenge of an authorization (compare-and-set, retried on a race); `change`
+   * answers undefined to leave it. False when it was not written.
+   */
+  async function recordChallenge(
+    authzId: string,
+    type: ChallengeType,
+    change: (ch: ChallengeData) => { challenge: ChallengeData; status: string } | undefined,
+  ): Promise<boolean> {
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
         const authz = await store.getAcmeObject('authorization', authzId);
-        if (!authz) return;
+        if (!authz) return false;
         const d = authorizationData(authz);
         const ch = d.challenges.find((x) => x.type === type);
-        if (ch?.status !== 'processing') return;
-        const done: ChallengeData = outcome.ok
-          ? { ...ch, status: 'valid', validated: s.now().toISOString() }
-          : { ...ch, status: 'invalid', error: outcome.error };
+        const changed = ch && change(ch);
+        if (!changed) return false;
         const ok = await store.writeAcme({
           update: [
             {
               kind: 'authorization',
               id: authzId,
               version: authz.version,
-              status: outcome.ok ? 'valid' : 'invalid',
-              data: { ...d, challenges: d.challenges.map((x) => (x.type === type ? done : x)) },
+              status: changed.status,
+              data: {
+                ...d,
+                challenges: d.challenges.map((x) => (x.type === type ? changed.challenge : x)),
+              },
             },
           ],
         });
-        if (ok) return;
+        if (ok) return true;
       } catch (e) {
         console.error(`ACME validation of ${authzId} not recorded: ${(e as Error).message}`);
-        return;
+        return false;
       }
+    }
+    return false;
+  }
+
+  /**
+   * Validates one challenge and records the outcome on its authorization. A failed query is
+   * retried after each of `retryDelaysMs` (RFC 8555 §8.2: the challenge stays "processing", its
+   * "error" the last failure, Retry-After on the challenge), at once when the client POSTs the
+   * challenge again; after the last one the challenge and authorization are invalid.
+   */
+  async function validate(authzId: string, type: ChallengeType, jwk: AccountJwk): Promise<void> {
+    const key = `${authzId}/${type}`;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        let error: Record<string, unknown> | undefined;
+        try {
+          const authz = (await store.getAcmeObject('authorization', authzId))!;
+          const d = authorizationData(authz);
+          const ch = d.challenges.find((x) => x.type === type)!;
+          const keyAuth = await keyAuthorization(ch.token, jwk, { crypto });
+          if (type === 'http-01') await validateHttp01(d.identifier, ch.token, keyAuth, options);
+          else if (type === 'dns-01') await validateDns01(d.identifier, keyAuth, options);
+          else await validateTlsAlpn01(d.identifier, keyAuth, options);
+        } catch (e) {
+          error = toAcmeProblem(e).toJSON();
+          delete error['status'];
+        }
+        const processing = (ch: ChallengeData) => ch.status === 'processing';
+        if (!error) {
+          await recordChallenge(authzId, type, (ch) => {
+            if (!processing(ch)) return undefined;
+            const { error: _, retryAt: __, ...rest } = ch;
+            return {
+              challenge: { ...rest, status: 'valid', validated: s.now().toISOString() },
+              status: 'valid',
+            };
+          });
+          return;
+        }
+        const delay = retryDelays[attempt];
+        if (delay === undefined) {
+          await recordChallenge(authzId, type, (ch) => {
+            if (!processing(ch)) return undefined;
+            const { retryAt: _, ...rest } = ch;
+            return { challenge: { ...rest, status: 'invalid', error: error! }, status: 'invalid' };
+          });
+          return;
+        }
+        const retryAt = new Date(s.now().getTime() + delay).toISOString();
+        // the waker is in place before the error shows, so a client's new POST always finds it
+        const wait = new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delay);
+          timer.unref?.();
+          wakers.set(key, () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+        const kept = await recordChallenge(authzId, type, (ch) =>
+          processing(ch)
+            ? { challenge: { ...ch, error: error!, retryAt }, status: 'pending' }
+            : undefined,
+        );
+        if (!kept) return;
+        await wait;
+        wakers.delete(key);
+      }
+    } finally {
+      wakers.delete(key);
     }
   }
 

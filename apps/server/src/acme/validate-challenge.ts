@@ -7,6 +7,7 @@
  */
 import { promises as dns } from 'node:dns';
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { connect } from 'node:tls';
 import {
@@ -67,34 +68,41 @@ async function addressesOf(
   return found;
 }
 
-/** http-01 (RFC 8555 §8.3): GET /.well-known/acme-challenge/TOKEN answers the key authorization. */
-export async function validateHttp01(
-  identifier: AcmeIdentifier,
-  token: string,
-  keyAuth: string,
+/** Most redirects an http-01 validation follows (as Let's Encrypt: 10). */
+const MAX_REDIRECTS = 10;
+
+/** One GET of an http-01 validation: the status, the Location of a redirect, the body of a 200. */
+async function fetchOnce(
+  url: URL,
   options: ValidationOptions,
-): Promise<void> {
-  const port = options.httpPort ?? 80;
-  const [address] = await addressesOf(identifier, options);
-  const hostHeader = `${isIP(identifier.value) === 6 ? `[${identifier.value}]` : identifier.value}${port === 80 ? '' : `:${port}`}`;
-  const body = await new Promise<string>((resolve, reject) => {
-    const req = request(
+): Promise<{ status: number; location?: string; body: string }> {
+  const hostname = url.hostname.replace(/^\[|\]$/g, '');
+  const [address] = await addressesOf(
+    { type: isIP(hostname) ? 'ip' : 'dns', value: hostname },
+    options,
+  );
+  const secure = url.protocol === 'https:';
+  const port = Number(url.port) || (secure ? 443 : 80);
+  return new Promise((resolve, reject) => {
+    const req = (secure ? httpsRequest : request)(
       {
         host: address,
         port,
-        path: `/.well-known/acme-challenge/${token}`,
-        headers: { Host: hostHeader, 'User-Agent': 'nodeid-acme-validation', Accept: '*/*' },
+        path: `${url.pathname}${url.search}`,
+        headers: { Host: url.host, 'User-Agent': 'nodeid-acme-validation', Accept: '*/*' },
         timeout: options.timeoutMs ?? 10_000,
+        // an https redirect target is fetched for its content, not trusted as a TLS identity
+        ...(secure && {
+          rejectUnauthorized: false,
+          ...(isIP(hostname) ? {} : { servername: hostname }),
+        }),
       },
       (res) => {
-        if (res.statusCode !== 200) {
+        const status = res.statusCode ?? 0;
+        if (status !== 200) {
           res.resume();
-          reject(
-            new AcmeProblem(
-              'incorrectResponse',
-              `http-01: http://${hostHeader}/.well-known/acme-challenge/${token} answered ${res.statusCode}, not 200`,
-            ),
-          );
+          const location = res.headers.location;
+          resolve({ status, ...(location !== undefined && { location }), body: '' });
           return;
         }
         let text = '';
@@ -106,7 +114,7 @@ export async function validateHttp01(
             reject(new AcmeProblem('incorrectResponse', 'http-01: the response is too large'));
           }
         });
-        res.on('end', () => resolve(text));
+        res.on('end', () => resolve({ status, body: text }));
         res.on('error', (e) => reject(new AcmeProblem('connection', `http-01: ${e.message}`)));
       },
     );
@@ -115,17 +123,69 @@ export async function validateHttp01(
       reject(
         new AcmeProblem(
           'connection',
-          `http-01: cannot fetch from ${address}:${port}: ${e.message}`,
+          `http-01: cannot fetch ${url.href} from ${address}:${port}: ${e.message}`,
         ),
       ),
     );
     req.end();
   });
-  if (!http01ResponseMatches(body, keyAuth))
-    throw new AcmeProblem(
-      'incorrectResponse',
-      `http-01: the response is not the key authorization of this challenge`,
-    );
+}
+
+/**
+ * http-01 (RFC 8555 §8.3): GET http://IDENTIFIER/.well-known/acme-challenge/TOKEN, "sent to TCP
+ * port 80" (here `httpPort`), answers the key authorization. The Host is the identifier, an
+ * IPv6 one in brackets (RFC 8738 §4, RFC 7230 §5.4). "The server SHOULD follow redirects": up to
+ * 10, to http on the same port or https on 443 (here `tlsPort`) only, as Let's Encrypt limits
+ * them (§10.2: the validation must not become a way to reach arbitrary ports).
+ */
+export async function validateHttp01(
+  identifier: AcmeIdentifier,
+  token: string,
+  keyAuth: string,
+  options: ValidationOptions,
+): Promise<void> {
+  const httpPort = options.httpPort ?? 80;
+  const httpsPort = options.tlsPort ?? 443;
+  const host = isIP(identifier.value) === 6 ? `[${identifier.value}]` : identifier.value;
+  let url = new URL(
+    `http://${host}${httpPort === 80 ? '' : `:${httpPort}`}/.well-known/acme-challenge/${token}`,
+  );
+  for (let redirects = 0; ; redirects++) {
+    const res = await fetchOnce(url, options);
+    if (res.status === 200) {
+      if (!http01ResponseMatches(res.body, keyAuth))
+        throw new AcmeProblem(
+          'incorrectResponse',
+          'http-01: the response is not the key authorization of this challenge',
+        );
+      return;
+    }
+    if (![301, 302, 303, 307, 308].includes(res.status) || res.location === undefined)
+      throw new AcmeProblem(
+        'incorrectResponse',
+        `http-01: ${url.href} answered ${res.status}, not 200`,
+      );
+    if (redirects === MAX_REDIRECTS)
+      throw new AcmeProblem('connection', `http-01: more than ${MAX_REDIRECTS} redirects`);
+    let next: URL;
+    try {
+      next = new URL(res.location, url);
+    } catch {
+      throw new AcmeProblem('connection', `http-01: ${url.href} redirects to a malformed URL`);
+    }
+    const port = Number(next.port) || (next.protocol === 'https:' ? 443 : 80);
+    const allowed =
+      (next.protocol === 'http:' && port === httpPort) ||
+      (next.protocol === 'https:' && port === httpsPort);
+    if (!allowed)
+      throw new AcmeProblem(
+        'connection',
+        `http-01: ${url.href} redirects to ${next.protocol}//${next.host}: only http on port ${httpPort} and https on port ${httpsPort} are followed`,
+      );
+    if (next.username || next.password)
+      throw new AcmeProblem('connection', 'http-01: a redirect target with credentials');
+    url = next;
+  }
 }
 
 /** dns-01 (RFC 8555 §8.4): a TXT record at _acme-challenge.NAME holds base64url(SHA-256(keyAuth)). */
