@@ -25,6 +25,7 @@ import { parseDuration } from '../lib/duration.js';
 import { parseIp } from '../lib/general-name.js';
 import { checkClusterName, checkHost, checkIp } from '../verify/match-host.js';
 import { verifyCertificate } from '../verify/verify-certificate.js';
+import { checkPresentedChain } from './check-presented-chain.js';
 import { caWarnWindow, isCaCertificate } from './warn-window.js';
 
 /** Alerts of a fleet check: AIStore's three, then nodeid's. */
@@ -38,6 +39,8 @@ export const FLEET_ALERTS = [
   'wrong-cluster',
   'revoked',
   'superseded',
+  'chain-order',
+  'chain-extra',
 ] as const;
 
 /** One alert a node can raise. */
@@ -47,12 +50,16 @@ export type FleetAlert = (typeof FLEET_ALERTS)[number];
 export type FleetSeverity = 'ok' | 'warning' | 'error';
 
 /**
- * The severity of each alert. A certificate about to expire still works, and a superseded one
- * works until it is revoked or expires: warnings. Everything else makes peers refuse the node.
+ * The severity of each alert. A certificate about to expire still works, a superseded one
+ * works until it is revoked or expires, and most clients build a path from a chain sent out of
+ * order or with extra certificates (RFC 8446 §4.4.2): warnings. Everything else makes peers
+ * refuse the node.
  */
 export const FLEET_ALERT_SEVERITY: Record<FleetAlert, Exclude<FleetSeverity, 'ok'>> = {
   'tls-cert-will-soon-expire': 'warning',
   superseded: 'warning',
+  'chain-order': 'warning',
+  'chain-extra': 'warning',
   'tls-cert-expired': 'error',
   'tls-cert-invalid': 'error',
   unreachable: 'error',
@@ -108,7 +115,7 @@ export interface FleetNodeResult {
 
 /** Options of {@link judgeFleetNode}. */
 export interface JudgeFleetNodeOptions extends CryptoOptions {
-  /** The certificates the node presented, leaf first (PEM, DER or parsed). */
+  /** The certificates the node presented, leaf first, in the order sent (PEM, DER or parsed). */
   chain: CertificateInput[];
   /**
    * The name the node was reached by (the SNI sent, else the host): a DNS name is checked
@@ -206,7 +213,10 @@ function timeInsideAll(certs: Certificate[]): Date | undefined {
  *   checked again at a time inside every certificate's validity, so that an expired node of
  *   another CA still shows `wrong-ca`;
  * - the leaf against `reachedName` (`name-mismatch`) and `clusterName` (`wrong-cluster`);
- * - the leaf's serial against the inventory: `revoked`, `superseded`.
+ * - the leaf's serial against the inventory: `revoked`, `superseded`;
+ * - how the chain is arranged ({@link checkPresentedChain}): `chain-order` when the leaf's chain
+ *   is not sent in issuing order, `chain-extra` for a certificate that is not on it (a wrong
+ *   intermediate). Both are warnings; give `chain` exactly as sent for them to mean anything.
  *
  * Never throws for what the node presented (an unreadable certificate is `tls-cert-invalid`);
  * throws `ERR_INVALID_ARGUMENT` for bad options (a warning window that is no duration).
@@ -269,6 +279,7 @@ export async function judgeFleetNode(options: JudgeFleetNodeOptions): Promise<Fl
   };
 
   let verified: boolean | undefined;
+  let verifiedPath: Certificate[] | undefined;
   if (options.trustAnchors?.length) {
     const verify = (at: Date) =>
       verifyCertificate({
@@ -289,6 +300,7 @@ export async function judgeFleetNode(options: JudgeFleetNodeOptions): Promise<Fl
       if (at) result = await verify(at);
     }
     verified = result.ok;
+    if (result.ok) verifiedPath = result.chain;
     if (!result.ok && !dateFailure(result.code)) {
       problems.push({
         alert: alertOfCode(result.code),
@@ -305,6 +317,9 @@ export async function judgeFleetNode(options: JudgeFleetNodeOptions): Promise<Fl
       });
     }
   }
+  // How the chain is arranged: the verified path when there is one, else walked by names.
+  for (const p of checkPresentedChain(certs, verifiedPath ? { path: verifiedPath } : {}).problems)
+    problems.push({ alert: p.kind, message: p.message, depth: p.depth });
   if (options.reachedName !== undefined) {
     const name = options.reachedName;
     const miss = parseIp(name) ? checkIp(leafCert, name) : checkHost(leafCert, name);

@@ -20,6 +20,9 @@ export {
 } from './ca-folder.js';
 export { createNodeCrypto } from './node-crypto.js';
 export {
+  type ClientAuthentication,
+  type ClientCertificate,
+  checkClientCertificate,
   DEFAULT_TLS_CONCURRENCY,
   DEFAULT_TLS_TIMEOUT_MS,
   formatEndpoint,
@@ -33,6 +36,11 @@ export {
   type TlsUnreachableReason,
   type UnreachableEndpoint,
 } from './tls-endpoint.js';
+export {
+  HANDSHAKE_TAP_LIMIT,
+  readServerHandshake,
+  type ServerHandshake,
+} from './tls-handshake.js';
 export {
   createTlsReloader,
   RELOADER_WARN_WITHIN,

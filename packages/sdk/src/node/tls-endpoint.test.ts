@@ -11,11 +11,14 @@ import { parseCertificate } from '../certificate/parse-certificate.js';
 import type { Identity } from '../issue/identity.js';
 import { issueIdentity } from '../issue/issue-identity.js';
 import { exportPrivateKeyPem } from '../keys/export-private-key-pem.js';
-import { readPresentedChain, readPresentedChains } from './tls-endpoint.js';
+import { checkClientCertificate, readPresentedChain, readPresentedChains } from './tls-endpoint.js';
 
 let ca: Identity;
 let leaf: Identity;
 let keyPem: string;
+let other: Identity;
+let client: Identity;
+let clientKeyPem: string;
 const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const c of cleanups.splice(0)) c();
@@ -25,6 +28,9 @@ beforeAll(async () => {
   ca = await createCa({ clusterName: 'kms.cluster' });
   leaf = await issueIdentity({ ca, name: 'kms1.example.net', ips: ['127.0.0.1'] });
   keyPem = await exportPrivateKeyPem(leaf.privateKey);
+  other = await createCa({ clusterName: 'other.cluster' });
+  client = await issueIdentity({ ca, name: 'client1.example.net' });
+  clientKeyPem = await exportPrivateKeyPem(client.privateKey);
 });
 
 function listen(server: net.Server): Promise<number> {
@@ -108,6 +114,60 @@ describe('readPresentedChain', () => {
     }
   });
 
+  it('reports the chain exactly as sent: order kept, unrelated certificates included (RFC 8446 §4.4.2)', async () => {
+    // A misconfigured server: leaf, then a CA that issued nothing here, then the real CA.
+    for (const maxVersion of ['TLSv1.2', 'TLSv1.3'] as const) {
+      const port = await tlsServer({
+        cert: `${leaf.certificate.pem}${other.certificate.pem}${ca.certificate.pem}`,
+        maxVersion,
+      });
+      const r = await readPresentedChain({ host: '127.0.0.1', port });
+      expect(r.ok, `${maxVersion}: ${!r.ok && r.message}`).toBe(true);
+      if (!r.ok) return;
+      expect(r.protocol).toBe(maxVersion);
+      expect(r.chainSource).toBe('handshake');
+      expect(r.chain.map((der) => parseCertificate(der).serialNumber)).toEqual([
+        leaf.certificate.serialNumber,
+        other.certificate.serialNumber,
+        ca.certificate.serialNumber,
+      ]);
+      expect(r.clientAuthentication).toBeUndefined();
+    }
+  });
+
+  it('presents a client certificate to a server that asks for one', async () => {
+    for (const maxVersion of ['TLSv1.2', 'TLSv1.3'] as const) {
+      let seen: string | undefined;
+      const server = tls.createServer({
+        cert: `${leaf.certificate.pem}${ca.certificate.pem}`,
+        key: keyPem,
+        requestCert: true,
+        rejectUnauthorized: true,
+        ca: ca.certificate.pem,
+        maxVersion,
+      });
+      server.on('secureConnection', (s) => {
+        seen = s.getPeerCertificate().serialNumber?.toLowerCase().replace(/^0+/, '');
+        s.end();
+      });
+      server.on('tlsClientError', () => {});
+      const port = await listen(server);
+      const r = await readPresentedChain(
+        { host: '127.0.0.1', port },
+        { clientCertificate: { cert: client.certificate.pem, key: clientKeyPem } },
+      );
+      expect(r.ok, `${maxVersion}: ${!r.ok && r.message}`).toBe(true);
+      if (!r.ok) return;
+      expect(seen).toBe(client.certificate.serialNumber.replace(/^0+/, ''));
+      expect(r.clientAuthentication).toMatchObject({
+        requested: true,
+        sent: true,
+        outcome: 'accepted',
+      });
+      expect(r.clientCertificateRequired).toBeUndefined();
+    }
+  });
+
   it('a closed port is "refused", not a throw', async () => {
     const port = await closedPort();
     const r = await readPresentedChain({ host: '127.0.0.1', port });
@@ -150,6 +210,48 @@ describe('readPresentedChain', () => {
     if (!r.ok) {
       expect(r.reason).toBe('tls-alert');
       expect(r.code).toMatch(/_ALERT_/);
+    }
+  });
+});
+
+describe('checkClientCertificate', () => {
+  it('accepts a matching certificate and key, plain or encrypted with the right passphrase', async () => {
+    expect(() =>
+      checkClientCertificate({ cert: client.certificate.pem, key: clientKeyPem }),
+    ).not.toThrow();
+    const encrypted = await exportPrivateKeyPem(client.privateKey, {
+      passphrase: 'correct horse battery',
+    });
+    expect(() =>
+      checkClientCertificate({
+        cert: client.certificate.pem,
+        key: encrypted,
+        passphrase: 'correct horse battery',
+      }),
+    ).not.toThrow();
+    expect(() => checkClientCertificate({ cert: client.certificate.pem, key: encrypted })).toThrow(
+      expect.objectContaining({ code: 'ERR_PASSPHRASE_REQUIRED' }),
+    );
+    expect(() =>
+      checkClientCertificate({ cert: client.certificate.pem, key: encrypted, passphrase: 'wrong' }),
+    ).toThrow(expect.objectContaining({ code: 'ERR_PASSPHRASE_WRONG' }));
+  });
+
+  it("refuses a key that is not the certificate's, and files that are no certificate or key", () => {
+    expect(() => checkClientCertificate({ cert: leaf.certificate.pem, key: clientKeyPem })).toThrow(
+      expect.objectContaining({ code: 'ERR_KEY_MISMATCH' }),
+    );
+    expect(() => checkClientCertificate({ cert: clientKeyPem, key: clientKeyPem })).toThrow(
+      expect.objectContaining({ code: 'ERR_CERTIFICATE_INVALID' }),
+    );
+    expect(() =>
+      checkClientCertificate({ cert: client.certificate.pem, key: client.certificate.pem }),
+    ).toThrow(expect.objectContaining({ code: 'ERR_KEY_INVALID' }));
+    // The key never appears in a message.
+    try {
+      checkClientCertificate({ cert: leaf.certificate.pem, key: clientKeyPem });
+    } catch (e) {
+      expect((e as Error).message).not.toMatch(/PRIVATE KEY|[A-Za-z0-9+/]{40}/);
     }
   });
 });

@@ -9,8 +9,18 @@
  */
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
-import { connect, type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
+import {
+  connect,
+  createSecureContext,
+  type DetailedPeerCertificate,
+  type TLSSocket,
+} from 'node:tls';
 import { NodeIdError } from '../errors.js';
+import {
+  HANDSHAKE_TAP_LIMIT,
+  readServerHandshake,
+  serverHandshakeSecret,
+} from './tls-handshake.js';
 
 /** Default connect + handshake timeout: 5 seconds. */
 export const DEFAULT_TLS_TIMEOUT_MS = 5000;
@@ -58,10 +68,32 @@ export interface ReadPresentedChainOptions {
   /** Stops the attempt: it then ends as `error` with code `ABORT_ERR`. */
   signal?: AbortSignal;
   /**
-   * A client certificate and key (PEM) to present, for endpoints that insist on one before they
-   * finish a TLS 1.2 handshake. Not needed under TLS 1.3, where the server's chain arrives first.
+   * A client certificate (PEM, with its chain) and key (PEM, encrypted with `passphrase` or not)
+   * to present to servers that ask for one, so that a mutual-TLS handshake completes. Check it
+   * first with {@link checkClientCertificate}. Not needed to read the server's chain.
    */
   clientCertificate?: { cert: string; key: string; passphrase?: string };
+}
+
+/**
+ * What a server that asked for a client certificate (mutual TLS: a CertificateRequest in the
+ * handshake) did about it.
+ */
+export interface ClientAuthentication {
+  requested: true;
+  /** Whether a client certificate was sent (`clientCertificate`). */
+  sent: boolean;
+  /**
+   * `accepted`: the handshake completed (with the certificate sent, or without one when the
+   * server only asks, as nginx does with `ssl_verify_client on`: it refuses the request later);
+   * `required`: no certificate was sent and the server ended the handshake for it;
+   * `refused`: the server ended the handshake after the certificate sent.
+   */
+  outcome: 'accepted' | 'required' | 'refused';
+  /** The TLS alert the server ended with, e.g. `certificate required`, `unknown ca`. */
+  alert?: string;
+  /** One sentence for the admin, naming the endpoint. */
+  message: string;
 }
 
 /** The chain an endpoint presented. */
@@ -70,17 +102,30 @@ export interface PresentedChain {
   endpoint: TlsEndpoint;
   /** The SNI sent, if any. */
   servername?: string;
-  /** The certificates presented, leaf first, as DER; each next one issued the previous. */
+  /**
+   * The certificates presented, as DER, leaf first. With `chainSource: 'handshake'` (the rule)
+   * exactly the server's certificate_list, in the order it sent them, extra and unrelated
+   * certificates included (RFC 5246 §7.4.2, RFC 8446 §4.4.2).
+   */
   chain: Uint8Array[];
+  /**
+   * `handshake`: `chain` was read from the server's Certificate message as sent; `node`: the
+   * handshake could not be read (an unknown cipher suite, a handshake over
+   * {@link HANDSHAKE_TAP_LIMIT}) and `chain` is Node's view: issuer order, without the
+   * certificates that issue none of the others.
+   */
+  chainSource: 'handshake' | 'node';
   /** The negotiated protocol, e.g. `TLSv1.3`. */
   protocol?: string;
-  /** The negotiated cipher suite name. */
+  /** The negotiated cipher suite name (absent when the handshake did not complete). */
   cipher?: string;
   /** The peer address connected to. */
   address?: string;
+  /** Present when the server asked for a client certificate: what it did about it. */
+  clientAuthentication?: ClientAuthentication;
   /**
-   * True when the peer ended the handshake because no client certificate was sent (mutual TLS):
-   * the chain was then read from its TLS 1.2 Certificate message, which is not encrypted.
+   * True when the server ended the handshake because no client certificate was sent (mutual
+   * TLS); the same as `clientAuthentication.outcome === 'required'`.
    */
   clientCertificateRequired?: boolean;
 }
@@ -176,13 +221,19 @@ function presentedChain(socket: TLSSocket): Uint8Array[] {
  * for a bad `timeoutMs`): an endpoint that cannot be reached or
  * gives no certificate is an {@link UnreachableEndpoint} with the reason.
  *
- * Node's view of the peer chain is used: OpenSSL's list of presented certificates, put in issuer
- * order; certificates the peer sent that issued none of the others are left out. No trust store
- * is loaded (`ca: []`), so nothing is added to what the peer sent.
+ * The chain is read from the server's Certificate message as sent, in its order, extra
+ * certificates included (the TLS 1.3 handshake is decrypted with the key Node logs through its
+ * `keylog` event, see `tls-handshake.ts`). No trust store is loaded (`ca: []`), so nothing is
+ * added to what the peer sent.
  *
- * A server that ends the handshake because no client certificate was sent (mutual TLS) is tried
- * once more at TLS 1.2, where its Certificate message is read from the handshake as sent
- * (`clientCertificateRequired: true`); `timeoutMs` applies to each attempt.
+ * A server that asks for a client certificate (mutual TLS) is reported with
+ * `clientAuthentication`: without `clientCertificate`, a server that insists ends the handshake
+ * after presenting its chain (TLS 1.2: after its Certificate message; TLS 1.3: after the
+ * client's Finished, RFC 8446 §4.4.2.4); the chain read is returned with `outcome: 'required'`
+ * instead of an unreachable endpoint. With `clientCertificate` the handshake completes
+ * (`accepted`), or the server refuses that certificate (`refused`). If the chain could not be
+ * read from a failed handshake, one more attempt is made at TLS 1.2, where the Certificate
+ * message is not encrypted; `timeoutMs` applies to each attempt.
  *
  * @example
  * ```ts
@@ -196,85 +247,102 @@ export async function readPresentedChain(
   options: ReadPresentedChainOptions = {},
 ): Promise<PresentedChainResult> {
   const first = await attempt(endpoint, options, false);
-  // A server that insists on a client certificate (mutual TLS, e.g. a KMIP key server) ends the
-  // handshake before it completes. Under TLS 1.2 its Certificate message travels in the clear
-  // (RFC 5246 §7.4.2), so one more attempt at TLS 1.2 reads the chain from the handshake.
+  // A failed handshake whose chain could not be read (not even from TLS 1.3's encrypted
+  // records): at TLS 1.2 the Certificate message travels in the clear (RFC 5246 §7.4.2).
   if (first.ok || (first.reason !== 'reset' && first.reason !== 'tls-alert')) return first;
   if (options.signal?.aborted) return first;
   const second = await attempt(endpoint, options, true);
   return second.ok ? second : first;
 }
 
-/** Reads the server's Certificate message (TLS 1.2, RFC 5246 §7.4.2) from the bytes received. */
-class Tls12CertificateTap {
-  private records: Uint8Array = new Uint8Array(0);
-  private handshake: Uint8Array = new Uint8Array(0);
-  private done = false;
-  chain: Uint8Array[] | undefined;
+/** A client certificate to present: {@link ReadPresentedChainOptions.clientCertificate}. */
+export type ClientCertificate = NonNullable<ReadPresentedChainOptions['clientCertificate']>;
 
+/**
+ * Checks that a client certificate and key can be used in a handshake, before any endpoint is
+ * contacted: the certificate is PEM, the key is PEM and opens with the passphrase, and the key
+ * is the certificate's. Throws `ERR_CERTIFICATE_INVALID`, `ERR_KEY_INVALID`,
+ * `ERR_PASSPHRASE_REQUIRED`, `ERR_PASSPHRASE_WRONG` or `ERR_KEY_MISMATCH`; the key is never
+ * part of a message.
+ *
+ * @example
+ * ```ts
+ * const client = { cert: readFileSync('node1.crt', 'utf8'), key: readFileSync('node1.key', 'utf8') };
+ * checkClientCertificate(client);
+ * const r = await readPresentedChain({ host: 'kms1', port: 5696 }, { clientCertificate: client });
+ * ```
+ */
+export function checkClientCertificate(client: ClientCertificate): void {
+  // PKCS#8 EncryptedPrivateKeyInfo (RFC 5958 §3), or OpenSSL's traditional encrypted PEM.
+  const encrypted = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(client.key);
+  if (!/-----BEGIN CERTIFICATE-----/.test(client.cert))
+    throw new NodeIdError(
+      'ERR_CERTIFICATE_INVALID',
+      'the client certificate is not a PEM certificate',
+    );
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(client.key))
+    throw new NodeIdError('ERR_KEY_INVALID', 'the client key is not a PEM private key');
+  if (encrypted && client.passphrase === undefined)
+    throw new NodeIdError(
+      'ERR_PASSPHRASE_REQUIRED',
+      'the client key is encrypted: give its passphrase',
+    );
+  try {
+    createSecureContext({
+      cert: client.cert,
+      key: client.key,
+      ...(client.passphrase !== undefined && { passphrase: client.passphrase }),
+    });
+  } catch (e) {
+    const code = (e as { code?: string }).code ?? '';
+    if (/KEY_VALUES_MISMATCH/.test(code))
+      throw new NodeIdError(
+        'ERR_KEY_MISMATCH',
+        'the client key is not the key of the client certificate',
+      );
+    if (/PEM|X509|ASN1/.test(code) && !/KEY/.test(code))
+      throw new NodeIdError(
+        'ERR_CERTIFICATE_INVALID',
+        `the client certificate cannot be read (${code})`,
+      );
+    if (encrypted)
+      throw new NodeIdError(
+        'ERR_PASSPHRASE_WRONG',
+        'the client key does not open with the passphrase given',
+      );
+    throw new NodeIdError(
+      'ERR_KEY_INVALID',
+      `the client key cannot be read (${code || 'unknown error'})`,
+    );
+  }
+}
+
+/** Keeps the first `limit` bytes the server sent, for {@link readServerHandshake}. */
+class ByteTap {
+  private parts: Uint8Array[] = [];
+  private size = 0;
+  constructor(private readonly limit: number) {}
   push(data: Uint8Array): void {
-    if (this.done) return;
-    this.records = concat(this.records, data);
-    // TLSPlaintext: type(1) version(2) length(2) fragment (RFC 5246 §6.2.1)
-    while (!this.done && this.records.length >= 5) {
-      const length = (this.records[3]! << 8) | this.records[4]!;
-      if (this.records.length < 5 + length) return;
-      const type = this.records[0]!;
-      const fragment = this.records.subarray(5, 5 + length);
-      this.records = this.records.slice(5 + length);
-      if (type !== 22) {
-        // change_cipher_spec, alert or application data: nothing readable follows.
-        this.done = type !== 21;
-        continue;
-      }
-      this.handshake = concat(this.handshake, fragment);
-      this.readMessages();
-    }
+    if (this.size >= this.limit) return;
+    const part = data.subarray(0, this.limit - this.size);
+    this.parts.push(Buffer.from(part));
+    this.size += part.length;
   }
-
-  private readMessages(): void {
-    // Handshake: msg_type(1) length(3) body (RFC 5246 §7.4)
-    while (!this.done && this.handshake.length >= 4) {
-      const h = this.handshake;
-      const length = (h[1]! << 16) | (h[2]! << 8) | h[3]!;
-      if (h.length < 4 + length) return;
-      const type = h[0]!;
-      const body = h.subarray(4, 4 + length);
-      this.handshake = h.slice(4 + length);
-      if (type === 11) {
-        this.chain = readCertificateList(body);
-        this.done = true;
-      }
-      if (type === 14) this.done = true; // ServerHelloDone
-    }
+  bytes(): Uint8Array {
+    return Buffer.concat(this.parts);
   }
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
-
-/** certificate_list: opaque ASN.1Cert<1..2^24-1><0..2^24-1>, each with a 3-byte length. */
-function readCertificateList(body: Uint8Array): Uint8Array[] | undefined {
-  if (body.length < 3) return undefined;
-  const total = (body[0]! << 16) | (body[1]! << 8) | body[2]!;
-  if (total + 3 !== body.length) return undefined;
-  const certs: Uint8Array[] = [];
-  let i = 3;
-  while (i + 3 <= body.length) {
-    const n = (body[i]! << 16) | (body[i + 1]! << 8) | body[i + 2]!;
-    if (i + 3 + n > body.length) return undefined;
-    certs.push(body.slice(i + 3, i + 3 + n));
-    i += 3 + n;
-  }
-  return i === body.length ? certs : undefined;
-}
-
-/** A TCP connection whose received bytes also go to a tap, as a stream TLS can run over. */
-function tappedConnection(host: string, port: number, tap: Tls12CertificateTap): Duplex {
+/**
+ * A TCP connection whose received bytes also go to a tap, as a stream TLS can run over;
+ * `onConnect` learns the peer address (a TLS socket over a stream has none of its own).
+ */
+function tappedConnection(
+  host: string,
+  port: number,
+  tap: ByteTap,
+  onConnect: (address: string | undefined) => void,
+): Duplex {
   let raw: Socket;
   const duplex = new Duplex({
     read() {
@@ -293,6 +361,7 @@ function tappedConnection(host: string, port: number, tap: Tls12CertificateTap):
     },
   });
   raw = netConnect({ host, port });
+  raw.on('connect', () => onConnect(raw.remoteAddress));
   raw.on('data', (data: Buffer) => {
     tap.push(data);
     if (!duplex.push(data)) raw.pause();
@@ -301,6 +370,26 @@ function tappedConnection(host: string, port: number, tap: Tls12CertificateTap):
   raw.on('error', (e) => duplex.destroy(e));
   raw.on('close', () => duplex.destroy());
   return duplex;
+}
+
+/** The sentence for what the server did about the client certificate. */
+function clientAuthMessage(where: string, auth: Omit<ClientAuthentication, 'message'>): string {
+  switch (auth.outcome) {
+    case 'required':
+      return `${where} requires a client certificate (mutual TLS) and ended the handshake without one; its chain was read before that`;
+    case 'refused':
+      return `${where} refused the client certificate sent${auth.alert ? ` (${auth.alert})` : ''}; its chain was read before that`;
+    default:
+      return auth.sent
+        ? `${where} asked for a client certificate and accepted the one sent`
+        : `${where} asks for a client certificate and completed the handshake without one (it may still refuse requests without one, as nginx does with ssl_verify_client on)`;
+  }
+}
+
+/** The alert a failure names (`ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED` -> `certificate required`). */
+function alertOf(code: string | undefined): string | undefined {
+  const m = code && /_ALERT_(.+)$/.exec(code);
+  return m ? m[1]!.toLowerCase().replace(/_/g, ' ') : undefined;
 }
 
 function attempt(
@@ -312,9 +401,14 @@ function attempt(
   const servername = endpoint.servername ?? (isIP(endpoint.host) === 0 ? endpoint.host : undefined);
   const where = formatEndpoint(endpoint);
   const base = { endpoint, ...(servername && { servername }) };
+  const sent = options.clientCertificate !== undefined;
   return new Promise<PresentedChainResult>((resolve) => {
     let socket: TLSSocket | undefined;
     let done = false;
+    let address: string | undefined;
+    let secret: Buffer | undefined;
+    /** The chain, read; waiting for the server's verdict on the client certificate. */
+    let awaitingVerdict: PresentedChain | undefined;
     const finish = (result: PresentedChainResult) => {
       if (done) return;
       done = true;
@@ -325,18 +419,48 @@ function attempt(
       socket?.destroy();
       resolve(result);
     };
-    const tap = tls12 ? new Tls12CertificateTap() : undefined;
+    const tap = new ByteTap(HANDSHAKE_TAP_LIMIT);
+    const withAuth = (
+      chain: PresentedChain,
+      outcome: ClientAuthentication['outcome'],
+      alert?: string,
+    ): PresentedChain => {
+      const auth = { requested: true as const, sent, outcome, ...(alert && { alert }) };
+      return {
+        ...chain,
+        clientAuthentication: { ...auth, message: clientAuthMessage(where, auth) },
+        ...(outcome === 'required' && { clientCertificateRequired: true }),
+      };
+    };
     const fail = (e: unknown) => {
-      if (tap?.chain?.length) {
-        return finish({
-          ok: true,
-          ...base,
-          chain: tap.chain,
-          protocol: 'TLSv1.2',
-          clientCertificateRequired: true,
-        });
-      }
       const c = classify(e);
+      if (awaitingVerdict) {
+        // After the handshake: an alert is the server's verdict on the client certificate
+        // (certificate_required, bad_certificate, unknown_ca); a plain close accepts it.
+        const alert = c.reason === 'tls-alert' ? alertOf(c.code) : undefined;
+        return finish(
+          withAuth(awaitingVerdict, alert ? (sent ? 'refused' : 'required') : 'accepted', alert),
+        );
+      }
+      // A server that insists on a client certificate ends a TLS 1.2 handshake after its
+      // CertificateRequest: its Certificate message was read from the handshake as sent.
+      const h = readServerHandshake(tap.bytes(), secret);
+      if (h?.certificates?.length && h.certificateRequested) {
+        return finish(
+          withAuth(
+            {
+              ok: true,
+              ...base,
+              chain: h.certificates,
+              chainSource: 'handshake',
+              protocol: h.version,
+              ...(address && { address }),
+            },
+            sent ? 'refused' : 'required',
+            alertOf(c.code),
+          ),
+        );
+      }
       finish({
         ok: false,
         ...base,
@@ -345,16 +469,15 @@ function attempt(
         message: `${where} is unreachable: ${c.detail}`,
       });
     };
-    const timer = setTimeout(
-      () =>
-        finish({
-          ok: false,
-          ...base,
-          reason: 'timeout',
-          message: `${where} is unreachable: no TLS handshake within ${timeoutMs} ms`,
-        }),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => {
+      if (awaitingVerdict) return finish(withAuth(awaitingVerdict, 'accepted'));
+      finish({
+        ok: false,
+        ...base,
+        reason: 'timeout',
+        message: `${where} is unreachable: no TLS handshake within ${timeoutMs} ms`,
+      });
+    }, timeoutMs);
     const onAbort = () =>
       finish({
         ok: false,
@@ -367,12 +490,10 @@ function attempt(
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       socket = connect({
-        ...(tap
-          ? {
-              socket: tappedConnection(endpoint.host, endpoint.port, tap),
-              maxVersion: 'TLSv1.2' as const,
-            }
-          : { host: endpoint.host, port: endpoint.port }),
+        socket: tappedConnection(endpoint.host, endpoint.port, tap, (a) => {
+          address = a;
+        }),
+        ...(tls12 && { maxVersion: 'TLSv1.2' as const }),
         ...(servername && { servername }),
         // The chain is judged by verifyCertificate afterwards, never by the handshake.
         rejectUnauthorized: false,
@@ -389,13 +510,19 @@ function attempt(
     } catch (e) {
       return fail(e);
     }
+    // TLS 1.3 encrypts the server's Certificate: the key log line gives the secret to read it.
+    socket.on('keylog', (line: Buffer) => {
+      secret ??= serverHandshakeSecret(line);
+    });
     socket.on('error', fail);
     socket.on('close', () =>
       fail(Object.assign(new Error('connection closed'), { code: 'ECONNRESET' })),
     );
     socket.once('secureConnect', () => {
       const s = socket!;
-      const chain = presentedChain(s);
+      const h = readServerHandshake(tap.bytes(), secret);
+      const sentChain = h?.certificates?.length ? h.certificates : undefined;
+      const chain = sentChain ?? presentedChain(s);
       if (chain.length === 0) {
         return finish({
           ok: false,
@@ -406,14 +533,23 @@ function attempt(
       }
       const protocol = s.getProtocol() ?? undefined;
       const cipher = s.getCipher()?.name;
-      finish({
+      const result: PresentedChain = {
         ok: true,
         ...base,
         chain,
+        chainSource: sentChain ? 'handshake' : 'node',
         ...(protocol && { protocol }),
         ...(cipher && { cipher }),
-        ...(s.remoteAddress && { address: s.remoteAddress }),
-      });
+        ...(address && { address }),
+      };
+      if (!h?.certificateRequested) return finish(result);
+      // TLS 1.2: the server judged the client's Certificate before it sent its Finished.
+      if (h.version === 'TLSv1.2') return finish(withAuth(result, 'accepted'));
+      // It asked for a client certificate. Under TLS 1.3 the client finishes first and the
+      // server judges the client's Certificate afterwards (RFC 8446 §4.4.2.4): close our side
+      // and read its answer, an alert (refused) or the end of the connection (accepted).
+      awaitingVerdict = result;
+      s.end();
     });
   });
 }
