@@ -2,14 +2,11 @@
 import { NodeIdError } from '../errors.js';
 import { generateKeyPair } from '../keys/generate-key-pair.js';
 import type { KeyAlgorithm, KeyPair } from '../keys/key-algorithm.js';
+import { encodeCertificationRequest } from '../lib/certification-request.js';
 import { type CryptoOptions, getCrypto } from '../lib/crypto.js';
-import { int, oid, seq, setOf, tlv } from '../lib/der.js';
 import { basicConstraintsExtension, keyUsageExtension } from '../lib/extensions.js';
-import { exportSpki } from '../lib/key-id.js';
 import { encodeName } from '../lib/name.js';
-import { OID } from '../lib/oids.js';
 import { encodePem } from '../lib/pem.js';
-import { sign, signatureAlgorithmFor, signedEnvelope } from '../lib/signature.js';
 
 /** Options for {@link createCaCsr}. */
 export interface CreateCaCsrOptions extends CryptoOptions {
@@ -70,20 +67,12 @@ export async function createCaCsr(options: CreateCaCsrOptions): Promise<CreateCa
     organizationalUnit: options.clusterName,
     commonName,
   });
-  const spki = await exportSpki(crypto.subtle, keyPair.publicKey);
-  const extensions = seq(
-    basicConstraintsExtension(true),
-    keyUsageExtension(['keyCertSign', 'cRLSign']),
-  );
-  // CertificationRequestInfo (RFC 2986 §4.1); attributes [0] IMPLICIT SET OF Attribute
-  const info = seq(
-    int(0),
+  const der = await encodeCertificationRequest({
     subject,
-    spki,
-    tlv(0xa0, seq(oid(OID.extensionRequest), setOf(extensions))),
-  );
-  const algorithm = signatureAlgorithmFor(keyPair.privateKey);
-  const signature = await sign(crypto.subtle, keyPair.privateKey, info);
-  const der = signedEnvelope(info, algorithm, signature);
+    privateKey: keyPair.privateKey,
+    publicKey: keyPair.publicKey,
+    extensions: [basicConstraintsExtension(true), keyUsageExtension(['keyCertSign', 'cRLSign'])],
+    subtle: crypto.subtle,
+  });
   return { pem: encodePem('CERTIFICATE REQUEST', der), der, keyPair };
 }

@@ -3,12 +3,13 @@ import { NodeIdError } from '../errors.js';
 import { shortName } from '../issue/issue-identity.js';
 import { generateKeyPair } from '../keys/generate-key-pair.js';
 import type { KeyAlgorithm, KeyPair } from '../keys/key-algorithm.js';
+import { encodeCertificationRequest } from '../lib/certification-request.js';
 import { type CryptoOptions, getCrypto } from '../lib/crypto.js';
+import { subjectAltNameExtension } from '../lib/extensions.js';
 import { parseIp } from '../lib/general-name.js';
 import { encodeName } from '../lib/name.js';
 import { encodePem } from '../lib/pem.js';
 import { buildSanEntries, normalizeDnsName, type SubjectAltNames } from '../lib/san.js';
-import { libraryCreateCsr } from '../lib/x509/index.js';
 
 /** Options for {@link createCsr}. */
 export interface CreateCsrOptions extends CryptoOptions, SubjectAltNames {
@@ -71,12 +72,12 @@ export async function createCsr(options: CreateCsrOptions): Promise<CreateCsrRes
       extractable: options.extractable ?? true,
       crypto,
     }));
-  const der = await libraryCreateCsr({
+  const der = await encodeCertificationRequest({
     subject: encodeName({ commonName: name, organization: options.organization }),
     privateKey: keyPair.privateKey,
     publicKey: keyPair.publicKey,
-    sans,
-    crypto,
+    extensions: sans.length ? [subjectAltNameExtension(sans)] : [],
+    subtle: crypto.subtle,
   });
   return { pem: encodePem('CERTIFICATE REQUEST', der), der, keyPair };
 }
