@@ -19,8 +19,8 @@
  *   beside token + /v1/sign enrollments at the same concurrency (needs `pnpm build`);
  * - TLS endpoints checked per second (endpoint-check.mjs): 100 local node:tls endpoints read and
  *   judged by the SDK, beside an `openssl s_client | openssl x509 -enddate` loop;
- * - the web page's gzipped JavaScript (web-size.mjs): at open beside its 150 KB target, the admin
- *   views' chunk, the other chunks loaded on demand and the whole page.
+ * - the web page's gzipped JavaScript (web-size.mjs): at open, the admin views' chunk, the other
+ *   chunks loaded on demand, and the whole page beside its 150 KB target.
  *
  * Each case warms up, then the cases take turns for five rounds of sequential iterations on one
  * thread; a case's rate is its median round, so load elsewhere on the machine hits every case

@@ -1,42 +1,40 @@
 /**
- * The web page's JavaScript, gzipped (apps/web/scripts/size.mjs --json), as report lines: what
- * the page loads when it opens beside its 150 KB target, the admin views' chunk (fetched when
- * the Admin section is first opened), the other chunks loaded on demand, and the whole page.
+ * The web page's gzipped JavaScript as `pnpm bench` lines, measured by apps/web/scripts/size.mjs
+ * (one measurement, imported here): what the page loads when it opens, the admin views' chunk
+ * (fetched when the Admin section is first opened), the other chunks loaded on demand, and the
+ * whole page (every chunk) beside its 150 KB target. `node tools/bench/web-size.mjs` prints the
+ * same lines from any folder.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { measureWebPage, WEB_TARGET_KB } from '../../apps/web/scripts/size.mjs';
 
-/** What `pnpm bench` compares what the page loads when it opens with, in KB (1024 bytes). */
-export const WEB_TARGET_KB = 150;
-
-const sizeScript = join(dirname(fileURLToPath(import.meta.url)), '../../apps/web/scripts/size.mjs');
+export { WEB_TARGET_KB };
 
 /** The report lines, or one line saying there is no build. */
 export function webSizeLines() {
-  if (!existsSync(sizeScript)) return [];
   let report;
   try {
-    report = JSON.parse(
-      execFileSync(process.execPath, [sizeScript, '--json'], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'pipe'],
-      }),
-    );
-  } catch {
-    return ['  web page JS: no build (pnpm --filter @nodeid/web build)'];
+    report = measureWebPage();
+  } catch (e) {
+    return [`  web page JS: ${e.message}`];
   }
-  const kb = (bytes) => (bytes / 1024).toFixed(1);
-  const sum = (files) => files.reduce((n, f) => n + f.gzipBytes, 0);
+  const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`.padStart(9);
+  const count = (files) => `in ${files.length} file${files.length === 1 ? '' : 's'}`;
   const atOpen = report.files.filter((f) => !f.onDemand);
-  const admin = report.files.filter((f) => f.onDemand && /(^|\/)admin-[^/]*\.js$/.test(f.file));
-  const other = report.files.filter((f) => f.onDemand && !admin.includes(f));
-  const open = sum(atOpen) / 1024;
+  const admin = report.files.filter((f) => f.admin);
+  const other = report.files.filter((f) => f.onDemand && !f.admin);
+  const whole = report.wholeGzipBytes / 1024;
   return [
-    `  web page JS at open, gzip -9   ${kb(sum(atOpen))} KB in ${atOpen.length} file${atOpen.length === 1 ? '' : 's'}   (target <= ${WEB_TARGET_KB} KB)   ${open <= WEB_TARGET_KB ? 'meets' : 'misses'}`,
-    `  admin views chunk (on demand)   ${admin.length ? `${kb(sum(admin))} KB` : 'none'}`,
-    `  other chunks on demand          ${kb(sum(other))} KB (${other.map((f) => f.file).join(', ') || 'none'})`,
-    `  whole page, every chunk         ${kb(sum(report.files))} KB`,
+    `  ${'JS at open, gzip -9'.padEnd(34)} ${kb(report.gzipBytes)}   ${count(atOpen)}`,
+    `  ${'admin views chunk (on demand)'.padEnd(34)} ${kb(report.adminGzipBytes)}   ${count(admin)}`,
+    `  ${'other chunks on demand'.padEnd(34)} ${kb(report.onDemandGzipBytes)}   ${count(other)} (${other.map((f) => f.file).join(', ') || 'none'})`,
+    `  ${'whole page, every chunk'.padEnd(34)} ${kb(report.wholeGzipBytes)}   (target <= ${WEB_TARGET_KB} KB)   ${whole <= WEB_TARGET_KB ? 'meets' : 'MISSES TARGET'}`,
   ];
 }
+
+let main = false;
+try {
+  main = realpathSync(process.argv[1] ?? '') === realpathSync(fileURLToPath(import.meta.url));
+} catch {}
+if (main) console.log(['web page', ...webSizeLines()].join('\n'));
