@@ -6,7 +6,10 @@ import type { AcmeOptions } from './acme/acme-routes.js';
 import type { AdminTokens } from './lib/admin-auth.js';
 import type { Signer } from './lib/issuance.js';
 
-/** Dependencies of {@link createApp}. */
+/**
+ * Dependencies of {@link createApp}. `ca`, `previousCa` and `trustBundle` are read per request:
+ * nodeid-server replaces them together when its CA folder changes (`lib/ca-reload.ts`).
+ */
 export interface AppDeps {
   /** The CA that signs: certificate, private key and the CAs above it. */
   ca: Issuer;

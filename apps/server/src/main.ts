@@ -14,21 +14,28 @@ import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { NodeIdError, parseDuration } from '@nodeid/sdk';
-import { createNodeCrypto, createTlsReloader, loadCaFolder, readCaBundle } from '@nodeid/sdk/node';
+import { createNodeCrypto, createTlsReloader } from '@nodeid/sdk/node';
 import { openCaInventory, StoreError } from '@nodeid/store';
 import { ACME_FLAGS, ACME_USAGE, acmeOptionsOf } from './acme/acme-flags.js';
 import { createApp } from './app.js';
+import type { AppDeps } from './deps.js';
 import { openAdminTokenFile } from './lib/admin-auth.js';
+import {
+  type CaReloader,
+  createCaReloader,
+  loadServedCa,
+  switchServedCa,
+} from './lib/ca-reload.js';
 import { issuingCrlPaths, rootCrlSource } from './lib/crl-addresses.js';
 import { isLoopbackAddress, parseListenAddress } from './lib/listen-address.js';
 import { ensureServerIdentity } from './lib/server-identity.js';
 import { createSigningPool } from './lib/signing-pool.js';
-import { serverTlsIssuer } from './lib/trust-bundle.js';
 
 const USAGE = `usage: nodeid-server --ca DIR [--db URL] [--listen 127.0.0.1:8443] [--hostname NAME]... [--ip ADDR]...
                      [--admin-token-file FILE] [--passphrase-file FILE] [--web DIR] [--cors ORIGIN]... [--plain-http]
 
-  --ca DIR               CA folder made by "nodeid ca init" (key passphrase from --passphrase-file or NODEID_CA_PASSPHRASE)
+  --ca DIR               CA folder made by "nodeid ca init" (key passphrase from --passphrase-file or NODEID_CA_PASSPHRASE);
+                         followed while serving: ca renew / rotate / retire-old are picked up (SIGHUP: now)
   --db URL               inventory: postgres://… for several instances; default <DIR>/inventory.db (SQLite)
   --new-inventory        start with a new, empty inventory although the CA has issued before (its
                          revocations are lost); without it a missing or empty inventory is refused
@@ -166,16 +173,17 @@ async function main(): Promise<void> {
   }
 
   const caDir = resolve(values.ca);
-  const { issuer, config, previous } = await loadCaFolder(caDir, {
-    passphrase: async () =>
-      values['passphrase-file']
-        ? (await readFile(values['passphrase-file'], 'utf8')).replace(/\r?\n$/, '')
-        : process.env.NODEID_CA_PASSPHRASE,
-  });
-  // after `nodeid ca rotate`: the old and new roots (read at start; a rotation needs a restart)
-  const trustBundle = config.bundleFile ? await readCaBundle(caDir, config) : undefined;
+  // the same source on every reload of the folder: the file is read again, the variable kept
+  const passphrase = async () =>
+    values['passphrase-file']
+      ? (await readFile(values['passphrase-file'], 'utf8')).replace(/\r?\n$/, '')
+      : process.env.NODEID_CA_PASSPHRASE;
+  const served = await loadServedCa(caDir, passphrase);
+  const { issuer, config, previous } = served;
+  // after `nodeid ca rotate`: the old and new roots
+  const trustBundle = served.hasBundle ? served.trustBundle : undefined;
   // during a rotation the server's own certificate is of the new key, served with NewWithOld
-  const serverIssuer = await serverTlsIssuer(caDir, config, issuer);
+  const serverIssuer = served.serverIssuer;
   let rootCrl: ReturnType<typeof rootCrlSource> | undefined;
   if (values['root-crl']) {
     try {
@@ -215,6 +223,10 @@ async function main(): Promise<void> {
       await ensureServerIdentity(caDir, serverIssuer, store, { hostnames, ips });
     await store.close();
     superviseWorkers(workers);
+    // each worker follows the CA folder itself; SIGHUP to the supervisor reaches them all
+    process.on('SIGHUP', () => {
+      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGHUP');
+    });
     return;
   }
 
@@ -238,7 +250,7 @@ async function main(): Promise<void> {
           workerUrl: new URL('./signing-worker.js', import.meta.url),
         })
       : undefined;
-  const app = createApp({
+  const deps: AppDeps = {
     signer: pool?.sign,
     // signatures on the calling thread: no thread-pool round trip per signature (see createNodeCrypto)
     crypto: createNodeCrypto(),
@@ -273,7 +285,8 @@ async function main(): Promise<void> {
       const raw = socket?.getPeerCertificate?.(false)?.raw;
       return raw?.length ? new Uint8Array(raw) : undefined;
     },
-  });
+  };
+  const app = createApp(deps);
 
   let server: ReturnType<typeof serve>;
   if (values['plain-http']) {
@@ -333,7 +346,46 @@ async function main(): Promise<void> {
       `nodeid-server for cluster ${config.clusterName} listening on ${values['plain-http'] ? 'http' : 'https'}://${host.includes(':') ? `[${host}]` : host}:${actualPort}\n`,
     );
   });
+  // `ca renew`, `ca rotate`, `ca retire-old` while serving: the folder is followed (see
+  // lib/ca-reload.ts), the server's own certificate re-issued from the new key at once (as a
+  // restart would), signing, CA, bundle and CRLs switched together, one `ca.reloaded` audit line
+  const caReloader: CaReloader = createCaReloader({
+    dir: caDir,
+    current: served,
+    load: () => loadServedCa(caDir, passphrase),
+    onEvent: (e) => process.stderr.write(`${JSON.stringify(e)}\n`),
+    apply: async (next, before, trigger) => {
+      if (!values['plain-http']) {
+        const files = await ensureServerIdentity(caDir, next.serverIssuer, store, {
+          hostnames,
+          ips,
+        });
+        if (files.issued) await reloader?.reload().catch(() => false);
+      }
+      pool?.setCa(next.issuer);
+      switchServedCa(deps, next);
+      const at = new Date();
+      const detail = {
+        trigger,
+        subject: next.issuer.certificate.subject.text,
+        replaces: before.issuer.certificate.serialNumber,
+        rotation: Boolean(next.previous),
+        bundle: next.trustBundle.map((c) => c.serialNumber),
+      };
+      const serialNumber = next.issuer.certificate.serialNumber;
+      await store.appendAudit({ at, action: 'ca.reloaded', actor: 'server', serialNumber, detail });
+      audit({
+        at: at.toISOString(),
+        action: 'ca.reloaded',
+        actor: 'server',
+        serialNumber,
+        ...detail,
+      });
+    },
+  });
+  process.on('SIGHUP', () => void caReloader.reload('SIGHUP'));
   const stop = () => {
+    caReloader.close();
     reloader?.close();
     server.close(() => {
       void Promise.allSettled([pool?.close(), store.close()]).finally(() => process.exit(0));

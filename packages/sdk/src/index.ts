@@ -70,6 +70,13 @@ export {
   kubernetesSecretYaml,
   type SecretFile,
 } from './bundle/kubernetes-secret.js';
+export {
+  type AcceptCaReloadOptions,
+  type AcceptCaReloadResult,
+  acceptCaReload,
+  type CaMaterial,
+  type CaReloadRefusal,
+} from './ca/accept-ca-reload.js';
 export { type CreateCaOptions, createCa } from './ca/create-ca.js';
 export {
   type CreateCaCsrOptions,
@@ -206,6 +213,12 @@ export {
   type RenewalWindowOptions,
   renewalWindow,
 } from './expiry/renewal-window.js';
+export {
+  type CheckPresentedChainOptions,
+  checkPresentedChain,
+  type PresentedChainCheck,
+  type PresentedChainProblem,
+} from './fleet/check-presented-chain.js';
 export {
   FLEET_ALERT_SEVERITY,
   FLEET_ALERTS,

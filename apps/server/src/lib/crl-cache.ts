@@ -33,12 +33,17 @@ export interface CaCrls extends MadeCrl {
   previous?: MadeCrl;
 }
 
+const sameIssuers = (a: readonly AppDeps['ca'][], b: readonly AppDeps['ca'][]) =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
+
 /** CRLs are valid a week; a new one is made once half of that has passed. */
 const VALIDITY_MS = 7 * 86_400_000;
 
 export class CrlCache {
-  private current: (CaCrls & { refreshAfter: number; key: string }) | undefined;
-  private pending: Promise<CaCrls> | undefined;
+  private current:
+    | (CaCrls & { refreshAfter: number; key: string; issuers: AppDeps['ca'][] })
+    | undefined;
+  private pending: { issuers: AppDeps['ca'][]; made: Promise<CaCrls> } | undefined;
 
   constructor(private readonly deps: AppDeps) {}
 
@@ -63,17 +68,33 @@ export class CrlCache {
     const now = this.deps.now?.() ?? new Date();
     const revoked = await this.deps.store.listRevocations();
     const key = revoked.map((r) => r.serialNumber).join(',');
-    if (this.current && this.current.key === key && now.getTime() < this.current.refreshAfter)
+    // the CA in service, read once: a CA folder reloaded (ca-reload.ts) makes new CRLs at once
+    const issuers = this.issuers();
+    if (
+      this.current &&
+      this.current.key === key &&
+      now.getTime() < this.current.refreshAfter &&
+      sameIssuers(this.current.issuers, issuers)
+    )
       return this.current;
-    this.pending ??= this.make(now).finally(() => {
-      this.pending = undefined;
-    });
-    return this.pending;
+    if (this.pending && !sameIssuers(this.pending.issuers, issuers)) this.pending = undefined;
+    if (!this.pending) {
+      const made = this.make(now, issuers).finally(() => {
+        if (this.pending?.made === made) this.pending = undefined;
+      });
+      this.pending = { issuers, made };
+    }
+    return this.pending.made;
   }
 
-  private async make(now: Date): Promise<CaCrls> {
+  /** The current key's CA and, during a rotation, the old root: the signers of the CRLs. */
+  private issuers(): AppDeps['ca'][] {
+    return this.deps.previousCa ? [this.deps.ca, this.deps.previousCa] : [this.deps.ca];
+  }
+
+  private async make(now: Date, issuers: AppDeps['ca'][]): Promise<CaCrls> {
     const revoked = await this.deps.store.listRevocations();
-    const previousCa = this.deps.previousCa;
+    const previousCa = issuers[1];
     // one cRLNumber for the generation, in both CRLs: a shared counter is monotonic per key
     // (RFC 5280 §5.2.3); the current key's CRL lists every revocation, the old key's those of
     // the certificates it issued (their authorityKeyIdentifier, read from the inventory)
@@ -88,20 +109,23 @@ export class CrlCache {
       })),
     );
     const [made, old] = await createCrlsByIssuer({
-      issuers: previousCa ? [this.deps.ca, previousCa] : [this.deps.ca],
+      issuers,
       revocations,
       crlNumber: await this.deps.store.nextCrlNumber(),
       now,
       nextUpdate: new Date(now.getTime() + VALIDITY_MS),
       crypto: this.deps.crypto,
     });
-    this.current = {
+    const crls = {
       der: made!.der,
       pem: made!.pem,
       ...(old && { previous: { der: old.der, pem: old.pem } }),
       refreshAfter: now.getTime() + VALIDITY_MS / 2,
       key: revoked.map((r) => r.serialNumber).join(','),
+      issuers,
     };
-    return this.current;
+    // a CRL of a CA no longer in service is answered to its caller but never cached
+    if (sameIssuers(issuers, this.issuers())) this.current = crls;
+    return crls;
   }
 }

@@ -40,6 +40,12 @@ export interface Issued {
   notAfter: Date;
   granted: string[];
   denied: { name: string; reason: string }[];
+  /**
+   * The CA that signed it and the CAs above it, PEM, nearest first: what the response hands out
+   * with the certificate (taken from the signing CA itself, so a CA reloaded meanwhile never
+   * pairs a certificate with another key's chain).
+   */
+  chain: string[];
 }
 
 /** Signs one CSR: a signer runs {@link signJob} somewhere and answers with its result. */
@@ -73,6 +79,7 @@ export async function signJob(job: SignJob, ca: Issuer, crypto?: Crypto): Promis
     notAfter: cert.notAfter,
     granted: signed.granted,
     denied: signed.denied.map((d) => ({ name: d.name, reason: d.reason })),
+    chain: [ca.certificate, ...(ca.chain ?? [])].map((c) => c.pem),
   };
 }
 

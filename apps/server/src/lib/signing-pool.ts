@@ -12,6 +12,12 @@ import { fromSignError, type Issued, type SignError, type SignJob } from './issu
 export interface SigningPool {
   /** Signs in a thread; answers as {@link signJob} would on this one. */
   sign(job: SignJob): Promise<Issued>;
+  /**
+   * Signs with `ca` from now on (a CA folder reloaded, see `ca-reload.ts`): jobs already handed
+   * to a thread finish with the CA they were given, every later one uses `ca`; a thread started
+   * again after a crash starts with `ca`.
+   */
+  setCa(ca: Issuer): void;
   /** Stops the threads; jobs still waiting fail. */
   close(): Promise<void>;
 }
@@ -37,14 +43,13 @@ export function createSigningPool(options: {
   threads: number;
   workerUrl: URL;
 }): SigningPool {
-  const workerData = {
-    ca: {
-      certificate: options.ca.certificate.der,
-      chain: (options.ca.chain ?? []).map((c) => c.der),
-      privateKey: options.ca.privateKey,
-      crlDistributionPoints: options.ca.crlDistributionPoints,
-    },
-  };
+  const workerCa = (ca: Issuer) => ({
+    certificate: ca.certificate.der,
+    chain: (ca.chain ?? []).map((c) => c.der),
+    privateKey: ca.privateKey,
+    crlDistributionPoints: ca.crlDistributionPoints,
+  });
+  let workerData = { ca: workerCa(options.ca) };
   let nextId = 1;
   let closed = false;
   const threads: Thread[] = [];
@@ -89,6 +94,14 @@ export function createSigningPool(options: {
         if (thread.outbox.length === 1)
           setImmediate(() => thread.worker.postMessage(thread.outbox.splice(0)));
       });
+    },
+    setCa(ca) {
+      workerData = { ca: workerCa(ca) };
+      // a thread reads its messages in order: the jobs queued before this one keep the old CA
+      for (const thread of threads) {
+        if (thread.outbox.length) thread.worker.postMessage(thread.outbox.splice(0));
+        thread.worker.postMessage({ ca: workerData.ca });
+      }
     },
     async close() {
       closed = true;

@@ -4,7 +4,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Certificate, type Issuer, NodeIdError, parseCertificates } from '@nodeid/sdk';
+import {
+  type Certificate,
+  type Issuer,
+  isIssuedBy,
+  NodeIdError,
+  parseCertificate,
+  parseCertificates,
+} from '@nodeid/sdk';
 import type { CaFolderConfig } from '@nodeid/sdk/node';
 import type { Services } from './context.js';
 
@@ -42,4 +49,18 @@ export async function serverTlsIssuer(
     read(previous.certificateFile),
   ]);
   return { ...issuer, certificate: newWithOld, chain: [oldRoot] };
+}
+
+/**
+ * The chain (PEM, nearest CA first) to hand out with `certificatePem`: that of the CA that issued
+ * it, the current key's or, during a rotation, the old root for a certificate the old key signed
+ * before the rotation (ACME downloads an order's certificate any time after finalize).
+ */
+export async function chainPemOf(s: Services, certificatePem: string): Promise<string> {
+  const { ca, previousCa } = s.deps;
+  const chain =
+    previousCa && (await isIssuedBy(parseCertificate(certificatePem), previousCa.certificate))
+      ? [previousCa.certificate]
+      : [ca.certificate, ...(ca.chain ?? [])];
+  return chain.map((c) => c.pem).join('');
 }

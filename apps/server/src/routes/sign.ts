@@ -64,11 +64,10 @@ export function signRoutes(s: Services): Hono {
     return { ...issued.record, profile, issuedBy: 'server' };
   }
 
-  const chain = [s.deps.ca.certificate, ...(s.deps.ca.chain ?? [])].map((c) => c.pem);
   function response(issued: Issued) {
     return {
       certificate: issued.pem,
-      chain,
+      chain: issued.chain,
       granted: issued.granted,
       denied: issued.denied,
       serialNumber: issued.serialNumber,

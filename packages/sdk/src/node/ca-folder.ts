@@ -124,7 +124,7 @@ export async function readCaCertificates(
     }
     throw new NodeIdError('ERR_CA_FOLDER', `cannot read the CA certificate ${path}`);
   }
-  const certificates = parseCertificates(text);
+  const certificates = certificatesIn(text, path);
   for (const file of [config.chainFile, config.rootFile]) {
     if (!file) continue;
     let more: string;
@@ -133,9 +133,22 @@ export async function readCaCertificates(
     } catch {
       throw new NodeIdError('ERR_CA_FOLDER', `cannot read ${join(dir, file)} of the CA folder`);
     }
-    certificates.push(...parseCertificates(more));
+    certificates.push(...certificatesIn(more, join(dir, file)));
   }
   return certificates;
+}
+
+/** The certificates of a CA folder's file; a damaged file (or one being written) named. */
+function certificatesIn(text: string, path: string): Certificate[] {
+  try {
+    return parseCertificates(text);
+  } catch (e) {
+    throw new NodeIdError(
+      'ERR_CA_FOLDER',
+      `${path} is not a readable certificate file: ${(e as Error).message}`,
+      { cause: e },
+    );
+  }
 }
 
 /**
@@ -153,7 +166,7 @@ export async function readCaBundle(dir: string, config: CaFolderConfig): Promise
     } catch {
       throw new NodeIdError('ERR_CA_FOLDER', `cannot read the trust bundle ${path}`);
     }
-    const bundle = parseCertificates(text);
+    const bundle = certificatesIn(text, path);
     if (!bundle.length)
       throw new NodeIdError('ERR_CA_FOLDER', `the trust bundle ${path} holds no certificate`);
     return bundle;
@@ -220,6 +233,12 @@ export async function loadCaFolder(
 ): Promise<LoadedCaFolder> {
   const config = await readCaConfig(dir);
   const [certificate, ...chain] = await readCaCertificates(dir, config);
+  // a file being rewritten, or garbage: refused by name, never a crash further on
+  if (!certificate)
+    throw new NodeIdError(
+      'ERR_CA_FOLDER',
+      `${join(dir, config.certificateFile)} holds no certificate`,
+    );
   const keyPath = join(dir, config.keyFile);
   let keyPem: string;
   try {
