@@ -4,8 +4,14 @@
  * answer). apps/server/ACME.md lists the sections and the test of each. Challenges are validated
  * for real over loopback, for the IP identifier 127.0.0.1 (RFC 8738).
  */
+
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer as createTlsServer } from 'node:tls';
 import { createCa, createCsr, type Identity, toBase64Url } from '@nodeid/sdk';
 import { openMemoryStore, type Store } from '@nodeid/store';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -787,5 +793,119 @@ describe('§8.3 http-01', () => {
       (r) => r.body.status === 'invalid',
     );
     expect(res2.body.error.type).toBe(`${URN}connection`);
+  });
+});
+
+describe('RFC 8737 tls-alpn-01 (an IP identifier, RFC 8738 §6)', () => {
+  const work = mkdtempSync(join(tmpdir(), 'nodeid-alpn-'));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  /** A self-signed certificate made by openssl with these extensions (-addext lines). */
+  function opensslCert(extensions: string[]) {
+    const name = `c${Math.random().toString(36).slice(2)}`;
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        join(work, `${name}.key`),
+        '-out',
+        join(work, `${name}.crt`),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=acme-tls-alpn',
+        ...extensions.flatMap((e) => ['-addext', e]),
+      ],
+      { stdio: 'ignore' },
+    );
+    return {
+      key: readFileSync(join(work, `${name}.key`)),
+      cert: readFileSync(join(work, `${name}.crt`)),
+    };
+  }
+  const acmeIdentifier = (digest: Buffer, critical = true) =>
+    `1.3.6.1.5.5.7.1.31=${critical ? 'critical,' : ''}DER:04:20:${[...digest].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
+
+  /** Runs a tls-alpn-01 validation against a TLS server presenting what `make` builds. */
+  async function validateWith(
+    make: (digest: Buffer) => { key: Buffer; cert: Buffer },
+    alpn = ['acme-tls/1'],
+  ) {
+    const servernames: string[] = [];
+    let pair: { key: Buffer; cert: Buffer } | undefined;
+    const server = createTlsServer({
+      ALPNProtocols: alpn,
+      SNICallback: (servername, cb) => {
+        servernames.push(servername);
+        cb(null, null as never);
+      },
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      await makeApp({ tlsPort: (server.address() as { port: number }).port });
+      const client = await registered();
+      const o = await order(client);
+      const authz = await client.post(o.authzUrl, '');
+      const ch = authz.body.challenges.find((c: { type: string }) => c.type === 'tls-alpn-01');
+      const digest = createHash('sha256')
+        .update(await keyAuthOf(client, ch.token))
+        .digest();
+      pair = make(digest);
+      server.setSecureContext(pair);
+      await client.post(ch.url, {});
+      const done = await until(
+        () => client.post(ch.url, ''),
+        (r) => r.body.status === 'valid' || r.body.status === 'invalid',
+      );
+      return { challenge: done.body, servernames };
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }
+
+  it('valid: ALPN acme-tls/1, SNI the reverse name, the only SAN the IP, a critical acmeIdentifier of SHA-256(keyAuthorization)', async () => {
+    const { challenge, servernames } = await validateWith((d) =>
+      opensslCert(['subjectAltName=IP:127.0.0.1', acmeIdentifier(d)]),
+    );
+    expect(challenge.status).toBe('valid');
+    expect(servernames).toContain('1.0.0.127.in-addr.arpa');
+  });
+
+  it('refuses a non-critical acmeIdentifier, another digest, a second SAN, and no acme-tls/1', async () => {
+    const cases: [string, string, (d: Buffer) => { key: Buffer; cert: Buffer }, string[]?][] = [
+      [
+        'not critical',
+        'incorrectResponse',
+        (d) => opensslCert(['subjectAltName=IP:127.0.0.1', acmeIdentifier(d, false)]),
+      ],
+      [
+        'digest',
+        'incorrectResponse',
+        () => opensslCert(['subjectAltName=IP:127.0.0.1', acmeIdentifier(Buffer.alloc(32))]),
+      ],
+      [
+        'two SANs',
+        'incorrectResponse',
+        (d) => opensslCert(['subjectAltName=IP:127.0.0.1,DNS:other.test', acmeIdentifier(d)]),
+      ],
+      [
+        'no ALPN',
+        'tls',
+        (d) => opensslCert(['subjectAltName=IP:127.0.0.1', acmeIdentifier(d)]),
+        ['http/1.1'],
+      ],
+    ];
+    for (const [what, type, make, alpn] of cases) {
+      const { challenge } = await validateWith(make, alpn);
+      expect(challenge.status, what).toBe('invalid');
+      expect(challenge.error.type, what).toBe(`${URN}${type}`);
+    }
   });
 });
