@@ -5,7 +5,7 @@
  */
 import { guard, NodeIdError } from '../errors.js';
 import { toArrayBuffer } from '../lib/bytes.js';
-import { sha1, sha256 } from './iterated-hash.js';
+import { sha1Rounds, sha256Rounds } from './iterated-hash.js';
 
 /** Hashes a PKCS#12 MAC may use, with their block size `v` in bytes (RFC 7292 B.2). */
 export type Pkcs12MacHash = 'SHA-1' | 'SHA-256' | 'SHA-384' | 'SHA-512';
@@ -71,11 +71,10 @@ export async function pkcs12Kdf(
     input.set(D);
     input.set(I, v);
     let A: Uint8Array;
-    const local = hash === 'SHA-256' ? sha256 : hash === 'SHA-1' ? sha1 : undefined;
+    const local = hash === 'SHA-256' ? sha256Rounds : hash === 'SHA-1' ? sha1Rounds : undefined;
     if (local) {
       // Thousands of rounds in a row: synchronous hashing, not one awaited digest per round.
-      A = local(input);
-      for (let r = 1; r < iterations; r++) A = local(A);
+      A = local(input, iterations);
     } else {
       A = new Uint8Array(await subtle.digest(hash, input));
       for (let r = 1; r < iterations; r++)

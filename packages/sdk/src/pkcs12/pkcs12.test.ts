@@ -17,7 +17,7 @@ import { exportPrivateKeyPem } from '../keys/export-private-key-pem.js';
 import type { KeyAlgorithm } from '../keys/key-algorithm.js';
 import { toHex } from '../lib/bytes.js';
 import { createPkcs12 } from './create-pkcs12.js';
-import { sha1, sha256 } from './iterated-hash.js';
+import { sha1, sha1Rounds, sha256, sha256Rounds } from './iterated-hash.js';
 import { parsePkcs12 } from './parse-pkcs12.js';
 import { bmpPassword, pkcs12Kdf } from './pkcs12-mac.js';
 
@@ -60,6 +60,26 @@ describe('RFC 7292 Appendix B', () => {
         );
       }),
       { seed: 7292, numRuns: 200 },
+    );
+  });
+
+  it('the iterated SHA-1 and SHA-256 (one compression per later round) agree with WebCrypto loops', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uint8Array({ maxLength: 130 }),
+        fc.integer({ min: 1, max: 40 }),
+        async (data, n) => {
+          for (const [name, rounds] of [
+            ['SHA-1', sha1Rounds],
+            ['SHA-256', sha256Rounds],
+          ] as const) {
+            let a = new Uint8Array(await crypto.subtle.digest(name, data));
+            for (let i = 1; i < n; i++) a = new Uint8Array(await crypto.subtle.digest(name, a));
+            expect(toHex(rounds(data, n))).toBe(toHex(a));
+          }
+        },
+      ),
+      { seed: 1802, numRuns: 60 },
     );
   });
 
