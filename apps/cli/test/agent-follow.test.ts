@@ -33,13 +33,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   adminToken,
   api,
-  assertBuilt,
   cli,
+  type EnrollTarget,
+  enrollNode,
   initCaFolder,
-  killStarted,
   type ServerProcess,
   spawnCli,
+  startCaServer,
   startServer,
+  stopAll,
 } from '../../server/test/helpers/processes.js';
 
 let work: string;
@@ -47,47 +49,9 @@ let caDir: string;
 let caPem: string;
 let server: ServerProcess;
 
-/** Enrolls `name` through the server; returns the node's files. */
-async function enrollNode(name: string, at = { server: () => server, caDir: () => caDir }) {
-  const server = at.server();
-  const caDir = at.caDir();
-  const created = await cli([
-    'token',
-    'create',
-    name,
-    '--server',
-    server.url,
-    '--admin-token-file',
-    join(caDir, 'admin.token'),
-    '--ca-file',
-    join(caDir, 'ca.crt'),
-    '--format',
-    'json',
-  ]);
-  expect(created.status, created.stderr).toBe(0);
-  const { token, caFingerprint } = JSON.parse(created.stdout);
-  const out = join(work, name);
-  const r = await cli([
-    'enroll',
-    '--server',
-    server.url,
-    '--token',
-    token,
-    '--fingerprint',
-    caFingerprint,
-    '--name',
-    name,
-    '--out',
-    out,
-  ]);
-  expect(r.status, r.stderr).toBe(0);
-  return {
-    cert: join(out, `${name}.crt`),
-    key: join(out, `${name}.key`),
-    ca: join(out, 'ca.crt'),
-    dir: out,
-  };
-}
+/** Enrolls `name` through `at` (the suite's server by default); returns the node's files. */
+const enroll = (name: string, at: EnrollTarget = { url: server.url, caDir }) =>
+  enrollNode(at, name, join(work, name));
 
 const agentArgs = (node: { cert: string; key: string; ca: string }, url: string) => [
   'agent',
@@ -105,20 +69,15 @@ const lines = (file: string) =>
   existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
 
 beforeAll(async () => {
-  assertBuilt();
-  ({ work, caDir, caPem } = await initCaFolder('nodeid-agent-follow-', 'follow.cluster'));
-  server = await startServer({ caDir });
+  ({ work, caDir, caPem, server } = await startCaServer('nodeid-agent-follow-', 'follow.cluster'));
 });
 
-afterAll(() => {
-  killStarted();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => stopAll(work));
 
 describe('nodeid agent --crl-out', () => {
   it('writes the CRL, leaves it when nothing changed, rewrites it after a revocation; --exec on each change', async () => {
-    const node = await enrollNode('crl.example.net');
-    const other = await enrollNode('revoked.example.net');
+    const node = await enroll('crl.example.net');
+    const other = await enroll('revoked.example.net');
     const crlFile = join(node.dir, 'crl.pem');
     const execLog = join(work, 'crl-exec.log');
     const run = () =>
@@ -188,7 +147,7 @@ describe('nodeid agent --crl-out', () => {
   });
 
   it('runs as a service: the CRL is written on start, and SIGTERM stops it', async () => {
-    const node = await enrollNode('crl-loop.example.net');
+    const node = await enroll('crl-loop.example.net');
     const crlFile = join(node.dir, 'loop.crl');
     const running = spawnCli([
       ...agentArgs(node, server.url),
@@ -240,7 +199,7 @@ describe('nodeid agent follows the CA bundle', () => {
   afterAll(() => stub?.close());
 
   it('takes a bundle whose new root is cross-signed by the trusted one, refuses one that is not continuous, and a 404 is no error', async () => {
-    const node = await enrollNode('bundle.example.net');
+    const node = await enroll('bundle.example.net');
     chmodSync(node.ca, 0o640);
     const execLog = join(work, 'ca-exec.log');
     const run = () =>
@@ -328,9 +287,9 @@ describe('nodeid agent through a real CA rotation', () => {
     const rotating = await initCaFolder('nodeid-agent-rotate-', 'rotate.cluster');
     let current = await startServer({ caDir: rotating.caDir });
     try {
-      const node = await enrollNode('rotated.example.net', {
-        server: () => current,
-        caDir: () => rotating.caDir,
+      const node = await enroll('rotated.example.net', {
+        url: current.url,
+        caDir: rotating.caDir,
       });
       await current.stop('SIGTERM');
       const rotated = await cli(['ca', 'rotate', '--dir', rotating.caDir]);
@@ -396,9 +355,9 @@ function getAs(port: number, client: { cert: string; key: string; ca: string }):
 
 describe('nginx ssl_crl fed by nodeid agent --crl-out', () => {
   it('refuses a revoked client after the agent refreshes the CRL and reloads nginx, and keeps accepting the others', async () => {
-    const web = await enrollNode('web.example.net');
-    const good = await enrollNode('good.example.net');
-    const bad = await enrollNode('bad.example.net');
+    const web = await enroll('web.example.net');
+    const good = await enroll('good.example.net');
+    const bad = await enroll('bad.example.net');
     const dir = join(work, 'nginx');
     mkdirSync(join(dir, 'logs'), { recursive: true });
     const crlFile = join(web.dir, 'crl.pem');

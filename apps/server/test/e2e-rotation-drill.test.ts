@@ -8,19 +8,19 @@
  * bundle. Needs the builds (see helpers/processes.ts).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, createServer, type TLSSocket } from 'node:tls';
 import { isIssuedBy, parseCertificate, parseCertificates } from '@nodeid/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   api,
-  assertBuilt,
   cli,
-  initCaFolder,
-  killStarted,
+  enrollNode,
   type ServerProcess,
+  startCaServer,
   startServer,
+  stopAll,
 } from './helpers/processes.js';
 
 let work: string;
@@ -40,47 +40,8 @@ const pemOf = (file: string) => readFileSync(file, 'utf8');
 const certOf = (file: string) => parseCertificate(pemOf(file));
 const serials = (pem: string) => parseCertificates(pem).map((c) => c.serialNumber);
 
-async function enroll(name: string): Promise<Node> {
-  const token = await cli([
-    'token',
-    'create',
-    name,
-    '--server',
-    server.url,
-    '--admin-token-file',
-    join(caDir, 'admin.token'),
-    '--ca-file',
-    join(caDir, 'ca.crt'),
-    '--format',
-    'json',
-  ]);
-  expect(token.stderr).toBe('');
-  const { token: secret, caFingerprint } = JSON.parse(token.stdout);
-  const dir = join(work, name);
-  const r = await cli([
-    'enroll',
-    '--server',
-    server.url,
-    '--token',
-    secret,
-    '--fingerprint',
-    caFingerprint,
-    '--name',
-    name,
-    '--out',
-    dir,
-    '--format',
-    'json',
-  ]);
-  expect(r.stderr).toBe('');
-  expect(r.status).toBe(0);
-  return {
-    name,
-    cert: join(dir, `${name}.crt`),
-    key: join(dir, `${name}.key`),
-    ca: join(dir, 'ca.crt'),
-  };
-}
+const enroll = (name: string): Promise<Node> =>
+  enrollNode({ url: server.url, caDir }, name, join(work, name));
 
 /** `nodeid agent --once` for a node; returns the events it printed. */
 async function agentOnce(node: Node, extra: string[] = []) {
@@ -250,15 +211,12 @@ function opensslVerify(caFile: string, cert: string): string {
 }
 
 beforeAll(async () => {
-  assertBuilt();
-  ({ work, caDir, caPem } = await initCaFolder('nodeid-drill-', 'drill.cluster'));
-  server = await startServer({ caDir });
+  ({ work, caDir, caPem, server } = await startCaServer('nodeid-drill-', 'drill.cluster'));
 });
 
 afterAll(() => {
   for (const child of opensslChildren) child.kill('SIGKILL');
-  killStarted();
-  if (work) rmSync(work, { recursive: true, force: true });
+  stopAll(work);
 });
 
 describe('CA rotation drill', () => {
