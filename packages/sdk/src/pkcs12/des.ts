@@ -166,13 +166,45 @@ function f(r: number, k: Uint8Array): number {
 }
 
 /**
+ * A 64-bit permutation as lookup tables: for input byte p and its value v, entries 2(256p + v)
+ * and 2(256p + v) + 1 are the output's high and low words holding that byte's bits, so the
+ * permutation of a block is the OR of eight lookups.
+ */
+function byteTables(table: readonly number[]): Int32Array {
+  const out = new Int32Array(8 * 256 * 2);
+  for (let i = 0; i < 64; i++) {
+    const q = table[i]! - 1; // the input bit that output bit i takes
+    const p = q >> 3;
+    const mask = 0x80 >> (q & 7);
+    for (let v = 0; v < 256; v++)
+      if (v & mask) out[2 * (256 * p + v) + (i < 32 ? 0 : 1)]! |= 1 << (31 - (i & 31));
+  }
+  return out;
+}
+
+const IP_TABLES = byteTables(IP);
+const FP_TABLES = byteTables(FP);
+
+/** `tables` applied to the eight bytes of `b`: the two output words. */
+function permute64(tables: Int32Array, b: ArrayLike<number>): [number, number] {
+  let hi = 0;
+  let lo = 0;
+  for (let p = 0; p < 8; p++) {
+    const at = 2 * (256 * p + b[p]!);
+    hi |= tables[at]!;
+    lo |= tables[at + 1]!;
+  }
+  return [hi, lo];
+}
+
+/**
  * One 8-byte block through DES: encryption with the round keys in order, decryption (FIPS 46-3,
  * "Deciphering") with the same keys in reverse.
  */
 export function desBlock(schedule: DesSchedule, block: Uint8Array, decrypt: boolean): Uint8Array {
-  const bits = permute(toBits(block), IP);
-  let l = word(bits, 0);
-  let r = word(bits, 32);
+  let [l, r] = permute64(IP_TABLES, block);
+  l >>>= 0;
+  r >>>= 0;
   for (let round = 0; round < 16; round++) {
     const k = schedule[decrypt ? 15 - round : round]!;
     const next = (l ^ f(r, k)) >>> 0;
@@ -180,12 +212,21 @@ export function desBlock(schedule: DesSchedule, block: Uint8Array, decrypt: bool
     r = next;
   }
   // The preoutput is R16 L16, then IP⁻¹.
-  const pre = new Uint8Array(8);
-  new DataView(pre.buffer).setUint32(0, r);
-  new DataView(pre.buffer).setUint32(4, l);
-  const outBits = permute(toBits(pre), FP);
+  const pre = [
+    r >>> 24,
+    (r >>> 16) & 255,
+    (r >>> 8) & 255,
+    r & 255,
+    l >>> 24,
+    (l >>> 16) & 255,
+    (l >>> 8) & 255,
+    l & 255,
+  ];
+  const [hi, lo] = permute64(FP_TABLES, pre);
   const out = new Uint8Array(8);
-  for (let i = 0; i < 64; i++) out[i >> 3] = out[i >> 3]! | (outBits[i]! << (7 - (i & 7)));
+  const view = new DataView(out.buffer);
+  view.setInt32(0, hi);
+  view.setInt32(4, lo);
   return out;
 }
 
