@@ -12,7 +12,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
-import { createCa, createCsr, type Identity, toBase64Url } from '@nodeid/sdk';
+import { createCa, createCsr, type Identity, parseCertificate, toBase64Url } from '@nodeid/sdk';
 import { openMemoryStore, type Store } from '@nodeid/store';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AcmeOptions } from '../src/acme/acme-routes.js';
@@ -574,6 +574,72 @@ describe('§7.4 orders and finalize', () => {
     expect((await client.post(`${ready.url}/finalize`, { csr: good.b64 })).body.status).toBe(
       'valid',
     );
+  });
+
+  it("a DNS identifier named by the CSR's CN alone (an openssl CSR without subjectAltName) is signed as that name", async () => {
+    const client = await registered();
+    const made = await client.post('/new-order', {
+      identifiers: [{ type: 'dns', value: 'node9.test' }],
+    });
+    expect(made.status).toBe(201);
+    // the authorization proved (the DNS name has no loopback responder): set valid in the store
+    const authz = (await store.getAcmeObject(
+      'authorization',
+      made.body.authorizations[0].split('/').pop(),
+    ))!;
+    expect(
+      await store.writeAcme({
+        update: [
+          {
+            kind: 'authorization',
+            id: authz.id,
+            version: authz.version,
+            status: 'valid',
+            data: authz.data,
+          },
+        ],
+      }),
+    ).toBe(true);
+    const url = made.headers.get('location')!;
+    expect((await client.post(url, '')).body.status).toBe('ready');
+    const work = mkdtempSync(join(tmpdir(), 'nodeid-cn-csr-'));
+    try {
+      const csrOf = (subject: string) => {
+        execFileSync(
+          'openssl',
+          [
+            'req',
+            '-new',
+            '-newkey',
+            'ec',
+            '-pkeyopt',
+            'ec_paramgen_curve:P-256',
+            '-nodes',
+            '-keyout',
+            join(work, 'k.pem'),
+            '-out',
+            join(work, 'r.der'),
+            '-outform',
+            'DER',
+            '-subj',
+            subject,
+          ],
+          { stdio: 'ignore' },
+        );
+        return readFileSync(join(work, 'r.der')).toString('base64url');
+      };
+      expectProblem(
+        await client.post(`${url}/finalize`, { csr: csrOf('/CN=node8.test') }),
+        'badCSR',
+      );
+      const fin = await client.post(`${url}/finalize`, { csr: csrOf('/CN=node9.test') });
+      expect(fin.body.status).toBe('valid');
+      const pem = (await client.post(fin.body.certificate, '')).text;
+      const leaf = parseCertificate(pem);
+      expect(leaf.subjectAltNames?.map((n) => `${n.type}:${n.value}`)).toEqual(['dns:node9.test']);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 
   it('an order past "expires" is invalid and cannot be finalized', async () => {

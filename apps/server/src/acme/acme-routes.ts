@@ -768,9 +768,13 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
       checkCsrMatchesOrder(csr, d.identifiers);
       const account = accountData(req.account!);
       const profile = (account.token?.profile ?? 'server') as Profile;
-      const policy: SigningPolicy = {
+      const names = {
         dns: d.identifiers.filter((i) => i.type === 'dns').map((i) => i.value),
         ips: d.identifiers.filter((i) => i.type === 'ip').map((i) => i.value),
+      };
+      const policy: SigningPolicy = {
+        dns: names.dns,
+        ips: names.ips,
         uris: [],
         commonNames: [],
         exactNames: true,
@@ -812,6 +816,8 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
           now: s.now(),
           // ACME clients renew the names of the certificate, CN included: the CN is an identifier
           commonNameFromNames: true,
+          // the order's identifiers: the CSR names exactly them, some maybe in its CN only (§7.4)
+          names,
         });
       } catch (e) {
         await backToReady();

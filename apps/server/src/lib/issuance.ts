@@ -26,6 +26,11 @@ export interface SignJob {
   now: Date;
   /** The first name as CN whatever the profile (ACME; see `signCsr`). */
   commonNameFromNames?: boolean;
+  /**
+   * The DNS names and IPs to sign in place of the CSR's subjectAltNames: an ACME order's
+   * identifiers, once the CSR was found to name exactly them, its CN included (RFC 8555 §7.4).
+   */
+  names?: { dns: string[]; ips: string[] };
 }
 
 /** A certificate just made, as the routes answer and record it. */
@@ -59,8 +64,14 @@ export async function signJob(job: SignJob, ca: Issuer, crypto?: Crypto): Promis
   // signCsr checks the key, then the signature algorithm, then the proof of possession, so a
   // weak or unsupported key is reported as such (ERR_KEY_WEAK / ERR_KEY_UNSUPPORTED), not as a
   // bad signature
+  const csr = await parseCsr(job.csr, { crypto });
   const signed = await signCsr({
-    csr: await parseCsr(job.csr, { crypto }),
+    csr: job.names
+      ? {
+          ...csr,
+          requestedNames: { ...csr.requestedNames, dns: job.names.dns, ips: job.names.ips },
+        }
+      : csr,
     ca,
     policy: job.policy,
     profile: job.profile,

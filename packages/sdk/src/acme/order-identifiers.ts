@@ -110,11 +110,21 @@ export function acmeOrderIdentifiers(
   return { identifiers, rejected };
 }
 
+/** The canonical form of an IP address, or '' for anything else. */
+function tryIp(text: string): string {
+  try {
+    return exactIpAddress(text);
+  } catch {
+    return '';
+  }
+}
+
 /**
  * Checks a finalize CSR against its order (RFC 8555 §7.4: "The CSR MUST indicate the exact same
  * set of requested identifiers as the initial newOrder request"): its subjectAltName DNS names
  * and IP addresses are exactly the order's identifiers, it asks for no other kind of name, and
- * a subject CN, when present, is one of them. Anything else: `badCSR`.
+ * a subject CN, when present, is one of them; a DNS identifier may be named by the CN alone
+ * (§7.4). Anything else: `badCSR`. The names to sign are then exactly the order's identifiers.
  */
 export function checkCsrMatchesOrder(
   csr: CertificateRequest,
@@ -137,6 +147,17 @@ export function checkCsrMatchesOrder(
     }
   }
   for (const ip of names.ips) asked.add(`ip:${exactIpAddress(ip)}`);
+  // "Identifiers of type dns MUST appear either in the commonName portion of the requested
+  // subject name or in an extensionRequest attribute [...] requesting a subjectAltName
+  // extension, or both" (§7.4): a CN that is a DNS name counts as one
+  for (const cn of nameValues(csr.subject, OID.commonName)) {
+    if (tryIp(String(cn))) continue; // an IP identifier must be an iPAddress subjectAltName
+    try {
+      asked.add(`dns:${exactDnsName(String(cn))}`);
+    } catch {
+      // not a DNS name: judged below as a CN
+    }
+  }
   const extra = [...asked].filter((n) => !wanted.has(n));
   const missing = [...wanted].filter((n) => !asked.has(n));
   if (extra.length || missing.length)
@@ -147,7 +168,11 @@ export function checkCsrMatchesOrder(
   for (const cn of nameValues(csr.subject, OID.commonName)) {
     if (cn === '') continue;
     const lowered = String(cn).toLowerCase();
-    if (!wanted.has(`dns:${lowered}`) && !wanted.has(`ip:${lowered}`))
+    if (
+      !wanted.has(`dns:${lowered}`) &&
+      !wanted.has(`ip:${lowered}`) &&
+      !wanted.has(`ip:${tryIp(lowered)}`)
+    )
       throw acmeError('badCSR', `the CSR's common name "${cn}" is not an identifier of the order`);
   }
 }
