@@ -9,28 +9,121 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import {
   type Certificate,
+  checkPresentedChain,
   type EndpointTarget,
   NodeIdError,
+  type PresentedChainProblem,
   parseCertificate,
+  parseCertificates,
   parseDuration,
   parseTarget,
   parseTargetsFile,
   type Target,
 } from '@nodeid/sdk';
 import {
+  type ClientAuthentication,
+  type ClientCertificate,
+  checkClientCertificate,
   DEFAULT_TLS_CONCURRENCY,
   type PresentedChainResult,
   readPresentedChains,
 } from '@nodeid/sdk/node';
 import { CliError, EXIT } from './cli-error.js';
 import { type ExpiryRow, judge } from './expiry-report.js';
+import { readInput } from './files.js';
+import { readPassphrase } from './passphrase.js';
 
 /** The endpoint flags shared by the commands that connect. */
-export interface EndpointFlags {
+export interface EndpointFlags extends ClientCertificateFlags {
   targets?: string;
   sni?: string;
   timeout: string;
   concurrency: number;
+}
+
+/** The client certificate flags: for endpoints that insist on mutual TLS. */
+export interface ClientCertificateFlags {
+  clientCert?: string;
+  clientKey?: string;
+  clientKeyPassphraseFile?: string;
+}
+
+/** yargs options of the client certificate to present (mutual TLS). */
+export const CLIENT_CERTIFICATE_OPTIONS = {
+  'client-cert': {
+    type: 'string',
+    describe:
+      'client certificate (PEM or DER, with its chain) to present to endpoints that ask for one (mutual TLS); with --client-key',
+  },
+  'client-key': {
+    type: 'string',
+    describe: 'the private key (PEM) of --client-cert',
+  },
+  'client-key-passphrase-file': {
+    type: 'string',
+    describe: 'file holding the passphrase of an encrypted --client-key',
+  },
+} as const;
+
+/**
+ * Reads `--client-cert`/`--client-key` (both or neither) and checks that they work together
+ * before any endpoint is contacted; bad files are usage errors naming the flag.
+ */
+export async function readClientCertificate(
+  flags: ClientCertificateFlags,
+): Promise<ClientCertificate | undefined> {
+  const { clientCert, clientKey, clientKeyPassphraseFile } = flags;
+  if (clientCert === undefined && clientKey === undefined) {
+    if (clientKeyPassphraseFile !== undefined)
+      throw new CliError(
+        'ERR_USAGE',
+        '--client-key-passphrase-file needs --client-key and --client-cert',
+        EXIT.USAGE,
+      );
+    return undefined;
+  }
+  if (clientCert === undefined || clientKey === undefined)
+    throw new CliError(
+      'ERR_USAGE',
+      `${clientCert === undefined ? '--client-key needs --client-cert' : '--client-cert needs --client-key'}: a client certificate is presented with its key`,
+      EXIT.USAGE,
+    );
+  const certBytes = await readInput(clientCert);
+  let cert: string;
+  try {
+    const text = Buffer.from(certBytes).toString('latin1');
+    cert = text.includes('-----BEGIN ')
+      ? parseCertificates(Buffer.from(certBytes).toString('utf8'))
+          .map((c) => c.pem)
+          .join('')
+      : parseCertificate(certBytes).pem;
+  } catch (e) {
+    throw new CliError(
+      NodeIdError.isInstance(e) ? e.code : 'ERR_CERTIFICATE_INVALID',
+      `--client-cert ${clientCert}: ${(e as Error).message}`,
+      EXIT.USAGE,
+    );
+  }
+  const key = Buffer.from(await readInput(clientKey)).toString('utf8');
+  const passphrase =
+    clientKeyPassphraseFile === undefined
+      ? undefined
+      : await readPassphrase({ passphraseFile: clientKeyPassphraseFile });
+  const client: ClientCertificate = { cert, key, ...(passphrase !== undefined && { passphrase }) };
+  try {
+    checkClientCertificate(client);
+  } catch (e) {
+    if (!NodeIdError.isInstance(e)) throw e;
+    const flag =
+      e.code === 'ERR_CERTIFICATE_INVALID'
+        ? `--client-cert ${clientCert}`
+        : e.code === 'ERR_KEY_MISMATCH'
+          ? `--client-key ${clientKey} and --client-cert ${clientCert}`
+          : `--client-key ${clientKey}`;
+    const hint = e.code === 'ERR_PASSPHRASE_REQUIRED' ? ' with --client-key-passphrase-file' : '';
+    throw new CliError(e.code, `${flag}: ${e.message}${hint}`, EXIT.USAGE);
+  }
+  return client;
 }
 
 /** Targets in the order given, files and endpoints mixed. */
@@ -117,6 +210,7 @@ export const ENDPOINT_OPTIONS = {
     default: DEFAULT_TLS_CONCURRENCY,
     describe: 'endpoints contacted at once',
   },
+  ...CLIENT_CERTIFICATE_OPTIONS,
 } as const;
 
 /** The timeout in ms of `--timeout` (usage error when it is no positive duration). */
@@ -156,6 +250,7 @@ export async function contactEndpoints(
       EXIT.USAGE,
     );
   const ms = timeoutMs(flags.timeout);
+  const clientCertificate = await readClientCertificate(flags);
   if (endpoints.length === 0) return [];
   const progress = process.stderr.isTTY && endpoints.length > flags.concurrency;
   let done = 0;
@@ -168,6 +263,7 @@ export async function contactEndpoints(
     {
       concurrency: flags.concurrency,
       timeoutMs: ms,
+      ...(clientCertificate && { clientCertificate }),
       onResult: () => {
         done++;
         if (progress) process.stderr.write(`\rchecked ${done}/${endpoints.length} endpoints`);
@@ -177,6 +273,48 @@ export async function contactEndpoints(
   if (progress) process.stderr.write('\n');
   return results;
 }
+
+/** What an endpoint did beside presenting certificates: for JSON, and as notes for text. */
+export interface EndpointFacts {
+  target: string;
+  reachable: boolean;
+  protocol?: string;
+  /** `handshake`: the chain is the server's, as sent; `node`: Node's reordered view. */
+  chainSource?: 'handshake' | 'node';
+  /** When the server asked for a client certificate: what it did about it. */
+  clientAuthentication?: ClientAuthentication;
+  /** How the presented chain is arranged: `chain-order`, `chain-extra` (SDK checkPresentedChain). */
+  chainProblems: PresentedChainProblem[];
+}
+
+/** The facts of one endpoint's result. */
+export function endpointFacts(target: EndpointTarget, result: PresentedChainResult): EndpointFacts {
+  if (!result.ok) return { target: target.text, reachable: false, chainProblems: [] };
+  return {
+    target: target.text,
+    reachable: true,
+    ...(result.protocol && { protocol: result.protocol }),
+    chainSource: result.chainSource,
+    ...(result.clientAuthentication && { clientAuthentication: result.clientAuthentication }),
+    chainProblems: checkPresentedChain(result.chain).problems,
+  };
+}
+
+/** One line per fact worth telling: `note: <target>: ...`. */
+export function endpointNotes(facts: readonly EndpointFacts[]): string[] {
+  return facts.flatMap((f) => [
+    ...(f.clientAuthentication ? [`note: ${f.clientAuthentication.message}`] : []),
+    ...f.chainProblems.map((p) => `note: ${f.target}: ${p.kind}: ${p.message}`),
+    ...(f.chainSource === 'node'
+      ? [
+          `note: ${f.target}: the handshake could not be read as sent; the chain is in issuer order, and certificates that issue none of the others are left out`,
+        ]
+      : []),
+  ]);
+}
+
+/** A report row of an endpoint: a `note` says how the certificate sits in the chain sent. */
+export type EndpointRow = ExpiryRow & { note?: string };
 
 /**
  * The report rows of one endpoint, exactly as a file's: one per presented certificate (leaf
@@ -189,7 +327,7 @@ export function endpointRows(
   now: Date,
   warnWithinMs: number,
   caWarnWithinMs: number,
-): ExpiryRow[] {
+): EndpointRow[] {
   const base = { file: target.text, target: target.text };
   if (!result.ok) {
     return [
@@ -204,6 +342,9 @@ export function endpointRows(
       },
     ];
   }
+  const arrangement = new Map(
+    checkPresentedChain(result.chain).problems.map((p) => [p.depth, `${p.kind}: ${p.message}`]),
+  );
   return result.chain.map((der, i) => {
     let certificate: Certificate | undefined;
     let error: string | undefined;
@@ -223,6 +364,7 @@ export function endpointRows(
       warnWithinMs,
       caWarnWithinMs,
     );
-    return { ...row, target: target.text };
+    const note = arrangement.get(i);
+    return { ...row, target: target.text, ...(note && { note }) };
   });
 }

@@ -18,9 +18,16 @@ import { action, defineCommand, exitCodes, type GlobalArgs } from '../../lib/com
 import { readInput } from '../../lib/files.js';
 import { printJson, printText } from '../../lib/output.js';
 import { readPassphrase } from '../../lib/passphrase.js';
-import { timeoutMs } from '../../lib/targets.js';
+import {
+  CLIENT_CERTIFICATE_OPTIONS,
+  type ClientCertificateFlags,
+  endpointFacts,
+  endpointNotes,
+  readClientCertificate,
+  timeoutMs,
+} from '../../lib/targets.js';
 
-interface Args extends GlobalArgs {
+interface Args extends GlobalArgs, ClientCertificateFlags {
   file: string;
   passphraseFile?: string;
   sni?: string;
@@ -47,6 +54,7 @@ export const certInspectCommand = defineCommand<Args>({
         default: '5s',
         describe: 'for an endpoint: connect + TLS handshake timeout',
       })
+      .options(CLIENT_CERTIFICATE_OPTIONS)
       .option('passphrase-file', {
         type: 'string',
         describe:
@@ -66,41 +74,52 @@ export const certInspectCommand = defineCommand<Args>({
         'the chain a key server presents (not trusted, not verified)',
       )
       .example(
+        '$0 cert inspect tls://kms1.example.net:5696 --client-cert client.crt --client-key client.key',
+        'a key server that insists on mutual TLS, with a client certificate',
+      )
+      .example(
         '$0 cert inspect https://node1.example.net --sni node1 --format json',
         'what node1 serves when asked for "node1"',
       )
       .epilog(
-        `Inspecting only says what a file contains. It does not check signatures, the chain, dates or names: use "nodeid cert verify" for that (or "nodeid fleet check --ca" for endpoints). Private keys are described by their public half only; no secret is printed. An endpoint's chain is printed as presented, leaf first; a text naming an existing file is read as the file (write tls://host:port for the endpoint).\n\n${exitCodes({ 0: 'inspected', 2: 'bad arguments', 3: 'the file cannot be read or holds nothing nodeid understands, or the endpoint is unreachable' })}`,
+        `Inspecting only says what a file contains. It does not check signatures, the chain, dates or names: use "nodeid cert verify" for that (or "nodeid fleet check --ca" for endpoints). Private keys are described by their public half only; no secret is printed. An endpoint's chain is printed exactly as the server sent it, in its order, extra certificates included; a certificate that is not on the leaf's chain (chain-extra) or a chain out of issuing order (chain-order) gets a note ("chainProblems" in JSON). A server that asks for or insists on a client certificate is noted and its chain still printed; --client-cert and --client-key present one. A text naming an existing file is read as the file (write tls://host:port for the endpoint).\n\n${exitCodes({ 0: 'inspected', 2: 'bad arguments', 3: 'the file cannot be read or holds nothing nodeid understands, or the endpoint is unreachable' })}`,
       ),
   handler: action(async (args) => {
     const target = parseTargetOrUsage(args.file);
     if (target.kind === 'endpoint') {
+      const ms = timeoutMs(args.timeout);
+      const clientCertificate = await readClientCertificate(args);
       const r = await readPresentedChain(
         {
           host: target.host,
           port: target.port,
           ...(args.sni !== undefined && { servername: args.sni }),
         },
-        { timeoutMs: timeoutMs(args.timeout) },
+        { timeoutMs: ms, ...(clientCertificate && { clientCertificate }) },
       );
       if (!r.ok) throw new CliError('ERR_UNREACHABLE', `${r.message} (${r.reason})`);
       const pem = r.chain.map((der) => parseCertificate(der).pem).join('');
       const items = await inspectAll(new TextEncoder().encode(pem));
+      const facts = endpointFacts(target, r);
       if (args.format === 'json')
         printJson({
           target: target.text,
           ...(r.servername && { servername: r.servername }),
           ...(r.protocol && { protocol: r.protocol }),
           ...(r.cipher && { cipher: r.cipher }),
+          chainSource: r.chainSource,
+          ...(r.clientAuthentication && { clientAuthentication: r.clientAuthentication }),
+          chainProblems: facts.chainProblems,
           certificates: items,
         });
       else {
         printText(
           [
-            `${target.text} presented ${items.length} certificate${items.length === 1 ? '' : 's'}${r.protocol ? ` over ${r.protocol}` : ''}${r.servername ? ` (SNI ${r.servername})` : ''}`,
+            `${target.text} presented ${items.length} certificate${items.length === 1 ? '' : 's'}${r.protocol ? ` over ${r.protocol}` : ''}${r.servername ? ` (SNI ${r.servername})` : ''}${r.chainSource === 'handshake' ? ', in the order sent' : ''}`,
             ...items.map((i) => renderText(i)),
           ].join('\n'),
         );
+        for (const note of endpointNotes([facts])) process.stderr.write(`${note}\n`);
         process.stderr.write(
           'note: inspected only, not verified; use "nodeid fleet check --ca" to check it\n',
         );

@@ -29,6 +29,8 @@ import {
   contactEndpoints,
   ENDPOINT_OPTIONS,
   type EndpointFlags,
+  endpointFacts,
+  endpointNotes,
   endpointRows,
   reachedName,
   resolveTargets,
@@ -174,9 +176,13 @@ export const expiryCheckCommand: CommandModule<{ format: 'text' | 'json' }, Args
         '$0 expiry check --targets nodes.txt --ca ca.crt --cluster scale.cluster --format json',
         'every node of a list, verified against the cluster CA for the name it was reached by',
       )
+      .example(
+        '$0 expiry check kms1.example.net:5696 --client-cert client.crt --client-key client.key',
+        'a key server that insists on mutual TLS, with a client certificate so the handshake completes',
+      )
       .example('cat node1.pem | $0 expiry check -', 'a certificate from standard input')
       .epilog(
-        `Every certificate of a bundle is checked. In folders, files with a certificate extension (.crt .cer .cert .pem .der .crl) and any text file holding a PEM certificate or CRL are read; hidden files and other binary files (an SQLite inventory) are skipped. PKCS#12 keystores (.p12 .pfx) are opened with --passphrase-file and every certificate inside is reported; a wrong passphrase makes the file "invalid". A CRL is judged by its nextUpdate: "expiring" (crl-will-soon-expire) within the smaller of --warn and a quarter of its lifetime, "expired" (crl-expired) after it, when nginx and openssl refuse every client of the CA. A file that cannot be read is reported as "invalid" with the reason.\n\nAn endpoint's presented chain is read without trusting it and reported like a file, every certificate of it (the target is the FILE column, and a "target" field and Prometheus label). An endpoint that cannot be reached (refused, timeout, TLS alert, not TLS) is "unreachable" with the reason. With --ca the chain is also verified (nodeid's RFC 5280 checks, serverAuth, the name, --cluster); a failure makes the certificate it is about "invalid" with the reason. A text that names an existing file is read as the file even when it looks like host:port; write tls://host:port for the endpoint. CA certificates are judged with --ca-warn (180 days) instead of --warn, and the message says which command renews them.\n\n${exitCodes({ 0: 'every certificate is valid beyond the warning window', 1: 'a certificate expires within the warning window', 2: 'a certificate expired, is not valid yet, fails verification or cannot be read, or an endpoint is unreachable (also: bad arguments)', 3: 'the report could not be written' })}`,
+        `Every certificate of a bundle is checked. In folders, files with a certificate extension (.crt .cer .cert .pem .der .crl) and any text file holding a PEM certificate or CRL are read; hidden files and other binary files (an SQLite inventory) are skipped. PKCS#12 keystores (.p12 .pfx) are opened with --passphrase-file and every certificate inside is reported; a wrong passphrase makes the file "invalid". A CRL is judged by its nextUpdate: "expiring" (crl-will-soon-expire) within the smaller of --warn and a quarter of its lifetime, "expired" (crl-expired) after it, when nginx and openssl refuse every client of the CA. A file that cannot be read is reported as "invalid" with the reason.\n\nAn endpoint's presented chain is read without trusting it and reported like a file, every certificate of it (the target is the FILE column, and a "target" field and Prometheus label). An endpoint that cannot be reached (refused, timeout, TLS alert, not TLS) is "unreachable" with the reason. The chain is reported exactly as the server sent it, in its order: a certificate that is not on the leaf's chain (a wrong intermediate) or a chain out of issuing order gets a note (chain-extra, chain-order; the "note" field in JSON). A server that asks for a client certificate is noted; one that insists on it (mutual TLS) still has its chain read and reported ("requires a client certificate"): give --client-cert and --client-key (and --client-key-passphrase-file for an encrypted key) to complete the handshake. JSON lists each endpoint's protocol, clientAuthentication and chainProblems under "endpoints". With --ca the chain is also verified (nodeid's RFC 5280 checks, serverAuth, the name, --cluster); a failure makes the certificate it is about "invalid" with the reason. A text that names an existing file is read as the file even when it looks like host:port; write tls://host:port for the endpoint. CA certificates are judged with --ca-warn (180 days) instead of --warn, and the message says which command renews them.\n\n${exitCodes({ 0: 'every certificate is valid beyond the warning window', 1: 'a certificate expires within the warning window', 2: 'a certificate expired, is not valid yet, fails verification or cannot be read, or an endpoint is unreachable (also: bad arguments)', 3: 'the report could not be written' })}`,
       ) as unknown as Argv<Args>,
   handler: action(async (args) => {
     const warnWithinMs = parseDuration(args.warn);
@@ -192,6 +198,7 @@ export const expiryCheckCommand: CommandModule<{ format: 'text' | 'json' }, Args
       f.entries.map((e) => judge(e, now, warnWithinMs, caWarnWithinMs)),
     );
     const results = await contactEndpoints(targets.endpoints, args);
+    const facts = targets.endpoints.map((t, i) => endpointFacts(t, results[i]!));
     for (const [i, target] of targets.endpoints.entries()) {
       const result = results[i]!;
       const endpointRowsOf = endpointRows(target, result, now, warnWithinMs, caWarnWithinMs);
@@ -210,7 +217,7 @@ export const expiryCheckCommand: CommandModule<{ format: 'text' | 'json' }, Args
     if (args.format === 'prometheus')
       output = renderPrometheus(rows, { warnWithinMs, checkedAt: now });
     else if (args.format === 'json') {
-      output = `${JSON.stringify({ checkedAt: now.toISOString(), warn: args.warn, warnWithinMs, caWarn: args.caWarn, caWarnWithinMs, paths: given, certificates: rows, summary: summarize(rows), exitCode: code }, null, 2)}\n`;
+      output = `${JSON.stringify({ checkedAt: now.toISOString(), warn: args.warn, warnWithinMs, caWarn: args.caWarn, caWarnWithinMs, paths: given, certificates: rows, ...(facts.length && { endpoints: facts }), summary: summarize(rows), exitCode: code }, null, 2)}\n`;
     } else {
       output = rows.length
         ? renderText(rows, {
@@ -219,6 +226,8 @@ export const expiryCheckCommand: CommandModule<{ format: 'text' | 'json' }, Args
             checkedAt: now,
           })
         : `no certificate found in ${given.join(', ')}`;
+      const notes = endpointNotes(facts);
+      if (notes.length) output = `${output}\n\n${notes.join('\n')}`;
     }
     await emitReport(output, args.out);
     if (rows.length === 0)

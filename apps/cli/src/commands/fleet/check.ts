@@ -9,6 +9,7 @@
 import { join } from 'node:path';
 import {
   caWarnWindow,
+  FLEET_ALERT_SEVERITY,
   FLEET_ALERTS,
   type FleetAlert,
   type FleetNodeResult,
@@ -18,7 +19,7 @@ import {
   parseDuration,
   unreachableFleetNode,
 } from '@nodeid/sdk';
-import { formatEndpoint } from '@nodeid/sdk/node';
+import { type ClientAuthentication, formatEndpoint } from '@nodeid/sdk/node';
 import type { Argv, CommandModule } from 'yargs';
 import { openInventory, resolveCaDir } from '../../lib/ca-folder.js';
 import { CliError, EXIT } from '../../lib/cli-error.js';
@@ -54,6 +55,10 @@ interface FleetNode extends FleetNodeResult {
   endpoint: string;
   reachedName: string;
   protocol?: string;
+  /** `handshake`: the chain judged is the server's, as sent; `node`: Node's reordered view. */
+  chainSource?: 'handshake' | 'node';
+  /** When the node asked for a client certificate: what it did about it. */
+  clientAuthentication?: ClientAuthentication;
 }
 
 const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -109,7 +114,7 @@ function renderText(
   const problems = nodes.flatMap((n) =>
     n.problems.map(
       (p) =>
-        `${paint(p.alert === 'tls-cert-will-soon-expire' || p.alert === 'superseded' ? 'yellow' : 'red', p.alert)}: ${n.target}${p.depth ? ` (certificate ${p.depth + 1} of ${n.chain.length})` : ''}: ${p.message}`,
+        `${paint(FLEET_ALERT_SEVERITY[p.alert] === 'warning' ? 'yellow' : 'red', p.alert)}: ${n.target}${p.depth ? ` (certificate ${p.depth + 1} of ${n.chain.length})` : ''}: ${p.message}`,
     ),
   );
   const caProblems = caRows
@@ -121,7 +126,10 @@ function renderText(
   const c = counts(nodes);
   const raised = FLEET_ALERTS.filter((a) => c.alerts[a] > 0).map((a) => `${a} ${c.alerts[a]}`);
   const summary = `${c.nodes} node${c.nodes === 1 ? '' : 's'} at ${iso(options.checkedAt)}: ${c.ok} ok, ${c.warning} with warnings, ${c.error} with errors${raised.length ? `; alerts: ${raised.join(', ')}` : ''}`;
-  const extra = [...problems, ...caProblems];
+  const notes = nodes.flatMap((n) =>
+    n.clientAuthentication ? [`note: ${n.clientAuthentication.message}`] : [],
+  );
+  const extra = [...problems, ...caProblems, ...notes];
   return [body, ...(extra.length ? ['', ...extra] : []), '', summary].join('\n');
 }
 
@@ -238,11 +246,15 @@ export const fleetCheckCommand: CommandModule<{ format: 'text' | 'json' }, Args>
         "AIStore's 3-day warning, revoked and superseded serials from the CA's inventory",
       )
       .example(
+        '$0 fleet check --ca ca.crt --targets nodes.txt --client-cert admin.crt --client-key admin.key',
+        'nodes that insist on mutual TLS, with a client certificate so each handshake completes',
+      )
+      .example(
         '$0 fleet check --ca ca.crt --crl ca.crl --targets nodes.txt --format prometheus --out /var/lib/node_exporter/textfile/fleet.prom',
         'from cron: alert series per node for Prometheus',
       )
       .epilog(
-        `Each node's presented chain is read without trusting it, then verified with nodeid's RFC 5280 checks against --ca for the name it was reached by (--sni, else the host; an IP is matched against IP SANs), with the serverAuth usage and --crl. ALERT lists every alert the node raises:\n  tls-cert-will-soon-expire  a certificate of the chain ends within --warn (--ca-warn for CAs)  [warning]\n  tls-cert-expired           a certificate of the chain has expired\n  tls-cert-invalid           not yet valid, unreadable, or failing another check (key usage, algorithm, ...)\n  unreachable                refused, timeout, TLS alert, not TLS (the reason is printed)\n  wrong-ca                   the chain does not lead to --ca (signed by another CA, even one of the same name)\n  name-mismatch              not valid for the name the node was reached by\n  wrong-cluster              the subject CN is not --cluster\n  revoked                    listed in --crl or revoked in the inventory of --dir\n  superseded                 the inventory of --dir has replaced this certificate: install the new one  [warning]\nThe --ca certificate's own expiry is judged too (--ca-warn), naming "nodeid ca renew" / "nodeid ca rotate".\n\n${exitCodes({ 0: 'every node is fine', 1: 'only warnings (expiring soon, superseded)', 2: 'a node raises an error alert or is unreachable (also: bad arguments)', 3: 'a file (CA, CRL, inventory) cannot be read, or the report cannot be written' })}`,
+        `Each node's presented chain is read without trusting it, then verified with nodeid's RFC 5280 checks against --ca for the name it was reached by (--sni, else the host; an IP is matched against IP SANs), with the serverAuth usage and --crl. ALERT lists every alert the node raises:\n  tls-cert-will-soon-expire  a certificate of the chain ends within --warn (--ca-warn for CAs)  [warning]\n  tls-cert-expired           a certificate of the chain has expired\n  tls-cert-invalid           not yet valid, unreadable, or failing another check (key usage, algorithm, ...)\n  unreachable                refused, timeout, TLS alert, not TLS (the reason is printed)\n  wrong-ca                   the chain does not lead to --ca (signed by another CA, even one of the same name)\n  name-mismatch              not valid for the name the node was reached by\n  wrong-cluster              the subject CN is not --cluster\n  revoked                    listed in --crl or revoked in the inventory of --dir\n  superseded                 the inventory of --dir has replaced this certificate: install the new one  [warning]\n  chain-order                the leaf's chain is not sent in issuing order (RFC 5246 §7.4.2)  [warning]\n  chain-extra                a certificate sent is not on the leaf's chain: a wrong or stale intermediate  [warning]\nThe chain is judged exactly as the node sent it. A node that insists on a client certificate (mutual TLS) is still judged on the chain it presented, with a note; --client-cert and --client-key let the handshake complete.\nThe --ca certificate's own expiry is judged too (--ca-warn), naming "nodeid ca renew" / "nodeid ca rotate".\n\n${exitCodes({ 0: 'every node is fine', 1: 'only warnings (expiring soon, superseded, chain-order, chain-extra)', 2: 'a node raises an error alert or is unreachable (also: bad arguments)', 3: 'a file (CA, CRL, inventory) cannot be read, or the report cannot be written' })}`,
       ) as unknown as Argv<Args>,
   handler: action(async (args) => {
     const warnWithinMs = parseDuration(args.warn);
@@ -292,6 +304,8 @@ export const fleetCheckCommand: CommandModule<{ format: 'text' | 'json' }, Args>
         endpoint: formatEndpoint(target),
         reachedName: name,
         ...(r.ok && r.protocol && { protocol: r.protocol }),
+        ...(r.ok && { chainSource: r.chainSource }),
+        ...(r.ok && r.clientAuthentication && { clientAuthentication: r.clientAuthentication }),
         ...verdict,
       });
     }
