@@ -1,11 +1,5 @@
-/**
- * The real nodeid-server process against a careless admin and a hostile client: token files
- * that are weak or readable, guessing the admin token over HTTPS, tokens removed while it runs.
- * Loopback only; clients use different 127.0.0.x source addresses so they count apart.
- */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCsr, exportPrivateKeyPem } from '@nodeid/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,11 +8,10 @@ import {
   assertBuilt,
   auditEvents,
   initCaFolder,
-  killStarted,
-  Running,
-  SERVER,
   type ServerProcess,
+  startRefused,
   startServer,
+  stopAll,
 } from './helpers/processes.js';
 
 let work: string;
@@ -26,27 +19,14 @@ let caDir: string;
 let caPem: string;
 
 /** Runs the server with `args` and waits for it to exit (it is expected to refuse to start). */
-async function refusedStart(args: string[]) {
-  const running = new Running(
-    spawn(process.execPath, [SERVER, '--ca', caDir, '--listen', '127.0.0.1:0', ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }),
-  );
-  const timer = setTimeout(() => running.child.kill('SIGKILL'), 30_000);
-  const exit = await running.exited;
-  clearTimeout(timer);
-  return { ...exit, stderr: running.stderr };
-}
+const refusedStart = (args: string[]) => startRefused(caDir, args);
 
 beforeAll(async () => {
   assertBuilt();
   ({ work, caDir, caPem } = await initCaFolder('nodeid-e2e-hardening-', 'hard.cluster'));
 });
 
-afterAll(() => {
-  killStarted();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => stopAll(work));
 
 describe('admin token files the server refuses to start with', () => {
   it('a world-readable token file: one error line with ERR_FILE_PERMISSIONS, exit 3', async () => {

@@ -16,8 +16,8 @@ import {
   cli,
   initCaFolder,
   killStarted,
-  SERVER,
   type ServerProcess,
+  startRefused,
   startServer,
 } from './helpers/processes.js';
 
@@ -44,19 +44,6 @@ function makeReadOnly(path: string): (() => void) | undefined {
   return () => {
     spawnSync('chattr', ['-i', path]);
   };
-}
-
-/** Starts nodeid-server expecting it to refuse: its exit code and stderr. */
-function refusedStart(args: string[] = []) {
-  const r = spawnSync(
-    process.execPath,
-    [SERVER, '--ca', caDir, '--listen', '127.0.0.1:0', ...args],
-    {
-      encoding: 'utf8',
-      timeout: 30_000,
-    },
-  );
-  return { status: r.status, stderr: r.stderr };
 }
 
 beforeEach(async () => {
@@ -119,8 +106,8 @@ describe('a lost inventory is never silently replaced (defect 4)', () => {
 
     await server!.stop();
     server = undefined;
-    const restart = refusedStart();
-    expect(restart.status).toBe(2);
+    const restart = await startRefused(caDir);
+    expect(restart.code).toBe(2);
     expect(restart.stderr).toMatch(/\(ERR_STORE_MISSING\)\n$/);
     expect(restart.stderr).toContain('--new-inventory');
     expect(existsSync(join(caDir, 'inventory.db'))).toBe(false);

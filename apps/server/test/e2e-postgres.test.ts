@@ -1,11 +1,3 @@
-/**
- * Two nodeid-server instances (HA head nodes) on one PostgreSQL, as real processes over HTTPS on
- * loopback: a token made on one is consumed on the other and then refused everywhere, a race on
- * one token across both gives one certificate, both list the same inventory, and the CRL from
- * either lists a revocation made on the other. Skipped, with the reason in its name, only when
- * PostgreSQL's server binaries are not installed (Debian: `apt-get install -y postgresql`).
- */
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCsr, parseCrl } from '@nodeid/sdk';
 import {
@@ -19,10 +11,13 @@ import {
   api,
   assertBuilt,
   cli,
+  createToken,
+  enrollArgs,
   initCaFolder,
   killStarted,
   type ServerProcess,
   startServer,
+  stopAll,
 } from './helpers/processes.js';
 
 const bin = findPostgresBin();
@@ -50,9 +45,9 @@ describe.skipIf(!bin)(title, () => {
   }, 120_000);
 
   afterAll(() => {
-    killStarted();
+    killStarted(); // the servers before their database
     pg?.stop();
-    if (work) rmSync(work, { recursive: true, force: true });
+    stopAll(work);
   });
 
   const serials = async (server: ServerProcess) => {
@@ -71,37 +66,18 @@ describe.skipIf(!bin)(title, () => {
   let serial: string;
 
   it('a token made on A is consumed on B, then refused on A', async () => {
-    const made = await cli([
-      'token',
-      'create',
-      'node1.example.net',
-      '--server',
-      a.url,
-      '--admin-token-file',
-      join(caDir, 'admin.token'),
-      '--ca-file',
-      join(caDir, 'ca.crt'),
-      '--format',
-      'json',
-    ]);
-    expect(made.status).toBe(0);
-    const { token, caFingerprint } = JSON.parse(made.stdout);
+    const { token, caFingerprint } = await createToken({ url: a.url, caDir }, 'node1.example.net');
     const enroll = (server: ServerProcess, out: string) =>
-      cli([
-        'enroll',
-        '--server',
-        server.url,
-        '--token',
-        token,
-        '--fingerprint',
-        caFingerprint,
-        '--name',
-        'node1.example.net',
-        '--out',
-        join(work, out),
-        '--format',
-        'json',
-      ]);
+      cli(
+        enrollArgs({
+          url: server.url,
+          token,
+          fingerprint: caFingerprint,
+          name: 'node1.example.net',
+          out: join(work, out),
+          json: true,
+        }),
+      );
     const onB = await enroll(b, 'on-b');
     expect(onB.stderr).toBe('');
     expect(onB.status).toBe(0);

@@ -5,10 +5,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { freePort } from './free-port.js';
+
+export { freePort };
 
 /** A running server. */
 export interface PostgresServer {
@@ -37,18 +39,6 @@ export function findPostgresBin(): string | undefined {
   return candidates.find(
     (dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl')),
   );
-}
-
-/** A TCP port on 127.0.0.1 that nothing listens on (at the time of asking). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /** Starts a server from the binaries in `bin`. */

@@ -11,6 +11,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** A TCP port on 127.0.0.1 that nothing listens on (at the time of asking). */
+export { freePort } from '@nodeid/testing/free-port';
+
 const here = dirname(fileURLToPath(import.meta.url));
 /** The built server entry point. */
 export const SERVER = join(here, '..', '..', 'dist', 'main.js');
@@ -195,6 +198,26 @@ export async function startServer(options: {
   server.port = port;
   server.url = `https://127.0.0.1:${port}`;
   return server;
+}
+
+/**
+ * Runs `nodeid-server --ca caDir --listen 127.0.0.1:0 ...args` expecting it to refuse to start:
+ * waits for its exit (SIGKILL after `timeoutMs`, default 30 s) and answers its exit and stderr.
+ */
+export async function startRefused(
+  caDir: string,
+  args: string[] = [],
+  timeoutMs = 30_000,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+  const running = new Running(
+    spawn(process.execPath, [SERVER, '--ca', caDir, '--listen', '127.0.0.1:0', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+  const timer = setTimeout(() => running.child.kill('SIGKILL'), timeoutMs);
+  const exit = await running.exited;
+  clearTimeout(timer);
+  return { ...exit, stderr: running.stderr };
 }
 
 /** The audit events a server printed on stdout. */
