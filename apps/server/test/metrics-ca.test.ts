@@ -4,7 +4,7 @@
  * certificates and the CRLs served say. Through `app.request()`.
  */
 import { createHash } from 'node:crypto';
-import { createCa, createCrl, parseCrl } from '@nodeid/sdk';
+import { createCa, createCrl, parseCrl, rotateCa } from '@nodeid/sdk';
 import { openMemoryStore } from '@nodeid/store';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
@@ -70,5 +70,34 @@ describe('/metrics: CA and CRL dates', () => {
     expect(
       gauge(text, crlName, { issuer: 'CN=metrics sub', crl_number: String(served.crlNumber) }),
     ).toBeDefined();
+  });
+
+  it('during a rotation exports the CRL of each key, told apart by the key label', async () => {
+    const old = await createCa({ clusterName: 'metrics.cluster', days: 3650 });
+    const rotated = await rotateCa({ ca: old });
+    const app = createApp({
+      ca: rotated.ca,
+      previousCa: old,
+      trustBundle: rotated.bundle,
+      clusterName: 'metrics.cluster',
+      store: await openMemoryStore(),
+      adminTokenHashes: [createHash('sha256').update('metrics-rotation-admin-0123456789').digest()],
+    });
+    const text = await (await app.request('/metrics')).text();
+    const served = parseCrl(new Uint8Array(await (await app.request('/v1/crl')).arrayBuffer()));
+    const previous = parseCrl(
+      new Uint8Array(await (await app.request('/v1/crl/previous')).arrayBuffer()),
+    );
+    const hex = (b: Uint8Array | undefined) => Buffer.from(b ?? []).toString('hex');
+    const newKey = hex(rotated.ca.certificate.subjectKeyIdentifier);
+    const oldKey = hex(old.certificate.subjectKeyIdentifier);
+    expect(newKey).not.toBe(oldKey);
+    const crlName = 'nodeid_crl_next_update_seconds';
+    expect(gauge(text, crlName, { key: newKey })).toBe(unix(served.nextUpdate!));
+    expect(gauge(text, crlName, { key: oldKey })).toBe(unix(previous.nextUpdate!));
+    // both carry the one name the rotation kept
+    const series = text.split('\n').filter((l) => l.startsWith(`${crlName}{`));
+    expect(series).toHaveLength(2);
+    for (const l of series) expect(l).toContain(`issuer="${old.certificate.subject.text}"`);
   });
 });

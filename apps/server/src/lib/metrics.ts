@@ -62,7 +62,10 @@ export interface CaGaugesInput {
   chain: readonly Certificate[];
   /** The roots nodes trust now (old and new during a rotation). */
   trustBundle: readonly Certificate[];
-  /** The CRLs served (DER): the signing CA's, and an offline root's when given. */
+  /**
+   * The CRLs served (DER): the signing CA's, during a rotation the old key's, and an offline
+   * root's when given.
+   */
   crls: readonly Uint8Array[];
 }
 
@@ -70,7 +73,7 @@ export interface CaGaugesInput {
  * Gauges of the CA's own lifecycle: `nodeid_ca_certificate_not_after_seconds` for every CA
  * certificate of the chain and of the trust bundle (labels serial, subject, role `issuing`,
  * `intermediate` or `root`), and `nodeid_crl_next_update_seconds` for each CRL served (labels
- * issuer, crl_number), in Unix time.
+ * issuer, key: the CRL's authority key identifier in hex, crl_number), in Unix time.
  */
 export function renderCaGauges(input: CaGaugesInput): string[] {
   const lines = [
@@ -95,8 +98,12 @@ export function renderCaGauges(input: CaGaugesInput): string[] {
   for (const der of input.crls) {
     const crl = parseCrl(der);
     if (!crl.nextUpdate) continue;
+    // a rotation keeps the CA's name, so the key (authorityKeyIdentifier, RFC 5280 §5.2.1) tells
+    // the new key's CRL from the old key's
+    const key = crl.authorityKeyIdentifier?.keyIdentifier;
+    const keyHex = key ? Array.from(key, (b) => b.toString(16).padStart(2, '0')).join('') : '';
     lines.push(
-      `nodeid_crl_next_update_seconds{issuer="${escapeLabel(crl.issuer.text)}",crl_number="${crl.crlNumber ?? ''}"} ${unix(crl.nextUpdate)}`,
+      `nodeid_crl_next_update_seconds{issuer="${escapeLabel(crl.issuer.text)}",key="${keyHex}",crl_number="${crl.crlNumber ?? ''}"} ${unix(crl.nextUpdate)}`,
     );
   }
   return lines;

@@ -13,6 +13,7 @@ import { formatEndpoint, readPresentedChains, type TlsEndpoint } from '@nodeid/s
 import type { CertificateRecord } from '@nodeid/store';
 import { Hono } from 'hono';
 import type { Services } from '../lib/context.js';
+import { trustBundle } from '../lib/trust-bundle.js';
 import { jsonBody, optInt, optStr } from '../lib/validate.js';
 
 /** At most this many nodes per call: a larger inventory is checked in pages (`offset`, `limit`). */
@@ -49,6 +50,9 @@ export function fleetRoutes(s: Services): Hono {
     const q = optStr(body, 'q', 253);
     const offset = optInt(body, 'offset', 0, 1_000_000_000) ?? 0;
     const limit = optInt(body, 'limit', 1, MAX_FLEET_NODES) ?? MAX_FLEET_NODES;
+    // the CRLs first: one made during this call has a thisUpdate after a `now` read before it,
+    // and would not be valid yet at the time the nodes are judged
+    const crl = await s.crl.get().catch(() => undefined);
     const now = s.now();
     const store = s.deps.store;
     const [valid, revoked, superseded] = await Promise.all([
@@ -61,7 +65,6 @@ export function fleetRoutes(s: Services): Hono {
     const hosts = all.slice(offset, offset + limit);
     const endpoints: TlsEndpoint[] = hosts.map((host) => ({ host, port }));
     const results = await readPresentedChains(endpoints, { concurrency, timeoutMs });
-    const crl = await s.crl.get().catch(() => undefined);
     const nodes: FleetLine[] = [];
     for (const [i, r] of results.entries()) {
       const host = hosts[i]!;
@@ -69,9 +72,11 @@ export function fleetRoutes(s: Services): Hono {
         ? await judgeFleetNode({
             chain: r.chain,
             reachedName: host,
-            trustAnchors: [s.deps.ca.certificate, ...(s.deps.ca.chain ?? [])],
+            // during a rotation the old root too, and the old key's CRL of its own leaves
+            // (RFC 5280 §6.3.3 (f): an old-key leaf is judged by a CRL the old key signed)
+            trustAnchors: [s.deps.ca.certificate, ...(s.deps.ca.chain ?? []), ...trustBundle(s)],
             clusterName: s.deps.clusterName,
-            ...(crl && { crls: [crl.der] }),
+            ...(crl && { crls: [crl.der, ...(crl.previous ? [crl.previous.der] : [])] }),
             revokedSerials: revoked.map((x) => x.serialNumber),
             supersededSerials: superseded.map((x) => x.serialNumber),
             now,

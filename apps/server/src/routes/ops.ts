@@ -45,16 +45,18 @@ export function opsRoutes(s: Services): Hono {
     );
     // the CRLs as served; one that cannot be made now (a failing inventory) is left out, and
     // the alert on its nextUpdate is what tells
-    const crls = await Promise.all([
+    // every CRL the server signs (during a rotation the old key's too) and an offline root's
+    const [issuing, root] = await Promise.all([
       s.crl.get().then(
-        (c) => c.der,
-        () => undefined,
+        (c) => [c.der, ...(c.previous ? [c.previous.der] : [])],
+        () => [],
       ),
       s.deps.rootCrl?.read().then(
         (c) => c.der,
         () => undefined,
       ),
     ]);
+    const crls = [...issuing, root];
     lines.push(
       ...renderCaGauges({
         chain: [s.deps.ca.certificate, ...(s.deps.ca.chain ?? [])],
