@@ -3,8 +3,8 @@
  * process on files made by real peers: `openssl pkcs12 -export -legacy` for a P-256 and an RSA
  * node (one without a MAC), and Java keytool's `-J-Dkeystore.pkcs12.legacy`. `expiry check`
  * reports every certificate inside with its alias, `cert inspect` lists the entries; a wrong
- * passphrase is "invalid" naming the file (exit 2), with and without a MAC; RC4 is "invalid" with
- * a message naming the cipher and how to re-export.
+ * passphrase is "invalid" naming the file (exit 2), with and without a MAC; RC4 files are read; an
+ * MD5 PBES1 key is "invalid" with a message naming the cipher and how to re-export.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -85,6 +85,7 @@ beforeAll(async () => {
   exportLegacy('kmip-rsa', join(stores, 'b-openssl-rsa.pfx'));
   exportLegacy('kmip-ec', join(work, 'nomac.p12'), ['-nomac', '-certpbe', 'PBE-SHA1-RC2-40']);
   exportLegacy('kmip-ec', join(work, 'rc4.p12'), ['-certpbe', 'PBE-SHA1-RC4-40']);
+  exportLegacy('kmip-ec', join(work, 'md5.p12'), ['-keypbe', 'PBE-MD5-DES']);
   // keytool writes 40-bit RC2 and 3DES with a SHA-1 MAC when asked for the legacy format.
   run('openssl', [
     'pkcs12',
@@ -136,15 +137,16 @@ describe('expiry check of legacy keystores', () => {
     ]);
   });
 
-  it('without a MAC: read with the passphrase', () => {
+  it('without a MAC, and with RC4: read with the passphrase', () => {
     const { status, rows } = check([
       join(work, 'nomac.p12'),
+      join(work, 'rc4.p12'),
       '--passphrase-file',
       join(work, 'pass.txt'),
       ...AT,
     ]);
     expect(status).toBe(0);
-    expect(rows.map((r) => r.alias)).toEqual(['kmip-ec', undefined]);
+    expect(rows.map((r) => r.alias)).toEqual(['kmip-ec', undefined, 'kmip-ec', undefined]);
   });
 
   it('a wrong passphrase is "invalid" naming the file, exit 2, with and without a MAC', () => {
@@ -161,12 +163,12 @@ describe('expiry check of legacy keystores', () => {
     }
   });
 
-  it('RC4 is still refused: "invalid", naming the cipher and how to re-export', () => {
-    const file = join(work, 'rc4.p12');
+  it('an MD5 PBES1 key is refused: "invalid", naming the cipher and how to re-export', () => {
+    const file = join(work, 'md5.p12');
     const { status, rows } = check([file, '--passphrase-file', join(work, 'pass.txt'), ...AT]);
     expect(status).toBe(2);
     expect(rows[0]).toMatchObject({ file, status: 'invalid' });
-    expect(rows[0]!.message).toContain('pbeWithSHAAnd40BitRC4');
+    expect(rows[0]!.message).toContain('pbeWithMD5AndDES-CBC');
     expect(rows[0]!.message).toContain('openssl pkcs12 -legacy -in old.p12 -nodes');
   });
 });

@@ -2,8 +2,9 @@
  * The ciphers of legacy PKCS#12 files against their standards' known answers and against openssl:
  * DES (FIPS 81 Appendix B; NIST SP 800-17 Tables 1, 2 and 4, the variable-plaintext,
  * variable-key and substitution-table tests reused by SP 800-20), Triple DES (the SP 800-67
- * Rev. 1 example), RC2 (every vector of RFC 2268 §5), CBC and the PKCS#5 padding check, and
- * random data encrypted by `openssl enc` decrypted here for each cipher PKCS#12 uses.
+ * Rev. 1 example), RC2 (every vector of RFC 2268 §5), RC4 (RFC 6229 §2, 40- and 128-bit keys),
+ * CBC and the PKCS#5 padding check, and random data encrypted by `openssl enc` decrypted here for
+ * each cipher PKCS#12 uses.
  */
 
 import { spawnSync } from 'node:child_process';
@@ -14,6 +15,7 @@ import { fromHex, toHex } from '../lib/bytes.js';
 import { cbcDecrypt, cbcDecryptBlocks } from './cbc.js';
 import { desBlock, desSchedule, S_BOXES, tripleDesDecryptor } from './des.js';
 import { PITABLE, rc2DecryptBlock, rc2Decryptor, rc2Expand } from './rc2.js';
+import { rc4 } from './rc4.js';
 
 const hex = (h: string) => fromHex(h.replace(/\s+/g, ''))!;
 
@@ -122,6 +124,22 @@ describe('RC2, RFC 2268', () => {
   });
 });
 
+describe('RC4, RFC 6229 §2 keystreams', () => {
+  // [key, offset, 16 keystream bytes there]
+  const vectors: [string, number, string][] = [
+    ['0102030405', 0, 'b2396305f03dc027ccc3524a0a1118a8'],
+    ['0102030405', 16, '6982944f18fc82d589c403a47a0d0919'],
+    ['0102030405', 4096, 'ff25b58995996707e51fbdf08b34d875'],
+    ['0102030405060708090a0b0c0d0e0f10', 0, '9ac7cc9a609d1ef7b2932899cde41b97'],
+    ['0102030405060708090a0b0c0d0e0f10', 16, '5248c4959014126a6e8a84f11d1a9e1c'],
+  ];
+  for (const [key, offset, stream] of vectors)
+    it(`key ${key}, offset ${offset}`, () => {
+      const out = rc4(hex(key), new Uint8Array(offset + 16));
+      expect(toHex(out.subarray(offset))).toBe(stream);
+    });
+});
+
 describe('CBC with PKCS#5 padding', () => {
   const decrypt = tripleDesDecryptor(new Uint8Array(24).fill(7));
   it('a bad padding or a partial block is ERR_PASSPHRASE_WRONG', () => {
@@ -144,6 +162,17 @@ describe('against openssl enc: random data, random keys, PKCS#5 padding', () => 
     ['rc2-cbc', 16, (k) => rc2Decryptor(k, 128)],
     ['rc2-40-cbc', 5, (k) => rc2Decryptor(k, 40)],
   ];
+  it('rc4: what openssl encrypts decrypts to the same bytes', () => {
+    const key = new Uint8Array(randomBytes(16));
+    const plain = new Uint8Array(randomBytes(4093));
+    const r = spawnSync(
+      'openssl',
+      ['enc', '-rc4', '-provider', 'legacy', '-provider', 'default', '-K', toHex(key)],
+      { input: plain },
+    );
+    expect(r.status, String(r.stderr)).toBe(0);
+    expect(toHex(rc4(key, new Uint8Array(r.stdout)))).toBe(toHex(plain));
+  });
   for (const [name, keyLength, decryptor] of ciphers)
     it(`${name}: what openssl encrypts decrypts to the same bytes`, () => {
       const key = new Uint8Array(randomBytes(keyLength));

@@ -2,9 +2,9 @@
  * Reads PKCS#12 files (RFC 7292): what `openssl pkcs12 -export` (OpenSSL 3 defaults), Java's
  * keytool and {@link createPkcs12} write. The MAC is checked first (a wrong passphrase is
  * `ERR_PASSPHRASE_WRONG`), then the encrypted parts are decrypted: PBES2 through WebCrypto, and the
- * legacy PKCS#12 PBEs of RFC 7292 Appendix C (SHA-1 with 3DES or RC2: `-legacy`, OpenSSL 1.x,
- * Windows, older Java) through pbe-legacy.ts, since WebCrypto has neither cipher. RC4 and the
- * PKCS#5 v1.5 PBEs are refused with `ERR_PKCS12_UNSUPPORTED`, naming the cipher and how to
+ * legacy PKCS#12 PBEs of RFC 7292 Appendix C (SHA-1 with 3DES, RC2 or RC4: `-legacy`, OpenSSL
+ * 1.x, Windows, older Java) and the SHA-1 PBES1 schemes of PKCS#5 v1.5 (DES, RC2) through
+ * pbe-legacy.ts, since WebCrypto has none of these ciphers. The MD2/MD5 PBES1 schemes are refused with `ERR_PKCS12_UNSUPPORTED`, naming the cipher and how to
  * re-export. Hostile input is bounded: strict DER, a size limit, a nesting limit and a budget of
  * KDF iterations.
  */
@@ -172,7 +172,7 @@ function wrongPassphrase(r: Reader, what: string): never {
 
 /**
  * Decrypts an `AlgorithmIdentifier` + ciphertext: PBES2, or a legacy PKCS#12 PBE of RFC 7292
- * Appendix C (3DES, RC2). Other legacy schemes (RC4, PKCS#5 v1.5) are named and refused; errors
+ * Appendix C (3DES, RC2, RC4) or a SHA-1 PBES1 scheme. The MD5 ones are named and refused; errors
  * of the PKCS#8 reader are given the PKCS#12 codes.
  */
 async function decrypt(
@@ -187,8 +187,13 @@ async function decrypt(
   if (readable) {
     if (parts.length !== 2) fail(`the ${what} algorithm must have parameters only`);
     const params = readLegacyPbeParams(parts[1]);
-    // Each KDF output block is `iterations` SHA-1 rounds: the key's blocks and the IV's one.
-    r.budget -= params.iterations * (Math.ceil(readable.keyLength / 20) + 1);
+    // Each KDF output block is `iterations` SHA-1 rounds: the key's blocks and the IV's one
+    // (PBKDF1 derives both in one).
+    const blocks =
+      readable.kdf === 'pbkdf1'
+        ? 1
+        : Math.ceil(readable.keyLength / 20) + (readable.ivLength ? 1 : 0);
+    r.budget -= params.iterations * blocks;
     if (r.budget < 0) fail(`refusing more than ${ITERATION_BUDGET} KDF iterations in one file`);
     try {
       return await decryptLegacyPbe(r.subtle, readable, params, r.passphrase, ciphertext);
@@ -200,7 +205,7 @@ async function decrypt(
   const legacy = LEGACY_PBE[scheme];
   if (legacy)
     unsupported(
-      `the ${what} is encrypted with ${legacy}, a legacy scheme nodeid does not read (it reads the 3DES and RC2 ones of RFC 7292 Appendix C); ${REEXPORT}`,
+      `the ${what} is encrypted with ${legacy}, an MD5-based PKCS#5 v1.5 scheme nodeid does not read (it reads those of RFC 7292 Appendix C and the SHA-1 ones of PKCS#5); ${REEXPORT}`,
     );
   let encrypted: ReturnType<typeof readEncryptedPrivateKey>;
   try {
@@ -336,10 +341,11 @@ async function readEncryptedData(r: Reader, node: Der): Promise<Uint8Array> {
  * Java 17 keytool and {@link createPkcs12} write: PBES2 (PBKDF2 with HMAC-SHA1/256/384/512,
  * AES-CBC) and an HMAC MAC with SHA-1/256/384/512 keyed per RFC 7292 Appendix B; and the legacy
  * files of `openssl pkcs12 -legacy`, OpenSSL 1.x, Windows and older Java: the RFC 7292 Appendix C
- * PBEs with 3-key or 2-key Triple DES and 40- or 128-bit RC2, with or without a MAC.
+ * PBEs with 3-key or 2-key Triple DES, 40- or 128-bit RC2 and 40- or 128-bit RC4, with or without
+ * a MAC; and the SHA-1 PBES1 schemes (pbeWithSHA1AndDES-CBC, pbeWithSHA1AndRC2-CBC).
  *
  * Errors: `ERR_PASSPHRASE_WRONG` when the MAC (or, without a MAC, a decryption) fails;
- * `ERR_PKCS12_UNSUPPORTED` for the RC4 and PKCS#5 v1.5 PBEs, PBMAC1 and the public-key modes;
+ * `ERR_PKCS12_UNSUPPORTED` for the MD2/MD5 PBES1 schemes, PBMAC1 and the public-key modes;
  * `ERR_PKCS12_INVALID` for anything malformed; `ERR_INPUT_TOO_LARGE` above 8 MiB.
  *
  * @example

@@ -38,9 +38,9 @@ export const P12 = {
 
 /**
  * The legacy password-based encryption schemes, by name: RFC 7292 Appendix C (SHA-1 with RC4,
- * 3DES or RC2), written by `openssl pkcs12 -export -legacy`, OpenSSL 1.x and old Java, and two of
- * PKCS#5 v1.5. WebCrypto has none of these ciphers: the 3DES and RC2 ones are read by
- * pbe-legacy.ts; the others are named and refused.
+ * 3DES or RC2), written by `openssl pkcs12 -export -legacy`, OpenSSL 1.x and old Java, and the
+ * PBES1 schemes of PKCS#5 v1.5 (RFC 8018 Appendix A.3). WebCrypto has none of these ciphers:
+ * pbe-legacy.ts reads all but the MD2/MD5 ones, which are named and refused.
  */
 export const LEGACY_PBE: Record<string, string> = {
   '1.2.840.113549.1.12.1.1': 'pbeWithSHAAnd128BitRC4',
@@ -49,6 +49,10 @@ export const LEGACY_PBE: Record<string, string> = {
   '1.2.840.113549.1.12.1.4': 'pbeWithSHAAnd2-KeyTripleDES-CBC',
   '1.2.840.113549.1.12.1.5': 'pbeWithSHAAnd128BitRC2-CBC',
   '1.2.840.113549.1.12.1.6': 'pbeWithSHAAnd40BitRC2-CBC',
+  '1.2.840.113549.1.5.1': 'pbeWithMD2AndDES-CBC',
   '1.2.840.113549.1.5.3': 'pbeWithMD5AndDES-CBC',
+  '1.2.840.113549.1.5.4': 'pbeWithMD2AndRC2-CBC',
+  '1.2.840.113549.1.5.6': 'pbeWithMD5AndRC2-CBC',
   '1.2.840.113549.1.5.10': 'pbeWithSHA1AndDES-CBC',
+  '1.2.840.113549.1.5.11': 'pbeWithSHA1AndRC2-CBC',
 };
