@@ -6,6 +6,10 @@
  * can still be inspected.
  */
 import { NodeIdError, parseFailure } from '../errors.js';
+import {
+  type AuthorityKeyIdentifier,
+  decodeAuthorityKeyIdentifier,
+} from '../lib/authority-key-identifier.js';
 import { bytesEqual, toHex } from '../lib/bytes.js';
 import {
   children,
@@ -112,11 +116,7 @@ export interface Certificate {
   /** subjectAltName entries, when present. */
   subjectAltNames?: GeneralName[];
   subjectKeyIdentifier?: Uint8Array;
-  authorityKeyIdentifier?: {
-    keyIdentifier?: Uint8Array;
-    issuer?: GeneralName[];
-    serialNumber?: string;
-  };
+  authorityKeyIdentifier?: AuthorityKeyIdentifier;
   nameConstraints?: {
     permitted?: GeneralSubtree[];
     excluded?: GeneralSubtree[];
@@ -208,21 +208,9 @@ function decodeExtension(cert: Certificate, ext: Extension): void {
         CODE,
       ).value;
       return;
-    case OID.authorityKeyIdentifier: {
-      const aki: NonNullable<Certificate['authorityKeyIdentifier']> = {};
-      for (const item of children(
-        expectTag(v, Tag.SEQUENCE, 'authorityKeyIdentifier', CODE),
-        CODE,
-      )) {
-        if (item.tag === 0x80) aki.keyIdentifier = item.value;
-        else if (item.tag === 0xa1)
-          aki.issuer = children(item, CODE).map((n) => decodeGeneralName(n, CODE));
-        else if (item.tag === 0x82) aki.serialNumber = toHex(item.value);
-        else throw new NodeIdError(CODE, 'malformed authorityKeyIdentifier');
-      }
-      cert.authorityKeyIdentifier = aki;
+    case OID.authorityKeyIdentifier:
+      cert.authorityKeyIdentifier = decodeAuthorityKeyIdentifier(v, CODE);
       return;
-    }
     case OID.nameConstraints: {
       const nc: NonNullable<Certificate['nameConstraints']> = { critical: ext.critical };
       for (const item of children(expectTag(v, Tag.SEQUENCE, 'nameConstraints', CODE), CODE)) {

@@ -8,6 +8,10 @@
  * certificateIssuer (§5.3.3: carried over to the following entries of an indirect CRL).
  */
 import { NodeIdError, parseFailure } from '../errors.js';
+import {
+  type AuthorityKeyIdentifier,
+  decodeAuthorityKeyIdentifier,
+} from '../lib/authority-key-identifier.js';
 import { bytesEqual, toHex } from '../lib/bytes.js';
 import {
   children,
@@ -30,7 +34,7 @@ import {
   decodeReasonFlags,
   type ReasonFlag,
 } from '../lib/distribution-point.js';
-import { decodeGeneralName, decodeGeneralNames, type GeneralName } from '../lib/general-name.js';
+import { decodeGeneralNames, type GeneralName } from '../lib/general-name.js';
 import { type DistinguishedName, decodeName } from '../lib/name.js';
 import { OID } from '../lib/oids.js';
 import { encodePem, toBlocks } from '../lib/pem.js';
@@ -125,11 +129,7 @@ export interface Crl {
   /** Where the delta CRLs for this CRL are (freshestCRL, §5.2.6), when present. */
   freshestCrl?: DistributionPoint[];
   /** The authorityKeyIdentifier extension, when present (same shape as a certificate's). */
-  authorityKeyIdentifier?: {
-    keyIdentifier?: Uint8Array;
-    issuer?: GeneralName[];
-    serialNumber?: string;
-  };
+  authorityKeyIdentifier?: AuthorityKeyIdentifier;
   /** The issuingDistributionPoint extension, when present. */
   issuingDistributionPoint?: IssuingDistributionPoint;
   /** Revoked certificates, in the order listed. */
@@ -319,21 +319,9 @@ function decodeCrlExtension(crl: Crl, ext: CrlExtension): void {
       // §5.2.6: "The extension MUST be marked as non-critical".
       if (ext.critical) crl.problems.push('freshestCRL extension is marked critical');
       return;
-    case OID.authorityKeyIdentifier: {
-      const aki: NonNullable<Crl['authorityKeyIdentifier']> = {};
-      for (const item of children(
-        expectTag(v, Tag.SEQUENCE, 'authorityKeyIdentifier', CODE),
-        CODE,
-      )) {
-        if (item.tag === 0x80) aki.keyIdentifier = item.value;
-        else if (item.tag === 0xa1)
-          aki.issuer = children(item, CODE).map((n) => decodeGeneralName(n, CODE));
-        else if (item.tag === 0x82) aki.serialNumber = toHex(item.value);
-        else fail('malformed authorityKeyIdentifier');
-      }
-      crl.authorityKeyIdentifier = aki;
+    case OID.authorityKeyIdentifier:
+      crl.authorityKeyIdentifier = decodeAuthorityKeyIdentifier(v, CODE);
       return;
-    }
     case OID.issuingDistributionPoint: {
       const idp: IssuingDistributionPoint = {
         critical: ext.critical,
