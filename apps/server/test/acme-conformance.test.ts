@@ -12,7 +12,14 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
-import { createCa, createCsr, type Identity, parseCertificate, toBase64Url } from '@nodeid/sdk';
+import {
+  createCa,
+  createCsr,
+  type Identity,
+  parseCertificate,
+  renewalInfoId,
+  toBase64Url,
+} from '@nodeid/sdk';
 import { openMemoryStore, type Store } from '@nodeid/store';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AcmeOptions } from '../src/acme/acme-routes.js';
@@ -973,5 +980,50 @@ describe('RFC 8737 tls-alpn-01 (an IP identifier, RFC 8738 §6)', () => {
       expect(challenge.status, what).toBe('invalid');
       expect(challenge.error.type, what).toBe(`${URN}${type}`);
     }
+  });
+});
+
+describe('RFC 9773 renewal information: "replaces"', () => {
+  it('an order replacing a certificate of this CA echoes "replaces"; once finalized, a second one is alreadyReplaced (409); an unknown id malformed', async () => {
+    const client = await registered();
+    const first = await order(client, (k) => k);
+    const { b64 } = await csrB64();
+    const fin = await client.post(`${first.url}/finalize`, { csr: b64 });
+    const leaf = parseCertificate((await client.post(fin.body.certificate, '')).text);
+    const replaces = renewalInfoId(leaf);
+    const identifiers = [{ type: 'ip', value: '127.0.0.1' }];
+    const renewal = await client.post('/new-order', { identifiers, replaces });
+    expect(renewal.status).toBe(201);
+    expect(renewal.body.replaces).toBe(replaces);
+    // not finalized yet: another order may still name it
+    const parallel = await client.post('/new-order', { identifiers, replaces });
+    expect(parallel.status).toBe(201);
+    // finalize the renewal
+    const authzUrl = renewal.body.authorizations[0];
+    const authz = await client.post(authzUrl, '');
+    const http01 = authz.body.challenges.find((c: { type: string }) => c.type === 'http-01');
+    answers.set(http01.token, await keyAuthOf(client, http01.token));
+    await client.post(http01.url, {});
+    await until(
+      () => client.post(authzUrl, ''),
+      (r) => r.body.status === 'valid',
+    );
+    const renewed = await client.post(`${renewal.headers.get('location')}/finalize`, {
+      csr: (await csrB64()).b64,
+    });
+    expect(renewed.body.status).toBe('valid');
+    expectProblem(
+      await client.post('/new-order', { identifiers, replaces }),
+      'alreadyReplaced',
+      409,
+    );
+    expectProblem(
+      await client.post('/new-order', {
+        identifiers,
+        replaces: 'aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE',
+      }),
+      'malformed',
+      400,
+    );
   });
 });

@@ -116,6 +116,8 @@ export function orderJson(o: AcmeObject, status: string, base: string) {
     authorizations: d.authorizations.map((id) => `${base}/authz/${id}`),
     finalize: `${base}/order/${o.id}/finalize`,
     ...(d.certificate && { certificate: `${base}/certificate/${o.id}` }),
+    // RFC 9773 §5: the certificate this order replaces
+    ...(typeof d['replaces'] === 'string' && { replaces: d['replaces'] }),
     ...(d.error && { error: d.error }),
   };
 }

@@ -455,7 +455,7 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
       const replaces = p['replaces'];
       if (replaces !== undefined && typeof replaces !== 'string')
         throw new AcmeProblem('malformed', '"replaces" must be a renewalInfo certificate id');
-      if (replaces !== undefined) parseRenewalInfoId(replaces);
+      if (replaces !== undefined) await checkReplaces(replaces, req.account!.id);
       const account = accountData(req.account!);
       const { identifiers, rejected } = acmeOrderIdentifiers(
         p['identifiers'],
@@ -512,6 +512,24 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
       return c.json(orderJson(stored, 'pending', base), 201);
     }),
   );
+
+  /**
+   * RFC 9773 §5: the certificate an order "replaces" is one of this CA's, and no finalized order
+   * of the account replaced it already (else `alreadyReplaced`).
+   */
+  async function checkReplaces(replaces: string, accountId: string): Promise<void> {
+    const id = parseRenewalInfoId(replaces);
+    const ski = s.deps.ca.certificate.subjectKeyIdentifier;
+    const ours = ski && Buffer.from(ski).toString('hex') === id.keyIdentifier;
+    if (!ours || !(await store.getCertificate(id.serialNumber)))
+      throw new AcmeProblem('malformed', '"replaces" names no certificate of this CA');
+    const orders = await store.listAcmeObjects('order', accountId, 10_000);
+    if (orders.some((o) => o.status === 'valid' && orderData(o)['replaces'] === replaces))
+      throw new AcmeProblem(
+        'alreadyReplaced',
+        'the certificate "replaces" names was already replaced by another finalized order',
+      );
+  }
 
   /** True when the account has valid authorizations for every name of `cert` (§7.6). */
   async function holdsAuthorizationsFor(

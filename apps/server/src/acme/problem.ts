@@ -19,6 +19,8 @@ export interface Subproblem {
 /** The HTTP status each problem type is answered with (as Boulder and pebble answer them). */
 const STATUS: Record<AcmeProblemType, ContentfulStatusCode> = {
   accountDoesNotExist: 400,
+  // RFC 9773 §5: the certificate "replaces" names was already replaced (409 as Boulder)
+  alreadyReplaced: 409,
   alreadyRevoked: 400,
   badCSR: 400,
   badNonce: 400,

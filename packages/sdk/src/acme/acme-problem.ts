@@ -5,9 +5,10 @@
  */
 import { NodeIdError } from '../errors.js';
 
-/** The error types of RFC 8555 §6.7 (table) a nodeid ACME server uses. */
+/** The error types of RFC 8555 §6.7 (table) a nodeid ACME server uses, and RFC 9773 §7.4's `alreadyReplaced`. */
 export type AcmeProblemType =
   | 'accountDoesNotExist'
+  | 'alreadyReplaced'
   | 'alreadyRevoked'
   | 'badCSR'
   | 'badNonce'
