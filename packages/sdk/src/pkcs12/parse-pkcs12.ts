@@ -163,7 +163,8 @@ interface Reader {
 
 /** A failed decryption: damaged when the MAC proved the passphrase, else a wrong passphrase. */
 function wrongPassphrase(r: Reader, what: string): never {
-  if (r.macChecked) fail(`the ${what} does not decrypt though the MAC is right`);
+  if (r.macChecked)
+    fail(`the ${what} could not be decrypted though the MAC is right (a damaged file)`);
   throw new NodeIdError(
     'ERR_PASSPHRASE_WRONG',
     `wrong passphrase: the PKCS#12 ${what} could not be decrypted`,

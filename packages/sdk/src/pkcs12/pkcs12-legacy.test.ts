@@ -20,8 +20,11 @@ import { issueIdentity } from '../issue/issue-identity.js';
 import { exportPrivateKeyPem } from '../keys/export-private-key-pem.js';
 import { importPrivateKeyPem } from '../keys/import-private-key-pem.js';
 import { keyMatchesCertificate } from '../keys/key-matches-certificate.js';
+import { children, decode, explicit, int, nul, octets, oid, seq } from '../lib/der.js';
 import { parsePkcs12 } from './parse-pkcs12.js';
 import { decryptLegacyPbe, LEGACY_PBE_CIPHERS } from './pbe-legacy.js';
+import { computeMac } from './pkcs12-mac.js';
+import { P12 } from './pkcs12-oids.js';
 
 const pass = 'legacy pässword';
 let ca: Identity;
@@ -263,6 +266,28 @@ describe('Java keytool -J-Dkeystore.pkcs12.legacy', () => {
 });
 
 describe('hostile legacy input', () => {
+  it('a MAC that is right over a ciphertext that does not decrypt: ERR_PKCS12_INVALID, not the passphrase', async () => {
+    const file = Uint8Array.from(exportLegacy('remac.p12', 'P-256', [])); // not a pooled Buffer
+    // PFX ::= SEQUENCE { version, authSafe ContentInfo (data), macData }
+    const [, authSafe, macData] = children(decode(file));
+    const bytes = children(children(authSafe!)[1]!)[0]!.value.slice();
+    // OpenSSL's first safe is the RC2-encrypted certificates, whose ciphertext ends it.
+    const first = children(decode(bytes))[0]!.raw;
+    expect(first[0]).toBe(0x30);
+    const end = first.byteOffset - bytes.byteOffset + first.length;
+    bytes[end - 1]! ^= 0x5a;
+    const salt = children(macData!)[1]!.value;
+    const mac = await computeMac(crypto.subtle, 'SHA-1', pass, salt, 2048, bytes);
+    const forged = seq(
+      int(3),
+      seq(oid(P12.data), explicit(0, octets(bytes))),
+      seq(seq(seq(oid(P12.sha1), nul()), octets(mac)), octets(salt), int(2048)),
+    );
+    const e = await errorOf(parsePkcs12(forged, { passphrase: pass }));
+    expect(e?.code).toBe('ERR_PKCS12_INVALID');
+    expect(e?.message).toMatch(/the certificates could not be decrypted though the MAC is right/);
+  });
+
   it('mutated -nomac legacy files: a result or a NodeIdError, never another exception', async () => {
     // One iteration (-noiter) so each run reaches the ciphers cheaply; no MAC stops the mutations.
     const good = exportLegacy('fuzz.p12', 'P-256', ['-nomac', '-noiter']);
