@@ -7,19 +7,19 @@
  * (see helpers/processes.ts).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCsr, parseCertificate } from '@nodeid/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   adminToken,
   api,
-  assertBuilt,
   cli,
-  initCaFolder,
-  killStarted,
   type ServerProcess,
+  startCaServer,
   startServer,
+  stopAll,
+  tokenAdminArgs,
 } from './helpers/processes.js';
 
 let work: string;
@@ -29,16 +29,13 @@ let admin: string;
 let server: ServerProcess;
 
 beforeAll(async () => {
-  assertBuilt();
-  ({ work, caDir, caPem } = await initCaFolder('nodeid-policy-e2e-', 'policy.cluster'));
-  server = await startServer({ caDir });
-  admin = adminToken(caDir);
+  ({ work, caDir, caPem, admin, server } = await startCaServer(
+    'nodeid-policy-e2e-',
+    'policy.cluster',
+  ));
 });
 
-afterAll(() => {
-  killStarted();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => stopAll(work));
 
 const enrollments = (json: unknown) =>
   api(server.url, '/v1/enrollments', { ca: caPem, admin, json });
@@ -111,14 +108,7 @@ describe('defect 1: a token lists exact names', () => {
   });
 
   it('nodeid token create refuses a pattern before asking, and prints an enroll line with every name', async () => {
-    const common = [
-      '--server',
-      server.url,
-      '--admin-token-file',
-      join(caDir, 'admin.token'),
-      '--ca-file',
-      join(caDir, 'ca.crt'),
-    ];
+    const common = tokenAdminArgs({ url: server.url, caDir });
     const bad = await cli([
       'token',
       'create',
