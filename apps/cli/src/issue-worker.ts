@@ -2,18 +2,20 @@
  * An issuing thread of `nodeid cert issue --from-file` (see `lib/bulk-issue.ts`): receives
  * chunks of nodes, makes each one's key and certificate with the CA it was started with, builds
  * the bundle's files and the inventory record from the certificate it just made (nothing is
- * parsed again), and answers with the whole chunk in one message. Key generation and signatures
- * run on the calling thread (`createThreadCrypto`), not through the libuv pool. The CA's private key arrives as a
+ * parsed again), and answers with the whole chunk in one message. Key generation
+ * (`threadKeyPair`: the key as bytes, never a `CryptoKey`) and signatures (`createNodeCrypto`)
+ * run on the calling thread, not through the libuv pool. The CA's private key arrives as a
  * `CryptoKey` in `workerData`, cloned inside this process; it never leaves it.
  */
 import { randomUUID } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
-import { type Issuer, issueIdentity, parseCertificateDer } from '@nodeid/sdk';
+import { type Issuer, issueCertificate, parseCertificateDer } from '@nodeid/sdk';
+import { createNodeCrypto } from '@nodeid/sdk/node';
 import { certificateRecordOf } from '@nodeid/store/record';
 import type { BulkSettings, IssuedNode, NodeJob, NodeOutcome } from './lib/bulk-types.js';
 import { describeError } from './lib/cli-error.js';
 import { bundleOf } from './lib/issue-one.js';
-import { createThreadCrypto } from './lib/thread-crypto.js';
+import { threadKeyPair } from './lib/thread-keys.js';
 
 interface WorkerCa {
   certificate: Uint8Array;
@@ -29,10 +31,11 @@ const issuer: Issuer = {
   privateKey: ca.privateKey,
   ...(ca.crlDistributionPoints && { crlDistributionPoints: ca.crlDistributionPoints }),
 };
-const crypto = createThreadCrypto();
+const crypto = createNodeCrypto();
 
 async function issueNode(job: NodeJob): Promise<IssuedNode> {
-  const identity = await issueIdentity({
+  const key = await threadKeyPair(settings.algorithm, crypto);
+  const issued = await issueCertificate({
     ca: issuer,
     profile: settings.profile,
     name: job.name,
@@ -41,9 +44,10 @@ async function issueNode(job: NodeJob): Promise<IssuedNode> {
     ips: job.ips,
     uris: job.uris,
     days: settings.days,
-    algorithm: settings.algorithm,
+    publicKey: key.spki,
     crypto,
   });
+  const identity = { ...issued, privateKey: key.pkcs8 };
   const files = await bundleOf(identity, {
     layout: settings.layout,
     keyPassphrase: settings.keyPassphrase,

@@ -5,7 +5,13 @@
  */
 import { lstat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { type BundleFile, type BundleLayout, bundleFiles, type Identity } from '@nodeid/sdk';
+import {
+  type BundleFile,
+  type BundleIdentity,
+  type BundleLayout,
+  bundleFiles,
+  type Identity,
+} from '@nodeid/sdk';
 import { type WriteBundleResult, writeBundle } from '@nodeid/sdk/node';
 import type { Store } from '@nodeid/store';
 import { certificateRecordOf } from '@nodeid/store/record';
@@ -34,7 +40,7 @@ export function certificateNames(identity: Pick<Identity, 'certificate'>): strin
  * delivery options become files, for one identity and for bulk issuance's threads alike.
  */
 export function bundleOf(
-  identity: Identity,
+  identity: BundleIdentity,
   d: Omit<Delivery, 'outDir' | 'force'>,
 ): Promise<BundleFile[]> {
   return bundleFiles(identity, d.layout, {

@@ -1,0 +1,47 @@
+/**
+ * Key pairs for bulk issuance's threads, as bytes: the SubjectPublicKeyInfo the certificate is
+ * issued for and the PKCS#8 the key file holds. P-256 and P-384 keys are made by OpenSSL's EC
+ * key generator through `createECDH` (an ECDH key and an ECDSA key are the same pair: a private
+ * scalar and its public point) on the calling thread, and encoded by the SDK's
+ * `encodeEcKeyPair`: no `CryptoKey` is made, since importing one (about 0.3 ms for a pair in
+ * Node 20) only to export it again cost more than the rest of a node's issuance. Node's
+ * `subtle.generateKey` is not used for them either: it runs on the libuv pool, which bulk
+ * issuance keeps busy with disk syncs. `generateKeyPairSync` is not used: in a worker thread, a
+ * garbage collection during it can destroy an earlier key-generation job under a lock the job
+ * holds (seen as a hang in Node 20's `KeyGenJob` destructor). Other algorithms (Ed25519, RSA) are
+ * made by the SDK's `generateKeyPair` and exported by WebCrypto.
+ */
+import { createECDH } from 'node:crypto';
+import {
+  type EncodedKeyPair,
+  encodeEcKeyPair,
+  generateKeyPair,
+  type KeyAlgorithm,
+} from '@nodeid/sdk';
+
+const CURVES = {
+  'P-256': { openssl: 'prime256v1', size: 32 },
+  'P-384': { openssl: 'secp384r1', size: 48 },
+} as const;
+
+/** A new key pair of `algorithm`, as its encodings. */
+export async function threadKeyPair(
+  algorithm: KeyAlgorithm,
+  crypto: Crypto,
+): Promise<EncodedKeyPair> {
+  if (algorithm === 'P-256' || algorithm === 'P-384') {
+    const curve = CURVES[algorithm];
+    const ecdh = createECDH(curve.openssl);
+    const publicKey = ecdh.generateKeys(); // uncompressed: 0x04 || x || y
+    const d = ecdh.getPrivateKey(); // big-endian, without its leading zero bytes
+    const privateKey = new Uint8Array(curve.size);
+    privateKey.set(d, curve.size - d.length);
+    return encodeEcKeyPair({ curve: algorithm, privateKey, publicKey });
+  }
+  const keys = await generateKeyPair({ algorithm, extractable: true, crypto });
+  return {
+    algorithm,
+    spki: new Uint8Array(await crypto.subtle.exportKey('spki', keys.publicKey)),
+    pkcs8: new Uint8Array(await crypto.subtle.exportKey('pkcs8', keys.privateKey)),
+  };
+}
