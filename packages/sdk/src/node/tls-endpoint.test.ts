@@ -135,6 +135,31 @@ describe('readPresentedChain', () => {
     }
   });
 
+  it('reads the TLS 1.3 chain under each cipher suite, and after a HelloRetryRequest', async () => {
+    // RFC 8446 §B.4 suites Node offers; a server that only takes P-384 makes the client, whose
+    // first key share is X25519, start again after a HelloRetryRequest (§4.1.4).
+    const cases = [
+      { ciphers: 'TLS_AES_128_GCM_SHA256' },
+      { ciphers: 'TLS_AES_256_GCM_SHA384' },
+      { ciphers: 'TLS_CHACHA20_POLY1305_SHA256' },
+      { ciphers: 'TLS_AES_128_GCM_SHA256', ecdhCurve: 'P-384' },
+    ];
+    for (const c of cases) {
+      const port = await tlsServer({
+        cert: `${leaf.certificate.pem}${other.certificate.pem}${ca.certificate.pem}`,
+        minVersion: 'TLSv1.3',
+        ...c,
+      });
+      const r = await readPresentedChain({ host: '127.0.0.1', port });
+      expect(r.ok, `${JSON.stringify(c)}: ${!r.ok && r.message}`).toBe(true);
+      if (!r.ok) return;
+      expect(r.cipher).toBe(c.ciphers);
+      expect(r.chainSource, JSON.stringify(c)).toBe('handshake');
+      expect(r.chain).toHaveLength(3);
+      expect(parseCertificate(r.chain[1]!).serialNumber).toBe(other.certificate.serialNumber);
+    }
+  });
+
   it('presents a client certificate to a server that asks for one', async () => {
     for (const maxVersion of ['TLSv1.2', 'TLSv1.3'] as const) {
       let seen: string | undefined;
