@@ -174,3 +174,40 @@ describe('createNodeCrypto', () => {
     }
   });
 });
+
+describe('createNodeCrypto getRandomValues (pooled)', () => {
+  it('never hands out the same bytes twice, across refills of the pool', () => {
+    const crypto = createNodeCrypto();
+    const seen = new Set<string>();
+    for (let i = 0; i < 5000; i++) {
+      const bytes = crypto.getRandomValues(new Uint8Array(20)); // 100 KB: a dozen refills
+      seen.add(Buffer.from(bytes).toString('hex'));
+    }
+    expect(seen.size).toBe(5000);
+  });
+
+  it('fills exactly the view it is given, for every integer typed array, and returns it', () => {
+    const crypto = createNodeCrypto();
+    const backing = new Uint8Array(64);
+    const view = new Uint32Array(backing.buffer, 16, 8); // bytes 16..47
+    expect(crypto.getRandomValues(view)).toBe(view);
+    expect(backing.subarray(0, 16).every((b) => b === 0)).toBe(true);
+    expect(backing.subarray(48).every((b) => b === 0)).toBe(true);
+    expect(backing.subarray(16, 48).some((b) => b !== 0)).toBe(true);
+    for (const Type of [Int8Array, Uint16Array, Int16Array, Int32Array, Uint8ClampedArray]) {
+      const a = new Type(32);
+      expect(crypto.getRandomValues(a)).toBe(a);
+      expect(a.some((v) => v !== 0)).toBe(true);
+    }
+    const big = new BigUint64Array(4);
+    crypto.getRandomValues(big);
+    expect(big.some((v) => v !== 0n)).toBe(true);
+  });
+
+  it('refuses what WebCrypto refuses: float arrays and more than 65,536 bytes', () => {
+    const crypto = createNodeCrypto();
+    expect(() => crypto.getRandomValues(new Float32Array(4) as never)).toThrow();
+    expect(() => crypto.getRandomValues(new Uint8Array(65537))).toThrow();
+    expect(crypto.getRandomValues(new Uint8Array(65536)).some((b) => b !== 0)).toBe(true);
+  });
+});
