@@ -9,7 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isIssuedBy, parseCertificates, parseCrl, verifyCertificate } from '@nodeid/sdk';
@@ -17,7 +17,7 @@ import { loadCaFolder } from '@nodeid/sdk/node';
 import { openCaInventory } from '@nodeid/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
-import { assertBuilt, cli, killStarted } from './helpers/processes.js';
+import { assertBuilt, cli, stopAll } from './helpers/processes.js';
 
 let work: string;
 let caDir: string;
@@ -60,10 +60,7 @@ beforeAll(async () => {
   await run(['cert', 'revoke', serial, '--dir', caDir]);
 }, 60_000);
 
-afterAll(() => {
-  killStarted();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => stopAll(work));
 
 describe('CRLs during a CA rotation', () => {
   it('nodeid crl create writes the new key’s CRL and the old key’s, each listing its own leaves', async () => {

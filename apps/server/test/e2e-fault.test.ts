@@ -1,10 +1,3 @@
-/**
- * The server under load and under fault, as real processes over HTTPS on loopback: 50 clients
- * racing one token get exactly one certificate, and a `kill -9` in the middle of a signing load
- * loses no certificate that any client received. Clients use different loopback source
- * addresses (127.0.0.x) so the per-client rate limit does not stand between them and the race.
- */
-import { rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { createCsr } from '@nodeid/sdk';
@@ -12,13 +5,11 @@ import { openStore } from '@nodeid/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ApiResponse,
-  adminToken,
   api,
-  assertBuilt,
-  initCaFolder,
-  killStarted,
   type ServerProcess,
+  startCaServer,
   startServer,
+  stopAll,
 } from './helpers/processes.js';
 
 let work: string;
@@ -52,16 +43,13 @@ async function inventory(): Promise<InventoryRecord[]> {
 }
 
 beforeAll(async () => {
-  assertBuilt();
-  ({ work, caDir, caPem } = await initCaFolder('nodeid-e2e-fault-', 'fault.cluster'));
-  server = await startServer({ caDir });
-  admin = adminToken(caDir);
+  ({ work, caDir, caPem, admin, server } = await startCaServer(
+    'nodeid-e2e-fault-',
+    'fault.cluster',
+  ));
 });
 
-afterAll(() => {
-  killStarted();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => stopAll(work));
 
 describe('nodeid-server under load and fault', () => {
   it('50 concurrent /v1/sign calls with one token give exactly one certificate', async () => {

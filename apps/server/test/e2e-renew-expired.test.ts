@@ -6,7 +6,7 @@
  * CA folder's key with the SDK's `now` and recorded in the folder's inventory, as the server
  * would have recorded them then.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCa, exportPrivateKeyPem, issueIdentity, parseCertificate } from '@nodeid/sdk';
 import { loadCaFolder } from '@nodeid/sdk/node';
@@ -17,9 +17,9 @@ import {
   auditEvents,
   cli,
   initCaFolder,
-  killStarted,
   type ServerProcess,
   startServer,
+  stopAll,
 } from './helpers/processes.js';
 
 const DAY = 86_400_000;
@@ -102,10 +102,7 @@ beforeAll(async () => {
   await first.stop('SIGTERM');
 });
 
-afterAll(() => {
-  killStarted();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => stopAll(work));
 
 describe('nodeid-server --renew-expired-within 30d over mutual TLS', () => {
   it('renews a certificate expired 10 days ago, once, and refuses one expired 40 days ago', async () => {
