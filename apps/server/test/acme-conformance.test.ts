@@ -24,6 +24,7 @@ import { openMemoryStore, type Store } from '@nodeid/store';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AcmeOptions } from '../src/acme/acme-routes.js';
 import { createApp } from '../src/app.js';
+import { type Signer, signJob } from '../src/lib/issuance.js';
 import { type AcmeResponse, AcmeTestClient, keyAuthOf } from './helpers/acme-client.js';
 
 const ADMIN = 'admin-token-for-tests-0123456789';
@@ -63,10 +64,11 @@ beforeAll(async () => {
 
 afterAll(() => new Promise<void>((resolve) => responder.close(() => resolve())));
 
-async function makeApp(acme: AcmeOptions = {}) {
+async function makeApp(acme: AcmeOptions = {}, signer?: Signer) {
   store = await openMemoryStore();
   clock = undefined;
   app = createApp({
+    ...(signer && { signer }),
     ca,
     clusterName: 'acme.cluster',
     store,
@@ -567,6 +569,36 @@ describe('§7.4 orders and finalize', () => {
     const done = await client.post(ready.url, '');
     expect(done.body.status).toBe('valid');
     expect(done.body.certificate).toBe(`${BASE}/certificate/${ready.url.split('/').pop()}`);
+  });
+
+  it('while the certificate is being signed the order is processing, with Retry-After, and a second finalize is orderNotReady', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let signing: () => void = () => {};
+    const started = new Promise<void>((resolve) => {
+      signing = resolve;
+    });
+    await makeApp({}, async (job) => {
+      signing();
+      await gate;
+      return signJob(job, ca);
+    });
+    const client = await registered();
+    const ready = await order(client, (k) => k);
+    const { b64 } = await csrB64();
+    const other = await AcmeTestClient.create(app, undefined, client.keys);
+    other.kid = client.kid;
+    const finalizing = other.post(`${ready.url}/finalize`, { csr: b64 });
+    await started;
+    const polled = await client.post(ready.url, '');
+    expect(polled.body.status).toBe('processing');
+    expect(polled.headers.get('retry-after')).toBe('1');
+    expectProblem(await client.post(`${ready.url}/finalize`, { csr: b64 }), 'orderNotReady', 403);
+    release();
+    expect((await finalizing).body.status).toBe('valid');
+    expect(await store.listCertificates()).toHaveLength(1);
   });
 
   it('a CSR refused (badCSR) leaves the order ready for a corrected one', async () => {

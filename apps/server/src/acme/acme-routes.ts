@@ -562,7 +562,10 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
     route(async (c) => {
       const req = await postAsGet(c);
       const order = await owned('order', param(c, 'id'), req);
-      return c.json(orderJson(order, await orderStatus(order), baseOf(c)));
+      const status = await orderStatus(order);
+      // §7.4: a client polling an order being finalized is told when to ask again
+      if (status === 'processing') c.header('Retry-After', '1');
+      return c.json(orderJson(order, status, baseOf(c)));
     }),
   );
 
