@@ -170,6 +170,16 @@ beforeAll(async () => {
     'aes-256-cbc',
   ]);
   writeFileSync(f('client.pass'), 'correct horse\n');
+  mkdirSync(f('bundle'));
+  for (const [from, to] of [
+    ['client.crt', 'admin.client.crt'],
+    ['client.key', 'admin.client.key'],
+    ['root.crt', 'ca.crt'],
+  ])
+    writeFileSync(join(work, 'bundle', to), readFileSync(f(from)));
+  mkdirSync(f('cafolder'));
+  writeFileSync(join(work, 'cafolder', 'ca.key'), readFileSync(f('root.key')));
+  writeFileSync(join(work, 'cafolder', 'ca.crt'), readFileSync(f('root.crt')));
   writeFileSync(
     f('odd.pem'),
     ['root', 'other', 'stale', 'int'].map((n) => readFileSync(f(`${n}.crt`), 'utf8')).join(''),
@@ -323,6 +333,9 @@ describe('a server that requires a client certificate (openssl s_server -Verify 
         'client.pass',
       ]);
       expect(enc.facts.clientAuthentication).toMatchObject({ sent: true, outcome: 'accepted' });
+      // A node bundle folder as nodeid's plain layout writes it: <name>.crt, <name>.key, ca.crt.
+      const bundle = await expiryJson(at(`mtls${version}`), ['--client-bundle', 'bundle']);
+      expect(bundle.facts.clientAuthentication).toMatchObject({ sent: true, outcome: 'accepted' });
       // s_server prints the subject of the client certificate it verified.
       for (let i = 0; i < 100 && !/admin\.client/.test(serverLog(port).slice(before)); i++)
         await new Promise((r) => setTimeout(r, 50));
@@ -359,6 +372,9 @@ describe('a server that requires a client certificate (openssl s_server -Verify 
     const only = await cli(['expiry', 'check', at('mtls13'), '--client-cert', 'client.crt']);
     expect(only.status).toBe(2);
     expect(only.stderr).toMatch(/--client-cert needs --client-key/);
+    const caFolder = await cli(['expiry', 'check', at('mtls13'), '--client-bundle', 'cafolder']);
+    expect(caFolder.status).toBe(2);
+    expect(caFolder.stderr).toMatch(/--client-bundle cafolder is a CA folder/);
     const mismatch = await cli([
       'fleet',
       'check',

@@ -6,7 +6,8 @@
  * connecting (bounded, with progress on stderr) and turning each presented chain into report rows.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   type Certificate,
   checkPresentedChain,
@@ -46,6 +47,7 @@ export interface ClientCertificateFlags {
   clientCert?: string;
   clientKey?: string;
   clientKeyPassphraseFile?: string;
+  clientBundle?: string;
 }
 
 /** yargs options of the client certificate to present (mutual TLS). */
@@ -63,7 +65,47 @@ export const CLIENT_CERTIFICATE_OPTIONS = {
     type: 'string',
     describe: 'file holding the passphrase of an encrypted --client-key',
   },
+  'client-bundle': {
+    type: 'string',
+    describe:
+      'a node bundle folder written by nodeid (one <name>.key beside <name>.crt or <name>.pem): its certificate and key, instead of --client-cert/--client-key',
+  },
 } as const;
+
+/**
+ * The certificate and key of a bundle folder as nodeid's layouts write them (plain, scale,
+ * aistore, kubernetes, flocker): the one `<name>.key` and its `<name>.crt` or `<name>.pem`.
+ */
+async function bundleFiles(dir: string): Promise<{ cert: string; key: string }> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    throw new CliError('ERR_USAGE', `--client-bundle ${dir}: no such folder`, EXIT.USAGE);
+  }
+  const keys = names.filter((n) => n.endsWith('.key') && !n.startsWith('.'));
+  if (keys.length === 1 && keys[0] === 'ca.key')
+    throw new CliError(
+      'ERR_USAGE',
+      `--client-bundle ${dir} is a CA folder; give a node's bundle folder (or --client-cert and --client-key)`,
+      EXIT.USAGE,
+    );
+  if (keys.length !== 1)
+    throw new CliError(
+      'ERR_USAGE',
+      `--client-bundle ${dir} holds ${keys.length ? `${keys.length} keys (${keys.join(', ')})` : 'no .key file'}; give --client-cert and --client-key instead`,
+      EXIT.USAGE,
+    );
+  const base = keys[0]!.slice(0, -'.key'.length);
+  const cert = [`${base}.crt`, `${base}.pem`].find((n) => names.includes(n));
+  if (!cert)
+    throw new CliError(
+      'ERR_USAGE',
+      `--client-bundle ${dir}: no ${base}.crt or ${base}.pem beside ${keys[0]}`,
+      EXIT.USAGE,
+    );
+  return { cert: join(dir, cert), key: join(dir, keys[0]!) };
+}
 
 /**
  * Reads `--client-cert`/`--client-key` (both or neither) and checks that they work together
@@ -72,7 +114,17 @@ export const CLIENT_CERTIFICATE_OPTIONS = {
 export async function readClientCertificate(
   flags: ClientCertificateFlags,
 ): Promise<ClientCertificate | undefined> {
-  const { clientCert, clientKey, clientKeyPassphraseFile } = flags;
+  const { clientKeyPassphraseFile } = flags;
+  let { clientCert, clientKey } = flags;
+  if (flags.clientBundle !== undefined) {
+    if (clientCert !== undefined || clientKey !== undefined)
+      throw new CliError(
+        'ERR_USAGE',
+        '--client-bundle names the certificate and key: give it or --client-cert/--client-key, not both',
+        EXIT.USAGE,
+      );
+    ({ cert: clientCert, key: clientKey } = await bundleFiles(flags.clientBundle));
+  }
   if (clientCert === undefined && clientKey === undefined) {
     if (clientKeyPassphraseFile !== undefined)
       throw new CliError(
