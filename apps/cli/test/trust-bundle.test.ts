@@ -18,6 +18,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCliAsync } from './helpers/bulk.js';
 import { runCli } from './helpers/run-cli.js';
 
 const readFile = (path: string) => readFileSync(path, 'utf8');
@@ -28,6 +29,12 @@ const UPDATE_CA = ['/usr/sbin/update-ca-certificates', '/usr/bin/update-ca-certi
 
 let work: string;
 let caDir: string;
+
+/** The CLI run without blocking vitest's worker (many runs in a row starve its messages). */
+async function acli(args: string[]) {
+  const r = await runCliAsync(args, ENV, 120_000);
+  return { ...r, json: () => JSON.parse(r.stdout) };
+}
 
 function cli(args: string[]) {
   const r = runCli(args, { env: ENV });
@@ -168,3 +175,150 @@ describe('trust install of a bundle', () => {
     },
   );
 });
+
+describe('trust uninstall of a bundle', () => {
+  let rotDir: string;
+  let oldLeaf: string;
+  let newLeaf: string;
+  let otherLeaf: string;
+  let otherCa: string;
+
+  beforeAll(async () => {
+    rotDir = join(work, 'un-ca');
+    expect(
+      (await acli(['ca', 'init', 'un.cluster', '--no-passphrase', '--dir', rotDir])).status,
+    ).toBe(0);
+    const o = join(work, 'un-old');
+    expect(
+      (await acli(['cert', 'issue', 'o.example.net', '--dir', rotDir, '--out', o])).status,
+    ).toBe(0);
+    oldLeaf = join(o, 'o.example.net.crt');
+    expect((await acli(['ca', 'rotate', '--dir', rotDir])).status).toBe(0);
+    const n = join(work, 'un-new');
+    expect(
+      (await acli(['cert', 'issue', 'n.example.net', '--dir', rotDir, '--out', n])).status,
+    ).toBe(0);
+    newLeaf = join(n, 'n.example.net.crt');
+    const other = join(work, 'un-other');
+    expect(
+      (await acli(['ca', 'init', 'uo.cluster', '--no-passphrase', '--dir', other])).status,
+    ).toBe(0);
+    otherCa = join(other, 'ca.crt');
+    const ol = join(work, 'un-other-leaf');
+    expect(
+      (await acli(['cert', 'issue', 'x.example.net', '--dir', other, '--out', ol])).status,
+    ).toBe(0);
+    otherLeaf = join(ol, 'x.example.net.crt');
+  });
+
+  it.skipIf(!UPDATE_CA)(
+    'Debian: removes the file of each root trust install wrote, and update-ca-certificates --fresh stops trusting both keys; another CA stays',
+    async () => {
+      const debian = debianRoot('un-debian');
+      const bundle = join(rotDir, 'ca-bundle.crt');
+      expect((await acli(['trust', 'install', bundle, '--root', debian.root])).status).toBe(0);
+      expect((await acli(['trust', 'install', otherCa, '--root', debian.root])).status).toBe(0);
+      debian.update();
+      for (const leaf of [oldLeaf, newLeaf, otherLeaf])
+        expect(opensslVerify(['-no-CAfile', '-CApath', debian.etcCerts], leaf)).toBe('ok');
+
+      const dry = await acli(['trust', 'uninstall', bundle, '--root', debian.root, '--dry-run']);
+      expect(dry.status).toBe(0);
+      expect(dry.stdout).toContain(`rm ${join(debian.anchors, 'nodeid-un.cluster-ca.crt')}`);
+      expect(dry.stdout).toContain(`rm ${join(debian.anchors, 'nodeid-un.cluster-ca-2.crt')}`);
+      expect(readdirSync(debian.anchors)).toHaveLength(3);
+
+      const r = await acli([
+        'trust',
+        'uninstall',
+        bundle,
+        '--root',
+        debian.root,
+        '--format',
+        'json',
+      ]);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(r.json().removed.sort()).toEqual([
+        join(debian.anchors, 'nodeid-un.cluster-ca-2.crt'),
+        join(debian.anchors, 'nodeid-un.cluster-ca.crt'),
+      ]);
+      expect(r.json().kept).toEqual([]);
+      expect(readdirSync(debian.anchors)).toEqual(['nodeid-uo.cluster-ca.crt']);
+      debian.update(['--fresh']);
+      const systemBundle = readFile(join(debian.etcCerts, 'ca-certificates.crt'));
+      for (const root of parsePem(bundle)) expect(systemBundle).not.toContain(root);
+      for (const leaf of [oldLeaf, newLeaf])
+        expect(opensslVerify(['-no-CAfile', '-CApath', debian.etcCerts], leaf)).toMatch(
+          /unable to get local issuer certificate/,
+        );
+      expect(opensslVerify(['-no-CAfile', '-CApath', debian.etcCerts], otherLeaf)).toBe('ok');
+
+      const again = await acli(['trust', 'uninstall', bundle, '--root', debian.root]);
+      expect(again.status).toBe(1);
+      expect(again.stderr).toMatch(/\(ERR_NOT_INSTALLED\)\n$/);
+    },
+  );
+
+  it('RHEL: the same from /etc/pki/ca-trust/source/anchors; a renewed copy of a root goes too, a shared file and another key are kept and named', async () => {
+    const root = join(work, 'un-rhel');
+    mkdirSync(join(root, 'etc'), { recursive: true });
+    writeFileSync(join(root, 'etc/os-release'), 'ID=fedora\n');
+    const anchors = join(root, 'etc/pki/ca-trust/source/anchors');
+    const bundle = join(rotDir, 'ca-bundle.crt');
+    // the new root installed before a `ca renew` (same name and key, another copy)
+    const renewDir = join(work, 'un-renew');
+    expect(
+      (await acli(['ca', 'init', 'ur.cluster', '--no-passphrase', '--dir', renewDir])).status,
+    ).toBe(0);
+    const before = join(work, 'ur-before.crt');
+    copyFileSync(join(renewDir, 'ca.crt'), before);
+    expect((await acli(['ca', 'renew', '--dir', renewDir, '--days', '4000'])).status).toBe(0);
+    expect(
+      (await acli(['trust', 'install', before, '--root', root, '--system', 'rhel'])).status,
+    ).toBe(0);
+    const renewed = await acli([
+      'trust',
+      'uninstall',
+      join(renewDir, 'ca.crt'),
+      '--root',
+      root,
+      '--system',
+      'rhel',
+      '--format',
+      'json',
+    ]);
+    expect(renewed.stderr).toBe('');
+    expect(renewed.json().removed).toEqual([join(anchors, 'nodeid-ur.cluster-ca.crt')]);
+
+    expect(
+      (await acli(['trust', 'install', bundle, '--root', root, '--system', 'rhel'])).status,
+    ).toBe(0);
+    // an admin's own file holding the old root and another CA
+    const [newRoot, oldRoot] = parsePem(bundle).filter((_, i) => i < 2);
+    writeFileSync(join(anchors, 'site.crt'), `${oldRoot}${readFile(otherCa)}`);
+    // a root of the same name with another key: the old root of an earlier rotation
+    const earlier = join(work, 'un-earlier');
+    expect(
+      (await acli(['ca', 'init', 'un.cluster', '--no-passphrase', '--dir', earlier])).status,
+    ).toBe(0);
+    copyFileSync(join(earlier, 'ca.crt'), join(anchors, 'nodeid-un-earlier.crt'));
+    const r = await acli(['trust', 'uninstall', bundle, '--root', root, '--system', 'rhel']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`removed ${join(anchors, 'nodeid-un.cluster-ca.crt')}`);
+    expect(r.stdout).toContain(`removed ${join(anchors, 'nodeid-un.cluster-ca-2.crt')}`);
+    expect(r.stdout).toMatch(/warning: .*site\.crt holds this CA among other certificates/);
+    expect(r.stdout).toMatch(/warning: .*nodeid-un-earlier\.crt holds a CA of the same name/);
+    expect(r.stdout).toContain('update-ca-trust');
+    expect(readdirSync(anchors).sort()).toEqual(['nodeid-un-earlier.crt', 'site.crt']);
+    expect(newRoot).toBeDefined();
+  });
+});
+
+/** The PEM blocks of a file, in order. */
+function parsePem(path: string): string[] {
+  return (
+    readFile(path).match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/g) ?? []
+  );
+}
