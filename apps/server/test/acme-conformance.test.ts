@@ -5,7 +5,7 @@
  * for real over loopback, for the IP identifier 127.0.0.1 (RFC 8738).
  */
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -26,6 +26,7 @@ import type { AcmeOptions } from '../src/acme/acme-routes.js';
 import { createApp } from '../src/app.js';
 import { type Signer, signJob } from '../src/lib/issuance.js';
 import { type AcmeResponse, AcmeTestClient, keyAuthOf } from './helpers/acme-client.js';
+import { freePort, killStarted, Running } from './helpers/processes.js';
 
 const ADMIN = 'admin-token-for-tests-0123456789';
 const URN = 'urn:ietf:params:acme:error:';
@@ -1057,5 +1058,95 @@ describe('RFC 9773 renewal information: "replaces"', () => {
       'malformed',
       400,
     );
+  });
+});
+
+describe('§8.4 dns-01 (pebble-challtestsrv as the DNS server)', () => {
+  let dnsPort: number;
+  let management: number;
+
+  beforeAll(async () => {
+    [dnsPort, management] = [await freePort(), await freePort()];
+    const dns = new Running(
+      spawn(
+        'pebble-challtestsrv',
+        [
+          '-dns01',
+          `127.0.0.1:${dnsPort}`,
+          '-management',
+          `127.0.0.1:${management}`,
+          '-http01',
+          '',
+          '-https01',
+          '',
+          '-tlsalpn01',
+          '',
+          '-defaultIPv6',
+          '',
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      ),
+    );
+    await dns.waitFor(
+      'the DNS server',
+      () =>
+        /Starting challenge servers|DNS/i.test(dns.stderr + dns.stdoutLines.join('\n')) ||
+        undefined,
+    );
+  }, 60_000);
+  afterAll(() => killStarted());
+
+  const manage = async (path: string, body: Record<string, string>) => {
+    const res = await fetch(`http://127.0.0.1:${management}${path}`, {
+      method: 'POST',
+      body: JSON.stringify(body),
+    });
+    expect(res.ok).toBe(true);
+  };
+
+  /** Validates dns-01 for node9.test with the TXT record `txt(keyAuth)` (none when undefined). */
+  async function dns01(txt: (keyAuth: string, digest: string) => string | undefined) {
+    await makeApp({ resolver: `127.0.0.1:${dnsPort}` });
+    const host = '_acme-challenge.node9.test.';
+    await manage('/clear-txt', { host });
+    const client = await registered({ name: 'node9.test' });
+    const made = await client.post('/new-order', {
+      identifiers: [{ type: 'dns', value: 'node9.test' }],
+    });
+    const authzUrl = made.body.authorizations[0];
+    const authz = await client.post(authzUrl, '');
+    const ch = authz.body.challenges.find((c: { type: string }) => c.type === 'dns-01');
+    const keyAuth = await keyAuthOf(client, ch.token);
+    const value = txt(keyAuth, createHash('sha256').update(keyAuth).digest('base64url'));
+    if (value !== undefined) await manage('/set-txt', { host, value });
+    await client.post(ch.url, {});
+    return (
+      await until(
+        () => client.post(ch.url, ''),
+        (r) => r.body.status === 'valid' || r.body.status === 'invalid',
+      )
+    ).body;
+  }
+
+  it('valid with TXT _acme-challenge = base64url(SHA-256(key authorization)), no padding', async () => {
+    expect((await dns01((_, digest) => digest)).status).toBe('valid');
+  });
+
+  it('the key authorization itself, or padded base64, is incorrectResponse; no record is dns', async () => {
+    const plain = await dns01((keyAuth) => keyAuth);
+    expect(plain.error.type).toBe(`${URN}incorrectResponse`);
+    const padded = await dns01((_, digest) => `${digest}=`);
+    expect(padded.error.type).toBe(`${URN}incorrectResponse`);
+    const none = await dns01(() => undefined);
+    expect(none.error.type).toBe(`${URN}dns`);
+  });
+
+  it('an IP identifier is offered no dns-01 (RFC 8738 §7)', async () => {
+    const client = await registered();
+    const { authzUrl } = await order(client);
+    const types = (await client.post(authzUrl, '')).body.challenges.map(
+      (c: { type: string }) => c.type,
+    );
+    expect(types).toEqual(['http-01', 'tls-alpn-01']);
   });
 });
