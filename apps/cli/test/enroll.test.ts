@@ -7,9 +7,8 @@
  * the exit codes. Needs the builds of apps/cli and apps/server.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   createCa,
@@ -21,12 +20,16 @@ import {
 } from '@nodeid/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  agentArgs,
   assertBuilt,
   cli,
-  killStarted,
+  createToken,
+  enrollArgs as enrollArgsOf,
+  initCaFolder,
   type ServerProcess,
   spawnCli,
   startServer,
+  stopAll,
 } from '../../server/test/helpers/processes.js';
 
 let work: string;
@@ -46,39 +49,13 @@ const fp = (pem: string) =>
     .match(/../g)!
     .join(':')}`;
 
-async function token(name: string, extra: string[] = []) {
-  const r = await cli([
-    'token',
-    'create',
-    name,
-    '--server',
-    server.url,
-    '--admin-token-file',
-    tokenFile,
-    '--ca-file',
-    caFile,
-    '--format',
-    'json',
-    ...extra,
-  ]);
-  expect(r.stderr).toBe('');
-  expect(r.status).toBe(0);
-  return JSON.parse(r.stdout) as { token: string; caFingerprint: string; expiresAt: string };
-}
+/** `nodeid token create name ...extra --format json` against the suite's server. */
+const token = (name: string, extra: string[] = []) =>
+  createToken({ url: server.url, caDir }, name, extra);
 
-const enrollArgs = (url: string, tok: string, name: string, out: string, pin = fingerprint) => [
-  'enroll',
-  '--server',
-  url,
-  '--token',
-  tok,
-  '--fingerprint',
-  pin,
-  '--name',
-  name,
-  '--out',
-  out,
-];
+/** `nodeid enroll` of `name` into `out` through `url`, pinning `pin` (the real CA's fingerprint by default). */
+const enrollArgs = (url: string, tok: string, name: string, out: string, pin = fingerprint) =>
+  enrollArgsOf({ url, token: tok, fingerprint: pin, name, out });
 
 /** An HTTPS server on loopback with `identity`'s certificate, serving `caPem` at /v1/ca and recording every request. */
 async function manInTheMiddle(identity: Identity, caPem: string) {
@@ -108,11 +85,7 @@ async function manInTheMiddle(identity: Identity, caPem: string) {
 
 beforeAll(async () => {
   assertBuilt();
-  work = mkdtempSync(join(tmpdir(), 'nodeid-cli-enroll-'));
-  caDir = join(work, 'ca');
-  expect((await cli(['ca', 'init', 'cli.cluster', '--no-passphrase', '--dir', caDir])).status).toBe(
-    0,
-  );
+  ({ work, caDir } = await initCaFolder('nodeid-cli-enroll-', 'cli.cluster'));
   caFile = join(caDir, 'ca.crt');
   tokenFile = join(caDir, 'admin.token');
   fingerprint = fp(readFileSync(caFile, 'utf8'));
@@ -122,10 +95,7 @@ beforeAll(async () => {
   server = await startServer({ caDir });
 });
 
-afterAll(() => {
-  killStarted();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => stopAll(work));
 
 describe('nodeid enroll: the pinned fingerprint is the only way in', () => {
   it('refuses a server whose CA does not match: exit 4, nothing sent, nothing written', async () => {
@@ -375,19 +345,7 @@ describe('nodeid agent', () => {
     };
   });
 
-  const agent = (url: string, extra: string[]) =>
-    cli([
-      'agent',
-      '--server',
-      url,
-      '--cert',
-      node.cert,
-      '--key',
-      node.key,
-      '--ca',
-      node.ca,
-      ...extra,
-    ]);
+  const agent = (url: string, extra: string[]) => cli([...agentArgs(url, node), ...extra]);
 
   it('renews with the same key when asked (--keep-key), and judges "due" by --renew-at', async () => {
     const key = readFileSync(node.key, 'utf8');
@@ -451,15 +409,7 @@ describe('nodeid agent', () => {
     const other = join(work, 'other.crt');
     writeFileSync(other, (await createCa({ clusterName: 'x' })).certificate.pem);
     const untrusted = await cli([
-      'agent',
-      '--server',
-      server.url,
-      '--cert',
-      node.cert,
-      '--key',
-      node.key,
-      '--ca',
-      other,
+      ...agentArgs(server.url, { ...node, ca: other }),
       '--once',
       '--force-renew',
     ]);

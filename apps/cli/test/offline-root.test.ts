@@ -14,7 +14,6 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
-  rmSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,9 +22,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   api,
   assertBuilt,
-  killStarted,
   type ServerProcess,
   startServer,
+  stopAll,
 } from '../../server/test/helpers/processes.js';
 import { CLI } from './helpers/run-cli.js';
 
@@ -177,8 +176,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop();
-  killStarted();
-  if (work) rmSync(work, { recursive: true, force: true });
+  stopAll(work);
 });
 
 describe('an intermediate CA under an offline root', () => {

@@ -434,6 +434,11 @@ export function enrollArgs(o: {
   ];
 }
 
+/** `nodeid agent --server url --cert --key --ca` for a node's files (add `--once`, `--format` ...). */
+export function agentArgs(url: string, node: { cert: string; key: string; ca: string }): string[] {
+  return ['agent', '--server', url, '--cert', node.cert, '--key', node.key, '--ca', node.ca];
+}
+
 /** A node's files after `nodeid enroll`, and what the enrollment reported. */
 export interface EnrolledNode {
   name: string;
