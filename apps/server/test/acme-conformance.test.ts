@@ -22,6 +22,7 @@ import {
 } from '@nodeid/sdk';
 import { openMemoryStore, type Store } from '@nodeid/store';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { acmeOptionsOf } from '../src/acme/acme-flags.js';
 import type { AcmeOptions } from '../src/acme/acme-routes.js';
 import { createApp } from '../src/app.js';
 import { type Signer, signJob } from '../src/lib/issuance.js';
@@ -339,6 +340,19 @@ describe('§7.1.1 directory and §7.2 newNonce', () => {
       expect(res.headers.get('replay-nonce')).toMatch(/^[A-Za-z0-9_-]{22}$/);
       expect(res.headers.get('link')).toContain(`<${BASE}/directory>;rel="index"`);
     }
+  });
+
+  it('--acme-terms-of-service takes an http(s) URL, and not with --no-acme', () => {
+    expect(acmeOptionsOf({ 'acme-terms-of-service': 'https://ca.test/terms' })).toMatchObject({
+      termsOfService: 'https://ca.test/terms',
+    });
+    expect(() => acmeOptionsOf({ 'acme-terms-of-service': 'ftp://ca.test/terms' })).toThrow(
+      /--acme-terms-of-service must be an http\(s\) URL/,
+    );
+    expect(() => acmeOptionsOf({ 'acme-terms-of-service': 'terms.html' })).toThrow();
+    expect(() =>
+      acmeOptionsOf({ acme: false, 'acme-terms-of-service': 'https://ca.test/terms' }),
+    ).toThrow(/--no-acme/);
   });
 
   it('meta.termsOfService: newAccount must then agree (termsOfServiceAgreed: true), and the account says so', async () => {
