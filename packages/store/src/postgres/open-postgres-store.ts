@@ -3,7 +3,7 @@
  * through `pg`. Every write that must be atomic is one statement or one transaction with a row
  * lock, so a token yields one certificate and a CRL number is handed out once across instances.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { postgresAcme } from '../acme/postgres-acme.js';
 import { StoreError } from '../errors.js';
 import {
@@ -58,7 +58,10 @@ export async function openPostgresStore(
   url: string,
   options: PostgresStoreOptions = {},
 ): Promise<Store> {
-  const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10 });
+  // loaded here, not at import: `pg` takes longer to load than the rest of the CLI, and most
+  // commands open SQLite or nothing at all
+  const { default: postgres } = await import('pg');
+  const pool = new postgres.Pool({ connectionString: url, max: options.maxConnections ?? 10 });
   // An idle connection dropped by the server must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   try {
