@@ -50,7 +50,9 @@ describe('checkPresentedChain', () => {
     const c = checkPresentedChain(der(leaf, root, issuing));
     expect(c).toMatchObject({ path: [0, 2, 1], extra: [], inOrder: false });
     expect(c.problems).toEqual([expect.objectContaining({ kind: 'chain-order', depth: 2 })]);
-    expect(c.problems[0]!.message).toMatch(/certificate 3 \(CN=Issuing CA[^)]*\) issues certificate 1/);
+    expect(c.problems[0]!.message).toMatch(
+      /certificate 3 \(CN=Issuing CA[^)]*\) issues certificate 1/,
+    );
   });
 
   it('an unrelated CA and a stale intermediate of the same name are chain-extra', () => {
