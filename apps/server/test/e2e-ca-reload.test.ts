@@ -5,11 +5,13 @@
  * signed by the new key (openssl verify against the new root alone and against the bundle), the
  * first node renewing over mutual TLS with its old-key certificate, the old key's CRL at
  * `/v1/crl/previous`, one `ca.reloaded` audit line; then a half-written `ca.crt` (garbage) that
- * is refused with a warning while the CA in service keeps signing. Needs the builds (see
- * helpers/processes.ts).
+ * is refused with a warning while the CA in service keeps signing; then `ca retire-old`, picked up
+ * the same way. The CA key is encrypted: every reload reads it with the server's
+ * `--passphrase-file`. Needs the builds (see helpers/processes.ts).
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isIssuedBy, parseCertificate, parseCertificates } from '@nodeid/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +20,6 @@ import {
   assertBuilt,
   auditEvents,
   cli,
-  initCaFolder,
   killStarted,
   type ServerProcess,
   startServer,
@@ -27,6 +28,7 @@ import {
 let work: string;
 let caDir: string;
 let server: ServerProcess;
+let passFile: string;
 
 interface Node {
   name: string;
@@ -97,14 +99,28 @@ async function pollUntil(path: string, ca: string, done: (text: string) => boole
 
 beforeAll(async () => {
   assertBuilt();
-  ({ work, caDir } = await initCaFolder('nodeid-reload-', 'reload.cluster'));
-  server = await startServer({ caDir });
+  // an encrypted CA key: the server reloads it with the passphrase source it started with
+  work = mkdtempSync(join(tmpdir(), 'nodeid-reload-'));
+  caDir = join(work, 'ca');
+  passFile = join(work, 'pass.txt');
+  writeFileSync(passFile, 'reload test passphrase, long enough\n', { mode: 0o600 });
+  const init = await cli([
+    'ca',
+    'init',
+    'reload.cluster',
+    '--dir',
+    caDir,
+    '--passphrase-file',
+    passFile,
+  ]);
+  expect(init.status, init.stderr).toBe(0);
+  server = await startServer({ caDir, args: ['--passphrase-file', passFile] });
 });
 
 afterAll(async () => {
   await server?.stop();
   killStarted();
-  if (work) spawnSync('rm', ['-rf', work]);
+  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 describe('nodeid-server follows ca rotate without a restart', () => {
@@ -117,7 +133,16 @@ describe('nodeid-server follows ca rotate without a restart', () => {
     const previousBefore = await api(server.url, '/v1/crl/previous', { ca: oldRoot });
     expect(previousBefore.status).toBe(404);
 
-    const rotate = await cli(['ca', 'rotate', '--dir', caDir, '--format', 'json']);
+    const rotate = await cli([
+      'ca',
+      'rotate',
+      '--dir',
+      caDir,
+      '--passphrase-file',
+      passFile,
+      '--format',
+      'json',
+    ]);
     expect(rotate.stderr).toBe('');
     expect(rotate.status).toBe(0);
     const bundleFile = pemOf(join(caDir, 'ca-bundle.crt'));
@@ -213,5 +238,22 @@ describe('nodeid-server follows ca rotate without a restart', () => {
     expect(opensslVerify(bundle, third.cert)).toBe('ok');
     writeFileSync(caFile, good);
     expect(auditEvents(server).filter((e) => e.action === 'ca.reloaded')).toHaveLength(1);
+  });
+
+  it('follows ca retire-old: the new root alone in the bundle, no old-key CRL any more', async () => {
+    const newRoot = pemOf(join(caDir, 'ca.crt'));
+    // every old-key leaf renewed (node1) or superseded (the server's own, re-issued at the switch)
+    const retire = await cli(['ca', 'retire-old', '--dir', caDir, '--format', 'json']);
+    expect(retire.stderr).toBe('');
+    expect(retire.status).toBe(0);
+    const served = await pollUntil('/v1/ca/bundle', newRoot, (t) => serials(t).length === 1);
+    expect(serials(served)).toEqual(serials(newRoot));
+    expect((await api(server.url, '/v1/crl/previous', { ca: newRoot })).status).toBe(404);
+    const reloaded = auditEvents(server).filter((e) => e.action === 'ca.reloaded');
+    expect(reloaded).toHaveLength(2);
+    expect(reloaded[1]).toMatchObject({ rotation: false, bundle: serials(newRoot) });
+    // still signing with the (encrypted) new key
+    const fourth = await enroll('node4.example.net', join(caDir, 'ca.crt'));
+    expect(opensslVerify(join(caDir, 'ca.crt'), fourth.cert)).toBe('ok');
   });
 });
