@@ -126,7 +126,7 @@ export const caRetireOldCommand = defineCommand<Args>({
         checked,
         old: Object.fromEntries(Object.entries(retired).map(([k, f]) => [k, join(dir, f)])),
         next: [
-          `restart nodeid-server so /v1/ca/bundle serves the new root alone; agents follow it, elsewhere run \`nodeid trust install ${join(dir, config.bundleFile)}\` and remove the old root from trust stores`,
+          `a running nodeid-server picks the change up by itself (or on SIGHUP): /v1/ca/bundle serves the new root alone; agents follow it, elsewhere run \`nodeid trust install ${join(dir, config.bundleFile)}\` and remove the old root from trust stores`,
         ],
       };
       if (args.format === 'json') printJson(result);
