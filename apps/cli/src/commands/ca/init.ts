@@ -194,17 +194,7 @@ export const caInitCommand = defineCommand<Args>({
         excludedIps: list(args.excludeIp),
       },
     });
-    const flocker = args.layout === 'flocker';
-    const config: CaConfig = {
-      version: 1,
-      clusterName: args.clusterName,
-      certificateFile: flocker ? 'cluster.crt' : 'ca.crt',
-      keyFile: flocker ? 'cluster.key' : 'ca.key',
-      keyEncrypted: Boolean(passphrase),
-      createdAt: new Date().toISOString(),
-      role: 'root',
-      ...(crlUrl && { crlUrl }),
-    };
+    const config = newFolderConfig(args, 'root', passphrase, crlUrl);
     const keyPem = await exportPrivateKeyPem(ca.privateKey, passphrase ? { passphrase } : {});
     const written = await writeBundle(dir, [
       { path: config.certificateFile, contents: ca.certificate.pem, mode: 0o644 },
@@ -252,6 +242,31 @@ export const caInitCommand = defineCommand<Args>({
   }),
 });
 
+/**
+ * The `nodeid.json` of a new CA folder: the files named as Flocker names them with `--layout
+ * flocker`, whether the key is encrypted, the role (an intermediate also names its CSR) and the
+ * CRL address.
+ */
+function newFolderConfig(
+  args: Args,
+  role: 'root' | 'intermediate',
+  passphrase: string | undefined,
+  crlUrl: string | undefined,
+): CaConfig {
+  const flocker = args.layout === 'flocker';
+  return {
+    version: 1,
+    clusterName: args.clusterName,
+    certificateFile: flocker ? 'cluster.crt' : 'ca.crt',
+    keyFile: flocker ? 'cluster.key' : 'ca.key',
+    keyEncrypted: Boolean(passphrase),
+    createdAt: new Date().toISOString(),
+    role,
+    ...(role === 'intermediate' && { csrFile: 'ca.csr' }),
+    ...(crlUrl && { crlUrl }),
+  };
+}
+
 /** `ca init --intermediate`: the key (encrypted as for a root), `ca.csr` and `nodeid.json`. */
 async function initIntermediate(
   args: Args,
@@ -266,18 +281,7 @@ async function initIntermediate(
     country: args.country,
     algorithm: args.algorithm,
   });
-  const flocker = args.layout === 'flocker';
-  const config: CaConfig = {
-    version: 1,
-    clusterName: args.clusterName,
-    certificateFile: flocker ? 'cluster.crt' : 'ca.crt',
-    keyFile: flocker ? 'cluster.key' : 'ca.key',
-    keyEncrypted: Boolean(passphrase),
-    createdAt: new Date().toISOString(),
-    role: 'intermediate',
-    csrFile: 'ca.csr',
-    ...(crlUrl && { crlUrl }),
-  };
+  const config = newFolderConfig(args, 'intermediate', passphrase, crlUrl);
   const keyPem = await exportPrivateKeyPem(
     csr.keyPair.privateKey,
     passphrase ? { passphrase } : {},
