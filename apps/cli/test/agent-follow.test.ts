@@ -17,7 +17,6 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createServer, request, type Server } from 'node:https';
-import { createServer as createTcpServer } from 'node:net';
 import { join } from 'node:path';
 import {
   acceptCrl,
@@ -32,10 +31,12 @@ import { loadCaFolder } from '@nodeid/sdk/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   adminToken,
+  agentArgs,
   api,
   cli,
   type EnrollTarget,
   enrollNode,
+  freePort,
   initCaFolder,
   type ServerProcess,
   spawnCli,
@@ -52,18 +53,6 @@ let server: ServerProcess;
 /** Enrolls `name` through `at` (the suite's server by default); returns the node's files. */
 const enroll = (name: string, at: EnrollTarget = { url: server.url, caDir }) =>
   enrollNode(at, name, join(work, name));
-
-const agentArgs = (node: { cert: string; key: string; ca: string }, url: string) => [
-  'agent',
-  '--server',
-  url,
-  '--cert',
-  node.cert,
-  '--key',
-  node.key,
-  '--ca',
-  node.ca,
-];
 
 const lines = (file: string) =>
   existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
@@ -82,7 +71,7 @@ describe('nodeid agent --crl-out', () => {
     const execLog = join(work, 'crl-exec.log');
     const run = () =>
       cli([
-        ...agentArgs(node, server.url),
+        ...agentArgs(server.url, node),
         '--once',
         '--crl-out',
         crlFile,
@@ -150,7 +139,7 @@ describe('nodeid agent --crl-out', () => {
     const node = await enroll('crl-loop.example.net');
     const crlFile = join(node.dir, 'loop.crl');
     const running = spawnCli([
-      ...agentArgs(node, server.url),
+      ...agentArgs(server.url, node),
       '--crl-out',
       crlFile,
       '--format',
@@ -204,7 +193,7 @@ describe('nodeid agent follows the CA bundle', () => {
     const execLog = join(work, 'ca-exec.log');
     const run = () =>
       cli([
-        ...agentArgs(node, stub.url),
+        ...agentArgs(stub.url, node),
         '--once',
         '--exec',
         `printf '%s\\n' "$NODEID_CHANGED" >> ${execLog}`,
@@ -296,14 +285,14 @@ describe('nodeid agent through a real CA rotation', () => {
       expect(rotated.status, rotated.stderr).toBe(0);
       current = await startServer({ caDir: rotating.caDir });
       const bundle = parseCertificates(readFileSync(join(rotating.caDir, 'ca-bundle.crt'), 'utf8'));
-      const followed = await cli([...agentArgs(node, current.url), '--once']);
+      const followed = await cli([...agentArgs(current.url, node), '--once']);
       expect(followed.status, followed.stderr + followed.stdout).toBe(0);
       expect(followed.stdout).toMatch(/ca-updated .*now 2 root\(s\), added/);
       expect(parseCertificates(readFileSync(node.ca, 'utf8')).map((c) => c.serialNumber)).toEqual(
         bundle.map((c) => c.serialNumber),
       );
       // the renewed certificate is of the new key, and openssl verifies it against the new file
-      const renewed = await cli([...agentArgs(node, current.url), '--once', '--force-renew']);
+      const renewed = await cli([...agentArgs(current.url, node), '--once', '--force-renew']);
       expect(renewed.status, renewed.stderr + renewed.stdout).toBe(0);
       const newRoot = parseCertificate(readFileSync(join(rotating.caDir, 'ca.crt'), 'utf8'));
       const leaf = parseCertificate(readFileSync(node.cert, 'utf8'));
@@ -317,16 +306,6 @@ describe('nodeid agent through a real CA rotation', () => {
     }
   });
 });
-
-/** A port that was free a moment ago on loopback. */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createTcpServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** GET / over mutual TLS with `client`'s certificate: the status, or the TLS error's code. */
 function getAs(port: number, client: { cert: string; key: string; ca: string }): Promise<string> {
@@ -386,7 +365,7 @@ http {
     );
     const refresh = (reload = true) =>
       cli([
-        ...agentArgs(web, server.url),
+        ...agentArgs(server.url, web),
         '--once',
         '--crl-out',
         crlFile,
