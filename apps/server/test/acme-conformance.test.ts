@@ -746,6 +746,10 @@ describe('§7.5 authorizations', () => {
     expect(http01.status).toBe('invalid');
     expect(http01.error.type).toBe(`${URN}incorrectResponse`);
     expect(http01.validated).toBeUndefined();
+    // §7.1.3: the order is invalid and says why
+    const invalidOrder = await client.post(o.url, '');
+    expect(invalidOrder.body.status).toBe('invalid');
+    expect(invalidOrder.body.error.type).toBe(`${URN}incorrectResponse`);
     // asking again once it is decided changes nothing
     const again = await client.post(http01.url, {});
     expect(again.status).toBe(200);

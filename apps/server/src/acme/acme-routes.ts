@@ -35,7 +35,6 @@ import { StoreError } from '@nodeid/store/errors';
 import { type Context, Hono } from 'hono';
 import { clientAddress, type Services, setActor } from '../lib/context.js';
 import { signJob } from '../lib/issuance.js';
-import { chainPemOf } from '../lib/trust-bundle.js';
 import {
   type AccountData,
   type AuthorizationData,
@@ -99,6 +98,7 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
   const crypto = s.deps.crypto;
   const signer =
     s.deps.signer ?? ((job: Parameters<typeof signJob>[0]) => signJob(job, s.deps.ca, crypto));
+  const chainPem = [s.deps.ca.certificate, ...(s.deps.ca.chain ?? [])].map((c) => c.pem).join('');
   /** Validations running in the background (so a test or a shutdown can wait for them). */
   const running = new Set<Promise<void>>();
 
@@ -565,6 +565,17 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
       const status = await orderStatus(order);
       // §7.4: a client polling an order being finalized is told when to ask again
       if (status === 'processing') c.header('Retry-After', '1');
+      // §7.1.3 "error": an order made invalid by a failed challenge shows that challenge's problem
+      const d = orderData(order);
+      if (status === 'invalid' && !d.error) {
+        const authzs = await Promise.all(
+          d.authorizations.map((id) => store.getAcmeObject('authorization', id)),
+        );
+        const error = authzs
+          .flatMap((a) => (a ? authorizationData(a).challenges : []))
+          .find((ch) => ch.status === 'invalid' && ch.error)?.error;
+        if (error) return c.json(orderJson({ ...order, data: { ...d, error } }, status, baseOf(c)));
+      }
       return c.json(orderJson(order, status, baseOf(c)));
     }),
   );
@@ -896,8 +907,7 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
       const record = serial ? await store.getCertificate(serial) : undefined;
       if (!record)
         throw new AcmeProblem('malformed', 'no certificate for this order', { status: 404 });
-      // the chain of the key that signed it (the CA folder may have been rotated since)
-      return c.body(`${record.pem}${await chainPemOf(s, record.pem)}`, 200, {
+      return c.body(`${record.pem}${chainPem}`, 200, {
         'Content-Type': 'application/pem-certificate-chain',
       });
     }),
