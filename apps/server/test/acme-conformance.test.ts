@@ -483,6 +483,7 @@ describe('§7.3.5 key change', () => {
       ['account', await innerFor(next, { ...good, account: `${BASE}/account/other` })],
       ['oldKey', await innerFor(next, { ...good, oldKey: next.jwk })],
       ['no oldKey', await innerFor(next, { account: client.kid })],
+      ['oldKey not a key', await innerFor(next, { account: client.kid, oldKey: { kty: 'XX' } })],
       [
         'signature',
         { ...(await innerFor(next, good)), signature: toBase64Url(new Uint8Array(64)) },

@@ -933,10 +933,13 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
         );
       const oldKey = p['oldKey'] as AccountJwk | undefined;
       const current = accountData(account).jwk;
+      const oldThumbprint =
+        typeof oldKey === 'object' && oldKey !== null
+          ? await jwkThumbprint(oldKey, { crypto }).catch(() => undefined)
+          : undefined;
       if (
-        typeof oldKey !== 'object' ||
-        oldKey === null ||
-        (await jwkThumbprint(oldKey, { crypto })) !== (await jwkThumbprint(current, { crypto }))
+        oldThumbprint === undefined ||
+        oldThumbprint !== (await jwkThumbprint(current, { crypto }))
       )
         throw new AcmeProblem('malformed', 'the inner payload "oldKey" is not the account key');
       const lookup = await jwkThumbprint(newJwk, { crypto });
