@@ -13,6 +13,7 @@ import { connect, createServer, type TLSSocket } from 'node:tls';
 import { parseCertificate, parseCrl, verifyCertificate } from '@nodeid/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  agentArgs,
   api,
   auditEvents,
   cli,
@@ -211,37 +212,15 @@ describe('nodeid-server end to end over HTTPS', () => {
 
     // nor can the revoked node renew itself
     const before = readFileSync(node2.cert, 'utf8');
-    const agent = await cli([
-      'agent',
-      '--server',
-      server.url,
-      '--cert',
-      node2.cert,
-      '--key',
-      node2.key,
-      '--ca',
-      node2.ca,
-      '--once',
-      '--force-renew',
-    ]);
+    const agent = await cli([...agentArgs(server.url, node2), '--once', '--force-renew']);
     expect(agent.status).toBe(1);
     expect(agent.stderr).toMatch(/ERR_REVOKED/);
     expect(readFileSync(node2.cert, 'utf8')).toBe(before);
   });
 
   it('the agent renews over mutual TLS with a fresh key (--once --force-renew) and runs --exec', async () => {
-    const agentArgs = [
-      'agent',
-      '--server',
-      server.url,
-      '--cert',
-      node1.cert,
-      '--key',
-      node1.key,
-      '--ca',
-      node1.ca,
-    ];
-    const notDue = await cli([...agentArgs, '--once', '--format', 'json']);
+    const node1Agent = agentArgs(server.url, node1);
+    const notDue = await cli([...node1Agent, '--once', '--format', 'json']);
     expect(notDue.status).toBe(0);
     expect(JSON.parse(notDue.stdout).event).toBe('not-due');
     expect(serialOf(node1.cert)).toBe(node1.serialNumber);
@@ -249,7 +228,7 @@ describe('nodeid-server end to end over HTTPS', () => {
     const oldKey = readFileSync(node1.key, 'utf8');
     const marker = join(work, 'reloaded');
     const r = await cli([
-      ...agentArgs,
+      ...node1Agent,
       '--once',
       '--force-renew',
       '--format',
@@ -304,13 +283,13 @@ describe('nodeid-server end to end over HTTPS', () => {
     expect(opensslKey(['-passin', `file:${pass}`]).status).toBe(0);
     expect(opensslKey(['-passin', 'pass:wrong']).status).not.toBe(0);
 
-    const agentArgs = ['agent', '--server', server.url, '--cert', node7.cert, '--key', node7.key];
-    const plainAttempt = await cli([...agentArgs, '--ca', node7.ca, '--once', '--force-renew']);
+    const node7Agent = ['agent', '--server', server.url, '--cert', node7.cert, '--key', node7.key];
+    const plainAttempt = await cli([...node7Agent, '--ca', node7.ca, '--once', '--force-renew']);
     expect(plainAttempt.status).not.toBe(0);
     expect(plainAttempt.stderr).toMatch(/passphrase/i);
     const oldKey = keyText();
     const r = await cli([
-      ...agentArgs,
+      ...node7Agent,
       '--ca',
       node7.ca,
       '--key-passphrase-file',
@@ -341,15 +320,7 @@ describe('nodeid-server end to end over HTTPS', () => {
   it('the long-running agent survives a server restart and still renews', async () => {
     const node5 = await enroll('node5.example.net', ['--days', '1']);
     const agent = spawnCli([
-      'agent',
-      '--server',
-      server.url,
-      '--cert',
-      node5.cert,
-      '--key',
-      node5.key,
-      '--ca',
-      node5.ca,
+      ...agentArgs(server.url, node5),
       // a 1-day certificate is always within 2 days of its end: due at once, then every second
       '--renew-at',
       '2d',

@@ -14,6 +14,7 @@ import { connect, createServer, type TLSSocket } from 'node:tls';
 import { isIssuedBy, parseCertificate, parseCertificates } from '@nodeid/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  agentArgs,
   api,
   cli,
   enrollNode,
@@ -45,21 +46,7 @@ const enroll = (name: string): Promise<Node> =>
 
 /** `nodeid agent --once` for a node; returns the events it printed. */
 async function agentOnce(node: Node, extra: string[] = []) {
-  const r = await cli([
-    'agent',
-    '--server',
-    server.url,
-    '--cert',
-    node.cert,
-    '--key',
-    node.key,
-    '--ca',
-    node.ca,
-    '--once',
-    '--format',
-    'json',
-    ...extra,
-  ]);
+  const r = await cli([...agentArgs(server.url, node), '--once', '--format', 'json', ...extra]);
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   return r.stdout
