@@ -35,6 +35,7 @@ import { StoreError } from '@nodeid/store/errors';
 import { type Context, Hono } from 'hono';
 import { clientAddress, type Services, setActor } from '../lib/context.js';
 import { signJob } from '../lib/issuance.js';
+import { chainPemOf } from '../lib/trust-bundle.js';
 import {
   type AccountData,
   type AuthorizationData,
@@ -98,7 +99,6 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
   const crypto = s.deps.crypto;
   const signer =
     s.deps.signer ?? ((job: Parameters<typeof signJob>[0]) => signJob(job, s.deps.ca, crypto));
-  const chainPem = [s.deps.ca.certificate, ...(s.deps.ca.chain ?? [])].map((c) => c.pem).join('');
   /** Validations running in the background (so a test or a shutdown can wait for them). */
   const running = new Set<Promise<void>>();
 
@@ -907,7 +907,8 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
       const record = serial ? await store.getCertificate(serial) : undefined;
       if (!record)
         throw new AcmeProblem('malformed', 'no certificate for this order', { status: 404 });
-      return c.body(`${record.pem}${chainPem}`, 200, {
+      // the chain of the key that signed it (the CA folder may have been rotated since)
+      return c.body(`${record.pem}${await chainPemOf(s, record.pem)}`, 200, {
         'Content-Type': 'application/pem-certificate-chain',
       });
     }),
