@@ -196,18 +196,13 @@ export const caInitCommand = defineCommand<Args>({
     });
     const config = newFolderConfig(args, 'root', passphrase, crlUrl);
     const keyPem = await exportPrivateKeyPem(ca.privateKey, passphrase ? { passphrase } : {});
-    const written = await writeBundle(dir, [
-      { path: config.certificateFile, contents: ca.certificate.pem, mode: 0o644 },
-      { path: config.keyFile, contents: keyPem, mode: 0o600 },
-      { path: CONFIG_FILE, contents: `${JSON.stringify(config, null, 2)}\n`, mode: 0o644 },
-    ]);
-    const store = await openInventory(written.dir);
-    await store.appendAudit({
-      at: new Date(),
-      action: 'ca.init',
-      detail: { clusterName: args.clusterName, subject: ca.certificate.subject.text },
-    });
-    await store.close();
+    const written = await writeNewFolder(
+      dir,
+      config,
+      { path: config.certificateFile, contents: ca.certificate.pem },
+      keyPem,
+      { clusterName: args.clusterName, subject: ca.certificate.subject.text },
+    );
     const info = await inspectCertificate(ca.certificate);
     const result = {
       dir: written.dir,
@@ -267,6 +262,29 @@ function newFolderConfig(
   };
 }
 
+/**
+ * Writes a new CA folder, never over an existing file: `first` (the certificate, or an
+ * intermediate's CSR) 0644, the key 0600, `nodeid.json`; then records `ca.init` with `detail`
+ * in the folder's new inventory.
+ */
+async function writeNewFolder(
+  dir: string,
+  config: CaConfig,
+  first: { path: string; contents: string },
+  keyPem: string,
+  detail: Record<string, unknown>,
+) {
+  const written = await writeBundle(dir, [
+    { ...first, mode: 0o644 },
+    { path: config.keyFile, contents: keyPem, mode: 0o600 },
+    { path: CONFIG_FILE, contents: `${JSON.stringify(config, null, 2)}\n`, mode: 0o644 },
+  ]);
+  const store = await openInventory(written.dir);
+  await store.appendAudit({ at: new Date(), action: 'ca.init', detail });
+  await store.close();
+  return written;
+}
+
 /** `ca init --intermediate`: the key (encrypted as for a root), `ca.csr` and `nodeid.json`. */
 async function initIntermediate(
   args: Args,
@@ -286,18 +304,13 @@ async function initIntermediate(
     csr.keyPair.privateKey,
     passphrase ? { passphrase } : {},
   );
-  const written = await writeBundle(dir, [
-    { path: config.csrFile!, contents: csr.pem, mode: 0o644 },
-    { path: config.keyFile, contents: keyPem, mode: 0o600 },
-    { path: CONFIG_FILE, contents: `${JSON.stringify(config, null, 2)}\n`, mode: 0o644 },
-  ]);
-  const store = await openInventory(written.dir);
-  await store.appendAudit({
-    at: new Date(),
-    action: 'ca.init',
-    detail: { clusterName: args.clusterName, role: 'intermediate' },
-  });
-  await store.close();
+  const written = await writeNewFolder(
+    dir,
+    config,
+    { path: config.csrFile!, contents: csr.pem },
+    keyPem,
+    { clusterName: args.clusterName, role: 'intermediate' },
+  );
   const csrPath = join(written.dir, config.csrFile!);
   const result = {
     dir: written.dir,
