@@ -30,6 +30,20 @@ function version(): string {
   }
 }
 
+/**
+ * The reader of our output went away (`nodeid … | head`): stop quietly, as a command killed by
+ * SIGPIPE does, with the exit status a shell reports for it (128 + 13), instead of a stack trace.
+ * Work already committed stays (bulk issuance is safe to stop at any point).
+ */
+function quitOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(141);
+    throw e;
+  });
+}
+quitOnClosedPipe(process.stdout);
+quitOnClosedPipe(process.stderr);
+
 export async function main(argv: string[]): Promise<void> {
   await yargs(argv.map((a) => (a === '-' ? STDIN_PATH : a)))
     .scriptName('nodeid')

@@ -4,14 +4,14 @@
  * stderr; one bad line fails alone, by its line number. Every bundle is verified in-process with
  * the SDK (path validation, host, key matching the certificate); a few with openssl too.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkBundle, inventorySerials, nodeList, runCliAsync } from './helpers/bulk.js';
-import { runCli } from './helpers/run-cli.js';
+import { CLI, runCli } from './helpers/run-cli.js';
 
 const ENV = { NODEID_CA_PASSPHRASE: undefined, NODEID_CA_DIR: undefined };
 let work: string;
@@ -92,5 +92,90 @@ describe('cert issue --from-file (issue 14)', () => {
     );
     expect(r.stdout).toMatch(/^2 issued, 2 failed in /m);
     expect(readdirSync(out).sort()).toEqual(['good1.bulk.internal', 'good3.bulk.internal']);
+  });
+
+  it('refuses a line that names a folder already named, before issuing it, across batches, and reports in input order', async () => {
+    // 700 lines: three batches of 256, written at the same time; line 5 repeats line 1 (same
+    // batch), line 600 repeats line 300 (another batch)
+    const names = nodeList(700, 'dup').trim().split('\n');
+    names[4] = names[0]!;
+    names[599] = names[299]!;
+    const list = join(work, 'dups.txt');
+    writeFileSync(list, `${names.join('\n')}\n`);
+    const dupCa = join(work, 'dup-ca');
+    runCli(['ca', 'init', 'dup.cluster', '--no-passphrase', '--dir', dupCa], { env: ENV });
+    const out = join(work, 'dups');
+    const r = await runCliAsync(
+      [
+        'cert',
+        'issue',
+        '--from-file',
+        list,
+        '--out',
+        out,
+        '--dir',
+        dupCa,
+        '--format',
+        'json',
+        '--quiet',
+      ],
+      ENV,
+      240_000,
+    );
+    expect(r.status).toBe(1);
+    const report = JSON.parse(r.stdout) as {
+      results: { line: number; ok: boolean; error?: { code: string; message: string } }[];
+      issued: number;
+      failed: number;
+    };
+    expect(report.results.map((x) => x.line)).toEqual(names.map((_, i) => i + 1));
+    const failed = report.results.filter((x) => !x.ok);
+    expect(failed.map((x) => x.line)).toEqual([5, 600]);
+    expect(failed[0]!.error).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    expect(failed[0]!.error!.message).toContain('line 1');
+    expect(failed[1]!.error!.message).toContain('line 300');
+    // nothing was issued for the refused lines: the inventory holds exactly the bundles on disk
+    expect(report.issued).toBe(698);
+    expect((await inventorySerials(dupCa)).length).toBe(698);
+    expect(readdirSync(out).filter((n) => !n.startsWith('.')).length).toBe(698);
+  });
+
+  it('stops quietly (status 141, no stack trace) when the reader of its output goes away', async () => {
+    const list = join(work, 'pipe.txt');
+    writeFileSync(list, nodeList(400, 'pipe'));
+    const pipeCa = join(work, 'pipe-ca');
+    runCli(['ca', 'init', 'pipe.cluster', '--no-passphrase', '--dir', pipeCa], { env: ENV });
+    const child = spawn(
+      process.execPath,
+      [
+        CLI,
+        'cert',
+        'issue',
+        '--from-file',
+        list,
+        '--out',
+        join(work, 'pipe'),
+        '--dir',
+        pipeCa,
+        '--format',
+        'json',
+        '--quiet',
+      ],
+      {
+        env: Object.fromEntries(
+          Object.entries(process.env).filter(([k]) => !k.startsWith('NODEID_CA')),
+        ),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    // like `| head -c 1`: read once, then close our end
+    child.stdout.once('data', () => child.stdout.destroy());
+    const status = await new Promise<number | null>((done) => child.on('close', done));
+    expect(stderr).not.toMatch(/EPIPE|at .*\.js:\d+/);
+    expect(status).toBe(141);
   });
 });

@@ -175,7 +175,7 @@ beforeAll(async () => {
     ['client.crt', 'admin.client.crt'],
     ['client.key', 'admin.client.key'],
     ['root.crt', 'ca.crt'],
-  ])
+  ] as const)
     writeFileSync(join(work, 'bundle', to), readFileSync(f(from)));
   mkdirSync(f('cafolder'));
   writeFileSync(join(work, 'cafolder', 'ca.key'), readFileSync(f('root.key')));

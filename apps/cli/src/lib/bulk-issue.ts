@@ -33,6 +33,9 @@ export const STAGING_DIR = '.nodeid-staging';
 /** Nodes per batch: one inventory transaction and one round of disk syncs each. */
 export const BATCH_SIZE = 256;
 
+/** Batches being written at once, while the next is issued. */
+const WRITING_BATCHES = 3;
+
 /** Nodes per message to a thread. */
 const CHUNK_SIZE = 32;
 
@@ -235,7 +238,7 @@ export async function bulkIssue(options: BulkIssueOptions): Promise<BulkIssueSum
 
   let issued = 0;
   let failed = 0;
-  const writeBatch = async (outcomes: NodeOutcome[]): Promise<void> => {
+  const writeBatch = async (outcomes: NodeOutcome[], before: Promise<void>): Promise<void> => {
     const reports: (Reported | undefined)[] = outcomes.map(() => undefined);
     const entries: { index: number; node: IssuedNode; dir: string }[] = [];
     outcomes.forEach((o, index) => {
@@ -280,6 +283,7 @@ export async function bulkIssue(options: BulkIssueOptions): Promise<BulkIssueSum
         ? success(node, r.result, format, options.paint)
         : failure(node.line, node.name, r.error, format, options.paint);
     });
+    await before; // the batches before this one are printed first
     const done = reports as Reported[];
     const bad = done.filter((r) => !r.ok).length;
     issued += done.length - bad;
@@ -289,17 +293,59 @@ export async function bulkIssue(options: BulkIssueOptions): Promise<BulkIssueSum
   };
 
   let fatal: unknown;
+  const writing: Promise<void>[] = [];
   try {
-    let writing: Promise<void> = Promise.resolve();
+    // several batches are written at once (each its own staging folder and inventory
+    // transaction): their disk syncs share the file system's journal commits, where one batch
+    // at a time waits for each of its own; results are still printed in input order
+    let printed: Promise<void> = Promise.resolve();
+    // one bundle folder per node: a folder named twice would be issued and recorded twice, and
+    // only one could be written
+    const folders = new Map<string, number>();
     for await (const batch of batchesOf(options.file, BATCH_SIZE)) {
-      const outcomes = await pool.issue(batch);
-      await writing;
-      writing = writeBatch(outcomes);
+      const fresh: NodeJob[] = [];
+      const refused = new Map<number, NodeOutcome>();
+      for (const job of batch) {
+        let folder: string;
+        try {
+          folder = resolve(bundleDir(options.out, job.name));
+        } catch {
+          fresh.push(job); // the write reports the bad name, by its line
+          continue;
+        }
+        const first = folders.get(folder);
+        if (first === undefined) {
+          folders.set(folder, job.line);
+          fresh.push(job);
+        } else
+          refused.set(job.line, {
+            ok: false,
+            line: job.line,
+            name: job.name,
+            error: {
+              code: 'ERR_INVALID_ARGUMENT',
+              message: `${folder} is the folder of line ${first} already: one line per node`,
+            },
+          });
+      }
+      const issuedNow = await pool.issue(fresh);
+      const outcomes = batch.map((job) => refused.get(job.line) ?? issuedNow.shift()!);
+      while (writing.length >= WRITING_BATCHES) await writing.shift();
+      const before = printed;
+      const written = writeBatch(outcomes, before);
+      printed = written.then(
+        () => {},
+        () => {},
+      );
+      writing.push(written);
     }
-    await writing;
+    for (const w of writing) await w;
   } catch (e) {
     fatal = e;
   } finally {
+    // batches still being written finish (or fail) before the summary
+    for (const r of await Promise.allSettled(writing))
+      if (r.status === 'rejected') fatal ??= r.reason;
     await pool.close();
     // the staging folder goes once empty; a batch left by a failure stays for the next run
     await rmdir(staging).catch(() => {});

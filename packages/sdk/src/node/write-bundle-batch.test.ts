@@ -33,6 +33,27 @@ function staged(staging: string): string[] {
 }
 
 describe('writeBundleBatch', () => {
+  it('fails a second bundle for the same folder before the commit, and commits only the first', async () => {
+    const out = scratch();
+    let committed: number[] = [];
+    const outcomes = await writeBundleBatch(
+      [
+        { id: 'a', dir: join(out, 'node'), files },
+        { id: 'b', dir: join(out, 'other', '..', 'node'), files },
+      ],
+      {
+        staging: join(out, '.staging'),
+        commit: async (ids) => {
+          committed = ids;
+        },
+      },
+    );
+    expect(committed).toEqual([0]);
+    expect(outcomes[0]!.ok).toBe(true);
+    expect(outcomes[1]).toMatchObject({ ok: false, error: { code: 'ERR_INVALID_ARGUMENT' } });
+    expect(readdirSync(join(out, 'node')).sort()).toEqual(files.map((f) => f.path).sort());
+  });
+
   it.runIf(isPosix)(
     'makes the bundles visible only after commit, complete and with their modes',
     async () => {

@@ -337,12 +337,18 @@ export async function writeBundleBatch(
     };
   };
   const ids = new Set<string>();
+  const dirs = new Set<string>();
   entries.forEach((entry, i) => {
     try {
       checkEntry(entry);
       if (ids.has(entry.id))
         throw new NodeIdError('ERR_INVALID_ARGUMENT', `bundle id ${entry.id} appears twice`);
+      // two bundles for one folder would both be committed, and only one could be put there
+      const dir = resolve(entry.dir);
+      if (dirs.has(dir))
+        throw new NodeIdError('ERR_INVALID_ARGUMENT', `two bundles of the batch go to ${dir}`);
       ids.add(entry.id);
+      dirs.add(dir);
     } catch (e) {
       fail(i, e);
     }
