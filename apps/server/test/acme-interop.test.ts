@@ -5,9 +5,8 @@
  * so a failure here is nodeid's and not the harness's.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -16,24 +15,13 @@ import {
   assertBuilt,
   auditEvents,
   CLI,
+  freePort,
   initCaFolder,
-  killStarted,
   Running,
   type ServerProcess,
   startServer,
+  stopAll,
 } from './helpers/processes.js';
-
-/** A TCP port free on loopback now (the DNS server also takes it on UDP). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Runs a command to its end (killed after `timeoutMs`), with its output. */
 async function run(
@@ -70,6 +58,69 @@ function lego(args: string[], options: { path: string; trust: string }) {
     ['--accept-tos', '--email', 'ops@example.test', '--path', options.path, ...args],
     { LEGO_CA_CERTIFICATES: options.trust },
   );
+}
+
+/** lego's account and name flags: the directory, the token's EAB, the names. */
+function eab(
+  server: string,
+  token: { eab: { kid: string; hmacKey: string } },
+  domains: string,
+): string[] {
+  return [
+    '--server',
+    server,
+    '--eab',
+    '--kid',
+    token.eab.kid,
+    '--hmac',
+    token.eab.hmacKey,
+    '--domains',
+    domains,
+  ];
+}
+
+/** lego's http-01 solver on the port the server validates on. */
+const http01 = () => ['--http', '--http.port', `127.0.0.1:${httpPort}`];
+
+/** `caddy run` on `caddyfile`, its state under `dir`. */
+function startCaddy(dir: string, caddyfile: string): Running {
+  return new Running(
+    spawn('caddy', ['run', '--config', caddyfile, '--adapter', 'caddyfile'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        HOME: dir,
+        XDG_DATA_HOME: join(dir, 'xdg'),
+        XDG_CONFIG_HOME: join(dir, 'xdg'),
+      },
+    }),
+  );
+}
+
+/** GET / over HTTPS on loopback `port`, trusting the CA folder's certificate. */
+function httpsGet(
+  port: number,
+  options: { servername?: string; host?: string } = {},
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/',
+        ca: readFileSync(join(caDir, 'ca.crt')),
+        ...(options.servername && { servername: options.servername }),
+        ...(options.host && { headers: { host: options.host } }),
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 async function acmeToken(name: string, extra: Record<string, unknown> = {}) {
@@ -134,10 +185,7 @@ beforeAll(async () => {
   admin = adminToken(caDir);
 }, 60_000);
 
-afterAll(() => {
-  killStarted();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => stopAll(work));
 
 describe('the harness, against pebble', () => {
   it('lego gets a certificate from pebble with EAB over http-01', async () => {
@@ -199,18 +247,8 @@ describe('the harness, against pebble', () => {
     const path = join(work, 'lego-pebble');
     const r = await lego(
       [
-        '--server',
-        pebbleUrl,
-        '--eab',
-        '--kid',
-        'kid-1',
-        '--hmac',
-        hmac,
-        '--domains',
-        'node0.test',
-        '--http',
-        '--http.port',
-        `127.0.0.1:${httpPort}`,
+        ...eab(pebbleUrl, { eab: { kid: 'kid-1', hmacKey: hmac } }, 'node0.test'),
+        ...http01(),
         'run',
       ],
       { path, trust: cert },
@@ -228,24 +266,10 @@ describe('lego against nodeid-server', () => {
   it('gets a certificate over http-01 with an enrollment token as EAB; it verifies with openssl and is in the inventory as issued through ACME', async () => {
     const token = await acmeToken('node1.test');
     const path = join(work, 'lego-1');
-    const r = await lego(
-      [
-        '--server',
-        directory(),
-        '--eab',
-        '--kid',
-        token.eab.kid,
-        '--hmac',
-        token.eab.hmacKey,
-        '--domains',
-        'node1.test',
-        '--http',
-        '--http.port',
-        `127.0.0.1:${httpPort}`,
-        'run',
-      ],
-      { path, trust: trust() },
-    );
+    const r = await lego([...eab(directory(), token, 'node1.test'), ...http01(), 'run'], {
+      path,
+      trust: trust(),
+    });
     expect(r.code, r.out).toBe(0);
     const pem = certOf(path, 'node1.test');
     const leaf = join(path, 'certificates', 'node1.test.crt');
@@ -289,19 +313,9 @@ describe('lego against nodeid-server', () => {
     // a renewal: the same account (no EAB needed again) orders the same name
     const renewed = await lego(
       [
-        '--server',
-        directory(),
         // lego wants the EAB flags whenever the CA requires EAB; the account it has is reused
-        '--eab',
-        '--kid',
-        token.eab.kid,
-        '--hmac',
-        token.eab.hmacKey,
-        '--domains',
-        'node1.test',
-        '--http',
-        '--http.port',
-        `127.0.0.1:${httpPort}`,
+        ...eab(directory(), token, 'node1.test'),
+        ...http01(),
         'renew',
         '--days',
         '400',
@@ -317,21 +331,10 @@ describe('lego against nodeid-server', () => {
       .toLowerCase()
       .replace(/^0+/, '');
     // revocation by the account (RFC 8555 §7.6): the inventory says revoked
-    const revoked = await lego(
-      [
-        '--server',
-        directory(),
-        '--eab',
-        '--kid',
-        token.eab.kid,
-        '--hmac',
-        token.eab.hmacKey,
-        '--domains',
-        'node1.test',
-        'revoke',
-      ],
-      { path, trust: trust() },
-    );
+    const revoked = await lego([...eab(directory(), token, 'node1.test'), 'revoke'], {
+      path,
+      trust: trust(),
+    });
     expect(revoked.code, revoked.out).toBe(0);
     const after = await api(server.url, `/v1/certificates/${renewedSerial}`, { ca: caPem, admin });
     expect(after.json()).toMatchObject({ status: 'revoked' });
@@ -363,16 +366,7 @@ describe('lego against nodeid-server', () => {
     const path = join(work, 'lego-cli');
     const r = await run(
       'lego',
-      [
-        '--accept-tos',
-        '--path',
-        path,
-        ...args.slice(0, -2),
-        '--http',
-        '--http.port',
-        `127.0.0.1:${httpPort}`,
-        'run',
-      ],
+      ['--accept-tos', '--path', path, ...args.slice(0, -2), ...http01(), 'run'],
       {
         LEGO_CA_CERTIFICATES: trust(),
       },
@@ -400,15 +394,7 @@ describe('lego against nodeid-server', () => {
         'ops@example.test',
         '--path',
         path,
-        '--server',
-        directory(),
-        '--eab',
-        '--kid',
-        token.eab.kid,
-        '--hmac',
-        token.eab.hmacKey,
-        '--domains',
-        'node12.test',
+        ...eab(directory(), token, 'node12.test'),
         '--dns',
         'exec',
         '--dns.disable-cp',
@@ -432,15 +418,7 @@ describe('lego against nodeid-server', () => {
     const path = join(work, 'lego-2');
     const r = await lego(
       [
-        '--server',
-        directory(),
-        '--eab',
-        '--kid',
-        token.eab.kid,
-        '--hmac',
-        token.eab.hmacKey,
-        '--domains',
-        'node2.test',
+        ...eab(directory(), token, 'node2.test'),
         '--tls',
         '--tls.port',
         `127.0.0.1:${tlsPort}`,
@@ -457,57 +435,20 @@ describe('lego against nodeid-server', () => {
       await api(server.url, '/v1/certificates', { ca: caPem, admin })
     ).json() as unknown[];
     const token = await acmeToken('node3.test');
-    const first = await lego(
-      [
-        '--server',
-        directory(),
-        '--eab',
-        '--kid',
-        token.eab.kid,
-        '--hmac',
-        token.eab.hmacKey,
-        '--domains',
-        'node4.test',
-        '--http',
-        '--http.port',
-        `127.0.0.1:${httpPort}`,
-        'run',
-      ],
-      { path: join(work, 'lego-3'), trust: trust() },
-    );
+    const first = await lego([...eab(directory(), token, 'node4.test'), ...http01(), 'run'], {
+      path: join(work, 'lego-3'),
+      trust: trust(),
+    });
     expect(first.code).not.toBe(0);
     expect(first.out).toContain('rejectedIdentifier');
-    const again = await lego(
-      [
-        '--server',
-        directory(),
-        '--eab',
-        '--kid',
-        token.eab.kid,
-        '--hmac',
-        token.eab.hmacKey,
-        '--domains',
-        'node3.test',
-        '--http',
-        '--http.port',
-        `127.0.0.1:${httpPort}`,
-        'run',
-      ],
-      { path: join(work, 'lego-4'), trust: trust() },
-    );
+    const again = await lego([...eab(directory(), token, 'node3.test'), ...http01(), 'run'], {
+      path: join(work, 'lego-4'),
+      trust: trust(),
+    });
     expect(again.code).not.toBe(0);
     expect(again.out).toContain('unauthorized');
     const none = await lego(
-      [
-        '--server',
-        directory(),
-        '--domains',
-        'node3.test',
-        '--http',
-        '--http.port',
-        `127.0.0.1:${httpPort}`,
-        'run',
-      ],
+      ['--server', directory(), '--domains', 'node3.test', ...http01(), 'run'],
       { path: join(work, 'lego-5'), trust: trust() },
     );
     expect(none.code).not.toBe(0);
@@ -593,42 +534,14 @@ node7.test {
 }
 `,
     );
-    const caddy = new Running(
-      spawn('caddy', ['run', '--config', caddyfile, '--adapter', 'caddyfile'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: {
-          ...process.env,
-          HOME: dir,
-          XDG_DATA_HOME: join(dir, 'xdg'),
-          XDG_CONFIG_HOME: join(dir, 'xdg'),
-        },
-      }),
-    );
+    const caddy = startCaddy(dir, caddyfile);
     try {
       await caddy.waitFor(
         'Caddy to obtain its certificate',
         () => /certificate obtained successfully/.test(caddy.stderr) || undefined,
         90_000,
       );
-      const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const req = httpsRequest(
-          {
-            host: '127.0.0.1',
-            port: tlsPort,
-            path: '/',
-            servername: 'node7.test',
-            ca: readFileSync(join(caDir, 'ca.crt')),
-            headers: { host: 'node7.test' },
-          },
-          (res) => {
-            let body = '';
-            res.on('data', (d) => (body += d));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-          },
-        );
-        req.on('error', reject);
-        req.end();
-      });
+      const res = await httpsGet(tlsPort, { servername: 'node7.test', host: 'node7.test' });
       expect(res).toEqual({ status: 200, body: 'served by caddy' });
     } finally {
       await caddy.stop();
@@ -662,35 +575,14 @@ https://127.0.0.1 {
 }
 `,
     );
-    const caddy = new Running(
-      spawn('caddy', ['run', '--config', caddyfile, '--adapter', 'caddyfile'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: {
-          ...process.env,
-          HOME: dir,
-          XDG_DATA_HOME: join(dir, 'xdg'),
-          XDG_CONFIG_HOME: join(dir, 'xdg'),
-        },
-      }),
-    );
+    const caddy = startCaddy(dir, caddyfile);
     try {
       await caddy.waitFor(
         'Caddy to obtain its certificate',
         () => /certificate obtained successfully/.test(caddy.stderr) || undefined,
         90_000,
       );
-      const body = await new Promise<string>((resolve, reject) => {
-        const req = httpsRequest(
-          { host: '127.0.0.1', port: tlsPort, path: '/', ca: readFileSync(join(caDir, 'ca.crt')) },
-          (res) => {
-            let text = '';
-            res.on('data', (d) => (text += d));
-            res.on('end', () => resolve(text));
-          },
-        );
-        req.on('error', reject);
-        req.end();
-      });
+      const { body } = await httpsGet(tlsPort);
       expect(body).toBe('ip by caddy');
     } finally {
       await caddy.stop();
