@@ -55,10 +55,18 @@ export async function loadCa(
     });
     return { ...loaded, store: await openInventory(dir) };
   } catch (e) {
-    if ((e as { code?: string }).code === 'ERR_PASSPHRASE_REQUIRED')
-      throw new CliError('ERR_PASSPHRASE_REQUIRED', (e as Error).message, EXIT.USAGE);
-    throw e;
+    throw passphraseRequiredAsUsage(e);
   }
+}
+
+/**
+ * What to throw for an error met while unlocking the CA key: a missing passphrase for an
+ * encrypted key is a usage error (exit 2, `ERR_PASSPHRASE_REQUIRED`); anything else as it is.
+ */
+export function passphraseRequiredAsUsage(e: unknown): unknown {
+  return (e as { code?: string }).code === 'ERR_PASSPHRASE_REQUIRED'
+    ? new CliError('ERR_PASSPHRASE_REQUIRED', (e as Error).message, EXIT.USAGE)
+    : e;
 }
 
 /**

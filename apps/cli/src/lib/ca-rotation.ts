@@ -4,10 +4,10 @@
  * same one), and the "what to do next" lines both renew and rotate print.
  */
 import { extname } from 'node:path';
-import { type Issuer, NodeIdError } from '@nodeid/sdk';
+import type { Issuer } from '@nodeid/sdk';
 import { loadCaFolder } from '@nodeid/sdk/node';
-import type { CaConfig } from './ca-folder.js';
-import { CliError, EXIT } from './cli-error.js';
+import { type CaConfig, passphraseRequiredAsUsage } from './ca-folder.js';
+import { CliError } from './cli-error.js';
 import { readPassphrase } from './passphrase.js';
 
 /** File name of the trust bundle (old and new root during a rotation). */
@@ -70,9 +70,7 @@ export async function unlockCa(
     });
     return { issuer, passphrase: config.keyEncrypted ? passphrase : undefined };
   } catch (e) {
-    if (NodeIdError.isInstance(e) && e.code === 'ERR_PASSPHRASE_REQUIRED')
-      throw new CliError('ERR_PASSPHRASE_REQUIRED', e.message, EXIT.USAGE);
-    throw e;
+    throw passphraseRequiredAsUsage(e);
   }
 }
 
