@@ -18,7 +18,7 @@ import * as sdk from '@nodeid/sdk';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SERVER = join(here, '..', '..', 'apps', 'server', 'dist', 'main.js');
-const CLI = join(here, '..', '..', 'apps', 'cli', 'dist', 'cli.js');
+const CLI = join(here, '..', '..', 'apps', 'cli', 'bin', 'nodeid.cjs');
 const CONCURRENCY = 16;
 const enc = new TextEncoder();
 

@@ -74,7 +74,7 @@ CREATE TABLE ocsp_responses (
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
-const CLI = join(root, 'apps/cli/dist/cli.js');
+const CLI = join(root, 'apps/cli/bin/nodeid.cjs');
 const SERVER = join(root, 'apps/server/dist/main.js');
 const CLUSTER = 'bench';
 const CONNECTIONS = [32, 64];

@@ -3,7 +3,6 @@
  * command. It holds I/O, prompts and formatting; all logic is in @nodeid/sdk.
  */
 import { readFileSync } from 'node:fs';
-import './lib/thread-pool.js';
 import { NodeIdError } from '@nodeid/sdk';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';

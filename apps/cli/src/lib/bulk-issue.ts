@@ -33,9 +33,6 @@ export const STAGING_DIR = '.nodeid-staging';
 /** Nodes per batch: one inventory transaction and one round of disk syncs each. */
 export const BATCH_SIZE = 256;
 
-/** Batches being written at once, while the next is issued. */
-const WRITING_BATCHES = 3;
-
 /** Nodes per message to a thread. */
 const CHUNK_SIZE = 32;
 
@@ -238,7 +235,7 @@ export async function bulkIssue(options: BulkIssueOptions): Promise<BulkIssueSum
 
   let issued = 0;
   let failed = 0;
-  const writeBatch = async (outcomes: NodeOutcome[], before: Promise<void>): Promise<void> => {
+  const writeBatch = async (outcomes: NodeOutcome[]): Promise<void> => {
     const reports: (Reported | undefined)[] = outcomes.map(() => undefined);
     const entries: { index: number; node: IssuedNode; dir: string }[] = [];
     outcomes.forEach((o, index) => {
@@ -283,7 +280,6 @@ export async function bulkIssue(options: BulkIssueOptions): Promise<BulkIssueSum
         ? success(node, r.result, format, options.paint)
         : failure(node.line, node.name, r.error, format, options.paint);
     });
-    await before; // the batches before this one are printed first
     const done = reports as Reported[];
     const bad = done.filter((r) => !r.ok).length;
     issued += done.length - bad;
@@ -295,10 +291,8 @@ export async function bulkIssue(options: BulkIssueOptions): Promise<BulkIssueSum
   let fatal: unknown;
   const writing: Promise<void>[] = [];
   try {
-    // several batches are written at once (each its own staging folder and inventory
-    // transaction): their disk syncs share the file system's journal commits, where one batch
-    // at a time waits for each of its own; results are still printed in input order
-    let printed: Promise<void> = Promise.resolve();
+    // one batch is written while the next is issued; batches are not written concurrently: on
+    // ext4, creating one batch's files while another's syncs are in flight made both slower
     // one bundle folder per node: a folder named twice would be issued and recorded twice, and
     // only one could be written
     const folders = new Map<string, number>();
@@ -330,16 +324,10 @@ export async function bulkIssue(options: BulkIssueOptions): Promise<BulkIssueSum
       }
       const issuedNow = await pool.issue(fresh);
       const outcomes = batch.map((job) => refused.get(job.line) ?? issuedNow.shift()!);
-      while (writing.length >= WRITING_BATCHES) await writing.shift();
-      const before = printed;
-      const written = writeBatch(outcomes, before);
-      printed = written.then(
-        () => {},
-        () => {},
-      );
-      writing.push(written);
+      await writing.shift();
+      writing.push(writeBatch(outcomes));
     }
-    for (const w of writing) await w;
+    await writing.shift();
   } catch (e) {
     fatal = e;
   } finally {

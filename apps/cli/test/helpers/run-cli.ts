@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The built CLI entry point (`pnpm build` in apps/cli makes it). */
-export const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli.js');
+export const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'nodeid.cjs');
 
 /** What a run produced. */
 export interface CliResult {
@@ -24,7 +24,7 @@ export interface RunCliOptions {
   timeout?: number;
 }
 
-/** Runs `node dist/cli.js ...args` and waits for it. Colour is always off (NO_COLOR). */
+/** Runs `node bin/nodeid.cjs ...args` (the `nodeid` command) and waits for it. Colour is always off (NO_COLOR). */
 export function runCli(args: string[], options: RunCliOptions = {}): CliResult {
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...options.env };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];

@@ -18,7 +18,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** The built server entry point. */
 export const SERVER = join(here, '..', '..', 'dist', 'main.js');
 /** The built CLI entry point. */
-export const CLI = join(here, '..', '..', '..', 'cli', 'dist', 'cli.js');
+export const CLI = join(here, '..', '..', '..', 'cli', 'bin', 'nodeid.cjs');
 
 /** Fails early with a clear message when the builds are missing. */
 export function assertBuilt(): void {

@@ -5,7 +5,17 @@
  * daemon starting up) never sees half a key, and a refused or failed write changes nothing.
  */
 import { randomBytes } from 'node:crypto';
-import { lstatSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  fchmodSync,
+  fsync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
 import {
   chmod,
   type FileHandle,
@@ -20,6 +30,7 @@ import {
   unlink,
 } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import type { BundleFile } from '../bundle/bundle-files.js';
 import { NodeIdError } from '../errors.js';
 import { assertSafeFileName } from '../lib/file-name.js';
@@ -59,6 +70,8 @@ export interface WriteBundleResult {
   /** Things the caller should tell the admin, e.g. that the folder's mode was changed. */
   warnings: string[];
 }
+
+const fsyncAsync = promisify(fsync);
 
 const octal = (mode: number) => `0${(mode & 0o777).toString(8).padStart(3, '0')}`;
 
@@ -365,38 +378,39 @@ export async function writeBundleBatch(
     // with no sync in flight (a create waits for a running journal commit), then all of them
     // are synced at once, so the disk groups the syncs into a few commits
     const targets = entries.map((e) => resolve(e.dir));
-    // windows of entries, so a batch never holds more than MAX_OPEN_FILES descriptors at once
-    const pending = entries.flatMap((_, i) => (outcomes[i] ? [] : [i]));
-    const perBundle = Math.max(1, ...pending.map((i) => entries[i]!.files.length));
-    const window = Math.max(1, Math.floor(MAX_OPEN_FILES / perBundle));
-    for (let from = 0; from < pending.length; from += window) {
-      const written: StagedBundle[] = [];
+    let written: StagedBundle[] = [];
+    let open = 0;
+    const syncWritten = async () => {
       try {
-        await Promise.all(
-          pending.slice(from, from + window).map(async (i) => {
-            const entry = entries[i]!;
-            try {
-              const existing = existingFiles(targets[i]!, entry.files);
-              if (existing.length > 0 && !options.force)
-                throw new NodeIdError(
-                  'ERR_FILE_EXISTS',
-                  `${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''}; nothing was written (use force to replace)`,
-                );
-              written.push({
-                index: i,
-                ...(await stageBundle(join(batch, entry.id), entry.files, modes)),
-              });
-            } catch (e) {
-              fail(i, e);
-            }
-          }),
-        );
         await syncStaged(written, fail);
       } finally {
-        await Promise.all(
-          written.flatMap((w) => w.files.map((f) => f.handle.close().catch(() => {}))),
-        );
+        for (const w of written) for (const f of w.fds) closeSync(f.fd);
+        written = [];
+        open = 0;
       }
+    };
+    try {
+      for (const [i, entry] of entries.entries()) {
+        if (outcomes[i]) continue;
+        try {
+          const existing = existingFiles(targets[i]!, entry.files);
+          if (existing.length > 0 && !options.force)
+            throw new NodeIdError(
+              'ERR_FILE_EXISTS',
+              `${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''}; nothing was written (use force to replace)`,
+            );
+          const bundle = stageBundle(join(batch, entry.id), entry.files, modes);
+          written.push({ index: i, ...bundle });
+          open += bundle.fds.length;
+        } catch (e) {
+          fail(i, e);
+        }
+        // bounded: a batch never holds more than MAX_OPEN_FILES descriptors at once
+        if (open >= MAX_OPEN_FILES) await syncWritten();
+      }
+      await syncWritten();
+    } finally {
+      for (const w of written) for (const f of w.fds) closeSync(f.fd);
     }
     const staged = entries.flatMap((_, i) => (outcomes[i] ? [] : [i]));
     if (staged.length === 0) {
@@ -568,47 +582,46 @@ const MAX_OPEN_FILES = 512;
 interface StagedBundle {
   index: number;
   dir: string;
-  files: { handle: FileHandle; path: string }[];
+  fds: { fd: number; path: string }[];
 }
 
 /**
- * Writes a staged bundle: its folder (0700) and its files, left open for {@link syncStaged}.
- * The calls go through the libuv pool, a batch's bundles all at once: a create waits whenever
- * the file system's journal is committing (for this process or any other), and on one thread
- * those waits add up, where on the pool they overlap. On a failure the files already open are
+ * Writes a staged bundle: its folder (0700) and its files, left open. Only calls that touch the
+ * page cache (mkdir, open, write) are made here, directly on this thread: measured on ext4,
+ * creating a batch's files this way while no sync is in flight beat creating them concurrently
+ * on the libuv pool, where the creates contend for the folders' locks and wait behind journal
+ * commits. {@link syncStaged} makes them durable. On a failure the files already open are
  * closed and the error is thrown.
  */
-async function stageBundle(
+function stageBundle(
   dir: string,
   files: readonly BundleFile[],
   exact: boolean,
-): Promise<Omit<StagedBundle, 'index'>> {
+): Omit<StagedBundle, 'index'> {
   try {
-    await mkdir(dir, { mode: BUNDLE_DIR_MODE });
-    if (!exact) await chmod(dir, BUNDLE_DIR_MODE);
+    mkdirSync(dir, { mode: BUNDLE_DIR_MODE });
+    if (!exact) chmodSync(dir, BUNDLE_DIR_MODE);
   } catch (e) {
     throw ioError('create the folder', dir, e);
   }
-  const opened: { handle: FileHandle; path: string }[] = [];
+  const fds: { fd: number; path: string }[] = [];
   try {
-    await Promise.all(
-      files.map(async (f) => {
-        const path = join(dir, f.path);
-        try {
-          const handle = await open(path, 'wx', f.mode);
-          opened.push({ handle, path });
-          if (!exact) await handle.chmod(f.mode);
-          await handle.writeFile(f.contents);
-        } catch (e) {
-          throw ioError('write', path, e);
-        }
-      }),
-    );
+    for (const f of files) {
+      const path = join(dir, f.path);
+      try {
+        const fd = openSync(path, 'wx', f.mode);
+        fds.push({ fd, path });
+        if (!exact) fchmodSync(fd, f.mode);
+        writeFileSync(fd, f.contents);
+      } catch (e) {
+        throw ioError('write', path, e);
+      }
+    }
   } catch (e) {
-    await Promise.all(opened.map((f) => f.handle.close().catch(() => {})));
+    for (const f of fds) closeSync(f.fd);
     throw e;
   }
-  return { dir, files: opened };
+  return { dir, fds };
 }
 
 /**
@@ -622,8 +635,8 @@ async function syncStaged(
   const failed = new Set<number>();
   await Promise.all(
     written.flatMap((w) =>
-      w.files.map((f) =>
-        f.handle.sync().catch((e) => {
+      w.fds.map((f) =>
+        fsyncAsync(f.fd).catch((e) => {
           if (!failed.has(w.index)) fail(w.index, ioError('sync', f.path, e));
           failed.add(w.index);
         }),
@@ -646,12 +659,11 @@ async function publish(
 ): Promise<WriteBundleResult> {
   const warnings: string[] = [];
   const parent = dirname(target);
-  const existing = await lstat(target).catch(() => undefined);
+  const existing = lstatSync(target, { throwIfNoEntry: false });
   if (!existing) {
     try {
-      // every entry makes sure of its parent: entries are published concurrently
-      await mkdir(parent, { recursive: true, mode: BUNDLE_DIR_MODE });
-      await rename(staged, target);
+      if (!toSync.has(parent)) mkdirSync(parent, { recursive: true, mode: BUNDLE_DIR_MODE });
+      renameSync(staged, target);
     } catch (e) {
       throw ioError('rename into', target, e);
     }
