@@ -24,7 +24,7 @@ import { assertSafeFileName } from '../lib/file-name.js';
 import { importPkcs8 } from '../lib/key-import.js';
 import { nameValues } from '../lib/name.js';
 import { OID } from '../lib/oids.js';
-import { describePkcs8, keyAlgorithmFor } from '../lib/pkcs8.js';
+import { describePkcs8, keyAlgorithmFor, readPkcs8 } from '../lib/pkcs8.js';
 import { createPkcs12 } from '../pkcs12/create-pkcs12.js';
 import { kubernetesSecretYaml } from './kubernetes-secret.js';
 
@@ -383,7 +383,7 @@ function defaultName(cert: Certificate): string {
  * pair a certificate with another key. `ERR_KEY_INVALID`, `ERR_KEY_MISMATCH`.
  */
 function checkPkcs8For(pkcs8: Uint8Array, certificate: Certificate): void {
-  const facts = describePkcs8(pkcs8);
+  const facts = readPkcs8(pkcs8);
   const cert = certificate.publicKey;
   if (facts.type !== cert.type || (facts.curve ?? '') !== (cert.curve ?? ''))
     throw new NodeIdError(

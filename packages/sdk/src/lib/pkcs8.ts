@@ -36,11 +36,6 @@ export interface PrivateKeyFacts {
   curve?: string;
   /** Key size in bits (the modulus for RSA, the field size for EC); 0 when unknown. */
   bits: number;
-  /**
-   * For EC keys that carry it (RFC 5915 §3 `publicKey`): the public point's BIT STRING, encoded
-   * as a certificate's SubjectPublicKeyInfo holds it.
-   */
-  publicKeyBits?: Uint8Array;
 }
 
 const CURVES: Record<string, { name: string; bits: number }> = {
@@ -130,6 +125,15 @@ function readRsaPrivateKey(der: Uint8Array): { bits: number } {
  * the inner key of the types we know) is malformed; an unknown key type is described, not refused.
  */
 export function describePkcs8(der: Uint8Array): PrivateKeyFacts {
+  const { publicKeyBits: _, ...facts } = readPkcs8(der);
+  return facts;
+}
+
+/**
+ * {@link describePkcs8}, and for EC keys that carry it (RFC 5915 §3 `publicKey`) the public
+ * point's BIT STRING, encoded as a certificate's SubjectPublicKeyInfo holds it. @internal
+ */
+export function readPkcs8(der: Uint8Array): PrivateKeyFacts & { publicKeyBits?: Uint8Array } {
   const parts = children(expectTag(decode(der, CODE), Tag.SEQUENCE, 'private key', CODE), CODE);
   const version = readSmallInt(expectTag(parts[0], Tag.INTEGER, 'key version', CODE), CODE);
   if (version !== 0 && version !== 1) fail('malformed private key: unknown version');
