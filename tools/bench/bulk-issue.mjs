@@ -40,59 +40,57 @@ function peakKb(pid) {
 async function runOnce(count, leftovers) {
   const work = mkdtempSync(join(tmpdir(), 'nodeid-bench-bulk-'));
   leftovers.push(work);
-  {
-    const ca = join(work, 'ca');
-    const init = spawnSync(
-      process.execPath,
-      [CLI, 'ca', 'init', 'bench.cluster', '--no-passphrase', '--dir', ca],
-      {
-        encoding: 'utf8',
-      },
-    );
-    if (init.status !== 0) throw new Error(`ca init failed: ${init.stderr}`);
-    const list = join(work, 'nodes.txt');
-    writeFileSync(list, nodeList(count));
-    const started = performance.now();
-    const child = spawn(
-      process.execPath,
-      [
-        CLI,
-        'cert',
-        'issue',
-        '--from-file',
-        list,
-        '--out',
-        join(work, 'certs'),
-        '--dir',
-        ca,
-        '--quiet',
-        '--format',
-        'json',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let peak = 0;
-    const timer = setInterval(() => {
-      peak = Math.max(peak, peakKb(child.pid));
-    }, 20);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-      // keep only the tail: the summary is at the end, and 10,000 results need not be held
-      if (stdout.length > 4096) stdout = stdout.slice(-4096);
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const code = await new Promise((resolve) => child.on('exit', (c) => resolve(c)));
-    const seconds = (performance.now() - started) / 1000;
-    clearInterval(timer);
-    if (code !== 0) throw new Error(`cert issue --from-file exited ${code}: ${stderr}`);
-    const issued = Number(/"issued":(\d+)/.exec(stdout)?.[1]);
-    if (issued !== count) throw new Error(`expected ${count} issued, the summary says ${issued}`);
-    return { seconds, rate: count / seconds, peakKb: peak };
-  }
+  const ca = join(work, 'ca');
+  const init = spawnSync(
+    process.execPath,
+    [CLI, 'ca', 'init', 'bench.cluster', '--no-passphrase', '--dir', ca],
+    {
+      encoding: 'utf8',
+    },
+  );
+  if (init.status !== 0) throw new Error(`ca init failed: ${init.stderr}`);
+  const list = join(work, 'nodes.txt');
+  writeFileSync(list, nodeList(count));
+  const started = performance.now();
+  const child = spawn(
+    process.execPath,
+    [
+      CLI,
+      'cert',
+      'issue',
+      '--from-file',
+      list,
+      '--out',
+      join(work, 'certs'),
+      '--dir',
+      ca,
+      '--quiet',
+      '--format',
+      'json',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let peak = 0;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, peakKb(child.pid));
+  }, 20);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => {
+    stdout += d;
+    // keep only the tail: the summary is at the end, and 10,000 results need not be held
+    if (stdout.length > 4096) stdout = stdout.slice(-4096);
+  });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  const code = await new Promise((resolve) => child.on('exit', (c) => resolve(c)));
+  const seconds = (performance.now() - started) / 1000;
+  clearInterval(timer);
+  if (code !== 0) throw new Error(`cert issue --from-file exited ${code}: ${stderr}`);
+  const issued = Number(/"issued":(\d+)/.exec(stdout)?.[1]);
+  if (issued !== count) throw new Error(`expected ${count} issued, the summary says ${issued}`);
+  return { seconds, rate: count / seconds, peakKb: peak };
 }
 
 /**

@@ -289,51 +289,29 @@ export async function bulkIssue(options: BulkIssueOptions): Promise<BulkIssueSum
   };
 
   let fatal: unknown;
-  const writing: Promise<void>[] = [];
+  // one batch is written while the next is issued; batches are not written concurrently: on
+  // ext4, creating one batch's files while another's syncs are in flight made both slower
+  let writing: Promise<void> | undefined;
   try {
-    // one batch is written while the next is issued; batches are not written concurrently: on
-    // ext4, creating one batch's files while another's syncs are in flight made both slower
-    // one bundle folder per node: a folder named twice would be issued and recorded twice, and
-    // only one could be written
     const folders = new Map<string, number>();
     for await (const batch of batchesOf(options.file, BATCH_SIZE)) {
-      const fresh: NodeJob[] = [];
-      const refused = new Map<number, NodeOutcome>();
-      for (const job of batch) {
-        let folder: string;
-        try {
-          folder = resolve(bundleDir(options.out, job.name));
-        } catch {
-          fresh.push(job); // the write reports the bad name, by its line
-          continue;
-        }
-        const first = folders.get(folder);
-        if (first === undefined) {
-          folders.set(folder, job.line);
-          fresh.push(job);
-        } else
-          refused.set(job.line, {
-            ok: false,
-            line: job.line,
-            name: job.name,
-            error: {
-              code: 'ERR_INVALID_ARGUMENT',
-              message: `${folder} is the folder of line ${first} already: one line per node`,
-            },
-          });
-      }
-      const issuedNow = await pool.issue(fresh);
-      const outcomes = batch.map((job) => refused.get(job.line) ?? issuedNow.shift()!);
-      await writing.shift();
-      writing.push(writeBatch(outcomes));
+      const refused = refuseRepeatedFolders(batch, folders, options.out);
+      const issuedNow = await pool.issue(batch.filter((job) => !refused.has(job.line)));
+      let next = 0;
+      const outcomes = batch.map((job) => refused.get(job.line) ?? issuedNow[next++]!);
+      await writing;
+      writing = writeBatch(outcomes);
+      // handled here too: it may fail while the next batch is being issued, before it is awaited
+      writing.catch(() => {});
     }
-    await writing.shift();
+    await writing;
   } catch (e) {
     fatal = e;
   } finally {
-    // batches still being written finish (or fail) before the summary
-    for (const r of await Promise.allSettled(writing))
-      if (r.status === 'rejected') fatal ??= r.reason;
+    // a batch still being written finishes (or fails) before the summary
+    await writing?.catch((e) => {
+      fatal ??= e;
+    });
     await pool.close();
     // the staging folder goes once empty; a batch left by a failure stays for the next run
     await rmdir(staging).catch(() => {});
@@ -365,6 +343,41 @@ export async function bulkIssue(options: BulkIssueOptions): Promise<BulkIssueSum
 }
 
 /** `<out>/<name>`, or `./<name>`; the name must be a plain folder name. */
+/**
+ * One bundle folder per node: a line whose folder an earlier line (in `folders`, folder → line)
+ * already named would be issued and recorded twice, and only one could be written. Answers the
+ * refusals of `batch`, by line; a name that cannot name a folder is left to the write, which
+ * reports it by its line.
+ */
+function refuseRepeatedFolders(
+  batch: NodeJob[],
+  folders: Map<string, number>,
+  out: string | undefined,
+): Map<number, NodeOutcome> {
+  const refused = new Map<number, NodeOutcome>();
+  for (const job of batch) {
+    let folder: string;
+    try {
+      folder = resolve(bundleDir(out, job.name));
+    } catch {
+      continue;
+    }
+    const first = folders.get(folder);
+    if (first === undefined) folders.set(folder, job.line);
+    else
+      refused.set(job.line, {
+        ok: false,
+        line: job.line,
+        name: job.name,
+        error: {
+          code: 'ERR_INVALID_ARGUMENT',
+          message: `${folder} is the folder of line ${first} already: one line per node`,
+        },
+      });
+  }
+  return refused;
+}
+
 function bundleDir(out: string | undefined, name: string): string {
   if (name === '.' || name === '..' || /[/\\\0]/.test(name) || name.startsWith('.'))
     throw new NodeIdError('ERR_NAME_INVALID', `"${name}" cannot name a folder`);
