@@ -36,6 +36,8 @@ export {
 export {
   type AcmeIdentifier,
   type AcmeOrderIdentifiers,
+  type AcmeOrderIdentifiersOptions,
+  type AcmeTokenGrant,
   acmeOrderIdentifiers,
   checkCsrMatchesOrder,
   MAX_ORDER_IDENTIFIERS,
@@ -169,6 +171,8 @@ export {
   tokenGrantedNames,
   tokenNames,
   tokenSigningPolicy,
+  wildcardDnsName,
+  wildcardDnsNameForm,
 } from './enroll/token-names.js';
 export { NodeIdError, type NodeIdErrorCode, type NodeIdErrorDetails } from './errors.js';
 export {
@@ -349,6 +353,7 @@ export {
 export type { Pkcs12MacHash } from './pkcs12/pkcs12-mac.js';
 export type { VerifyPolicy } from './verify/check-profile.js';
 export type { RevocationMode } from './verify/check-revocation.js';
+export { loadPublicSuffixList, type PublicSuffixList } from './verify/public-suffix.js';
 export {
   DEFAULT_MAX_DEPTH,
   type VerifyCertificateOptions,

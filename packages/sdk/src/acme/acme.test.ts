@@ -3,10 +3,11 @@
  * the JWS shape of RFC 8555 §6.2, External Account Binding (§7.3.4), key authorizations (§8.1,
  * §8.4) and which identifiers a token's account may order.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createCa } from '../ca/create-ca.js';
 import { renewalWindow } from '../expiry/renewal-window.js';
 import { fromBase64Url, toBase64Url, utf8 } from '../lib/base64url.js';
+import { loadPublicSuffixList } from '../verify/public-suffix.js';
 import { jwkThumbprint } from './account-key.js';
 import { acmeProblemTypeOf } from './acme-problem.js';
 import {
@@ -307,6 +308,82 @@ describe('identifiers an account may order', () => {
       ['rejectedIdentifier', '10.0.0.2'],
       ['unsupportedIdentifier', 'a@b'],
     ]);
+  });
+});
+
+describe('wildcard identifiers (RFC 8555 §7.1.3, granted explicitly)', () => {
+  const token = {
+    name: 'node1.cluster.example',
+    profile: 'server',
+    dns: [],
+    ips: [],
+    wildcards: ['*.cluster.example'],
+  };
+  let publicSuffixes: Awaited<ReturnType<typeof loadPublicSuffixList>>;
+  beforeAll(async () => {
+    publicSuffixes = await loadPublicSuffixList();
+  });
+  it('grants a wildcard the token lists, normalised, beside its exact names', () => {
+    const { identifiers, rejected } = acmeOrderIdentifiers(
+      [
+        { type: 'dns', value: '*.Cluster.Example' },
+        { type: 'dns', value: 'node1.cluster.example' },
+      ],
+      token,
+      { publicSuffixes },
+    );
+    expect(rejected).toEqual([]);
+    expect(identifiers).toEqual([
+      { type: 'dns', value: '*.cluster.example' },
+      { type: 'dns', value: 'node1.cluster.example' },
+    ]);
+  });
+  it('refuses a wildcard the token does not list, one not leftmost, over a public suffix, over an IP, without a token or without the list', () => {
+    const asked = [
+      '*.other.example',
+      '*.node1.cluster.example',
+      'a.*.cluster.example',
+      'f*.cluster.example',
+      '*.*.cluster.example',
+      '*.co.uk',
+      '*.10.0.0.1',
+      '*',
+    ].map((value) => ({ type: 'dns', value }));
+    const { identifiers, rejected } = acmeOrderIdentifiers(asked, token, { publicSuffixes });
+    expect(identifiers).toEqual([]);
+    expect(rejected.map((r) => [r.type, r.identifier.value])).toEqual(
+      asked.map((a) => ['rejectedIdentifier', a.value]),
+    );
+    expect(rejected[0]!.detail).toMatch(/not a wildcard this account's enrollment token grants/);
+    expect(rejected[5]!.detail).toMatch(/public suffix "co.uk"/);
+    expect(rejected[6]!.detail).toMatch(/IP address/);
+    // the exact name of a token never grants the wildcard below it, and 'any' grants none
+    expect(
+      acmeOrderIdentifiers(
+        [{ type: 'dns', value: '*.cluster.example' }],
+        { ...token, wildcards: [] },
+        {
+          publicSuffixes,
+        },
+      ).rejected,
+    ).toHaveLength(1);
+    expect(
+      acmeOrderIdentifiers([{ type: 'dns', value: '*.cluster.example' }], 'any', { publicSuffixes })
+        .rejected[0]!.detail,
+    ).toMatch(/only an enrollment token that lists it/);
+    expect(
+      acmeOrderIdentifiers([{ type: 'dns', value: '*.cluster.example' }], token).rejected,
+    ).toHaveLength(1);
+    // a stored wildcard that is no longer valid grants nothing
+    expect(
+      acmeOrderIdentifiers(
+        [{ type: 'dns', value: '*.github.io' }],
+        { ...token, wildcards: ['*.github.io'] },
+        {
+          publicSuffixes,
+        },
+      ).rejected[0]!.detail,
+    ).toMatch(/public suffix "github.io"/);
   });
 });
 

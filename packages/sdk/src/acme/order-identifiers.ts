@@ -1,6 +1,7 @@
 /**
  * Which identifiers an ACME account may order: exactly the names of the enrollment token it was
- * created with (the SDK's exact token-name rules), nothing a client merely proves control of.
+ * created with (the SDK's exact token-name rules), and the wildcards it lists explicitly, nothing
+ * a client merely proves control of.
  * And the finalize rule: the CSR names exactly the order's identifiers (RFC 8555 §7.4).
  */
 import type { CertificateRequest } from '../csr/parse-csr.js';
@@ -9,10 +10,13 @@ import {
   exactIpAddress,
   type TokenNamesInput,
   tokenGrantedNames,
+  wildcardDnsName,
+  wildcardDnsNameForm,
 } from '../enroll/token-names.js';
 import { NodeIdError } from '../errors.js';
 import { nameValues } from '../lib/name.js';
 import { OID } from '../lib/oids.js';
+import type { PublicSuffixList } from '../verify/public-suffix.js';
 import { type AcmeProblemType, acmeError } from './acme-problem.js';
 
 /** An ACME identifier (RFC 8555 §9.7.7: `dns`; RFC 8738 §3: `ip`). */
@@ -36,15 +40,34 @@ export interface AcmeOrderIdentifiers {
   rejected: RejectedIdentifier[];
 }
 
+/**
+ * The names an ACME account stands on: its enrollment token's, and the wildcard DNS names the
+ * admin granted it explicitly (`nodeid token create --acme --wildcard '*.cluster.example'`);
+ * an exact name never grants a wildcard.
+ */
+export type AcmeTokenGrant = TokenNamesInput & { wildcards?: readonly string[] };
+
+/** Options of {@link acmeOrderIdentifiers}. */
+export interface AcmeOrderIdentifiersOptions {
+  /**
+   * The Public Suffix List ({@link loadPublicSuffixList}), needed to judge a wildcard
+   * identifier; without it every wildcard is refused.
+   */
+  publicSuffixes?: PublicSuffixList;
+}
+
 /** Most identifiers in one order (RFC 8555 leaves it to the CA; Let's Encrypt takes 100). */
 export const MAX_ORDER_IDENTIFIERS = 100;
 
 /**
  * Checks the identifiers of a newOrder against the token an account was made with: each must be
  * a `dns` or `ip` identifier (else `unsupportedIdentifier`), an exact name of its type (a
- * wildcard or malformed name: `rejectedIdentifier`), and one of the names the token grants
- * (else `rejectedIdentifier`; `token` `'any'` skips this last check). A list that is not a non-empty array of `{type, value}`:
- * `malformed`.
+ * malformed name: `rejectedIdentifier`), and one of the names the token grants (else
+ * `rejectedIdentifier`; `token` `'any'` skips this last check). A wildcard DNS identifier
+ * (`*.cluster.example`, RFC 8555 §7.1.3) is accepted only when the token lists exactly that
+ * wildcard in `wildcards`, and it is of the wildcard form ({@link wildcardDnsName}: `*` the
+ * whole leftmost label, not over a public suffix); an account made without a token (`'any'`)
+ * never gets one. A list that is not a non-empty array of `{type, value}`: `malformed`.
  *
  * @example
  * ```ts
@@ -54,7 +77,8 @@ export const MAX_ORDER_IDENTIFIERS = 100;
  */
 export function acmeOrderIdentifiers(
   requested: unknown,
-  token: TokenNamesInput | 'any',
+  token: AcmeTokenGrant | 'any',
+  options: AcmeOrderIdentifiersOptions = {},
 ): AcmeOrderIdentifiers {
   if (!Array.isArray(requested) || requested.length === 0)
     throw acmeError('malformed', 'the order needs "identifiers": a non-empty array');
@@ -82,22 +106,47 @@ export function acmeOrderIdentifiers(
       });
       continue;
     }
+    const wildcard = item.type === 'dns' && item.value.includes('*');
     let value: string;
     try {
-      value =
-        item.type === 'dns'
-          ? exactDnsName(item.value, 'DNS identifier')
-          : exactIpAddress(item.value, 'IP identifier');
+      if (wildcard) {
+        if (token === 'any')
+          throw new NodeIdError(
+            'ERR_NAME_INVALID',
+            `${shown.value} is a wildcard: only an enrollment token that lists it grants one`,
+          );
+        if (!options.publicSuffixes)
+          throw new NodeIdError(
+            'ERR_NAME_INVALID',
+            `${shown.value} is a wildcard, which cannot be judged without the Public Suffix List`,
+          );
+        value = wildcardDnsName(item.value, options.publicSuffixes, 'wildcard DNS identifier');
+      } else
+        value =
+          item.type === 'dns'
+            ? exactDnsName(item.value, 'DNS identifier')
+            : exactIpAddress(item.value, 'IP identifier');
     } catch (e) {
       if (!NodeIdError.isInstance(e)) throw e;
       rejected.push({ type: 'rejectedIdentifier', detail: e.message, identifier: shown });
       continue;
     }
-    const allowed = granted && (item.type === 'dns' ? granted.dns : granted.ips);
+    // a wildcard is granted only by the same wildcard in the token's explicit list, never by
+    // an exact name (nor an exact name by a wildcard)
+    const allowed =
+      token === 'any'
+        ? undefined
+        : wildcard
+          ? grantedWildcards(token, options.publicSuffixes!)
+          : item.type === 'dns'
+            ? granted!.dns
+            : granted!.ips;
     if (allowed && !allowed.includes(value)) {
       rejected.push({
         type: 'rejectedIdentifier',
-        detail: `${value} is not a name of this account's enrollment token`,
+        detail: wildcard
+          ? `${value} is not a wildcard this account's enrollment token grants`
+          : `${value} is not a name of this account's enrollment token`,
         identifier: shown,
       });
       continue;
@@ -108,6 +157,23 @@ export function acmeOrderIdentifiers(
     identifiers.push({ type: item.type, value });
   }
   return { identifiers, rejected };
+}
+
+/** A token's wildcards, each checked again (a stored value grants only what is valid now). */
+function grantedWildcards(token: AcmeTokenGrant, psl: PublicSuffixList): string[] {
+  const list = Array.isArray(token.wildcards) ? token.wildcards : [];
+  return list.flatMap((w) => {
+    try {
+      return [wildcardDnsName(w, psl)];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** A DNS name of a CSR, exact or wildcard, normalised; throws ERR_NAME_INVALID. */
+function csrDnsName(value: string): string {
+  return value.includes('*') ? wildcardDnsNameForm(value) : exactDnsName(value);
 }
 
 /** The canonical form of an IP address, or '' for anything else. */
@@ -141,9 +207,9 @@ export function checkCsrMatchesOrder(
   const asked = new Set<string>();
   for (const d of names.dns) {
     try {
-      asked.add(`dns:${exactDnsName(d)}`);
+      asked.add(`dns:${csrDnsName(d)}`);
     } catch {
-      throw acmeError('badCSR', `the CSR's DNS name "${d}" is not an exact DNS name`);
+      throw acmeError('badCSR', `the CSR's DNS name "${d}" is not a DNS name`);
     }
   }
   for (const ip of names.ips) asked.add(`ip:${exactIpAddress(ip)}`);
@@ -153,7 +219,7 @@ export function checkCsrMatchesOrder(
   for (const cn of nameValues(csr.subject, OID.commonName)) {
     if (tryIp(String(cn))) continue; // an IP identifier must be an iPAddress subjectAltName
     try {
-      asked.add(`dns:${exactDnsName(String(cn))}`);
+      asked.add(`dns:${csrDnsName(String(cn))}`);
     } catch {
       // not a DNS name: judged below as a CN
     }

@@ -17,6 +17,7 @@ import { encodeName, type NameFields, nameValues } from '../lib/name.js';
 import { OID } from '../lib/oids.js';
 import { buildSanEntries } from '../lib/san.js';
 import { DAY } from '../lib/validity.js';
+import { loadPublicSuffixList } from '../verify/public-suffix.js';
 import { type CertificateRequest, parseCsr } from './parse-csr.js';
 import {
   applyNamePolicy,
@@ -112,7 +113,12 @@ export async function signCsr(options: SignCsrOptions): Promise<SignCsrResult> {
       'the CSR asks for a CA certificate (basicConstraints CA:TRUE); only leaf certificates are signed',
     );
 
-  const byPolicy = applyNamePolicy(csr.requestedNames, policy);
+  // a wildcard is judged against the Public Suffix List, loaded only when one is asked for
+  const publicSuffixes =
+    policy.allowWildcards && csr.requestedNames.dns.some((d) => d.includes('*'))
+      ? await loadPublicSuffixList()
+      : undefined;
+  const byPolicy = applyNamePolicy(csr.requestedNames, policy, publicSuffixes);
   // the CA's own name constraints (RFC 5280 §4.2.1.10) come on top of the policy: a name the
   // policy grants but the constraints refuse is denied with the constraint as the reason
   const constrained = applyIssuerConstraints(options.ca, buildSanEntries(byPolicy.granted));

@@ -2,11 +2,13 @@
  * What a CA is willing to sign for a CSR: which names, how long, which keys. Each requested
  * name is granted or denied on its own, with the reason, so an admin can see what happened.
  */
+import { wildcardDnsName } from '../enroll/token-names.js';
 import { NodeIdError } from '../errors.js';
 import { checkPublicKey } from '../keys/check-public-key.js';
 import { cidrBytes } from '../lib/extensions.js';
 import { parseIp } from '../lib/general-name.js';
 import type { PublicKeyInfo, SignatureAlgorithmInfo } from '../lib/signature.js';
+import type { PublicSuffixList } from '../verify/public-suffix.js';
 
 /** Names a policy allows, for one type: a list of patterns, or `'any'`. */
 export type AllowList = readonly string[] | 'any';
@@ -35,7 +37,10 @@ export interface SigningPolicy {
    * sign with this (see `tokenSigningPolicy`). Default false.
    */
   exactNames?: boolean;
-  /** Whether a wildcard DNS name (`*.example.net`) may be granted; default false. */
+  /**
+   * Whether a wildcard DNS name (`*.example.net`) may be granted; default false. Even then only
+   * a `*` that is the whole leftmost label, over a name that is no public suffix.
+   */
   allowWildcards?: boolean;
   /** Longest lifetime in days; default 365. Longer requests are shortened, with a warning. */
   maxDays?: number;
@@ -97,10 +102,34 @@ function emailAllowed(email: string, allow: AllowList, exact: boolean): boolean 
   );
 }
 
-/** Splits requested names into granted and denied under `policy`. @internal */
+/**
+ * Why a requested name holding `*` is refused, or '' when the policy may grant it: wildcards
+ * only with `allowWildcards`, and then only as the whole leftmost label over a name that is not
+ * a public suffix (RFC 6125 §6.4.3, CA/Browser Forum BR 3.2.2.6; see `wildcardDnsName`).
+ */
+function wildcardRefusal(
+  name: string,
+  policy: SigningPolicy,
+  publicSuffixes: PublicSuffixList | undefined,
+): string {
+  if (!policy.allowWildcards) return 'wildcard names are not allowed by the policy';
+  if (!publicSuffixes) return 'wildcard names need the Public Suffix List to be judged';
+  try {
+    wildcardDnsName(name, publicSuffixes);
+    return '';
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/**
+ * Splits requested names into granted and denied under `policy`; a wildcard name is judged
+ * with `publicSuffixes` (refused without it). @internal
+ */
 export function applyNamePolicy(
   requested: { dns: string[]; ips: string[]; uris: string[]; emails: string[]; other: string[] },
   policy: SigningPolicy,
+  publicSuffixes?: PublicSuffixList,
 ): {
   granted: { dns: string[]; ips: string[]; uris: string[]; emails: string[] };
   denied: DeniedName[];
@@ -114,8 +143,8 @@ export function applyNamePolicy(
   const denied: DeniedName[] = [];
   const exact = policy.exactNames === true;
   for (const d of requested.dns) {
-    if (d.startsWith('*') && !policy.allowWildcards)
-      denied.push({ name: `DNS:${d}`, reason: 'wildcard names are not allowed by the policy' });
+    const refused = d.includes('*') && wildcardRefusal(d, policy, publicSuffixes);
+    if (refused) denied.push({ name: `DNS:${d}`, reason: refused });
     else if (dnsAllowed(d, policy.dns ?? [], exact)) granted.dns.push(d);
     else denied.push({ name: `DNS:${d}`, reason: 'not in the allowed DNS names' });
   }

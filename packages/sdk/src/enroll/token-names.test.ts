@@ -9,6 +9,7 @@ import { createCa } from '../ca/create-ca.js';
 import { createCsr } from '../csr/create-csr.js';
 import { signCsr } from '../csr/sign-csr.js';
 import type { Issuer } from '../issue/identity.js';
+import { loadPublicSuffixList } from '../verify/public-suffix.js';
 import {
   enrollArguments,
   exactDnsName,
@@ -17,6 +18,7 @@ import {
   tokenGrantedNames,
   tokenNames,
   tokenSigningPolicy,
+  wildcardDnsName,
 } from './token-names.js';
 
 let ca: Issuer;
@@ -229,6 +231,57 @@ describe('token names under random input (fast-check, fixed seed)', () => {
         expect(tokenNames(t)).toEqual(t);
       }),
       { seed: 10, numRuns: 500 },
+    );
+  });
+});
+
+describe('wildcard DNS names (RFC 6125 §6.4.3, BR 3.2.2.6)', () => {
+  it('takes "*." over a name that is no public suffix, and nothing else', async () => {
+    const psl = await loadPublicSuffixList();
+    expect(wildcardDnsName('*.Cluster.Example.NET', psl)).toBe('*.cluster.example.net');
+    expect(wildcardDnsName('*.bücher.example', psl)).toBe('*.xn--bcher-kva.example');
+    for (const bad of [
+      'node1.example.net', // no wildcard
+      '*', // the whole name
+      '*.', // nothing below
+      '*.com',
+      '*.co.uk',
+      '*.local', // one label: the PSL's default rule
+      '*.github.io', // the PSL's private section counts
+      '*.*.example.net',
+      'www.*.example.net',
+      'f*.example.net',
+      '*example.net',
+      '*.10.0.0.1',
+      '*.[fd00::1]',
+    ])
+      expect(() => wildcardDnsName(bad, psl), bad).toThrow(
+        expect.objectContaining({ code: 'ERR_NAME_INVALID' }),
+      );
+  });
+
+  it('signCsr grants a wildcard only with allowWildcards, and never one over a public suffix', async () => {
+    const policy = { dns: ['x.cluster.example', '*.cluster.example', '*.co.uk'], exactNames: true };
+    const csr = (dns: string) => createCsr({ name: 'x.cluster.example', dns: [dns] });
+    const wild = (await csr('*.cluster.example')).pem;
+    const without = await signCsr({ csr: wild, ca, policy, profile: 'server' });
+    expect(without.granted).toEqual(['DNS:x.cluster.example']);
+    expect(without.denied).toContainEqual({
+      name: 'DNS:*.cluster.example',
+      reason: 'wildcard names are not allowed by the policy',
+    });
+    const allowed = { ...policy, allowWildcards: true };
+    const signed = await signCsr({ csr: wild, ca, policy: allowed, profile: 'server' });
+    expect(signed.granted).toEqual(['DNS:x.cluster.example', 'DNS:*.cluster.example']);
+    expect(signed.denied.map((d) => d.name)).toEqual(['DNS:x']); // the short name createCsr adds
+    expect(signed.certificate.subjectAltNames).toContainEqual({
+      type: 'dns',
+      value: '*.cluster.example',
+    });
+    const suffix = await signCsr({ csr: (await csr('*.co.uk')).pem, ca, policy: allowed });
+    expect(suffix.granted).toEqual(['DNS:x.cluster.example']);
+    expect(suffix.denied.find((d) => d.name === 'DNS:*.co.uk')!.reason).toMatch(
+      /public suffix "co.uk"/,
     );
   });
 });

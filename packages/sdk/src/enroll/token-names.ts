@@ -11,6 +11,7 @@ import { NodeIdError } from '../errors.js';
 import { shortName } from '../issue/issue-identity.js';
 import { isProfile, type Profile } from '../issue/profiles.js';
 import { formatIp, parseIp } from '../lib/general-name.js';
+import type { PublicSuffixList } from '../verify/public-suffix.js';
 
 /** What an admin asks a token for. */
 export interface TokenNamesInput {
@@ -92,6 +93,53 @@ export function exactDnsName(value: string, field = 'DNS name'): string {
   }
   if (parseIp(name) || /^[0-9.]+$/.test(name))
     invalid(field, value, 'looks like an IP address; list it as an IP address');
+  return name;
+}
+
+/**
+ * A wildcard DNS name as a certificate may carry one, checked by its form alone: `*.` and then
+ * an exact DNS name ({@link exactDnsName}). The asterisk is the whole leftmost label and the only
+ * one (RFC 6125 §6.4.3, RFC 8555 §7.1.3, CA/Browser Forum BR 1.6.1 "Wildcard Domain Name": no
+ * `f*.example.net`, `*.*.example.net` or `www.*.example.net`); a wildcard over an IP address
+ * does not exist (RFC 8738 §7). The
+ * result is `*.` and the normalised name below it; anything else: `ERR_NAME_INVALID`. Whether
+ * the name below is a public suffix needs the list: see {@link wildcardDnsName}.
+ */
+export function wildcardDnsNameForm(value: string, field = 'wildcard DNS name'): string {
+  if (typeof value !== 'string' || !value.startsWith('*.'))
+    invalid(
+      field,
+      String(value),
+      'is not a wildcard: it must start with "*." (the leftmost label)',
+    );
+  const base = value.slice(2);
+  if (base.includes('*')) invalid(field, value, 'has a wildcard below its leftmost label');
+  if (parseIp(base) || /^[0-9.]+$/.test(base))
+    invalid(field, value, 'is a wildcard over an IP address, which does not exist');
+  return `*.${exactDnsName(base, field)}`;
+}
+
+/**
+ * A wildcard DNS name nodeid may grant: of the form {@link wildcardDnsNameForm} checks, and not
+ * directly over a public suffix (CA/Browser Forum BR 3.2.2.6: no `*.com`, `*.co.uk`, `*.local`;
+ * both sections of the Public Suffix List count, so `*.github.io` is refused too). The result
+ * is `*.` and the normalised name below it; anything else: `ERR_NAME_INVALID`.
+ *
+ * @example
+ * ```ts
+ * const psl = await loadPublicSuffixList();
+ * wildcardDnsName('*.Cluster.Example.NET', psl); // '*.cluster.example.net'
+ * wildcardDnsName('*.co.uk', psl);               // throws ERR_NAME_INVALID
+ * ```
+ */
+export function wildcardDnsName(
+  value: string,
+  publicSuffixes: PublicSuffixList,
+  field = 'wildcard DNS name',
+): string {
+  const name = wildcardDnsNameForm(value, field);
+  if (publicSuffixes.isPublicSuffix(name.slice(2)))
+    invalid(field, value, `is a wildcard directly over the public suffix "${name.slice(2)}"`);
   return name;
 }
 
