@@ -28,8 +28,9 @@ export interface AppDeps {
    */
   trustBundle?: Certificate[];
   /**
-   * More paths where the CRL of `ca` is served besides `/v1/crl`: the path of the CRL address
-   * its certificates carry (the CA folder's `crlUrl`, RFC 5280 §4.2.1.13).
+   * More paths where the CRL of `ca` is served besides `/v1/crl`: the paths of the CRL addresses
+   * its certificates carry (the CA folder's `crlUrl` and the earlier ones, RFC 5280 §4.2.1.13).
+   * Read per request: nodeid-server adds a new address's path when its CA folder is reloaded.
    */
   crlPaths?: string[];
   /**

@@ -26,7 +26,7 @@ import {
   loadServedCa,
   switchServedCa,
 } from './lib/ca-reload.js';
-import { issuingCrlPaths, rootCrlSource } from './lib/crl-addresses.js';
+import { crlPathsInUse, rootCrlSource } from './lib/crl-addresses.js';
 import { isLoopbackAddress, parseListenAddress } from './lib/listen-address.js';
 import { ensureServerIdentity } from './lib/server-identity.js';
 import { createSigningPool } from './lib/signing-pool.js';
@@ -259,7 +259,8 @@ async function main(): Promise<void> {
     ...(trustBundle && { trustBundle }),
     // until `ca retire-old` the old key signs the CRL of its own leaves beside the new key's
     ...(previous && { previousCa: previous }),
-    crlPaths: issuingCrlPaths(config.crlUrl),
+    // the folder's CRL address and every earlier one certificates may carry (from the audit)
+    crlPaths: await crlPathsInUse(store, config.crlUrl),
     ...(rootCrl && { rootCrl }),
     store,
     adminTokenHashes: adminTokens,
@@ -370,6 +371,11 @@ async function main(): Promise<void> {
         subject: next.issuer.certificate.subject.text,
         replaces: before.issuer.certificate.serialNumber,
         rotation: Boolean(next.previous),
+        // read again at start (crlPathsInUse): an address once in certificates stays served
+        crlUrl: next.config.crlUrl ?? null,
+        ...(next.config.crlUrl !== before.config.crlUrl && {
+          previousCrlUrl: before.config.crlUrl ?? null,
+        }),
         bundle: next.trustBundle.map((c) => c.serialNumber),
       };
       const serialNumber = next.issuer.certificate.serialNumber;

@@ -10,6 +10,7 @@ import { type FSWatcher, watch } from 'node:fs';
 import { acceptCaReload, type Certificate, type Issuer } from '@nodeid/sdk';
 import { type CaFolderConfig, loadCaFolder, readCaBundle } from '@nodeid/sdk/node';
 import type { AppDeps } from '../deps.js';
+import { issuingCrlPaths } from './crl-addresses.js';
 import { serverTlsIssuer } from './trust-bundle.js';
 
 /** The CA material nodeid-server serves, as read from its folder. */
@@ -219,9 +220,14 @@ export function createCaReloader(options: CaReloaderOptions): CaReloader {
  * Puts `next` into service in one synchronous step, so no request sees half of it: the CA that
  * signs (`/v1/sign`, `/v1/renew` and ACME finalize without a signing pool; a pool is switched by
  * its `setCa`), `/v1/ca`, the trust bundle (`/v1/ca/bundle`, client certificates accepted for
- * renewal), and the CA keys of the CRLs (`/v1/crl`, `/v1/crl/previous`, made anew on next use).
+ * renewal), the CA keys of the CRLs (`/v1/crl`, `/v1/crl/previous`, made anew on next use),
+ * and the CRL addresses: a new `crlUrl` (`nodeid ca set-crl-url`) is in the certificates signed
+ * from now on (it is part of `next.issuer`) and its path is served from now on, beside the
+ * paths of the earlier addresses, which certificates already issued carry.
  */
 export function switchServedCa(deps: AppDeps, next: ServedCa): void {
+  // the new CRL address is served before anything is signed with it; the old ones stay served
+  deps.crlPaths = [...new Set([...(deps.crlPaths ?? []), ...issuingCrlPaths(next.config.crlUrl)])];
   deps.ca = next.issuer;
   deps.previousCa = next.previous;
   deps.trustBundle = next.hasBundle ? next.trustBundle : undefined;

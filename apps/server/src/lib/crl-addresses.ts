@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { type Certificate, type Issuer, parseCrl, verifyCrlSignature } from '@nodeid/sdk';
+import type { Store } from '@nodeid/store';
 import { HttpError } from './http-error.js';
 
 /** The path part of an http(s) URL, or undefined when it is not one. */
@@ -31,6 +32,34 @@ export function crlPathsOf(certificate: Certificate): string[] {
 export function issuingCrlPaths(crlUrl: string | undefined): string[] {
   const path = crlUrl ? pathOf(crlUrl) : undefined;
   return path ? [path] : [];
+}
+
+/** Audit actions whose `detail` names CRL addresses of this CA folder (see {@link crlPathsInUse}). */
+const CRL_ADDRESS_ACTIONS = ['ca.set-crl-url', 'ca.reloaded'] as const;
+
+/**
+ * The paths of every CRL address this CA folder has put into certificates, as far as the
+ * inventory says: the folder's `crlUrl` now, each address `nodeid ca set-crl-url` replaced or set
+ * (its `ca.set-crl-url` audit lines: `previous`, `crlUrl`), and each address a reload of the
+ * folder put into service or replaced (`ca.reloaded` lines carry `crlUrl` and, when it changed,
+ * `previousCrlUrl`: the folder's file may also be edited by hand). A relying party fetches the
+ * address written in a certificate (RFC 5280 §4.2.1.13) for as long as that certificate is valid,
+ * so an address once used keeps being served after it is changed, across restarts.
+ */
+export async function crlPathsInUse(
+  store: Pick<Store, 'listAudit'>,
+  crlUrl: string | undefined,
+): Promise<string[]> {
+  const urls = [crlUrl];
+  for (const action of CRL_ADDRESS_ACTIONS) {
+    // every line of these rare actions (a few per CA lifetime), not the latest hundred
+    for (const line of await store.listAudit(1_000_000, { action })) {
+      const detail = line.detail ?? {};
+      for (const url of [detail.previous, detail.crlUrl, detail.previousCrlUrl])
+        if (typeof url === 'string') urls.push(url);
+    }
+  }
+  return [...new Set(urls.flatMap((url) => issuingCrlPaths(url)))];
 }
 
 /**

@@ -54,11 +54,6 @@ export function publicRoutes(s: Services): Hono {
   // the addresses written into certificates: this CA's CRL, and (for an intermediate) the root's
   const served = new Set(['/v1/crl']);
   app.get('/v1/crl', issuingCrl);
-  for (const path of s.deps.crlPaths ?? [])
-    if (!served.has(path)) {
-      served.add(path);
-      app.get(path, issuingCrl);
-    }
   app.get('/v1/crl/previous', async (c) => {
     const previous = (await s.crl.get()).previous;
     if (!previous)
@@ -81,5 +76,13 @@ export function publicRoutes(s: Services): Hono {
         app.get(path, serveRoot);
       }
   }
+  // the paths of this CA's CRL addresses (`deps.crlPaths`), read per request: a reloaded CA
+  // folder with a new address (`ca set-crl-url`) adds its path at the moment it starts signing
+  // with it, and the old paths stay, for the certificates that carry them (RFC 5280 §4.2.1.13);
+  // the routes above keep their meaning whatever an address's path is
+  app.get('*', async function crlAddress(c, next) {
+    if (served.has(c.req.path) || !s.deps.crlPaths?.includes(c.req.path)) return next();
+    return issuingCrl(c);
+  });
   return app;
 }
