@@ -97,6 +97,11 @@ export interface Certificate {
   subject: DistinguishedName;
   notBefore: Date;
   notAfter: Date;
+  /**
+   * The validity fields written as GeneralizedTime for a date from 1950 through 2049, which
+   * RFC 5280 §4.1.2.5 requires as UTCTime; absent when there are none.
+   */
+  generalizedTimeBefore2050?: ('notBefore' | 'notAfter')[];
   publicKey: PublicKeyInfo;
   /** The outer signature algorithm. */
   signatureAlgorithm: SignatureAlgorithmInfo;
@@ -243,6 +248,30 @@ function decodeSubtree(node: Der): GeneralSubtree {
   return st;
 }
 
+/**
+ * RFC 5280 §4.1.2.5: "CAs conforming to this profile MUST always encode certificate validity
+ * dates through the year 2049 as UTCTime; certificate validity dates in 2050 or later MUST be
+ * encoded as GeneralizedTime". The fields that break the first half, for the profile checks.
+ */
+function generalizedBefore2050(
+  nb: Der,
+  na: Der,
+): { generalizedTimeBefore2050?: ('notBefore' | 'notAfter')[] } {
+  const fields = (
+    [
+      ['notBefore', nb],
+      ['notAfter', na],
+    ] as const
+  )
+    .filter(([, node]) => {
+      if (node.tag !== Tag.GENERALIZED_TIME) return false;
+      const year = readTime(node, CODE).getUTCFullYear();
+      return year >= 1950 && year < 2050;
+    })
+    .map(([field]) => field);
+  return fields.length > 0 ? { generalizedTimeBefore2050: fields } : {};
+}
+
 /** Parses one certificate from DER. */
 export function parseCertificateDer(der: Uint8Array): Certificate {
   try {
@@ -290,6 +319,7 @@ export function parseCertificateDer(der: Uint8Array): Certificate {
       subject,
       notBefore: readTime(nb, CODE),
       notAfter: readTime(na, CODE),
+      ...generalizedBefore2050(nb!, na!),
       publicKey: describePublicKey(spki),
       signatureAlgorithm: describeSignatureAlgorithm(
         expectTag(sigAlg, Tag.SEQUENCE, 'signature algorithm', CODE),

@@ -226,6 +226,21 @@ function checkSubjectAltNameSyntax(cert: Certificate, depth: number): Failure | 
   return undefined;
 }
 
+/**
+ * §4.1.2.5: validity dates through 2049 MUST be UTCTime (GeneralizedTime only from 2050). An
+ * issuer-side rule that §6 does not check, so it applies under `strict` and `webpki` (BR 7.1.2
+ * takes the RFC 5280 encoding), as the same rule does for CRLs (§5.1.2.4).
+ */
+function checkValidityEncoding(cert: Certificate, depth: number): Failure | undefined {
+  const fields = cert.generalizedTimeBefore2050;
+  if (!fields?.length) return undefined;
+  return invalid(
+    cert,
+    depth,
+    `encodes ${fields.join(' and ')} as GeneralizedTime before 2050 (RFC 5280 §4.1.2.5 requires UTCTime)`,
+  );
+}
+
 /** §4.1.2.6: a CA's subject MUST be a non-empty distinguished name. */
 function checkCaSubjectNotEmpty(cert: Certificate, depth: number): Failure | undefined {
   if (cert.subject.rdns.length > 0) return undefined;
@@ -251,6 +266,49 @@ function checkRsaSize(cert: Certificate, depth: number): Failure | undefined {
   return failure(
     'ERR_KEY_WEAK',
     `${who(cert, depth)} has a ${key.bits}-bit RSA key; at least 2048 bits are required`,
+    depth,
+  );
+}
+
+/**
+ * Named curves whose group order is under 224 bits (SEC 2 v1 §2-§3, X9.62 prime192v1-v3,
+ * RFC 5639 brainpoolP160/P192): under the 112-bit security floor of NIST SP 800-57 Part 1 §5.6.1
+ * and SP 800-131A, the EC counterpart of RSA under 2048 bits.
+ */
+const WEAK_CURVES = new Set([
+  '1.2.840.10045.3.1.1', // prime192v1 (P-192)
+  '1.2.840.10045.3.1.2', // prime192v2
+  '1.2.840.10045.3.1.3', // prime192v3
+  '1.3.132.0.6', // secp112r1
+  '1.3.132.0.7', // secp112r2
+  '1.3.132.0.28', // secp128r1
+  '1.3.132.0.29', // secp128r2
+  '1.3.132.0.8', // secp160r1
+  '1.3.132.0.9', // secp160k1
+  '1.3.132.0.30', // secp160r2
+  '1.3.132.0.31', // secp192k1
+  '1.3.132.0.4', // sect113r1
+  '1.3.132.0.5', // sect113r2
+  '1.3.132.0.22', // sect131r1
+  '1.3.132.0.23', // sect131r2
+  '1.3.132.0.1', // sect163k1
+  '1.3.132.0.2', // sect163r1
+  '1.3.132.0.15', // sect163r2
+  '1.3.132.0.24', // sect193r1
+  '1.3.132.0.25', // sect193r2
+  '1.3.36.3.3.2.8.1.1.1', // brainpoolP160r1
+  '1.3.36.3.3.2.8.1.1.2', // brainpoolP160t1
+  '1.3.36.3.3.2.8.1.1.3', // brainpoolP192r1
+  '1.3.36.3.3.2.8.1.1.4', // brainpoolP192t1
+]);
+
+/** nodeid's floor under every policy: no EC key on a curve of under 224 bits (see WEAK_CURVES). */
+function checkEcCurveStrength(cert: Certificate, depth: number): Failure | undefined {
+  const key = cert.publicKey;
+  if (key.type !== 'EC' || !WEAK_CURVES.has(key.curve ?? '')) return undefined;
+  return failure(
+    'ERR_KEY_WEAK',
+    `${who(cert, depth)} has an EC key on curve ${key.curve}, whose order is under 224 bits (less than 112-bit security)`,
     depth,
   );
 }
@@ -456,6 +514,13 @@ export const RFC5280_RULES: readonly ProfileRule[] = [
     check: (c, _r, d) => checkSerialNumber(c, d),
   },
   {
+    name: 'validity-time-encoding',
+    source: 'RFC 5280 §4.1.2.5',
+    scope: 'conformance',
+    roles: ALL,
+    check: (c, _r, d) => checkValidityEncoding(c, d),
+  },
+  {
     name: 'issuer-not-empty',
     source: 'RFC 5280 §4.1.2.4',
     scope: 'conformance',
@@ -510,6 +575,13 @@ export const RFC5280_RULES: readonly ProfileRule[] = [
     scope: 'rfc5280',
     roles: ALL,
     check: (c, _r, d) => checkRsaSize(c, d),
+  },
+  {
+    name: 'ec-curve-224',
+    source: 'nodeid (NIST SP 800-57 Part 1 §5.6.1, SP 800-131A)',
+    scope: 'rfc5280',
+    roles: ALL,
+    check: (c, _r, d) => checkEcCurveStrength(c, d),
   },
   {
     name: 'ca-bits-consistent',

@@ -7,6 +7,10 @@ describe('matchesHostPattern', () => {
     ['node1.example.net', 'node1.example.net', true],
     ['NODE1.Example.NET', 'node1.example.net', true],
     ['node1.example.net', 'node1.example.net.', true],
+    // RFC 5280 §4.2.1.6: a dNSName is in RFC 1034 §3.5 preferred name syntax, no trailing dot
+    ['node1.example.net.', 'node1.example.net', false],
+    ['node1.example.net.', 'node1.example.net.', false],
+    ['*.example.net.', 'node1.example.net', false],
     ['*.example.net', 'node1.example.net', true],
     ['*.example.net', 'EXAMPLE.net', false],
     ['*.example.net', 'a.b.example.net', false],

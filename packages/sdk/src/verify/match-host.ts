@@ -21,7 +21,10 @@ function sans<T extends GeneralName['type']>(
   );
 }
 
-/** Normalises a host name for comparison: lower case, no trailing dot. */
+/**
+ * Normalises the host name asked for (the reference identifier) for comparison: lower case,
+ * and an absolute name's trailing dot dropped (`www.example.com.` is `www.example.com`).
+ */
 export function normalizeHost(host: string): string {
   return host.toLowerCase().replace(/\.$/, '');
 }
@@ -29,10 +32,14 @@ export function normalizeHost(host: string): string {
 /**
  * True when the presented DNS identifier `pattern` (from a SAN) matches `host`. A wildcard
  * is accepted only as the whole leftmost label, matches exactly one label, and needs at least
- * two labels after it (`*.com` matches nothing).
+ * two labels after it (`*.com` matches nothing). Only the reference identifier may end in a
+ * dot: a dNSName "MUST be in the 'preferred name syntax'" (RFC 5280 §4.2.1.6, RFC 1034 §3.5),
+ * which has no trailing dot, so a SAN `www.example.com.` is malformed and matches nothing (as
+ * in OpenSSL, Go and pyca/cryptography).
  */
 export function matchesHostPattern(pattern: string, host: string): boolean {
-  const p = normalizeHost(pattern);
+  if (pattern.endsWith('.')) return false;
+  const p = pattern.toLowerCase();
   const h = normalizeHost(host);
   if (!p.startsWith('*.')) return p === h;
   const base = p.slice(2);

@@ -336,6 +336,13 @@ def main():
         if "serialDer" in c:
             serial_tlv = tlv(0x02, bytes.fromhex(c["serialDer"]))
             der = resign(der, issuer_key, lambda kids: [kids[0], serial_tlv, *kids[2:]])
+        if c.get("generalizedTime"):  # both validity dates as GeneralizedTime, whatever the year
+            def validity(kids):
+                _, _, content, _ = read_tlv(kids[4], 0)
+                dates = [generalized(t) if t[0] == 0x17 else t for t in children(content)]
+                return [*kids[:4], tlv(0x30, b"".join(dates)), *kids[5:]]
+
+            der = resign(der, issuer_key, validity)
         if "spkiDer" in c:  # kids: version, serial, signature, issuer, validity, subject, spki
             spki = bytes.fromhex(c["spkiDer"])
             der = resign(der, issuer_key, lambda kids: [*kids[:6], spki, *kids[7:]])

@@ -31,6 +31,8 @@ export interface CertSpec {
   notBefore?: string;
   notAfter?: string;
   version?: 1 | 3;
+  /** Encode notBefore and notAfter as GeneralizedTime, whatever the year. */
+  generalizedTime?: boolean;
   ext?: ExtSpec[];
   dupExt?: ExtSpec[];
   aki?: boolean;

@@ -1,0 +1,88 @@
+/**
+ * Encoding rules the differential harness's later mutation families found nodeid lenient on
+ * (tools/differential/README.md, "Fixed"): validity dates as GeneralizedTime before 2050
+ * (RFC 5280 §4.1.2.5), EC keys on curves under 224 bits, and a dNSName with a trailing dot
+ * (RFC 5280 §4.2.1.6). Certificates are made by pyca/cryptography at test time.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { dnsSan, leaf, leafExt, makePki, type Pki, root, verify } from './pki.js';
+
+let pki: Pki;
+
+beforeAll(() => {
+  pki = makePki([
+    root('r'),
+    leaf('lGenTime', 'r', { generalizedTime: true }),
+    root('rGenTime', { generalizedTime: true }),
+    leaf('lUnderGenTimeRoot', 'rGenTime'),
+    // 2050 and later MUST be GeneralizedTime: the same rewrite is then the required form
+    root('r2060', { notAfter: '2060-01-01T00:00:00Z' }),
+    leaf('lGenTime2050', 'r2060', {
+      notBefore: '2050-01-01T00:00:00Z',
+      notAfter: '2051-01-01T00:00:00Z',
+      generalizedTime: true,
+    }),
+    leaf('lP192', 'r', { key: 'p192' }),
+    leaf('lP384', 'r', { key: 'p384' }),
+    leaf('lTrailingDot', 'r', { ext: leafExt(dnsSan('example.com.')) }),
+  ]);
+});
+
+describe('validity encoding (RFC 5280 §4.1.2.5)', () => {
+  it('refuses GeneralizedTime for a date through 2049 under strict and webpki, in a leaf and a trust anchor', async () => {
+    for (const policy of ['rfc5280', 'webpki'] as const) {
+      const strict = policy === 'rfc5280';
+      const bad = await verify(pki, { leaf: 'lGenTime', anchors: ['r'], policy, strict });
+      expect(bad).toMatchObject({ ok: false, code: 'ERR_CERTIFICATE_INVALID', depth: 0 });
+      expect(bad.ok || bad.message).toMatch(
+        /notBefore and notAfter as GeneralizedTime before 2050/,
+      );
+      expect(
+        await verify(pki, { leaf: 'lUnderGenTimeRoot', anchors: ['rGenTime'], policy, strict }),
+      ).toMatchObject({ ok: false, code: 'ERR_CERTIFICATE_INVALID', depth: 1 });
+    }
+  });
+
+  it('accepts it by default: an issuer-side MUST that §6 does not check', async () => {
+    expect((await verify(pki, { leaf: 'lGenTime', anchors: ['r'] })).ok).toBe(true);
+  });
+
+  it('accepts GeneralizedTime from 2050 on, which is the required form there', async () => {
+    const at = new Date('2050-06-01T00:00:00Z');
+    const r = await verify(pki, { leaf: 'lGenTime2050', anchors: ['r2060'], at, strict: true });
+    expect(r.ok, r.ok ? '' : r.message).toBe(true);
+  });
+});
+
+describe('EC curve strength (NIST SP 800-57 Part 1 §5.6.1)', () => {
+  it('refuses a P-192 key under every policy, and keeps P-384', async () => {
+    for (const policy of ['rfc5280', 'webpki'] as const)
+      expect(await verify(pki, { leaf: 'lP192', anchors: ['r'], policy })).toMatchObject({
+        ok: false,
+        code: 'ERR_KEY_WEAK',
+        depth: 0,
+      });
+    expect((await verify(pki, { leaf: 'lP384', anchors: ['r'] })).ok).toBe(true);
+  });
+});
+
+describe('dNSName preferred name syntax (RFC 5280 §4.2.1.6, RFC 1034 §3.5)', () => {
+  it('does not match a SAN with a trailing dot by default, and calls it malformed under strict', async () => {
+    expect(
+      await verify(pki, { leaf: 'lTrailingDot', anchors: ['r'], host: 'example.com' }),
+    ).toMatchObject({ ok: false, code: 'ERR_HOSTNAME_MISMATCH' });
+    expect(
+      await verify(pki, {
+        leaf: 'lTrailingDot',
+        anchors: ['r'],
+        host: 'example.com',
+        strict: true,
+      }),
+    ).toMatchObject({ ok: false, code: 'ERR_CERTIFICATE_INVALID' });
+  });
+
+  it('still takes an absolute host name (trailing dot) as the name it asks for', async () => {
+    const r = await verify(pki, { leaf: 'lP384', anchors: ['r'], host: 'example.com.' });
+    expect(r.ok, r.ok ? '' : r.message).toBe(true);
+  });
+});
