@@ -5,9 +5,9 @@
  * for real over loopback, for the IP identifier 127.0.0.1 (RFC 8738).
  */
 
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,8 +66,9 @@ beforeAll(async () => {
 
 afterAll(() => new Promise<void>((resolve) => responder.close(() => resolve())));
 
-async function makeApp(acme: AcmeOptions = {}, signer?: Signer) {
-  store = await openMemoryStore();
+/** A fresh app (and store, unless `keepStore`: the same inventory under new flags). */
+async function makeApp(acme: AcmeOptions = {}, signer?: Signer, keepStore = false) {
+  if (!keepStore) store = await openMemoryStore();
   clock = undefined;
   app = createApp({
     ...(signer && { signer }),
@@ -118,6 +119,13 @@ async function registered(tokenBody?: Record<string, unknown>) {
   const res = await client.register(token.eab.kid, token.eab.hmacKey);
   expect(res.status).toBe(201);
   return client;
+}
+
+/** The same account's client on the current app (after makeApp with keepStore). */
+async function sameAccount(client: AcmeTestClient) {
+  const again = await AcmeTestClient.create(app, undefined, client.keys);
+  again.kid = client.kid;
+  return again;
 }
 
 /** Polls until `check` holds (validation runs in the background), at most 100 rounds. */
@@ -374,6 +382,101 @@ describe('§7.1.1 directory and §7.2 newNonce', () => {
     const made = await client.register(token.eab.kid, token.eab.hmacKey);
     expect(made.status).toBe(201);
     expect(made.body.termsOfServiceAgreed).toBe(true);
+  });
+
+  it('§7.3.3 changed terms: newOrder and finalize are userActionRequired (403, Link rel="terms-of-service", "instance") until an update agrees; reading stays open', async () => {
+    await makeApp({ termsOfService: 'https://ca.test/terms-v1.html' });
+    let client = await registered();
+    const ready = await order(client, (k) => k);
+    expect(
+      (await client.post('/new-order', { identifiers: [{ type: 'ip', value: '127.0.0.1' }] }))
+        .status,
+    ).toBe(201);
+    // the same inventory, the terms changed: the old agreement no longer counts
+    await makeApp({ termsOfService: 'https://ca.test/terms-v2.html' }, undefined, true);
+    client = await sameAccount(client);
+    const blocked = await client.post('/new-order', {
+      identifiers: [{ type: 'ip', value: '127.0.0.1' }],
+    });
+    expectProblem(blocked, 'userActionRequired', 403);
+    expect(blocked.headers.get('link')).toContain(
+      '<https://ca.test/terms-v2.html>;rel="terms-of-service"',
+    );
+    expect(blocked.body.detail).toContain('terms-v1.html');
+    expect(blocked.body.instance).toBe(`${BASE}/terms-of-service`);
+    // the instance is a page a human can open, naming the current terms
+    const page = await app.request(blocked.body.instance);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await page.text()).toContain('href="https://ca.test/terms-v2.html"');
+    const { b64 } = await csrB64();
+    expectProblem(
+      await client.post(`${ready.url}/finalize`, { csr: b64 }),
+      'userActionRequired',
+      403,
+    );
+    expect(await store.listCertificates()).toHaveLength(0);
+    // reading the account, its orders and an order are not blocked
+    expect((await client.post(client.kid!, '')).status).toBe(200);
+    expect((await client.post(ready.url, '')).body.status).toBe('ready');
+    // an update with termsOfServiceAgreed: true records the current terms; then all works
+    const agreed = await client.post(client.kid!, { termsOfServiceAgreed: true });
+    expect(agreed.status).toBe(200);
+    expect(agreed.body.termsOfServiceAgreed).toBe(true);
+    const account = await store.getAcmeObject('account', client.kid!.split('/').pop()!);
+    expect(account?.data['termsOfService']).toBe('https://ca.test/terms-v2.html');
+    expect((await client.post(`${ready.url}/finalize`, { csr: b64 })).status).toBe(200);
+    expect(
+      (await client.post('/new-order', { identifiers: [{ type: 'ip', value: '127.0.0.1' }] }))
+        .status,
+    ).toBe(201);
+    const audit = await store.listAudit(100, { action: 'acme.account.terms-agreed' });
+    expect(audit.map((e) => e.detail?.['termsOfService'])).toEqual([
+      'https://ca.test/terms-v2.html',
+    ]);
+  });
+
+  it('§7.3.3 an account made when the CA had no terms must agree once terms appear; without terms the page is 404', async () => {
+    let client = await registered();
+    expect((await app.request(`${BASE}/terms-of-service`)).status).toBe(404);
+    await makeApp({ termsOfService: 'https://ca.test/terms.html' }, undefined, true);
+    client = await sameAccount(client);
+    const blocked = await client.post('/new-order', {
+      identifiers: [{ type: 'ip', value: '127.0.0.1' }],
+    });
+    expectProblem(blocked, 'userActionRequired', 403);
+    expect(blocked.body.detail).not.toContain('agreed to');
+    expect((await client.post(client.kid!, { termsOfServiceAgreed: true })).status).toBe(200);
+    expect(
+      (await client.post('/new-order', { identifiers: [{ type: 'ip', value: '127.0.0.1' }] }))
+        .status,
+    ).toBe(201);
+  });
+
+  it('§7.3.3 an account that agreed before the version was kept counts as agreeing to the terms in force, which is then recorded', async () => {
+    await makeApp({ termsOfService: 'https://ca.test/terms.html' });
+    const client = await registered();
+    const id = client.kid!.split('/').pop()!;
+    const made = (await store.getAcmeObject('account', id))!;
+    const { termsOfService: _, ...legacy } = made.data;
+    await store.writeAcme({
+      update: [{ kind: 'account', id, version: made.version, status: 'valid', data: legacy }],
+    });
+    expect(
+      (await client.post('/new-order', { identifiers: [{ type: 'ip', value: '127.0.0.1' }] }))
+        .status,
+    ).toBe(201);
+    expect((await store.getAcmeObject('account', id))!.data['termsOfService']).toBe(
+      'https://ca.test/terms.html',
+    );
+  });
+
+  it('§7.4.1 pre-authorization is not offered: no newAuthz in the directory, and no such resource', async () => {
+    const dir = (await (await app.request(`${BASE}/directory`)).json()) as Record<string, unknown>;
+    expect(dir).not.toHaveProperty('newAuthz');
+    const client = await registered();
+    const res = await client.post('/new-authz', { identifier: { type: 'ip', value: '127.0.0.1' } });
+    expectProblem(res, 'malformed', 404);
   });
 });
 
@@ -1080,6 +1183,68 @@ describe('RFC 9773 renewal information: "replaces"', () => {
   });
 });
 
+describe('§7.1.3 wildcard identifiers: granted only explicitly, never over a public suffix', () => {
+  const enroll = async (body: Record<string, unknown>) => {
+    const res = await app.request('https://ca.test/v1/enrollments', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  const wildOrder = (client: AcmeTestClient, value: string) =>
+    client.post('/new-order', { identifiers: [{ type: 'dns', value }] });
+
+  it('a token grants a wildcard only in "wildcards", only with "acme", and only a valid one', async () => {
+    // a wildcard among the exact names is refused, not read as a pattern
+    expect(await enroll({ acme: true, name: 'wild.test', dns: ['*.wild.test'] })).toMatchObject({
+      status: 400,
+      body: { code: 'ERR_NAME_INVALID' },
+    });
+    // /v1/sign tokens never grant one: dns-01 is what proves a wildcard
+    expect(await enroll({ name: 'wild.test', wildcards: ['*.wild.test'] })).toMatchObject({
+      status: 400,
+      body: { code: 'ERR_INVALID_ARGUMENT' },
+    });
+    for (const bad of ['*.co.uk', '*.test', '*.github.io', 'a.*.wild.test', '*.10.0.0.1', '*'])
+      expect(await enroll({ acme: true, name: 'wild.test', wildcards: [bad] }), bad).toMatchObject({
+        status: 400,
+        body: { code: 'ERR_NAME_INVALID' },
+      });
+    const made = await enroll({ acme: true, name: 'wild.test', wildcards: ['*.WILD.test'] });
+    expect(made).toMatchObject({ status: 201, body: { wildcards: ['*.wild.test'] } });
+    expect(await store.listTokens()).toHaveLength(1);
+  });
+
+  it('newOrder: a wildcard the token does not list, one below it, or any for an open account is rejectedIdentifier', async () => {
+    const exactOnly = await registered({ name: 'wild.test', profile: 'server' });
+    const refused = await wildOrder(exactOnly, '*.wild.test');
+    expectProblem(refused, 'rejectedIdentifier', 400);
+    expect(refused.body.subproblems).toEqual([
+      expect.objectContaining({
+        type: `${URN}rejectedIdentifier`,
+        identifier: { type: 'dns', value: '*.wild.test' },
+      }),
+    ]);
+    const wild = await registered({
+      name: 'wild.test',
+      profile: 'server',
+      wildcards: ['*.wild.test'],
+    });
+    expectProblem(await wildOrder(wild, '*.a.wild.test'), 'rejectedIdentifier', 400);
+    expectProblem(await wildOrder(wild, '*.*.wild.test'), 'rejectedIdentifier', 400);
+    expect((await wildOrder(wild, '*.wild.test')).status).toBe(201);
+    await makeApp({ open: true });
+    const open = await AcmeTestClient.create(app);
+    const account = await open.post('/new-account', { termsOfServiceAgreed: true });
+    expect(account.status).toBe(201);
+    open.kid = account.headers.get('location')!;
+    const openRefused = await wildOrder(open, '*.wild.test');
+    expectProblem(openRefused, 'rejectedIdentifier', 400);
+    expect(openRefused.body.subproblems[0].detail).toMatch(/only an enrollment token/);
+  });
+});
+
 describe('§8.4 dns-01 (pebble-challtestsrv as the DNS server)', () => {
   let dnsPort: number;
   let management: number;
@@ -1158,6 +1323,89 @@ describe('§8.4 dns-01 (pebble-challtestsrv as the DNS server)', () => {
     expect(padded.error.type).toBe(`${URN}incorrectResponse`);
     const none = await dns01(() => undefined);
     expect(none.error.type).toBe(`${URN}dns`);
+  });
+
+  it('a wildcard order (§7.1.3, §7.1.4, §8.4): its authorization names the domain without "*.", "wildcard": true, dns-01 only; TXT at _acme-challenge.<domain>; a certificate openssl takes for one label below', async () => {
+    await makeApp({ resolver: `127.0.0.1:${dnsPort}` });
+    const host = '_acme-challenge.wild.test.';
+    await manage('/clear-txt', { host });
+    const client = await registered({
+      name: 'wild.test',
+      profile: 'server',
+      wildcards: ['*.Wild.test'],
+    });
+    const made = await client.post('/new-order', {
+      identifiers: [
+        { type: 'dns', value: '*.wild.test' },
+        { type: 'dns', value: 'wild.test' },
+      ],
+    });
+    expect(made.status).toBe(201);
+    // §7.1.3: the order keeps the identifiers as asked, the wildcard included
+    expect(made.body.identifiers).toEqual([
+      { type: 'dns', value: '*.wild.test' },
+      { type: 'dns', value: 'wild.test' },
+    ]);
+    const wild = (await client.post(made.body.authorizations[0], '')).body;
+    const exact = (await client.post(made.body.authorizations[1], '')).body;
+    expect(wild.identifier).toEqual({ type: 'dns', value: 'wild.test' });
+    expect(wild.wildcard).toBe(true);
+    expect(wild.challenges.map((c: { type: string }) => c.type)).toEqual(['dns-01']);
+    // §7.1.4 "For other authorizations, it MUST be absent"
+    expect(exact.identifier).toEqual({ type: 'dns', value: 'wild.test' });
+    expect(exact).not.toHaveProperty('wildcard');
+    expect(exact.challenges.map((c: { type: string }) => c.type)).toEqual([
+      'http-01',
+      'dns-01',
+      'tls-alpn-01',
+    ]);
+    for (const authz of [wild, exact]) {
+      const ch = authz.challenges.find((c: { type: string }) => c.type === 'dns-01');
+      const keyAuth = await keyAuthOf(client, ch.token);
+      await manage('/set-txt', {
+        host,
+        value: createHash('sha256').update(keyAuth).digest('base64url'),
+      });
+      await client.post(ch.url, {});
+      const done = await until(
+        () => client.post(ch.url, ''),
+        (r) => r.body.status === 'valid' || r.body.status === 'invalid',
+      );
+      expect(done.body.status).toBe('valid');
+    }
+    const orderUrl = made.headers.get('location')!;
+    expect((await client.post(orderUrl, '')).body.status).toBe('ready');
+    const csr = await createCsr({ profile: 'server', name: 'wild.test', dns: ['*.wild.test'] });
+    const fin = await client.post(`${orderUrl}/finalize`, {
+      csr: Buffer.from(csr.der).toString('base64url'),
+    });
+    expect(fin.status).toBe(200);
+    const pem = (await client.post(fin.body.certificate, '')).text;
+    const leaf = parseCertificate(pem);
+    expect(leaf.subjectAltNames?.map((n) => `${n.type}:${n.value}`).sort()).toEqual([
+      'dns:*.wild.test',
+      'dns:wild.test',
+    ]);
+    // a real peer reads it: openssl matches one label below the domain, not two
+    const dir = mkdtempSync(join(tmpdir(), 'acme-wild-'));
+    try {
+      writeFileSync(join(dir, 'ca.pem'), ca.certificate.pem);
+      writeFileSync(join(dir, 'leaf.pem'), pem);
+      const verify = (name: string) =>
+        spawnSync('openssl', [
+          'verify',
+          '-CAfile',
+          join(dir, 'ca.pem'),
+          '-verify_hostname',
+          name,
+          join(dir, 'leaf.pem'),
+        ]).status;
+      expect(verify('node1.wild.test')).toBe(0);
+      expect(verify('wild.test')).toBe(0);
+      expect(verify('a.node1.wild.test')).not.toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('an IP identifier is offered no dns-01 (RFC 8738 §7)', async () => {

@@ -171,6 +171,7 @@ export {
   tokenGrantedNames,
   tokenNames,
   tokenSigningPolicy,
+  tokenWildcards,
   wildcardDnsName,
   wildcardDnsNameForm,
 } from './enroll/token-names.js';

@@ -11,6 +11,8 @@ export interface AccountData {
   contact: string[];
   /** Set when newAccount agreed to the terms of service (§7.1.2). */
   termsOfServiceAgreed?: boolean;
+  /** The terms of service URL agreed to (§7.3.3), when the server had terms. */
+  termsOfService?: string;
   /** The enrollment token that paid for the account (absent for accounts made under --acme-open). */
   tokenId?: string;
   token?: {
@@ -20,6 +22,8 @@ export interface AccountData {
     ips: string[];
     uris: string[];
     validityDays?: number;
+    /** The wildcard DNS names granted explicitly (`--wildcard`), ordered with dns-01 only. */
+    wildcards?: string[];
   };
   [k: string]: unknown;
 }
@@ -38,7 +42,10 @@ export interface ChallengeData {
 }
 
 export interface AuthorizationData {
+  /** For a wildcard, the domain below the `*.` (§7.1.4). */
   identifier: AcmeIdentifier;
+  /** True for the authorization of a wildcard identifier (§7.1.4); absent otherwise. */
+  wildcard?: true;
   expires: string;
   orderId: string;
   challenges: ChallengeData[];
@@ -103,6 +110,8 @@ export function authorizationJson(o: AcmeObject, base: string, now: Date) {
     status: authorizationStatus(o, now),
     expires: a.expires,
     challenges: a.challenges.map((ch) => challengeJson(o.id, ch, base)),
+    // §7.1.4: "MUST be present and true" for a wildcard's authorization, absent for the others
+    ...(a.wildcard === true && { wildcard: true }),
   };
 }
 

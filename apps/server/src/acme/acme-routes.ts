@@ -17,6 +17,7 @@ import {
   jwkMatchesPublicKey,
   jwkThumbprint,
   keyAuthorization,
+  loadPublicSuffixList,
   NodeIdError,
   newChallengeToken,
   type Profile,
@@ -181,6 +182,46 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
     return o;
   }
 
+  /**
+   * RFC 8555 §7.3.3: an account that has not agreed to the terms of service now in the
+   * directory may not order or finalize ("userActionRequired", 403, with `Link:
+   * rel="terms-of-service"` and an "instance" page saying how to agree); reading, challenges,
+   * account updates, key change, deactivation and revocation stay open. The URL agreed to is
+   * kept with the account; an account that agreed before versions were kept (before
+   * this release: `termsOfServiceAgreed` alone) counts as having agreed to the terms in force the first
+   * time it is checked, which is then recorded.
+   */
+  async function requireCurrentTerms(c: Context, account: AcmeObject): Promise<void> {
+    const terms = options.termsOfService;
+    if (!terms) return;
+    const a = accountData(account);
+    if (a.termsOfService === terms) return;
+    if (a.termsOfServiceAgreed === true && a.termsOfService === undefined) {
+      await store
+        .writeAcme({
+          update: [
+            {
+              kind: 'account',
+              id: account.id,
+              version: account.version,
+              status: account.status,
+              data: { ...a, termsOfService: terms },
+            },
+          ],
+        })
+        .catch(() => false);
+      return;
+    }
+    throw new AcmeProblem(
+      'userActionRequired',
+      `the terms of service are now ${terms}${a.termsOfService ? ` (this account agreed to ${a.termsOfService})` : ''}: read them, then agree by updating the account with "termsOfServiceAgreed": true`,
+      {
+        headers: { Link: `<${terms}>;rel="terms-of-service"` },
+        extra: { instance: `${baseOf(c)}/terms-of-service` },
+      },
+    );
+  }
+
   /** The order's status given its authorizations (RFC 8555 §7.1.6). */
   async function orderStatus(order: AcmeObject): Promise<string> {
     const d = orderData(order);
@@ -300,7 +341,13 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
       const data: AccountData = {
         jwk: publicJwk(req.jwk),
         contact,
-        ...(p['termsOfServiceAgreed'] === true && { termsOfServiceAgreed: true }),
+        // §7.3.3: which terms were agreed to, so that a change of them can be told (an
+        // agreement when the CA has no terms is to nothing, and not kept)
+        ...(p['termsOfServiceAgreed'] === true &&
+          options.termsOfService && {
+            termsOfServiceAgreed: true,
+            termsOfService: options.termsOfService,
+          }),
       };
       const write: Parameters<typeof store.writeAcme>[0] = { now: s.now() };
       const auditFields: Record<string, unknown> = { account: id };
@@ -341,6 +388,10 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
           ips: token.ips,
           uris: token.uris,
           ...(token.validityDays !== undefined && { validityDays: token.validityDays }),
+          // the wildcards the admin granted the token explicitly (kept with its EAB key)
+          ...(Array.isArray(key.data['wildcards']) && {
+            wildcards: (key.data['wildcards'] as unknown[]).map(String),
+          }),
         };
         write.consumeTokenId = kid;
         write.remove = [{ kind: 'eab', id: kid }];
@@ -387,18 +438,40 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
         throw new AcmeProblem('unauthorized', 'an account can only see and change itself');
       const p = req.payload;
       // §7.3.2: only "contact" changes, and "status" to "deactivated" (§7.3.6); updates of
-      // "orders", "termsOfServiceAgreed", other statuses and unknown fields are ignored
+      // "orders", other statuses and unknown fields are ignored. "termsOfServiceAgreed": true
+      // is the agreement §7.3.3's "instance" page asks for: it records the terms now in the
+      // directory as agreed (anything else of it is ignored, as §7.3.2 says)
       const deactivate = p?.['status'] === 'deactivated';
-      if (p === undefined || (!('contact' in p) && !deactivate))
+      const current = accountData(account).termsOfService;
+      const agrees =
+        p?.['termsOfServiceAgreed'] === true &&
+        options.termsOfService !== undefined &&
+        current !== options.termsOfService;
+      if (p === undefined || (!('contact' in p) && !deactivate && !agrees))
         return c.json(accountJson(account, base));
       const data = { ...accountData(account) };
       const status = deactivate ? 'deactivated' : account.status;
       if ('contact' in p) data.contact = contactsOf(p['contact']);
+      if (agrees) {
+        data.termsOfServiceAgreed = true;
+        data.termsOfService = options.termsOfService;
+      }
+      const audit = [
+        ...(agrees
+          ? [
+              s.auditEvent('acme.account.terms-agreed', {
+                account: account.id,
+                termsOfService: options.termsOfService,
+              }).record,
+            ]
+          : []),
+        ...(status === 'deactivated'
+          ? [s.auditEvent('acme.account.deactivate', { account: account.id }).record]
+          : []),
+      ];
       const ok = await store.writeAcme({
         update: [{ kind: 'account', id: account.id, version: account.version, status, data }],
-        ...(status === 'deactivated' && {
-          audit: [s.auditEvent('acme.account.deactivate', { account: account.id }).record],
-        }),
+        ...(audit.length && { audit }),
       });
       if (!ok)
         throw new AcmeProblem('malformed', 'the account changed meanwhile; retry', { status: 409 });
@@ -444,6 +517,7 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
     route(async (c) => {
       const req = await read(c, 'kid');
       const base = baseOf(c);
+      await requireCurrentTerms(c, req.account!);
       const p = req.payload;
       if (!p) throw new AcmeProblem('malformed', 'newOrder needs a payload with "identifiers"');
       if ('notBefore' in p || 'notAfter' in p)
@@ -457,10 +531,14 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
         throw new AcmeProblem('malformed', '"replaces" must be a renewalInfo certificate id');
       if (replaces !== undefined) await checkReplaces(replaces, req.account!.id);
       const account = accountData(req.account!);
-      const { identifiers, rejected } = acmeOrderIdentifiers(
-        p['identifiers'],
-        account.token ?? 'any',
-      );
+      const asked = p['identifiers'];
+      // a wildcard is judged against the Public Suffix List, loaded when one is asked for
+      const wildcardAsked =
+        Array.isArray(asked) &&
+        asked.some((i) => typeof i?.value === 'string' && i.value.includes('*'));
+      const { identifiers, rejected } = acmeOrderIdentifiers(asked, account.token ?? 'any', {
+        ...(wildcardAsked && { publicSuffixes: await loadPublicSuffixList() }),
+      });
       if (rejected.length > 0) {
         const type = rejected.every((r) => r.type === 'unsupportedIdentifier')
           ? 'unsupportedIdentifier'
@@ -474,16 +552,18 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
       const now = s.now();
       const expires = new Date(now.getTime() + ORDER_LIFETIME_MS).toISOString();
       const orderId = randomId();
-      const authzs = identifiers.map((identifier) => ({
+      const authzs = identifiers.map((ordered) => ({
         kind: 'authorization' as const,
         id: randomId(),
         accountId: req.account!.id,
         status: 'pending',
         data: {
-          identifier,
+          // §7.1.4: a wildcard's authorization names the domain below the "*." and says
+          // "wildcard": true; §7.1.3 the order keeps the identifier as asked
+          ...authorizationIdentifier(ordered),
           expires,
           orderId,
-          challenges: challengeTypesFor(identifier).map(
+          challenges: challengeTypesFor(ordered).map(
             (type): ChallengeData => ({
               type,
               token: newChallengeToken({ crypto }),
@@ -543,8 +623,8 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
       authzs
         .filter((a) => authorizationStatus(a, s.now()) === 'valid')
         .map((a) => {
-          const id = authorizationData(a).identifier;
-          return `${id.type}:${id.value}`;
+          const { identifier: id, wildcard } = authorizationData(a);
+          return `${id.type}:${wildcard ? '*.' : ''}${id.value}`;
         }),
     );
     return names.every((n) => {
@@ -783,6 +863,7 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
       const req = await read(c, 'kid');
       const base = baseOf(c);
       const order = await owned('order', param(c, 'id'), req);
+      await requireCurrentTerms(c, req.account!);
       const status = await orderStatus(order);
       if (status !== 'ready')
         throw new AcmeProblem('orderNotReady', `the order is ${status}, not ready to be finalized`);
@@ -810,6 +891,8 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
         uris: [],
         commonNames: [],
         exactNames: true,
+        // the wildcards of the order, which acmeOrderIdentifiers granted from the token's list
+        allowWildcards: names.dns.some((n) => n.startsWith('*.')),
         maxDays: account.token
           ? (account.token.validityDays ?? 365)
           : (options.openValidityDays ?? 90),
@@ -1040,6 +1123,24 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
     }),
   );
 
+  // RFC 8555 §7.3.3 "instance": where a human is sent to learn how to agree to changed terms
+  app.get(
+    '/terms-of-service',
+    route(async (c) => {
+      const terms = options.termsOfService;
+      if (!terms)
+        throw new AcmeProblem('malformed', 'this CA has no terms of service', { status: 404 });
+      const url = escapeHtml(terms);
+      return c.html(
+        `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Terms of service</title></head><body>
+<h1>The terms of service of this ACME CA</h1>
+<p>The terms are at <a href="${url}">${url}</a>. An account that agreed to other terms, or to none, may not order certificates until it agrees to these.</p>
+<p>To agree, have your ACME client update its account (a signed POST to the account URL, RFC 8555 §7.3.2) with the payload <code>{"termsOfServiceAgreed": true}</code>. Reading, revoking and deactivating work meanwhile.</p>
+</body></html>`,
+      );
+    }),
+  );
+
   // a resource asked with a method it does not take: 405 with Allow (§6.3); no resource: 404
   app.all(
     '*',
@@ -1060,11 +1161,30 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
   return app;
 }
 
-/** The challenge types offered for an identifier: dns-01 only for DNS names (RFC 8738 §7). */
+/**
+ * The challenge types offered for an order's identifier: dns-01 only for DNS names (RFC 8738
+ * §7), and only dns-01 for a wildcard (RFC 8555 §7.1.3, §8.3 and RFC 8737 §3 do not validate
+ * one: proving a web server for one name says nothing of every name below the domain).
+ */
 function challengeTypesFor(identifier: AcmeIdentifier): ChallengeType[] {
+  if (identifier.type === 'dns' && identifier.value.startsWith('*.')) return ['dns-01'];
   return identifier.type === 'dns'
     ? ['http-01', 'dns-01', 'tls-alpn-01']
     : ['http-01', 'tls-alpn-01'];
+}
+
+/**
+ * The identifier of the authorization for an order's identifier: for a wildcard `*.example.net`
+ * it is `example.net` with `wildcard: true` (RFC 8555 §7.1.4: "the identifier ... without the
+ * '*.' prefix"; dns-01 then looks up `_acme-challenge.example.net`, §8.4).
+ */
+function authorizationIdentifier(ordered: AcmeIdentifier): {
+  identifier: AcmeIdentifier;
+  wildcard?: true;
+} {
+  return ordered.type === 'dns' && ordered.value.startsWith('*.')
+    ? { identifier: { type: 'dns', value: ordered.value.slice(2) }, wildcard: true }
+    : { identifier: ordered };
 }
 
 /** Contact URLs (RFC 8555 §7.3): `mailto:` only, at most 10, none with headers (hfields). */
@@ -1085,6 +1205,14 @@ function contactsOf(value: unknown): string[] {
       );
   }
   return value as string[];
+}
+
+/** Text for an HTML page. */
+function escapeHtml(text: string): string {
+  return text.replace(
+    /[&<>"']/g,
+    (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!,
+  );
 }
 
 /** Only the public members of an account key are kept. */

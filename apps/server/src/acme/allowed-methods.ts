@@ -8,6 +8,8 @@
 const RESOURCES: readonly (readonly [RegExp, readonly string[]])[] = [
   [/^\/(directory|new-nonce)$/, ['GET', 'HEAD', 'POST']],
   [/^\/renewal-info\/[^/]+$/, ['GET', 'HEAD']],
+  // RFC 8555 §7.3.3 "instance": a page for a human
+  [/^\/terms-of-service$/, ['GET', 'HEAD']],
   [/^\/(new-account|new-order|revoke-cert|key-change)$/, ['POST']],
   [/^\/account\/[^/]+(\/orders)?$/, ['POST']],
   [/^\/order\/[^/]+(\/finalize)?$/, ['POST']],

@@ -1,6 +1,12 @@
 /** Admin routes for one-time enrollment tokens. */
 import { randomBytes } from 'node:crypto';
-import { isProfile, parseDuration, tokenNames } from '@nodeid/sdk';
+import {
+  isProfile,
+  loadPublicSuffixList,
+  parseDuration,
+  tokenNames,
+  tokenWildcards,
+} from '@nodeid/sdk';
 import { hashToken } from '@nodeid/store';
 import { Hono } from 'hono';
 import type { Services } from '../lib/context.js';
@@ -59,6 +65,16 @@ export function enrollmentRoutes(s: Services): Hono {
         'ERR_INVALID_ARGUMENT',
         'a client token cannot be used with ACME; use the node, server or control profile',
       );
+    // wildcards are granted apart from the exact names, explicitly, and only to ACME tokens:
+    // each one is then proven by dns-01 (RFC 8555 §8.4); the SDK refuses one over a public suffix
+    const asked = strList(body, 'wildcards');
+    if (asked?.length && !acme)
+      throw new HttpError(
+        400,
+        'ERR_INVALID_ARGUMENT',
+        '"wildcards" are granted only to ACME tokens ("acme": true), where dns-01 proves each one',
+      );
+    const wildcards = asked?.length ? tokenWildcards(asked, await loadPublicSuffixList()) : [];
     const { id, token } = newEnrollmentToken();
     const now = s.now();
     const record = {
@@ -79,7 +95,14 @@ export function enrollmentRoutes(s: Services): Hono {
     const eab = acme ? { kid: id, hmacKey: randomBytes(32).toString('base64url') } : undefined;
     if (eab)
       await s.deps.store.writeAcme({
-        insert: [{ kind: 'eab', id, status: 'pending', data: { hmacKey: eab.hmacKey } }],
+        insert: [
+          {
+            kind: 'eab',
+            id,
+            status: 'pending',
+            data: { hmacKey: eab.hmacKey, ...(wildcards.length && { wildcards }) },
+          },
+        ],
         now,
       });
     await s.audit('enrollment.create', {
@@ -91,9 +114,16 @@ export function enrollmentRoutes(s: Services): Hono {
       uris: record.uris,
       expiresAt: record.expiresAt.toISOString(),
       ...(eab && { acme: true }),
+      ...(wildcards.length && { wildcards }),
     });
     return c.json(
-      { ...record, token, expiresAt: record.expiresAt.toISOString(), ...(eab && { eab }) },
+      {
+        ...record,
+        token,
+        expiresAt: record.expiresAt.toISOString(),
+        ...(eab && { eab }),
+        ...(wildcards.length && { wildcards }),
+      },
       201,
     );
   });

@@ -18,6 +18,7 @@ import {
   tokenGrantedNames,
   tokenNames,
   tokenSigningPolicy,
+  tokenWildcards,
   wildcardDnsName,
 } from './token-names.js';
 
@@ -258,6 +259,11 @@ describe('wildcard DNS names (RFC 6125 §6.4.3, BR 3.2.2.6)', () => {
       expect(() => wildcardDnsName(bad, psl), bad).toThrow(
         expect.objectContaining({ code: 'ERR_NAME_INVALID' }),
       );
+    expect(tokenWildcards(['*.A.example', '*.a.example'], psl)).toEqual(['*.a.example']);
+    expect(tokenWildcards(undefined, psl)).toEqual([]);
+    expect(() => tokenWildcards(['*.a.example', '*.com'], psl)).toThrow(
+      /"wildcards" entry "\*\.com"/,
+    );
   });
 
   it('signCsr grants a wildcard only with allowWildcards, and never one over a public suffix', async () => {

@@ -143,6 +143,25 @@ export function wildcardDnsName(
   return name;
 }
 
+/**
+ * The wildcard DNS names an admin grants an ACME token explicitly (`wildcards`, apart from its
+ * exact `dns` names, so no wildcard is ever granted by accident): each one
+ * {@link wildcardDnsName}, normalised, without duplicates, at most {@link MAX_TOKEN_NAMES}.
+ * An ACME account made with the token may then order them, each proven by dns-01 (RFC 8555
+ * §8.4); `/v1/sign` never grants one.
+ *
+ * @example
+ * ```ts
+ * tokenWildcards(['*.Cluster.Example'], await loadPublicSuffixList()); // ['*.cluster.example']
+ * ```
+ */
+export function tokenWildcards(
+  values: readonly string[] | undefined,
+  publicSuffixes: PublicSuffixList,
+): string[] {
+  return uniqueList('wildcards', values, (v, field) => wildcardDnsName(v, publicSuffixes, field));
+}
+
 /** UTS #46 ToASCII through the WHATWG URL host parser; `undefined` when it refuses. */
 function toASCII(name: string): string | undefined {
   try {
