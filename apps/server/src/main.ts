@@ -13,7 +13,7 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
-import { NodeIdError, parseDuration } from '@nodeid/sdk';
+import { type Certificate, NodeIdError, parseDuration } from '@nodeid/sdk';
 import { createNodeCrypto, createTlsReloader } from '@nodeid/sdk/node';
 import { openCaInventory, StoreError } from '@nodeid/store';
 import { ACME_FLAGS, ACME_USAGE, acmeOptionsOf } from './acme/acme-flags.js';
@@ -28,8 +28,18 @@ import {
 } from './lib/ca-reload.js';
 import { crlPathsInUse, rootCrlSource } from './lib/crl-addresses.js';
 import { isLoopbackAddress, parseListenAddress } from './lib/listen-address.js';
-import { ensureServerIdentity } from './lib/server-identity.js';
+import {
+  keepServerIdentity,
+  type ServerIdentityKeeper,
+  serverIdentityFiles,
+} from './lib/server-identity.js';
 import { createSigningPool } from './lib/signing-pool.js';
+import {
+  LOAD_SERVER_IDENTITY,
+  SERVER_IDENTITY_LOADED,
+  superviseWorkers,
+  type WorkerMessage,
+} from './lib/supervise-workers.js';
 
 const USAGE = `usage: nodeid-server --ca DIR [--db URL] [--listen 127.0.0.1:8443] [--hostname NAME]... [--ip ADDR]...
                      [--admin-token-file FILE] [--passphrase-file FILE] [--web DIR] [--cors ORIGIN]... [--plain-http]
@@ -53,7 +63,8 @@ const USAGE = `usage: nodeid-server --ca DIR [--db URL] [--listen 127.0.0.1:8443
   --web DIR              static web page to serve at / (default: the built apps/web if present)
   --plain-http           serve plain HTTP; only allowed on a loopback address
   --workers N            serve from N processes sharing the port and the inventory (default 1); rate
-                         limits, failed-admin-attempt counts and the CRL cache are per process
+                         limits, failed-admin-attempt counts and the CRL cache are per process; one
+                         server certificate for all, kept by the supervisor (server-identity-shared)
   --sign-threads N       threads per process that check CSRs and sign, beside the one serving HTTP
                          (default: one less than the cores, at least 1; 0 signs on the HTTP thread)
 ${ACME_USAGE}
@@ -84,37 +95,6 @@ function renewExpiredWithin(text: string | undefined): number | undefined {
     if (ms > 0) return ms;
   } catch {}
   fail(`--renew-expired-within must be a duration such as 30d or 12h, got "${text}"`);
-}
-
-/** Runs `count` server processes; one that dies is replaced until the supervisor is told to stop. */
-function superviseWorkers(count: number): void {
-  let stopping = false;
-  for (let i = 0; i < count; i++) cluster.fork();
-  cluster.on('exit', (worker, code, signal) => {
-    if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(process.exitCode ?? 0);
-      return;
-    }
-    // 2 and 3 are refusals to start (bad options, a busy port): another fork would only fail again
-    if (code === 2 || code === 3) {
-      stopping = true;
-      for (const w of Object.values(cluster.workers ?? {})) w?.kill('SIGTERM');
-      process.exitCode = code;
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(code);
-      return;
-    }
-    process.stderr.write(
-      `${JSON.stringify({ event: 'worker-exit', pid: worker.process.pid, code, signal })}\n`,
-    );
-    cluster.fork();
-  });
-  const stop = () => {
-    stopping = true;
-    for (const w of Object.values(cluster.workers ?? {})) w?.kill('SIGTERM');
-    setTimeout(() => process.exit(0), 6000).unref();
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
 }
 
 async function main(): Promise<void> {
@@ -217,15 +197,49 @@ async function main(): Promise<void> {
   const hostnames = values.hostname ?? (values.ip ? [] : ['localhost']);
   const ips = values.ip ?? (values.hostname ? [] : ['127.0.0.1']);
   for (const ip of ips) if (!isIP(ip)) fail(`--ip "${ip}" is not an IP address`);
+  const log = (event: Record<string, unknown>) =>
+    process.stderr.write(`${JSON.stringify(event)}\n`);
+  // the server identity has one owner: this process, or with --workers the supervisor, which
+  // issues it once (and again when due or after a new CA key) and hands it to every worker
+  let keeper: ServerIdentityKeeper | undefined;
+  const keepIdentity = (onIssued: (certificate: Certificate) => void | Promise<void>) =>
+    keepServerIdentity({
+      caDir,
+      store,
+      names: { hostnames, ips },
+      issuer: serverIssuer,
+      onIssued,
+      onError: (e) =>
+        log({
+          event: 'server-identity-renewal-failed',
+          code: (e as { code?: string })?.code ?? 'ERR_INTERNAL',
+          message: `the server certificate could not be re-issued, the one in service stays (retried in an hour): ${e instanceof Error ? e.message : String(e)}`,
+        }),
+    });
   if (workers > 1 && cluster.isPrimary) {
-    // the shared files are made once, here; the workers only read them
+    // the files exist before the first worker starts; workers only load them
+    let supervisor: ReturnType<typeof superviseWorkers> | undefined;
     if (!values['plain-http'])
-      await ensureServerIdentity(caDir, serverIssuer, store, { hostnames, ips });
-    await store.close();
-    superviseWorkers(workers);
-    // each worker follows the CA folder itself; SIGHUP to the supervisor reaches them all
+      keeper = await keepIdentity((c) => supervisor?.shareServerIdentity(c.serialNumber));
+    supervisor = superviseWorkers(workers, {
+      serverIdentity: () => keeper?.certificate.serialNumber,
+      onEvent: log,
+    });
+    // each worker follows the CA folder itself (signing, CRLs, its audit line); the supervisor
+    // follows it for the server identity, which it re-issues once for all after a new CA key
+    const supervisorReloader = createCaReloader({
+      dir: caDir,
+      current: served,
+      load: () => loadServedCa(caDir, passphrase),
+      onEvent: log,
+      apply: async (next) => {
+        await keeper?.update(next.serverIssuer);
+      },
+    });
+    // SIGHUP to the supervisor reaches every worker
     process.on('SIGHUP', () => {
-      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGHUP');
+      void supervisorReloader.reload('SIGHUP');
+      supervisor.signalAll('SIGHUP');
     });
     return;
   }
@@ -293,7 +307,12 @@ async function main(): Promise<void> {
   if (values['plain-http']) {
     server = serve({ fetch: app.fetch, hostname: host, port });
   } else {
-    const files = await ensureServerIdentity(caDir, serverIssuer, store, { hostnames, ips });
+    // a worker loads the files its supervisor keeps; a process on its own keeps them itself
+    if (!cluster.isWorker)
+      keeper = await keepIdentity(async () => {
+        await reloader?.reload().catch(() => false);
+      });
+    const files = keeper?.files ?? serverIdentityFiles(caDir);
     reloader = await createTlsReloader({
       certFile: files.certFile,
       keyFile: files.keyFile,
@@ -301,10 +320,17 @@ async function main(): Promise<void> {
         process.stderr.write(
           `${JSON.stringify({ alert: a.alert, message: a.message, notBefore: a.notBefore, notAfter: a.notAfter })}\n`,
         ),
-      onReload: (e) =>
+      onReload: (e) => {
         process.stderr.write(
           `${JSON.stringify({ event: 'tls-reload', serialNumber: e.certificate.serialNumber })}\n`,
-        ),
+        );
+        // the supervisor counts the workers that serve its certificate
+        const loaded: WorkerMessage = {
+          type: SERVER_IDENTITY_LOADED,
+          serialNumber: e.certificate.serialNumber,
+        };
+        if (cluster.isWorker) process.send?.(loaded);
+      },
       onError: (e) =>
         process.stderr.write(
           `${JSON.stringify({ event: 'tls-reload-failed', code: e.code, message: e.message })}\n`,
@@ -327,6 +353,10 @@ async function main(): Promise<void> {
       },
     });
     reloader.attach(server as never);
+    // the supervisor re-issued the server certificate: load it now (the file watch would too)
+    process.on('message', (m: WorkerMessage) => {
+      if (m?.type === LOAD_SERVER_IDENTITY) void reloader?.reload().catch(() => false);
+    });
   }
   // a port in use or not ours to bind is the admin's to fix: one line, not a stack trace
   server.on('error', (e: NodeJS.ErrnoException) => {
@@ -347,22 +377,18 @@ async function main(): Promise<void> {
       `nodeid-server for cluster ${config.clusterName} listening on ${values['plain-http'] ? 'http' : 'https'}://${host.includes(':') ? `[${host}]` : host}:${actualPort}\n`,
     );
   });
-  // `ca renew`, `ca rotate`, `ca retire-old` while serving: the folder is followed (see
-  // lib/ca-reload.ts), the server's own certificate re-issued from the new key at once (as a
-  // restart would), signing, CA, bundle and CRLs switched together, one `ca.reloaded` audit line
+  // `ca renew`, `ca rotate`, `ca retire-old`, `ca set-crl-url` while serving: the folder is
+  // followed (see lib/ca-reload.ts), the server's own certificate re-issued from the new key at
+  // once (as a restart would), signing, CA, bundle, CRLs and CRL addresses switched together,
+  // one `ca.reloaded` audit line
   const caReloader: CaReloader = createCaReloader({
     dir: caDir,
     current: served,
     load: () => loadServedCa(caDir, passphrase),
     onEvent: (e) => process.stderr.write(`${JSON.stringify(e)}\n`),
     apply: async (next, before, trigger) => {
-      if (!values['plain-http']) {
-        const files = await ensureServerIdentity(caDir, next.serverIssuer, store, {
-          hostnames,
-          ips,
-        });
-        if (files.issued) await reloader?.reload().catch(() => false);
-      }
+      // re-issued (and loaded) here when this process keeps it; a worker's supervisor does it
+      await keeper?.update(next.serverIssuer);
       pool?.setCa(next.issuer);
       switchServedCa(deps, next);
       const at = new Date();
@@ -392,6 +418,7 @@ async function main(): Promise<void> {
   process.on('SIGHUP', () => void caReloader.reload('SIGHUP'));
   const stop = () => {
     caReloader.close();
+    keeper?.close();
     reloader?.close();
     server.close(() => {
       void Promise.allSettled([pool?.close(), store.close()]).finally(() => process.exit(0));
