@@ -241,9 +241,18 @@ function checkValidityEncoding(cert: Certificate, depth: number): Failure | unde
   );
 }
 
-/** §4.1.2.6: a CA's subject MUST be a non-empty distinguished name. */
-function checkCaSubjectNotEmpty(cert: Certificate, depth: number): Failure | undefined {
+/**
+ * §4.1.2.6: "If the subject is a CA (e.g., the basic constraints extension ... is present and
+ * the value of cA is TRUE), then the subject field MUST be populated with a non-empty
+ * distinguished name": issuing CAs, and a leaf that says it is a CA.
+ */
+function checkCaSubjectNotEmpty(
+  cert: Certificate,
+  role: CertificateRole,
+  depth: number,
+): Failure | undefined {
   if (cert.subject.rdns.length > 0) return undefined;
+  if (role === 'leaf' && !cert.basicConstraints?.ca) return undefined;
   return invalid(cert, depth, 'is a CA with an empty subject (RFC 5280 §4.1.2.6)');
 }
 
@@ -310,6 +319,23 @@ function checkEcCurveStrength(cert: Certificate, depth: number): Failure | undef
     'ERR_KEY_WEAK',
     `${who(cert, depth)} has an EC key on curve ${key.curve}, whose order is under 224 bits (less than 112-bit security)`,
     depth,
+  );
+}
+
+/**
+ * RFC 5480 §2.1.1: an EC key's parameters "MUST always be present" and are a namedCurve OID;
+ * "specifiedCurve ... MUST NOT be used in PKIX" and implicitCurve "MUST NOT be used" (explicit
+ * parameters are how CVE-2020-0601 passed a forged curve off as a named one). Refused under
+ * every policy, as OpenSSL (X509_V_ERR_EC_KEY_EXPLICIT_PARAMS) and Go do, even in a leaf whose
+ * key the path never uses.
+ */
+function checkEcNamedCurve(cert: Certificate, depth: number): Failure | undefined {
+  const key = cert.publicKey;
+  if (key.type !== 'EC' || key.curve !== 'unknown') return undefined;
+  return invalid(
+    cert,
+    depth,
+    'has an EC key without a namedCurve (explicit or absent curve parameters; RFC 5480 §2.1.1 allows only a named curve)',
   );
 }
 
@@ -559,8 +585,8 @@ export const RFC5280_RULES: readonly ProfileRule[] = [
     name: 'ca-subject-not-empty',
     source: 'RFC 5280 §4.1.2.6',
     scope: 'conformance',
-    roles: CAS,
-    check: (c, _r, d) => checkCaSubjectNotEmpty(c, d),
+    roles: ALL,
+    check: (c, r, d) => checkCaSubjectNotEmpty(c, r, d),
   },
   {
     name: 'empty-subject-critical-san',
@@ -575,6 +601,13 @@ export const RFC5280_RULES: readonly ProfileRule[] = [
     scope: 'rfc5280',
     roles: ALL,
     check: (c, _r, d) => checkRsaSize(c, d),
+  },
+  {
+    name: 'ec-named-curve',
+    source: 'RFC 5480 §2.1.1',
+    scope: 'rfc5280',
+    roles: ALL,
+    check: (c, _r, d) => checkEcNamedCurve(c, d),
   },
   {
     name: 'ec-curve-224',

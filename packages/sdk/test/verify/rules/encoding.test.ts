@@ -2,10 +2,25 @@
  * Encoding rules the differential harness's later mutation families found nodeid lenient on
  * (tools/differential/README.md, "Fixed"): validity dates as GeneralizedTime before 2050
  * (RFC 5280 §4.1.2.5), EC keys on curves under 224 bits, and a dNSName with a trailing dot
- * (RFC 5280 §4.2.1.6). Certificates are made by pyca/cryptography at test time.
+ * (RFC 5280 §4.2.1.6), EC keys with explicit curve parameters (RFC 5480 §2.1.1), and an empty
+ * subject in a leaf that says it is a CA (RFC 5280 §4.1.2.6). Certificates are made by
+ * pyca/cryptography at test time.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { dnsSan, leaf, leafExt, makePki, type Pki, root, verify } from './pki.js';
+import {
+  bc,
+  ca,
+  dnsSan,
+  eku,
+  ku,
+  leaf,
+  leafExt,
+  makePki,
+  type Pki,
+  root,
+  san,
+  verify,
+} from './pki.js';
 
 let pki: Pki;
 
@@ -25,6 +40,18 @@ beforeAll(() => {
     leaf('lP192', 'r', { key: 'p192' }),
     leaf('lP384', 'r', { key: 'p384' }),
     leaf('lTrailingDot', 'r', { ext: leafExt(dnsSan('example.com.')) }),
+    leaf('lExplicitCurve', 'r', { explicitCurve: true }),
+    ca('iExplicitCurve', 'r', { explicitCurve: true }),
+    leaf('lUnderExplicitCurve', 'iExplicitCurve'),
+    leaf('lCaEmptySubject', 'r', {
+      subject: [],
+      ext: [
+        bc(true),
+        ku(['digitalSignature']),
+        eku(['serverAuth']),
+        san([['dns', 'example.com']], true),
+      ],
+    }),
   ]);
 });
 
@@ -83,6 +110,36 @@ describe('dNSName preferred name syntax (RFC 5280 §4.2.1.6, RFC 1034 §3.5)', (
 
   it('still takes an absolute host name (trailing dot) as the name it asks for', async () => {
     const r = await verify(pki, { leaf: 'lP384', anchors: ['r'], host: 'example.com.' });
+    expect(r.ok, r.ok ? '' : r.message).toBe(true);
+  });
+});
+
+describe('EC parameters (RFC 5480 §2.1.1)', () => {
+  it('refuses a key with specifiedCurve parameters in a leaf and in a CA, under every policy', async () => {
+    for (const policy of ['rfc5280', 'webpki'] as const) {
+      expect(await verify(pki, { leaf: 'lExplicitCurve', anchors: ['r'], policy })).toMatchObject({
+        ok: false,
+        code: 'ERR_CERTIFICATE_INVALID',
+        depth: 0,
+      });
+      expect(
+        await verify(pki, {
+          leaf: 'lUnderExplicitCurve',
+          anchors: ['r'],
+          intermediates: ['iExplicitCurve'],
+          policy,
+        }),
+      ).toMatchObject({ ok: false, depth: 1 });
+    }
+  });
+});
+
+describe('CA subject (RFC 5280 §4.1.2.6)', () => {
+  it('refuses an empty subject in a leaf with cA TRUE under strict, and lets it through by default', async () => {
+    expect(
+      await verify(pki, { leaf: 'lCaEmptySubject', anchors: ['r'], strict: true }),
+    ).toMatchObject({ ok: false, code: 'ERR_CERTIFICATE_INVALID', depth: 0 });
+    const r = await verify(pki, { leaf: 'lCaEmptySubject', anchors: ['r'] });
     expect(r.ok, r.ok ? '' : r.message).toBe(true);
   });
 });

@@ -284,6 +284,30 @@ def patch_crl(kids, r):
     return kids
 
 
+def explicit_spki(public_key):
+    """A P-256 SubjectPublicKeyInfo whose parameters are the curve written out (X9.62
+    SpecifiedECDomain, version 1, prime field) instead of the namedCurve OID."""
+    p = 2**256 - 2**224 + 2**192 + 2**96 - 1
+    b = 0x5AC635D8AA3A93E7B3EBBD55769886BC651D06B0CC53B0F63BCE3C3E27D2604B
+    g = bytes.fromhex(
+        "046B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296"
+        "4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5"
+    )
+    n = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+
+    def integer(v):
+        return tlv(0x02, v.to_bytes((v.bit_length() + 8) // 8, "big"))
+
+    def oid(content_hex):
+        return tlv(0x06, bytes.fromhex(content_hex))
+
+    field = tlv(0x30, oid("2a8648ce3d0101") + integer(p))
+    curve = tlv(0x30, tlv(0x04, (p - 3).to_bytes(32, "big")) + tlv(0x04, b.to_bytes(32, "big")))
+    params = tlv(0x30, integer(1) + field + curve + tlv(0x04, g) + integer(n) + integer(1))
+    point = public_key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    return tlv(0x30, tlv(0x30, oid("2a8648ce3d0201") + params) + tlv(0x03, b"\x00" + point))
+
+
 def pem(label, der):
     import base64
 
@@ -343,6 +367,9 @@ def main():
                 return [*kids[:4], tlv(0x30, b"".join(dates)), *kids[5:]]
 
             der = resign(der, issuer_key, validity)
+        if c.get("explicitCurve"):  # the P-256 key with specifiedCurve parameters (RFC 5480 §2.1.1 forbids)
+            spki = explicit_spki(key.public_key())
+            der = resign(der, issuer_key, lambda kids: [*kids[:6], spki, *kids[7:]])
         if "spkiDer" in c:  # kids: version, serial, signature, issuer, validity, subject, spki
             spki = bytes.fromhex(c["spkiDer"])
             der = resign(der, issuer_key, lambda kids: [*kids[:6], spki, *kids[7:]])
