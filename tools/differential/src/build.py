@@ -18,7 +18,7 @@ import sys
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
 ATTRIBUTES = {"CN": NameOID.COMMON_NAME, "O": NameOID.ORGANIZATION_NAME}
@@ -37,12 +37,94 @@ UNKNOWN_OID = ObjectIdentifier("1.3.6.1.4.1.55555.99")
 _keys = {}
 
 
-def key(index):
-    if index not in _keys:
+CURVES = {"p192": ec.SECP192R1, "p384": ec.SECP384R1, "secp256k1": ec.SECP256K1}
+
+
+def key(index, kind=None):
+    """The private key of `index`: EC P-256 by default, or of `kind` (`rsa-BITS`, `rsa-BITS-e3`,
+    `ec-p192`, `ec-p384`, `ec-secp256k1`; `ec-explicit` is the P-256 key, written with explicit
+    curve parameters by `explicit_spki`). Derived from the index, so a seed gives the same keys."""
+    slot = (index, kind or "")
+    if slot not in _keys:
         digest = hashlib.sha256(b"nodeid-differential-key-%d" % index).digest()
-        scalar = int.from_bytes(digest, "big") % (2**255) + 1
-        _keys[index] = ec.derive_private_key(scalar, ec.SECP256R1())
-    return _keys[index]
+        if kind and kind.startswith("rsa-"):
+            parts = kind.split("-")
+            _keys[slot] = rsa_key(int(parts[1]), 3 if parts[-1] == "e3" else 65537, digest)
+        elif kind and kind.startswith("ec-") and kind[3:] in CURVES:
+            curve = CURVES[kind[3:]]()
+            _keys[slot] = ec.derive_private_key(int.from_bytes(digest, "big") % (2 ** (curve.key_size - 1)) + 1, curve)
+        else:
+            scalar = int.from_bytes(digest, "big") % (2**255) + 1
+            _keys[slot] = ec.derive_private_key(scalar, ec.SECP256R1())
+    return _keys[slot]
+
+
+def cert_key(cert):
+    return key(cert["key"], cert.get("keyKind"))
+
+
+def _probable_prime(n):
+    if n % 2 == 0:
+        return False
+    for p in (3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37):
+        if n % p == 0:
+            return n == p
+    d, r = n - 1, 0
+    while d % 2 == 0:
+        d, r = d // 2, r + 1
+    for a in (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41):
+        x = pow(a, d, n)
+        if x in (1, n - 1):
+            continue
+        for _ in range(r - 1):
+            x = pow(x, 2, n)
+            if x == n - 1:
+                break
+        else:
+            return False
+    return True
+
+
+def rsa_key(bits, e, seed):
+    """An RSA key of `bits` bits and exponent `e` from primes found from `seed` (deterministic)."""
+    counter = [0]
+
+    def prime(half):
+        while True:
+            counter[0] += 1
+            stream = b"".join(
+                hashlib.sha256(seed + b"%d-%d" % (counter[0], j)).digest() for j in range(half // 256 + 1)
+            )
+            n = int.from_bytes(stream, "big") >> (len(stream) * 8 - half) | (3 << (half - 2)) | 1
+            if (n - 1) % e and _probable_prime(n):
+                return n
+
+    p, q = prime(bits // 2), prime(bits - bits // 2)
+    d = pow(e, -1, (p - 1) * (q - 1))
+    public = rsa.RSAPublicNumbers(e, p * q)
+    return rsa.RSAPrivateNumbers(
+        p, q, d, rsa.rsa_crt_dmp1(d, p), rsa.rsa_crt_dmq1(d, q), rsa.rsa_crt_iqmp(p, q), public
+    ).private_key()
+
+
+HASHES = {"sha1": hashes.SHA1, "sha256": hashes.SHA256, "sha384": hashes.SHA384}
+
+
+def sign_raw(signer, data, hash_name="sha256"):
+    h = HASHES[hash_name]()
+    if isinstance(signer, rsa.RSAPrivateKey):
+        return signer.sign(data, padding.PKCS1v15(), h)
+    return signer.sign(data, ec.ECDSA(h))
+
+
+def signature_algorithm(signer, hash_name):
+    """The DER AlgorithmIdentifier of `signer`'s signature with `hash_name` (RFC 5758 §3.2 for
+    ECDSA, no parameters; RFC 4055 §5 for RSA PKCS#1 v1.5, NULL parameters)."""
+    if isinstance(signer, rsa.RSAPrivateKey):
+        oid = {"sha1": "1.2.840.113549.1.1.5", "sha256": "1.2.840.113549.1.1.11", "sha384": "1.2.840.113549.1.1.12"}
+        return der(0x30, der_oid(oid[hash_name]) + b"\x05\x00")
+    oid = {"sha1": "1.2.840.10045.4.1", "sha256": "1.2.840.10045.4.3.2", "sha384": "1.2.840.10045.4.3.3"}
+    return der(0x30, der_oid(oid[hash_name]))
 
 
 def when(seconds):
@@ -67,6 +149,11 @@ def general_name(n):
     if kind == "ip":
         return x509.IPAddress(ipaddress.ip_network(value) if "/" in value else ipaddress.ip_address(value))
     raise ValueError(f"unknown name type {kind}")
+
+
+def general_name_der(n):
+    """The DER of a dNSName or URI GeneralName (IMPLICIT IA5String, RFC 5280 §4.2.1.6)."""
+    return der({"dns": 0x82, "uri": 0x86}[n["type"]], n["value"].encode())
 
 
 def der_length(n):
@@ -106,7 +193,12 @@ def add_extensions(builder, cert, issuer, issuer_key, issuer_issuer):
         else:
             builder = builder.add_extension(x509.BasicConstraints(bc["ca"], bc["pathLen"]), bc["critical"])
     ku = ext.get("keyUsage")
-    if ku:
+    if ku and not ku["usages"]:
+        # a keyUsage with no bit set (RFC 5280 §4.2.1.3: at least one MUST be set)
+        builder = builder.add_extension(
+            x509.UnrecognizedExtension(x509.oid.ExtensionOID.KEY_USAGE, b"\x03\x01\x00"), ku["critical"]
+        )
+    elif ku:
         u = set(ku["usages"])
         builder = builder.add_extension(
             x509.KeyUsage(
@@ -126,12 +218,30 @@ def add_extensions(builder, cert, issuer, issuer_key, issuer_issuer):
     if eku:
         builder = builder.add_extension(x509.ExtendedKeyUsage([EKUS[e] for e in eku["usages"]]), eku["critical"])
     san = ext.get("san")
-    if san and san["names"]:
+    if san and san.get("empty"):
+        # GeneralNames is SIZE (1..MAX) (RFC 5280 §4.2.1.6): an empty one is malformed
+        builder = builder.add_extension(
+            x509.UnrecognizedExtension(x509.oid.ExtensionOID.SUBJECT_ALTERNATIVE_NAME, b"\x30\x00"), san["critical"]
+        )
+    elif san and san["names"]:
         builder = builder.add_extension(
             x509.SubjectAlternativeName([general_name(n) for n in san["names"]]), san["critical"]
         )
     nc = ext.get("nameConstraints")
-    if nc:
+    if nc and ("minimum" in nc or "maximum" in nc):
+        # GeneralSubtree minimum [0] / maximum [1] (RFC 5280 §4.2.1.10: minimum MUST be zero and
+        # maximum MUST be absent); the builder cannot write them
+        subtree = der(
+            0x30,
+            general_name_der(nc["permitted"][0])
+            + (der(0x80, bytes([nc["minimum"]])) if "minimum" in nc else b"")
+            + (der(0x81, bytes([nc["maximum"]])) if "maximum" in nc else b""),
+        )
+        builder = builder.add_extension(
+            x509.UnrecognizedExtension(x509.oid.ExtensionOID.NAME_CONSTRAINTS, der(0x30, der(0xA0, subtree))),
+            nc["critical"],
+        )
+    elif nc:
         permitted = [general_name(n) for n in nc.get("permitted", [])] or None
         excluded = [general_name(n) for n in nc.get("excluded", [])] or None
         builder = builder.add_extension(x509.NameConstraints(permitted, excluded), nc["critical"])
@@ -156,7 +266,7 @@ def add_extensions(builder, cert, issuer, issuer_key, issuer_issuer):
     ski = ext.get("ski")
     if ski:
         builder = builder.add_extension(
-            x509.SubjectKeyIdentifier.from_public_key(key(cert["key"]).public_key()), False
+            x509.SubjectKeyIdentifier.from_public_key(cert_key(cert).public_key()), False
         )
     aki = ext.get("aki")
     if aki:
@@ -196,7 +306,7 @@ def resign(der_bytes, signer, patch):
     tbs_end = read_element(der_bytes, tbs_start)[1]
     alg_end = read_element(der_bytes, tbs_end)[1]
     tbs = patch(der_bytes[tbs_start:tbs_end])
-    signature = signer.sign(tbs, ec.ECDSA(hashes.SHA256()))
+    signature = sign_raw(signer, tbs)
     return der(0x30, tbs + der_bytes[tbs_end:alg_end] + der(0x03, b"\x00" + signature))
 
 
@@ -207,17 +317,6 @@ def serial_of(text):
     if not text.startswith("der:"):
         return int(text), None
     return 0x5A, bytes.fromhex(text[4:])
-
-
-def patch_cert_serial(raw):
-    def patch(tbs):
-        content, _ = read_element(tbs, 0)
-        version_end = read_element(tbs, content)[1]  # [0] EXPLICIT version
-        serial_end = read_element(tbs, version_end)[1]
-        body = tbs[content:version_end] + der(0x02, raw) + tbs[serial_end:]
-        return der(0x30, body)
-
-    return patch
 
 
 def patch_crl_serials(raws):
@@ -241,22 +340,128 @@ def build_cert(certs, i):
     cert = certs[i]
     issuer = certs[max(i - 1, 0)]
     issuer_issuer = certs[max(i - 2, 0)]
-    issuer_key = key(issuer["key"])
+    issuer_key = cert_key(issuer)
     builder = (
         x509.CertificateBuilder()
         .subject_name(name(cert["subject"]))
         .issuer_name(name(issuer["subject"]))
-        .public_key(key(cert["key"]).public_key())
+        .public_key(cert_key(cert).public_key())
         .serial_number(serial_of(cert["serial"])[0])
         .not_valid_before(when(cert["notBefore"]))
         .not_valid_after(when(cert["notAfter"]))
     )
     builder = add_extensions(builder, cert, issuer, issuer_key, issuer_issuer)
-    built = builder.sign(issuer_key, hashes.SHA256())
+    built = builder.sign(issuer_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
     raw = serial_of(cert["serial"])[1]
-    if raw is None:
-        return built.public_bytes(serialization.Encoding.PEM).decode()
-    return pem("CERTIFICATE", resign(built.public_bytes(serialization.Encoding.DER), issuer_key, patch_cert_serial(raw)))
+    patches = cert.get("der") or {}
+    if raw is None and not patches:
+        return pem("CERTIFICATE", built)
+    return pem("CERTIFICATE", patch_certificate(built, issuer_key, raw, patches, cert))
+
+
+def elements(data):
+    """The DER elements that follow each other in `data`, as raw bytes."""
+    out, at = [], 0
+    while at < len(data):
+        end = read_element(data, at)[1]
+        out.append(data[at:end])
+        at = end
+    return out
+
+
+def content_of(element):
+    return element[read_element(element, 0)[0] :]
+
+
+def der_time(seconds, form):
+    """A Time (RFC 5280 §4.1.2.5) for `seconds` written as `form`: `utc`, `generalized`, or one of
+    the encodings §4.1.2.5.1-2 forbid: `utc-no-seconds`, `utc-offset` (+0000 instead of Z),
+    `generalized-fraction` (fractional seconds)."""
+    t = when(seconds)
+    if form == "utc":
+        return der(0x17, t.strftime("%y%m%d%H%M%SZ").encode())
+    if form == "utc-no-seconds":
+        return der(0x17, t.strftime("%y%m%d%H%MZ").encode())
+    if form == "utc-offset":
+        return der(0x17, t.strftime("%y%m%d%H%M%S+0000").encode())
+    if form == "generalized-fraction":
+        return der(0x18, t.strftime("%Y%m%d%H%M%S.5Z").encode())
+    return der(0x18, t.strftime("%Y%m%d%H%M%SZ").encode())
+
+
+def explicit_spki(public_key):
+    """The SubjectPublicKeyInfo of a P-256 key with the curve written out as ECParameters
+    (specifiedCurve, X9.62), which RFC 5480 §2.1.1 forbids: namedCurve only."""
+    p = 2**256 - 2**224 + 2**192 + 2**96 - 1
+    a = p - 3
+    b = 0x5AC635D8AA3A93E7B3EBBD55769886BC651D06B0CC53B0F63BCE3C3E27D2604B
+    gx = 0x6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296
+    gy = 0x4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5
+    n = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+
+    def integer(v):
+        body = v.to_bytes((v.bit_length() + 8) // 8, "big")
+        return der(0x02, body)
+
+    field = der(0x30, der_oid("1.2.840.10045.1.1") + integer(p))
+    curve = der(0x30, der(0x04, a.to_bytes(32, "big")) + der(0x04, b.to_bytes(32, "big")))
+    base = der(0x04, b"\x04" + gx.to_bytes(32, "big") + gy.to_bytes(32, "big"))
+    params = der(0x30, integer(1) + field + curve + base + integer(n) + integer(1))
+    point = public_key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    return der(0x30, der(0x30, der_oid("1.2.840.10045.2.1") + params) + der(0x03, b"\x00" + point))
+
+
+def patch_certificate(built, issuer_key, raw_serial, patches, cert):
+    """`built` with the TBS fields that pyca's builder always writes correctly rewritten as
+    `patches` asks (see generate.mjs `encoding` mutations), signed again by `issuer_key`:
+    `version` (1 or 2: v1 drops the extensions unless `keepExtensions`), `uniqueId`
+    (`issuer`/`subject`: a [1]/[2] IMPLICIT BIT STRING), `duplicateExtension` (an extension OID
+    written twice), `time` ({notBefore|notAfter: form}), `hash` (`sha1`/`sha384`: the algorithm
+    of both signature fields), `outerHash` (the outer signatureAlgorithm only, the TBS keeping
+    SHA-256: a mismatch), `explicitCurve` (the key's SubjectPublicKeyInfo with ECParameters)."""
+    top = elements(content_of(built))
+    parts = elements(content_of(top[0]))
+    has_version = parts[0][0] == 0xA0
+    version = parts[0] if has_version else None
+    fields = parts[1:] if has_version else parts
+    serial, _sig, issuer, validity, subject, spki = fields[:6]
+    rest = fields[6:]
+    hash_name = patches.get("hash", "sha256")
+    sig_alg = signature_algorithm(issuer_key, hash_name)
+    if raw_serial is not None:
+        serial = der(0x02, raw_serial)
+    if "time" in patches:
+        nb, na = elements(content_of(validity))
+        forms = patches["time"]
+        if "notBefore" in forms:
+            nb = der_time(cert["notBefore"], forms["notBefore"])
+        if "notAfter" in forms:
+            na = der_time(cert["notAfter"], forms["notAfter"])
+        validity = der(0x30, nb + na)
+    if patches.get("explicitCurve"):
+        spki = explicit_spki(cert_key(cert).public_key())
+    exts = [r for r in rest if r[0] == 0xA3]
+    if patches.get("duplicateExtension") and exts:
+        items = elements(content_of(content_of(exts[0])))
+        wanted = der_oid(patches["duplicateExtension"])
+        twice = [e for e in items if content_of(e).startswith(wanted)]
+        exts = [der(0xA3, der(0x30, b"".join(items + twice[:1])))]
+    ids = []
+    if patches.get("uniqueId") in ("issuer", "both"):
+        ids.append(der(0x81, b"\x00" + hashlib.sha1(issuer).digest()))
+    if patches.get("uniqueId") in ("subject", "both"):
+        ids.append(der(0x82, b"\x00" + hashlib.sha1(subject).digest()))
+    v = patches.get("version")
+    if v == 1:
+        version = None
+        if not patches.get("keepExtensions"):
+            exts = []
+    elif v == 2:
+        version = der(0xA0, der(0x02, b"\x01"))
+    tbs = der(0x30, (version or b"") + serial + sig_alg + issuer + validity + subject + spki + b"".join(ids + exts))
+    outer = signature_algorithm(issuer_key, patches.get("outerHash", hash_name))
+    signature = sign_raw(issuer_key, tbs, hash_name)
+    return der(0x30, tbs + outer + der(0x03, b"\x00" + signature))
 
 
 def pem(label, data):
@@ -267,7 +472,7 @@ def pem(label, data):
 
 def build_crl(certs, crl):
     issuer = certs[crl["issuer"]]
-    signer = key(certs[crl["signer"]]["key"] if crl["signer"] < len(certs) else crl["signer"])
+    signer = cert_key(certs[crl["signer"]]) if crl["signer"] < len(certs) else key(crl["signer"])
     builder = (
         x509.CertificateRevocationListBuilder()
         .issuer_name(name(issuer["subject"]))
@@ -291,6 +496,9 @@ def build_crl(certs, crl):
             ),
             True,
         )
+    unknown = crl.get("unknown")
+    if unknown and not unknown["entry"]:
+        builder = builder.add_extension(x509.UnrecognizedExtension(UNKNOWN_OID, b"\x05\x00"), unknown["critical"])
     raws = []
     for entry in crl["revoked"]:
         serial, raw = serial_of(entry["serial"])
@@ -306,6 +514,8 @@ def build_crl(certs, crl):
         )
         if entry.get("reason"):
             revoked = revoked.add_extension(x509.CRLReason(REASONS[entry["reason"]]), False)
+        if unknown and unknown["entry"]:
+            revoked = revoked.add_extension(x509.UnrecognizedExtension(UNKNOWN_OID, b"\x05\x00"), unknown["critical"])
         if entry.get("certificateIssuer") is not None:
             named = certs[entry["certificateIssuer"]]["subject"]
             revoked = revoked.add_extension(x509.CertificateIssuer([x509.DirectoryName(name(named))]), True)

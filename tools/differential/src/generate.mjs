@@ -533,8 +533,221 @@ const MUTATIONS = {
   },
 };
 
+/**
+ * Mutation families added after the first large runs, each from an RFC 5280 (or RFC 5480, BR)
+ * rule on which verifiers are known to differ. They are drawn from a second random stream of
+ * the seed (see `generateCase`), so that the mutations of the families above, and what every
+ * seed cited in the README means, stay as they were.
+ * @type {Record<string, (c: CaseSpec, rng: ReturnType<typeof createRandom>) => string>}
+ */
+const ENCODING_MUTATIONS = {
+  'signature-algorithm': (c, rng) => {
+    // §4.1.1.2: signatureAlgorithm "MUST contain the same algorithm identifier as the
+    // signature field in the sequence tbsCertificate"; SHA-1 is refused by the Web PKI (BR 7.1.3.2)
+    const i = 1 + rng.int(c.certs.length - 1);
+    const form = rng.pick(['outer-mismatch', 'sha1', 'sha384']);
+    c.certs[i].der = {
+      ...c.certs[i].der,
+      ...(form === 'outer-mismatch' ? { outerHash: 'sha384' } : { hash: form }),
+    };
+    return `signature-algorithm:${form}@${i}`;
+  },
+  version: (c, rng) => {
+    // §4.1.2.1: extensions only in v3; §6.1.4 (k): a v1 or v2 intermediate is not a CA
+    // (no basicConstraints), while a v1 trust anchor is fine (§6.1.1 (d): its key is an input)
+    const leaf = c.certs.length - 1;
+    const form = rng.pick([
+      'v1-root',
+      'v1-intermediate',
+      'v1-with-extensions',
+      'v2-with-extensions',
+    ]);
+    let i = 0;
+    if (form === 'v1-root') c.certs[0].der = { ...c.certs[0].der, version: 1 };
+    else if (form === 'v1-intermediate') {
+      i = c.certs.length > 2 ? 1 + rng.int(c.certs.length - 2) : 0;
+      c.certs[i].der = { ...c.certs[i].der, version: 1 };
+    } else {
+      i = rng.chance(0.5) ? leaf : rng.int(leaf);
+      c.certs[i].der = {
+        ...c.certs[i].der,
+        version: form === 'v1-with-extensions' ? 1 : 2,
+        keepExtensions: true,
+      };
+    }
+    return `version:${form}@${i}`;
+  },
+  'unique-ids': (c, rng) => {
+    // §4.1.2.8: unique identifiers only in v2 or v3 ("MUST NOT appear if the version is 1");
+    // CAs "MUST NOT generate" them, applications "SHOULD be capable of parsing" them
+    const i = rng.int(c.certs.length);
+    const form = rng.pick(['issuer', 'subject', 'both', 'v1-root']);
+    if (form === 'v1-root') c.certs[0].der = { ...c.certs[0].der, version: 1, uniqueId: 'subject' };
+    else c.certs[i].der = { ...c.certs[i].der, uniqueId: form };
+    return `unique-ids:${form}@${form === 'v1-root' ? 0 : i}`;
+  },
+  'duplicate-extension': (c, rng) => {
+    // §4.2: "A certificate MUST NOT include more than one instance of a particular extension"
+    const leaf = c.certs.length - 1;
+    const form = rng.pick(['subjectAltName', 'basicConstraints', 'keyUsage', 'extKeyUsage']);
+    const i =
+      form === 'basicConstraints' ? pickCa(c, rng) : form === 'keyUsage' ? rng.int(leaf + 1) : leaf;
+    const oid = {
+      subjectAltName: '2.5.29.17',
+      basicConstraints: '2.5.29.19',
+      keyUsage: '2.5.29.15',
+      extKeyUsage: '2.5.29.37',
+    }[form];
+    c.certs[i].der = { ...c.certs[i].der, duplicateExtension: oid };
+    return `duplicate-extension:${form}@${i}`;
+  },
+  'leaf-subject': (c, rng) => {
+    // §4.2.1.6: with an empty subject the SAN MUST be critical; GeneralNames is SIZE (1..MAX)
+    const leaf = c.certs[c.certs.length - 1];
+    const form = rng.pick(['empty-san-non-critical', 'empty-san-critical', 'san-empty-sequence']);
+    if (form === 'san-empty-sequence') leaf.ext.san = { critical: false, names: [], empty: true };
+    else {
+      leaf.subject = [];
+      leaf.ext.san.critical = form === 'empty-san-critical';
+    }
+    return `leaf-subject:${form}`;
+  },
+  'key-usage-bits': (c, rng) => {
+    // §4.2.1.3: "When the keyUsage extension appears in a certificate, at least one of the bits
+    // MUST be set to 1"
+    const i = rng.int(c.certs.length);
+    c.certs[i].ext.keyUsage = { critical: true, usages: [] };
+    return `key-usage-bits:none@${i}`;
+  },
+  'time-encoding': (c, rng) => {
+    // §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050; §4.1.2.5.1 UTCTime "MUST
+    // include seconds" and be Zulu; §4.1.2.5.2 GeneralizedTime "MUST NOT include fractional seconds"
+    const i = rng.chance(0.6) ? c.certs.length - 1 : rng.int(c.certs.length - 1);
+    const form = rng.pick([
+      'generalized-before-2050',
+      'utc-no-seconds',
+      'utc-offset',
+      'generalized-fraction',
+      'generalized-after-2050',
+    ]);
+    const cert = c.certs[i];
+    if (form === 'generalized-after-2050') {
+      // valid: a date in 2050 or later is GeneralizedTime; the issuers above outlive it
+      const far = 2_556_143_999 + 86_400 * (1 + rng.int(300)); // after 2050-12-31
+      for (let j = 0; j <= i; j++) c.certs[j].notAfter = far + (i - j) * DAY;
+      return `time-encoding:${form}@${i}`;
+    }
+    const field = rng.pick(['notBefore', 'notAfter']);
+    const encoding = form === 'generalized-before-2050' ? 'generalized' : form;
+    cert.der = { ...cert.der, time: { [field]: encoding } };
+    return `time-encoding:${form}:${field}@${i}`;
+  },
+  'key-type': (c, rng) => {
+    // RFC 5480 §2.1.1: namedCurve only (specifiedCurve MUST NOT be used); BR 6.1.5: RSA of at
+    // least 2048 bits, ECDSA on P-256/P-384/P-521; BR 6.1.6: RSA e odd, at least 3
+    const i = rng.int(c.certs.length);
+    const form = rng.pick([
+      'rsa-2048',
+      'rsa-1024',
+      'rsa-2048-e3',
+      'ec-p384',
+      'ec-p192',
+      'ec-secp256k1',
+      'ec-explicit',
+    ]);
+    const cert = c.certs[i];
+    if (form === 'ec-explicit') cert.der = { ...cert.der, explicitCurve: true };
+    else cert.keyKind = form;
+    return `key-type:${form}@${i}`;
+  },
+  'leaf-dns-forms': (c, rng) => {
+    // RFC 6125 §6.4.3 wildcards (left-most label only, whole label), BR 3.2.2.6 public
+    // suffixes, case-insensitive comparison (§6.4.1), the A-label form of IDNs (RFC 5280 §7.2)
+    const form = rng.pick([
+      'partial-wildcard',
+      'double-wildcard',
+      'wildcard-tld',
+      'wildcard-apex',
+      'upper-case',
+      'trailing-dot-san',
+      'trailing-dot-host',
+      'a-label',
+    ]);
+    const [san, host] = {
+      'partial-wildcard': ['f*.example.com', 'foo.example.com'],
+      'double-wildcard': ['*.*.example.com', 'a.b.example.com'],
+      'wildcard-tld': ['*.com', 'example.com'],
+      'wildcard-apex': ['*.example.com', 'example.com'],
+      'upper-case': ['WWW.Example.COM', 'www.example.com'],
+      'trailing-dot-san': ['www.example.com.', 'www.example.com'],
+      'trailing-dot-host': ['www.example.com', 'www.example.com.'],
+      'a-label': ['xn--bcher-kva.example', 'xn--bcher-kva.example'],
+    }[form];
+    setSanHost(c, san);
+    c.validation.host = host;
+    return `leaf-dns-forms:${form}`;
+  },
+  'name-constraints-extra': (c, rng) => {
+    // §4.2.1.10: URI constraints name a host (a leading period: its subdomains); an IPv4
+    // constraint is 8 octets and an IPv6 one 32, each applying to addresses of its length only;
+    // minimum MUST be zero and maximum MUST be absent
+    const i = pickCa(c, rng);
+    const form = rng.pick([
+      'uri-permitted-host',
+      'uri-permitted-subdomains',
+      'uri-excluded-host',
+      'ipv4-mapped-excluded',
+      'ipv6-permitted',
+      'subtree-minimum',
+      'subtree-maximum',
+    ]);
+    const leaf = c.certs[c.certs.length - 1];
+    const nc = (/** @type {Record<string, any>} */ v) => {
+      c.certs[i].ext.nameConstraints = { critical: true, ...v };
+    };
+    if (form.startsWith('uri')) {
+      leafSan(c).names.push({ type: 'uri', value: 'https://www.example.com/node' });
+      const value = form === 'uri-permitted-subdomains' ? '.example.com' : 'www.example.com';
+      nc({ [form === 'uri-excluded-host' ? 'excluded' : 'permitted']: [{ type: 'uri', value }] });
+    } else if (form === 'ipv4-mapped-excluded' || form === 'ipv6-permitted') {
+      const ip = form === 'ipv6-permitted' ? '2001:db8:0:1::7' : '::ffff:192.0.2.10';
+      leafSan(c).names = [{ type: 'ip', value: ip }];
+      leaf.subject = [['O', ORGS[0]]];
+      delete c.validation.host;
+      c.validation.ip = ip;
+      nc(
+        form === 'ipv6-permitted'
+          ? { permitted: [{ type: 'ip', value: '2001:db8::/48' }] }
+          : { excluded: [{ type: 'ip', value: '192.0.2.0/24' }] },
+      );
+    } else {
+      nc({
+        permitted: [{ type: 'dns', value: 'example.com' }],
+        ...(form === 'subtree-minimum' ? { minimum: 1 } : { maximum: 2 }),
+      });
+    }
+    return `name-constraints-extra:${form}@${i}`;
+  },
+  'crl-extensions': (c, rng) => {
+    // §5.2 / §5.3: a CRL (or entry) with an unknown critical extension is not usable for that
+    // certificate; §5.1.2.4: thisUpdate through 2049 is UTCTime
+    const form = rng.pick(['unknown-critical', 'unknown-critical-entry', 'unknown-non-critical']);
+    MUTATIONS.revocation(c, { ...rng, pick: (/** @type {any[]} */ a) => a[0] }); // none-revoked
+    const crl = c.crls[c.crls.length - 1];
+    crl.unknown = {
+      critical: form !== 'unknown-non-critical',
+      entry: form === 'unknown-critical-entry',
+    };
+    if (crl.unknown.entry) crl.revoked.push({ serial: '3' });
+    return `crl-extensions:${form}`;
+  },
+};
+
 /** The kinds of mutation, in a fixed order (the order is part of what a seed means). */
 export const MUTATION_KINDS = Object.keys(MUTATIONS);
+
+/** The later families, in a fixed order (drawn from the seed's second stream). */
+export const ENCODING_KINDS = Object.keys(ENCODING_MUTATIONS);
 
 /** What a mutation is drawn from: revocation four times, since it has the most forms. */
 const DRAWS = MUTATION_KINDS.flatMap((k) => (k === 'revocation' ? [k, k, k, k] : [k]));
@@ -609,6 +822,13 @@ export function generateCase(seed) {
       continue;
     chosen.add(kind);
     c.mutations.push(MUTATIONS[kind](c, rng));
+  }
+  // the later families, from their own stream: about one case in three gets one of them
+  const extra = createRandom(seed + 0x9e3779b1);
+  if (extra.chance(0.35)) {
+    const kind = extra.pick(ENCODING_KINDS);
+    if (!(kind === 'crl-extensions' && (chosen.has('revocation') || chosen.has('serial-encoding'))))
+      c.mutations.push(ENCODING_MUTATIONS[kind](c, extra));
   }
   return c;
 }
