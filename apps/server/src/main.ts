@@ -313,7 +313,7 @@ async function main(): Promise<void> {
         await reloader?.reload().catch(() => false);
       });
     const files = keeper?.files ?? serverIdentityFiles(caDir);
-    reloader = await createTlsReloader({
+    const tlsOptions: Parameters<typeof createTlsReloader>[0] = {
       certFile: files.certFile,
       keyFile: files.keyFile,
       onAlert: (a) =>
@@ -335,7 +335,17 @@ async function main(): Promise<void> {
         process.stderr.write(
           `${JSON.stringify({ event: 'tls-reload-failed', code: e.code, message: e.message })}\n`,
         ),
-    });
+    };
+    // a worker started while its supervisor replaces the files (one after the other) may read a
+    // certificate beside the other key: it reads them again a few times before it gives up
+    for (let attempt = 1; !reloader; attempt++) {
+      try {
+        reloader = await createTlsReloader(tlsOptions);
+      } catch (e) {
+        if (!cluster.isWorker || attempt === 5) throw e;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
     // client certificates of either key during a rotation (renewals of old-key leaves)
     const caPem = [issuer.certificate, ...(issuer.chain ?? []), ...(trustBundle ?? [])]
       .map((c) => c.pem)
