@@ -79,6 +79,41 @@ function eab(
   ];
 }
 
+/**
+ * A hook that puts a TXT record in pebble-challtestsrv's DNS: `hook present FQDN VALUE` (lego's
+ * exec provider) or, with no arguments, certbot's manual auth hook (CERTBOT_DOMAIN and
+ * CERTBOT_VALIDATION in its environment).
+ */
+function txtHook(path: string): string {
+  const hook = join(path, 'hook.sh');
+  writeFileSync(
+    hook,
+    `#!/bin/sh
+if [ $# -eq 0 ]; then set -- present "_acme-challenge.$CERTBOT_DOMAIN." "$CERTBOT_VALIDATION"; fi
+[ "$1" = present ] || exit 0
+exec "${process.execPath}" -e 'fetch("http://127.0.0.1:${dnsManagement}/set-txt", { method: "POST", body: JSON.stringify({ host: process.argv[1], value: process.argv[2] }) }).then((r) => process.exit(r.ok ? 0 : 1))' "$2" "$3"
+`,
+    { mode: 0o700 },
+  );
+  return hook;
+}
+
+/** lego's dns-01 solver: the exec hook above, lego's own checks through the local DNS. */
+const dns01 = () => [
+  '--dns',
+  'exec',
+  '--dns.disable-cp',
+  '--dns.resolvers',
+  `127.0.0.1:${dnsPort}`,
+];
+const dns01Env = (hook: string) => ({
+  EXEC_PATH: hook,
+  EXEC_POLLING_INTERVAL: '1',
+  EXEC_PROPAGATION_TIMEOUT: '10',
+  // the exec provider waits a minute between the names of one order by default
+  EXEC_SEQUENCE_INTERVAL: '1',
+});
+
 /** lego's http-01 solver on the port the server validates on. */
 const http01 = () => ['--http', '--http.port', `127.0.0.1:${httpPort}`];
 
@@ -379,13 +414,6 @@ describe('lego against nodeid-server', () => {
     const token = await acmeToken('node12.test');
     const path = join(work, 'lego-dns');
     mkdirSync(path);
-    // lego's exec provider runs: hook present|cleanup FQDN VALUE
-    const hook = join(path, 'hook.sh');
-    writeFileSync(
-      hook,
-      `#!/bin/sh\n[ "$1" = present ] || exit 0\nexec "${process.execPath}" -e 'fetch("http://127.0.0.1:${dnsManagement}/set-txt", { method: "POST", body: JSON.stringify({ host: process.argv[1], value: process.argv[2] }) }).then((r) => process.exit(r.ok ? 0 : 1))' "$2" "$3"\n`,
-      { mode: 0o700 },
-    );
     const r = await run(
       'lego',
       [
@@ -395,22 +423,76 @@ describe('lego against nodeid-server', () => {
         '--path',
         path,
         ...eab(directory(), token, 'node12.test'),
-        '--dns',
-        'exec',
-        '--dns.disable-cp',
-        '--dns.resolvers',
-        `127.0.0.1:${dnsPort}`,
+        ...dns01(),
         'run',
       ],
-      {
-        LEGO_CA_CERTIFICATES: trust(),
-        EXEC_PATH: hook,
-        EXEC_POLLING_INTERVAL: '1',
-        EXEC_PROPAGATION_TIMEOUT: '10',
-      },
+      { LEGO_CA_CERTIFICATES: trust(), ...dns01Env(txtHook(path)) },
     );
     expect(r.code, r.out).toBe(0);
     expect(certOf(path, 'node12.test')).toContain('BEGIN CERTIFICATE');
+  }, 120_000);
+
+  it('gets a wildcard certificate over dns-01 for a token that lists the wildcard (RFC 8555 §7.1.3); one the token does not list is rejectedIdentifier', async () => {
+    const token = await acmeToken('wild12.test', {
+      profile: 'server',
+      wildcards: ['*.wild12.test'],
+    });
+    const path = join(work, 'lego-wild');
+    mkdirSync(path);
+    const r = await run(
+      'lego',
+      [
+        '--accept-tos',
+        '--email',
+        'ops@example.test',
+        '--path',
+        path,
+        ...eab(directory(), token, '*.wild12.test'),
+        '--domains',
+        'wild12.test',
+        ...dns01(),
+        'run',
+      ],
+      { LEGO_CA_CERTIFICATES: trust(), ...dns01Env(txtHook(path)) },
+    );
+    expect(r.code, r.out).toBe(0);
+    const leaf = join(path, 'certificates', '_.wild12.test.crt');
+    const text = await run('openssl', ['x509', '-in', leaf, '-noout', '-ext', 'subjectAltName']);
+    expect(text.out).toContain('DNS:*.wild12.test');
+    for (const [name, code] of [
+      ['node1.wild12.test', 0],
+      ['a.node1.wild12.test', 2],
+    ] as const) {
+      const verified = await run('openssl', [
+        'verify',
+        '-CAfile',
+        trust(),
+        '-purpose',
+        'sslserver',
+        '-verify_hostname',
+        name,
+        leaf,
+      ]);
+      expect(verified.code, `${name}: ${verified.out}`).toBe(code);
+    }
+    // a token without the wildcard: refused before any challenge
+    const exact = await acmeToken('wild13.test', { profile: 'server' });
+    const refused = await run(
+      'lego',
+      [
+        '--accept-tos',
+        '--email',
+        'ops@example.test',
+        '--path',
+        join(work, 'lego-wild-refused'),
+        ...eab(directory(), exact, '*.wild13.test'),
+        ...dns01(),
+        'run',
+      ],
+      { LEGO_CA_CERTIFICATES: trust(), ...dns01Env(txtHook(path)) },
+    );
+    expect(refused.code).not.toBe(0);
+    expect(refused.out).toContain('rejectedIdentifier');
   }, 120_000);
 
   it('gets a certificate over tls-alpn-01 (RFC 8737)', async () => {
@@ -503,6 +585,58 @@ describe('certbot and Caddy against nodeid-server', () => {
       join(caDir, 'ca.crt'),
       '-purpose',
       'sslserver',
+      leaf,
+    ]);
+    expect(verified.code, verified.out).toBe(0);
+  }, 120_000);
+
+  it('certbot --manual --preferred-challenges dns gets a wildcard certificate (its auth hook sets the TXT record)', async () => {
+    const token = await acmeToken('wild14.test', {
+      profile: 'server',
+      wildcards: ['*.wild14.test'],
+    });
+    const dir = join(work, 'certbot-wild');
+    mkdirSync(dir);
+    const r = await run(
+      'certbot',
+      [
+        'certonly',
+        '--non-interactive',
+        '--agree-tos',
+        '-m',
+        'ops@example.test',
+        '--server',
+        `${server.url}/acme/directory`,
+        '--eab-kid',
+        token.eab.kid,
+        '--eab-hmac-key',
+        token.eab.hmacKey,
+        '--manual',
+        '--preferred-challenges',
+        'dns',
+        '--manual-auth-hook',
+        txtHook(dir),
+        '-d',
+        '*.wild14.test',
+        '--cert-name',
+        'wild14',
+        '--config-dir',
+        join(dir, 'config'),
+        '--work-dir',
+        join(dir, 'work'),
+        '--logs-dir',
+        join(dir, 'logs'),
+      ],
+      { REQUESTS_CA_BUNDLE: join(caDir, 'ca.crt') },
+    );
+    expect(r.code, r.out).toBe(0);
+    const leaf = join(dir, 'config', 'live', 'wild14', 'cert.pem');
+    const verified = await run('openssl', [
+      'verify',
+      '-CAfile',
+      join(caDir, 'ca.crt'),
+      '-verify_hostname',
+      'node1.wild14.test',
       leaf,
     ]);
     expect(verified.code, verified.out).toBe(0);
