@@ -1,7 +1,7 @@
 /**
  * Signing during a CA switch (issue 12's follow-up: the reload reviewed for races), with real
  * processes on loopback: clients sign continuously through `/v1/sign` (on the server's signing
- * thread) while `nodeid ca set-crl-url` and then `nodeid ca rotate` are run on the folder it
+ * thread, then with `--sign-threads 0` on its HTTP thread) while `nodeid ca set-crl-url` and then `nodeid ca rotate` are run on the folder it
  * serves. Every certificate must be entirely of one CA in service: signed by the CA its response
  * names as chain, its authorityKeyIdentifier that CA's key identifier, and its CRL address the one
  * that CA had at that moment; the three states are (old key, first address), (old key, second
@@ -65,23 +65,27 @@ async function newToken(): Promise<{ name: string; token: string }> {
   return { name, token: (r.json() as { token: string }).token };
 }
 
-beforeAll(async () => {
-  assertBuilt();
-  ({ work, caDir, caPem } = await initCaFolder('nodeid-reload-signing-', 'race.cluster'));
-  const set = await cli(['ca', 'set-crl-url', FIRST, '--dir', caDir]);
-  expect(set.status, set.stderr).toBe(0);
-  // the limits are per client address; these clients all come from 127.0.0.1
-  process.env.NODEID_SIGN_RATE_PER_MINUTE = '100000';
-  process.env.NODEID_SIGN_BURST = '100000';
-  process.env.NODEID_ENROLL_RATE_PER_MINUTE = '100000';
-  process.env.NODEID_ENROLL_BURST = '100000';
-  server = await startServer({ caDir, args: ['--sign-threads', '1'] });
-  admin = readFileSync(join(caDir, 'admin.token'), 'utf8').trim().split('\n')[0]!;
-});
+// the limits are per client address; these clients all come from 127.0.0.1
+for (const name of ['SIGN', 'ENROLL']) {
+  process.env[`NODEID_${name}_RATE_PER_MINUTE`] = '100000';
+  process.env[`NODEID_${name}_BURST`] = '100000';
+}
 
-afterAll(() => stopAll(work));
+describe.each([
+  { threads: '1', where: 'on a signing thread' },
+  { threads: '0', where: 'on the HTTP thread' },
+])('signing $where while the CA folder is reloaded', ({ threads }) => {
+  beforeAll(async () => {
+    assertBuilt();
+    ({ work, caDir, caPem } = await initCaFolder('nodeid-reload-signing-', 'race.cluster'));
+    const set = await cli(['ca', 'set-crl-url', FIRST, '--dir', caDir]);
+    expect(set.status, set.stderr).toBe(0);
+    server = await startServer({ caDir, args: ['--sign-threads', threads] });
+    admin = readFileSync(join(caDir, 'admin.token'), 'utf8').trim().split('\n')[0]!;
+  });
 
-describe('signing while the CA folder is reloaded', () => {
+  afterAll(() => stopAll(work));
+
   it('every certificate is entirely of the old or of the new CA: chain, AKI and CRL address', async () => {
     const signed: Signed[] = [];
     let stop = false;
