@@ -432,11 +432,35 @@ describe('lego against nodeid-server', () => {
     expect(certOf(path, 'node12.test')).toContain('BEGIN CERTIFICATE');
   }, 120_000);
 
-  it('gets a wildcard certificate over dns-01 for a token that lists the wildcard (RFC 8555 §7.1.3); one the token does not list is rejectedIdentifier', async () => {
-    const token = await acmeToken('wild12.test', {
-      profile: 'server',
-      wildcards: ['*.wild12.test'],
-    });
+  it('gets a wildcard certificate over dns-01 for a token made with nodeid token create --acme --wildcard (RFC 8555 §7.1.3); one the token does not list is rejectedIdentifier', async () => {
+    // the admin grants the wildcard explicitly, with nodeid token create --wildcard
+    const cli = (...extra: string[]) =>
+      run(process.execPath, [
+        CLI,
+        'token',
+        'create',
+        'wild12.test',
+        '--profile',
+        'server',
+        '--server',
+        server.url,
+        '--admin-token-file',
+        join(caDir, 'admin.token'),
+        '--ca-file',
+        trust(),
+        ...extra,
+      ]);
+    expect((await cli('--wildcard', '*.wild12.test')).code).toBe(2); // without --acme
+    const overSuffix = await cli('--acme', '--wildcard', '*.co.uk');
+    expect(overSuffix.code).toBe(3);
+    expect(overSuffix.out).toContain('public suffix "co.uk"');
+    const made = await cli('--acme', '--wildcard', '*.Wild12.test', '--format', 'json');
+    expect(made.code, made.out).toBe(0);
+    const token = JSON.parse(made.out) as {
+      eab: { kid: string; hmacKey: string };
+      wildcards: string[];
+    };
+    expect(token.wildcards).toEqual(['*.wild12.test']);
     const path = join(work, 'lego-wild');
     mkdirSync(path);
     const r = await run(

@@ -5,10 +5,12 @@
 import { readFile } from 'node:fs/promises';
 import {
   enrollArguments,
+  loadPublicSuffixList,
   PROFILES,
   type Profile,
   parseCertificates,
   tokenNames,
+  tokenWildcards,
 } from '@nodeid/sdk';
 import { CliError, EXIT } from '../../lib/cli-error.js';
 import { action, defineCommand, exitCodes, type GlobalArgs, list } from '../../lib/command.js';
@@ -35,6 +37,7 @@ interface Args extends GlobalArgs {
   ttl?: string;
   days?: number;
   acme?: boolean;
+  wildcard?: string[];
 }
 
 /** What the server answers to POST /v1/enrollments. */
@@ -49,6 +52,8 @@ interface Enrollment {
   expiresAt: string;
   /** External Account Binding for ACME clients, with `--acme`. */
   eab?: { kid: string; hmacKey: string };
+  /** Wildcard DNS names the ACME account may order (dns-01 only), with `--wildcard`. */
+  wildcards?: string[];
 }
 
 /** The ACME client command lines (certbot, lego) that use a token's EAB for its names. */
@@ -59,6 +64,13 @@ export function acmeCommandLines(origin: string, created: Enrollment): string[] 
   return [
     `  certbot certonly --server ${directory} --eab-kid ${eab.kid} --eab-hmac-key ${eab.hmacKey} --standalone ${names.map((n) => `-d ${shellWord(n)}`).join(' ')}`,
     `  lego --server ${directory} --eab --kid ${eab.kid} --hmac ${eab.hmacKey} --email EMAIL ${[...names, ...created.ips].map((n) => `--domains ${shellWord(n)}`).join(' ')} --http run`,
+    ...(created.wildcards?.length
+      ? [
+          '  a wildcard is validated by dns-01 only (a TXT record at _acme-challenge.DOMAIN):',
+          `  certbot certonly --server ${directory} --eab-kid ${eab.kid} --eab-hmac-key ${eab.hmacKey} --manual --preferred-challenges dns ${created.wildcards.map((n) => `-d ${shellWord(n)}`).join(' ')}`,
+          `  lego --server ${directory} --eab --kid ${eab.kid} --hmac ${eab.hmacKey} --email EMAIL ${created.wildcards.map((n) => `--domains ${shellWord(n)}`).join(' ')} --dns PROVIDER run`,
+        ]
+      : []),
     "  (each must trust the server's CA: REQUESTS_CA_BUNDLE=ca.crt for certbot, LEGO_CA_CERTIFICATES=ca.crt for lego)",
   ];
 }
@@ -155,6 +167,12 @@ export const tokenCreateCommand = defineCommand<Args>({
         describe:
           'also make the token an ACME External Account Binding (kid + HMAC key) for certbot, lego, Caddy…: the account it creates may order only these names',
       })
+      .option('wildcard', {
+        type: 'array',
+        string: true,
+        describe:
+          'with --acme: a wildcard DNS name the ACME account may also order, validated by dns-01 only (repeatable; *. as the whole leftmost label, never over a public suffix: *.cluster.example, not *.com)',
+      })
       .check((a) => {
         if (Boolean(a['ca-file']) === Boolean(a.fingerprint))
           throw new CliError(
@@ -166,6 +184,12 @@ export const tokenCreateCommand = defineCommand<Args>({
           throw new CliError(
             'ERR_USAGE',
             '--acme is for host certificates: use --profile node, server or control',
+            EXIT.USAGE,
+          );
+        if (a.wildcard?.length && !a.acme)
+          throw new CliError(
+            'ERR_USAGE',
+            '--wildcard is granted only with --acme: an ACME client proves each wildcard by dns-01',
             EXIT.USAGE,
           );
         if (a.days !== undefined && !(Number.isInteger(a.days) && a.days >= 1))
@@ -183,6 +207,10 @@ export const tokenCreateCommand = defineCommand<Args>({
       .example(
         '$0 token create node1.example.net --acme --ttl 1d --server https://head:8443 --admin-token-file /etc/nodeid/ca/admin.token --ca-file /etc/nodeid/ca/ca.crt',
         'an EAB kid and HMAC key for an ACME client (printed with the certbot and lego command lines)',
+      )
+      .example(
+        "$0 token create ingress.cluster.example --acme --wildcard '*.cluster.example' --profile server --server https://head:8443 --admin-token-file /etc/nodeid/ca/admin.token --ca-file /etc/nodeid/ca/ca.crt",
+        'an ACME token that may also order *.cluster.example, proven by a dns-01 TXT record',
       )
       .epilog(
         `The token is printed once (the server keeps only its hash) and works once. Give it to the node with the CA fingerprint, over a channel you trust; on the node: nodeid enroll --server URL --token TOKEN --fingerprint SHA256:…\n\n${exitCodes(
@@ -207,6 +235,9 @@ export const tokenCreateCommand = defineCommand<Args>({
       ips: list(args.ip),
       uris: list(args.uri),
     });
+    const wildcards = args.wildcard?.length
+      ? tokenWildcards(list(args.wildcard), await loadPublicSuffixList())
+      : [];
     const adminToken = await readAdminToken(args.adminTokenFile);
     const trust = await adminTrust({
       server,
@@ -226,6 +257,7 @@ export const tokenCreateCommand = defineCommand<Args>({
         ...(args.ttl !== undefined && { ttl: args.ttl }),
         ...(args.days !== undefined && { validityDays: args.days }),
         ...(args.acme && { acme: true }),
+        ...(wildcards.length && { wildcards }),
       },
     });
     const ca = await callApi<{ pem: string }>(server, '/v1/ca?format=json', { trust });
@@ -237,6 +269,7 @@ export const tokenCreateCommand = defineCommand<Args>({
       ...created.dns.map((n) => `DNS:${n}`),
       ...created.ips.map((n) => `IP:${n}`),
       ...created.uris.map((n) => `URI:${n}`),
+      ...(created.wildcards ?? []).map((n) => `DNS:${n} (ACME, dns-01 only)`),
     ];
     if (args.format === 'json') {
       printJson({ ...created, server: server.origin, caFingerprint });
