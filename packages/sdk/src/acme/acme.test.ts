@@ -226,7 +226,7 @@ describe('External Account Binding (RFC 8555 §7.3.4)', () => {
       ),
     ).toBe('unauthorized');
   });
-  it('refuses a binding signed with an account algorithm or carrying a nonce', async () => {
+  it('refuses a binding signed with an account algorithm, carrying a nonce or an unprotected header', async () => {
     const p = (h: object) => toBase64Url(utf8(JSON.stringify(h)));
     expect(
       await problemOf(() =>
@@ -241,6 +241,17 @@ describe('External Account Binding (RFC 8555 §7.3.4)', () => {
       await problemOf(() =>
         parseExternalAccountBinding({
           protected: p({ alg: 'HS256', kid: 'k', url: URL_, nonce: NONCE }),
+          payload: '',
+          signature: 'AA',
+        }),
+      ),
+    ).toBe('malformed');
+    // an unprotected header would carry members the MAC does not cover
+    expect(
+      await problemOf(() =>
+        parseExternalAccountBinding({
+          protected: p({ alg: 'HS256', kid: 'k', url: URL_ }),
+          header: { kid: 'other' },
           payload: '',
           signature: 'AA',
         }),

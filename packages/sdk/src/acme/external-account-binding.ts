@@ -28,7 +28,7 @@ const malformed = (message: string) => acmeError('malformed', message);
 /**
  * Reads the `externalAccountBinding` member of a newAccount payload: a flattened JWS whose
  * protected header has a MAC `alg` (HS256, HS384, HS512), `kid` and `url`, and no `nonce`
- * (RFC 8555 §7.3.4); anything else is `malformed`.
+ * (RFC 8555 §7.3.4), and no unprotected `header` (§6.2); anything else is `malformed`.
  */
 export function parseExternalAccountBinding(eab: unknown): ParsedExternalAccountBinding {
   if (typeof eab !== 'object' || eab === null || Array.isArray(eab))
@@ -41,6 +41,11 @@ export function parseExternalAccountBinding(eab: unknown): ParsedExternalAccount
     typeof signature !== 'string'
   )
     throw malformed('externalAccountBinding needs "protected", "payload" and "signature"');
+  // RFC 8555 §6.2 for every JWS of a request, the binding included: nothing outside the MAC
+  if ('header' in e)
+    throw malformed(
+      'the externalAccountBinding must not have an unprotected header (RFC 8555 §6.2, §7.3.4)',
+    );
   const bytes = fromBase64Url(protectedPart);
   let header: Record<string, unknown>;
   try {
