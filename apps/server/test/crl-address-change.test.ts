@@ -3,17 +3,33 @@
  * switch of a reloaded CA folder (`switchServedCa`) puts the new address into the certificates
  * signed from then on and serves its path at once, while the old path keeps serving the CRL for
  * the certificates that carry it (RFC 5280 §4.2.1.13); the addresses in use are read back from
- * the audit trail at start (`crlPathsInUse`). The folder and the process are in
+ * the audit trail at start (`crlPathsInUse`); an intermediate re-signed by its root with another
+ * root CRL address serves the root's CRL at both. The folder and the process are in
  * e2e-crl-address.test.ts.
  */
 import { createHash } from 'node:crypto';
-import { createCa, createCsr, type Issuer, parseCertificate, parseCrl } from '@nodeid/sdk';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  createCa,
+  createCaCsr,
+  createCrl,
+  createCsr,
+  type Issuer,
+  parseCertificate,
+  parseCrl,
+  signCaCsr,
+} from '@nodeid/sdk';
 import { openMemoryStore, type Store } from '@nodeid/store';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import type { AppDeps } from '../src/deps.js';
 import { type ServedCa, switchServedCa } from '../src/lib/ca-reload.js';
-import { crlPathsInUse } from '../src/lib/crl-addresses.js';
+import { crlPathsInUse, rootCrlSource } from '../src/lib/crl-addresses.js';
+
+const work = mkdtempSync(join(tmpdir(), 'nodeid-crl-address-change-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const ADMIN = 'crl-address-admin-token-0123456789abcdef';
 const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
@@ -128,5 +144,49 @@ describe('a changed CRL address, switched with the CA folder', () => {
     const res = await app.request('/v1/ca');
     expect(res.headers.get('content-type')).toBe('application/x-pem-file');
     expect(await res.text()).toBe(root.certificate.pem);
+  });
+});
+
+describe("an intermediate's root CRL address, switched with the CA folder", () => {
+  it('an intermediate re-signed with another root CRL address: both addresses serve the root CRL', async () => {
+    const root = await createCa({ clusterName: 'c' });
+    const csr = await createCaCsr({ clusterName: 'c', commonName: 'sub CA' });
+    const signedBy = async (rootCrlUrl: string): Promise<Issuer> => {
+      const signed = await signCaCsr({
+        csr: csr.pem,
+        ca: { ...root, crlDistributionPoints: [rootCrlUrl] },
+      });
+      return {
+        certificate: signed.certificate,
+        privateKey: csr.keyPair.privateKey,
+        chain: signed.chain,
+      };
+    };
+    const before = await signedBy('http://root.test/crl/root-1.crl');
+    const after = await signedBy('http://root.test/crl/root-2.crl');
+    const rootCrl = await createCrl({ issuer: root, entries: [], crlNumber: 1 });
+    const file = join(work, 'root.crl');
+    writeFileSync(file, rootCrl.pem);
+    const store = await openMemoryStore();
+    const deps: AppDeps = {
+      ca: before,
+      clusterName: 'c',
+      store,
+      adminTokenHashes: [createHash('sha256').update(ADMIN).digest()],
+      rootCrl: rootCrlSource(file, before),
+    };
+    const app = createApp(deps);
+    const rootCrlAt = async (path: string) => {
+      const res = await app.request(path);
+      return res.status === 200 ? new Uint8Array(await res.arrayBuffer()) : res.status;
+    };
+    expect(await rootCrlAt('/crl/root-1.crl')).toEqual(rootCrl.der);
+    expect(await rootCrlAt('/crl/root-2.crl')).toBe(404);
+    switchServedCa(deps, servedCa(after, undefined));
+    for (const path of ['/crl/root-1.crl', '/crl/root-2.crl', '/v1/crl/root'])
+      expect(await rootCrlAt(path)).toEqual(rootCrl.der);
+    // the issuing CA's own CRL is still its own, not the root's
+    const own = await app.request('/v1/crl');
+    expect(parseCrl(new Uint8Array(await own.arrayBuffer())).issuer.text).toBe('CN=sub CA,OU=c');
   });
 });

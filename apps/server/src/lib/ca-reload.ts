@@ -10,7 +10,7 @@ import { type FSWatcher, watch } from 'node:fs';
 import { acceptCaReload, type Certificate, type Issuer } from '@nodeid/sdk';
 import { type CaFolderConfig, loadCaFolder, readCaBundle } from '@nodeid/sdk/node';
 import type { AppDeps } from '../deps.js';
-import { issuingCrlPaths } from './crl-addresses.js';
+import { crlPathsOf, issuingCrlPaths } from './crl-addresses.js';
 import { serverTlsIssuer } from './trust-bundle.js';
 
 /** The CA material nodeid-server serves, as read from its folder. */
@@ -228,6 +228,12 @@ export function createCaReloader(options: CaReloaderOptions): CaReloader {
 export function switchServedCa(deps: AppDeps, next: ServedCa): void {
   // the new CRL address is served before anything is signed with it; the old ones stay served
   deps.crlPaths = [...new Set([...(deps.crlPaths ?? []), ...issuingCrlPaths(next.config.crlUrl)])];
+  // an intermediate re-signed by its root with another root CRL address: both are served
+  if (deps.rootCrl)
+    deps.rootCrl = {
+      ...deps.rootCrl,
+      paths: [...new Set([...deps.rootCrl.paths, ...crlPathsOf(next.issuer.certificate)])],
+    };
   deps.ca = next.issuer;
   deps.previousCa = next.previous;
   deps.trustBundle = next.hasBundle ? next.trustBundle : undefined;

@@ -67,22 +67,23 @@ export function publicRoutes(s: Services): Hono {
     return crlBody(c, previous);
   });
   served.add('/v1/crl/previous');
-  const rootCrl = s.deps.rootCrl;
-  if (rootCrl) {
-    const serveRoot = async (c: Context) => crlBody(c, await rootCrl.read());
-    for (const path of ['/v1/crl/root', ...rootCrl.paths])
-      if (!served.has(path)) {
-        served.add(path);
-        app.get(path, serveRoot);
-      }
+  if (s.deps.rootCrl) {
+    app.get('/v1/crl/root', async (c) => crlBody(c, await s.deps.rootCrl!.read()));
+    served.add('/v1/crl/root');
   }
-  // the paths of this CA's CRL addresses (`deps.crlPaths`), read per request: a reloaded CA
-  // folder with a new address (`ca set-crl-url`) adds its path at the moment it starts signing
-  // with it, and the old paths stay, for the certificates that carry them (RFC 5280 §4.2.1.13);
+  // the paths of the CRL addresses in certificates, read per request: this CA's
+  // (`deps.crlPaths`; a reloaded folder with a new address, `ca set-crl-url`, adds its path at
+  // the moment it starts signing with it, and the old paths stay for the certificates that carry
+  // them, RFC 5280 §4.2.1.13), then the root's, in the intermediate's certificates
+  // (`deps.rootCrl.paths`, also those of an intermediate certificate replaced while serving);
   // the routes above keep their meaning whatever an address's path is
   app.get('*', async function crlAddress(c, next) {
-    if (served.has(c.req.path) || !s.deps.crlPaths?.includes(c.req.path)) return next();
-    return issuingCrl(c);
+    const path = c.req.path;
+    if (served.has(path)) return next();
+    if (s.deps.crlPaths?.includes(path)) return issuingCrl(c);
+    const root = s.deps.rootCrl;
+    if (root?.paths.includes(path)) return crlBody(c, await root.read());
+    return next();
   });
   return app;
 }
