@@ -280,6 +280,24 @@ function checkRsaSize(cert: Certificate, depth: number): Failure | undefined {
 }
 
 /**
+ * RFC 8017 §3.1: "The RSA public exponent e is an integer between 3 and n - 1 satisfying
+ * GCD(e, \lambda(n)) = 1", so odd and at least 3 (BR 6.1.6 says the same). With e = 1 a
+ * "signature" is the encoded message itself, so any certificate below such a CA would verify.
+ * e = 3 is allowed, as RFC 8017 and the BRs allow it (nodeid's own issuance asks for 65537).
+ */
+function checkRsaExponent(cert: Certificate, depth: number): Failure | undefined {
+  const key = cert.publicKey;
+  if (key.type !== 'RSA' && key.type !== 'RSA-PSS') return undefined;
+  const e = key.publicExponent;
+  if (e !== undefined && e >= 3n && e % 2n === 1n) return undefined;
+  return failure(
+    'ERR_KEY_WEAK',
+    `${who(cert, depth)} has an RSA key with public exponent ${e ?? 'missing'}; RFC 8017 §3.1 requires an odd e of at least 3`,
+    depth,
+  );
+}
+
+/**
  * Named curves whose group order is under 224 bits (SEC 2 v1 §2-§3, X9.62 prime192v1-v3,
  * RFC 5639 brainpoolP160/P192): under the 112-bit security floor of NIST SP 800-57 Part 1 §5.6.1
  * and SP 800-131A, the EC counterpart of RSA under 2048 bits.
@@ -601,6 +619,13 @@ export const RFC5280_RULES: readonly ProfileRule[] = [
     scope: 'rfc5280',
     roles: ALL,
     check: (c, _r, d) => checkRsaSize(c, d),
+  },
+  {
+    name: 'rsa-exponent',
+    source: 'RFC 8017 §3.1; BR 6.1.6',
+    scope: 'rfc5280',
+    roles: ALL,
+    check: (c, _r, d) => checkRsaExponent(c, d),
   },
   {
     name: 'ec-named-curve',

@@ -409,6 +409,14 @@ async function verify(o: VerifyCertificateOptions): Promise<VerifyResult> {
   ): Promise<Failure | undefined> => {
     const f = profile(issuer, role, depth);
     if (f) return f;
+    // a key WebCrypto cannot verify with (secp256k1, brainpool, ...) is not a bad signature
+    const key = issuer.publicKey;
+    if (key.type === 'EC' && !['P-256', 'P-384', 'P-521'].includes(key.curve ?? ''))
+      return failure(
+        'ERR_KEY_UNSUPPORTED',
+        `${describeCertificate(issuer.subject.text, depth)} has an EC key on curve ${key.curve}, which cannot verify the signatures it made (P-256, P-384 and P-521 are supported)`,
+        depth,
+      );
     const ok = await signedBy(child, issuer);
     if (ok === undefined) return failure('ERR_PATH_BUILDING_LIMIT', 'too many signature checks');
     if (!ok) {

@@ -22,6 +22,23 @@ import {
   verify,
 } from './pki.js';
 
+/** A DER element (short and long lengths), as hex. */
+function tlv(tag: number, hex: string): string {
+  const n = hex.length / 2;
+  const len = n < 0x80 ? n.toString(16).padStart(2, '0') : `82${n.toString(16).padStart(4, '0')}`;
+  return `${tag.toString(16).padStart(2, '0')}${len}${hex}`;
+}
+
+/** An RSA SubjectPublicKeyInfo (RFC 8017 A.1.1) with a 2048-bit modulus and exponent `e`. */
+function rsaSpki(e: bigint): string {
+  const modulus = `00c${'5a'.repeat(255)}b`; // 2048 bits, odd; never used to verify anything
+  let eHex = e.toString(16);
+  if (eHex.length % 2) eHex = `0${eHex}`;
+  if (Number.parseInt(eHex.slice(0, 2), 16) & 0x80) eHex = `00${eHex}`;
+  const key = tlv(0x30, tlv(0x02, modulus) + tlv(0x02, eHex));
+  return tlv(0x30, tlv(0x30, '06092a864886f70d0101010500') + tlv(0x03, `00${key}`));
+}
+
 let pki: Pki;
 
 beforeAll(() => {
@@ -39,8 +56,13 @@ beforeAll(() => {
     }),
     leaf('lP192', 'r', { key: 'p192' }),
     leaf('lP384', 'r', { key: 'p384' }),
+    ca('iK1', 'r', { key: 'secp256k1' }),
+    leaf('lUnderK1', 'iK1'),
     leaf('lTrailingDot', 'r', { ext: leafExt(dnsSan('example.com.')) }),
     leaf('lExplicitCurve', 'r', { explicitCurve: true }),
+    leaf('lRsaE1', 'r', { spkiDer: rsaSpki(1n) }),
+    leaf('lRsaEven', 'r', { spkiDer: rsaSpki(65536n) }),
+    leaf('lRsaE3', 'r', { spkiDer: rsaSpki(3n) }),
     ca('iExplicitCurve', 'r', { explicitCurve: true }),
     leaf('lUnderExplicitCurve', 'iExplicitCurve'),
     leaf('lCaEmptySubject', 'r', {
@@ -93,6 +115,14 @@ describe('EC curve strength (NIST SP 800-57 Part 1 §5.6.1)', () => {
   });
 });
 
+describe('EC curves WebCrypto has no verifier for', () => {
+  it('says a secp256k1 CA key is unsupported, not that the signature it made is bad', async () => {
+    const r = await verify(pki, { leaf: 'lUnderK1', anchors: ['r'], intermediates: ['iK1'] });
+    expect(r).toMatchObject({ ok: false, code: 'ERR_KEY_UNSUPPORTED', depth: 1 });
+    expect(r.ok || r.message).toMatch(/curve 1\.3\.132\.0\.10/);
+  });
+});
+
 describe('dNSName preferred name syntax (RFC 5280 §4.2.1.6, RFC 1034 §3.5)', () => {
   it('does not match a SAN with a trailing dot by default, and calls it malformed under strict', async () => {
     expect(
@@ -140,6 +170,20 @@ describe('CA subject (RFC 5280 §4.1.2.6)', () => {
       await verify(pki, { leaf: 'lCaEmptySubject', anchors: ['r'], strict: true }),
     ).toMatchObject({ ok: false, code: 'ERR_CERTIFICATE_INVALID', depth: 0 });
     const r = await verify(pki, { leaf: 'lCaEmptySubject', anchors: ['r'] });
+    expect(r.ok, r.ok ? '' : r.message).toBe(true);
+  });
+});
+
+describe('RSA public exponent (RFC 8017 §3.1)', () => {
+  it('refuses e = 1 and an even e under every policy, and accepts e = 3', async () => {
+    for (const policy of ['rfc5280', 'webpki'] as const)
+      for (const l of ['lRsaE1', 'lRsaEven'])
+        expect(await verify(pki, { leaf: l, anchors: ['r'], policy })).toMatchObject({
+          ok: false,
+          code: 'ERR_KEY_WEAK',
+          depth: 0,
+        });
+    const r = await verify(pki, { leaf: 'lRsaE3', anchors: ['r'] });
     expect(r.ok, r.ok ? '' : r.message).toBe(true);
   });
 });

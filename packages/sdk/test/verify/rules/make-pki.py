@@ -97,6 +97,8 @@ def new_key(kind):
         return ec.generate_private_key(ec.SECP384R1())
     if kind == "p192":
         return ec.generate_private_key(ec.SECP192R1())
+    if kind == "secp256k1":
+        return ec.generate_private_key(ec.SECP256K1())
     if kind.startswith("rsa"):
         return rsa.generate_private_key(public_exponent=65537, key_size=int(kind[3:]))
     if kind == "ed25519":
