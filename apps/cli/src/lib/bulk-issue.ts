@@ -14,17 +14,18 @@
  * the others; a failing inventory stops the run (nothing after it is issued).
  */
 import { createReadStream } from 'node:fs';
-import { rmdir } from 'node:fs/promises';
+import { rm, rmdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
 import { NodeIdError } from '@nodeid/sdk';
-import { recoverBundleBatches, writeBundleBatch } from '@nodeid/sdk/node';
+import { commitBundleBatch, openBundleBatch, recoverBundleBatches } from '@nodeid/sdk/node';
 import type { AuditInput } from '@nodeid/store';
 import type { BulkSettings, IssuedNode, NodeJob, NodeOutcome } from './bulk-types.js';
 import type { LoadedCa } from './ca-folder.js';
 import { CliError, describeError } from './cli-error.js';
+import { chunkIssuer, type IssueChunk } from './issue-chunk.js';
 import { createProgress, formatRate } from './progress.js';
 
 /** The hidden folder of the output folder where batches are staged before their commit. */
@@ -106,17 +107,24 @@ async function* batchesOf(file: string, size: number): AsyncGenerator<NodeJob[]>
   if (batch.length) yield batch;
 }
 
-/** Issuing threads: chunks of a batch go to the thread with the fewest chunks waiting. */
+/**
+ * The issuing threads: this one and `threads - 1` worker threads, all taking the chunks of a
+ * batch from one queue as they are free. This thread issues too, between its other work (the
+ * previous batch's commit, the report): one thread fewer to start and to warm up than a worker
+ * per core. Each worker holds two chunks, so it never waits for this thread to hand it the next.
+ */
 class IssuePool {
-  private readonly workers: { worker: Worker; waiting: number }[] = [];
+  private readonly workers: Worker[] = [];
   private readonly pending = new Map<
     number,
     { resolve: (o: NodeOutcome[]) => void; reject: (e: Error) => void; worker: Worker }
   >();
+  private readonly local: IssueChunk;
   private nextId = 1;
 
   constructor(ca: LoadedCa, settings: BulkSettings, threads: number) {
     const issuer = ca.issuer;
+    this.local = chunkIssuer(issuer, settings);
     const workerData = {
       ca: {
         certificate: issuer.certificate.der,
@@ -126,19 +134,17 @@ class IssuePool {
       },
       settings,
     };
-    for (let i = 0; i < threads; i++) {
+    for (let i = 1; i < threads; i++) {
       const worker = new Worker(new URL('./issue-worker.js', import.meta.url), {
         workerData,
-        // a thread holds one chunk of nodes at a time: a small young generation keeps the
+        // a thread holds two chunks of nodes at a time: a small young generation keeps the
         // process's RSS flat and low (V8's default would grow it to tens of MB per thread)
         resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
       });
-      const slot = { worker, waiting: 0 };
       worker.on('message', (m: { id: number; outcomes: NodeOutcome[] }) => {
         const p = this.pending.get(m.id);
         if (!p) return;
         this.pending.delete(m.id);
-        slot.waiting--;
         p.resolve(m.outcomes);
       });
       const fail = (why: string) => {
@@ -150,29 +156,37 @@ class IssuePool {
       };
       worker.on('error', (e) => fail(`an issuing thread failed: ${e.message}`));
       worker.on('exit', (code) => fail(`an issuing thread exited (${code})`));
-      this.workers.push(slot);
+      this.workers.push(worker);
     }
   }
 
-  /** Issues every job; the outcomes in the order of the jobs. */
-  async issue(jobs: NodeJob[]): Promise<NodeOutcome[]> {
-    const chunks: Promise<NodeOutcome[]>[] = [];
-    for (let i = 0; i < jobs.length; i += CHUNK_SIZE) {
-      const slot = this.workers.reduce((a, b) => (b.waiting < a.waiting ? b : a));
-      const id = this.nextId++;
-      slot.waiting++;
-      chunks.push(
-        new Promise((resolve, reject) => {
-          this.pending.set(id, { resolve, reject, worker: slot.worker });
-          slot.worker.postMessage({ id, jobs: jobs.slice(i, i + CHUNK_SIZE) });
-        }),
-      );
-    }
-    return (await Promise.all(chunks)).flat();
+  /** Issues every job and stages its bundle into `batch`; the outcomes in the order of the jobs. */
+  async issue(jobs: NodeJob[], batch: string): Promise<NodeOutcome[]> {
+    const chunks: NodeJob[][] = [];
+    for (let i = 0; i < jobs.length; i += CHUNK_SIZE) chunks.push(jobs.slice(i, i + CHUNK_SIZE));
+    const results: NodeOutcome[][] = [];
+    let next = 0;
+    const onWorker = async (worker: Worker) => {
+      for (let k = next++; k < chunks.length; k = next++)
+        results[k] = await new Promise<NodeOutcome[]>((resolve, reject) => {
+          const id = this.nextId++;
+          this.pending.set(id, { resolve, reject, worker });
+          worker.postMessage({ id, batch, jobs: chunks[k] });
+        });
+    };
+    const onThisThread = async () => {
+      for (let k = next++; k < chunks.length; k = next++) {
+        results[k] = await this.local(batch, chunks[k]!);
+        // let the workers' answers in, so each gets its next chunk at once
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
+    await Promise.all([...this.workers.flatMap((w) => [onWorker(w), onWorker(w)]), onThisThread()]);
+    return results.flat();
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+    await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
 
@@ -219,7 +233,7 @@ export async function bulkIssue(options: BulkIssueOptions): Promise<BulkIssueSum
   });
   const pool = new IssuePool(
     ca,
-    options.settings,
+    { ...options.settings, force: options.force },
     Math.max(1, Math.min(options.threads ?? availableParallelism(), 64)),
   );
   let first = true;
@@ -235,24 +249,17 @@ export async function bulkIssue(options: BulkIssueOptions): Promise<BulkIssueSum
 
   let issued = 0;
   let failed = 0;
-  const writeBatch = async (outcomes: NodeOutcome[]): Promise<void> => {
+  const writeBatch = async (outcomes: NodeOutcome[], batch: string): Promise<void> => {
     const reports: (Reported | undefined)[] = outcomes.map(() => undefined);
-    const entries: { index: number; node: IssuedNode; dir: string }[] = [];
+    const entries: { index: number; node: IssuedNode }[] = [];
     outcomes.forEach((o, index) => {
-      if (!o.ok) {
-        reports[index] = failure(o.line, o.name, o.error, format, options.paint);
-        return;
-      }
-      try {
-        entries.push({ index, node: o.node, dir: bundleDir(options.out, o.node.name) });
-      } catch (e) {
-        reports[index] = failure(o.node.line, o.node.name, describeError(e), format, options.paint);
-      }
+      if (o.ok) entries.push({ index, node: o.node });
+      else reports[index] = failure(o.line, o.name, o.error, format, options.paint);
     });
-    const results = await writeBundleBatch(
-      entries.map((e) => ({ id: e.node.serialNumber, dir: e.dir, files: e.node.files })),
+    const results = await commitBundleBatch(
+      batch,
+      entries.map((e) => ({ id: e.node.serialNumber, dir: e.node.dir, files: e.node.files })),
       {
-        staging,
         force: options.force,
         commit: async (staged) => {
           const at = new Date();
@@ -295,12 +302,23 @@ export async function bulkIssue(options: BulkIssueOptions): Promise<BulkIssueSum
   try {
     const folders = new Map<string, number>();
     for await (const batch of batchesOf(options.file, BATCH_SIZE)) {
-      const refused = refuseRepeatedFolders(batch, folders, options.out);
-      const issuedNow = await pool.issue(batch.filter((job) => !refused.has(job.line)));
+      const refused = acceptFolders(batch, folders, options.out);
+      const staged = await openBundleBatch(staging);
+      let issuedNow: NodeOutcome[];
+      try {
+        issuedNow = await pool.issue(
+          batch.filter((job) => !refused.has(job.line)),
+          staged,
+        );
+      } catch (e) {
+        // nothing of this batch was committed: its staged bundles go
+        await rm(staged, { recursive: true, force: true }).catch(() => {});
+        throw e;
+      }
       let next = 0;
       const outcomes = batch.map((job) => refused.get(job.line) ?? issuedNow[next++]!);
       await writing;
-      writing = writeBatch(outcomes);
+      writing = writeBatch(outcomes, staged);
       // handled here too: it may fail while the next batch is being issued, before it is awaited
       writing.catch(() => {});
     }
@@ -342,42 +360,44 @@ export async function bulkIssue(options: BulkIssueOptions): Promise<BulkIssueSum
   return summary;
 }
 
-/** `<out>/<name>`, or `./<name>`; the name must be a plain folder name. */
 /**
- * One bundle folder per node: a line whose folder an earlier line (in `folders`, folder → line)
- * already named would be issued and recorded twice, and only one could be written. Answers the
- * refusals of `batch`, by line; a name that cannot name a folder is left to the write, which
- * reports it by its line.
+ * One bundle folder per node: sets each job's folder (`<out>/<name>`, absolute), and answers the
+ * refusals of `batch`, by line: a name that cannot name a folder, or a folder an earlier line (in
+ * `folders`, folder → line) already named, which would be issued and recorded twice while only
+ * one could be written.
  */
-function refuseRepeatedFolders(
+function acceptFolders(
   batch: NodeJob[],
   folders: Map<string, number>,
   out: string | undefined,
 ): Map<number, NodeOutcome> {
   const refused = new Map<number, NodeOutcome>();
+  const refuse = (job: NodeJob, code: string, message: string) =>
+    refused.set(job.line, { ok: false, line: job.line, name: job.name, error: { code, message } });
   for (const job of batch) {
     let folder: string;
     try {
       folder = resolve(bundleDir(out, job.name));
-    } catch {
+    } catch (e) {
+      const { code, message } = describeError(e);
+      refuse(job, code, message);
       continue;
     }
     const first = folders.get(folder);
-    if (first === undefined) folders.set(folder, job.line);
-    else
-      refused.set(job.line, {
-        ok: false,
-        line: job.line,
-        name: job.name,
-        error: {
-          code: 'ERR_INVALID_ARGUMENT',
-          message: `${folder} is the folder of line ${first} already: one line per node`,
-        },
-      });
+    if (first === undefined) {
+      folders.set(folder, job.line);
+      job.dir = folder;
+    } else
+      refuse(
+        job,
+        'ERR_INVALID_ARGUMENT',
+        `${folder} is the folder of line ${first} already: one line per node`,
+      );
   }
   return refused;
 }
 
+/** `<out>/<name>`, or `./<name>`; the name must be a plain folder name. */
 function bundleDir(out: string | undefined, name: string): string {
   if (name === '.' || name === '..' || /[/\\\0]/.test(name) || name.startsWith('.'))
     throw new NodeIdError('ERR_NAME_INVALID', `"${name}" cannot name a folder`);

@@ -1,5 +1,5 @@
 /** What bulk issuance's threads and its main thread exchange (see `bulk-issue.ts`). */
-import type { BundleFile, BundleLayout, DeniedName, KeyAlgorithm, Profile } from '@nodeid/sdk';
+import type { BundleLayout, DeniedName, KeyAlgorithm, Profile } from '@nodeid/sdk';
 import type { CertificateInput } from '@nodeid/store/record';
 
 /** One node of the input, with the line it came from (1-based). */
@@ -9,6 +9,8 @@ export interface NodeJob {
   dns: string[];
   ips: string[];
   uris: string[];
+  /** Its bundle's folder (absolute), set once the line is accepted. */
+  dir?: string;
 }
 
 /** What every node of a run shares. */
@@ -21,15 +23,20 @@ export interface BulkSettings {
   keyPassphrase?: string;
   /** Flocker: node files named by a fresh UUID each. */
   uuid: boolean;
+  /** Replace existing files. */
+  force?: boolean;
 }
 
-/** A node issued by a thread, not yet written or recorded. */
+/** A node issued by a thread and staged under its serial number, not yet recorded or visible. */
 export interface IssuedNode {
   line: number;
   name: string;
+  /** Its bundle's folder. */
+  dir: string;
   serialNumber: string;
   notAfter: string;
-  files: BundleFile[];
+  /** The staged files: names and modes. */
+  files: { path: string; mode: number }[];
   record: CertificateInput;
   warnings: string[];
   denied: DeniedName[];

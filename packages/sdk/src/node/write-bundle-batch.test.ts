@@ -13,7 +13,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type BundleFile, bundleFiles } from '../bundle/bundle-files.js';
 import { createCa } from '../ca/create-ca.js';
 import { issueIdentity } from '../issue/issue-identity.js';
-import { recoverBundleBatches, writeBundleBatch } from './write-bundle.js';
+import {
+  commitBundleBatch,
+  openBundleBatch,
+  recoverBundleBatches,
+  stageBundles,
+  writeBundleBatch,
+} from './write-bundle.js';
 
 const isPosix = process.platform !== 'win32';
 const modeOf = (path: string) => statSync(path).mode & 0o777;
@@ -130,6 +136,109 @@ describe('writeBundleBatch', () => {
     ).rejects.toThrow('inventory down');
     expect(readdirSync(out)).toEqual(['.staging']);
     expect(staged(staging)).toEqual([]);
+  });
+});
+
+describe('openBundleBatch, stageBundles and commitBundleBatch', () => {
+  const shape = () => files.map((f) => ({ path: f.path, mode: f.mode }));
+
+  it.runIf(isPosix)(
+    'commits bundles staged by several calls at once, visible only after the commit',
+    async () => {
+      const out = scratch();
+      const staging = join(out, '.staging');
+      const batch = await openBundleBatch(staging);
+      expect(modeOf(staging)).toBe(0o700);
+      expect(modeOf(batch)).toBe(0o700);
+      const ids = ['a', 'b', 'c', 'd'];
+      // two stagings into one batch at the same time, as two issuing threads do
+      const errors = await Promise.all([
+        stageBundles(
+          batch,
+          ids.slice(0, 2).map((id) => ({ id, dir: join(out, id), files })),
+        ),
+        stageBundles(
+          batch,
+          ids.slice(2).map((id) => ({ id, dir: join(out, id), files })),
+        ),
+      ]);
+      expect(errors.flat()).toEqual([undefined, undefined, undefined, undefined]);
+      // staged, complete, with their modes, and nothing at the bundles' folders
+      expect(readdirSync(out).filter((n) => !n.startsWith('.'))).toEqual([]);
+      for (const id of ids) {
+        expect(modeOf(join(batch, id))).toBe(0o700);
+        for (const f of files) {
+          expect(readFileSync(join(batch, id, f.path), 'utf8')).toBe(f.contents);
+          expect(modeOf(join(batch, id, f.path))).toBe(f.mode);
+        }
+      }
+      let committed: number[] = [];
+      const outcomes = await commitBundleBatch(
+        batch,
+        ids.map((id) => ({ id, dir: join(out, id), files: shape() })),
+        {
+          commit: async (staged) => {
+            committed = staged;
+            expect(readdirSync(out).filter((n) => !n.startsWith('.'))).toEqual([]);
+          },
+        },
+      );
+      expect(committed).toEqual([0, 1, 2, 3]);
+      expect(outcomes.every((o) => o.ok)).toBe(true);
+      for (const id of ids) {
+        expect(modeOf(join(out, id))).toBe(0o700);
+        for (const f of files) expect(readFileSync(join(out, id, f.path), 'utf8')).toBe(f.contents);
+      }
+      expect(existsSync(batch)).toBe(false);
+    },
+  );
+
+  it('stages none of an entry whose files exist, and the others', async () => {
+    const out = scratch();
+    mkdirSync(join(out, 'taken'));
+    writeFileSync(join(out, 'taken', files[0]!.path), 'mine');
+    const batch = await openBundleBatch(join(out, '.staging'));
+    const errors = await stageBundles(batch, [
+      { id: 'a', dir: join(out, 'taken'), files },
+      { id: 'b', dir: join(out, 'free'), files },
+      { id: '../escape', dir: join(out, 'bad'), files },
+    ]);
+    expect(errors[0]).toMatchObject({ code: 'ERR_FILE_EXISTS' });
+    expect(errors[1]).toBeUndefined();
+    expect(errors[2]).toMatchObject({ code: 'ERR_NAME_INVALID' });
+    expect(readdirSync(batch)).toEqual(['b']);
+    expect(readFileSync(join(out, 'taken', files[0]!.path), 'utf8')).toBe('mine');
+  });
+
+  it('removes the batch and throws the commit error as it is when the commit fails', async () => {
+    const out = scratch();
+    const batch = await openBundleBatch(join(out, '.staging'));
+    await stageBundles(batch, [{ id: 'a', dir: join(out, 'a'), files }]);
+    const refusal = new Error('inventory is read-only');
+    await expect(
+      commitBundleBatch(batch, [{ id: 'a', dir: join(out, 'a'), files: shape() }], {
+        commit: async () => {
+          throw refusal;
+        },
+      }),
+    ).rejects.toBe(refusal);
+    expect(existsSync(batch)).toBe(false);
+    expect(existsSync(join(out, 'a'))).toBe(false);
+  });
+
+  it('leaves a staged batch never committed (a crash before its manifest) to recovery, which removes it', async () => {
+    const out = scratch();
+    const staging = join(out, '.staging');
+    const batch = await openBundleBatch(staging);
+    await stageBundles(batch, [{ id: 'a', dir: join(out, 'a'), files }]);
+    const result = await recoverBundleBatches(staging, async () => true);
+    expect(result).toEqual({ published: [], discarded: [], blocked: [] });
+    expect(existsSync(batch)).toBe(false);
+    expect(existsSync(join(out, 'a'))).toBe(false);
+  });
+
+  it('refuses a staging path that is not one', async () => {
+    await expect(openBundleBatch('')).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
   });
 });
 

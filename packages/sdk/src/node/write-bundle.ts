@@ -229,6 +229,11 @@ async function writeSynced(
   }
 }
 
+/** Whether a folder's fsync failed only because the platform or file system cannot sync folders. */
+function folderSyncUnsupported(e: NodeJS.ErrnoException): boolean {
+  return ['EINVAL', 'ENOTSUP', 'EISDIR', 'EPERM', 'EBADF'].includes(e?.code ?? '');
+}
+
 /**
  * Syncs a folder so the renames survive a crash; not every platform can (Windows), so best
  * effort. With `strict`, a failure other than "not supported here" is an `ERR_FILE_IO`: a staged
@@ -241,8 +246,7 @@ async function syncDir(path: string, strict = false): Promise<void> {
     await handle.sync();
   } catch (e) {
     // Directory fsync is unsupported on some platforms and file systems; the files are synced.
-    const code = (e as NodeJS.ErrnoException).code;
-    if (strict && !['EINVAL', 'ENOTSUP', 'EISDIR', 'EPERM', 'EBADF'].includes(code ?? ''))
+    if (strict && !folderSyncUnsupported(e as NodeJS.ErrnoException))
       throw ioError('sync', path, e);
   } finally {
     await handle?.close().catch(() => {});
@@ -341,14 +345,194 @@ export async function writeBundleBatch(
     throw new NodeIdError('ERR_INVALID_ARGUMENT', 'expected a list of bundles');
   if (typeof options?.commit !== 'function')
     throw new NodeIdError('ERR_INVALID_ARGUMENT', 'expected a commit function');
-  const staging = resolve(options.staging);
   const outcomes: (BundleBatchOutcome | undefined)[] = entries.map(() => undefined);
+  refuseRepeats(entries, outcomes);
+  const batch = await openBundleBatch(options.staging);
+  const toStage = entries.flatMap((entry, i) => (outcomes[i] ? [] : [{ i, entry }]));
+  let errors: (NodeIdError | undefined)[];
+  try {
+    errors = await stageBundles(
+      batch,
+      toStage.map((s) => s.entry),
+      { force: options.force },
+    );
+  } catch (e) {
+    await rm(batch, { recursive: true, force: true }).catch(() => {});
+    throw e;
+  }
+  const staged: { i: number; entry: BundleBatchEntry }[] = [];
+  toStage.forEach((s, k) => {
+    const error = errors[k];
+    if (error) outcomes[s.i] = { ok: false, error };
+    else staged.push(s);
+  });
+  const published = await commitBundleBatch(
+    batch,
+    staged.map((s) => s.entry),
+    {
+      force: options.force,
+      commit: (indexes) => options.commit(indexes.map((k) => staged[k]!.i)),
+    },
+  );
+  published.forEach((o, k) => {
+    outcomes[staged[k]!.i] = o;
+  });
+  return outcomes as BundleBatchOutcome[];
+}
+
+/** A staged bundle as {@link commitBundleBatch} needs it: its files' names and modes, not their contents. */
+export interface StagedBundleEntry {
+  /** The id it was staged under. */
+  id: string;
+  /** The bundle's folder. */
+  dir: string;
+  files: readonly { path: string; mode: number }[];
+}
+
+/**
+ * Step 1 of {@link writeBundleBatch} on its own: a fresh hidden batch folder (0700) under the
+ * staging folder (created 0700 and synced into its parent the first time). Bundles are staged
+ * into it with {@link stageBundles}, from any thread of the process, and committed with
+ * {@link commitBundleBatch}. Answers its path.
+ */
+export async function openBundleBatch(staging: string): Promise<string> {
+  if (typeof staging !== 'string' || staging.length === 0 || staging.includes('\0'))
+    throw new NodeIdError('ERR_INVALID_ARGUMENT', 'expected the path of the staging folder');
+  const root = resolve(staging);
+  await ensureStaging(root);
+  const batch = join(root, `batch-${Date.now()}-${randomBytes(6).toString('hex')}`);
+  await mkdir(batch, { mode: BUNDLE_DIR_MODE }).catch((e) => {
+    throw ioError('create the folder', batch, e);
+  });
+  return batch;
+}
+
+/**
+ * Writes bundles durably into a batch folder of {@link openBundleBatch}, each under its id: the
+ * files with their final modes and each staged folder, synced (fsync). Nothing is visible at the
+ * bundles' folders. Answers, per entry, `undefined` once it is staged, or why it is not: its
+ * files exist at its folder (`ERR_FILE_EXISTS`, unless `force`), a bad name or file list
+ * (`ERR_NAME_INVALID`, `ERR_INVALID_ARGUMENT`), an I/O failure (`ERR_FILE_IO`). Several calls may
+ * stage disjoint entries into one batch at once, from different threads.
+ */
+export async function stageBundles(
+  batch: string,
+  entries: readonly BundleBatchEntry[],
+  options: { force?: boolean } = {},
+): Promise<(NodeIdError | undefined)[]> {
+  const root = resolve(batch);
+  const errors: (NodeIdError | undefined)[] = entries.map(() => undefined);
   const fail = (i: number, e: unknown, what = 'write') => {
-    outcomes[i] = {
-      ok: false,
-      error: NodeIdError.isInstance(e) ? e : ioError(what, resolve(entries[i]!.dir), e),
-    };
+    errors[i] ??= NodeIdError.isInstance(e) ? e : ioError(what, resolve(entries[i]!.dir), e);
   };
+  const modes = exactModes();
+  // every file and folder is created first, with no sync in flight (a create waits for a
+  // running journal commit), then all of them are synced at once, so the disk groups the syncs
+  let written: StagedBundle[] = [];
+  let open = 0;
+  const syncWritten = async () => {
+    try {
+      await syncStaged(written, fail);
+    } finally {
+      for (const w of written) for (const f of w.fds) closeSync(f.fd);
+      written = [];
+      open = 0;
+    }
+  };
+  try {
+    for (const [i, entry] of entries.entries()) {
+      try {
+        checkEntry(entry);
+        const existing = existingFiles(resolve(entry.dir), entry.files);
+        if (existing.length > 0 && !options.force)
+          throw new NodeIdError(
+            'ERR_FILE_EXISTS',
+            `${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''}; nothing was written (use force to replace)`,
+          );
+        const bundle = stageBundle(join(root, entry.id), entry.files, modes);
+        written.push({ index: i, ...bundle });
+        open += bundle.fds.length;
+      } catch (e) {
+        fail(i, e);
+      }
+      // bounded: never more than MAX_OPEN_FILES descriptors held at once
+      if (open >= MAX_OPEN_FILES) await syncWritten();
+    }
+    await syncWritten();
+  } finally {
+    for (const w of written) for (const f of w.fds) closeSync(f.fd);
+  }
+  return errors;
+}
+
+/**
+ * Steps 2 and 3 of {@link writeBundleBatch} for bundles {@link stageBundles} staged into
+ * `batch`: the manifest (synced, with the batch folder), then `commit` (the commit point), then
+ * each staged folder renamed into place and each parent folder synced once; the batch folder is
+ * removed. When `commit` rejects, the batch folder is removed and its error thrown: nothing was
+ * committed. Answers the outcome of each entry (a failure to move one into place fails it alone).
+ */
+export async function commitBundleBatch(
+  batch: string,
+  entries: readonly StagedBundleEntry[],
+  options: { force?: boolean; commit: (staged: number[]) => Promise<void> },
+): Promise<BundleBatchOutcome[]> {
+  const root = resolve(batch);
+  const outcomes: (BundleBatchOutcome | undefined)[] = entries.map(() => undefined);
+  const targets = entries.map((e) => resolve(e.dir));
+  try {
+    if (entries.length === 0) {
+      await rm(root, { recursive: true, force: true });
+      return [];
+    }
+    const manifest: BatchManifest = {
+      entries: entries.map((e, i) => ({ id: e.id, dir: targets[i]! })),
+      force: options.force === true,
+    };
+    await writeSynced(join(root, BATCH_MANIFEST), JSON.stringify(manifest), 0o600);
+    await syncDir(root, true);
+
+    // 2. the commit point
+    try {
+      await options.commit(entries.map((_, i) => i));
+    } catch (e) {
+      // the caller's own error, as it is
+      throw { commitFailed: e };
+    }
+
+    // 3. publish: rename into place, sync each parent once
+    const synced = new Set<string>();
+    await Promise.all(
+      entries.map(async (entry, i) => {
+        try {
+          outcomes[i] = {
+            ok: true,
+            result: await publish(join(root, entry.id), targets[i]!, entry.files, synced),
+          };
+        } catch (e) {
+          outcomes[i] = {
+            ok: false,
+            error: NodeIdError.isInstance(e) ? e : ioError('move into place', targets[i]!, e),
+          };
+        }
+      }),
+    );
+    await Promise.all([...synced].map((dir) => syncDir(dir)));
+    await rm(root, { recursive: true, force: true }).catch(() => {});
+    return outcomes as BundleBatchOutcome[];
+  } catch (e) {
+    // only before the commit point (publish failures are per entry): nothing was committed
+    await rm(root, { recursive: true, force: true }).catch(() => {});
+    if (e && typeof e === 'object' && 'commitFailed' in e) throw e.commitFailed;
+    throw NodeIdError.isInstance(e) ? e : ioError('write', root, e);
+  }
+}
+
+/** Marks entries with a bad shape, a repeated id or a repeated folder as failed. */
+function refuseRepeats(
+  entries: readonly BundleBatchEntry[],
+  outcomes: (BundleBatchOutcome | undefined)[],
+): void {
   const ids = new Set<string>();
   const dirs = new Set<string>();
   entries.forEach((entry, i) => {
@@ -363,99 +547,12 @@ export async function writeBundleBatch(
       ids.add(entry.id);
       dirs.add(dir);
     } catch (e) {
-      fail(i, e);
+      outcomes[i] = {
+        ok: false,
+        error: NodeIdError.isInstance(e) ? e : ioError('write', String(entry?.dir), e),
+      };
     }
   });
-
-  await ensureStaging(staging);
-  const batch = join(staging, `batch-${Date.now()}-${randomBytes(6).toString('hex')}`);
-  await mkdir(batch, { mode: BUNDLE_DIR_MODE }).catch((e) => {
-    throw ioError('create the folder', batch, e);
-  });
-  const modes = exactModes();
-  try {
-    // 1. existing targets, then the staged bundles: every file and folder is created first,
-    // with no sync in flight (a create waits for a running journal commit), then all of them
-    // are synced at once, so the disk groups the syncs into a few commits
-    const targets = entries.map((e) => resolve(e.dir));
-    let written: StagedBundle[] = [];
-    let open = 0;
-    const syncWritten = async () => {
-      try {
-        await syncStaged(written, fail);
-      } finally {
-        for (const w of written) for (const f of w.fds) closeSync(f.fd);
-        written = [];
-        open = 0;
-      }
-    };
-    try {
-      for (const [i, entry] of entries.entries()) {
-        if (outcomes[i]) continue;
-        try {
-          const existing = existingFiles(targets[i]!, entry.files);
-          if (existing.length > 0 && !options.force)
-            throw new NodeIdError(
-              'ERR_FILE_EXISTS',
-              `${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''}; nothing was written (use force to replace)`,
-            );
-          const bundle = stageBundle(join(batch, entry.id), entry.files, modes);
-          written.push({ index: i, ...bundle });
-          open += bundle.fds.length;
-        } catch (e) {
-          fail(i, e);
-        }
-        // bounded: a batch never holds more than MAX_OPEN_FILES descriptors at once
-        if (open >= MAX_OPEN_FILES) await syncWritten();
-      }
-      await syncWritten();
-    } finally {
-      for (const w of written) for (const f of w.fds) closeSync(f.fd);
-    }
-    const staged = entries.flatMap((_, i) => (outcomes[i] ? [] : [i]));
-    if (staged.length === 0) {
-      await rm(batch, { recursive: true, force: true });
-      return outcomes as BundleBatchOutcome[];
-    }
-    const manifest: BatchManifest = {
-      entries: staged.map((i) => ({ id: entries[i]!.id, dir: targets[i]! })),
-      force: options.force === true,
-    };
-    await writeSynced(join(batch, BATCH_MANIFEST), JSON.stringify(manifest), 0o600);
-    await syncDir(batch, true);
-
-    // 2. the commit point
-    try {
-      await options.commit(staged);
-    } catch (e) {
-      // the caller's own error, as it is
-      throw { commitFailed: e };
-    }
-
-    // 3. publish: rename into place, sync each parent once
-    const synced = new Set<string>();
-    await Promise.all(
-      staged.map(async (i) => {
-        const entry = entries[i]!;
-        try {
-          outcomes[i] = {
-            ok: true,
-            result: await publish(join(batch, entry.id), targets[i]!, entry.files, synced),
-          };
-        } catch (e) {
-          fail(i, e, 'move into place');
-        }
-      }),
-    );
-    await Promise.all([...synced].map((dir) => syncDir(dir)));
-    await rm(batch, { recursive: true, force: true }).catch(() => {});
-    return outcomes as BundleBatchOutcome[];
-  } catch (e) {
-    // only before the commit point (publish failures are per entry): nothing was committed
-    await rm(batch, { recursive: true, force: true }).catch(() => {});
-    if (e && typeof e === 'object' && 'commitFailed' in e) throw e.commitFailed;
-    throw NodeIdError.isInstance(e) ? e : ioError('write', batch, e);
-  }
 }
 
 /**
@@ -578,11 +675,11 @@ function existingFiles(dir: string, files: readonly BundleFile[]): string[] {
 /** Staged files held open at once for their grouped sync (well under the usual 1,024 limit). */
 const MAX_OPEN_FILES = 512;
 
-/** A bundle written under the batch folder, its files still open for their sync. */
+/** A bundle written under the batch folder, its files and folder still open for their sync. */
 interface StagedBundle {
   index: number;
   dir: string;
-  fds: { fd: number; path: string }[];
+  fds: { fd: number; path: string; folder: boolean }[];
 }
 
 /**
@@ -604,18 +701,24 @@ function stageBundle(
   } catch (e) {
     throw ioError('create the folder', dir, e);
   }
-  const fds: { fd: number; path: string }[] = [];
+  const fds: StagedBundle['fds'] = [];
   try {
     for (const f of files) {
       const path = join(dir, f.path);
       try {
         const fd = openSync(path, 'wx', f.mode);
-        fds.push({ fd, path });
+        fds.push({ fd, path, folder: false });
         if (!exact) fchmodSync(fd, f.mode);
         writeFileSync(fd, f.contents);
       } catch (e) {
         throw ioError('write', path, e);
       }
+    }
+    try {
+      // the folder too, so that its sync is one call on the pool (not an open, a sync, a close)
+      fds.push({ fd: openSync(dir, 'r'), path: dir, folder: true });
+    } catch (e) {
+      throw ioError('open', dir, e);
     }
   } catch (e) {
     for (const f of fds) closeSync(f.fd);
@@ -636,17 +739,13 @@ async function syncStaged(
   await Promise.all(
     written.flatMap((w) =>
       w.fds.map((f) =>
-        fsyncAsync(f.fd).catch((e) => {
+        fsyncAsync(f.fd).catch((e: NodeJS.ErrnoException) => {
+          if (f.folder && folderSyncUnsupported(e)) return;
           if (!failed.has(w.index)) fail(w.index, ioError('sync', f.path, e));
           failed.add(w.index);
         }),
       ),
     ),
-  );
-  await Promise.all(
-    written
-      .filter((w) => !failed.has(w.index))
-      .map((w) => syncDir(w.dir, true).catch((e) => fail(w.index, e))),
   );
 }
 
