@@ -114,6 +114,58 @@ const dns01Env = (hook: string) => ({
   EXEC_SEQUENCE_INTERVAL: '1',
 });
 
+/** lego over dns-01 with the token's EAB for `domains`, its state under `path`. */
+function legoDns(
+  path: string,
+  token: { eab: { kid: string; hmacKey: string } },
+  domains: string[],
+) {
+  mkdirSync(path, { recursive: true });
+  return run(
+    'lego',
+    [
+      '--accept-tos',
+      '--email',
+      'ops@example.test',
+      '--path',
+      path,
+      ...eab(`${server.url}/acme/directory`, token, domains[0]!),
+      ...domains.slice(1).flatMap((d) => ['--domains', d]),
+      ...dns01(),
+      'run',
+    ],
+    { LEGO_CA_CERTIFICATES: join(caDir, 'ca.crt'), ...dns01Env(txtHook(path)) },
+  );
+}
+
+/** certbot certonly with the token's EAB and `args`, its state under `dir`. */
+function certbot(dir: string, token: { eab: { kid: string; hmacKey: string } }, args: string[]) {
+  return run(
+    'certbot',
+    [
+      'certonly',
+      '--non-interactive',
+      '--agree-tos',
+      '-m',
+      'ops@example.test',
+      '--server',
+      `${server.url}/acme/directory`,
+      '--eab-kid',
+      token.eab.kid,
+      '--eab-hmac-key',
+      token.eab.hmacKey,
+      ...args,
+      '--config-dir',
+      join(dir, 'config'),
+      '--work-dir',
+      join(dir, 'work'),
+      '--logs-dir',
+      join(dir, 'logs'),
+    ],
+    { REQUESTS_CA_BUNDLE: join(caDir, 'ca.crt') },
+  );
+}
+
 /** lego's http-01 solver on the port the server validates on. */
 const http01 = () => ['--http', '--http.port', `127.0.0.1:${httpPort}`];
 
@@ -413,21 +465,7 @@ describe('lego against nodeid-server', () => {
   it('gets a certificate over dns-01, the TXT record set by lego through an exec hook in the local DNS', async () => {
     const token = await acmeToken('node12.test');
     const path = join(work, 'lego-dns');
-    mkdirSync(path);
-    const r = await run(
-      'lego',
-      [
-        '--accept-tos',
-        '--email',
-        'ops@example.test',
-        '--path',
-        path,
-        ...eab(directory(), token, 'node12.test'),
-        ...dns01(),
-        'run',
-      ],
-      { LEGO_CA_CERTIFICATES: trust(), ...dns01Env(txtHook(path)) },
-    );
+    const r = await legoDns(path, token, ['node12.test']);
     expect(r.code, r.out).toBe(0);
     expect(certOf(path, 'node12.test')).toContain('BEGIN CERTIFICATE');
   }, 120_000);
@@ -462,23 +500,7 @@ describe('lego against nodeid-server', () => {
     };
     expect(token.wildcards).toEqual(['*.wild12.test']);
     const path = join(work, 'lego-wild');
-    mkdirSync(path);
-    const r = await run(
-      'lego',
-      [
-        '--accept-tos',
-        '--email',
-        'ops@example.test',
-        '--path',
-        path,
-        ...eab(directory(), token, '*.wild12.test'),
-        '--domains',
-        'wild12.test',
-        ...dns01(),
-        'run',
-      ],
-      { LEGO_CA_CERTIFICATES: trust(), ...dns01Env(txtHook(path)) },
-    );
+    const r = await legoDns(path, token, ['*.wild12.test', 'wild12.test']);
     expect(r.code, r.out).toBe(0);
     const leaf = join(path, 'certificates', '_.wild12.test.crt');
     const text = await run('openssl', ['x509', '-in', leaf, '-noout', '-ext', 'subjectAltName']);
@@ -501,20 +523,7 @@ describe('lego against nodeid-server', () => {
     }
     // a token without the wildcard: refused before any challenge
     const exact = await acmeToken('wild13.test', { profile: 'server' });
-    const refused = await run(
-      'lego',
-      [
-        '--accept-tos',
-        '--email',
-        'ops@example.test',
-        '--path',
-        join(work, 'lego-wild-refused'),
-        ...eab(directory(), exact, '*.wild13.test'),
-        ...dns01(),
-        'run',
-      ],
-      { LEGO_CA_CERTIFICATES: trust(), ...dns01Env(txtHook(path)) },
-    );
+    const refused = await legoDns(join(work, 'lego-wild-refused'), exact, ['*.wild13.test']);
     expect(refused.code).not.toBe(0);
     expect(refused.out).toContain('rejectedIdentifier');
   }, 120_000);
@@ -571,36 +580,15 @@ describe('certbot and Caddy against nodeid-server', () => {
   it('certbot certonly --standalone with --eab-kid and --eab-hmac-key gets a certificate over http-01 (RS256 account key)', async () => {
     const token = await acmeToken('node6.test');
     const dir = join(work, 'certbot');
-    const r = await run(
-      'certbot',
-      [
-        'certonly',
-        '--non-interactive',
-        '--agree-tos',
-        '-m',
-        'ops@example.test',
-        '--server',
-        `${server.url}/acme/directory`,
-        '--eab-kid',
-        token.eab.kid,
-        '--eab-hmac-key',
-        token.eab.hmacKey,
-        '--standalone',
-        '--http-01-address',
-        '127.0.0.1',
-        '--http-01-port',
-        String(httpPort),
-        '-d',
-        'node6.test',
-        '--config-dir',
-        join(dir, 'config'),
-        '--work-dir',
-        join(dir, 'work'),
-        '--logs-dir',
-        join(dir, 'logs'),
-      ],
-      { REQUESTS_CA_BUNDLE: join(caDir, 'ca.crt') },
-    );
+    const r = await certbot(dir, token, [
+      '--standalone',
+      '--http-01-address',
+      '127.0.0.1',
+      '--http-01-port',
+      String(httpPort),
+      '-d',
+      'node6.test',
+    ]);
     expect(r.code, r.out).toBe(0);
     const leaf = join(dir, 'config', 'live', 'node6.test', 'cert.pem');
     const verified = await run('openssl', [
@@ -621,38 +609,17 @@ describe('certbot and Caddy against nodeid-server', () => {
     });
     const dir = join(work, 'certbot-wild');
     mkdirSync(dir);
-    const r = await run(
-      'certbot',
-      [
-        'certonly',
-        '--non-interactive',
-        '--agree-tos',
-        '-m',
-        'ops@example.test',
-        '--server',
-        `${server.url}/acme/directory`,
-        '--eab-kid',
-        token.eab.kid,
-        '--eab-hmac-key',
-        token.eab.hmacKey,
-        '--manual',
-        '--preferred-challenges',
-        'dns',
-        '--manual-auth-hook',
-        txtHook(dir),
-        '-d',
-        '*.wild14.test',
-        '--cert-name',
-        'wild14',
-        '--config-dir',
-        join(dir, 'config'),
-        '--work-dir',
-        join(dir, 'work'),
-        '--logs-dir',
-        join(dir, 'logs'),
-      ],
-      { REQUESTS_CA_BUNDLE: join(caDir, 'ca.crt') },
-    );
+    const r = await certbot(dir, token, [
+      '--manual',
+      '--preferred-challenges',
+      'dns',
+      '--manual-auth-hook',
+      txtHook(dir),
+      '-d',
+      '*.wild14.test',
+      '--cert-name',
+      'wild14',
+    ]);
     expect(r.code, r.out).toBe(0);
     const leaf = join(dir, 'config', 'live', 'wild14', 'cert.pem');
     const verified = await run('openssl', [
