@@ -45,7 +45,8 @@ const USAGE = `usage: nodeid-server --ca DIR [--db URL] [--listen 127.0.0.1:8443
                      [--admin-token-file FILE] [--passphrase-file FILE] [--web DIR] [--cors ORIGIN]... [--plain-http]
 
   --ca DIR               CA folder made by "nodeid ca init" (key passphrase from --passphrase-file or NODEID_CA_PASSPHRASE);
-                         followed while serving: ca renew / rotate / retire-old are picked up (SIGHUP: now)
+                         followed while serving: ca renew / rotate / retire-old / set-crl-url are picked
+                         up (SIGHUP: now); earlier CRL addresses stay served
   --db URL               inventory: postgres://… for several instances; default <DIR>/inventory.db (SQLite)
   --new-inventory        start with a new, empty inventory although the CA has issued before (its
                          revocations are lost); without it a missing or empty inventory is refused
