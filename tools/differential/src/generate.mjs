@@ -696,6 +696,7 @@ const ENCODING_MUTATIONS = {
       'uri-permitted-host',
       'uri-permitted-subdomains',
       'uri-excluded-host',
+      'uri-ip-host-excluded',
       'ipv4-mapped-excluded',
       'ipv6-permitted',
       'subtree-minimum',
@@ -706,9 +707,16 @@ const ENCODING_MUTATIONS = {
       c.certs[i].ext.nameConstraints = { critical: true, ...v };
     };
     if (form.startsWith('uri')) {
-      leafSan(c).names.push({ type: 'uri', value: 'https://www.example.com/node' });
+      // an IP address as the URI's host: no domain name, so it MUST be rejected under any URI
+      // constraint (§4.2.1.10)
+      const ipHost = form === 'uri-ip-host-excluded';
+      leafSan(c).names.push({
+        type: 'uri',
+        value: ipHost ? 'https://192.0.2.10/node' : 'https://www.example.com/node',
+      });
       const value = form === 'uri-permitted-subdomains' ? '.example.com' : 'www.example.com';
-      nc({ [form === 'uri-excluded-host' ? 'excluded' : 'permitted']: [{ type: 'uri', value }] });
+      const excluded = form === 'uri-excluded-host' || ipHost;
+      nc({ [excluded ? 'excluded' : 'permitted']: [{ type: 'uri', value }] });
     } else if (form === 'ipv4-mapped-excluded' || form === 'ipv6-permitted') {
       const ip = form === 'ipv6-permitted' ? '2001:db8:0:1::7' : '::ffff:192.0.2.10';
       leafSan(c).names = [{ type: 'ip', value: ip }];

@@ -34,6 +34,22 @@ const check = (c: Certificate, l: Certificate) =>
   checkNameConstraints(c, 1, l, 0, { remaining: 1e6 });
 
 describe('checkNameConstraints', () => {
+  it('rejects a URI whose host is an IP address under a URI constraint, permitted or excluded (RFC 5280 §4.2.1.10)', () => {
+    const uri = (value: string): GeneralName => ({ type: 'uri', value });
+    for (const host of ['192.0.2.1', '10.1', '0x7f.1', '3232235777', '[2001:db8::1]']) {
+      const l = leaf([dns('www.example.com'), uri(`https://${host}/x`)]);
+      expect(check(ca([], [uri('example.com')]), l)?.code, host).toBe('ERR_NAME_CONSTRAINTS');
+      expect(check(ca([uri('example.com')]), l)?.code, host).toBe('ERR_NAME_CONSTRAINTS');
+    }
+    // a domain name host is compared as usual, and a digit inside a label is fine
+    expect(check(ca([], [uri('example.com')]), leaf([uri('https://1.node.net/')]))).toBeUndefined();
+    expect(
+      check(ca([uri('.example.com')]), leaf([uri('https://a1.example.com:8443/')])),
+    ).toBeUndefined();
+    // no URI constraint: a URI name is not looked at
+    expect(check(ca([], [dns('example.com')]), leaf([uri('https://192.0.2.1/')]))).toBeUndefined();
+  });
+
   it('permits names in a DNS subtree, adding labels on the left only', () => {
     const c = ca([dns('example.com')]);
     expect(check(c, leaf([dns('example.com')]))).toBeUndefined();

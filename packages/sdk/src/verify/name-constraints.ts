@@ -105,9 +105,24 @@ function emailWithin(value: string, constraint: string): boolean {
   return c.startsWith('.') ? domain.endsWith(c) : domain === c;
 }
 
-function uriWithin(value: string, constraint: string): boolean {
+/**
+ * The host of a URI when it is a domain name, else `undefined`. §4.2.1.10: a URI "with a host
+ * name specified as an IP address" has no fully qualified domain name: an IPv6 literal
+ * (`[...]`), and an IPv4 address, which RFC 3986 §3.2.2 reads as one whenever the host
+ * matches IPv4address; any host whose last label is all digits is taken as an address too,
+ * since no top-level domain is all-numeric (RFC 3696 §2) and resolvers read `10.1`,
+ * `0x7f.1` or `3232235777` as addresses.
+ */
+function uriDomainHost(value: string): string | undefined {
   const host = uriHost(value);
-  if (!host || host.startsWith('[') || !isDnsName(host)) return false;
+  if (!host || host.startsWith('[') || !isDnsName(host)) return undefined;
+  const last = host.slice(host.lastIndexOf('.') + 1);
+  return /^(\d+|0x[0-9a-f]*)$/.test(last) ? undefined : host;
+}
+
+function uriWithin(value: string, constraint: string): boolean {
+  const host = uriDomainHost(value);
+  if (!host) return false;
   const c = constraint.toLowerCase();
   return c.startsWith('.') ? host.endsWith(c) : host === c;
 }
@@ -140,10 +155,9 @@ function uncheckableName(name: GeneralName): string | undefined {
     case 'email':
       return parseMailbox(name.value) ? undefined : 'is not a valid mailbox';
     case 'uri': {
-      const host = uriHost(name.value);
-      return host && !host.startsWith('[') && isDnsName(host)
+      return uriDomainHost(name.value)
         ? undefined
-        : 'has no host name (RFC 5280 §4.2.1.10)';
+        : 'has no host name, or an IP address as host (RFC 5280 §4.2.1.10)';
     }
     default:
       return undefined;
