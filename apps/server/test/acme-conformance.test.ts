@@ -1325,7 +1325,7 @@ describe('§8.4 dns-01 (pebble-challtestsrv as the DNS server)', () => {
     expect(none.error.type).toBe(`${URN}dns`);
   });
 
-  it('a wildcard order (§7.1.3, §7.1.4, §8.4): its authorization names the domain without "*.", "wildcard": true, dns-01 only; TXT at _acme-challenge.<domain>; a certificate openssl takes for one label below', async () => {
+  it('a wildcard order (§7.1.3, §7.1.4, §8.4): its authorization names the domain without "*.", "wildcard": true, dns-01 only; TXT at _acme-challenge.<domain>; a certificate openssl takes for one label below; revoked by an account holding both authorizations (§7.6)', async () => {
     await makeApp({ resolver: `127.0.0.1:${dnsPort}` });
     const host = '_acme-challenge.wild.test.';
     await manage('/clear-txt', { host });
@@ -1359,20 +1359,25 @@ describe('§8.4 dns-01 (pebble-challtestsrv as the DNS server)', () => {
       'dns-01',
       'tls-alpn-01',
     ]);
-    for (const authz of [wild, exact]) {
-      const ch = authz.challenges.find((c: { type: string }) => c.type === 'dns-01');
-      const keyAuth = await keyAuthOf(client, ch.token);
+    /** Validates an authorization's dns-01 challenge with the right TXT record. */
+    const solve = async (who: AcmeTestClient, authz: { challenges: { type: string }[] }) => {
+      const ch = authz.challenges.find((c) => c.type === 'dns-01') as {
+        token: string;
+        url: string;
+      };
+      const keyAuth = await keyAuthOf(who, ch.token);
       await manage('/set-txt', {
         host,
         value: createHash('sha256').update(keyAuth).digest('base64url'),
       });
-      await client.post(ch.url, {});
+      await who.post(ch.url, {});
       const done = await until(
-        () => client.post(ch.url, ''),
+        () => who.post(ch.url, ''),
         (r) => r.body.status === 'valid' || r.body.status === 'invalid',
       );
       expect(done.body.status).toBe('valid');
-    }
+    };
+    for (const authz of [wild, exact]) await solve(client, authz);
     const orderUrl = made.headers.get('location')!;
     expect((await client.post(orderUrl, '')).body.status).toBe('ready');
     const csr = await createCsr({ profile: 'server', name: 'wild.test', dns: ['*.wild.test'] });
@@ -1406,6 +1411,21 @@ describe('§8.4 dns-01 (pebble-challtestsrv as the DNS server)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+    // §7.6 revocation by another account's authorizations: the domain's own authorization does
+    // not stand for the wildcard's, and the wildcard's does once it is valid
+    const other = await registered({
+      name: 'wild.test',
+      profile: 'server',
+      wildcards: ['*.wild.test'],
+    });
+    const der = Buffer.from(leaf.der).toString('base64url');
+    for (const value of ['wild.test', '*.wild.test']) {
+      const o = await other.post('/new-order', { identifiers: [{ type: 'dns', value }] });
+      await solve(other, (await other.post(o.body.authorizations[0], '')).body);
+      if (value === 'wild.test')
+        expectProblem(await other.post('/revoke-cert', { certificate: der }), 'unauthorized', 403);
+    }
+    expect((await other.post('/revoke-cert', { certificate: der })).status).toBe(200);
   });
 
   it('an IP identifier is offered no dns-01 (RFC 8738 §7)', async () => {
