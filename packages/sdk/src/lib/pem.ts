@@ -15,16 +15,52 @@ export interface PemBlock {
 /** Largest PEM or DER input the SDK accepts (a bundle of many certificates fits easily). */
 export const MAX_INPUT_BYTES = 8 * 1024 * 1024;
 
-const BLOCK = /-----BEGIN ([A-Z0-9 ]{1,64})-----\r?\n?([\s\S]*?)-----END \1-----/g;
+const BEGIN = /-----BEGIN ([A-Z0-9 ]{1,64})-----\r?\n?/g;
+const END = /-----END ([A-Z0-9 ]{1,64})-----/g;
+
+/**
+ * The label and body of every `-----BEGIN L-----` … `-----END L-----` block (RFC 7468 §2), in
+ * order; a BEGIN line without its END is skipped. The END lines are found in one pass first:
+ * a lazy regex from each BEGIN line to its END scanned the rest of the text once per BEGIN, so
+ * 40,000 BEGIN lines without an END (1 MB) took minutes.
+ */
+function* blocksOf(text: string): Generator<{ label: string; body: string }> {
+  const ends = new Map<string, number[]>();
+  for (const m of text.matchAll(END)) {
+    const list = ends.get(m[1]!);
+    if (list) list.push(m.index);
+    else ends.set(m[1]!, [m.index]);
+  }
+  const nextEnd = new Map<string, number>();
+  const begin = new RegExp(BEGIN.source, 'g');
+  let from = 0;
+  for (;;) {
+    begin.lastIndex = from;
+    const m = begin.exec(text);
+    if (!m) return;
+    const label = m[1]!;
+    const bodyStart = m.index + m[0].length;
+    const list = ends.get(label) ?? [];
+    let i = nextEnd.get(label) ?? 0;
+    while (i < list.length && list[i]! < bodyStart) i++;
+    nextEnd.set(label, i);
+    if (i === list.length) {
+      from = m.index + 1;
+      continue;
+    }
+    yield { label, body: text.slice(bodyStart, list[i]) };
+    from = list[i]! + `-----END ${label}-----`.length;
+  }
+}
 
 /** Every PEM block in `text`, in order. Text between blocks is ignored, as openssl does. */
 export function decodePem(text: string): PemBlock[] {
   if (text.length > MAX_INPUT_BYTES)
     throw new NodeIdError('ERR_INPUT_TOO_LARGE', `input is larger than ${MAX_INPUT_BYTES} bytes`);
   const out: PemBlock[] = [];
-  for (const m of text.matchAll(BLOCK)) {
-    const label = m[1]!;
-    let body = m[2]!;
+  for (const block of blocksOf(text)) {
+    const label = block.label;
+    let body = block.body;
     const headers: Record<string, string> = {};
     const split = body.search(/\r?\n\r?\n/);
     if (split >= 0 && /^[A-Za-z-]+:/.test(body)) {
