@@ -7,7 +7,8 @@
  * After `nodeid ca rotate` on the folder the supervisor re-issues it from the new key once, every
  * worker loads it without a restart, 3N connections present the new one, its chain verifies with
  * `openssl verify` against the new bundle, and the inventory holds one more server certificate,
- * not N more. Needs the builds (see helpers/processes.ts).
+ * not N more. Then `nodeid ca set-crl-url`, twice: every worker serves both addresses' paths.
+ * Needs the builds (see helpers/processes.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -15,7 +16,14 @@ import { join } from 'node:path';
 import { connect, type PeerCertificate } from 'node:tls';
 import { parseCertificate } from '@nodeid/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, type CaServer, cli, startCaServer, stopAll } from './helpers/processes.js';
+import {
+  api,
+  auditEvents,
+  type CaServer,
+  cli,
+  startCaServer,
+  stopAll,
+} from './helpers/processes.js';
 
 const WORKERS = 3;
 let ca: CaServer;
@@ -140,5 +148,26 @@ describe('nodeid-server --workers N presents one server certificate', () => {
     expect(`${verify.stdout}${verify.stderr}`).toMatch(/: OK/);
     const records = (await serverRecords()).map((r) => r.serialNumber).sort();
     expect(records).toEqual([first.serialNumber, second.serialNumber].sort());
+  });
+
+  it('every worker follows ca set-crl-url: the new address served by all N, the earlier one too', async () => {
+    const urls = ['http://ca.test/crl/one.crl', 'http://ca.test/crl/two.crl'];
+    for (const url of urls) {
+      const set = await cli(['ca', 'set-crl-url', url, '--dir', ca.caDir]);
+      expect(set.status, set.stderr).toBe(0);
+      // each worker follows the folder and writes its own ca.reloaded line
+      await ca.server.waitFor(`${url} in every worker`, () => {
+        const n = auditEvents(ca.server).filter(
+          (e) => e.action === 'ca.reloaded' && e.crlUrl === url,
+        ).length;
+        return n === WORKERS || undefined;
+      });
+    }
+    for (let i = 0; i < 3 * WORKERS; i++)
+      for (const url of urls) {
+        const r = await api(ca.server.url, new URL(url).pathname, { ca: ca.caPem });
+        expect(r.status, `${url}: ${r.text}`).toBe(200);
+        expect(r.headers['content-type']).toBe('application/pkix-crl');
+      }
   });
 });
