@@ -25,6 +25,8 @@
  * Each case warms up, then the cases take turns for five rounds of sequential iterations on one
  * thread; a case's rate is its median round, so load elsewhere on the machine hits every case
  * alike. Nothing here asserts a time: it prints. BENCH_SCALE=0.2 runs fewer iterations.
+ * BENCH_ONLY=bulk,server (any of verify, bulk, server, acme, endpoints, web) runs those sections
+ * only, after the identities, which are every ratio's baseline.
  */
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
@@ -45,6 +47,9 @@ const crypto = globalThis.crypto;
 x509.cryptoProvider.set(crypto);
 
 const scale = Number(process.env.BENCH_SCALE ?? 1) || 1;
+const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
+/** Whether a section runs (BENCH_ONLY names the ones to run; all by default). */
+const runs = (section) => !only || only.includes(section);
 const n = (count) => Math.max(2, Math.round(count * scale));
 const ROUNDS = 5;
 const CLUSTER = 'bench.cluster';
@@ -244,35 +249,46 @@ if (hasVerify) {
     perRound: n(600),
   });
 }
-process.stderr.write(`nodeid bench: verifications, ${ROUNDS} rounds\n`);
-const [verifyNode, verifySdk] = await compare(verifyCases);
-const verify = { node: verifyNode, sdk: verifySdk };
+let verify;
+if (runs('verify')) {
+  process.stderr.write(`nodeid bench: verifications, ${ROUNDS} rounds\n`);
+  const [verifyNode, verifySdk] = await compare(verifyCases);
+  verify = { node: verifyNode, sdk: verifySdk };
+}
 
 // ---- bulk issuance through the CLI, beside the openssl recipe above ------------------------------
-const bulkLines = await runBulkIssue({
-  scale,
-  opensslRate: identity.openssl.opsPerSec,
-  log: (text) => process.stderr.write(text),
-});
+const bulkLines = runs('bulk')
+  ? await runBulkIssue({
+      scale,
+      opensslRate: identity.openssl.opsPerSec,
+      log: (text) => process.stderr.write(text),
+    })
+  : [];
 
 // ---- the server, the web page ---------------------------------------------------------------------
-const serverLines = await runServerLoad({
-  scale,
-  rounds: ROUNDS,
-  log: (text) => process.stderr.write(text),
-});
+const serverLines = runs('server')
+  ? await runServerLoad({
+      scale,
+      rounds: ROUNDS,
+      log: (text) => process.stderr.write(text),
+    })
+  : [];
 
-const webLines = webSizeLines();
+const webLines = runs('web') ? webSizeLines() : [];
 
-const acmeLines = await runAcmeLoad({ scale, log: (text) => process.stderr.write(text) }).catch(
-  (e) => [`  ACME load: skipped (${e.message.slice(0, 200)})`],
-);
+const acmeLines = runs('acme')
+  ? await runAcmeLoad({ scale, log: (text) => process.stderr.write(text) }).catch((e) => [
+      `  ACME load: skipped (${e.message.slice(0, 200)})`,
+    ])
+  : [];
 
-const endpointLines = await runEndpointCheck({
-  scale,
-  rounds: ROUNDS,
-  log: (text) => process.stderr.write(text),
-});
+const endpointLines = runs('endpoints')
+  ? await runEndpointCheck({
+      scale,
+      rounds: ROUNDS,
+      log: (text) => process.stderr.write(text),
+    })
+  : [];
 
 // ---- report -------------------------------------------------------------------------------------
 const fmt = (v, d = 1) =>
@@ -290,18 +306,22 @@ const lines = [
   row('@peculiar/x509 X509CertificateGenerator, plainly', identity.x509, identity.floor),
   row('openssl CLI recipe (ecparam + req + x509 -req)', identity.openssl, identity.floor),
   '',
-  `  ${'certificate verifications'.padEnd(50)} ${'ops/s'.padStart(10)} ${'ms/op'.padStart(9)} ${'vs node'.padStart(9)}`,
-  row('node:crypto X509Certificate + verify(publicKey)', verify.node, verify.node),
-  verify.sdk
-    ? row('@nodeid/sdk verifyCertificate (RFC 5280 path)', verify.sdk, verify.node)
-    : '  @nodeid/sdk verifyCertificate: not in the built SDK yet, skipped',
+  ...(verify
+    ? [
+        `  ${'certificate verifications'.padEnd(50)} ${'ops/s'.padStart(10)} ${'ms/op'.padStart(9)} ${'vs node'.padStart(9)}`,
+        row('node:crypto X509Certificate + verify(publicKey)', verify.node, verify.node),
+        verify.sdk
+          ? row('@nodeid/sdk verifyCertificate (RFC 5280 path)', verify.sdk, verify.node)
+          : '  @nodeid/sdk verifyCertificate: not in the built SDK yet, skipped',
+      ]
+    : []),
   '  (ops/s: median of the rounds; then the slowest–fastest round and the total iterations)',
   '',
   'ratios (same run, medians)',
   `  SDK / floor    ${fmt(identity.sdk.opsPerSec / identity.floor.opsPerSec, 2)}x   (target >= 0.5x)   ${identity.sdk.opsPerSec >= 0.5 * identity.floor.opsPerSec ? 'meets' : 'BELOW TARGET'}`,
   `  SDK / openssl  ${fmt(identity.sdk.opsPerSec / identity.openssl.opsPerSec, 0)}x   (target >= 100x)   ${identity.sdk.opsPerSec >= 100 * identity.openssl.opsPerSec ? 'meets' : 'BELOW TARGET'}`,
   `  SDK / x509     ${fmt(identity.sdk.opsPerSec / identity.x509.opsPerSec, 2)}x`,
-  verify.sdk
+  verify?.sdk
     ? `  SDK verify / node:crypto verify  ${fmt(verify.sdk.opsPerSec / verify.node.opsPerSec, 2)}x   (the SDK also checks dates, CA flags, usages, host and cluster name)`
     : '',
   '',
