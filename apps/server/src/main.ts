@@ -232,7 +232,8 @@ async function main(): Promise<void> {
       dir: caDir,
       current: served,
       load: () => loadServedCa(caDir, passphrase),
-      onEvent: log,
+      // the workers log the same judgement of the folder: these lines say they are the supervisor's
+      onEvent: (e) => log({ ...e, process: 'supervisor' }),
       apply: async (next) => {
         await keeper?.update(next.serverIssuer);
       },
