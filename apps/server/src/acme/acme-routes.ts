@@ -187,9 +187,9 @@ export function acmeRoutes(s: Services, options: AcmeOptions = {}): Hono {
    * directory may not order or finalize ("userActionRequired", 403, with `Link:
    * rel="terms-of-service"` and an "instance" page saying how to agree); reading, challenges,
    * account updates, key change, deactivation and revocation stay open. The URL agreed to is
-   * kept with the account; an account that agreed before versions were kept (before
-   * this release: `termsOfServiceAgreed` alone) counts as having agreed to the terms in force the first
-   * time it is checked, which is then recorded.
+   * kept with the account; an account that agreed before versions were kept (before this
+   * release: `termsOfServiceAgreed` alone) counts as having agreed to the terms in force the
+   * first time it is checked, which is then recorded.
    */
   async function requireCurrentTerms(c: Context, account: AcmeObject): Promise<void> {
     const terms = options.termsOfService;
