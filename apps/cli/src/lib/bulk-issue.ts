@@ -1,13 +1,15 @@
 /**
  * `nodeid cert issue --from-file`: issues thousands of node identities at the speed of the
- * cryptography, durably. The input is streamed in batches; each batch is issued on worker
- * threads (keys, certificates, files and records: `issue-worker.ts`) while the previous batch is
- * written, so both cores sign while the disk syncs; memory stays flat in the node count.
+ * cryptography, durably. The input is streamed in batches; each batch is issued by this thread
+ * and the worker threads together, in chunks (`issue-chunk.ts`: keys, certificates, records, and
+ * each chunk's bundles staged by the thread that made them), while the previous batch is
+ * committed; memory stays flat in the node count.
  *
- * Each batch is written with `writeBundleBatch` of `@nodeid/sdk/node`, whose order keeps the
- * invariant "every visible bundle is complete and recorded, every record is a bundle":
- * bundles staged durably under `<out>/.nodeid-staging` → ONE inventory transaction records the
- * batch's certificates and audit lines (the commit point) → staged folders renamed into place.
+ * Each batch follows the steps of `writeBundleBatch` of `@nodeid/sdk/node`, whose order keeps
+ * the invariant "every visible bundle is complete and recorded, every record is a bundle":
+ * bundles staged durably under `<out>/.nodeid-staging` (`openBundleBatch`, `stageBundles`) →
+ * ONE inventory transaction records the batch's certificates and audit lines (the commit point,
+ * `commitBundleBatch`) → staged folders renamed into place.
  * A kill at any moment leaves hidden staged bundles at most; the next bulk run into the same
  * folder first publishes those the inventory recorded and removes the others
  * (`recoverBundleBatches`). One failing node is reported with its input line and does not stop
@@ -296,8 +298,7 @@ export async function bulkIssue(options: BulkIssueOptions): Promise<BulkIssueSum
   };
 
   let fatal: unknown;
-  // one batch is written while the next is issued; batches are not written concurrently: on
-  // ext4, creating one batch's files while another's syncs are in flight made both slower
+  // one batch is committed and moved into place while the next is issued and staged
   let writing: Promise<void> | undefined;
   try {
     const folders = new Map<string, number>();
