@@ -1360,11 +1360,11 @@ describe('§8.4 dns-01 (pebble-challtestsrv as the DNS server)', () => {
       'tls-alpn-01',
     ]);
     /** Validates an authorization's dns-01 challenge with the right TXT record. */
-    const solve = async (who: AcmeTestClient, authz: { challenges: { type: string }[] }) => {
-      const ch = authz.challenges.find((c) => c.type === 'dns-01') as {
-        token: string;
-        url: string;
-      };
+    const solve = async (
+      who: AcmeTestClient,
+      authz: { challenges: { type: string; token: string; url: string }[] },
+    ) => {
+      const ch = authz.challenges.find((c) => c.type === 'dns-01')!;
       const keyAuth = await keyAuthOf(who, ch.token);
       await manage('/set-txt', {
         host,
