@@ -100,12 +100,36 @@ const SUBSCRIBER_FORBIDDEN_EKU: Record<string, string> = {
   [PRECERTIFICATE_SIGNING]: 'Precertificate Signing',
 };
 
+/**
+ * BR 7.1.2.7.11, the key usages a subscriber certificate may assert, by key type (when the
+ * extension is present; 7.1.2.7.6 makes it a SHOULD): for RSA keys digitalSignature,
+ * keyEncipherment and dataEncipherment ("at least one Key Usage MUST be set"); for ECC keys
+ * digitalSignature, which MUST be set, and keyAgreement. Every other bit is "Permitted: N".
+ */
+const SUBSCRIBER_KEY_USAGE: Record<string, { allowed: readonly string[]; required?: string }> = {
+  RSA: { allowed: ['digitalSignature', 'keyEncipherment', 'dataEncipherment'] },
+  EC: { allowed: ['digitalSignature', 'keyAgreement'], required: 'digitalSignature' },
+};
+
+function checkSubscriberKeyUsage(cert: Certificate, depth: number): Failure | undefined {
+  const rule = SUBSCRIBER_KEY_USAGE[cert.publicKey.type];
+  if (!cert.keyUsage || !rule) return undefined;
+  const type = cert.publicKey.type === 'EC' ? 'an ECC' : 'an RSA';
+  if (rule.required && !cert.keyUsage.includes(rule.required as never))
+    return violation(cert, depth, `has ${type} key without the ${rule.required} key usage`);
+  const other = cert.keyUsage.find((u) => !rule.allowed.includes(u));
+  if (other) return violation(cert, depth, `asserts the ${other} key usage for ${type} key`);
+  return undefined;
+}
+
 /** Rules for subscriber certificates (BR 7.1.2.7). */
 function checkSubscriber(cert: Certificate, depth: number): Failure | undefined {
   const bad = (why: string) => violation(cert, depth, why);
   // 7.1.2.7.8: basicConstraints cA MUST be FALSE; 7.1.2.7.11: keyCertSign MUST NOT be set
   if (cert.basicConstraints?.ca) return bad('is a CA certificate used as a leaf');
   if (cert.keyUsage?.includes('keyCertSign')) return bad('asserts keyCertSign in a leaf');
+  const usage = checkSubscriberKeyUsage(cert, depth);
+  if (usage) return usage;
   // 7.1.2.7.12: subjectAltName MUST be present, critical only when the subject is empty
   const san = cert.extensions.find((e) => e.oid === OID.subjectAltName);
   if (!san || !cert.subjectAltNames?.length) return bad('has no subjectAltName');

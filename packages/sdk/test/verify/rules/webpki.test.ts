@@ -1,7 +1,7 @@
 /**
  * Peer names (RFC 6125 §6.4, RFC 5280 §4.2.1.6), extended key usage (RFC 5280 §4.2.1.12) and
  * the CA/Browser Forum Baseline Requirements under `policy: 'webpki'` (tools/limbo/RULES.md
- * rows H, K, W, S3, B11, B12), on chains made by pyca/cryptography at test time.
+ * rows H, K, W, S3, B11, B12, B13), on chains made by pyca/cryptography at test time.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bc, dnsSan, eku, ku, leaf, leafExt, makePki, type Pki, root, san, verify } from './pki.js';
@@ -13,6 +13,11 @@ beforeAll(() => {
   pki = makePki([
     root('r'),
     leaf('exact', 'r'),
+    leaf('ecKa', 'r', { ext: leafExt(ku(['digitalSignature', 'keyAgreement'])) }),
+    leaf('ecKaOnly', 'r', { ext: leafExt(ku(['keyAgreement'])) }),
+    leaf('ecKe', 'r', { ext: leafExt(ku(['digitalSignature', 'keyEncipherment'])) }),
+    leaf('rsaKe', 'r', { key: 'rsa2048', ext: leafExt(ku(['keyEncipherment'])) }),
+    leaf('rsaKa', 'r', { key: 'rsa2048', ext: leafExt(ku(['digitalSignature', 'keyAgreement'])) }),
     leaf('wild', 'r', {
       subject: [['CN', '*.example.com']],
       ext: leafExt(dnsSan('*.example.com')),
@@ -285,6 +290,14 @@ describe('Baseline Requirements certificate profile (policy webpki)', () => {
   it('B12: a CA certificate has a keyUsage extension (BR 7.1.2.1.2, 7.1.2.10.7)', async () => {
     expect(await ok({ leaf: 'underNoKu', anchors: ['rNoKuBc'] })).toBe(true);
     expect(await ok({ leaf: 'underNoKu', ...web, anchors: ['rNoKuBc'] })).toBe(false);
+  });
+
+  it('B13: subscriber key usages follow the key type under webpki: ECC needs digitalSignature and may add keyAgreement, RSA takes digitalSignature/keyEncipherment/dataEncipherment (BR 7.1.2.7.11)', async () => {
+    for (const l of ['ecKa', 'rsaKe']) expect(await ok({ leaf: l, ...web }), l).toBe(true);
+    for (const l of ['ecKaOnly', 'ecKe', 'rsaKa']) {
+      expect(await ok({ leaf: l, ...web }), l).toBe(false);
+      expect(await ok({ leaf: l, anchors: ['r'] }), `${l} under rfc5280`).toBe(true);
+    }
   });
 
   it('B11: an RSA subscriber key with no key usage bit fails (BR 7.1.2.7.11; RFC 5280 §4.2.1.3 too)', async () => {
