@@ -5,6 +5,16 @@ import { formatIp, parseIp } from './general-name.js';
 
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 
+/**
+ * A refused name as an error message shows it: in JSON quotes, so that control characters (NUL,
+ * ESC sequences that would drive the reader's terminal) are escaped, and cut at 100 characters,
+ * so that a 2 MB line of a node list is not printed back whole.
+ */
+export function shownName(value: unknown): string {
+  const text = String(value);
+  return JSON.stringify(text.length > 100 ? `${text.slice(0, 100)}…` : text);
+}
+
 /** Lower-cases and checks a DNS name (a leading `*.` wildcard label is allowed). Throws ERR_NAME_INVALID. */
 export function normalizeDnsName(name: string): string {
   const lower = String(name).trim().toLowerCase().replace(/\.$/, '');
@@ -16,7 +26,7 @@ export function normalizeDnsName(name: string): string {
     !body.every((l) => LABEL.test(l)) ||
     parseIp(lower)
   ) {
-    throw new NodeIdError('ERR_NAME_INVALID', `"${name}" is not a valid DNS name`);
+    throw new NodeIdError('ERR_NAME_INVALID', `${shownName(name)} is not a valid DNS name`);
   }
   return lower;
 }
@@ -24,7 +34,8 @@ export function normalizeDnsName(name: string): string {
 /** Parses and normalises an IP address. Throws ERR_NAME_INVALID. */
 export function normalizeIp(ip: string): { text: string; bytes: Uint8Array } {
   const bytes = parseIp(String(ip).trim());
-  if (!bytes) throw new NodeIdError('ERR_NAME_INVALID', `"${ip}" is not a valid IP address`);
+  if (!bytes)
+    throw new NodeIdError('ERR_NAME_INVALID', `${shownName(ip)} is not a valid IP address`);
   return { text: formatIp(bytes), bytes };
 }
 
@@ -34,7 +45,7 @@ export function normalizeUri(uri: string): string {
   if (!/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(text) || /\s/.test(text) || /[^\x21-\x7e]/.test(text)) {
     throw new NodeIdError(
       'ERR_NAME_INVALID',
-      `"${uri}" is not a valid URI (it needs a scheme, e.g. spiffe://cluster/node1)`,
+      `${shownName(uri)} is not a valid URI (it needs a scheme, e.g. spiffe://cluster/node1)`,
     );
   }
   return text;
@@ -44,7 +55,7 @@ export function normalizeUri(uri: string): string {
 export function normalizeEmail(email: string): string {
   const text = String(email).trim();
   if (!/^[^\s@]+@[^\s@]+$/.test(text) || /[^\x21-\x7e]/.test(text))
-    throw new NodeIdError('ERR_NAME_INVALID', `"${email}" is not a valid email address`);
+    throw new NodeIdError('ERR_NAME_INVALID', `${shownName(email)} is not a valid email address`);
   return text;
 }
 
