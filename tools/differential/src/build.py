@@ -117,14 +117,15 @@ def sign_raw(signer, data, hash_name="sha256"):
     return signer.sign(data, ec.ECDSA(h))
 
 
-def signature_algorithm(signer, hash_name):
+def signature_algorithm(signer, hash_name, null_params=False):
     """The DER AlgorithmIdentifier of `signer`'s signature with `hash_name` (RFC 5758 §3.2 for
     ECDSA, no parameters; RFC 4055 §5 for RSA PKCS#1 v1.5, NULL parameters)."""
     if isinstance(signer, rsa.RSAPrivateKey):
         oid = {"sha1": "1.2.840.113549.1.1.5", "sha256": "1.2.840.113549.1.1.11", "sha384": "1.2.840.113549.1.1.12"}
         return der(0x30, der_oid(oid[hash_name]) + b"\x05\x00")
     oid = {"sha1": "1.2.840.10045.4.1", "sha256": "1.2.840.10045.4.3.2", "sha384": "1.2.840.10045.4.3.3"}
-    return der(0x30, der_oid(oid[hash_name]))
+    # RFC 5758 §3.2: the parameters "MUST" be omitted; `null_params` writes a NULL anyway
+    return der(0x30, der_oid(oid[hash_name]) + (b"\x05\x00" if null_params else b""))
 
 
 def when(seconds):
@@ -417,7 +418,8 @@ def patch_certificate(built, issuer_key, raw_serial, patches, cert):
     `version` (1 or 2: v1 drops the extensions unless `keepExtensions`), `uniqueId`
     (`issuer`/`subject`: a [1]/[2] IMPLICIT BIT STRING), `duplicateExtension` (an extension OID
     written twice), `time` ({notBefore|notAfter: form}), `hash` (`sha1`/`sha384`: the algorithm
-    of both signature fields), `outerHash` (the outer signatureAlgorithm only, the TBS keeping
+    of both signature fields), `nullParams` (an ECDSA AlgorithmIdentifier with NULL parameters,
+    in both fields), `outerHash` (the outer signatureAlgorithm only, the TBS keeping
     SHA-256: a mismatch), `explicitCurve` (the key's SubjectPublicKeyInfo with ECParameters)."""
     top = elements(content_of(built))
     parts = elements(content_of(top[0]))
@@ -427,7 +429,8 @@ def patch_certificate(built, issuer_key, raw_serial, patches, cert):
     serial, _sig, issuer, validity, subject, spki = fields[:6]
     rest = fields[6:]
     hash_name = patches.get("hash", "sha256")
-    sig_alg = signature_algorithm(issuer_key, hash_name)
+    null_params = bool(patches.get("nullParams"))
+    sig_alg = signature_algorithm(issuer_key, hash_name, null_params)
     if raw_serial is not None:
         serial = der(0x02, raw_serial)
     if "time" in patches:
@@ -459,7 +462,7 @@ def patch_certificate(built, issuer_key, raw_serial, patches, cert):
     elif v == 2:
         version = der(0xA0, der(0x02, b"\x01"))
     tbs = der(0x30, (version or b"") + serial + sig_alg + issuer + validity + subject + spki + b"".join(ids + exts))
-    outer = signature_algorithm(issuer_key, patches.get("outerHash", hash_name))
+    outer = signature_algorithm(issuer_key, patches.get("outerHash", hash_name), null_params)
     signature = sign_raw(issuer_key, tbs, hash_name)
     return der(0x30, tbs + outer + der(0x03, b"\x00" + signature))
 

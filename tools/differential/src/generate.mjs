@@ -545,11 +545,13 @@ const ENCODING_MUTATIONS = {
     // §4.1.1.2: signatureAlgorithm "MUST contain the same algorithm identifier as the
     // signature field in the sequence tbsCertificate"; SHA-1 is refused by the Web PKI (BR 7.1.3.2)
     const i = 1 + rng.int(c.certs.length - 1);
-    const form = rng.pick(['outer-mismatch', 'sha1', 'sha384']);
-    c.certs[i].der = {
-      ...c.certs[i].der,
-      ...(form === 'outer-mismatch' ? { outerHash: 'sha384' } : { hash: form }),
-    };
+    // RFC 5758 §3.2: ECDSA AlgorithmIdentifiers "MUST omit the parameters field"
+    const form = rng.pick(['outer-mismatch', 'sha1', 'sha384', 'ecdsa-null-params']);
+    const patch = {
+      'outer-mismatch': { outerHash: 'sha384' },
+      'ecdsa-null-params': { nullParams: true },
+    }[form] ?? { hash: form };
+    c.certs[i].der = { ...c.certs[i].der, ...patch };
     return `signature-algorithm:${form}@${i}`;
   },
   version: (c, rng) => {
