@@ -8,8 +8,7 @@
  * e2e-crl-address.test.ts.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   createCa,
@@ -22,14 +21,14 @@ import {
   signCaCsr,
 } from '@nodeid/sdk';
 import { openMemoryStore, type Store } from '@nodeid/store';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import type { AppDeps } from '../src/deps.js';
 import { type ServedCa, switchServedCa } from '../src/lib/ca-reload.js';
 import { crlPathsInUse, rootCrlSource } from '../src/lib/crl-addresses.js';
+import { tempFolder } from './helpers/temp.js';
 
-const work = mkdtempSync(join(tmpdir(), 'nodeid-crl-address-change-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempFolder('nodeid-crl-address-change-');
 
 const ADMIN = 'crl-address-admin-token-0123456789abcdef';
 const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };

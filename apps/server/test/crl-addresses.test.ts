@@ -4,17 +4,16 @@
  * intermediate the offline root's CRL file at the path in the intermediate's certificate.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCa, createCaCsr, createCrl, type Issuer, parseCrl, signCaCsr } from '@nodeid/sdk';
 import { openMemoryStore } from '@nodeid/store';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import { crlPathsOf, issuingCrlPaths, rootCrlSource } from '../src/lib/crl-addresses.js';
+import { tempFolder } from './helpers/temp.js';
 
-const work = mkdtempSync(join(tmpdir(), 'nodeid-crl-addresses-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempFolder('nodeid-crl-addresses-');
 
 async function intermediate() {
   const root = await createCa({ clusterName: 'c' });

@@ -5,8 +5,7 @@
  * asked at the same moment (the supervisor of `--workers N` and a renewal never write the files
  * twice). Real files in a temporary folder, a memory inventory.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   bundleFiles,
@@ -19,11 +18,11 @@ import {
 } from '@nodeid/sdk';
 import { writeBundle } from '@nodeid/sdk/node';
 import { openMemoryStore } from '@nodeid/store';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { keepServerIdentity, serverIdentityFiles } from '../src/lib/server-identity.js';
+import { tempFolder } from './helpers/temp.js';
 
-const work = mkdtempSync(join(tmpdir(), 'nodeid-server-identity-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempFolder('nodeid-server-identity-');
 const names = { hostnames: ['localhost'], ips: ['127.0.0.1'] };
 const onDisk = (caDir: string) =>
   parseCertificate(readFileSync(serverIdentityFiles(caDir).certFile, 'utf8'));
