@@ -23,12 +23,10 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   api,
-  assertBuilt,
   auditEvents,
   cli,
-  initCaFolder,
   type ServerProcess,
-  startServer,
+  startCaServer,
   stopAll,
 } from './helpers/processes.js';
 
@@ -76,12 +74,15 @@ describe.each([
   { threads: '0', where: 'on the HTTP thread' },
 ])('signing $where while the CA folder is reloaded', ({ threads }) => {
   beforeAll(async () => {
-    assertBuilt();
-    ({ work, caDir, caPem } = await initCaFolder('nodeid-reload-signing-', 'race.cluster'));
-    const set = await cli(['ca', 'set-crl-url', FIRST, '--dir', caDir]);
-    expect(set.status, set.stderr).toBe(0);
-    server = await startServer({ caDir, args: ['--sign-threads', threads] });
-    admin = readFileSync(join(caDir, 'admin.token'), 'utf8').trim().split('\n')[0]!;
+    ({ work, caDir, caPem, admin, server } = await startCaServer(
+      'nodeid-reload-signing-',
+      'race.cluster',
+      { args: ['--sign-threads', threads] },
+      async (folder) => {
+        const set = await cli(['ca', 'set-crl-url', FIRST, '--dir', folder.caDir]);
+        expect(set.status, set.stderr).toBe(0);
+      },
+    ));
   });
 
   afterAll(() => stopAll(work));

@@ -13,6 +13,7 @@ import { loadCaFolder } from '@nodeid/sdk/node';
 import { certificateRecordOf, openCaInventory } from '@nodeid/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  agentArgs,
   assertBuilt,
   auditEvents,
   cli,
@@ -61,20 +62,7 @@ async function expiredNode(name: string, daysAgo: number) {
 }
 
 const agentOnce = (n: { cert: string; key: string; ca: string }) =>
-  cli([
-    'agent',
-    '--server',
-    server.url,
-    '--cert',
-    n.cert,
-    '--key',
-    n.key,
-    '--ca',
-    n.ca,
-    '--once',
-    '--force-renew',
-    '--no-follow-ca',
-  ]);
+  cli([...agentArgs(server.url, n), '--once', '--force-renew', '--no-follow-ca']);
 
 beforeAll(async () => {
   assertBuilt();

@@ -340,14 +340,18 @@ export interface CaServer {
  * The set-up of the end-to-end tests: a CA folder for `cluster` in a new temporary folder
  * (named with `prefix`), nodeid-server started on it on a free loopback port (`server` gives
  * `--db`, extra flags and a port), and the admin token it made. Checks the builds first.
+ * `prepare`, when given, runs on the new folder before the server starts (e.g. `nodeid ca
+ * set-crl-url`); its failure fails the set-up.
  */
 export async function startCaServer(
   prefix: string,
   cluster: string,
   server: { port?: number; db?: string; args?: string[] } = {},
+  prepare?: (folder: { work: string; caDir: string }) => Promise<void>,
 ): Promise<CaServer> {
   assertBuilt();
   const { work, caDir, caPem } = await initCaFolder(prefix, cluster);
+  await prepare?.({ work, caDir });
   const started = await startServer({ caDir, ...server });
   return { work, caDir, caPem, admin: adminToken(caDir), server: started };
 }
