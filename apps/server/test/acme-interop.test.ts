@@ -21,6 +21,7 @@ import {
   type ServerProcess,
   startServer,
   stopAll,
+  tokenAdminArgs,
 } from './helpers/processes.js';
 
 /** Runs a command to its end (killed after `timeoutMs`), with its output. */
@@ -173,10 +174,32 @@ function certbot(dir: string, token: { eab: { kid: string; hmacKey: string } }, 
 /** lego's http-01 solver on the port the server validates on. */
 const http01 = () => ['--http', '--http.port', `127.0.0.1:${httpPort}`];
 
-/** `caddy run` on `caddyfile`, its state under `dir`. */
-function startCaddy(dir: string, caddyfile: string): Running {
-  return new Running(
-    spawn('caddy', ['run', '--config', caddyfile, '--adapter', 'caddyfile'], {
+/**
+ * `caddy run` in a new folder `work/name` (its state there) on a Caddyfile whose global options
+ * are `admin off`, that folder's storage, the server's validation ports and `globals`, then the
+ * `site` block; waits until Caddy has obtained its certificate, runs `check`, and stops Caddy
+ * (also on failure).
+ */
+async function withCaddy(
+  name: string,
+  caddyfile: { globals?: string; site: string },
+  check: () => Promise<void>,
+): Promise<void> {
+  const dir = join(work, name);
+  mkdirSync(dir);
+  const file = join(dir, 'Caddyfile');
+  writeFileSync(
+    file,
+    `{
+  admin off
+  storage file_system ${join(dir, 'data')}
+  http_port ${httpPort}
+  https_port ${tlsPort}
+${caddyfile.globals ?? ''}}
+${caddyfile.site}`,
+  );
+  const caddy = new Running(
+    spawn('caddy', ['run', '--config', file, '--adapter', 'caddyfile'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         ...process.env,
@@ -186,6 +209,16 @@ function startCaddy(dir: string, caddyfile: string): Running {
       },
     }),
   );
+  try {
+    await caddy.waitFor(
+      'Caddy to obtain its certificate',
+      () => /certificate obtained successfully/.test(caddy.stderr) || undefined,
+      90_000,
+    );
+    await check();
+  } finally {
+    await caddy.stop();
+  }
 }
 
 /** GET / over HTTPS on loopback `port`, trusting the CA folder's certificate. */
@@ -224,6 +257,17 @@ async function acmeToken(name: string, extra: Record<string, unknown> = {}) {
   expect(res.status).toBe(201);
   return res.json() as { id: string; eab: { kid: string; hmacKey: string } };
 }
+
+/** `nodeid token create name ...flags` run as this server's admin (its exit code and output). */
+const tokenCreate = (name: string, ...flags: string[]) =>
+  run(process.execPath, [
+    CLI,
+    'token',
+    'create',
+    name,
+    ...tokenAdminArgs({ url: server.url, caDir }),
+    ...flags,
+  ]);
 
 const certOf = (path: string, name: string) =>
   readFileSync(join(path, 'certificates', `${name}.crt`), 'utf8');
@@ -425,19 +469,7 @@ describe('lego against nodeid-server', () => {
   }, 180_000);
 
   it('nodeid token create --acme prints an EAB with a lego line that works as printed', async () => {
-    const made = await run(process.execPath, [
-      CLI,
-      'token',
-      'create',
-      'node5.test',
-      '--acme',
-      '--server',
-      server.url,
-      '--admin-token-file',
-      join(caDir, 'admin.token'),
-      '--ca-file',
-      trust(),
-    ]);
+    const made = await tokenCreate('node5.test', '--acme');
     expect(made.code, made.out).toBe(0);
     expect(made.out).toMatch(
       /certbot certonly --server \S+\/acme\/directory --eab-kid [0-9a-f]{16} --eab-hmac-key [A-Za-z0-9_-]{43} --standalone -d node5\.test/,
@@ -469,22 +501,7 @@ describe('lego against nodeid-server', () => {
 
   it('gets a wildcard certificate over dns-01 for a token made with nodeid token create --acme --wildcard (RFC 8555 §7.1.3); one the token does not list is rejectedIdentifier', async () => {
     // the admin grants the wildcard explicitly, with nodeid token create --wildcard
-    const cli = (...extra: string[]) =>
-      run(process.execPath, [
-        CLI,
-        'token',
-        'create',
-        'wild12.test',
-        '--profile',
-        'server',
-        '--server',
-        server.url,
-        '--admin-token-file',
-        join(caDir, 'admin.token'),
-        '--ca-file',
-        trust(),
-        ...extra,
-      ]);
+    const cli = (...extra: string[]) => tokenCreate('wild12.test', '--profile', 'server', ...extra);
     expect((await cli('--wildcard', '*.wild12.test')).code).toBe(2); // without --acme
     const overSuffix = await cli('--acme', '--wildcard', '*.co.uk');
     expect(overSuffix.code).toBe(3);
@@ -609,58 +626,36 @@ describe('certbot and Caddy against nodeid-server', () => {
 
   it('Caddy with acme_ca and acme_eab obtains its own certificate and serves HTTPS with it on loopback', async () => {
     const token = await acmeToken('node7.test');
-    const dir = join(work, 'caddy');
-    mkdirSync(dir);
-    const caddyfile = join(dir, 'Caddyfile');
-    writeFileSync(
-      caddyfile,
-      `{
-  admin off
-  storage file_system ${join(dir, 'data')}
-  http_port ${httpPort}
-  https_port ${tlsPort}
-  email ops@example.test
+    await withCaddy(
+      'caddy',
+      {
+        globals: `  email ops@example.test
   acme_ca ${server.url}/acme/directory
   acme_ca_root ${join(caDir, 'ca.crt')}
   acme_eab {
     key_id ${token.eab.kid}
     mac_key ${token.eab.hmacKey}
   }
-}
-node7.test {
+`,
+        site: `node7.test {
   bind 127.0.0.1
   respond "served by caddy"
 }
 `,
+      },
+      async () => {
+        const res = await httpsGet(tlsPort, { servername: 'node7.test', host: 'node7.test' });
+        expect(res).toEqual({ status: 200, body: 'served by caddy' });
+      },
     );
-    const caddy = startCaddy(dir, caddyfile);
-    try {
-      await caddy.waitFor(
-        'Caddy to obtain its certificate',
-        () => /certificate obtained successfully/.test(caddy.stderr) || undefined,
-        90_000,
-      );
-      const res = await httpsGet(tlsPort, { servername: 'node7.test', host: 'node7.test' });
-      expect(res).toEqual({ status: 200, body: 'served by caddy' });
-    } finally {
-      await caddy.stop();
-    }
   }, 120_000);
 
   it('Caddy gets a certificate for an IP identifier (RFC 8738) with an explicit ACME issuer', async () => {
     const token = await acmeToken('node11.test', { ips: ['127.0.0.1'] });
-    const dir = join(work, 'caddy-ip');
-    mkdirSync(dir);
-    const caddyfile = join(dir, 'Caddyfile');
-    writeFileSync(
-      caddyfile,
-      `{
-  admin off
-  storage file_system ${join(dir, 'data')}
-  http_port ${httpPort}
-  https_port ${tlsPort}
-}
-https://127.0.0.1 {
+    await withCaddy(
+      'caddy-ip',
+      {
+        site: `https://127.0.0.1 {
   bind 127.0.0.1
   tls {
     issuer acme {
@@ -673,18 +668,11 @@ https://127.0.0.1 {
   respond "ip by caddy"
 }
 `,
+      },
+      async () => {
+        const { body } = await httpsGet(tlsPort);
+        expect(body).toBe('ip by caddy');
+      },
     );
-    const caddy = startCaddy(dir, caddyfile);
-    try {
-      await caddy.waitFor(
-        'Caddy to obtain its certificate',
-        () => /certificate obtained successfully/.test(caddy.stderr) || undefined,
-        90_000,
-      );
-      const { body } = await httpsGet(tlsPort);
-      expect(body).toBe('ip by caddy');
-    } finally {
-      await caddy.stop();
-    }
   }, 120_000);
 });
