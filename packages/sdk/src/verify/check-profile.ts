@@ -280,6 +280,22 @@ function checkRsaSize(cert: Certificate, depth: number): Failure | undefined {
 }
 
 /**
+ * RFC 5758 §3.2 (ECDSA) and RFC 8410 §3 (Ed25519, Ed448): the signature AlgorithmIdentifier
+ * "MUST omit the parameters field". Said plainly here, where the signature check would only
+ * report a signature that does not verify.
+ */
+function checkSignatureParameters(cert: Certificate, depth: number): Failure | undefined {
+  const family = cert.signatureAlgorithm.family;
+  if (family !== 'ECDSA' && family !== 'Ed25519' && family !== 'Ed448') return undefined;
+  if (children(cert.signatureAlgorithmNode).length === 1) return undefined;
+  return invalid(
+    cert,
+    depth,
+    `has parameters in its ${cert.signatureAlgorithm.name} signature algorithm, which RFC 5758 §3.2 and RFC 8410 §3 require to be absent`,
+  );
+}
+
+/**
  * RFC 8017 §3.1: "The RSA public exponent e is an integer between 3 and n - 1 satisfying
  * GCD(e, \lambda(n)) = 1", so odd and at least 3 (BR 6.1.6 says the same). With e = 1 a
  * "signature" is the encoded message itself, so any certificate below such a CA would verify.
@@ -556,6 +572,13 @@ export const RFC5280_RULES: readonly ProfileRule[] = [
     scope: 'conformance',
     roles: ISSUED,
     check: (c, _r, d) => checkSerialNumber(c, d),
+  },
+  {
+    name: 'signature-algorithm-parameters',
+    source: 'RFC 5758 §3.2, RFC 8410 §3',
+    scope: 'rfc5280',
+    roles: ISSUED,
+    check: (c, _r, d) => checkSignatureParameters(c, d),
   },
   {
     name: 'validity-time-encoding',

@@ -60,6 +60,7 @@ beforeAll(() => {
     leaf('lUnderK1', 'iK1'),
     leaf('lTrailingDot', 'r', { ext: leafExt(dnsSan('example.com.')) }),
     leaf('lExplicitCurve', 'r', { explicitCurve: true }),
+    leaf('lSigNull', 'r', { sigParamsNull: true }),
     leaf('lRsaE1', 'r', { spkiDer: rsaSpki(1n) }),
     leaf('lRsaEven', 'r', { spkiDer: rsaSpki(65536n) }),
     leaf('lRsaE3', 'r', { spkiDer: rsaSpki(3n) }),
@@ -185,5 +186,13 @@ describe('RSA public exponent (RFC 8017 §3.1)', () => {
         });
     const r = await verify(pki, { leaf: 'lRsaE3', anchors: ['r'] });
     expect(r.ok, r.ok ? '' : r.message).toBe(true);
+  });
+});
+
+describe('signature AlgorithmIdentifier parameters (RFC 5758 §3.2)', () => {
+  it('refuses ecdsa-with-SHA256 with NULL parameters, naming the rule rather than a bad signature', async () => {
+    const r = await verify(pki, { leaf: 'lSigNull', anchors: ['r'] });
+    expect(r).toMatchObject({ ok: false, code: 'ERR_CERTIFICATE_INVALID', depth: 0 });
+    expect(r.ok || r.message).toMatch(/RFC 5758 §3\.2/);
   });
 });

@@ -369,6 +369,12 @@ def main():
                 return [*kids[:4], tlv(0x30, b"".join(dates)), *kids[5:]]
 
             der = resign(der, issuer_key, validity)
+        if c.get("sigParamsNull"):  # ecdsa-with-SHA256 with NULL parameters in both fields (RFC 5758 §3.2 forbids)
+            null_alg = tlv(0x30, tlv(0x06, bytes.fromhex("2a8648ce3d040302")) + b"\x05\x00")
+            der = resign(der, issuer_key, lambda kids: [kids[0], kids[1], null_alg, *kids[3:]])
+            _, _, content, _ = read_tlv(der, 0)
+            tbs, _alg, sig = children(content)
+            der = tlv(0x30, tbs + null_alg + sig)
         if c.get("explicitCurve"):  # the P-256 key with specifiedCurve parameters (RFC 5480 §2.1.1 forbids)
             spki = explicit_spki(key.public_key())
             der = resign(der, issuer_key, lambda kids: [*kids[:6], spki, *kids[7:]])

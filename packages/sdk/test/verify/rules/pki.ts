@@ -31,6 +31,8 @@ export interface CertSpec {
   notBefore?: string;
   notAfter?: string;
   version?: 1 | 3;
+  /** Sign with ecdsa-with-SHA256 written with NULL parameters, in the TBS and outside it. */
+  sigParamsNull?: boolean;
   /** Write the (P-256) key's SubjectPublicKeyInfo with specifiedCurve parameters. */
   explicitCurve?: boolean;
   /** Encode notBefore and notAfter as GeneralizedTime, whatever the year. */
