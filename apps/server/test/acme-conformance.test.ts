@@ -5,7 +5,7 @@
  * for real over loopback, for the IP identifier 127.0.0.1 (RFC 8738).
  */
 
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -27,7 +27,8 @@ import type { AcmeOptions } from '../src/acme/acme-routes.js';
 import { createApp } from '../src/app.js';
 import { type Signer, signJob } from '../src/lib/issuance.js';
 import { type AcmeResponse, AcmeTestClient, keyAuthOf } from './helpers/acme-client.js';
-import { freePort, killStarted, Running } from './helpers/processes.js';
+import { startChallTestSrv } from './helpers/challtestsrv.js';
+import { killStarted } from './helpers/processes.js';
 
 const ADMIN = 'admin-token-for-tests-0123456789';
 const URN = 'urn:ietf:params:acme:error:';
@@ -1250,33 +1251,7 @@ describe('§8.4 dns-01 (pebble-challtestsrv as the DNS server)', () => {
   let management: number;
 
   beforeAll(async () => {
-    [dnsPort, management] = [await freePort(), await freePort()];
-    const dns = new Running(
-      spawn(
-        'pebble-challtestsrv',
-        [
-          '-dns01',
-          `127.0.0.1:${dnsPort}`,
-          '-management',
-          `127.0.0.1:${management}`,
-          '-http01',
-          '',
-          '-https01',
-          '',
-          '-tlsalpn01',
-          '',
-          '-defaultIPv6',
-          '',
-        ],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
-      ),
-    );
-    await dns.waitFor(
-      'the DNS server',
-      () =>
-        /Starting challenge servers|DNS/i.test(dns.stderr + dns.stdoutLines.join('\n')) ||
-        undefined,
-    );
+    ({ dnsPort, managementPort: management } = await startChallTestSrv());
   }, 60_000);
   afterAll(() => killStarted());
 
