@@ -160,6 +160,25 @@ async function order(client: AcmeTestClient, answer?: (keyAuth: string) => strin
   return { url, authzUrl, body: made.body };
 }
 
+/**
+ * A new order for `client` whose http-01 challenge is asked for validation (after `prepare` with
+ * its token) and expected to fail: answers the challenge once it is invalid (RFC 8555 §7.5.1).
+ */
+async function invalidHttp01(
+  client: AcmeTestClient,
+  prepare?: (token: string) => Promise<void>,
+): Promise<AcmeResponse> {
+  const o = await order(client);
+  const a = await client.post(o.authzUrl, '');
+  const ch = a.body.challenges.find((c: { type: string }) => c.type === 'http-01');
+  await prepare?.(ch.token);
+  await client.post(ch.url, {});
+  return until(
+    () => client.post(ch.url, ''),
+    (r) => r.body.status === 'invalid',
+  );
+}
+
 const csrB64 = async (name = '127.0.0.1', extra: Partial<Parameters<typeof createCsr>[0]> = {}) => {
   const csr = await createCsr({ profile: 'server', ...extra, name });
   return { csr, b64: Buffer.from(csr.der).toString('base64url') };
@@ -980,16 +999,10 @@ describe('§8.3 http-01', () => {
       (t: string) => `ftp://127.0.0.1/${t}`,
       (t: string) => path(t),
     ]) {
-      const bad = await order(client);
-      const a = await client.post(bad.authzUrl, '');
-      const ch = a.body.challenges.find((c: { type: string }) => c.type === 'http-01');
-      redirects.set(path(ch.token), target(ch.token));
-      answers.set(ch.token, await keyAuthOf(client, ch.token));
-      await client.post(ch.url, {});
-      const res = await until(
-        () => client.post(ch.url, ''),
-        (r) => r.body.status === 'invalid',
-      );
+      const res = await invalidHttp01(client, async (token) => {
+        redirects.set(path(token), target(token));
+        answers.set(token, await keyAuthOf(client, token));
+      });
       expect(res.body.error.type).toBe(`${URN}connection`);
     }
     // the loop was followed 10 times, not forever
@@ -997,30 +1010,14 @@ describe('§8.3 http-01', () => {
   });
 
   it('a 404 is incorrectResponse, a closed port connection', async () => {
-    const client = await registered();
-    const o = await order(client);
-    const a = await client.post(o.authzUrl, '');
-    const ch = a.body.challenges.find((c: { type: string }) => c.type === 'http-01');
-    await client.post(ch.url, {});
-    const res = await until(
-      () => client.post(ch.url, ''),
-      (r) => r.body.status === 'invalid',
-    );
+    const res = await invalidHttp01(await registered());
     expect(res.body.error.type).toBe(`${URN}incorrectResponse`);
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as { port: number }).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     await makeApp({ httpPort: port });
-    const other = await registered();
-    const o2 = await order(other);
-    const a2 = await other.post(o2.authzUrl, '');
-    const ch2 = a2.body.challenges.find((c: { type: string }) => c.type === 'http-01');
-    await other.post(ch2.url, {});
-    const res2 = await until(
-      () => other.post(ch2.url, ''),
-      (r) => r.body.status === 'invalid',
-    );
+    const res2 = await invalidHttp01(await registered());
     expect(res2.body.error.type).toBe(`${URN}connection`);
   });
 });
