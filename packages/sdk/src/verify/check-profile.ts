@@ -5,8 +5,9 @@
  *
  * - `rfc5280`: always. Steps of RFC 5280 §6 path validation (e.g. §6.1.4 (k) cA, (n)
  *   keyCertSign, (o) unknown critical extensions), rules a relying party cannot skip safely
- *   (an unreadable or ambiguous certificate), and nodeid's algorithm floor (no SHA-1 or MD5
- *   signatures, no RSA under 2048 bits).
+ *   (an unreadable or ambiguous certificate, an EC key without a named curve, parameters in an
+ *   ECDSA signature algorithm), and nodeid's algorithm floor (no SHA-1 or MD5 signatures, no
+ *   RSA under 2048 bits or with an even or tiny exponent, no EC curve under 224 bits).
  * - `conformance`: the RFC 5280 §4 rules addressed to the issuing CA ("conforming CAs MUST")
  *   that §6 does not check. A path §6 accepts is not refused for them unless the caller asks
  *   with `strict: true`, or with `policy: 'webpki'` (the BRs require RFC 5280 conformance,
