@@ -26,7 +26,13 @@ import { acmeOptionsOf } from '../src/acme/acme-flags.js';
 import type { AcmeOptions } from '../src/acme/acme-routes.js';
 import { createApp } from '../src/app.js';
 import { type Signer, signJob } from '../src/lib/issuance.js';
-import { type AcmeResponse, AcmeTestClient, keyAuthOf } from './helpers/acme-client.js';
+import {
+  type AcmeResponse,
+  AcmeTestClient,
+  createAcmeToken,
+  expectAcmeProblem,
+  keyAuthOf,
+} from './helpers/acme-client.js';
 import { startChallTestSrv } from './helpers/challtestsrv.js';
 import { killStarted } from './helpers/processes.js';
 
@@ -90,29 +96,12 @@ beforeEach(async () => {
   await makeApp();
 });
 
-async function acmeToken(
-  body: Record<string, unknown> = { name: 'node9.test', ips: ['127.0.0.1'] },
-) {
-  const res = await app.request('https://ca.test/v1/enrollments', {
-    method: 'POST',
-    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ acme: true, ...body }),
-  });
-  expect(res.status).toBe(201);
-  return (await res.json()) as { id: string; eab: { kid: string; hmacKey: string } };
-}
+const acmeToken = (body: Record<string, unknown> = { name: 'node9.test', ips: ['127.0.0.1'] }) =>
+  createAcmeToken(app, ADMIN, body);
 
 /** A problem document of `type` (§6.7) with a fresh nonce (§6.5) and the index link (§7.1). */
-function expectProblem(res: AcmeResponse, type: string, status?: number) {
-  expect(res.headers.get('content-type')).toBe('application/problem+json');
-  expect(res.body.type).toBe(`${URN}${type}`);
-  if (status) {
-    expect(res.status).toBe(status);
-    expect(res.body.status).toBe(status);
-  }
-  expect(res.headers.get('replay-nonce')).toMatch(/^[A-Za-z0-9_-]{22}$/);
-  expect(res.headers.get('link')).toContain(`<${BASE}/directory>;rel="index"`);
-}
+const expectProblem = (res: AcmeResponse, type: string, status?: number) =>
+  expectAcmeProblem(res, type, status, BASE);
 
 async function registered(tokenBody?: Record<string, unknown>) {
   const token = await acmeToken(tokenBody);

@@ -11,7 +11,13 @@ import { createCa, createCsr, type Identity, parseCertificate, renewalInfoId } f
 import { openMemoryStore, type Store } from '@nodeid/store';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
-import { type AcmeResponse, AcmeTestClient, keyAuthOf } from './helpers/acme-client.js';
+import {
+  type AcmeResponse,
+  AcmeTestClient,
+  createAcmeToken,
+  expectAcmeProblem,
+  keyAuthOf,
+} from './helpers/acme-client.js';
 
 const ADMIN = 'admin-token-for-tests-0123456789';
 const URN = 'urn:ietf:params:acme:error:';
@@ -51,24 +57,11 @@ beforeEach(async () => {
   });
 });
 
-async function acmeToken(body: Record<string, unknown>) {
-  const res = await app.request('https://ca.test/v1/enrollments', {
-    method: 'POST',
-    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ acme: true, ...body }),
-  });
-  expect(res.status).toBe(201);
-  return (await res.json()) as { id: string; eab: { kid: string; hmacKey: string } };
-}
+const acmeToken = (body: Record<string, unknown>) => createAcmeToken(app, ADMIN, body);
 
-function expectProblem(res: AcmeResponse, type: string, status?: number) {
-  expect(res.headers.get('content-type')).toBe('application/problem+json');
-  expect(res.body.type).toBe(`${URN}${type}`);
-  if (status) expect(res.status).toBe(status);
-  // a fresh nonce and the directory on every answer, problems included (§6.5, §7.1)
-  expect(res.headers.get('replay-nonce')).toMatch(/^[A-Za-z0-9_-]{22}$/);
-  expect(res.headers.get('link')).toContain('<https://ca.test/acme/directory>;rel="index"');
-}
+/** A problem document of `type` (§6.7) with a fresh nonce (§6.5) and the index link (§7.1). */
+const expectProblem = (res: AcmeResponse, type: string, status?: number) =>
+  expectAcmeProblem(res, type, status);
 
 /** Polls until `check` holds (the validation runs in the background), at most 100 rounds. */
 async function until<T>(read: () => Promise<T>, check: (v: T) => boolean): Promise<T> {

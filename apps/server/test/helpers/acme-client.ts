@@ -5,6 +5,7 @@
  */
 import { type AccountJwk, createExternalAccountBinding, toBase64Url } from '@nodeid/sdk';
 import type { Hono } from 'hono';
+import { expect } from 'vitest';
 
 const enc = new TextEncoder();
 
@@ -126,4 +127,46 @@ export async function keyAuthOf(client: AcmeTestClient, token: string): Promise<
     enc.encode(JSON.stringify({ crv, kty, x, y })),
   );
   return `${token}.${toBase64Url(new Uint8Array(digest))}`;
+}
+
+/** The prefix of ACME error types (RFC 8555 §6.7). */
+export const ACME_URN = 'urn:ietf:params:acme:error:';
+
+/**
+ * Asserts that `res` is a problem document (RFC 7807) of ACME error `type` (RFC 8555 §6.7), with
+ * `status` as the HTTP status and the document's own status member when given, a fresh nonce
+ * (§6.5) and the link to the directory at `base` (§7.1).
+ */
+export function expectAcmeProblem(
+  res: AcmeResponse,
+  type: string,
+  status?: number,
+  base = 'https://ca.test/acme',
+): void {
+  expect(res.headers.get('content-type')).toBe('application/problem+json');
+  expect(res.body.type).toBe(`${ACME_URN}${type}`);
+  if (status) {
+    expect(res.status).toBe(status);
+    expect(res.body.status).toBe(status);
+  }
+  expect(res.headers.get('replay-nonce')).toMatch(/^[A-Za-z0-9_-]{22}$/);
+  expect(res.headers.get('link')).toContain(`<${base}/directory>;rel="index"`);
+}
+
+/**
+ * `POST /v1/enrollments` with `acme: true` and `body` on `app` as the admin holding `adminToken`
+ * (must answer 201): the enrollment's id and its EAB (RFC 8555 §7.3.4).
+ */
+export async function createAcmeToken(
+  app: Hono,
+  adminToken: string,
+  body: Record<string, unknown>,
+): Promise<{ id: string; eab: { kid: string; hmacKey: string } }> {
+  const res = await app.request('https://ca.test/v1/enrollments', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ acme: true, ...body }),
+  });
+  expect(res.status).toBe(201);
+  return (await res.json()) as { id: string; eab: { kid: string; hmacKey: string } };
 }
