@@ -5,41 +5,22 @@
  * was revoked is `revoked` by the old key's CRL (RFC 5280 §6.3.3 (f)), a new-key node is fine.
  */
 import { createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:tls';
-import {
-  createCa,
-  exportPrivateKeyPem,
-  type Identity,
-  type Issuer,
-  issueIdentity,
-  rotateCa,
-} from '@nodeid/sdk';
+import { createCa, type Identity, type Issuer, issueIdentity, rotateCa } from '@nodeid/sdk';
 import { certificateRecordOf, openMemoryStore, type Store } from '@nodeid/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
+import { TlsFleet } from './helpers/tls-fleet.js';
 
 const ADMIN = 'admin-token-for-fleet-rotation-0123456789abcdef';
 const auth = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
 
 let store: Store;
 let app: ReturnType<typeof createApp>;
-const servers: Server[] = [];
-let port = 0;
+const fleet = new TlsFleet();
 
 /** A TLS server at `host` (on the shared port, or a free one first) presenting `identity`. */
-async function serve(host: string, identity: Identity, issuer: Issuer): Promise<void> {
-  const server = createServer({
-    cert: identity.certificate.pem + issuer.certificate.pem,
-    key: await exportPrivateKeyPem(identity.privateKey),
-  });
-  server.on('tlsClientError', () => {});
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  port = (server.address() as { port: number }).port;
-  servers.push(server);
-}
+const serve = (host: string, identity: Identity, issuer: Issuer) =>
+  fleet.serve(host, identity, issuer.certificate.pem);
 
 const issue = (ip: string, on: Issuer) =>
   issueIdentity({ ca: on, name: ip, extractable: true } as Parameters<typeof issueIdentity>[0]);
@@ -73,7 +54,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const s of servers) await new Promise((resolve) => s.close(resolve));
+  await fleet.close();
   await store?.close();
 });
 
@@ -82,7 +63,7 @@ describe('POST /v1/admin/fleet-check during a CA rotation', () => {
     const res = await app.request('/v1/admin/fleet-check', {
       method: 'POST',
       headers: auth,
-      body: JSON.stringify({ port, concurrency: 3, timeoutMs: 3000 }),
+      body: JSON.stringify({ port: fleet.port, concurrency: 3, timeoutMs: 3000 }),
     });
     expect(res.status).toBe(200);
     const body = (await res.json()) as {

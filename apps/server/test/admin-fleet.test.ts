@@ -5,11 +5,11 @@
  * serving a certificate of another CA with the same cluster name, one not listening.
  */
 import { createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:tls';
-import { createCa, exportPrivateKeyPem, type Identity, issueIdentity } from '@nodeid/sdk';
+import { createCa, type Identity, issueIdentity } from '@nodeid/sdk';
 import { certificateRecordOf, openMemoryStore, type Store } from '@nodeid/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
+import { TlsFleet } from './helpers/tls-fleet.js';
 
 const ADMIN = 'admin-token-for-fleet-tests-0123456789abcdef0123';
 const auth = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
@@ -17,23 +17,10 @@ const auth = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/js
 let ca: Identity;
 let store: Store;
 let app: ReturnType<typeof createApp>;
-const servers: Server[] = [];
-let port = 0;
+const fleet = new TlsFleet();
 
 /** A TLS server at `host` (on the shared port, or a free one first) presenting `identity`. */
-async function serve(host: string, identity: Identity): Promise<void> {
-  const server = createServer({
-    cert: identity.certificate.pem + ca.certificate.pem,
-    key: await exportPrivateKeyPem(identity.privateKey),
-  });
-  server.on('tlsClientError', () => {});
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  port = (server.address() as { port: number }).port;
-  servers.push(server);
-}
+const serve = (host: string, identity: Identity) => fleet.serve(host, identity, ca.certificate.pem);
 
 const issue = (ip: string, on: Identity = ca) =>
   issueIdentity({ ca: on, name: ip, extractable: true } as Parameters<typeof issueIdentity>[0]);
@@ -63,7 +50,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const s of servers) await new Promise((resolve) => s.close(resolve));
+  await fleet.close();
   await store?.close();
 });
 
@@ -76,7 +63,7 @@ const check = (body: unknown, headers: Record<string, string> = auth) =>
 
 describe('POST /v1/admin/fleet-check', () => {
   it('one line per node of the inventory with its alerts, a few connections at a time', async () => {
-    const res = await check({ port, concurrency: 2, timeoutMs: 3000 });
+    const res = await check({ port: fleet.port, concurrency: 2, timeoutMs: 3000 });
     expect(res.status).toBe(200);
     const body = (await res.json()) as {
       nodes: { node: string; alerts: string[]; severity: string; message: string }[];
@@ -97,15 +84,17 @@ describe('POST /v1/admin/fleet-check', () => {
     expect(body.summary).toEqual({ ok: 1, warning: 1, error: 2 });
     // the check is audited, without anything secret
     const [line] = await store.listAudit(1, { action: 'fleet.check' });
-    expect(line).toMatchObject({ action: 'fleet.check', detail: { nodes: 4, port } });
+    expect(line).toMatchObject({ action: 'fleet.check', detail: { nodes: 4, port: fleet.port } });
 
     // q narrows the nodes to those the inventory search finds
-    const one = (await (await check({ port, q: '127.0.0.1' })).json()) as { nodes: unknown[] };
+    const one = (await (await check({ port: fleet.port, q: '127.0.0.1' })).json()) as {
+      nodes: unknown[];
+    };
     expect(one.nodes).toHaveLength(1);
     // pages: every node once, in the same order, with the total
     type Page = { nodes: { node: string }[]; total: number; offset: number };
-    const first = (await (await check({ port, limit: 3 })).json()) as Page;
-    const rest = (await (await check({ port, offset: 3, limit: 3 })).json()) as Page;
+    const first = (await (await check({ port: fleet.port, limit: 3 })).json()) as Page;
+    const rest = (await (await check({ port: fleet.port, offset: 3, limit: 3 })).json()) as Page;
     expect([first.total, rest.total, rest.offset]).toEqual([4, 4, 3]);
     expect([...first.nodes, ...rest.nodes].map((n) => n.node)).toEqual(
       body.nodes.map((n) => n.node),
@@ -114,7 +103,9 @@ describe('POST /v1/admin/fleet-check', () => {
   });
 
   it('needs the admin token and refuses bad options', async () => {
-    expect((await check({ port }, { 'content-type': 'application/json' })).status).toBe(401);
+    expect((await check({ port: fleet.port }, { 'content-type': 'application/json' })).status).toBe(
+      401,
+    );
     for (const bad of [
       { port: 0 },
       { port: 70000 },
