@@ -9,6 +9,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startChallTestSrv } from './helpers/challtestsrv.js';
 import {
   adminToken,
   api,
@@ -157,8 +158,9 @@ function certbot(dir: string, token: { eab: { kid: string; hmacKey: string } }, 
       `${server.url}/acme/directory`,
       '--eab-kid',
       token.eab.kid,
-      '--eab-hmac-key',
-      token.eab.hmacKey,
+      // one argument with `=`: a base64url key may begin with "-", which argparse would take
+      // for an option (certbot: "argument --eab-hmac-key: expected one argument")
+      `--eab-hmac-key=${token.eab.hmacKey}`,
       ...args,
       '--config-dir',
       join(dir, 'config'),
@@ -169,6 +171,28 @@ function certbot(dir: string, token: { eab: { kid: string; hmacKey: string } }, 
     ],
     { REQUESTS_CA_BUNDLE: join(caDir, 'ca.crt') },
   );
+}
+
+/**
+ * `certbot(dir, token, [...args, '-d', name])` (with `--cert-name` when given) must exit 0, and the
+ * certificate it saved under `live/` must pass `openssl verify ...verify` against the CA.
+ */
+async function certbotVerified(
+  dir: string,
+  token: { eab: { kid: string; hmacKey: string } },
+  args: string[],
+  cert: { name: string; certName?: string; verify: string[] },
+): Promise<void> {
+  const r = await certbot(dir, token, [
+    ...args,
+    '-d',
+    cert.name,
+    ...(cert.certName ? ['--cert-name', cert.certName] : []),
+  ]);
+  expect(r.code, r.out).toBe(0);
+  const leaf = join(dir, 'config', 'live', cert.certName ?? cert.name, 'cert.pem');
+  const verified = await opensslVerify(leaf, ...cert.verify);
+  expect(verified.code, verified.out).toBe(0);
 }
 
 /** lego's http-01 solver on the port the server validates on. */
@@ -275,37 +299,8 @@ const certOf = (path: string, name: string) =>
 beforeAll(async () => {
   assertBuilt();
   ({ work, caDir, caPem } = await initCaFolder('nodeid-acme-', 'acme.cluster'));
-  [dnsPort, httpPort, tlsPort, dnsManagement] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-    await freePort(),
-  ];
-  const dns = new Running(
-    spawn(
-      'pebble-challtestsrv',
-      [
-        '-dns01',
-        `127.0.0.1:${dnsPort}`,
-        '-management',
-        `127.0.0.1:${dnsManagement}`,
-        '-http01',
-        '',
-        '-https01',
-        '',
-        '-tlsalpn01',
-        '',
-        '-defaultIPv6',
-        '',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    ),
-  );
-  await dns.waitFor(
-    'the DNS server',
-    () =>
-      /Starting challenge servers|DNS/i.test(dns.stderr + dns.stdoutLines.join('\n')) || undefined,
-  );
+  [httpPort, tlsPort] = [await freePort(), await freePort()];
+  ({ dnsPort, managementPort: dnsManagement } = await startChallTestSrv());
   server = await startServer({
     caDir,
     args: [
@@ -585,19 +580,12 @@ describe('certbot and Caddy against nodeid-server', () => {
   it('certbot certonly --standalone with --eab-kid and --eab-hmac-key gets a certificate over http-01 (RS256 account key)', async () => {
     const token = await acmeToken('node6.test');
     const dir = join(work, 'certbot');
-    const r = await certbot(dir, token, [
-      '--standalone',
-      '--http-01-address',
-      '127.0.0.1',
-      '--http-01-port',
-      String(httpPort),
-      '-d',
-      'node6.test',
-    ]);
-    expect(r.code, r.out).toBe(0);
-    const leaf = join(dir, 'config', 'live', 'node6.test', 'cert.pem');
-    const verified = await opensslVerify(leaf, '-purpose', 'sslserver');
-    expect(verified.code, verified.out).toBe(0);
+    await certbotVerified(
+      dir,
+      token,
+      ['--standalone', '--http-01-address', '127.0.0.1', '--http-01-port', String(httpPort)],
+      { name: 'node6.test', verify: ['-purpose', 'sslserver'] },
+    );
   }, 120_000);
 
   it('certbot --manual --preferred-challenges dns gets a wildcard certificate (its auth hook sets the TXT record)', async () => {
@@ -607,21 +595,16 @@ describe('certbot and Caddy against nodeid-server', () => {
     });
     const dir = join(work, 'certbot-wild');
     mkdirSync(dir);
-    const r = await certbot(dir, token, [
-      '--manual',
-      '--preferred-challenges',
-      'dns',
-      '--manual-auth-hook',
-      txtHook(dir),
-      '-d',
-      '*.wild14.test',
-      '--cert-name',
-      'wild14',
-    ]);
-    expect(r.code, r.out).toBe(0);
-    const leaf = join(dir, 'config', 'live', 'wild14', 'cert.pem');
-    const verified = await opensslVerify(leaf, '-verify_hostname', 'node1.wild14.test');
-    expect(verified.code, verified.out).toBe(0);
+    await certbotVerified(
+      dir,
+      token,
+      ['--manual', '--preferred-challenges', 'dns', '--manual-auth-hook', txtHook(dir)],
+      {
+        name: '*.wild14.test',
+        certName: 'wild14',
+        verify: ['-verify_hostname', 'node1.wild14.test'],
+      },
+    );
   }, 120_000);
 
   it('Caddy with acme_ca and acme_eab obtains its own certificate and serves HTTPS with it on loopback', async () => {
