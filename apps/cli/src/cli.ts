@@ -59,6 +59,36 @@ function skipHelpCache(cli: ReturnType<typeof yargs>): void {
   if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
 }
 
+/**
+ * A flag that takes one value, given twice (`--out a --out b`), is a usage error: yargs would
+ * pass the command an array where it expects a string (the handler then failed with a TypeError
+ * about "paths[0]"), and taking either value silently is a guess. Repeatable flags are declared
+ * `type: 'array'` and are not affected.
+ */
+function flagsGivenOnce(
+  argv: Record<string, unknown>,
+  options: { array?: string[]; alias?: Record<string, string[]> },
+): true {
+  const repeatable = new Set(options.array ?? []);
+  for (const name of options.array ?? [])
+    for (const alias of options.alias?.[name] ?? []) repeatable.add(alias);
+  const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  for (const [key, value] of Object.entries(argv))
+    if (
+      key !== '_' &&
+      Array.isArray(value) &&
+      value.length > 1 &&
+      !repeatable.has(key) &&
+      !repeatable.has(kebab(key))
+    )
+      throw new CliError(
+        'ERR_USAGE',
+        `--${key} was given ${value.length} times; give it once`,
+        EXIT.USAGE,
+      );
+  return true;
+}
+
 export async function main(argv: string[]): Promise<void> {
   const cli = yargs(argv.map((a) => (a === '-' ? STDIN_PATH : a)));
   skipHelpCache(cli);
@@ -85,6 +115,7 @@ export async function main(argv: string[]): Promise<void> {
       'completion',
       'print a bash/zsh completion script (source it from your shell profile)',
     )
+    .check(flagsGivenOnce, true)
     .demandCommand(1, 'name a command group, e.g. nodeid ca init my.cluster')
     .strict()
     .recommendCommands()

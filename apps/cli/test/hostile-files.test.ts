@@ -174,3 +174,42 @@ describe('cert issue --from-file with hostile node lists', () => {
     expect(sha(at('ca/inventory.db'))).not.toBe(inventory);
   });
 });
+
+describe('careless flags', () => {
+  it('a one-value flag given twice is a usage error (exit 2) before any work; repeatable flags still repeat', () => {
+    const twice = nodeid(
+      'cert',
+      'issue',
+      't1.hostile.cluster',
+      '--dir',
+      'ca',
+      '--out',
+      'x1',
+      '--out',
+      'x2',
+    );
+    expectOneError(twice, 2, /^ERR_USAGE$/);
+    expect(twice.stderr).toBe('error: --out was given 2 times; give it once (ERR_USAGE)\n');
+    expect(readdirSync(work).filter((f) => f === 'x1' || f === 'x2')).toEqual([]);
+    expectOneError(
+      nodeid('cert', 'inspect', leaf, '--format', 'json', '--format', 'text'),
+      2,
+      /^ERR_USAGE$/,
+    );
+    const repeated = nodeid(
+      'cert',
+      'issue',
+      't2.hostile.cluster',
+      '--dir',
+      'ca',
+      '--out',
+      't2',
+      '--ip',
+      '10.2.0.1',
+      '--ip',
+      '10.2.0.2',
+    );
+    expect(repeated.status).toBe(0);
+    expect(repeated.stdout).toContain('IP:10.2.0.2');
+  });
+});
