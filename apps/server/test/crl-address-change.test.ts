@@ -10,28 +10,19 @@
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  createCa,
-  createCaCsr,
-  createCrl,
-  createCsr,
-  type Issuer,
-  parseCertificate,
-  parseCrl,
-  signCaCsr,
-} from '@nodeid/sdk';
+import { createCa, createCaCsr, createCrl, type Issuer, parseCrl, signCaCsr } from '@nodeid/sdk';
 import { openMemoryStore, type Store } from '@nodeid/store';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import type { AppDeps } from '../src/deps.js';
 import { type ServedCa, switchServedCa } from '../src/lib/ca-reload.js';
 import { crlPathsInUse, rootCrlSource } from '../src/lib/crl-addresses.js';
+import { enrollThroughApp } from './helpers/app-enroll.js';
 import { tempFolder } from './helpers/temp.js';
 
 const work = tempFolder('nodeid-crl-address-change-');
 
 const ADMIN = 'crl-address-admin-token-0123456789abcdef';
-const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
 const A = 'http://ca.test:8443/crl/a.crl';
 const B = 'http://ca2.test/pki/b.crl';
 
@@ -45,20 +36,7 @@ const servedCa = (issuer: Issuer, crlUrl: string | undefined): ServedCa => ({
 
 /** Enrolls `name` through the app and answers the cRLDistributionPoints URLs of its certificate. */
 async function enrolledCrlUrls(app: ReturnType<typeof createApp>, name: string) {
-  const created = await app.request('/v1/enrollments', {
-    method: 'POST',
-    headers: admin,
-    body: JSON.stringify({ name }),
-  });
-  const { token } = (await created.json()) as { token: string };
-  const csr = await createCsr({ name });
-  const signed = await app.request('/v1/sign', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ token, csr: csr.pem }),
-  });
-  expect(signed.status).toBe(200);
-  const cert = parseCertificate(((await signed.json()) as { certificate: string }).certificate);
+  const { certificate: cert } = await enrollThroughApp(app, ADMIN, name);
   return (cert.crlDistributionPoints ?? []).flatMap((dp) =>
     (dp.distributionPoint?.fullName ?? []).map((n) => n.value),
   );

@@ -9,6 +9,7 @@ import { createCa, createCsr, type Identity, parseCertificate } from '@nodeid/sd
 import { openMemoryStore, type Store } from '@nodeid/store';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
+import { enrollThroughApp } from './helpers/app-enroll.js';
 
 const ADMIN = 'renew-expired-admin-token-0123456789abcdef';
 const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
@@ -34,21 +35,7 @@ function makeApp(renewExpiredWithinMs?: number) {
 }
 
 async function enrolled(app: ReturnType<typeof createApp>, name: string) {
-  const res = await app.request('/v1/enrollments', {
-    method: 'POST',
-    headers: admin,
-    body: JSON.stringify({ name }),
-  });
-  expect(res.status).toBe(201);
-  const { token } = await res.json();
-  const csr = await createCsr({ name });
-  const signed = await app.request('/v1/sign', {
-    method: 'POST',
-    headers: json,
-    body: JSON.stringify({ csr: csr.pem, token }),
-  });
-  expect(signed.status).toBe(200);
-  const cert = parseCertificate((await signed.json()).certificate);
+  const { certificate: cert } = await enrollThroughApp(app, ADMIN, name);
   return { der: cert.der, serial: cert.serialNumber, notAfter: cert.notAfter };
 }
 

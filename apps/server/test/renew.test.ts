@@ -8,6 +8,7 @@ import { createCa, createCsr, type Identity, parseCertificate } from '@nodeid/sd
 import { openMemoryStore, type Store } from '@nodeid/store';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
+import { enrollThroughApp } from './helpers/app-enroll.js';
 
 const ADMIN = 'renew-tests-admin-token-0123456789abcdef';
 const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
@@ -30,22 +31,8 @@ function makeApp(limits: Parameters<typeof createApp>[0]['limits'] = {}) {
 
 /** Enrolls `name` with `profile` and answers the certificate's DER and the CSR's key pair. */
 async function enrolled(name: string, profile = 'node') {
-  const res = await app.request('/v1/enrollments', {
-    method: 'POST',
-    headers: admin,
-    body: JSON.stringify({ name, profile }),
-  });
-  expect(res.status).toBe(201);
-  const { token } = await res.json();
-  const csr = await createCsr({ name });
-  const signed = await app.request('/v1/sign', {
-    method: 'POST',
-    headers: json,
-    body: JSON.stringify({ csr: csr.pem, token }),
-  });
-  expect(signed.status).toBe(200);
-  const body = await signed.json();
-  return { der: parseCertificate(body.certificate).der, serial: body.serialNumber as string };
+  const { certificate, body } = await enrollThroughApp(app, ADMIN, name, { profile });
+  return { der: certificate.der, serial: body.serialNumber };
 }
 
 async function renew(peerDer: Uint8Array, name: string, localApp = app, address = '192.0.2.10') {
