@@ -31,7 +31,7 @@ export function renewalInfoId(cert: Certificate): string {
 
 /** Reads a renewalInfo identifier; anything else is `malformed`. */
 export function parseRenewalInfoId(id: string): RenewalInfoId {
-  const parts = id.split('.');
+  const parts = typeof id === 'string' ? id.split('.') : [];
   const aki = parts.length === 2 ? fromBase64Url(parts[0]!) : undefined;
   const serial = parts.length === 2 ? fromBase64Url(parts[1]!) : undefined;
   if (!aki?.length || !serial?.length || serial.length > 20 || (serial[0]! & 0x80) !== 0)

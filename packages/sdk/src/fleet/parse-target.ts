@@ -122,6 +122,7 @@ function endpoint(
  * ```
  */
 export function parseTarget(text: string, options: ParseTargetOptions = {}): Target {
+  if (typeof text !== 'string') throw new NodeIdError('ERR_INVALID_ARGUMENT', 'a target is text');
   const file = (): FileTarget => ({ kind: 'file', text, path: text });
   if (text === '-') return file();
   const scheme = /^(tls|https):\/\/(.*)$/i.exec(text);
@@ -160,6 +161,8 @@ export interface TargetLine {
  * ```
  */
 export function parseTargetsFile(contents: string): TargetLine[] {
+  if (typeof contents !== 'string')
+    throw new NodeIdError('ERR_INVALID_ARGUMENT', 'a targets file is text');
   const out: TargetLine[] = [];
   contents.split(/\r?\n/).forEach((raw, i) => {
     const text = raw.replace(/(^|\s)#.*$/, '').trim();

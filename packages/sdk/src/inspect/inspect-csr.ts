@@ -47,10 +47,12 @@ export async function inspectCsr(
   input: string | Uint8Array | CertificateRequest,
   options: CryptoOptions = {},
 ): Promise<InspectedCsr> {
+  // anything that is not text, bytes or a parsed request goes to parseCsr, which refuses it
+  // with ERR_INVALID_ARGUMENT instead of a TypeError on a missing field
   const csr =
-    typeof input === 'string' || input instanceof Uint8Array
-      ? await parseCsr(input, options)
-      : input;
+    typeof input === 'object' && input !== null && 'requestedNames' in input
+      ? input
+      : await parseCsr(input as string | Uint8Array, options);
   const names = csr.requestedNames;
   const problems: string[] = [];
   if (!csr.signatureValid)

@@ -1,0 +1,68 @@
+/**
+ * Every public parser given a value of the wrong type (from JavaScript, or JSON read off the
+ * network) throws a NodeIdError, never a TypeError: inspectCsr, parseTarget, parseTargetsFile
+ * and parseRenewalInfoId threw "Cannot read properties of undefined" / "x.split is not a
+ * function" before.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  importPrivateKeyPem,
+  importPublicKeyPem,
+  inspect,
+  inspectCrl,
+  inspectCsr,
+  inspectKey,
+  NodeIdError,
+  parseCertificate,
+  parseCertificates,
+  parseCrl,
+  parseCsr,
+  parsePkcs12,
+  parseRenewalInfoId,
+  parseTarget,
+  parseTargetsFile,
+} from '../../src/index.js';
+
+const WRONG: unknown[] = [
+  undefined,
+  null,
+  42,
+  true,
+  {},
+  [],
+  Symbol('x'),
+  new ArrayBuffer(4),
+  () => 1,
+];
+
+const PARSERS: Record<string, (x: never) => unknown> = {
+  inspectCsr,
+  parseTarget,
+  parseTargetsFile,
+  parseRenewalInfoId,
+  parseCertificate,
+  parseCertificates,
+  parseCrl,
+  parseCsr,
+  inspect,
+  inspectCrl,
+  inspectKey,
+  importPrivateKeyPem,
+  importPublicKeyPem,
+  parsePkcs12: (x) => parsePkcs12(x, { passphrase: 'x' }),
+};
+
+describe('parsers given the wrong type', () => {
+  for (const [name, parse] of Object.entries(PARSERS))
+    it(`${name} throws a NodeIdError for each`, async () => {
+      for (const value of WRONG) {
+        let thrown: unknown;
+        try {
+          await parse(value as never);
+        } catch (e) {
+          thrown = e;
+        }
+        expect(NodeIdError.isInstance(thrown), `${name}(${String(typeof value)})`).toBe(true);
+      }
+    });
+});
