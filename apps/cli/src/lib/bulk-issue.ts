@@ -39,6 +39,12 @@ export const BATCH_SIZE = 256;
 /** Nodes per message to a thread. */
 const CHUNK_SIZE = 32;
 
+/**
+ * Chunks each thread holds at once: while one waits for its disk syncs, the thread issues the
+ * next (measured on 3,000 nodes: 3 beat 1, 2 and 4).
+ */
+const CHUNKS_PER_THREAD = 3;
+
 /** Young generation of an issuing thread's heap, in MB. */
 const YOUNG_GENERATION_MB = 8;
 
@@ -113,7 +119,8 @@ async function* batchesOf(file: string, size: number): AsyncGenerator<NodeJob[]>
  * The issuing threads: this one and `threads - 1` worker threads, all taking the chunks of a
  * batch from one queue as they are free. This thread issues too, between its other work (the
  * previous batch's commit, the report): one thread fewer to start and to warm up than a worker
- * per core. Each worker holds two chunks, so it never waits for this thread to hand it the next.
+ * per core. Each thread holds {@link CHUNKS_PER_THREAD} chunks: one issues while the others wait
+ * for their disk syncs, and a worker never waits for this thread to hand it the next.
  */
 class IssuePool {
   private readonly workers: Worker[] = [];
@@ -139,7 +146,7 @@ class IssuePool {
     for (let i = 1; i < threads; i++) {
       const worker = new Worker(new URL('./issue-worker.js', import.meta.url), {
         workerData,
-        // a thread holds two chunks of nodes at a time: a small young generation keeps the
+        // a thread holds a few chunks of nodes at a time: a small young generation keeps the
         // process's RSS flat and low (V8's default would grow it to tens of MB per thread)
         resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
       });
@@ -183,7 +190,11 @@ class IssuePool {
         await new Promise((resolve) => setImmediate(resolve));
       }
     };
-    await Promise.all([...this.workers.flatMap((w) => [onWorker(w), onWorker(w)]), onThisThread()]);
+    const lanes = (run: () => Promise<void>) => Array.from({ length: CHUNKS_PER_THREAD }, run);
+    await Promise.all([
+      ...this.workers.flatMap((w) => lanes(() => onWorker(w))),
+      ...lanes(onThisThread),
+    ]);
     return results.flat();
   }
 
