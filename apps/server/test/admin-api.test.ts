@@ -6,13 +6,11 @@
  * with a code. Real certificates issued by the SDK, memory and SQLite stores.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createCa, createCrl, type Identity, issueIdentity } from '@nodeid/sdk';
-import { certificateRecordOf, openMemoryStore, openSqliteStore, type Store } from '@nodeid/store';
+import { certificateRecordOf, type Store } from '@nodeid/store';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
+import { openTestStore, type TestStore } from './helpers/stores.js';
 
 const ADMIN = 'admin-token-for-admin-api-tests-0123456789abcdef';
 const auth = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
@@ -22,7 +20,7 @@ const NOW = new Date('2026-03-01T12:00:00Z');
 let ca: Identity;
 let store: Store;
 let app: ReturnType<typeof createApp>;
-let dir: string | undefined;
+let opened: TestStore;
 /** serial of each node by name. */
 const serial: Record<string, string> = {};
 
@@ -61,8 +59,8 @@ const serials = (body: { serialNumber: string }[]) => body.map((r) => r.serialNu
 for (const kind of ['memory', 'sqlite'] as const) {
   describe(`admin API on the ${kind} store`, () => {
     beforeEach(async () => {
-      dir = kind === 'sqlite' ? mkdtempSync(join(tmpdir(), 'nodeid-admin-api-')) : undefined;
-      store = dir ? await openSqliteStore(join(dir, 'inventory.db')) : await openMemoryStore();
+      opened = await openTestStore(kind, 'nodeid-admin-api-');
+      store = opened.store;
       app = createApp({
         ca,
         clusterName: 'scale.cluster',
@@ -77,10 +75,7 @@ for (const kind of ['memory', 'sqlite'] as const) {
       await issue('node4.example.net', 300);
       await store.revokeCertificate(serial['node4.example.net']!, { revokedAt: NOW });
     });
-    afterEach(async () => {
-      await store.close();
-      if (dir) rmSync(dir, { recursive: true, force: true });
-    });
+    afterEach(() => opened.close());
 
     it('pages, searches, filters and sorts the inventory, with the total in X-Total-Count', async () => {
       const page1 = await get('/v1/certificates?limit=2');

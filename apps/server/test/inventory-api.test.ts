@@ -5,13 +5,11 @@
  * fails a 503 with its code, never a 500 (defects 4 and 10). Memory and SQLite stores.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createCa, createCsr, type Identity, issueIdentity, parseCrl } from '@nodeid/sdk';
-import { certificateRecordOf, openMemoryStore, openSqliteStore, type Store } from '@nodeid/store';
+import { certificateRecordOf, type Store } from '@nodeid/store';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
+import { openTestStore, type TestStore } from './helpers/stores.js';
 
 const ADMIN = 'admin-token-for-inventory-tests-0123456789';
 const auth = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
@@ -19,15 +17,15 @@ const auth = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/js
 let ca: Identity;
 let store: Store;
 let app: ReturnType<typeof createApp>;
-let dir: string | undefined;
+let opened: TestStore;
 
 beforeAll(async () => {
   ca = await createCa({ clusterName: 'scale.cluster', organization: 'Example' });
 });
 
 async function setup(kind: 'memory' | 'sqlite') {
-  dir = kind === 'sqlite' ? mkdtempSync(join(tmpdir(), 'nodeid-inventory-api-')) : undefined;
-  store = dir ? await openSqliteStore(join(dir, 'inventory.db')) : await openMemoryStore();
+  opened = await openTestStore(kind, 'nodeid-inventory-api-');
+  store = opened.store;
   app = createApp({
     ca,
     clusterName: 'scale.cluster',
@@ -65,10 +63,7 @@ const serials = (body: { serialNumber: string }[]) => body.map((r) => r.serialNu
 for (const kind of ['memory', 'sqlite'] as const) {
   describe(`inventory API on the ${kind} store`, () => {
     beforeEach(() => setup(kind));
-    afterEach(async () => {
-      await store.close();
-      if (dir) rmSync(dir, { recursive: true, force: true });
-    });
+    afterEach(() => opened.close());
 
     it('GET /v1/certificates?name= finds an enrolled node by its FQDN, short name, IP or typed name (defect 9)', async () => {
       const node1 = await enrollNode('node1.example.net', ['10.0.0.1']);
