@@ -5,7 +5,7 @@
  * for real over loopback, for the IP identifier 127.0.0.1 (RFC 8738).
  */
 
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -34,6 +34,7 @@ import {
   keyAuthOf,
 } from './helpers/acme-client.js';
 import { startChallTestSrv } from './helpers/challtestsrv.js';
+import { opensslReq } from './helpers/openssl-req.js';
 import { killStarted } from './helpers/processes.js';
 
 const ADMIN = 'admin-token-for-tests-0123456789';
@@ -772,27 +773,10 @@ describe('§7.4 orders and finalize', () => {
     const work = mkdtempSync(join(tmpdir(), 'nodeid-cn-csr-'));
     try {
       const csrOf = (subject: string) => {
-        execFileSync(
-          'openssl',
-          [
-            'req',
-            '-new',
-            '-newkey',
-            'ec',
-            '-pkeyopt',
-            'ec_paramgen_curve:P-256',
-            '-nodes',
-            '-keyout',
-            join(work, 'k.pem'),
-            '-out',
-            join(work, 'r.der'),
-            '-outform',
-            'DER',
-            '-subj',
-            subject,
-          ],
-          { stdio: 'ignore' },
-        );
+        opensslReq('-new', { key: join(work, 'k.pem'), out: join(work, 'r.der') }, subject, [
+          '-outform',
+          'DER',
+        ]);
         return readFileSync(join(work, 'r.der')).toString('base64url');
       };
       expectProblem(
@@ -1018,27 +1002,11 @@ describe('RFC 8737 tls-alpn-01 (an IP identifier, RFC 8738 §6)', () => {
   /** A self-signed certificate made by openssl with these extensions (-addext lines). */
   function opensslCert(extensions: string[]) {
     const name = `c${Math.random().toString(36).slice(2)}`;
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-keyout',
-        join(work, `${name}.key`),
-        '-out',
-        join(work, `${name}.crt`),
-        '-days',
-        '1',
-        '-subj',
-        '/CN=acme-tls-alpn',
-        ...extensions.flatMap((e) => ['-addext', e]),
-      ],
-      { stdio: 'ignore' },
+    opensslReq(
+      '-x509',
+      { key: join(work, `${name}.key`), out: join(work, `${name}.crt`) },
+      '/CN=acme-tls-alpn',
+      ['-days', '1', ...extensions.flatMap((e) => ['-addext', e])],
     );
     return {
       key: readFileSync(join(work, `${name}.key`)),
