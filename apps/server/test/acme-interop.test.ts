@@ -10,6 +10,7 @@ import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChallTestSrv } from './helpers/challtestsrv.js';
+import { opensslReq } from './helpers/openssl-req.js';
 import {
   adminToken,
   api,
@@ -324,26 +325,12 @@ describe('the harness, against pebble', () => {
     mkdirSync(dir);
     const key = join(dir, 'key.pem');
     const cert = join(dir, 'cert.pem');
-    const made = await run('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
+    opensslReq('-x509', { key, out: cert }, '/CN=pebble', [
       '-days',
       '1',
-      '-subj',
-      '/CN=pebble',
       '-addext',
       'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
     ]);
-    expect(made.code, made.out).toBe(0);
     const port = await freePort();
     const hmac = Buffer.alloc(32, 7).toString('base64url');
     writeFileSync(
