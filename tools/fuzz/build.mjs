@@ -10,6 +10,7 @@ import { build } from 'esbuild';
 const sdk = fileURLToPath(new URL('../../packages/sdk/src', import.meta.url));
 
 await build({
+  absWorkingDir: fileURLToPath(new URL('.', import.meta.url)),
   entryPoints: { fuzz: 'src/fuzz.ts', worker: 'src/worker.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
