@@ -21,6 +21,7 @@ import {
   auditEvents,
   cli,
   killStarted,
+  type NodeFiles,
   type ServerProcess,
   startServer,
 } from './helpers/processes.js';
@@ -30,12 +31,7 @@ let caDir: string;
 let server: ServerProcess;
 let passFile: string;
 
-interface Node {
-  name: string;
-  cert: string;
-  key: string;
-  ca: string;
-}
+type Node = NodeFiles;
 
 const pemOf = (file: string) => readFileSync(file, 'utf8');
 const serials = (pem: string) => parseCertificates(pem).map((c) => c.serialNumber);

@@ -18,6 +18,7 @@ import {
   api,
   cli,
   enrollNode,
+  type NodeFiles,
   type ServerProcess,
   startCaServer,
   startServer,
@@ -30,12 +31,7 @@ let caPem: string;
 let server: ServerProcess;
 const opensslChildren = new Set<ChildProcess>();
 
-interface Node {
-  name: string;
-  cert: string;
-  key: string;
-  ca: string;
-}
+type Node = NodeFiles;
 
 const pemOf = (file: string) => readFileSync(file, 'utf8');
 const certOf = (file: string) => parseCertificate(pemOf(file));

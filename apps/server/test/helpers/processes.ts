@@ -455,6 +455,9 @@ export interface EnrolledNode {
   denied: { name: string; reason: string }[];
 }
 
+/** A node's name and the files the agent works on (its certificate, key and CA bundle). */
+export type NodeFiles = Pick<EnrolledNode, 'name' | 'cert' | 'key' | 'ca'>;
+
 /**
  * Enrolls `name` as a node does: `nodeid token create` as the admin, then `nodeid enroll
  * --format json` into `out` with the token and the pinned fingerprint (`tokenExtra` and
