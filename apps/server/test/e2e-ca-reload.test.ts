@@ -20,6 +20,7 @@ import {
   assertBuilt,
   auditEvents,
   cli,
+  enrollNode,
   killStarted,
   type NodeFiles,
   type ServerProcess,
@@ -36,47 +37,9 @@ type Node = NodeFiles;
 const pemOf = (file: string) => readFileSync(file, 'utf8');
 const serials = (pem: string) => parseCertificates(pem).map((c) => c.serialNumber);
 
-async function enroll(name: string, caFile: string): Promise<Node> {
-  const token = await cli([
-    'token',
-    'create',
-    name,
-    '--server',
-    server.url,
-    '--admin-token-file',
-    join(caDir, 'admin.token'),
-    '--ca-file',
-    caFile,
-    '--format',
-    'json',
-  ]);
-  expect(token.stderr).toBe('');
-  const { token: secret, caFingerprint } = JSON.parse(token.stdout);
-  const dir = join(work, name);
-  const r = await cli([
-    'enroll',
-    '--server',
-    server.url,
-    '--token',
-    secret,
-    '--fingerprint',
-    caFingerprint,
-    '--name',
-    name,
-    '--out',
-    dir,
-    '--format',
-    'json',
-  ]);
-  expect(r.stderr).toBe('');
-  expect(r.status).toBe(0);
-  return {
-    name,
-    cert: join(dir, `${name}.crt`),
-    key: join(dir, `${name}.key`),
-    ca: join(dir, 'ca.crt'),
-  };
-}
+/** Enrolls `name` into `work/name`, the admin's CLI trusting the server with `caFile`. */
+const enroll = (name: string, caFile: string): Promise<Node> =>
+  enrollNode({ url: server.url, caDir, caFile }, name, join(work, name));
 
 function opensslVerify(caFile: string, cert: string): string {
   const r = spawnSync('openssl', ['verify', '-CAfile', caFile, cert], { encoding: 'utf8' });

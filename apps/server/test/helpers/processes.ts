@@ -366,6 +366,8 @@ export function stopAll(work: string | undefined): void {
 export interface EnrollTarget {
   url: string;
   caDir: string;
+  /** The CA file the admin's CLI trusts the server with, when not the folder's `ca.crt`. */
+  caFile?: string;
 }
 
 /** What `nodeid token create --format json` prints. */
@@ -390,7 +392,7 @@ export function tokenAdminArgs(at: EnrollTarget): string[] {
     '--admin-token-file',
     join(at.caDir, 'admin.token'),
     '--ca-file',
-    join(at.caDir, 'ca.crt'),
+    at.caFile ?? join(at.caDir, 'ca.crt'),
   ];
 }
 
