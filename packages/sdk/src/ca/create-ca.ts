@@ -8,6 +8,7 @@ import { type CryptoOptions, getCrypto } from '../lib/crypto.js';
 import type { NameConstraintsOptions } from '../lib/extensions.js';
 import { exportSpki } from '../lib/key-id.js';
 import { encodeName } from '../lib/name.js';
+import { optionsArgument } from '../lib/options-argument.js';
 import type { ValidityOptions } from '../lib/validity.js';
 import { assertPathLength, signCaCertificate } from './ca-certificate.js';
 
@@ -52,6 +53,7 @@ export interface CreateCaOptions extends CryptoOptions, ValidityOptions {
  * ```
  */
 export async function createCa(options: CreateCaOptions): Promise<Identity> {
+  optionsArgument(options, 'createCa');
   const crypto = getCrypto(options);
   const commonName =
     options.commonName ?? (options.clusterName ? `${options.clusterName} CA` : undefined);

@@ -8,6 +8,7 @@ import { type CryptoOptions, getCrypto } from '../lib/crypto.js';
 import { subjectAltNameExtension } from '../lib/extensions.js';
 import { parseIp } from '../lib/general-name.js';
 import { encodeName } from '../lib/name.js';
+import { optionsArgument } from '../lib/options-argument.js';
 import { encodePem } from '../lib/pem.js';
 import { buildSanEntries, normalizeDnsName, type SubjectAltNames } from '../lib/san.js';
 
@@ -51,6 +52,7 @@ export interface CreateCsrResult {
  * ```
  */
 export async function createCsr(options: CreateCsrOptions): Promise<CreateCsrResult> {
+  optionsArgument(options, 'createCsr');
   const crypto = getCrypto(options);
   const name = typeof options.name === 'string' ? options.name.trim() : '';
   if (!name) throw new NodeIdError('ERR_NAME_INVALID', 'a name is required');

@@ -15,6 +15,7 @@ import type { KeyAlgorithm } from '../keys/key-algorithm.js';
 import { type CryptoOptions, getCrypto } from '../lib/crypto.js';
 import { encodeName, type NameFields, nameValues } from '../lib/name.js';
 import { OID } from '../lib/oids.js';
+import { optionsArgument } from '../lib/options-argument.js';
 import { buildSanEntries } from '../lib/san.js';
 import { DAY } from '../lib/validity.js';
 import { loadPublicSuffixList } from '../verify/public-suffix.js';
@@ -91,6 +92,7 @@ function loosenKeyAlgorithm(csr: CertificateRequest): KeyAlgorithm {
  * ```
  */
 export async function signCsr(options: SignCsrOptions): Promise<SignCsrResult> {
+  optionsArgument(options, 'signCsr');
   const crypto = getCrypto(options);
   assertIssuer(options.ca);
   const profile = options.profile ?? 'node';

@@ -11,6 +11,7 @@ import { NodeIdError } from '../errors.js';
 import { shortName } from '../issue/issue-identity.js';
 import { isProfile, type Profile } from '../issue/profiles.js';
 import { formatIp, parseIp } from '../lib/general-name.js';
+import { optionsArgument } from '../lib/options-argument.js';
 import type { PublicSuffixList } from '../verify/public-suffix.js';
 
 /** What an admin asks a token for. */
@@ -256,6 +257,7 @@ function uniqueList(
  * ```
  */
 export function tokenNames(input: TokenNamesInput): TokenNames {
+  optionsArgument(input, 'tokenNames');
   const profile = input.profile ?? 'node';
   if (!isProfile(profile))
     throw new NodeIdError(

@@ -3,6 +3,7 @@
  * to what matters, with labels aligned and the time left spelled out.
  */
 import { formatDuration } from '../lib/duration.js';
+import { optionsArgument } from '../lib/options-argument.js';
 import type { Inspected, InspectedKey } from './inspect.js';
 import type { InspectedCertificate, InspectedSubjectAltNames } from './inspect-certificate.js';
 import type { InspectedCrl } from './inspect-crl.js';
@@ -208,6 +209,7 @@ function renderKey(k: InspectedKey): string {
  * ```
  */
 export function renderText(inspected: Inspected, options: RenderTextOptions = {}): string {
+  optionsArgument(inspected, 'renderText');
   const now = options.now ?? new Date();
   switch (inspected.kind) {
     case 'certificate':

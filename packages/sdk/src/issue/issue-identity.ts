@@ -9,6 +9,7 @@ import { parseIp } from '../lib/general-name.js';
 import { exportSpki } from '../lib/key-id.js';
 import { encodeName, type NameFields, nameValues } from '../lib/name.js';
 import { OID } from '../lib/oids.js';
+import { optionsArgument } from '../lib/options-argument.js';
 import { buildSanEntries, normalizeDnsName, type SubjectAltNames } from '../lib/san.js';
 import { describePublicKey, type PublicKeyInfo } from '../lib/signature.js';
 import type { ValidityOptions } from '../lib/validity.js';
@@ -111,6 +112,7 @@ export function profileNames(
  * ```
  */
 export async function issueIdentity(options: IssueIdentityOptions): Promise<Identity> {
+  optionsArgument(options, 'issueIdentity');
   const crypto = getCrypto(options);
   const issue = prepareIssue(options);
   const keyPair =
@@ -163,6 +165,7 @@ export type IssuedCertificate = Omit<Identity, 'privateKey' | 'publicKey' | 'alg
 export async function issueCertificate(
   options: IssueCertificateOptions,
 ): Promise<IssuedCertificate> {
+  optionsArgument(options, 'issueCertificate');
   const crypto = getCrypto(options);
   const issue = prepareIssue(options);
   if (!(options.publicKey instanceof Uint8Array))

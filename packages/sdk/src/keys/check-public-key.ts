@@ -4,6 +4,7 @@
  * refusal has its own code, so a weak key is never reported as a bad signature.
  */
 import { NodeIdError } from '../errors.js';
+import { optionsArgument } from '../lib/options-argument.js';
 
 /** What {@link checkPublicKey} needs to know about a key. */
 export interface PublicKeyFacts {
@@ -58,6 +59,7 @@ export function rsaExponentProblem(e: bigint | undefined): string | undefined {
  * ```
  */
 export function checkPublicKey(key: PublicKeyFacts, options: CheckPublicKeyOptions = {}): void {
+  optionsArgument(key, 'checkPublicKey');
   if (key.type === 'RSA') {
     const min = Math.max(2048, options.minRsaBits ?? 2048);
     if (key.bits < min)

@@ -33,6 +33,7 @@ import { exportPkcs8 } from '../lib/key-export.js';
 import { privateKeyArgument } from '../lib/key-import.js';
 import { nameValues } from '../lib/name.js';
 import { OID } from '../lib/oids.js';
+import { optionsArgument } from '../lib/options-argument.js';
 import { encryptPrivateKey } from '../lib/pbes2.js';
 import { passphraseText } from './passphrase.js';
 import { computeMac } from './pkcs12-mac.js';
@@ -162,6 +163,7 @@ function defaultAlias(cert: Certificate): string {
  * ```
  */
 export async function createPkcs12(options: CreatePkcs12Options): Promise<Uint8Array> {
+  optionsArgument(options, 'createPkcs12');
   const crypto = getCrypto(options);
   const passphrase = passphraseText(options?.passphrase);
   if (passphrase === '')
