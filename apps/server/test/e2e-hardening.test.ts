@@ -9,6 +9,7 @@ import {
   auditEvents,
   initCaFolder,
   type ServerProcess,
+  serverForBlock,
   startRefused,
   startServer,
   stopAll,
@@ -162,13 +163,7 @@ describe('guessing the admin token over HTTPS', () => {
 });
 
 describe('HTTP hygiene over HTTPS', () => {
-  let server: ServerProcess;
-  let admin: string;
-  beforeAll(async () => {
-    server = await startServer({ caDir });
-    admin = readFileSync(join(caDir, 'admin.token'), 'utf8').trim();
-  });
-  afterAll(() => server?.stop());
+  const on = serverForBlock(() => caDir);
 
   const SECURITY_HEADERS = [
     'content-security-policy',
@@ -180,8 +175,8 @@ describe('HTTP hygiene over HTTPS', () => {
 
   it('HEAD answers carry the same security headers as GET', async () => {
     for (const path of ['/v1/ca', '/v1/crl', '/healthz', '/openapi.json']) {
-      const get = await api(server.url, path, { ca: caPem });
-      const head = await api(server.url, path, { ca: caPem, method: 'HEAD' });
+      const get = await api(on.server.url, path, { ca: caPem });
+      const head = await api(on.server.url, path, { ca: caPem, method: 'HEAD' });
       expect([path, head.status]).toEqual([path, get.status]);
       expect(head.body).toHaveLength(0);
       for (const h of SECURITY_HEADERS) {
@@ -192,17 +187,17 @@ describe('HTTP hygiene over HTTPS', () => {
   });
 
   it('a token response is never cached: Cache-Control: no-store', async () => {
-    const res = await api(server.url, '/v1/enrollments', {
+    const res = await api(on.server.url, '/v1/enrollments', {
       ca: caPem,
-      admin,
+      admin: on.admin,
       json: { name: 'cache.example.net' },
       localAddress: '127.0.0.5',
     });
     expect(res.status).toBe(201);
     expect(res.headers['cache-control']).toBe('no-store');
-    const list = await api(server.url, '/v1/enrollments', {
+    const list = await api(on.server.url, '/v1/enrollments', {
       ca: caPem,
-      admin,
+      admin: on.admin,
       localAddress: '127.0.0.5',
     });
     expect(list.headers['cache-control']).toBe('no-store');
@@ -210,7 +205,11 @@ describe('HTTP hygiene over HTTPS', () => {
 
   it('a text/plain body (a CORS "simple request") is refused with 415 and changes nothing', async () => {
     const before = (
-      await api(server.url, '/v1/enrollments', { ca: caPem, admin, localAddress: '127.0.0.6' })
+      await api(on.server.url, '/v1/enrollments', {
+        ca: caPem,
+        admin: on.admin,
+        localAddress: '127.0.0.6',
+      })
     ).json() as unknown[];
     for (const type of [
       'text/plain',
@@ -218,9 +217,9 @@ describe('HTTP hygiene over HTTPS', () => {
       'multipart/form-data; boundary=x',
       undefined,
     ]) {
-      const res = await api(server.url, '/v1/enrollments', {
+      const res = await api(on.server.url, '/v1/enrollments', {
         ca: caPem,
-        admin,
+        admin: on.admin,
         method: 'POST',
         body: JSON.stringify({ name: 'plain.example.net' }),
         headers: type === undefined ? {} : { 'content-type': type },
@@ -229,7 +228,7 @@ describe('HTTP hygiene over HTTPS', () => {
       expect([type, res.status]).toEqual([type, 415]);
       expect(res.json()).toMatchObject({ code: 'ERR_UNSUPPORTED_MEDIA_TYPE' });
     }
-    const sign = await api(server.url, '/v1/sign', {
+    const sign = await api(on.server.url, '/v1/sign', {
       ca: caPem,
       method: 'POST',
       body: '{"token":"x","csr":"y"}',
@@ -238,9 +237,9 @@ describe('HTTP hygiene over HTTPS', () => {
     });
     expect(sign.status).toBe(415);
     // JSON with a charset parameter is JSON
-    const ok = await api(server.url, '/v1/enrollments', {
+    const ok = await api(on.server.url, '/v1/enrollments', {
       ca: caPem,
-      admin,
+      admin: on.admin,
       method: 'POST',
       body: JSON.stringify({ name: 'json.example.net' }),
       headers: { 'content-type': 'application/json; charset=utf-8' },
@@ -248,24 +247,22 @@ describe('HTTP hygiene over HTTPS', () => {
     });
     expect(ok.status).toBe(201);
     const after = (
-      await api(server.url, '/v1/enrollments', { ca: caPem, admin, localAddress: '127.0.0.6' })
+      await api(on.server.url, '/v1/enrollments', {
+        ca: caPem,
+        admin: on.admin,
+        localAddress: '127.0.0.6',
+      })
     ).json() as unknown[];
     expect(after).toHaveLength(before.length + 1);
   });
 });
 
 describe('renewal over mutual TLS', () => {
-  let server: ServerProcess;
-  let admin: string;
-  beforeAll(async () => {
-    server = await startServer({ caDir });
-    admin = readFileSync(join(caDir, 'admin.token'), 'utf8').trim();
-  });
-  afterAll(() => server?.stop());
+  const on = serverForBlock(() => caDir);
 
   it("the server's own TLS certificate (serverAuth only) cannot renew: 403 ERR_EXTENDED_KEY_USAGE", async () => {
     const csr = await createCsr({ name: 'localhost' });
-    const res = await api(server.url, '/v1/renew', {
+    const res = await api(on.server.url, '/v1/renew', {
       ca: caPem,
       json: { csr: csr.pem },
       cert: readFileSync(join(caDir, 'server', 'server.crt'), 'utf8'),
@@ -279,19 +276,22 @@ describe('renewal over mutual TLS', () => {
   it('a node certificate renews once; renewing the old one again is 409 ERR_CERTIFICATE_SUPERSEDED', async () => {
     const from = { ca: caPem, localAddress: '127.0.0.8' };
     const { token } = (
-      await api(server.url, '/v1/enrollments', {
+      await api(on.server.url, '/v1/enrollments', {
         ...from,
-        admin,
+        admin: on.admin,
         json: { name: 'node9.example.net' },
       })
     ).json() as { token: string };
     const first = await createCsr({ name: 'node9.example.net', extractable: true });
-    const signed = await api(server.url, '/v1/sign', { ...from, json: { token, csr: first.pem } });
+    const signed = await api(on.server.url, '/v1/sign', {
+      ...from,
+      json: { token, csr: first.pem },
+    });
     expect(signed.status).toBe(200);
     const cert = (signed.json() as { certificate: string }).certificate;
     const key = await exportPrivateKeyPem(first.keyPair.privateKey);
     const renewOnce = async () =>
-      api(server.url, '/v1/renew', {
+      api(on.server.url, '/v1/renew', {
         ...from,
         json: { csr: (await createCsr({ name: 'node9.example.net' })).pem },
         cert,
@@ -302,8 +302,8 @@ describe('renewal over mutual TLS', () => {
     const again = await renewOnce();
     expect(again.status).toBe(409);
     expect(again.json()).toMatchObject({ code: 'ERR_CERTIFICATE_SUPERSEDED' });
-    const renewal = await server.waitFor('the renewal audit line', () =>
-      auditEvents(server).find((e) => e.action === 'certificate.renew'),
+    const renewal = await on.server.waitFor('the renewal audit line', () =>
+      auditEvents(on.server).find((e) => e.action === 'certificate.renew'),
     );
     expect(renewal).toMatchObject({
       actor: expect.stringMatching(/^certificate:[0-9a-f]+$/),

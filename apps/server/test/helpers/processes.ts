@@ -10,6 +10,7 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 
 /** A TCP port on 127.0.0.1 that nothing listens on (at the time of asking). */
 export { freePort } from '@nodeid/testing/free-port';
@@ -305,6 +306,24 @@ export function api(
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/**
+ * nodeid-server on the CA folder `caDir()` for the tests of the `describe` block this is called
+ * in: started before them (with `args`), stopped after. The handle's `server` and `admin` (the
+ * folder's admin token) are set once it runs.
+ */
+export function serverForBlock(
+  caDir: () => string,
+  args: string[] = [],
+): { server: ServerProcess; admin: string } {
+  const handle = {} as { server: ServerProcess; admin: string };
+  beforeAll(async () => {
+    handle.server = await startServer({ caDir: caDir(), args });
+    handle.admin = adminToken(caDir());
+  });
+  afterAll(() => handle.server?.stop());
+  return handle;
 }
 
 /** The admin token a server created in its CA folder. */
