@@ -204,13 +204,15 @@ describe('HTTP hygiene over HTTPS', () => {
   });
 
   it('a text/plain body (a CORS "simple request") is refused with 415 and changes nothing', async () => {
-    const before = (
-      await api(on.server.url, '/v1/enrollments', {
-        ca: caPem,
-        admin: on.admin,
-        localAddress: '127.0.0.6',
-      })
-    ).json() as unknown[];
+    const enrollments = async () =>
+      (
+        await api(on.server.url, '/v1/enrollments', {
+          ca: caPem,
+          admin: on.admin,
+          localAddress: '127.0.0.6',
+        })
+      ).json() as unknown[];
+    const before = await enrollments();
     for (const type of [
       'text/plain',
       'application/x-www-form-urlencoded',
@@ -246,13 +248,7 @@ describe('HTTP hygiene over HTTPS', () => {
       localAddress: '127.0.0.6',
     });
     expect(ok.status).toBe(201);
-    const after = (
-      await api(on.server.url, '/v1/enrollments', {
-        ca: caPem,
-        admin: on.admin,
-        localAddress: '127.0.0.6',
-      })
-    ).json() as unknown[];
+    const after = await enrollments();
     expect(after).toHaveLength(before.length + 1);
   });
 });
