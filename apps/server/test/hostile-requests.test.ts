@@ -76,8 +76,13 @@ afterAll(() => stopAll(s?.work));
 describe('refused bodies leave the inventory as it was', () => {
   it('a body over the limit: 413 ERR_INPUT_TOO_LARGE, declared or chunked', async () => {
     const huge = JSON.stringify({ token, csr: 'A'.repeat(2_000_000) });
+    // a declared length over the limit is refused before the body is read (the client sends a
+    // few bytes: a client writing all 2 MB would race the server's close with EPIPE)
     expectRefused(
-      await call('/v1/sign', { body: huge, headers: { 'content-type': 'application/json' } }),
+      await call('/v1/sign', {
+        body: '{',
+        headers: { 'content-type': 'application/json', 'content-length': String(huge.length) },
+      }),
       413,
       'ERR_INPUT_TOO_LARGE',
     );
@@ -85,8 +90,11 @@ describe('refused bodies leave the inventory as it was', () => {
       body: huge,
       headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
     }).catch((e: Error) => e);
-    // the server may answer 413 before it has read the whole chunked body, or close the socket
-    if (!(chunked instanceof Error)) expectRefused(chunked, 413, 'ERR_INPUT_TOO_LARGE');
+    // the server stops reading at the limit: the client sees the 413, or the socket the server
+    // closed while it was still writing
+    if (chunked instanceof Error)
+      expect(chunked.message).toMatch(/EPIPE|ECONNRESET|socket hang up/);
+    else expectRefused(chunked, 413, 'ERR_INPUT_TOO_LARGE');
     await expectUp();
   });
 
