@@ -32,13 +32,13 @@ import {
   createAcmeToken,
   expectAcmeProblem,
   keyAuthOf,
+  ACME_URN as URN,
 } from './helpers/acme-client.js';
 import { startChallTestSrv } from './helpers/challtestsrv.js';
 import { opensslReq } from './helpers/openssl-req.js';
 import { killStarted } from './helpers/processes.js';
 
 const ADMIN = 'admin-token-for-tests-0123456789';
-const URN = 'urn:ietf:params:acme:error:';
 const BASE = 'https://ca.test/acme';
 
 let ca: Identity;

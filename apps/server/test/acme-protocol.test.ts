@@ -12,15 +12,14 @@ import { openMemoryStore, type Store } from '@nodeid/store';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import {
-  type AcmeResponse,
   AcmeTestClient,
   createAcmeToken,
   expectAcmeProblem,
   keyAuthOf,
+  ACME_URN as URN,
 } from './helpers/acme-client.js';
 
 const ADMIN = 'admin-token-for-tests-0123456789';
-const URN = 'urn:ietf:params:acme:error:';
 
 let ca: Identity;
 let store: Store;
@@ -60,8 +59,7 @@ beforeEach(async () => {
 const acmeToken = (body: Record<string, unknown>) => createAcmeToken(app, ADMIN, body);
 
 /** A problem document of `type` (§6.7) with a fresh nonce (§6.5) and the index link (§7.1). */
-const expectProblem = (res: AcmeResponse, type: string, status?: number) =>
-  expectAcmeProblem(res, type, status);
+const expectProblem = expectAcmeProblem;
 
 /** Polls until `check` holds (the validation runs in the background), at most 100 rounds. */
 async function until<T>(read: () => Promise<T>, check: (v: T) => boolean): Promise<T> {
