@@ -27,6 +27,19 @@ const names = { hostnames: ['localhost'], ips: ['127.0.0.1'] };
 const onDisk = (caDir: string) =>
   parseCertificate(readFileSync(serverIdentityFiles(caDir).certFile, 'utf8'));
 
+type KeepOptions = Parameters<typeof keepServerIdentity>[0];
+
+/** `keepServerIdentity` for `names` on `caDir` with a new memory inventory: the keeper and it. */
+async function keep(
+  caDir: string,
+  issuer: KeepOptions['issuer'],
+  on: Pick<KeepOptions, 'onIssued' | 'onError'>,
+) {
+  const store = await openMemoryStore();
+  const keeper = await keepServerIdentity({ caDir, store, names, issuer, ...on });
+  return { keeper, store };
+}
+
 describe('the server identity keeper', () => {
   it('re-issues the certificate at its renewal time while running, and tells whoever serves it', async () => {
     const ca = await createCa({ clusterName: 'keep.cluster' });
@@ -42,17 +55,12 @@ describe('the server identity keeper', () => {
       notAfter: new Date(notBefore.getTime() + 360_000),
     });
     await writeBundle(serverIdentityFiles(caDir).dir, await bundleFiles(dueSoon, 'aistore'));
-    const store = await openMemoryStore();
     let renewed!: (c: Certificate) => void;
     const issued = new Promise<Certificate>((resolve) => {
       renewed = resolve;
     });
     const errors: unknown[] = [];
-    const keeper = await keepServerIdentity({
-      caDir,
-      store,
-      names,
-      issuer: ca,
+    const { keeper, store } = await keep(caDir, ca, {
       onIssued: (c) => renewed(c),
       onError: (e) => errors.push(e),
     });
@@ -75,13 +83,8 @@ describe('the server identity keeper', () => {
     const old = await createCa({ clusterName: 'keep.cluster' });
     const rotated = await rotateCa({ ca: old });
     const caDir = join(work, 'rotate');
-    const store = await openMemoryStore();
     const announced: string[] = [];
-    const keeper = await keepServerIdentity({
-      caDir,
-      store,
-      names,
-      issuer: old,
+    const { keeper, store } = await keep(caDir, old, {
       onIssued: (c) => {
         announced.push(c.serialNumber);
       },
