@@ -16,26 +16,9 @@ export function opensslReq(
   subject: string,
   extra: string[] = [],
 ): void {
-  const r = spawnSync(
-    'openssl',
-    [
-      'req',
-      mode,
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      files.key,
-      '-out',
-      files.out,
-      '-subj',
-      subject,
-      ...extra,
-    ],
-    { encoding: 'utf8' },
-  );
+  const newKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+  const args = ['req', mode, ...newKey, '-keyout', files.key, '-out', files.out, '-subj', subject];
+  const r = spawnSync('openssl', [...args, ...extra], { encoding: 'utf8' });
   if (r.status !== 0)
     throw new Error(`openssl req ${mode} exited ${r.status ?? r.signal}: ${r.stderr ?? r.error}`);
 }
