@@ -172,6 +172,28 @@ describe('cert issue --from-file with hostile node lists', () => {
     // the refused names' messages are escaped: no raw NUL reaches the output's messages
     expect(r.stdout).not.toContain('\u0000');
     expect(sha(at('ca/inventory.db'))).not.toBe(inventory);
+
+    // the text report shows a refused name escaped and cut, never raw or whole
+    writeFileSync(
+      at('nodes2.txt'),
+      `c\u0000\u001b[2Jd.hostile.cluster\n${'k'.repeat(2_000_000)}\n`,
+    );
+    const text = nodeid(
+      'cert',
+      'issue',
+      '--from-file',
+      'nodes2.txt',
+      '--dir',
+      'ca',
+      '--out',
+      'bulk2',
+    );
+    expect(text.status).toBe(1);
+    expectNoStack(text);
+    expect(text.stdout).not.toContain('\u0000');
+    expect(text.stdout).not.toContain('\u001b[2J');
+    expect(text.stdout).toContain('line 1: "c\\u0000\\u001b[2Jd.hostile.cluster"');
+    expect(text.stdout.length).toBeLessThan(10_000);
   });
 });
 

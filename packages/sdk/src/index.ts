@@ -336,7 +336,7 @@ export {
 export type { NameConstraintsOptions } from './lib/extensions.js';
 export type { GeneralName } from './lib/general-name.js';
 export type { DistinguishedName, NameAttribute, NameFields } from './lib/name.js';
-export type { SubjectAltNames } from './lib/san.js';
+export { type SubjectAltNames, shownName } from './lib/san.js';
 export type { PublicKeyInfo, SignatureAlgorithmInfo } from './lib/signature.js';
 export type { ValidityOptions } from './lib/validity.js';
 export {

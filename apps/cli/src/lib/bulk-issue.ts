@@ -21,7 +21,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
-import { NodeIdError } from '@nodeid/sdk';
+import { NodeIdError, shownName } from '@nodeid/sdk';
 import { commitBundleBatch, openBundleBatch, recoverBundleBatches } from '@nodeid/sdk/node';
 import type { AuditInput } from '@nodeid/store';
 import type { BulkSettings, IssuedNode, NodeJob, NodeOutcome } from './bulk-types.js';
@@ -412,8 +412,17 @@ function acceptFolders(
 /** `<out>/<name>`, or `./<name>`; the name must be a plain folder name. */
 function bundleDir(out: string | undefined, name: string): string {
   if (name === '.' || name === '..' || /[/\\\0]/.test(name) || name.startsWith('.'))
-    throw new NodeIdError('ERR_NAME_INVALID', `"${name}" cannot name a folder`);
+    throw new NodeIdError('ERR_NAME_INVALID', `${shownName(name)} cannot name a folder`);
   return out ? join(out, name) : name;
+}
+
+/**
+ * A refused line's name as the text report shows it: as written when it is plain (printable,
+ * at most 100 characters), else escaped and cut (`shownName`): a NUL or an ESC sequence of the
+ * input must not reach the reader's terminal, nor a 2 MB line be printed back whole.
+ */
+function lineName(name: string): string {
+  return /^[\x21-\x7e]{1,100}$/.test(name) ? name : shownName(name);
 }
 
 function failure(
@@ -429,7 +438,7 @@ function failure(
     text:
       format === 'json'
         ? JSON.stringify({ line, name, ok: false, error: { code, message } })
-        : `${paint('red', 'failed')}  line ${line}: ${name}: ${message} (${code})`,
+        : `${paint('red', 'failed')}  line ${line}: ${lineName(name)}: ${message} (${code})`,
   };
 }
 
