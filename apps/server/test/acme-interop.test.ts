@@ -454,7 +454,7 @@ describe('lego against nodeid-server', () => {
     const made = await tokenCreate('node5.test', '--acme');
     expect(made.code, made.out).toBe(0);
     expect(made.out).toMatch(
-      /certbot certonly --server \S+\/acme\/directory --eab-kid [0-9a-f]{16} --eab-hmac-key [A-Za-z0-9_-]{43} --standalone -d node5\.test/,
+      /certbot certonly --server \S+\/acme\/directory --eab-kid=[0-9a-f]{16} --eab-hmac-key=[A-Za-z0-9_-]{43} --standalone -d node5\.test/,
     );
     const line = /^\s+(lego --server .*)$/m.exec(made.out)![1]!;
     const args = line

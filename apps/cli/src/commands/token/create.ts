@@ -62,13 +62,13 @@ export function acmeCommandLines(origin: string, created: Enrollment): string[] 
   const directory = `${origin}/acme/directory`;
   const names = [created.name, ...created.dns];
   return [
-    `  certbot certonly --server ${directory} --eab-kid ${eab.kid} --eab-hmac-key ${eab.hmacKey} --standalone ${names.map((n) => `-d ${shellWord(n)}`).join(' ')}`,
-    `  lego --server ${directory} --eab --kid ${eab.kid} --hmac ${eab.hmacKey} --email EMAIL ${[...names, ...created.ips].map((n) => `--domains ${shellWord(n)}`).join(' ')} --http run`,
+    `  certbot certonly --server ${directory} --eab-kid=${eab.kid} --eab-hmac-key=${eab.hmacKey} --standalone ${names.map((n) => `-d ${shellWord(n)}`).join(' ')}`,
+    `  lego --server ${directory} --eab --kid=${eab.kid} --hmac=${eab.hmacKey} --email EMAIL ${[...names, ...created.ips].map((n) => `--domains ${shellWord(n)}`).join(' ')} --http run`,
     ...(created.wildcards?.length
       ? [
           '  a wildcard is validated by dns-01 only (a TXT record at _acme-challenge.DOMAIN):',
-          `  certbot certonly --server ${directory} --eab-kid ${eab.kid} --eab-hmac-key ${eab.hmacKey} --manual --preferred-challenges dns ${created.wildcards.map((n) => `-d ${shellWord(n)}`).join(' ')}`,
-          `  lego --server ${directory} --eab --kid ${eab.kid} --hmac ${eab.hmacKey} --email EMAIL ${created.wildcards.map((n) => `--domains ${shellWord(n)}`).join(' ')} --dns PROVIDER run`,
+          `  certbot certonly --server ${directory} --eab-kid=${eab.kid} --eab-hmac-key=${eab.hmacKey} --manual --preferred-challenges dns ${created.wildcards.map((n) => `-d ${shellWord(n)}`).join(' ')}`,
+          `  lego --server ${directory} --eab --kid=${eab.kid} --hmac=${eab.hmacKey} --email EMAIL ${created.wildcards.map((n) => `--domains ${shellWord(n)}`).join(' ')} --dns PROVIDER run`,
         ]
       : []),
     "  (each must trust the server's CA: REQUESTS_CA_BUNDLE=ca.crt for certbot, LEGO_CA_CERTIFICATES=ca.crt for lego)",
