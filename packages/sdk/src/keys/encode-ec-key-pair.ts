@@ -5,6 +5,7 @@
  * export it again. The bytes are those WebCrypto's own `spki` and `pkcs8` exports give.
  */
 import { NodeIdError } from '../errors.js';
+import { toHex } from '../lib/bytes.js';
 import { ecPkcs8, ecSpki } from '../lib/key-export.js';
 import { OID } from '../lib/oids.js';
 import type { KeyAlgorithm } from './key-algorithm.js';
@@ -49,10 +50,9 @@ export interface EncodedKeyPair {
   pkcs8: Uint8Array;
 }
 
+/** An unsigned big-endian integer's value (through hex text: one BigInt parse, not one per byte). */
 function toBigInt(bytes: Uint8Array): bigint {
-  let v = 0n;
-  for (const b of bytes) v = (v << 8n) | BigInt(b);
-  return v;
+  return bytes.length === 0 ? 0n : BigInt(`0x${toHex(bytes)}`);
 }
 
 const mod = (a: bigint, m: bigint) => ((a % m) + m) % m;

@@ -1,9 +1,12 @@
 /** Byte helpers: hex, base64, concatenation, comparison. */
 
+/** The two lower-case hex digits of each byte value. */
+const HEX_PAIRS = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
 /** Lower-case hex of bytes. */
 export function toHex(bytes: Uint8Array): string {
   let s = '';
-  for (let i = 0; i < bytes.length; i++) s += bytes[i]!.toString(16).padStart(2, '0');
+  for (let i = 0; i < bytes.length; i++) s += HEX_PAIRS[bytes[i]!];
   return s;
 }
 

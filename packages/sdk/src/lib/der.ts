@@ -4,6 +4,7 @@
  * minimal lengths only, no reads past the end, nesting depth limited.
  */
 import { NodeIdError, type NodeIdErrorCode } from '../errors.js';
+import { toHex } from './bytes.js';
 
 /** Universal tag numbers used by the SDK. */
 export const Tag = {
@@ -161,8 +162,7 @@ export function readBigInt(node: Der, code: NodeIdErrorCode = 'ERR_DER_INVALID')
   expectTag(node, Tag.INTEGER, 'integer', code);
   const v = node.value;
   if (v.length === 0) fail(code, 'malformed DER: empty integer');
-  let n = 0n;
-  for (const b of v) n = (n << 8n) | BigInt(b);
+  let n = BigInt(`0x${toHex(v)}`);
   if (v[0]! & 0x80) n -= 1n << BigInt(v.length * 8);
   return n;
 }
@@ -277,26 +277,29 @@ export function readString(node: Der): string | undefined {
 
 // ---- writer ----
 
-function lengthBytes(len: number): number[] {
-  if (len < 0x80) return [len];
-  const out: number[] = [];
-  while (len > 0) {
-    out.unshift(len & 0xff);
-    len = Math.floor(len / 256);
-  }
-  return [0x80 | out.length, ...out];
+/** Octets of a DER length's long form: 0 when `len` takes the short form (X.690 §8.1.3.4, §8.1.3.5). */
+function longLengthOctets(len: number): number {
+  let n = 0;
+  for (let v = len; v >= 1; v = Math.floor(v / 256)) n++;
+  return len < 0x80 ? 0 : n;
 }
 
 /** Encodes one TLV from a tag and contents made of byte arrays. */
 export function tlv(tag: number, ...contents: Uint8Array[]): Uint8Array {
   let len = 0;
-  for (const c of contents) len += c.length;
-  const head = lengthBytes(len);
-  const out = new Uint8Array(1 + head.length + len);
+  for (let i = 0; i < contents.length; i++) len += contents[i]!.length;
+  const long = longLengthOctets(len);
+  const out = new Uint8Array(2 + long + len);
   out[0] = tag;
-  out.set(head, 1);
-  let pos = 1 + head.length;
-  for (const c of contents) {
+  if (long === 0) out[1] = len;
+  else {
+    // X.690 §8.1.3.5: 0x80 | the count of length octets, then the length big-endian
+    out[1] = 0x80 | long;
+    for (let k = long, v = len; k >= 1; k--, v = Math.floor(v / 256)) out[1 + k] = v % 256;
+  }
+  let pos = 2 + long;
+  for (let i = 0; i < contents.length; i++) {
+    const c = contents[i]!;
     out.set(c, pos);
     pos += c.length;
   }
