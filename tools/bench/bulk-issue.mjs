@@ -4,15 +4,20 @@
  * inventory), three runs, each into a fresh CA folder; then one run on 10,000 nodes for the
  * peak RSS of the whole process (all threads), read from /proc/<pid>/status (VmHWM) while it
  * runs. Needs the built CLI (`pnpm build`). Printed beside the seeds' openssl recipe measured in
- * the same run by `run.mjs`.
+ * the same run by `run.mjs`, with the CPU time of a run and the two floors of `bulk-floor.mjs`
+ * (the durable files alone, the cryptography alone), each measured here three times: how far
+ * the end-to-end figure is from what this machine's disk and OpenSSL allow.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { finishedChildrenCpuMs } from './proc-cpu.mjs';
 
-const CLI = join(dirname(fileURLToPath(import.meta.url)), '../../apps/cli/bin/nodeid.cjs');
+const HERE = dirname(fileURLToPath(import.meta.url));
+const CLI = join(HERE, '../../apps/cli/bin/nodeid.cjs');
+const FLOOR = join(HERE, 'bulk-floor.mjs');
 
 function nodeList(count) {
   const lines = [];
@@ -51,6 +56,7 @@ async function runOnce(count, leftovers) {
   if (init.status !== 0) throw new Error(`ca init failed: ${init.stderr}`);
   const list = join(work, 'nodes.txt');
   writeFileSync(list, nodeList(count));
+  const cpuBefore = finishedChildrenCpuMs();
   const started = performance.now();
   const child = spawn(
     process.execPath,
@@ -90,8 +96,38 @@ async function runOnce(count, leftovers) {
   if (code !== 0) throw new Error(`cert issue --from-file exited ${code}: ${stderr}`);
   const issued = Number(/"issued":(\d+)/.exec(stdout)?.[1]);
   if (issued !== count) throw new Error(`expected ${count} issued, the summary says ${issued}`);
-  return { seconds, rate: count / seconds, peakKb: peak };
+  return {
+    seconds,
+    rate: count / seconds,
+    peakKb: peak,
+    cpuSeconds: (finishedChildrenCpuMs() - cpuBefore) / 1000,
+  };
 }
+
+/**
+ * One run of a floor of `bulk-floor.mjs` (`files` or `crypto`) for `count` nodes: its seconds
+ * and nodes/s, Node's start-up included as it is in the CLI's runs, and its CPU seconds.
+ */
+function floorOnce(what, count, leftovers) {
+  const work = mkdtempSync(join(tmpdir(), 'nodeid-bench-floor-'));
+  leftovers.push(work);
+  const cpuBefore = finishedChildrenCpuMs();
+  const started = performance.now();
+  const run = spawnSync(process.execPath, [FLOOR, what, String(count), work], {
+    encoding: 'utf8',
+    env: { ...process.env, UV_THREADPOOL_SIZE: '32' },
+  });
+  const seconds = (performance.now() - started) / 1000;
+  if (run.status !== 0) throw new Error(`${what} floor failed: ${run.stderr}`);
+  return {
+    seconds,
+    rate: count / seconds,
+    cpuSeconds: (finishedChildrenCpuMs() - cpuBefore) / 1000,
+  };
+}
+
+/** The middle run of three by rate. */
+const middle = (runs) => [...runs].sort((a, b) => a.rate - b.rate)[1];
 
 /**
  * The bulk rows: nodes/s for `count` nodes (median of `runs` runs, with the slowest and fastest),
@@ -104,11 +140,18 @@ export async function runBulkIssue({ scale = 1, opensslRate, log = () => {} } = 
   const rssCount = Math.max(300, Math.round(10_000 * scale));
   const runs = [];
   const leftovers = [];
+  const fileFloor = [];
+  const cryptoFloor = [];
   let big;
   try {
     for (let r = 0; r < 3; r++) {
       log(`nodeid bench: bulk issuance, ${count} nodes, run ${r + 1}/3\n`);
       runs.push(await runOnce(count, leftovers));
+    }
+    for (let r = 0; r < 3; r++) {
+      log(`nodeid bench: bulk issuance floors (files alone, cryptography alone), run ${r + 1}/3\n`);
+      fileFloor.push(floorOnce('files', count, leftovers));
+      cryptoFloor.push(floorOnce('crypto', count, leftovers));
     }
     log(`nodeid bench: bulk issuance, ${rssCount} nodes for the peak RSS\n`);
     big = await runOnce(rssCount, leftovers);
@@ -121,12 +164,19 @@ export async function runBulkIssue({ scale = 1, opensslRate, log = () => {} } = 
     v.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
   const ratio = opensslRate ? median / opensslRate : undefined;
   const mb = big.peakKb / 1024;
+  const cpu = middle(runs).cpuSeconds;
+  const files = middle(fileFloor);
+  const keys = middle(cryptoFloor);
   return [
     `bulk issuance: nodeid cert issue --from-file, end to end (keys, certificates, durable files with modes, inventory); load average ${loadavg()[0].toFixed(1)} at the end`,
     `  ${`${count} nodes`.padEnd(28)} ${fmt(median).padStart(8)} nodes/s   (median of 3: ${rates.map((r) => fmt(r)).join(', ')}; target >= 2,000)   ${median >= 2000 ? 'meets' : 'BELOW TARGET'}`,
     ratio === undefined
       ? '  vs the openssl recipe: not measured'
       : `  ${'vs the openssl recipe'.padEnd(28)} ${fmt(ratio).padStart(8)}x        (${fmt(opensslRate, 1)} nodes/s, this run; target >= 100x)   ${ratio >= 100 ? 'meets' : 'BELOW TARGET'}`,
+    `  ${'CPU of the median run'.padEnd(28)} ${fmt(cpu, 2).padStart(8)} s         (user + system, every thread; 2,000 nodes/s on ${cpus().length} cores allows ${fmt((cpus().length * count) / 2000, 2)} s)`,
+    `  floors, each alone in a fresh Node process (start-up included), same ${count} nodes, median of 3:`,
+    `  ${'durable files, no crypto'.padEnd(28)} ${fmt(files.rate).padStart(8)} nodes/s   (${fmt(files.cpuSeconds, 2)} s CPU; nodeid end to end is ${fmt(median / files.rate, 2)}x this)`,
+    `  ${'P-256 key + sign, 1 thread'.padEnd(28)} ${fmt(keys.rate).padStart(8)} nodes/s   (${fmt(keys.cpuSeconds, 2)} s CPU)`,
     `  ${`peak RSS at ${rssCount} nodes`.padEnd(28)} ${fmt(mb).padStart(8)} MB        (${fmt(big.rate)} nodes/s; target < 300 MB)   ${mb < 300 ? 'meets' : 'ABOVE TARGET'}`,
   ];
 }
