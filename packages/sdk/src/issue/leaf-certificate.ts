@@ -53,6 +53,55 @@ export function assertIssuer(issuer: Issuer | undefined): void {
     );
 }
 
+/** The encoded extensions all leaves of one issuer, profile, key type and CRL list share. */
+interface SharedExtensions {
+  /** basicConstraints, keyUsage, extKeyUsage: before the subjectKeyIdentifier. */
+  before: Uint8Array[];
+  authorityKeyId: Uint8Array;
+  crlDistributionPoints?: Uint8Array;
+}
+
+const sharedByIssuer = new WeakMap<Certificate, Map<string, SharedExtensions>>();
+
+/**
+ * The extensions of {@link SharedExtensions}, encoded once per issuer certificate and kept with
+ * it: bulk issuance signs thousands of leaves under one CA with the same ones. Each is a pure
+ * function of its key (the CRL URLs are checked before anything is kept); its bytes are copied
+ * into every TBSCertificate and never changed.
+ */
+function sharedExtensions(
+  ca: Certificate,
+  profile: Profile,
+  keyAlgorithm: KeyAlgorithm,
+  crlDistributionPoints: readonly string[],
+): SharedExtensions {
+  let byKey = sharedByIssuer.get(ca);
+  if (!byKey) {
+    byKey = new Map();
+    sharedByIssuer.set(ca, byKey);
+  }
+  const key = JSON.stringify([profile, keyAlgorithm, crlDistributionPoints]);
+  const known = byKey.get(key);
+  if (known) return known;
+  const crlUrls = checkCrlUrls(crlDistributionPoints);
+  const shared: SharedExtensions = {
+    before: [
+      basicConstraintsExtension(false),
+      keyUsageExtension(leafKeyUsage(keyAlgorithm)),
+      extKeyUsageExtension(profileExtendedKeyUsage(profile)),
+    ],
+    // RFC 5280 §4.2.1.1: the issuer's subjectKeyIdentifier, or the method (1) key id of its key
+    authorityKeyId: authorityKeyIdentifierExtension(
+      ca.subjectKeyIdentifier ?? keyIdentifier(ca.publicKey.spki),
+    ),
+    ...(crlUrls.length ? { crlDistributionPoints: crlDistributionPointsExtension(crlUrls) } : {}),
+  };
+  // a long-lived server signs under few CAs, profiles and URL lists; never let the map grow
+  if (byKey.size >= 64) byKey.clear();
+  byKey.set(key, shared);
+  return shared;
+}
+
 /** @internal */
 export async function signLeaf(
   crypto: Crypto,
@@ -83,17 +132,19 @@ export async function signLeaf(
     subject: ca.subject.text,
   });
   const subtle = crypto.subtle;
+  const shared = sharedExtensions(
+    ca,
+    req.profile,
+    req.keyAlgorithm,
+    req.crlDistributionPoints ?? req.issuer.crlDistributionPoints ?? [],
+  );
   const extensions = [
-    basicConstraintsExtension(false),
-    keyUsageExtension(leafKeyUsage(req.keyAlgorithm)),
-    extKeyUsageExtension(profileExtendedKeyUsage(req.profile)),
+    ...shared.before,
     subjectKeyIdentifierExtension(keyIdentifier(req.spki)),
+    shared.authorityKeyId,
   ];
-  const authorityKeyId = ca.subjectKeyIdentifier ?? keyIdentifier(ca.publicKey.spki);
-  extensions.push(authorityKeyIdentifierExtension(authorityKeyId));
   if (sans.length) extensions.push(subjectAltNameExtension(sans, req.subjectEmpty));
-  const crlUrls = checkCrlUrls(req.crlDistributionPoints ?? req.issuer.crlDistributionPoints ?? []);
-  if (crlUrls.length) extensions.push(crlDistributionPointsExtension(crlUrls));
+  if (shared.crlDistributionPoints) extensions.push(shared.crlDistributionPoints);
   const certificate = await signCertificate(
     subtle,
     {
