@@ -231,7 +231,11 @@ function prepareIssue(
   }
   return async (crypto, spki, keyAlgorithm) => {
     const { certificate, warnings, denied } = await signLeaf(crypto, {
-      ...options,
+      days: options.days,
+      notBefore: options.notBefore,
+      notAfter: options.notAfter,
+      now: options.now,
+      crlDistributionPoints: options.crlDistributionPoints,
       issuer: options.ca,
       profile,
       subject: encodeName(subject),
