@@ -26,8 +26,9 @@ import { commitBundleBatch, openBundleBatch, recoverBundleBatches } from '@nodei
 import type { AuditInput } from '@nodeid/store';
 import type { BulkSettings, IssuedNode, NodeJob, NodeOutcome } from './bulk-types.js';
 import type { LoadedCa } from './ca-folder.js';
+import { ChunkLanes, type ChunkResult, type SharedBatch } from './chunk-lanes.js';
 import { CliError, describeError } from './cli-error.js';
-import { chunkIssuer, type IssueChunk } from './issue-chunk.js';
+import { chunkIssuer } from './issue-chunk.js';
 import { createProgress, formatRate } from './progress.js';
 
 /** The hidden folder of the output folder where batches are staged before their commit. */
@@ -116,24 +117,31 @@ async function* batchesOf(file: string, size: number): AsyncGenerator<NodeJob[]>
 }
 
 /**
- * The issuing threads: this one and `threads - 1` worker threads, all taking the chunks of a
- * batch from one queue as they are free. This thread issues too, between its other work (the
- * previous batch's commit, the report): one thread fewer to start and to warm up than a worker
- * per core. Each thread holds {@link CHUNKS_PER_THREAD} chunks: one issues while the others wait
- * for their disk syncs, and a worker never waits for this thread to hand it the next.
+ * The issuing threads: this one and `threads - 1` worker threads. This thread issues too,
+ * between its other work (a batch's commit, the report): one thread fewer to start and to warm
+ * up than a worker per core. Every thread is given each batch whole and claims its chunks as it
+ * is free (`chunk-lanes.ts`), with {@link CHUNKS_PER_THREAD} lanes each.
  */
 class IssuePool {
   private readonly workers: Worker[] = [];
-  private readonly pending = new Map<
+  private readonly open = new Map<
     number,
-    { resolve: (o: NodeOutcome[]) => void; reject: (e: Error) => void; worker: Worker }
+    { report: (chunk: number, result: ChunkResult) => void; reject: (e: Error) => void }
   >();
-  private readonly local: IssueChunk;
+  private readonly local: ChunkLanes;
   private nextId = 1;
 
   constructor(ca: LoadedCa, settings: BulkSettings, threads: number) {
     const issuer = ca.issuer;
-    this.local = chunkIssuer(issuer, settings);
+    const report = (id: number, chunk: number, result: ChunkResult) =>
+      this.open.get(id)?.report(chunk, result);
+    this.local = new ChunkLanes(
+      CHUNKS_PER_THREAD,
+      chunkIssuer(issuer, settings),
+      report,
+      // let the workers' answers and the commits in between this thread's chunks
+      () => new Promise((resolve) => setImmediate(resolve)),
+    );
     const workerData = {
       ca: {
         certificate: issuer.certificate.der,
@@ -142,6 +150,7 @@ class IssuePool {
         crlDistributionPoints: issuer.crlDistributionPoints,
       },
       settings,
+      lanes: CHUNKS_PER_THREAD,
     };
     for (let i = 1; i < threads; i++) {
       const worker = new Worker(new URL('./issue-worker.js', import.meta.url), {
@@ -150,18 +159,15 @@ class IssuePool {
         // process's RSS flat and low (V8's default would grow it to tens of MB per thread)
         resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
       });
-      worker.on('message', (m: { id: number; outcomes: NodeOutcome[] }) => {
-        const p = this.pending.get(m.id);
-        if (!p) return;
-        this.pending.delete(m.id);
-        p.resolve(m.outcomes);
-      });
+      worker.on('message', (m: { id: number; chunk: number; result: ChunkResult }) =>
+        report(m.id, m.chunk, m.result),
+      );
+      // a chunk the thread had claimed is lost with it: every open batch fails
       const fail = (why: string) => {
-        for (const [id, p] of this.pending)
-          if (p.worker === worker) {
-            this.pending.delete(id);
-            p.reject(new CliError('ERR_INTERNAL', why));
-          }
+        for (const [id, batch] of this.open) {
+          this.open.delete(id);
+          batch.reject(new CliError('ERR_INTERNAL', why));
+        }
       };
       worker.on('error', (e) => fail(`an issuing thread failed: ${e.message}`));
       worker.on('exit', (code) => fail(`an issuing thread exited (${code})`));
@@ -169,38 +175,58 @@ class IssuePool {
     }
   }
 
-  /** Issues every job and stages its bundle into `batch`; the outcomes in the order of the jobs. */
-  async issue(jobs: NodeJob[], batch: string): Promise<NodeOutcome[]> {
+  /**
+   * Issues every job and stages its bundle into `batch`; the outcomes in the order of the jobs.
+   * Several batches may be open at once: the threads take the next one's chunks as soon as the
+   * previous one has none left.
+   */
+  issue(jobs: NodeJob[], batch: string): Promise<NodeOutcome[]> {
+    if (jobs.length === 0) return Promise.resolve([]);
     const chunks: NodeJob[][] = [];
     for (let i = 0; i < jobs.length; i += CHUNK_SIZE) chunks.push(jobs.slice(i, i + CHUNK_SIZE));
-    const results: NodeOutcome[][] = [];
-    let next = 0;
-    const onWorker = async (worker: Worker) => {
-      for (let k = next++; k < chunks.length; k = next++)
-        results[k] = await new Promise<NodeOutcome[]>((resolve, reject) => {
-          const id = this.nextId++;
-          this.pending.set(id, { resolve, reject, worker });
-          worker.postMessage({ id, batch, jobs: chunks[k] });
-        });
-    };
-    const onThisThread = async () => {
-      for (let k = next++; k < chunks.length; k = next++) {
-        results[k] = await this.local(batch, chunks[k]!);
-        // let the workers' answers in, so each gets its next chunk at once
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    };
-    const lanes = (run: () => Promise<void>) => Array.from({ length: CHUNKS_PER_THREAD }, run);
-    await Promise.all([
-      ...this.workers.flatMap((w) => lanes(() => onWorker(w))),
-      ...lanes(onThisThread),
-    ]);
-    return results.flat();
+    const id = this.nextId++;
+    const shared: SharedBatch = { id, batch, chunks, counter: new SharedArrayBuffer(4) };
+    return new Promise((resolve, reject) => {
+      const results: NodeOutcome[][] = [];
+      let left = chunks.length;
+      this.open.set(id, {
+        report: (chunk, result) => {
+          if ('error' in result) {
+            this.open.delete(id);
+            reject(new CliError(result.error.code, result.error.message));
+            return;
+          }
+          results[chunk] = result.outcomes;
+          if (--left === 0) {
+            this.open.delete(id);
+            resolve(results.flat());
+          }
+        },
+        reject,
+      });
+      for (const worker of this.workers) worker.postMessage(shared);
+      this.local.add(shared);
+    });
   }
 
+  /**
+   * Claims no more chunks and waits for this thread's chunks being issued, then ends the
+   * workers (a chunk a worker was staging stays staged, unrecorded: the next run removes it).
+   */
   async close(): Promise<void> {
+    this.local.close();
+    await this.local.stopped;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
+}
+
+/** A batch handed to the threads, not yet committed. */
+interface OpenBatch {
+  batch: NodeJob[];
+  /** Lines refused before issuing, by line. */
+  refused: Map<number, NodeOutcome>;
+  staged: string;
+  issuing: Promise<NodeOutcome[]>;
 }
 
 /** One node's line(s) of the report, and whether it failed. */
@@ -309,31 +335,38 @@ export async function bulkIssue(options: BulkIssueOptions): Promise<BulkIssueSum
   };
 
   let fatal: unknown;
-  // one batch is committed and moved into place while the next is issued and staged
+  // a batch is committed and moved into place while the next ones are issued: each batch is
+  // handed to the threads as soon as it is read, before the previous one is done, so no thread
+  // waits at the end of a batch (at most two are open, and one being written)
   let writing: Promise<void> | undefined;
+  /** Batch folders being staged, not yet handed to `writeBatch`: removed if the run stops. */
+  const unwritten = new Set<string>();
+  const finish = async (open: OpenBatch) => {
+    const issuedNow = await open.issuing;
+    let next = 0;
+    const outcomes = open.batch.map((job) => open.refused.get(job.line) ?? issuedNow[next++]!);
+    await writing;
+    unwritten.delete(open.staged);
+    writing = writeBatch(outcomes, open.staged);
+    // handled here too: it may fail while the next batch is being issued, before it is awaited
+    writing.catch(() => {});
+  };
   try {
     const folders = new Map<string, number>();
+    let previous: OpenBatch | undefined;
     for await (const batch of batchesOf(options.file, BATCH_SIZE)) {
       const refused = acceptFolders(batch, folders, options.out);
       const staged = await openBundleBatch(staging);
-      let issuedNow: NodeOutcome[];
-      try {
-        issuedNow = await pool.issue(
-          batch.filter((job) => !refused.has(job.line)),
-          staged,
-        );
-      } catch (e) {
-        // nothing of this batch was committed: its staged bundles go
-        await rm(staged, { recursive: true, force: true }).catch(() => {});
-        throw e;
-      }
-      let next = 0;
-      const outcomes = batch.map((job) => refused.get(job.line) ?? issuedNow[next++]!);
-      await writing;
-      writing = writeBatch(outcomes, staged);
-      // handled here too: it may fail while the next batch is being issued, before it is awaited
-      writing.catch(() => {});
+      unwritten.add(staged);
+      const issuing = pool.issue(
+        batch.filter((job) => !refused.has(job.line)),
+        staged,
+      );
+      issuing.catch(() => {});
+      if (previous) await finish(previous);
+      previous = { batch, refused, staged, issuing };
     }
+    if (previous) await finish(previous);
     await writing;
   } catch (e) {
     fatal = e;
@@ -343,6 +376,9 @@ export async function bulkIssue(options: BulkIssueOptions): Promise<BulkIssueSum
       fatal ??= e;
     });
     await pool.close();
+    // nothing of a batch not handed to writeBatch was committed: its staged bundles go
+    for (const staged of unwritten)
+      await rm(staged, { recursive: true, force: true }).catch(() => {});
     // the staging folder goes once empty; a batch left by a failure stays for the next run
     await rmdir(staging).catch(() => {});
   }
