@@ -59,9 +59,9 @@ describe('ChunkLanes', () => {
     expect(new Set(seen.map((s) => s.split(':')[0]))).toEqual(new Set(['a', 'b']));
     for (const r of reports) {
       const chunk = batches.find((s) => s.id === r.id)!.chunks[r.chunk]!;
-      expect('outcomes' in r.result && r.result.outcomes.map((o) => o.line)).toEqual(
-        chunk.map((j) => j.line),
-      );
+      expect(
+        'outcomes' in r.result && r.result.outcomes.map((o) => (o.ok ? o.node.line : o.line)),
+      ).toEqual(chunk.map((j) => j.line));
     }
     // a lane takes batch 2 only once batch 1 has no chunk left to claim
     const firstOf2 = seen.findIndex((s) => s.includes(':batch-2:'));
