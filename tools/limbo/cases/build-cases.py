@@ -1,0 +1,432 @@
+#!/usr/bin/env python3
+"""
+nodeid's own x509-limbo-format cases: rules of RFC 5280 §4/§6 and of the CA/Browser Forum
+Baseline Requirements that the public half of x509-limbo does not exercise, each built with
+pyca/cryptography (a real peer's encoder, never nodeid's issuance) and each expectation taken
+from the cited section, not from what nodeid does.
+
+    python3 tools/limbo/cases/build-cases.py > tools/limbo/cases/nodeid-cases.json
+
+Keys are EC P-256 from fixed scalars, serials and dates are fixed, so the output is the same
+on every run (ECDSA signatures aside, which are randomised; the cases do not depend on them).
+The ids use limbo's namespaces (`rfc5280::`, `webpki::`), so the harness picks the same profile
+as for limbo's own cases; the `nodeid::` prefix keeps them apart from limbo's ids.
+"""
+
+import ipaddress
+import json
+import sys
+from datetime import datetime, timezone
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+NOT_BEFORE = datetime(2020, 1, 1, tzinfo=timezone.utc)
+NOT_AFTER = datetime(2040, 1, 1, tzinfo=timezone.utc)
+AT = "2025-01-01T00:00:00Z"
+UNKNOWN_OID = x509.ObjectIdentifier("1.3.6.1.4.1.55738.666.1")
+
+_keys = {}
+
+
+def key(i):
+    if i not in _keys:
+        _keys[i] = ec.derive_private_key(0x1000 + i * 7919, ec.SECP256R1())
+    return _keys[i]
+
+
+def name(cn):
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]) if cn is not None else x509.Name([])
+
+
+def ku(**bits):
+    fields = dict(
+        digital_signature=False,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=False,
+        crl_sign=False,
+        encipher_only=False,
+        decipher_only=False,
+    )
+    fields.update(bits)
+    return x509.KeyUsage(**fields)
+
+
+def ski(k):
+    return x509.SubjectKeyIdentifier.from_public_key(k.public_key())
+
+
+def aki(k):
+    return x509.AuthorityKeyIdentifier.from_issuer_public_key(k.public_key())
+
+
+class Cert:
+    def __init__(self, cert, k):
+        self.cert = cert
+        self.key = k
+
+    def pem(self):
+        return self.cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+_serial = [1000]
+
+
+def make(subject, k, issuer=None, exts=(), serial=None, not_before=NOT_BEFORE, not_after=NOT_AFTER, issuer_name=None):
+    """One certificate. `exts` is a list of (extension value, critical); None entries are dropped."""
+    _serial[0] += 1
+    b = x509.CertificateBuilder()
+    b = b.subject_name(subject)
+    b = b.issuer_name(issuer_name if issuer_name is not None else (issuer.cert.subject if issuer else subject))
+    b = b.public_key(k.public_key())
+    b = b.serial_number(serial if serial is not None else _serial[0])
+    b = b.not_valid_before(not_before).not_valid_after(not_after)
+    for e in exts:
+        if e is None:
+            continue
+        b = b.add_extension(e[0], critical=e[1])
+    signer = issuer.key if issuer else k
+    return Cert(b.sign(signer, hashes.SHA256()), k)
+
+
+def root(cn="nodeid-root", k=1, bc=(x509.BasicConstraints(True, None), True), keyusage="default", extra=(), ski_=True, **kw):
+    kk = key(k)
+    exts = [bc]
+    exts.append((ku(key_cert_sign=True, crl_sign=True), True) if keyusage == "default" else keyusage)
+    if ski_:
+        exts.append((ski(kk), False))
+    exts.extend(extra)
+    return make(name(cn), kk, None, exts, **kw)
+
+
+def ica(issuer, cn="nodeid-ica", k=2, pathlen=None, bc="default", keyusage="default", extra=(), ski_=True, aki_=True, **kw):
+    kk = key(k)
+    exts = [(x509.BasicConstraints(True, pathlen), True) if bc == "default" else bc]
+    exts.append((ku(key_cert_sign=True, crl_sign=True), True) if keyusage == "default" else keyusage)
+    if ski_:
+        exts.append((ski(kk), False))
+    if aki_:
+        exts.append((aki(issuer.key), False))
+    exts.extend(extra)
+    return make(name(cn), kk, issuer, exts, **kw)
+
+
+def leaf(issuer, cn="example.com", k=9, san="default", eku="default", keyusage="default", bc=None, extra=(), aki_=True, **kw):
+    kk = key(k)
+    exts = []
+    if bc is not None:
+        exts.append(bc)
+    if san == "default":
+        exts.append((x509.SubjectAlternativeName([x509.DNSName("example.com")]), False))
+    elif san is not None:
+        exts.append(san)
+    if eku == "default":
+        exts.append((x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False))
+    elif eku is not None:
+        exts.append(eku)
+    if keyusage == "default":
+        exts.append((ku(digital_signature=True), True))
+    elif keyusage is not None:
+        exts.append(keyusage)
+    if aki_:
+        exts.append((aki(issuer.key), False))
+    exts.extend(extra)
+    return make(name(cn), kk, issuer, exts, **kw)
+
+
+def dns_san(*names):
+    return (x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), False)
+
+
+def nc(permitted=None, excluded=None, critical=True):
+    return (x509.NameConstraints(permitted_subtrees=permitted, excluded_subtrees=excluded), critical)
+
+
+CASES = []
+
+
+def case(id_, description, expected, trusted, peer, intermediates=(), peer_name=("DNS", "example.com"), **extra):
+    t = {
+        "id": id_,
+        "conflicts_with": [],
+        "features": [],
+        "importance": "undetermined",
+        "description": description,
+        "validation_kind": "SERVER",
+        "trusted_certs": [c.pem() for c in trusted],
+        "untrusted_intermediates": [c.pem() for c in intermediates],
+        "peer_certificate": peer.pem(),
+        "peer_certificate_key": None,
+        "validation_time": AT,
+        "signature_algorithms": [],
+        "key_usage": [],
+        "extended_key_usage": [],
+        "expected_result": expected,
+        "expected_peer_name": {"kind": peer_name[0], "value": peer_name[1]} if peer_name else None,
+        "expected_peer_names": [],
+        "max_chain_depth": None,
+        "crls": [],
+    }
+    t.update(extra)
+    CASES.append(t)
+
+
+# --- the cases ---------------------------------------------------------------------------------
+R = "nodeid::rfc5280::"
+W = "nodeid::webpki::"
+IP = x509.IPAddress
+DN = x509.DNSName
+EM = x509.RFC822Name
+URI = x509.UniformResourceIdentifier
+
+# §4.2: "A certificate-using system MUST reject the certificate if it encounters a critical
+# extension it does not recognize"; an unknown non-critical one is ignored.
+r = root()
+case(R + "unknown-critical-extension-ee", "RFC 5280 §4.2: unknown critical extension in the EE", "FAILURE", [r],
+     leaf(r, extra=[(x509.UnrecognizedExtension(UNKNOWN_OID, b""), True)]))
+case(R + "unknown-noncritical-extension-ee", "RFC 5280 §4.2: unknown non-critical extension is ignored", "SUCCESS", [r],
+     leaf(r, extra=[(x509.UnrecognizedExtension(UNKNOWN_OID, b""), False)]))
+i = ica(r, extra=[(x509.UnrecognizedExtension(UNKNOWN_OID, b""), True)])
+case(R + "unknown-critical-extension-intermediate", "RFC 5280 §4.2: unknown critical extension in the ICA", "FAILURE", [r], leaf(i), [i])
+
+# §4.2.1.9: basicConstraints MUST be present and critical in CA certificates; §6.1.4 (k).
+r2 = root(bc=None)
+case(R + "root-missing-basic-constraints", "RFC 5280 §4.2.1.9: root without basicConstraints", "FAILURE", [r2], leaf(r2))
+r3 = root(bc=(x509.BasicConstraints(True, None), False))
+case(R + "root-non-critical-basic-constraints", "RFC 5280 §4.2.1.9: root with non-critical basicConstraints", "FAILURE", [r3], leaf(r3))
+case(R + "leaf-ku-keycertsign", "RFC 5280 §4.2.1.9: cA FALSE with keyCertSign", "FAILURE", [r],
+     leaf(r, bc=(x509.BasicConstraints(False, None), True), keyusage=(ku(digital_signature=True, key_cert_sign=True), True)))
+case(R + "no-keyusage", "RFC 5280 §4.2.1.3: keyUsage is optional in an EE", "SUCCESS", [r], leaf(r, keyusage=None))
+i = ica(r, keyusage=(ku(digital_signature=True), True))
+case(R + "ica-ku-without-keycertsign", "RFC 5280 §6.1.4 (n): keyUsage present without keyCertSign", "FAILURE", [r], leaf(i), [i])
+case(R + "ica-bc-ca-false", "RFC 5280 §6.1.4 (k): cA FALSE", "FAILURE", [r], leaf(ica(r, bc=(x509.BasicConstraints(False, None), True), keyusage=(ku(digital_signature=True), True))),
+     [ica(r, bc=(x509.BasicConstraints(False, None), True), keyusage=(ku(digital_signature=True), True))])
+ca_leaf = ica(r, extra=[dns_san("ca.example.com")])
+case(R + "ca-as-leaf-wrong-san", "RFC 6125 §6.4: the CA in leaf position has another SAN", "FAILURE", [r], ca_leaf,
+     peer_name=("DNS", "other.example.com"))
+i = ica(r)
+case(R + "root-and-intermediate-swapped", "RFC 5280 §6.1: the ICA is the trust anchor; the root among the intermediates is not needed",
+     "SUCCESS", [i], leaf(i), [r])
+
+# §4.2.1.1 AKI: MUST be present in all but self-signed certificates, MUST be non-critical.
+case(R + "aki::intermediate-missing-aki", "RFC 5280 §4.2.1.1: ICA without AKI", "FAILURE", [r], leaf(ica(r, aki_=False)), [ica(r, aki_=False)])
+i = ica(r, aki_=False, extra=[(aki(r.key), True)])
+case(R + "aki::intermediate-critical-aki", "RFC 5280 §4.2.1.1: critical AKI in the ICA", "FAILURE", [r], leaf(i), [i])
+# §4.2.1.2 SKI: MUST appear in CA certificates, MUST be non-critical; SHOULD in EE.
+r4 = root(ski_=False)
+case(R + "ski::root-missing-ski", "RFC 5280 §4.2.1.2: root without SKI", "FAILURE", [r4], leaf(r4))
+i = ica(r, ski_=False)
+case(R + "ski::intermediate-missing-ski", "RFC 5280 §4.2.1.2: ICA without SKI", "FAILURE", [r], leaf(i), [i])
+r5 = root(ski_=False, extra=[(ski(key(1)), True)])
+case(R + "ski::critical-ski", "RFC 5280 §4.2.1.2: critical SKI", "FAILURE", [r5], leaf(r5))
+case(R + "ski::leaf-missing-ski", "RFC 5280 §4.2.1.2: SKI in an EE is a SHOULD", "SUCCESS", [r], leaf(r))
+
+# §4.1.2.5 validity, inclusive at both ends; every certificate of the path (§6.1.3 (a)(2)).
+case(R + "validity::expired-root", "RFC 5280 §6.1.3 (a)(2): the root expired", "FAILURE",
+     [root(not_after=datetime(2024, 1, 1, tzinfo=timezone.utc))], leaf(root(not_after=datetime(2024, 1, 1, tzinfo=timezone.utc))))
+ie = ica(r, not_after=datetime(2024, 1, 1, tzinfo=timezone.utc))
+case(R + "validity::expired-intermediate", "RFC 5280 §6.1.3 (a)(2): the ICA expired", "FAILURE", [r], leaf(ie), [ie])
+iy = ica(r, not_before=datetime(2026, 1, 1, tzinfo=timezone.utc))
+case(R + "validity::not-yet-valid-intermediate", "RFC 5280 §6.1.3 (a)(2): the ICA is not yet valid", "FAILURE", [r], leaf(iy), [iy])
+case(R + "validity::notafter-exact", "RFC 5280 §4.1.2.5: notAfter is inside the validity period", "SUCCESS", [r],
+     leaf(r, not_after=datetime(2025, 1, 1, tzinfo=timezone.utc)))
+case(R + "validity::expired-1-second", "RFC 5280 §4.1.2.5: one second after notAfter", "FAILURE", [r],
+     leaf(r, not_after=datetime(2024, 12, 31, 23, 59, 59, tzinfo=timezone.utc)))
+
+# Path building (§6.1, RFC 4158): several issuers with the subject name; only one holds the key.
+good = ica(r, cn="nodeid-twin", k=3)
+bad = ica(r, cn="nodeid-twin", k=4)
+case(R + "chain::same-name-issuers-second-is-right", "RFC 4158: backtrack over same-name issuers", "SUCCESS", [r], leaf(good), [bad, good])
+expired_twin = ica(r, cn="nodeid-twin", k=3, not_after=datetime(2024, 1, 1, tzinfo=timezone.utc))
+case(R + "chain::expired-and-valid-cross-sign", "RFC 4158: an expired copy of the issuer beside a valid one", "SUCCESS", [r], leaf(good), [expired_twin, good])
+other_root = root(cn="nodeid-root", k=5)
+case(R + "chain::root-same-name-other-key", "RFC 5280 §6.1.3 (a)(1): the anchor with the issuer name holds another key", "FAILURE", [other_root], leaf(r))
+case(R + "chain::two-anchors-same-name", "RFC 5280 §6.1: one of two same-name anchors holds the key", "SUCCESS", [other_root, r], leaf(r))
+
+# §4.2.1.9 pathLenConstraint and §6.1.4 (l)/(m): self-issued certificates are not counted.
+i0 = ica(r, pathlen=0, cn="ica-0", k=2)
+i1 = ica(i0, cn="ica-1", k=3)
+case(R + "pathlen::pathlen-0-with-ica-below", "RFC 5280 §6.1.4 (l): pathLen 0 with a non-self-issued ICA below", "FAILURE", [r], leaf(i1), [i0, i1])
+i1p = ica(r, pathlen=1, cn="ica-0", k=2)
+i2p = ica(i1p, pathlen=0, cn="ica-1", k=3)
+case(R + "pathlen::pathlen-1-two-icas", "RFC 5280 §6.1.4 (m): pathLen 1, then pathLen 0", "SUCCESS", [r], leaf(i2p), [i1p, i2p])
+i3p = ica(i2p, cn="ica-2", k=4)
+case(R + "pathlen::pathlen-1-three-icas", "RFC 5280 §6.1.4 (l): pathLen 1 with two ICAs below", "FAILURE", [r], leaf(i3p), [i1p, i2p, i3p])
+r0 = root(bc=(x509.BasicConstraints(True, 0), True))
+case(R + "pathlen::root-pathlen-0-direct-leaf", "RFC 5280 §4.2.1.9: pathLen 0 allows EE certificates", "SUCCESS", [r0], leaf(r0))
+ir = ica(r0)
+case(R + "pathlen::root-pathlen-0-ica", "RFC 5280 §6.1.4 (l): the root's pathLen 0 applies to the ICA below", "FAILURE", [r0], leaf(ir), [ir])
+
+# §4.2.1.10 name constraints, per name form.
+def nc_case(cid, desc, expected, cons, lf_kw=None, peer=("DNS", "example.com"), on_root=False, self_issued=False):
+    lf_kw = lf_kw or {}
+    if on_root:
+        rr = root(extra=[cons])
+        case(R + "nc::" + cid, desc, expected, [rr], leaf(rr, **lf_kw), peer_name=peer)
+        return
+    ii = ica(r, extra=[cons])
+    chain = [ii]
+    issuer = ii
+    if self_issued:
+        si = ica(ii, cn="nodeid-ica", k=6)
+        chain.append(si)
+        issuer = si
+    case(R + "nc::" + cid, desc, expected, [r], leaf(issuer, **lf_kw), chain, peer_name=peer)
+
+nc_case("permitted-dns-label-boundary", "RFC 5280 §4.2.1.10: example.com does not permit notexample.com", "FAILURE",
+        nc([DN("example.com")]), {"san": dns_san("notexample.com"), "cn": "notexample.com"}, ("DNS", "notexample.com"))
+nc_case("permitted-dns-subdomain", "RFC 5280 §4.2.1.10: example.com permits www.example.com", "SUCCESS",
+        nc([DN("example.com")]), {"san": dns_san("www.example.com"), "cn": "www.example.com"}, ("DNS", "www.example.com"))
+nc_case("permitted-dns-other-san-outside", "RFC 5280 §6.1.3 (b): every SAN must be within the permitted subtree", "FAILURE",
+        nc([DN("example.com")]), {"san": dns_san("example.com", "example.org")})
+nc_case("permitted-dns-case-insensitive", "RFC 5280 §4.2.1.10 / §7.2: DNS constraints compare case-insensitively", "SUCCESS",
+        nc([DN("EXAMPLE.com")]), {"san": dns_san("www.example.COM"), "cn": "www.example.COM"}, ("DNS", "www.example.com"))
+nc_case("excluded-dns-case-insensitive", "RFC 5280 §4.2.1.10: an excluded subtree matches whatever the letter case", "FAILURE",
+        nc(None, [DN("EXAMPLE.COM")]))
+nc_case("permitted-dns-ip-san-unconstrained", "RFC 5280 §4.2.1.10: a DNS constraint says nothing about iPAddress names", "SUCCESS",
+        nc([DN("example.org")]), {"san": (x509.SubjectAlternativeName([IP(ipaddress.ip_address("192.0.2.7"))]), False), "cn": "192.0.2.7"},
+        ("IP", "192.0.2.7"))
+nc_case("permitted-ipv4-mismatch", "RFC 5280 §4.2.1.10: 192.0.2.0/24 does not permit 198.51.100.1", "FAILURE",
+        nc([IP(ipaddress.ip_network("192.0.2.0/24"))]),
+        {"san": (x509.SubjectAlternativeName([IP(ipaddress.ip_address("198.51.100.1"))]), False), "cn": "198.51.100.1"}, ("IP", "198.51.100.1"))
+nc_case("permitted-ipv6-match", "RFC 5280 §4.2.1.10: 2001:db8::/32 permits 2001:db8::1", "SUCCESS",
+        nc([IP(ipaddress.ip_network("2001:db8::/32"))]),
+        {"san": (x509.SubjectAlternativeName([IP(ipaddress.ip_address("2001:db8::1"))]), False), "cn": "2001:db8::1"}, ("IP", "2001:db8::1"))
+nc_case("excluded-ipv6-match", "RFC 5280 §4.2.1.10: excluded 2001:db8::/32", "FAILURE",
+        nc(None, [IP(ipaddress.ip_network("2001:db8::/32"))]),
+        {"san": (x509.SubjectAlternativeName([IP(ipaddress.ip_address("2001:db8::1"))]), False), "cn": "2001:db8::1"}, ("IP", "2001:db8::1"))
+nc_case("permitted-ipv4-ipv6-san", "RFC 5280 §4.2.1.10: an IPv4 subtree does not permit an IPv6 address", "FAILURE",
+        nc([IP(ipaddress.ip_network("192.0.2.0/24"))]),
+        {"san": (x509.SubjectAlternativeName([IP(ipaddress.ip_address("2001:db8::1"))]), False), "cn": "2001:db8::1"}, ("IP", "2001:db8::1"))
+nc_case("excluded-all-ipv4", "RFC 5280 §4.2.1.10: excluded 0.0.0.0/0", "FAILURE",
+        nc(None, [IP(ipaddress.ip_network("0.0.0.0/0"))]),
+        {"san": (x509.SubjectAlternativeName([DN("example.com"), IP(ipaddress.ip_address("192.0.2.7"))]), False)})
+nc_case("permitted-dn-subject-mismatch", "RFC 5280 §4.2.1.10: a directoryName subtree constrains the subject", "FAILURE",
+        nc([x509.DirectoryName(x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Example")]))]))
+nc_case("permitted-dn-subject-match", "RFC 5280 §4.2.1.10: the subject is under O=Example", "SUCCESS",
+        nc([x509.DirectoryName(x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Example")]))]))
+CASES[-1]["peer_certificate"] = make(x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Example"), x509.NameAttribute(NameOID.COMMON_NAME, "example.com")]),
+                                     key(9), CASES and ica(r, extra=[nc([x509.DirectoryName(x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Example")]))])]),
+                                     [dns_san("example.com"), (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False),
+                                      (ku(digital_signature=True), True), (aki(key(2)), False)]).pem()
+nc_case("excluded-email-in-subject", "RFC 5280 §4.2.1.10: with no rfc822Name SAN, an rfc822Name constraint applies to the subject's emailAddress",
+        "FAILURE", nc(None, [EM("evil.example")]))
+sub = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "example.com"), x509.NameAttribute(NameOID.EMAIL_ADDRESS, "admin@evil.example")])
+ie = ica(r, extra=[nc(None, [EM("evil.example")])])
+CASES[-1]["untrusted_intermediates"] = [ie.pem()]
+CASES[-1]["peer_certificate"] = make(sub, key(9), ie, [dns_san("example.com"), (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False),
+                                     (ku(digital_signature=True), True), (aki(key(2)), False)]).pem()
+nc_case("permitted-email-subdomains-only", "RFC 5280 §4.2.1.10: .example.com permits mailboxes on subdomains, not on example.com", "FAILURE",
+        nc([EM(".example.com"), DN("example.com")]),
+        {"san": (x509.SubjectAlternativeName([DN("example.com"), EM("user@example.com")]), False)})
+nc_case("permitted-email-subdomain-match", "RFC 5280 §4.2.1.10: .example.com permits user@mail.example.com", "SUCCESS",
+        nc([EM(".example.com"), DN("example.com")]),
+        {"san": (x509.SubjectAlternativeName([DN("example.com"), EM("user@mail.example.com")]), False)})
+nc_case("permitted-uri-host-exact", "RFC 5280 §4.2.1.10: a URI constraint host.example.com does not permit sub.host.example.com", "FAILURE",
+        nc([URI("host.example.com"), DN("example.com")]),
+        {"san": (x509.SubjectAlternativeName([DN("example.com"), URI("https://sub.host.example.com/x")]), False)})
+nc_case("permitted-uri-subdomains", "RFC 5280 §4.2.1.10: a URI constraint .example.com permits https://www.example.com/", "SUCCESS",
+        nc([URI(".example.com"), DN("example.com")]),
+        {"san": (x509.SubjectAlternativeName([DN("example.com"), URI("https://www.example.com/x")]), False)})
+nc_case("self-issued-exempt", "RFC 5280 §6.1.3 (b): a self-issued intermediate's names are not checked, the leaf's are", "FAILURE",
+        nc(None, [DN("example.com")]), self_issued=True)
+nc_case("root-excluded-dns", "RFC 5280 §6.1: constraints in the trust anchor apply (as x509-limbo reads the anchor)", "FAILURE",
+        nc(None, [DN("example.com")]), on_root=True)
+
+# More §4.2.1.10 / §6.1.3 (b), (c) cases, in the shapes x509-limbo's generator uses.
+def raw_nc(permitted_der=b"", excluded_der=b""):
+    """A NameConstraints written by hand: pyca refuses malformed subtrees."""
+    def seq(tag, body):
+        return bytes([tag]) + der_len(len(body)) + body
+    body = b""
+    if permitted_der:
+        body += seq(0xA0, permitted_der)
+    if excluded_der:
+        body += seq(0xA1, excluded_der)
+    return x509.UnrecognizedExtension(x509.oid.ExtensionOID.NAME_CONSTRAINTS, seq(0x30, body))
+
+def der_len(n):
+    if n < 0x80:
+        return bytes([n])
+    b = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(b)]) + b
+
+def subtree(tag, value):
+    """GeneralSubtree { base [tag] value }"""
+    inner = bytes([tag]) + der_len(len(value)) + value
+    return b"\x30" + der_len(len(inner)) + inner
+
+def ip_san(*addrs):
+    return (x509.SubjectAlternativeName([IP(ipaddress.ip_address(a)) for a in addrs]), False)
+
+rr = root(extra=[(raw_nc(subtree(0x82, b"*.example.com")), True)])
+case(R + "nc::invalid-dnsname-wildcard", "RFC 5280 §4.2.1.10: a dNSName constraint is a host name, never a wildcard pattern", "FAILURE",
+     [rr], leaf(rr, san=dns_san("foo.example.com"), cn="foo.example.com"), peer_name=("DNS", "foo.example.com"))
+rr = root(extra=[(raw_nc(subtree(0x87, bytes([127, 0, 0, 1]))), True)])
+case(R + "nc::invalid-ipv4-constraint-no-mask", "RFC 5280 §4.2.1.10: an IPv4 constraint is 8 octets (address and mask)", "FAILURE",
+     [rr], leaf(rr, san=ip_san("127.0.0.1"), cn="127.0.0.1"), peer_name=("IP", "127.0.0.1"))
+rr = root(extra=[(raw_nc(subtree(0x87, bytes(15) + b"\x01")), True)])
+case(R + "nc::invalid-ipv6-constraint-no-mask", "RFC 5280 §4.2.1.10: an IPv6 constraint is 32 octets", "FAILURE",
+     [rr], leaf(rr, san=ip_san("::1"), cn="::1"), peer_name=("IP", "::1"))
+rr = root(extra=[(raw_nc(subtree(0x87, bytes([192, 0, 2, 0, 255, 0, 255, 0]))), True)])
+case(R + "nc::invalid-ipv4-noncontiguous-mask", "RFC 5280 §4.2.1.10 (RFC 4632 CIDR): a mask with a gap is no CIDR block", "FAILURE",
+     [rr], leaf(rr, san=ip_san("192.0.2.1"), cn="192.0.2.1"), peer_name=("IP", "192.0.2.1"))
+rr = root(extra=[(raw_nc(subtree(0x87, bytes([192, 0, 2, 1, 255, 255, 255, 0]))), True)])
+case(R + "nc::ipv4-constraint-host-bits-set", "RFC 5280 §4.2.1.10: 192.0.2.1/24 still names the /24 block (address masked)", "SUCCESS",
+     [rr], leaf(rr, san=ip_san("192.0.2.77"), cn="192.0.2.77"), peer_name=("IP", "192.0.2.77"))
+
+nsub = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "not-example.com")])
+rr = make(nsub, key(11), None, [(x509.BasicConstraints(True, None), True), (ku(key_cert_sign=True, crl_sign=True), True), (ski(key(11)), False),
+                                dns_san("not-example.com"), nc([DN("example.com")])])
+rr = Cert(rr.cert, key(11))
+si = make(nsub, key(12), rr, [(x509.BasicConstraints(True, None), True), (ku(key_cert_sign=True, crl_sign=True), True), (ski(key(12)), False),
+                             (aki(key(11)), False), dns_san("not-example.com")])
+case(R + "nc::permitted-self-issued-ica", "RFC 5280 §6.1.3 (b): a self-issued ICA outside the permitted subtree is not checked", "SUCCESS",
+     [rr], leaf(si), [si])
+ri = root(extra=[nc([DN("example.com")])])
+ii = ica(ri, cn="not-example.com", extra=[dns_san("not-example.com")])
+sl = make(nsub, key(9), ii, [dns_san("not-example.com"), (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False),
+                            (ku(digital_signature=True), True), (aki(key(2)), False)])
+case(R + "nc::excluded-self-issued-leaf", "RFC 5280 §6.1.3 (b): a self-issued final certificate is checked", "FAILURE", [ri], sl, [ii],
+     peer_name=("DNS", "not-example.com"))
+
+i1 = ica(r, cn="ica-1", k=2, extra=[nc([DN("foo.example.com"), DN("bar.example.com")])])
+i2 = ica(i1, cn="ica-2", k=3, extra=[nc([DN("bar.example.com")])])
+case(R + "nc::restrictive-permits-narrow", "RFC 5280 §6.1.4 (g): permitted subtrees intersect down the path", "FAILURE", [r],
+     leaf(i2, san=dns_san("foo.example.com"), cn="foo.example.com"), [i1, i2], peer_name=("DNS", "foo.example.com"))
+i1 = ica(r, cn="ica-1", k=2, extra=[nc([DN("bar.example.com")])])
+i2 = ica(i1, cn="ica-2", k=3, extra=[nc([DN("foo.example.com"), DN("bar.example.com")])])
+case(R + "nc::restrictive-permits-widen", "RFC 5280 §6.1.4 (g): a later CA cannot widen the permitted subtrees", "FAILURE", [r],
+     leaf(i2, san=dns_san("foo.example.com"), cn="foo.example.com"), [i1, i2], peer_name=("DNS", "foo.example.com"))
+i1 = ica(r, cn="ica-1", k=2, extra=[nc(None, [DN("forbidden.example.com")])])
+i2 = ica(i1, cn="ica-2", k=3, extra=[dns_san("forbidden.example.com")])
+case(R + "nc::ica-san-excluded", "RFC 5280 §6.1.3 (b): an ICA's own SAN under an excluded subtree", "FAILURE", [r],
+     leaf(i2), [i1, i2])
+case(R + "nc::permitted-different-constraint-type-email", "RFC 5280 §4.2.1.10: an rfc822Name constraint does not restrict dNSNames", "SUCCESS",
+     [root(extra=[nc([EM("example.org")])])], leaf(root(extra=[nc([EM("example.org")])])))
+rr = root(extra=[nc(None, [IP(ipaddress.ip_network("192.0.2.0/24"))])])
+case(R + "nc::excluded-different-constraint-type", "RFC 5280 §4.2.1.10: an iPAddress exclusion does not restrict dNSNames", "SUCCESS", [rr], leaf(rr))
+# a DNS-ID that is an IP literal written as a dNSName is not an IP address for the constraint
+rr = root(extra=[nc([DN("example.com")])])
+case(R + "nc::permitted-dns-empty-san-dns-entry", "RFC 5280 §4.2.1.10: a SAN with no dNSName inside the permitted DNS subtree, only a URI host", "FAILURE",
+     [rr], leaf(rr, san=(x509.SubjectAlternativeName([DN("example.com"), URI("https://evil.example/")]), False)))
+CASES.pop()  # URI names are a different form: a DNS constraint says nothing about them (kept out)
+
+# §4.2.1.11 policyConstraints MUST be critical (x509-limbo reads it as a path rule under strict).
+i = ica(r, extra=[(x509.PolicyConstraints(require_explicit_policy=3, inhibit_policy_mapping=None), False)])
+case(R + "pc::ica-noncritical-pc", "RFC 5280 §4.2.1.11: policyConstraints MUST be critical", "FAILURE", [r], leaf(i), [i])
+# §4.1.2.5 the validation time is floored to the second the dates are written in
+nb = datetime(2024, 3, 1, 0, 0, 1, tzinfo=timezone.utc)
+rv = root(not_before=nb)
+case(R + "validity::notbefore-fractional", "RFC 5280 §4.1.2.5: 0.999 s before notBefore", "FAILURE", [rv], leaf(rv, not_before=nb),
+     validation_time="2024-03-01T00:00:00.999Z")
+
+ids = [c["id"] for c in CASES]
+assert len(ids) == len(set(ids)), "duplicate case id"
+json.dump({"version": 1, "testcases": CASES}, sys.stdout, indent=1)
+sys.stdout.write("\n")
