@@ -10,7 +10,7 @@ from the cited section, not from what nodeid does.
 Keys are EC P-256 from fixed scalars, serials and dates are fixed, so the output is the same
 on every run (ECDSA signatures aside, which are randomised; the cases do not depend on them).
 The ids use limbo's namespaces (`rfc5280::`, `webpki::`), so the harness picks the same profile
-as for limbo's own cases; the `nodeid::` prefix keeps them apart from limbo's ids.
+as for limbo's own cases; the `nodeid::` after the namespace keeps them apart from limbo's ids.
 """
 
 import ipaddress
@@ -97,7 +97,9 @@ def make(subject, k, issuer=None, exts=(), serial=None, not_before=NOT_BEFORE, n
 def root(cn="nodeid-root", k=1, bc=(x509.BasicConstraints(True, None), True), keyusage="default", extra=(), ski_=True, **kw):
     kk = key(k)
     exts = [bc]
-    exts.append((ku(key_cert_sign=True, crl_sign=True), True) if keyusage == "default" else keyusage)
+    # non-critical, as x509-limbo's builders write it (BR 7.1.2.10.7 asks for critical; limbo's
+    # cases expect such CAs to be accepted, and so does nodeid)
+    exts.append((ku(key_cert_sign=True, crl_sign=True), False) if keyusage == "default" else keyusage)
     if ski_:
         exts.append((ski(kk), False))
     exts.extend(extra)
@@ -107,7 +109,9 @@ def root(cn="nodeid-root", k=1, bc=(x509.BasicConstraints(True, None), True), ke
 def ica(issuer, cn="nodeid-ica", k=2, pathlen=None, bc="default", keyusage="default", extra=(), ski_=True, aki_=True, **kw):
     kk = key(k)
     exts = [(x509.BasicConstraints(True, pathlen), True) if bc == "default" else bc]
-    exts.append((ku(key_cert_sign=True, crl_sign=True), True) if keyusage == "default" else keyusage)
+    # non-critical, as x509-limbo's builders write it (BR 7.1.2.10.7 asks for critical; limbo's
+    # cases expect such CAs to be accepted, and so does nodeid)
+    exts.append((ku(key_cert_sign=True, crl_sign=True), False) if keyusage == "default" else keyusage)
     if ski_:
         exts.append((ski(kk), False))
     if aki_:
@@ -177,8 +181,8 @@ def case(id_, description, expected, trusted, peer, intermediates=(), peer_name=
 
 
 # --- the cases ---------------------------------------------------------------------------------
-R = "nodeid::rfc5280::"
-W = "nodeid::webpki::"
+R = "rfc5280::nodeid::"
+W = "webpki::nodeid::"
 IP = x509.IPAddress
 DN = x509.DNSName
 EM = x509.RFC822Name
@@ -425,6 +429,92 @@ nb = datetime(2024, 3, 1, 0, 0, 1, tzinfo=timezone.utc)
 rv = root(not_before=nb)
 case(R + "validity::notbefore-fractional", "RFC 5280 §4.1.2.5: 0.999 s before notBefore", "FAILURE", [rv], leaf(rv, not_before=nb),
      validation_time="2024-03-01T00:00:00.999Z")
+
+# --- Web PKI (policy: 'webpki'): CA/Browser Forum Baseline Requirements rules -------------------
+from cryptography.hazmat.primitives.asymmetric import dsa, rsa  # noqa: E402
+
+SA = ["serverAuth"]
+PRECERT = x509.ObjectIdentifier("1.3.6.1.4.1.11129.2.4.4")
+wr = root(cn="nodeid-web-root", k=21)
+
+def web(cid, desc, expected, lf=None, trusted=None, chain=(), peer=("DNS", "example.com"), **extra):
+    case(W + cid, desc, expected, trusted or [wr], lf or leaf(wr), chain, peer_name=peer, extended_key_usage=SA, **extra)
+
+def eku_leaf(*oids, critical=False):
+    return leaf(wr, eku=(x509.ExtendedKeyUsage(list(oids)), critical))
+
+web("eku::ee-serverauth-with-clientauth", "BR 7.1.2.7.10: serverAuth MUST, clientAuth MAY", "SUCCESS",
+    eku_leaf(ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH))
+for oid, nm in [(ExtendedKeyUsageOID.CODE_SIGNING, "codesigning"), (ExtendedKeyUsageOID.EMAIL_PROTECTION, "emailprotection"),
+                (ExtendedKeyUsageOID.TIME_STAMPING, "timestamping"), (ExtendedKeyUsageOID.OCSP_SIGNING, "ocspsigning"),
+                (ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE, "anyeku"), (PRECERT, "precertificate")]:
+    web(f"eku::ee-{nm}-with-serverauth", f"BR 7.1.2.7.10: {nm} MUST NOT be in a TLS subscriber certificate", "FAILURE",
+        eku_leaf(ExtendedKeyUsageOID.SERVER_AUTH, oid))
+web("eku::ee-precertificate-only", "BR 7.1.2.7.10 / RFC 6962 §3.1: the precertificate signing EKU alone", "FAILURE", eku_leaf(PRECERT))
+web("eku::ee-clientauth-only", "BR 7.1.2.7.10: serverAuth MUST be present", "FAILURE", eku_leaf(ExtendedKeyUsageOID.CLIENT_AUTH))
+web("eku::ee-critical-eku", "BR 7.1.2.7.6: extKeyUsage is not critical", "FAILURE", eku_leaf(ExtendedKeyUsageOID.SERVER_AUTH, critical=True))
+web("eku::ee-without-eku", "BR 7.1.2.7.6: extKeyUsage MUST be present", "FAILURE", leaf(wr, eku=None))
+wi = ica(wr, cn="nodeid-web-ica", k=22, extra=[(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), False)])
+web("eku::ica-clientauth-only", "BR 7.1.2.10.6: a TLS subordinate CA's EKU includes serverAuth", "FAILURE", leaf(wi), chain=[wi])
+wi = ica(wr, cn="nodeid-web-ica", k=22, extra=[(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False)])
+web("eku::ica-serverauth", "BR 7.1.2.10.6: a TLS subordinate CA with serverAuth", "SUCCESS", leaf(wi), chain=[wi])
+
+web("exact-san", "RFC 6125 §6.4.1", "SUCCESS")
+web("mismatch-domain-san", "RFC 6125 §6.4.1: example.com is not example2.com", "FAILURE", peer=("DNS", "example2.com"))
+web("mismatch-subdomain-apex-san", "RFC 6125 §6.4.1: example.com does not match abc.example.com", "FAILURE", peer=("DNS", "abc.example.com"))
+web("leftmost-wildcard-san", "RFC 6125 §6.4.3: *.example.com matches foo.example.com", "SUCCESS",
+    leaf(wr, cn="*.example.com", san=dns_san("*.example.com")), peer=("DNS", "foo.example.com"))
+web("wildcard-match-across-labels-san", "RFC 6125 §6.4.3: *.example.com does not match foo.bar.example.com", "FAILURE",
+    leaf(wr, cn="*.example.com", san=dns_san("*.example.com")), peer=("DNS", "foo.bar.example.com"))
+web("wildcard-apex-san", "RFC 6125 §6.4.3: *.example.com does not match example.com", "FAILURE",
+    leaf(wr, cn="*.example.com", san=dns_san("*.example.com")), peer=("DNS", "example.com"))
+web("public-suffix-wildcard-san", "BR 3.2.2.6: *.com", "FAILURE", leaf(wr, cn="*.com", san=dns_san("*.com")))
+web("public-suffix-wildcard-co-uk", "BR 3.2.2.6: *.co.uk", "FAILURE", leaf(wr, cn="*.co.uk", san=dns_san("*.co.uk")),
+    peer=("DNS", "example.co.uk"))
+web("wildcard-on-registrable-domain", "BR 3.2.2.6: *.example.co.uk is below the suffix", "SUCCESS",
+    leaf(wr, cn="*.example.co.uk", san=dns_san("*.example.co.uk")), peer=("DNS", "www.example.co.uk"))
+web("unicode-emoji-san", "RFC 5280 §7.2: a dNSName is ASCII (A-labels)", "FAILURE",
+    leaf(wr, cn=None, san=(x509.SubjectAlternativeName([x509.DNSName._init_without_validation("\U0001F61C.example.com")]), False)),
+    peer=("DNS", "xn--628h.example.com"))
+web("root-with-extkeyusage", "BR 7.1.2.1.2: no extKeyUsage in a root", "FAILURE",
+    leaf(root(cn="nodeid-web-root", k=21, extra=[(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False)])),
+    trusted=[root(cn="nodeid-web-root", k=21, extra=[(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False)])])
+web("ip-san-match", "BR 7.1.2.7.12: an iPAddress SAN; CN is its dotted-decimal copy", "SUCCESS",
+    leaf(wr, cn="192.0.2.7", san=ip_san("192.0.2.7")), peer=("IP", "192.0.2.7"))
+web("ip-in-dns-san", "BR 7.1.2.7.12: a dNSName holds a domain name, not an IP address literal", "FAILURE",
+    leaf(wr, cn="192.0.2.7", san=dns_san("192.0.2.7")), peer=("IP", "192.0.2.7"))
+web("cn::not-in-san", "BR 7.1.4.3: the CN is one of the SAN values", "FAILURE", leaf(wr, cn="www.example.com"))
+web("cn::ipv4-leading-zeros", "BR 7.1.4.3: an IPv4 CN in dotted decimal without leading zeros", "FAILURE",
+    leaf(wr, cn="192.0.2.07", san=ip_san("192.0.2.7")), peer=("IP", "192.0.2.7"))
+web("cn::ipv6-uppercase", "BR 7.1.4.3 / RFC 5952 §4.3: an IPv6 CN in lower case", "FAILURE",
+    leaf(wr, cn="2001:DB8::1", san=ip_san("2001:db8::1")), peer=("IP", "2001:db8::1"))
+web("cn::ipv6-uncompressed", "BR 7.1.4.3 / RFC 5952 §4.2: an IPv6 CN with :: compression", "FAILURE",
+    leaf(wr, cn="2001:db8:0:0:0:0:0:1", san=ip_san("2001:db8::1")), peer=("IP", "2001:db8::1"))
+web("cn::ipv6-rfc5952", "BR 7.1.4.3: an IPv6 CN in RFC 5952 form", "SUCCESS",
+    leaf(wr, cn="2001:db8::1", san=ip_san("2001:db8::1")), peer=("IP", "2001:db8::1"))
+web("cn::second-san", "BR 7.1.4.3: the CN may copy any one SAN value", "SUCCESS",
+    leaf(wr, cn="www.example.com", san=dns_san("example.com", "www.example.com")))
+web("san::critical-with-empty-subject", "BR 7.1.2.7.12 / RFC 5280 §4.2.1.6: empty subject, critical SAN", "SUCCESS",
+    leaf(wr, cn=None, san=(x509.SubjectAlternativeName([DN("example.com")]), True)))
+web("san::noncritical-with-empty-subject", "RFC 5280 §4.2.1.6: with an empty subject the SAN MUST be critical", "FAILURE",
+    leaf(wr, cn=None, san=dns_san("example.com")))
+web("forbidden-p192-spki-leaf", "BR 6.1.5: P-192 is not allowed", "FAILURE",
+    Cert(make(name("example.com"), ec.derive_private_key(77, ec.SECP192R1()), wr,
+              [dns_san("example.com"), (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False),
+               (ku(digital_signature=True), True), (aki(wr.key), False)]).cert, None))
+web("p521-leaf", "BR 6.1.5: P-521 is allowed", "SUCCESS",
+    Cert(make(name("example.com"), ec.derive_private_key(77, ec.SECP521R1()), wr,
+              [dns_san("example.com"), (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False),
+               (ku(digital_signature=True), True), (aki(wr.key), False)]).cert, None))
+web("ee-ku-keyencipherment-ecdsa", "BR 7.1.2.7.11: an ECDSA subscriber key MUST NOT assert keyEncipherment", "FAILURE",
+    leaf(wr, keyusage=(ku(digital_signature=True, key_encipherment=True), True)))
+web("ee-ku-keycertsign", "BR 7.1.2.7.11: a subscriber certificate MUST NOT assert keyCertSign", "FAILURE",
+    leaf(wr, keyusage=(ku(digital_signature=True, key_cert_sign=True), True)))
+wi = ica(wr, cn="nodeid-web-ica", k=22, aki_=False)
+web("aki::ica-missing-aki", "BR 7.1.2.10: AKI MUST be present in a subordinate CA", "FAILURE", leaf(wi), chain=[wi])
+web("aki::ee-missing-aki", "BR 7.1.2.7: AKI MUST be present in a subscriber certificate", "FAILURE", leaf(wr, aki_=False))
+wi = ica(wr, cn="nodeid-web-ica", k=22, keyusage=None)
+web("ku::ica-missing-ku", "BR 7.1.2.10.7: keyUsage MUST be present in a CA", "FAILURE", leaf(wi), chain=[wi])
 
 ids = [c["id"] for c in CASES]
 assert len(ids) == len(set(ids)), "duplicate case id"
