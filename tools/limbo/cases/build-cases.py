@@ -516,6 +516,85 @@ web("aki::ee-missing-aki", "BR 7.1.2.7: AKI MUST be present in a subscriber cert
 wi = ica(wr, cn="nodeid-web-ica", k=22, keyusage=None)
 web("ku::ica-missing-ku", "BR 7.1.2.10.7: keyUsage MUST be present in a CA", "FAILURE", leaf(wi), chain=[wi])
 
+# --- CRLs (RFC 5280 §5, §6.3.3); the harness runs every case with CRLs under revocation: 'require'
+from datetime import timedelta  # noqa: E402
+
+VT = datetime(2024, 1, 1, tzinfo=timezone.utc)
+
+def crl(signer_key, issuer_name, revoked=(), this_update=VT - timedelta(days=1), next_update=VT + timedelta(days=30),
+        number=(1, False), extra=(), aki_key="signer"):
+    b = x509.CertificateRevocationListBuilder().issuer_name(issuer_name)
+    b = b.last_update(this_update).next_update(next_update)
+    if number is not None:
+        b = b.add_extension(x509.CRLNumber(number[0]), critical=number[1])
+    if aki_key is not None:
+        k = signer_key if aki_key == "signer" else aki_key
+        b = b.add_extension(aki(k), critical=False)
+    for e in extra:
+        b = b.add_extension(e[0], critical=e[1])
+    for r_ in revoked:
+        b = b.add_revoked_certificate(r_)
+    return b.sign(signer_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM).decode()
+
+def entry(serial, when=VT - timedelta(days=1), ext_=None):
+    b = x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when)
+    if ext_:
+        b = b.add_extension(ext_[0], critical=ext_[1])
+    return b.build()
+
+cr = root(cn="nodeid-crl-root", k=31)
+cl = leaf(cr)
+serial = cl.cert.serial_number
+C = R + "crl::"
+def crl_case(cid, desc, expected, crls, lf=cl, trusted=None):
+    case(C + cid, desc, expected, trusted or [cr], lf, crls=crls, validation_time=VT.strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+crl_case("revoked", "RFC 5280 §6.3.3 (i): the leaf's serial is listed", "FAILURE", [crl(cr.key, cr.cert.subject, [entry(serial)])])
+crl_case("not-revoked", "RFC 5280 §6.3.3: a current CRL that does not list the leaf", "SUCCESS", [crl(cr.key, cr.cert.subject, [entry(serial + 1)])])
+crl_case("empty", "RFC 5280 §5.1.2.6: a CRL with no entries", "SUCCESS", [crl(cr.key, cr.cert.subject)])
+crl_case("crlnumber-missing", "RFC 5280 §5.2.3: cRLNumber MUST be present", "FAILURE", [crl(cr.key, cr.cert.subject, number=None)])
+crl_case("crlnumber-critical", "RFC 5280 §5.2.3: cRLNumber MUST be non-critical", "FAILURE", [crl(cr.key, cr.cert.subject, number=(5, True))])
+crl_case("unknown-critical-extension", "RFC 5280 §5.2: a CRL with an unknown critical extension is not used", "FAILURE",
+         [crl(cr.key, cr.cert.subject, extra=[(x509.UnrecognizedExtension(UNKNOWN_OID, b""), True)])])
+crl_case("unknown-noncritical-extension", "RFC 5280 §5.2: unknown non-critical CRL extensions are ignored", "SUCCESS",
+         [crl(cr.key, cr.cert.subject, extra=[(x509.UnrecognizedExtension(UNKNOWN_OID, b""), False)])])
+crl_case("entry-unknown-critical-extension", "RFC 5280 §5.3: an entry with an unknown critical extension", "FAILURE",
+         [crl(cr.key, cr.cert.subject, [entry(serial, ext_=(x509.UnrecognizedExtension(UNKNOWN_OID, b""), True))])])
+crl_case("entry-unknown-noncritical-extension", "RFC 5280 §5.3: the entry still revokes", "FAILURE",
+         [crl(cr.key, cr.cert.subject, [entry(serial, ext_=(x509.UnrecognizedExtension(UNKNOWN_OID, b""), False))])])
+crl_case("other-entry-unknown-noncritical-extension", "RFC 5280 §5.3: an unknown non-critical entry extension (empty extnValue) is ignored; the CRL stays usable", "SUCCESS",
+         [crl(cr.key, cr.cert.subject, [entry(serial + 1, ext_=(x509.UnrecognizedExtension(UNKNOWN_OID, b""), False))])])
+crl_case("other-entry-unknown-critical-extension", "RFC 5280 §5.3: an unknown critical entry extension makes the CRL unusable", "FAILURE",
+         [crl(cr.key, cr.cert.subject, [entry(serial + 1, ext_=(x509.UnrecognizedExtension(UNKNOWN_OID, b""), True))])])
+crl_case("this-update-in-future", "RFC 5280 §6.3.3 (a): thisUpdate after the validation time", "FAILURE",
+         [crl(cr.key, cr.cert.subject, this_update=VT + timedelta(days=1), next_update=VT + timedelta(days=30))])
+crl_case("next-update-in-past", "RFC 5280 §6.3.3 (a)(2): nextUpdate before the validation time", "FAILURE",
+         [crl(cr.key, cr.cert.subject, this_update=VT - timedelta(days=60), next_update=VT - timedelta(days=30))])
+crl_case("revocation-date-in-future", "RFC 5280 §6.3.3 (i): a listed serial is revoked whatever its revocationDate", "FAILURE",
+         [crl(cr.key, cr.cert.subject, [entry(serial, when=VT + timedelta(days=1))])])
+crl_case("wrong-signing-key", "RFC 5280 §6.3.3 (g): the CRL's signature does not verify with the issuer's key", "FAILURE",
+         [crl(key(32), cr.cert.subject, aki_key=cr.key)])
+crl_case("reason-removefromcrl-entry-in-base", "RFC 5280 §5.3.1: removeFromCRL only in delta CRLs; the serial is listed", "FAILURE",
+         [crl(cr.key, cr.cert.subject, [entry(serial, ext_=(x509.CRLReason(x509.ReasonFlags.certificate_hold), False))])])
+nku = root(cn="nodeid-crl-root", k=31, keyusage=(ku(key_cert_sign=True), False))
+crl_case("issuer-missing-crlsign", "RFC 5280 §6.3.3 (f): the CRL issuer's keyUsage lacks cRLSign", "FAILURE",
+         [crl(nku.key, nku.cert.subject)], lf=leaf(nku), trusted=[nku])
+noku = root(cn="nodeid-crl-root", k=31, keyusage=None)
+crl_case("issuer-no-keyusage", "RFC 5280 §6.3.3 (f): cRLSign is checked only when keyUsage is present", "SUCCESS",
+         [crl(noku.key, noku.cert.subject)], lf=leaf(noku), trusted=[noku])
+other = root(cn="nodeid-other-root", k=33)
+crl_case("serial-on-other-issuers-crl", "RFC 5280 §6.3.3 (b)(1): a CRL of another issuer does not revoke", "SUCCESS",
+         [crl(cr.key, cr.cert.subject), crl(other.key, other.cert.subject, [entry(serial)])], trusted=[cr, other])
+ci = ica(cr, cn="nodeid-crl-ica", k=34)
+cil = leaf(ci)
+case(C + "intermediate-revoked", "RFC 5280 §6.3: every certificate of the path is checked", "FAILURE", [cr], cil, [ci],
+     crls=[crl(cr.key, cr.cert.subject, [entry(ci.cert.serial_number)]), crl(ci.key, ci.cert.subject)],
+     validation_time=VT.strftime("%Y-%m-%dT%H:%M:%SZ"))
+case(C + "intermediate-crl-missing", "revocation: 'require' — no CRL from the ICA for the leaf", "FAILURE", [cr], cil, [ci],
+     crls=[crl(cr.key, cr.cert.subject)], validation_time=VT.strftime("%Y-%m-%dT%H:%M:%SZ"))
+case(C + "two-levels-clean", "RFC 5280 §6.3: a current CRL from each issuer, nothing listed", "SUCCESS", [cr], cil, [ci],
+     crls=[crl(cr.key, cr.cert.subject), crl(ci.key, ci.cert.subject)], validation_time=VT.strftime("%Y-%m-%dT%H:%M:%SZ"))
+
 ids = [c["id"] for c in CASES]
 assert len(ids) == len(set(ids)), "duplicate case id"
 json.dump({"version": 1, "testcases": CASES}, sys.stdout, indent=1)

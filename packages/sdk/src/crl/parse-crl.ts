@@ -232,6 +232,13 @@ function readCrlTime(node: Der, field: string, errors: string[]): Date {
   return date;
 }
 
+/** The CRL entry extensions this parser reads (RFC 5280 §5.3). */
+const ENTRY_EXTENSIONS: ReadonlySet<string> = new Set([
+  OID.crlReason,
+  OID.invalidityDate,
+  OID.certificateIssuer,
+]);
+
 function readEntry(
   node: Der,
   version: number,
@@ -254,6 +261,15 @@ function readEntry(
     const where = `entry ${entry.serialNumber}`;
     entry.extensions = readExtensions(parts[2], where, problems);
     for (const ext of entry.extensions) {
+      // §5.3: only the entry extensions we know are decoded; an unknown one's extnValue is
+      // opaque (it need not hold DER at all) and matters only when it is critical
+      if (!ENTRY_EXTENSIONS.has(ext.oid)) {
+        if (ext.critical) {
+          problems.push(`${where} has an unknown critical extension ${ext.oid}`);
+          addOnce(unhandledCritical, ext.oid);
+        }
+        continue;
+      }
       const v = decode(ext.value, CODE);
       switch (ext.oid) {
         case OID.crlReason: {
@@ -284,11 +300,6 @@ function readEntry(
           entry.certificateIssuer = names;
           break;
         }
-        default:
-          if (ext.critical) {
-            problems.push(`${where} has an unknown critical extension ${ext.oid}`);
-            addOnce(unhandledCritical, ext.oid);
-          }
       }
     }
   }
