@@ -595,6 +595,106 @@ case(C + "intermediate-crl-missing", "revocation: 'require' — no CRL from the 
 case(C + "two-levels-clean", "RFC 5280 §6.3: a current CRL from each issuer, nothing listed", "SUCCESS", [cr], cil, [ci],
      crls=[crl(cr.key, cr.cert.subject), crl(ci.key, ci.cert.subject)], validation_time=VT.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
+def cdp(*uris):
+    return (x509.CRLDistributionPoints([x509.DistributionPoint(full_name=[URI(u) for u in uris], relative_name=None, reasons=None,
+                                                                crl_issuer=None)]), False)
+
+def idp(full=None, user=False, ca=False, attr=False):
+    return (x509.IssuingDistributionPoint(full_name=[URI(u) for u in full] if full else None, relative_name=None,
+                                          only_contains_user_certs=user, only_contains_ca_certs=ca, only_some_reasons=None,
+                                          indirect_crl=False, only_contains_attribute_certs=attr), True)
+
+P = "http://example.com/partition.crl"
+crl_case("idp::cdp-match", "RFC 5280 §6.3.3 (b)(2)(i): the IDP names the certificate's distribution point", "SUCCESS",
+         [crl(cr.key, cr.cert.subject, extra=[idp([P])])], lf=leaf(cr, extra=[cdp(P)]))
+crl_case("idp::cdp-mismatch", "RFC 5280 §6.3.3 (b)(2)(i): the IDP names another distribution point", "FAILURE",
+         [crl(cr.key, cr.cert.subject, extra=[idp(["http://example.com/other.crl"])])], lf=leaf(cr, extra=[cdp(P)]))
+crl_case("idp::certificate-without-cdp", "RFC 5280 §6.3.3 (b)(2)(i): a partitioned CRL cannot cover a certificate without cRLDistributionPoints", "FAILURE",
+         [crl(cr.key, cr.cert.subject, extra=[idp([P])])])
+crl_case("idp::only-ca-certs-ee-target", "RFC 5280 §6.3.3 (b)(2)(iii): onlyContainsCACerts does not cover an EE", "FAILURE",
+         [crl(cr.key, cr.cert.subject, extra=[idp(ca=True)])])
+crl_case("idp::only-user-certs-ee-target", "RFC 5280 §6.3.3 (b)(2)(ii): onlyContainsUserCerts covers an EE", "SUCCESS",
+         [crl(cr.key, cr.cert.subject, extra=[idp(user=True)])])
+crl_case("idp::only-attribute-certs", "RFC 5280 §6.3.3 (b)(2)(iv): onlyContainsAttributeCerts covers no public-key certificate", "FAILURE",
+         [crl(cr.key, cr.cert.subject, extra=[idp(attr=True)])])
+case(C + "idp::only-user-certs-ca-target", "RFC 5280 §6.3.3 (b)(2)(ii): onlyContainsUserCerts does not cover the ICA", "FAILURE", [cr], cil, [ci],
+     crls=[crl(cr.key, cr.cert.subject, extra=[idp(user=True)]), crl(ci.key, ci.cert.subject)], validation_time=VT.strftime("%Y-%m-%dT%H:%M:%SZ"))
+case(C + "idp::only-ca-certs-ca-target", "RFC 5280 §6.3.3 (b)(2)(iii): onlyContainsCACerts covers the ICA", "SUCCESS", [cr], cil, [ci],
+     crls=[crl(cr.key, cr.cert.subject, extra=[idp(ca=True)]), crl(ci.key, ci.cert.subject)], validation_time=VT.strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+# --- certificates pyca's builder refuses: the TBS rewritten and signed again ------------------
+def _read(data, at):
+    """(tag, header length, content length) of the DER element at `at`."""
+    tag = data[at]
+    n = data[at + 1]
+    if n < 0x80:
+        return tag, 2, n
+    k = n & 0x7F
+    return tag, 2 + k, int.from_bytes(data[at + 2: at + 2 + k], "big")
+
+def _elements(content):
+    out, at = [], 0
+    while at < len(content):
+        _, h, n = _read(content, at)
+        out.append(content[at: at + h + n])
+        at += h + n
+    return out
+
+def _seq(parts, tag=0x30):
+    body = b"".join(parts)
+    return bytes([tag]) + der_len(len(body)) + body
+
+def patch_tbs(c, signer_key, fn):
+    """c with its TBS elements passed through fn, signed again by signer_key (ECDSA P-256, SHA-256)."""
+    der = c.cert.public_bytes(serialization.Encoding.DER)
+    _, h, n = _read(der, 0)
+    outer = _elements(der[h: h + n])
+    tbs = outer[0]
+    _, th, tn = _read(tbs, 0)
+    new_tbs = _seq(fn(_elements(tbs[th: th + tn])))
+    sig = signer_key.sign(new_tbs, ec.ECDSA(hashes.SHA256()))
+    bits = b"\x03" + der_len(len(sig) + 1) + b"\x00" + sig
+    return Cert(x509.load_der_x509_certificate(_seq([new_tbs, outer[1], bits])), c.key)
+
+def with_serial(c, signer_key, magnitude):
+    raw = magnitude if magnitude[0] < 0x80 else b"\x00" + magnitude
+    return patch_tbs(c, signer_key, lambda e: [e[0], b"\x02" + der_len(len(raw)) + raw] + e[2:])
+
+def with_extensions(c, signer_key, fn):
+    """c with its extension list (raw Extension elements) passed through fn."""
+    def patch(e):
+        ext_wrapper = e[-1]
+        _, h, n = _read(ext_wrapper, 0)
+        inner = ext_wrapper[h: h + n]
+        _, ih, inn = _read(inner, 0)
+        exts = fn(_elements(inner[ih: ih + inn]))
+        return e[:-1] + [_seq([_seq(exts)], tag=0xA3)]
+    return patch_tbs(c, signer_key, patch)
+
+def raw_ext(oid_der, value, critical=False):
+    parts = [oid_der] + ([b"\x01\x01\xff"] if critical else []) + [b"\x04" + der_len(len(value)) + value]
+    return _seq(parts)
+
+SAN_OID = b"\x06\x03\x55\x1d\x11"
+
+sr = root(cn="nodeid-serial-root", k=41)
+case(R + "serial::too-long-22-octets", "RFC 5280 §4.1.2.2: serial numbers longer than 20 octets MUST NOT be used", "FAILURE", [sr],
+     with_serial(leaf(sr), sr.key, bytes(range(1, 23))))
+case(R + "serial::20-octets", "RFC 5280 §4.1.2.2: a 20-octet serial is allowed", "SUCCESS", [sr],
+     with_serial(leaf(sr), sr.key, bytes(range(1, 21))))
+case(R + "san::empty-sequence", "RFC 5280 §4.2.1.6: GeneralNames holds at least one name (SIZE (1..MAX))", "FAILURE", [sr],
+     with_extensions(leaf(sr), sr.key, lambda exts: [x for x in exts if SAN_OID not in x[:8]] + [raw_ext(SAN_OID, b"\x30\x00")]),
+     peer_name=None)
+case(R + "san::malformed-value", "RFC 5280 §4.2.1.6: a SAN whose value is not DER GeneralNames", "FAILURE", [sr],
+     with_extensions(leaf(sr), sr.key, lambda exts: [x for x in exts if SAN_OID not in x[:8]] + [raw_ext(SAN_OID, b"example.com")]),
+     peer_name=None)
+si_ = ica(sr, cn="nodeid-serial-ica", k=42)
+dup = with_extensions(si_, sr.key, lambda exts: exts + [exts[0]])
+case(R + "duplicate-extensions-intermediate", "RFC 5280 §4.2: a certificate MUST NOT include more than one instance of an extension", "FAILURE",
+     [sr], leaf(si_), [dup])
+case(R + "empty-issuer-ica", "RFC 5280 §4.1.2.4: the issuer field MUST contain a non-empty name", "FAILURE", [sr],
+     leaf(si_), [patch_tbs(si_, sr.key, lambda e: e[:3] + [b"\x30\x00"] + e[4:])])
+
 ids = [c["id"] for c in CASES]
 assert len(ids) == len(set(ids)), "duplicate case id"
 json.dump({"version": 1, "testcases": CASES}, sys.stdout, indent=1)
