@@ -695,6 +695,69 @@ case(R + "duplicate-extensions-intermediate", "RFC 5280 §4.2: a certificate MUS
 case(R + "empty-issuer-ica", "RFC 5280 §4.1.2.4: the issuer field MUST contain a non-empty name", "FAILURE", [sr],
      leaf(si_), [patch_tbs(si_, sr.key, lambda e: e[:3] + [b"\x30\x00"] + e[4:])])
 
+# --- §7.1 name chaining: the issuer and subject names compared after RFC 4518 preparation -------
+from cryptography.x509.name import _ASN1Type  # noqa: E402
+
+def named(cn, t):
+    return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Nodeid Test", _type=t), x509.NameAttribute(NameOID.COMMON_NAME, cn, _type=t)])
+
+nr = root(cn="nodeid-name-root", k=51)
+ni_key = key(52)
+ni = make(named("Name ICA", _ASN1Type.UTF8String), ni_key, nr,
+          [(x509.BasicConstraints(True, None), True), (ku(key_cert_sign=True, crl_sign=True), False), (ski(ni_key), False), (aki(nr.key), False)])
+ni = Cert(ni.cert, ni_key)
+def leaf_under(issuer_name):
+    return make(name("example.com"), key(9), ni, [dns_san("example.com"), (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False),
+                (ku(digital_signature=True), True), (aki(ni_key), False)], issuer_name=issuer_name)
+case(R + "name-chaining::printable-vs-utf8", "RFC 5280 §7.1: PrintableString and UTF8String of the same text match", "SUCCESS", [nr],
+     leaf_under(named("Name ICA", _ASN1Type.PrintableString)), [ni])
+case(R + "name-chaining::case-insensitive", "RFC 5280 §7.1 / RFC 4517 caseIgnoreMatch: letter case is ignored", "SUCCESS", [nr],
+     leaf_under(named("name ica", _ASN1Type.UTF8String)), [ni])
+case(R + "name-chaining::insignificant-spaces", "RFC 4518 §2.6.1: leading, trailing and repeated inner spaces are insignificant", "SUCCESS", [nr],
+     leaf_under(named("  Name   ICA ", _ASN1Type.UTF8String)), [ni])
+case(R + "name-chaining::different-text", "RFC 5280 §7.1: a different name does not chain", "FAILURE", [nr],
+     leaf_under(named("Name ICB", _ASN1Type.UTF8String)), [ni])
+
+# --- CVE shapes (after x509-limbo's cve.py, rebuilt here) ---------------------------------------
+def ca_cert(cn, k, issuer_cn, issuer_k):
+    kk, ik = key(k), key(issuer_k)
+    b = (x509.CertificateBuilder().serial_number(_serial[0] + k * 100).not_valid_before(NOT_BEFORE).not_valid_after(NOT_AFTER)
+         .subject_name(name(cn)).issuer_name(name(issuer_cn)).public_key(kk.public_key())
+         .add_extension(x509.BasicConstraints(True, None), critical=True)
+         .add_extension(ku(key_cert_sign=True), critical=False)
+         .add_extension(aki(ik), critical=False).add_extension(ski(kk), critical=False))
+    _serial[0] += 1
+    return Cert(b.sign(ik, hashes.SHA256()), kk)
+
+ra = root(cn="Root A", k=61)
+a1 = ca_cert("Intermediate A1", 64, "Root A", 61)
+cross = [ca_cert("Root A", 61, "Root B", 62), ca_cert("Root A", 61, "Root C", 63), ca_cert("Intermediate B1", 65, "Root B", 62),
+         ca_cert("Root B", 62, "Root A", 61), ca_cert("Root B", 62, "Root C", 63), ca_cert("Intermediate C1", 66, "Root C", 63),
+         ca_cert("Root C", 63, "Root A", 61), ca_cert("Root C", 63, "Root B", 62)]
+case(R + "cve::cve-2024-0567-cross-sign-cycle", "RFC 4158 §2.4: a cycle of cross-signed CAs; the path ends at the self-signed Root A", "SUCCESS",
+     [ra], leaf(a1, cn=None, san=(x509.SubjectAlternativeName([DN("cve-2024-0567.example.com")]), True)), [a1] + cross,
+     peer_name=("DNS", "cve-2024-0567.example.com"))
+vi = ica(r, cn="nodeid-nc-ica", k=67, extra=[nc([DN("foo.example.com")])])
+case(R + "cve::cve-2025-61727-permits-variant", "RFC 5280 §4.2.1.10 with RFC 9525 §6.3: *.example.com is not within foo.example.com", "FAILURE",
+     [r], leaf(vi, cn="*.example.com", san=dns_san("*.example.com")), [vi], peer_name=("DNS", "foo.example.com"))
+vi = ica(r, cn="nodeid-nc-ica", k=67, extra=[nc([DN("example.com")])])
+case(R + "nc::wildcard-within-permitted", "RFC 5280 §4.2.1.10: *.example.com is within example.com", "SUCCESS",
+     [r], leaf(vi, cn="*.example.com", san=dns_san("*.example.com")), [vi], peer_name=("DNS", "www.example.com"))
+vi = ica(r, cn="nodeid-nc-ica", k=67, extra=[nc(None, [DN("foo.example.com")])])
+case(R + "nc::wildcard-below-excluded", "RFC 5280 §4.2.1.10: *.foo.example.com is within the excluded foo.example.com", "FAILURE",
+     [r], leaf(vi, cn="*.foo.example.com", san=dns_san("*.foo.example.com")), [vi], peer_name=("DNS", "a.foo.example.com"))
+
+# --- a DNS-kind reference identity that is an IP literal (x509-limbo's bettertls cases pass IP
+# hosts as kind DNS): RFC 9525 §6.2 / RFC 6125 §6.2.1 compare it with iPAddress SANs, never dNSNames
+case(R + "peer::ip-literal-host-ip-san", "RFC 9525 §6.2: a host that is an IPv4 literal matches the iPAddress SAN", "SUCCESS", [r],
+     leaf(r, cn="192.0.2.7", san=ip_san("192.0.2.7")), peer_name=("DNS", "192.0.2.7"))
+case(R + "peer::ipv6-literal-host-ip-san", "RFC 9525 §6.2: a host that is an IPv6 literal matches the iPAddress SAN", "SUCCESS", [r],
+     leaf(r, cn="2001:db8::7", san=ip_san("2001:db8::7")), peer_name=("DNS", "2001:db8::7"))
+case(R + "peer::ip-literal-host-other-ip", "RFC 9525 §6.2: another address does not match", "FAILURE", [r],
+     leaf(r, cn="192.0.2.7", san=ip_san("192.0.2.8")), peer_name=("DNS", "192.0.2.7"))
+case(R + "peer::ip-literal-host-dns-san", "RFC 9525 §6.2: an IP reference identity is not matched against a dNSName", "FAILURE", [r],
+     leaf(r, cn="192.0.2.7", san=(x509.SubjectAlternativeName([x509.DNSName("192.0.2.7")]), False)), peer_name=("DNS", "192.0.2.7"))
+
 ids = [c["id"] for c in CASES]
 assert len(ids) == len(set(ids)), "duplicate case id"
 json.dump({"version": 1, "testcases": CASES}, sys.stdout, indent=1)
