@@ -758,6 +758,23 @@ case(R + "peer::ip-literal-host-other-ip", "RFC 9525 §6.2: another address does
 case(R + "peer::ip-literal-host-dns-san", "RFC 9525 §6.2: an IP reference identity is not matched against a dNSName", "FAILURE", [r],
      leaf(r, cn="192.0.2.7", san=(x509.SubjectAlternativeName([x509.DNSName("192.0.2.7")]), False)), peer_name=("DNS", "192.0.2.7"))
 
+# --- extKeyUsage in issuers (BetterTLS pathbuilding's INVALID_REASON_BAD_EKU) --------------------
+# x509-limbo runs its non-PKITS cases with `strict`, under which nodeid holds the usages asked for
+# to every issuer's extKeyUsage (RFC 5280 §4.2.1.12); plain rfc5280 leaves it out of §6.
+er = root(cn="nodeid-eku-root", k=71)
+email_ica = ica(er, cn="nodeid-eku-ica", k=72, extra=[(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), False)])
+case(R + "eku::ica-email-protection-only", "RFC 5280 §4.2.1.12: the only path runs through a CA limited to emailProtection", "FAILURE",
+     [er], leaf(email_ica), [email_ica])
+good_ica = ica(er, cn="nodeid-eku-ica", k=72)
+case(R + "eku::ica-email-protection-alternative-path", "RFC 4158: a second copy of the CA without extKeyUsage gives a valid path", "SUCCESS",
+     [er], leaf(good_ica), [email_ica, good_ica])
+any_ica = ica(er, cn="nodeid-eku-ica", k=72, extra=[(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE]), False)])
+case(R + "eku::ica-any-extended-key-usage", "RFC 5280 §4.2.1.12: anyExtendedKeyUsage does not limit the CA", "SUCCESS",
+     [er], leaf(any_ica), [any_ica])
+sa_ica = ica(er, cn="nodeid-eku-ica", k=72, extra=[(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]), False)])
+case(R + "eku::ica-server-and-client-auth", "RFC 5280 §4.2.1.12: a CA limited to serverAuth and clientAuth", "SUCCESS",
+     [er], leaf(sa_ica), [sa_ica])
+
 ids = [c["id"] for c in CASES]
 assert len(ids) == len(set(ids)), "duplicate case id"
 json.dump({"version": 1, "testcases": CASES}, sys.stdout, indent=1)

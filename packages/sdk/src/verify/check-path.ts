@@ -57,13 +57,21 @@ export function checkPathNameConstraints(
   return undefined;
 }
 
-/** Under webpki, every issuer's extKeyUsage limits the usages asked for. */
+/**
+ * Under webpki (BR 7.1.2.10.6) and under `strict`, every issuer's extKeyUsage limits the
+ * usages asked for. RFC 5280 §6.1 has no such step, but §4.2.1.12 has the certificate "used only
+ * for one of the purposes indicated", and a CA that "does not wish to limit usages of the key"
+ * adds anyExtendedKeyUsage: vouching for a TLS server certificate is a use of the CA's key, so
+ * a CA limited to emailProtection cannot lend it serverAuth. OpenSSL, Go, NSS, pyca and
+ * BetterTLS's path-building suite read it so; plain `rfc5280` keeps the §6 algorithm alone.
+ */
 export function checkPathExtendedKeyUsage(
   path: readonly Certificate[],
   wanted: readonly string[],
   policy: VerifyPolicy,
+  strict = false,
 ): Failure | undefined {
-  if (policy !== 'webpki' || wanted.length === 0) return undefined;
+  if ((policy !== 'webpki' && !strict) || wanted.length === 0) return undefined;
   for (let p = 1; p < path.length; p++) {
     const f = checkIssuerExtendedKeyUsage(path[p]!, p, wanted);
     if (f) return f;
@@ -86,6 +94,11 @@ export function checkPath(
     checkPathAuthorityKeyIds(path, options.profile ?? { policy: options.policy, strict: false }) ??
     checkPathLengths(path) ??
     checkPathNameConstraints(path, options.budget) ??
-    checkPathExtendedKeyUsage(path, options.wantedEku, options.policy)
+    checkPathExtendedKeyUsage(
+      path,
+      options.wantedEku,
+      options.policy,
+      options.profile?.strict ?? false,
+    )
   );
 }

@@ -112,8 +112,9 @@ export interface VerifyCertificateOptions extends CryptoOptions {
    * subjectKeyIdentifier, non-critical basicConstraints or nameConstraints in a CA, extensions
    * that must be non-critical marked critical, malformed SANs, AIA or SIA, an empty issuer or
    * CA subject, nameConstraints in a leaf or empty, a dNSName constraint with a leading
-   * period, keyCertSign or pathLenConstraint without cA. Default false: a path §6 accepts is
-   * not refused for those.
+   * period, keyCertSign or pathLenConstraint without cA. Also hold the extended key usages
+   * asked for to every issuer's extKeyUsage, when it has one (§4.2.1.12; always under
+   * `webpki`). Default false: a path §6 accepts is not refused for those.
    */
   strict?: boolean;
   /** Key usages the leaf must allow. */
