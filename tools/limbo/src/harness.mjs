@@ -14,6 +14,9 @@ export const HARNESS_NAME = 'nodeid-sdk';
 export const UNSUPPORTED_FEATURES = {
   'pkits-dsa':
     'DSA signatures are not supported: WebCrypto has no DSA, and these are DSA with SHA-1, which the SDK refuses as weak',
+  // x509-limbo's rfc9881:: cases (Feature.has_mldsa)
+  'has-mldsa':
+    'ML-DSA (RFC 9881) signatures are not supported: the SDK verifies with WebCrypto alone, which has no ML-DSA in the runtimes it supports',
 };
 
 const EKU_NAMES = new Set([

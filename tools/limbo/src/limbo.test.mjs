@@ -81,6 +81,9 @@ describe('harness mapping', () => {
     const result = await runCase({ ...base, features: ['pkits-dsa'] }, async () => ({ ok: true }));
     expect(result.actual_result).toBe('SKIPPED');
     expect(result.context).toMatch(/DSA/);
+    const mldsa = await runCase({ ...base, features: ['has-mldsa'] }, async () => ({ ok: true }));
+    expect(mldsa.actual_result).toBe('SKIPPED');
+    expect(mldsa.context).toMatch(/ML-DSA \(RFC 9881\)/);
   });
 
   it('asks for RFC 5280 conformance on limbo cases, and §6 alone on PKITS ones', async () => {
