@@ -775,6 +775,21 @@ sa_ica = ica(er, cn="nodeid-eku-ica", k=72, extra=[(x509.ExtendedKeyUsage([Exten
 case(R + "eku::ica-server-and-client-auth", "RFC 5280 §4.2.1.12: a CA limited to serverAuth and clientAuth", "SUCCESS",
      [er], leaf(sa_ica), [sa_ica])
 
+# --- CLIENT validations that name their EKU (x509-limbo's smime:: cases) -------------------------
+mr = root(cn="nodeid-smime-root", k=81)
+def smime_leaf(*ekus):
+    return leaf(mr, cn="user", san=(x509.SubjectAlternativeName([EM("user@example.com")]), False),
+                eku=(x509.ExtendedKeyUsage(list(ekus)), False))
+case("smime::nodeid::ee-email-protection", "RFC 5280 §4.2.1.12: the EKU asked for (emailProtection) is present", "SUCCESS", [mr],
+     smime_leaf(ExtendedKeyUsageOID.EMAIL_PROTECTION), peer_name=None, validation_kind="CLIENT",
+     extended_key_usage=["emailProtection"], expected_peer_names=[{"kind": "RFC822", "value": "user@example.com"}])
+case("smime::nodeid::ee-missing-email-protection", "RFC 5280 §4.2.1.12: the EKU asked for (emailProtection) is missing", "FAILURE", [mr],
+     smime_leaf(ExtendedKeyUsageOID.CLIENT_AUTH), peer_name=None, validation_kind="CLIENT",
+     extended_key_usage=["emailProtection"], expected_peer_names=[{"kind": "RFC822", "value": "user@example.com"}])
+case("smime::nodeid::ee-wrong-mailbox", "RFC 5280 §4.2.1.6: the mailbox asked for is not the rfc822Name", "FAILURE", [mr],
+     smime_leaf(ExtendedKeyUsageOID.EMAIL_PROTECTION), peer_name=None, validation_kind="CLIENT",
+     extended_key_usage=["emailProtection"], expected_peer_names=[{"kind": "RFC822", "value": "other@example.com"}])
+
 ids = [c["id"] for c in CASES]
 assert len(ids) == len(set(ids)), "duplicate case id"
 json.dump({"version": 1, "testcases": CASES}, sys.stdout, indent=1)

@@ -29,10 +29,19 @@ const EKU_NAMES = new Set([
   'anyExtendedKeyUsage',
 ]);
 
+/**
+ * x509-limbo's `pedantic-smime-*` features mark rules of the CA/Browser Forum S/MIME Baseline
+ * Requirements (which EKUs, key usages and SANs an S/MIME certificate may hold): a profile the
+ * SDK does not implement (its profiles are RFC 5280 and the TLS BRs).
+ */
+const SMIME_PROFILE =
+  'the CA/Browser Forum S/MIME Baseline Requirements profile is not implemented (the SDK verifies under RFC 5280 or the TLS Baseline Requirements)';
+
 /** Why the SDK skips `testcase`, or undefined when it runs it. */
 export function skipReason(testcase) {
   for (const feature of testcase.features ?? []) {
     if (UNSUPPORTED_FEATURES[feature]) return UNSUPPORTED_FEATURES[feature];
+    if (feature.startsWith('pedantic-smime')) return SMIME_PROFILE;
   }
   for (const eku of testcase.extended_key_usage ?? []) {
     if (!EKU_NAMES.has(eku)) return `extended key usage ${eku} is not known to the SDK`;
@@ -73,13 +82,23 @@ export function policyFor(testcase) {
   return id.startsWith('webpki::') || id.startsWith('crl::cabf::') ? 'webpki' : 'rfc5280';
 }
 
+/**
+ * The usage asked for: a SERVER case wants serverAuth; a CLIENT case names the extended key
+ * usages it wants (clientAuth, or emailProtection for x509-limbo's `smime::` cases), and only
+ * when it names none does it want clientAuth.
+ */
+export function usageFor(testcase) {
+  if (testcase.validation_kind !== 'CLIENT') return 'server';
+  return testcase.extended_key_usage?.length ? 'any' : 'client';
+}
+
 /** The verifyCertificate options common to every peer name of `testcase`. */
 export function baseOptions(testcase) {
   const options = {
     certificate: testcase.peer_certificate,
     trustAnchors: testcase.trusted_certs ?? [],
     intermediates: testcase.untrusted_intermediates ?? [],
-    usage: testcase.validation_kind === 'CLIENT' ? 'client' : 'server',
+    usage: usageFor(testcase),
     policy: policyFor(testcase),
     // x509-limbo's own cases also expect the RFC 5280 §4 rules for issuing CAs (its rfc5280::
     // cases cite them: a missing AKI, a zero serial, a non-critical nameConstraints); NIST

@@ -8,7 +8,15 @@ import { fileURLToPath } from 'node:url';
 import { verifyCertificate } from '@nodeid/sdk';
 import { describe, expect, it } from 'vitest';
 import { DEVIATIONS } from './deviations.mjs';
-import { formatScore, runCase, runSuite, score, UNSUPPORTED_FEATURES } from './harness.mjs';
+import {
+  baseOptions,
+  formatScore,
+  runCase,
+  runSuite,
+  score,
+  UNSUPPORTED_FEATURES,
+  usageFor,
+} from './harness.mjs';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const suitePath = resolve(repoRoot, '../shared/x509-limbo/limbo-public.json');
@@ -84,6 +92,22 @@ describe('harness mapping', () => {
     const mldsa = await runCase({ ...base, features: ['has-mldsa'] }, async () => ({ ok: true }));
     expect(mldsa.actual_result).toBe('SKIPPED');
     expect(mldsa.context).toMatch(/ML-DSA \(RFC 9881\)/);
+    const smime = await runCase({ ...base, features: ['pedantic-smime-eku'] }, async () => ({
+      ok: true,
+    }));
+    expect(smime.actual_result).toBe('SKIPPED');
+    expect(smime.context).toMatch(/S\/MIME Baseline Requirements/);
+  });
+
+  it('asks a CLIENT case for the EKUs it names, and for clientAuth when it names none', () => {
+    expect(usageFor({ validation_kind: 'SERVER', extended_key_usage: [] })).toBe('server');
+    expect(usageFor({ validation_kind: 'CLIENT', extended_key_usage: [] })).toBe('client');
+    expect(usageFor({ validation_kind: 'CLIENT', extended_key_usage: ['emailProtection'] })).toBe(
+      'any',
+    );
+    expect(
+      baseOptions({ ...base, validation_kind: 'CLIENT', extended_key_usage: ['emailProtection'] }),
+    ).toMatchObject({ usage: 'any', extendedKeyUsage: ['emailProtection'] });
   });
 
   it('asks for RFC 5280 conformance on limbo cases, and §6 alone on PKITS ones', async () => {
