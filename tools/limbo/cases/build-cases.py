@@ -790,6 +790,21 @@ case("smime::nodeid::ee-wrong-mailbox", "RFC 5280 §4.2.1.6: the mailbox asked f
      smime_leaf(ExtendedKeyUsageOID.EMAIL_PROTECTION), peer_name=None, validation_kind="CLIENT",
      extended_key_usage=["emailProtection"], expected_peer_names=[{"kind": "RFC822", "value": "other@example.com"}])
 
+# --- NameConstraints with empty GeneralSubtrees (SIZE (1..MAX), RFC 5280 §4.2.1.10; BR 7.1.2.5.2)
+EMPTY_BOTH = x509.UnrecognizedExtension(x509.oid.ExtensionOID.NAME_CONSTRAINTS, bytes.fromhex("3004a000a100"))
+_excluded = subtree(0x82, b"bad.example")
+EMPTY_PERMITTED = x509.UnrecognizedExtension(
+    x509.oid.ExtensionOID.NAME_CONSTRAINTS,
+    _seq([b"\xa0\x00", b"\xa1" + der_len(len(_excluded)) + _excluded]))
+for ns in (R, W):
+    base_root = wr if ns == W else r
+    ie = ica(base_root, cn="nodeid-nc-empty", k=91, extra=[(EMPTY_BOTH, True)])
+    case(ns + "nc::permitted-excluded-both-empty-sequences", "RFC 5280 §4.2.1.10 (GeneralSubtrees SIZE (1..MAX)); BR 7.1.2.5.2", "FAILURE",
+         [base_root], leaf(ie), [ie], extended_key_usage=SA if ns == W else [])
+    ie = ica(base_root, cn="nodeid-nc-empty", k=91, extra=[(EMPTY_PERMITTED, True)])
+    case(ns + "nc::permitted-empty-sequence", "RFC 5280 §4.2.1.10: permittedSubtrees present with no subtree", "FAILURE",
+         [base_root], leaf(ie), [ie], extended_key_usage=SA if ns == W else [])
+
 ids = [c["id"] for c in CASES]
 assert len(ids) == len(set(ids)), "duplicate case id"
 json.dump({"version": 1, "testcases": CASES}, sys.stdout, indent=1)
