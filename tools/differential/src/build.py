@@ -412,6 +412,30 @@ def explicit_spki(public_key):
     return der(0x30, der(0x30, der_oid("1.2.840.10045.2.1") + params) + der(0x03, b"\x00" + point))
 
 
+def rewrite_name(name_der, form):
+    """A Name with each attribute value rewritten (generate.mjs `name-encoding`): `printable`
+    (UTF8String -> PrintableString, same text), `upper` (letter case), `spaces` (leading, trailing
+    and doubled inner spaces), `other` (the last letter of the last value changed)."""
+    rdns = elements(content_of(name_der))
+    out = []
+    for n, rdn in enumerate(rdns):
+        atvs = []
+        for atv in elements(content_of(rdn)):
+            oid, value = elements(content_of(atv))
+            tag, text = value[0], content_of(value).decode()
+            if form == "printable" and tag == 0x0C and all(ch.isalnum() or ch in " '()+,-./:=?" for ch in text):
+                tag = 0x13
+            elif form == "upper":
+                text = text.upper()
+            elif form == "spaces":
+                text = "  " + text.replace(" ", "   ") + " "
+            elif form == "other" and n == len(rdns) - 1:
+                text = text[:-1] + ("x" if text[-1] != "x" else "y")
+            atvs.append(der(0x30, oid + der(tag, text.encode())))
+        out.append(der(0x31, b"".join(atvs)))
+    return der(0x30, b"".join(out))
+
+
 def patch_certificate(built, issuer_key, raw_serial, patches, cert):
     """`built` with the TBS fields that pyca's builder always writes correctly rewritten as
     `patches` asks (see generate.mjs `encoding` mutations), signed again by `issuer_key`:
@@ -420,7 +444,8 @@ def patch_certificate(built, issuer_key, raw_serial, patches, cert):
     written twice), `time` ({notBefore|notAfter: form}), `hash` (`sha1`/`sha384`: the algorithm
     of both signature fields), `nullParams` (an ECDSA AlgorithmIdentifier with NULL parameters,
     in both fields), `outerHash` (the outer signatureAlgorithm only, the TBS keeping
-    SHA-256: a mismatch), `explicitCurve` (the key's SubjectPublicKeyInfo with ECParameters)."""
+    SHA-256: a mismatch), `explicitCurve` (the key's SubjectPublicKeyInfo with ECParameters),
+    `issuerName` (the issuer field rewritten, see `rewrite_name`)."""
     top = elements(content_of(built))
     parts = elements(content_of(top[0]))
     has_version = parts[0][0] == 0xA0
@@ -441,6 +466,8 @@ def patch_certificate(built, issuer_key, raw_serial, patches, cert):
         if "notAfter" in forms:
             na = der_time(cert["notAfter"], forms["notAfter"])
         validity = der(0x30, nb + na)
+    if "issuerName" in patches:
+        issuer = rewrite_name(issuer, patches["issuerName"])
     if patches.get("explicitCurve"):
         spki = explicit_spki(cert_key(cert).public_key())
     exts = [r for r in rest if r[0] == 0xA3]

@@ -753,6 +753,23 @@ const ENCODING_MUTATIONS = {
   },
 };
 
+/**
+ * The name-chaining family, drawn from a third stream of the seed so that the families above
+ * keep the forms they had for every seed: the issuer field of one certificate written
+ * differently from its issuer's subject. RFC 5280 §7.1: names are compared after the LDAP
+ * StringPrep of RFC 4518 (case folded, insignificant spaces removed) whatever their string type,
+ * so `printable` (PrintableString for UTF8String), `upper` (letter case) and `spaces` (leading,
+ * trailing and doubled inner spaces) still chain; `other` (one letter changed) does not.
+ */
+const NAME_MUTATIONS = {
+  'name-encoding': (c, rng) => {
+    const i = 1 + rng.int(c.certs.length - 1);
+    const form = rng.pick(['printable', 'upper', 'spaces', 'other']);
+    c.certs[i].der = { ...c.certs[i].der, issuerName: form };
+    return `name-encoding:${form}@${i}`;
+  },
+};
+
 /** The kinds of mutation, in a fixed order (the order is part of what a seed means). */
 export const MUTATION_KINDS = Object.keys(MUTATIONS);
 
@@ -840,6 +857,9 @@ export function generateCase(seed) {
     if (!(kind === 'crl-extensions' && (chosen.has('revocation') || chosen.has('serial-encoding'))))
       c.mutations.push(ENCODING_MUTATIONS[kind](c, extra));
   }
+  // the name-chaining family, from a third stream: about one case in eight
+  const names = createRandom(seed + 0x85ebca6b);
+  if (names.chance(0.12)) c.mutations.push(NAME_MUTATIONS['name-encoding'](c, names));
   return c;
 }
 
