@@ -805,6 +805,15 @@ for ns in (R, W):
     case(ns + "nc::permitted-empty-sequence", "RFC 5280 §4.2.1.10: permittedSubtrees present with no subtree", "FAILURE",
          [base_root], leaf(ie), [ie], extended_key_usage=SA if ns == W else [])
 
+# --- the trust anchor is a cross-signed CA certificate without AKI (x509-limbo aki::cross-signed-root-missing-aki)
+xs = root(cn="nodeid-xsigner", k=95)
+xroot = ica(xs, cn="nodeid-xroot", k=96, pathlen=0, aki_=False)
+case(R + "aki::cross-signed-anchor-missing-aki", "RFC 5280 §4.2.1.1: only a self-signed certificate may omit the AKI, the anchor's too (strict)", "FAILURE",
+     [xroot], leaf(xroot))
+xroot_ok = ica(xs, cn="nodeid-xroot", k=96, pathlen=0)
+case(R + "aki::cross-signed-anchor-with-aki", "RFC 5280 §6.1.1 (d): a CA certificate that is not self-signed may be the trust anchor", "SUCCESS",
+     [xroot_ok], leaf(xroot_ok))
+
 ids = [c["id"] for c in CASES]
 assert len(ids) == len(set(ids)), "duplicate case id"
 json.dump({"version": 1, "testcases": CASES}, sys.stdout, indent=1)

@@ -772,19 +772,22 @@ export function checkProfile(
  * certificate a conforming CA makes, except that a self-signed certificate MAY omit it; BR
  * 7.1.2.7.6 and the subordinate CA profiles (7.1.2.2-7.1.2.6, 7.1.2.11.1) require it in every
  * certificate but the root. Checked over the path, where "self-signed" is known: a
- * self-issued certificate whose issuer in the path has the same key. The trust anchor is
- * exempt (BR 7.1.2.1.2: RECOMMENDED in a root).
+ * self-issued certificate whose issuer in the path has the same key. A self-issued trust
+ * anchor is exempt (a root; BR 7.1.2.1.2: RECOMMENDED there); an anchor issued by another CA
+ * (a cross-certificate trusted directly) is not self-signed, so the MUST holds for it too.
  */
 export function checkPathAuthorityKeyIds(
   path: readonly Certificate[],
   ctx: ProfileContext,
 ): Failure | undefined {
   if (!ruleApplies({ scope: 'conformance' }, ctx)) return undefined;
-  for (let p = 0; p < path.length - 1; p++) {
+  for (let p = 0; p < path.length; p++) {
     const cert = path[p]!;
     if (cert.authorityKeyIdentifier?.keyIdentifier) continue;
-    const selfSigned =
-      isSelfIssued(cert) && bytesEqual(path[p + 1]!.publicKey.spki, cert.publicKey.spki);
+    const issuer = path[p + 1];
+    const selfSigned = issuer
+      ? isSelfIssued(cert) && bytesEqual(issuer.publicKey.spki, cert.publicKey.spki)
+      : isSelfIssued(cert);
     if (selfSigned) continue;
     return invalid(
       cert,
