@@ -1,6 +1,6 @@
 /**
- * The two floors under bulk issuance, each run alone in a fresh Node process so it pays the
- * same start-up as the CLI, for the bulk rows of `run.mjs`:
+ * The floors under bulk issuance, each run alone in a fresh Node process so it pays the same
+ * start-up as the CLI, for the bulk rows of `run.mjs`:
  *
  * - `files COUNT DIR`: the durable file protocol of `stageBundles` + `commitBundleBatch` with
  *   nothing else: per node a 0700 folder and three files (1,100, 241 and 700 bytes of constant
@@ -10,64 +10,132 @@
  * - `crypto COUNT`: the cryptography alone, on one thread: a P-256 key pair from OpenSSL (as
  *   `thread-keys.ts` makes them) and one ECDSA signature over 600 bytes (a TBSCertificate's
  *   size) per node. No ASN.1, no files.
+ * - `pipeline COUNT DIR`: both at once, the best an issuer could do with no encoding at all: one
+ *   thread per core (the main thread and workers), each taking its share of the nodes 128 at a
+ *   time: it creates their files, issues their syncs, and makes the next 128 nodes' keys and
+ *   signatures while the syncs run. Then the renames and the parent sync, as `files`. No ASN.1,
+ *   no PEM, no inventory, no name policy: what is left of nodeid's run is all of those.
  *
  * The caller times the whole process and reads its CPU time from its own rusage; this prints
  * `{ seconds }` from the first node to the last, for a reader who runs it by hand.
  */
 import { createECDH, generateKeyPairSync, sign } from 'node:crypto';
 import { closeSync, fsync, mkdirSync, openSync, renameSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { isMainThread, Worker, workerData } from 'node:worker_threads';
 
 const fsyncAsync = promisify(fsync);
 const BATCH = 128;
+const CONTENTS = [
+  ['node.crt', 'C'.repeat(1100), 0o644],
+  ['node.key', 'K'.repeat(241), 0o600],
+  ['ca.crt', 'A'.repeat(700), 0o644],
+];
 
-async function files(count, dir) {
+/** Creates the folders and files of nodes `from` to `to` (excluded) under `stage`, left open. */
+function createNodes(stage, from, to) {
+  const fds = [];
+  for (let i = from; i < to; i++) {
+    const folder = join(stage, `n${i}`);
+    mkdirSync(folder, { mode: 0o700 });
+    for (const [name, text, mode] of CONTENTS) {
+      const fd = openSync(join(folder, name), 'wx', mode);
+      writeFileSync(fd, text);
+      fds.push(fd);
+    }
+    fds.push(openSync(folder, 'r'));
+  }
+  return fds;
+}
+
+/** Syncs every descriptor at once on the pool, then closes them. */
+async function syncAll(fds) {
+  await Promise.all(fds.map((fd) => fsyncAsync(fd)));
+  for (const fd of fds) closeSync(fd);
+}
+
+/** Makes the folders `stage` and `out` of a files run under `dir`. */
+function folders(dir) {
   const stage = join(dir, 'staging');
   const out = join(dir, 'certs');
   mkdirSync(stage, { mode: 0o700 });
   mkdirSync(out, { mode: 0o700 });
-  const contents = [
-    ['node.crt', 'C'.repeat(1100), 0o644],
-    ['node.key', 'K'.repeat(241), 0o600],
-    ['ca.crt', 'A'.repeat(700), 0o644],
-  ];
-  const started = performance.now();
-  for (let first = 0; first < count; first += BATCH) {
-    const fds = [];
-    for (let i = first; i < Math.min(count, first + BATCH); i++) {
-      const folder = join(stage, `n${i}`);
-      mkdirSync(folder, { mode: 0o700 });
-      for (const [name, text, mode] of contents) {
-        const fd = openSync(join(folder, name), 'wx', mode);
-        writeFileSync(fd, text);
-        fds.push(fd);
-      }
-      fds.push(openSync(folder, 'r'));
-    }
-    await Promise.all(fds.map((fd) => fsyncAsync(fd)));
-    for (const fd of fds) closeSync(fd);
-  }
+  return { stage, out };
+}
+
+/** Renames every staged node folder into `out`, then syncs `out` once. */
+async function publishAll(count, stage, out) {
   for (let i = 0; i < count; i++) renameSync(join(stage, `n${i}`), join(out, `n${i}`));
-  const fd = openSync(out, 'r');
-  await fsyncAsync(fd);
-  closeSync(fd);
+  await syncAll([openSync(out, 'r')]);
+}
+
+async function files(count, dir) {
+  const { stage, out } = folders(dir);
+  const started = performance.now();
+  for (let first = 0; first < count; first += BATCH)
+    await syncAll(createNodes(stage, first, Math.min(count, first + BATCH)));
+  await publishAll(count, stage, out);
   return (performance.now() - started) / 1000;
 }
 
-function crypto(count) {
-  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  const tbs = new Uint8Array(600).fill(7);
-  const started = performance.now();
+const signingKey = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
+const TBS = new Uint8Array(600).fill(7);
+
+/** `count` nodes' cryptography: a P-256 key pair each and one signature by the CA's key. */
+function keysAndSignatures(count) {
   for (let i = 0; i < count; i++) {
     const ecdh = createECDH('prime256v1');
     ecdh.generateKeys();
     ecdh.getPrivateKey();
-    sign('sha256', tbs, { key: privateKey, dsaEncoding: 'ieee-p1363' });
+    sign('sha256', TBS, { key: signingKey, dsaEncoding: 'ieee-p1363' });
   }
+}
+
+function crypto(count) {
+  const started = performance.now();
+  keysAndSignatures(count);
   return (performance.now() - started) / 1000;
 }
 
-const [what, count, dir] = process.argv.slice(2);
-const seconds = what === 'files' ? await files(Number(count), dir) : crypto(Number(count));
-process.stdout.write(`${JSON.stringify({ seconds })}\n`);
+/** One thread's share of `pipeline`: nodes `from` to `to`, the next batch's crypto over syncs. */
+async function pipelineShare(stage, from, to) {
+  keysAndSignatures(Math.min(BATCH, to - from));
+  for (let first = from; first < to; first += BATCH) {
+    const syncs = syncAll(createNodes(stage, first, Math.min(to, first + BATCH)));
+    keysAndSignatures(Math.max(0, Math.min(BATCH, to - first - BATCH)));
+    await syncs;
+  }
+}
+
+async function pipeline(count, dir) {
+  const { stage, out } = folders(dir);
+  const threads = Math.min(2, availableParallelism());
+  const share = Math.ceil(count / threads);
+  const started = performance.now();
+  const workers = [];
+  for (let t = 1; t < threads; t++) {
+    const range = { stage, from: t * share, to: Math.min(count, (t + 1) * share) };
+    workers.push(
+      new Promise((done, fail) => {
+        const worker = new Worker(new URL(import.meta.url), { workerData: range });
+        worker.on('error', fail);
+        worker.on('exit', (code) => (code === 0 ? done() : fail(new Error(`exit ${code}`))));
+      }),
+    );
+  }
+  await Promise.all([pipelineShare(stage, 0, Math.min(count, share)), ...workers]);
+  await publishAll(count, stage, out);
+  return (performance.now() - started) / 1000;
+}
+
+if (isMainThread) {
+  const [what, count, dir] = process.argv.slice(2);
+  const run = { files, crypto, pipeline }[what];
+  if (!run) throw new Error(`usage: bulk-floor.mjs files|crypto|pipeline COUNT [DIR]`);
+  const seconds = await run(Number(count), dir);
+  process.stdout.write(`${JSON.stringify({ seconds })}\n`);
+} else {
+  await pipelineShare(workerData.stage, workerData.from, workerData.to);
+}

@@ -4,9 +4,10 @@
  * inventory), three runs, each into a fresh CA folder; then one run on 10,000 nodes for the
  * peak RSS of the whole process (all threads), read from /proc/<pid>/status (VmHWM) while it
  * runs. Needs the built CLI (`pnpm build`). Printed beside the seeds' openssl recipe measured in
- * the same run by `run.mjs`, with the CPU time of a run and the two floors of `bulk-floor.mjs`
- * (the durable files alone, the cryptography alone), each measured here three times: how far
- * the end-to-end figure is from what this machine's disk and OpenSSL allow.
+ * the same run by `run.mjs`, with the CPU time of a run and the three floors of `bulk-floor.mjs`
+ * (the durable files alone, the cryptography alone, both at once on every core with no
+ * encoding), each measured here three times: how far the end-to-end figure is from what this
+ * machine's disk and OpenSSL allow.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -142,6 +143,7 @@ export async function runBulkIssue({ scale = 1, opensslRate, log = () => {} } = 
   const leftovers = [];
   const fileFloor = [];
   const cryptoFloor = [];
+  const pipelineFloor = [];
   let big;
   try {
     for (let r = 0; r < 3; r++) {
@@ -149,9 +151,12 @@ export async function runBulkIssue({ scale = 1, opensslRate, log = () => {} } = 
       runs.push(await runOnce(count, leftovers));
     }
     for (let r = 0; r < 3; r++) {
-      log(`nodeid bench: bulk issuance floors (files alone, cryptography alone), run ${r + 1}/3\n`);
+      log(
+        `nodeid bench: bulk issuance floors (files, cryptography, both at once), run ${r + 1}/3\n`,
+      );
       fileFloor.push(floorOnce('files', count, leftovers));
       cryptoFloor.push(floorOnce('crypto', count, leftovers));
+      pipelineFloor.push(floorOnce('pipeline', count, leftovers));
     }
     log(`nodeid bench: bulk issuance, ${rssCount} nodes for the peak RSS\n`);
     big = await runOnce(rssCount, leftovers);
@@ -167,6 +172,7 @@ export async function runBulkIssue({ scale = 1, opensslRate, log = () => {} } = 
   const cpu = middle(runs).cpuSeconds;
   const files = middle(fileFloor);
   const keys = middle(cryptoFloor);
+  const both = middle(pipelineFloor);
   return [
     `bulk issuance: nodeid cert issue --from-file, end to end (keys, certificates, durable files with modes, inventory); load average ${loadavg()[0].toFixed(1)} at the end`,
     `  ${`${count} nodes`.padEnd(28)} ${fmt(median).padStart(8)} nodes/s   (median of 3: ${rates.map((r) => fmt(r)).join(', ')}; target >= 2,000)   ${median >= 2000 ? 'meets' : 'BELOW TARGET'}`,
@@ -177,6 +183,7 @@ export async function runBulkIssue({ scale = 1, opensslRate, log = () => {} } = 
     `  floors, each alone in a fresh Node process (start-up included), same ${count} nodes, median of 3:`,
     `  ${'durable files, no crypto'.padEnd(28)} ${fmt(files.rate).padStart(8)} nodes/s   (${fmt(files.cpuSeconds, 2)} s CPU; nodeid end to end is ${fmt(median / files.rate, 2)}x this)`,
     `  ${'P-256 key + sign, 1 thread'.padEnd(28)} ${fmt(keys.rate).padStart(8)} nodes/s   (${fmt(keys.cpuSeconds, 2)} s CPU)`,
+    `  ${'both at once, no encoding'.padEnd(28)} ${fmt(both.rate).padStart(8)} nodes/s   (${fmt(both.cpuSeconds, 2)} s CPU; a thread per core, keys and signatures made while the files sync; nodeid end to end is ${fmt(median / both.rate, 2)}x this)`,
     `  ${`peak RSS at ${rssCount} nodes`.padEnd(28)} ${fmt(mb).padStart(8)} MB        (${fmt(big.rate)} nodes/s; target < 300 MB)   ${mb < 300 ? 'meets' : 'ABOVE TARGET'}`,
   ];
 }
