@@ -7,8 +7,9 @@ from the cited section, not from what nodeid does.
 
     python3 tools/limbo/cases/build-cases.py > tools/limbo/cases/nodeid-cases.json
 
-Keys are EC P-256 from fixed scalars, serials and dates are fixed, so the output is the same
-on every run (ECDSA signatures aside, which are randomised; the cases do not depend on them).
+Keys are EC P-256 from fixed scalars (one RSA key is generated on each run), serials and dates
+are fixed, so the cases mean the same on every run (ECDSA signatures are randomised; no case
+depends on them). It runs on Debian's python3-cryptography (38) as on newer releases.
 The ids use limbo's namespaces (`rfc5280::`, `webpki::`), so the harness picks the same profile
 as for limbo's own cases; the `nodeid::` after the namespace keeps them apart from limbo's ids.
 """
@@ -813,6 +814,45 @@ case(R + "aki::cross-signed-anchor-missing-aki", "RFC 5280 §4.2.1.1: only a sel
 xroot_ok = ica(xs, cn="nodeid-xroot", k=96, pathlen=0)
 case(R + "aki::cross-signed-anchor-with-aki", "RFC 5280 §6.1.1 (d): a CA certificate that is not self-signed may be the trust anchor", "SUCCESS",
      [xroot_ok], leaf(xroot_ok))
+
+# --- key and signature algorithms beyond P-256/SHA-256 (RFC 5758, RFC 4055, RFC 8410) -----------
+from cryptography.hazmat.primitives.asymmetric import ed25519, padding  # noqa: E402
+
+def alg_chain(root_key, leaf_key, sign_hash, pad=None, pid=""):
+    rb = (x509.CertificateBuilder().subject_name(name("nodeid-alg-root" + pid)).issuer_name(name("nodeid-alg-root" + pid))
+          .public_key(root_key.public_key()).serial_number(7001).not_valid_before(NOT_BEFORE).not_valid_after(NOT_AFTER)
+          .add_extension(x509.BasicConstraints(True, None), critical=True)
+          .add_extension(ku(key_cert_sign=True, crl_sign=True), critical=True)
+          .add_extension(ski(root_key), critical=False))
+    kw = {"rsa_padding": pad} if pad else {}
+    rc = rb.sign(root_key, sign_hash, **kw)
+    lb = (x509.CertificateBuilder().subject_name(name("example.com")).issuer_name(name("nodeid-alg-root" + pid))
+          .public_key(leaf_key.public_key()).serial_number(7002).not_valid_before(NOT_BEFORE).not_valid_after(NOT_AFTER)
+          .add_extension(x509.SubjectAlternativeName([DN("example.com")]), critical=False)
+          .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+          .add_extension(aki(root_key), critical=False))
+    lc = lb.sign(root_key, sign_hash, **kw)
+    return Cert(rc, root_key), Cert(lc, leaf_key)
+
+p384 = ec.derive_private_key(991, ec.SECP384R1())
+rc, lc = alg_chain(p384, key(9), hashes.SHA384())
+case(R + "alg::ecdsa-p384-sha384", "RFC 5758 §3.2: ecdsa-with-SHA384 by a P-384 CA", "SUCCESS", [rc], lc)
+rsa_root = rsa.generate_private_key(65537, 2048)
+rc, lc = alg_chain(rsa_root, key(9), hashes.SHA256(), pid="-rsa")
+case(R + "alg::rsa-pkcs1-sha256", "RFC 4055 §5: sha256WithRSAEncryption", "SUCCESS", [rc], lc)
+PSS = padding.PSS(padding.MGF1(hashes.SHA256()), 32)
+try:  # pyca before 40 cannot sign certificates with RSASSA-PSS; the committed cases have them
+    rc, lc = alg_chain(rsa_root, key(9), hashes.SHA256(), PSS, pid="-pss")
+    case(R + "alg::rsa-pss-sha256", "RFC 4055 §3.1: RSASSA-PSS with SHA-256, MGF1-SHA-256, salt 32", "SUCCESS", [rc], lc)
+    rc, lc = alg_chain(rsa_root, key(9), hashes.SHA256(), PSS, pid="-pss-web")
+    case(W + "alg::rsa-pss-sha256", "BR 7.1.3.2.1: RSASSA-PSS with SHA-256, MGF1-SHA-256, salt 32", "SUCCESS", [rc], lc, extended_key_usage=SA)
+except TypeError:
+    sys.stderr.write("this pyca/cryptography cannot sign with RSASSA-PSS: the alg::rsa-pss-* cases are left out\n")
+ed = ed25519.Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+rc, lc = alg_chain(ed, key(9), None, pid="-ed")
+case(R + "alg::ed25519", "RFC 8410 §6: Ed25519 signatures", "SUCCESS", [rc], lc)
+rc, lc = alg_chain(ed, key(9), None, pid="-ed-web")
+case(W + "alg::ed25519", "BR 6.1.5 / 7.1.3.1: only RSA and ECDSA P-256/384/521 keys", "FAILURE", [rc], lc, extended_key_usage=SA)
 
 ids = [c["id"] for c in CASES]
 assert len(ids) == len(set(ids)), "duplicate case id"
