@@ -854,6 +854,28 @@ case(R + "alg::ed25519", "RFC 8410 §6: Ed25519 signatures", "SUCCESS", [rc], lc
 rc, lc = alg_chain(ed, key(9), None, pid="-ed-web")
 case(W + "alg::ed25519", "BR 6.1.5 / 7.1.3.1: only RSA and ECDSA P-256/384/521 keys", "FAILURE", [rc], lc, extended_key_usage=SA)
 
+# --- more §6.3.3 and validity shapes ---------------------------------------------------------
+def _swap_validity(e):
+    v = e[4]
+    h, n = _read(v, 0)[1:]
+    return e[:4] + [_seq(list(reversed(_elements(v[h: h + n]))))] + e[5:]
+
+inv = patch_tbs(leaf(r), r.key, _swap_validity)  # notBefore 2040, notAfter 2020
+case(R + "validity::not-before-after-not-after", "RFC 5280 §4.1.2.5: an empty validity period contains no time", "FAILURE", [r], inv)
+some = (x509.IssuingDistributionPoint(full_name=None, relative_name=None, only_contains_user_certs=False, only_contains_ca_certs=False,
+                                       only_some_reasons=frozenset([x509.ReasonFlags.key_compromise]), indirect_crl=False,
+                                       only_contains_attribute_certs=False), True)
+crl_case("idp::only-some-reasons-not-all-covered", "RFC 5280 §6.3.3 (k): reasons_mask never reaches all-reasons, status undetermined", "FAILURE",
+         [crl(cr.key, cr.cert.subject, extra=[some])])
+crl_case("idp::only-some-reasons-plus-full-crl", "RFC 5280 §6.3.3: a complete CRL covers the reasons the partitioned one leaves", "SUCCESS",
+         [crl(cr.key, cr.cert.subject, extra=[some]), crl(cr.key, cr.cert.subject, number=(2, False))])
+crl_case("delta-crl-alone", "RFC 5280 §5.2.4, §6.3.3 (d): a delta CRL is used only with its complete base CRL", "FAILURE",
+         [crl(cr.key, cr.cert.subject, extra=[(x509.DeltaCRLIndicator(1), True)], number=(2, False))])
+crl_case("delta-crl-revokes-over-base", "RFC 5280 §6.3.3 (d), (i): the delta on top of its base lists the leaf", "FAILURE",
+         [crl(cr.key, cr.cert.subject), crl(cr.key, cr.cert.subject, [entry(serial)], extra=[(x509.DeltaCRLIndicator(1), True)], number=(2, False))])
+crl_case("delta-crl-clean-over-base", "RFC 5280 §6.3.3 (d): base and delta, neither lists the leaf", "SUCCESS",
+         [crl(cr.key, cr.cert.subject), crl(cr.key, cr.cert.subject, [entry(serial + 5)], extra=[(x509.DeltaCRLIndicator(1), True)], number=(2, False))])
+
 ids = [c["id"] for c in CASES]
 assert len(ids) == len(set(ids)), "duplicate case id"
 json.dump({"version": 1, "testcases": CASES}, sys.stdout, indent=1)
