@@ -5,7 +5,7 @@ Baseline Requirements that the public half of x509-limbo does not exercise, each
 pyca/cryptography (a real peer's encoder, never nodeid's issuance) and each expectation taken
 from the cited section, not from what nodeid does.
 
-    python3 tools/limbo/cases/build-cases.py > tools/limbo/cases/nodeid-cases.json
+    python3 tools/limbo/cases/build-cases.py | pnpm -s limbo
 
 Keys are EC P-256 from fixed scalars (one RSA key is generated on each run), serials and dates
 are fixed, so the cases mean the same on every run (ECDSA signatures are randomised; no case
