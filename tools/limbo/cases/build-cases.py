@@ -876,6 +876,15 @@ crl_case("delta-crl-revokes-over-base", "RFC 5280 §6.3.3 (d), (i): the delta on
 crl_case("delta-crl-clean-over-base", "RFC 5280 §6.3.3 (d): base and delta, neither lists the leaf", "SUCCESS",
          [crl(cr.key, cr.cert.subject), crl(cr.key, cr.cert.subject, [entry(serial + 5)], extra=[(x509.DeltaCRLIndicator(1), True)], number=(2, False))])
 
+# --- subscriber extensions the BRs leave optional (BR 7.1.2.7.6) ---------------------------------
+web("ee-without-keyusage", "BR 7.1.2.7.6: keyUsage SHOULD be present in a subscriber certificate (not MUST)", "SUCCESS", leaf(wr, keyusage=None))
+web("ee-basicconstraints-ca-false", "BR 7.1.2.7.8: basicConstraints MAY be present with cA FALSE", "SUCCESS",
+    leaf(wr, bc=(x509.BasicConstraints(False, None), True)))
+web("ee-with-ski", "BR 7.1.2.7.6: subjectKeyIdentifier NOT RECOMMENDED, still allowed", "SUCCESS",
+    leaf(wr, extra=[(ski(key(9)), False)]))
+web("ee-wildcard-and-apex", "RFC 6125 §6.4.3: *.example.com plus example.com covers the apex", "SUCCESS",
+    leaf(wr, cn="example.com", san=dns_san("example.com", "*.example.com")))
+
 ids = [c["id"] for c in CASES]
 assert len(ids) == len(set(ids)), "duplicate case id"
 json.dump({"version": 1, "testcases": CASES}, sys.stdout, indent=1)
