@@ -885,6 +885,18 @@ web("ee-with-ski", "BR 7.1.2.7.6: subjectKeyIdentifier NOT RECOMMENDED, still al
 web("ee-wildcard-and-apex", "RFC 6125 §6.4.3: *.example.com plus example.com covers the apex", "SUCCESS",
     leaf(wr, cn="example.com", san=dns_san("example.com", "*.example.com")))
 
+# --- constraints on name forms nodeid has no matcher for (RFC 5280 §4.2.1.10: process or reject)
+RID = x509.RegisteredID
+ON = x509.OtherName
+UPN = x509.ObjectIdentifier("1.3.6.1.4.1.311.20.2.3")
+rr = root(extra=[nc([RID(x509.ObjectIdentifier("1.2.3.4"))])])
+case(R + "nc::registered-id-constraint-name-absent", "RFC 5280 §4.2.1.10: a registeredID constraint with no registeredID name below", "SUCCESS", [rr], leaf(rr))
+case(R + "nc::registered-id-constraint-other-id", "RFC 5280 §4.2.1.10: a registeredID name the critical constraint does not permit (process or reject)", "FAILURE",
+     [rr], leaf(rr, san=(x509.SubjectAlternativeName([DN("example.com"), RID(x509.ObjectIdentifier("1.2.3.5"))]), False)))
+rr = root(extra=[nc(None, [ON(UPN, b"\x0c\x0bexample.com")])])
+case(R + "nc::othername-constraint-othername-san", "RFC 5280 §4.2.1.10: an otherName exclusion over an otherName SAN (process or reject)", "FAILURE",
+     [rr], leaf(rr, san=(x509.SubjectAlternativeName([DN("example.com"), ON(UPN, b"\x0c\x10user@example.com")]), False)))
+
 ids = [c["id"] for c in CASES]
 assert len(ids) == len(set(ids)), "duplicate case id"
 json.dump({"version": 1, "testcases": CASES}, sys.stdout, indent=1)

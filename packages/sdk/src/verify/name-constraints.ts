@@ -219,7 +219,7 @@ export function checkNameConstraints(
       if (sameTypeExcluded.length > 0 || samePermitted.length > 0)
         return failure(
           'ERR_NAME_CONSTRAINTS',
-          `cannot check a ${name.type} name against the ${who}`,
+          `cannot check ${/^[aeiou]/i.test(name.type) ? 'an' : 'a'} ${name.type} name against the ${who}`,
           depth,
         );
       continue;
