@@ -11,7 +11,7 @@ const sdk = fileURLToPath(new URL('../../packages/sdk/src', import.meta.url));
 
 await build({
   absWorkingDir: fileURLToPath(new URL('.', import.meta.url)),
-  entryPoints: { fuzz: 'src/fuzz.ts', worker: 'src/worker.ts' },
+  entryPoints: { fuzz: 'src/fuzz.ts', worker: 'src/worker.ts', 'tiny-tlv': 'src/tiny-tlv.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   bundle: true,

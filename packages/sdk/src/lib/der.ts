@@ -38,10 +38,59 @@ export interface Der {
   kids?: Der[];
 }
 
-const MAX_DEPTH = 64;
+/**
+ * Nesting limit: a value may sit at most this many constructed values below the outermost one.
+ * X.509 structures nest about 10 deep (a Name inside a GeneralName inside a DistributionPoint
+ * inside an extension); 64 leaves room for anything real.
+ */
+export const MAX_DEPTH = 64;
+
+/**
+ * Limit on the count of TLVs (X.690 §8.1.1) in one decoded value, nested ones included: one TLV
+ * per 4 bytes of the largest input the SDK reads (`MAX_INPUT_BYTES`, 8 MiB). The densest real
+ * structure is a CRL's revokedCertificates of entries with one-byte serials and a reasonCode
+ * (RFC 5280 §5.3.1): 34 bytes and 7 TLVs an entry, 0.21 TLVs a byte, so an 8 MiB CRL of those
+ * (1.7 million TLVs) is still read. A run of tiny TLVs (two bytes each, `05 00`) is refused
+ * before any of them is turned into an object.
+ */
+export const MAX_TLVS = 2 * 1024 * 1024;
 
 function fail(code: NodeIdErrorCode, message: string): never {
   throw new NodeIdError(code, message);
+}
+
+// where the contents and the whole TLV read by the last readHeader() end (one reader at a time)
+let headerBody = 0;
+let headerEnd = 0;
+
+/**
+ * Reads the identifier and length octets of the TLV at `offset`, which must end by `limit`.
+ * Returns the identifier octet and leaves the offsets of its contents and of its end in
+ * `headerBody` and `headerEnd`, so that a walk over millions of TLVs allocates nothing.
+ * Only single-octet identifiers (tag numbers below 31) are accepted: nothing in X.509 uses more.
+ * Lengths are definite (X.690 §10.1), minimal (§8.1.3.5, §10.1) and at most 4 octets.
+ */
+function readHeader(buf: Uint8Array, offset: number, limit: number, code: NodeIdErrorCode): number {
+  if (offset + 2 > limit) fail(code, 'truncated DER: a value is cut off');
+  const tag = buf[offset]!;
+  if ((tag & 0x1f) === 0x1f) fail(code, 'malformed DER: multi-byte tags are not supported');
+  let len = buf[offset + 1]!;
+  let pos = offset + 2;
+  if (len & 0x80) {
+    const n = len & 0x7f;
+    if (n === 0) fail(code, 'malformed DER: indefinite lengths are not allowed');
+    if (n > 4) fail(code, 'malformed DER: length too large');
+    if (pos + n > limit) fail(code, 'truncated DER: a length is cut off');
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + buf[pos + i]!;
+    if (buf[pos] === 0 || len < 0x80) fail(code, 'malformed DER: length is not minimally encoded');
+    pos += n;
+  }
+  const end = pos + len;
+  if (end > limit) fail(code, 'truncated DER: a value is cut off');
+  headerBody = pos;
+  headerEnd = end;
+  return tag;
 }
 
 /**
@@ -53,33 +102,51 @@ export function readTlv(
   offset: number,
   code: NodeIdErrorCode = 'ERR_DER_INVALID',
 ): [Der, number] {
-  if (offset + 2 > buf.length) fail(code, 'truncated DER: a value is cut off');
-  const tag = buf[offset]!;
-  if ((tag & 0x1f) === 0x1f) fail(code, 'malformed DER: multi-byte tags are not supported');
-  let len = buf[offset + 1]!;
-  let pos = offset + 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    if (n === 0) fail(code, 'malformed DER: indefinite lengths are not allowed');
-    if (n > 4) fail(code, 'malformed DER: length too large');
-    if (pos + n > buf.length) fail(code, 'truncated DER: a length is cut off');
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + buf[pos + i]!;
-    if (buf[pos] === 0 || len < 0x80) fail(code, 'malformed DER: length is not minimally encoded');
-    pos += n;
-  }
-  const end = pos + len;
-  if (end > buf.length) fail(code, 'truncated DER: a value is cut off');
+  const tag = readHeader(buf, offset, buf.length, code);
+  const body = headerBody;
+  const end = headerEnd;
   return [
-    { tag, raw: buf.subarray(offset, end), value: buf.subarray(pos, end), kids: undefined },
+    { tag, raw: buf.subarray(offset, end), value: buf.subarray(body, end), kids: undefined },
     end,
   ];
 }
 
-/** Decodes exactly one TLV spanning all of `buf`. */
+/**
+ * Checks every TLV of `buf` (one value, the TLVs nested in it, and nothing after it) without
+ * making an object of any: definite minimal lengths inside their parents, at most
+ * {@link MAX_DEPTH} levels of nesting and at most {@link MAX_TLVS} TLVs. Time is linear in the
+ * count of TLVs and memory constant, so a hostile input costs a pass over its bytes before
+ * any parser reads it.
+ */
+function walk(buf: Uint8Array, code: NodeIdErrorCode): void {
+  // the ends of the constructed values the walk is inside, innermost last
+  const ends: number[] = [];
+  let limit = buf.length;
+  let pos = 0;
+  let count = 0;
+  do {
+    const tag = readHeader(buf, pos, limit, code);
+    if (++count > MAX_TLVS)
+      fail(code, `malformed DER: more than ${MAX_TLVS} values (a run of tiny values is refused)`);
+    if (ends.length > MAX_DEPTH)
+      fail(code, `malformed DER: nesting too deep (more than ${MAX_DEPTH} levels)`);
+    if (tag & 0x20) {
+      ends.push(limit);
+      limit = headerEnd;
+      pos = headerBody;
+    } else pos = headerEnd;
+    while (pos === limit && ends.length > 0) limit = ends.pop()!;
+  } while (pos < limit);
+}
+
+/**
+ * Decodes exactly one TLV spanning all of `buf`. The whole tree under it is checked first (see
+ * {@link validateTree}), so every reader after this sees well-formed DER of a bounded size.
+ */
 export function decode(buf: Uint8Array, code: NodeIdErrorCode = 'ERR_DER_INVALID'): Der {
   const [node, end] = readTlv(buf, 0, code);
   if (end !== buf.length) fail(code, 'malformed DER: trailing data after the value');
+  walk(buf, code);
   return node;
 }
 
@@ -118,14 +185,14 @@ export function expectTag(
   return node;
 }
 
-/** Walks every TLV under `node` to check the whole structure is well formed, up to a depth limit. */
-export function validateTree(
-  node: Der,
-  code: NodeIdErrorCode = 'ERR_DER_INVALID',
-  depth = 0,
-): void {
-  if (depth > MAX_DEPTH) fail(code, 'malformed DER: nesting too deep');
-  if (node.tag & 0x20) for (const c of children(node, code)) validateTree(c, code, depth + 1);
+/**
+ * Checks the whole structure under `node` is well formed: definite minimal lengths, at most
+ * {@link MAX_DEPTH} levels of nesting and {@link MAX_TLVS} TLVs, without making an object of
+ * any TLV (a caller reads only the nodes it needs). {@link decode} already does this; a parser
+ * calls it to say so.
+ */
+export function validateTree(node: Der, code: NodeIdErrorCode = 'ERR_DER_INVALID'): void {
+  walk(node.raw, code);
 }
 
 // ---- readers of primitive values ----

@@ -1,0 +1,112 @@
+/**
+ * Hostile DER made of tiny TLVs (X.690 §8.1.1: `05 00` is a whole value in two bytes) and deep
+ * nesting: every parser refuses it by the rule of lib/der.ts (at most MAX_TLVS values, at most
+ * MAX_DEPTH levels) with its own code, before any TLV is turned into an object; and the same
+ * rule still reads the densest real structure (a CRL of minimal entries with reason codes).
+ */
+import { describe, expect, it } from 'vitest';
+import { parseCertificateDer } from '../../src/certificate/parse-certificate.js';
+import { parseCrlDer } from '../../src/crl/parse-crl.js';
+import { parseCsr } from '../../src/csr/parse-csr.js';
+import { createCa } from '../../src/index.js';
+import { children, decode, MAX_DEPTH, MAX_TLVS, validateTree } from '../../src/lib/der.js';
+import { readPkcs8 } from '../../src/lib/pkcs8.js';
+import { parsePkcs12 } from '../../src/pkcs12/parse-pkcs12.js';
+
+/** A DER identifier and length (X.690 §8.1.3). */
+function header(tag: number, length: number): number[] {
+  if (length < 0x80) return [tag, length];
+  const octets: number[] = [];
+  for (let v = length; v > 0; v = Math.floor(v / 256)) octets.unshift(v % 256);
+  return [tag, 0x80 | octets.length, ...octets];
+}
+
+/** `tag` { NULL × count }: 1 + count TLVs. */
+function nulls(count: number, tag = 0x30): Uint8Array {
+  const h = header(tag, count * 2);
+  const out = new Uint8Array(h.length + count * 2);
+  out.set(h);
+  for (let i = h.length; i < out.length; i += 2) out[i] = 0x05;
+  return out;
+}
+
+/** `levels` SEQUENCEs, each the only element of the one around it. */
+function nested(levels: number): Uint8Array {
+  const out = new Uint8Array(levels * 6);
+  let pos = out.length;
+  for (let i = 0; i < levels; i++) {
+    const h = header(0x30, out.length - pos);
+    pos -= h.length;
+    out.set(h, pos);
+  }
+  return out.subarray(pos);
+}
+
+/** SEQUENCE { `inner` }. */
+function wrap(inner: Uint8Array): Uint8Array {
+  const h = header(0x30, inner.length);
+  const out = new Uint8Array(h.length + inner.length);
+  out.set(h);
+  out.set(inner, h.length);
+  return out;
+}
+
+async function codeOf(fn: () => unknown): Promise<string> {
+  try {
+    await fn();
+  } catch (e) {
+    return `${(e as { code?: string }).code}: ${(e as Error).message}`;
+  }
+  return 'value';
+}
+
+describe('tiny TLVs', () => {
+  const tooMany = nulls(MAX_TLVS); // MAX_TLVS + 1 values, 4 MiB
+
+  it('refuses one value more than MAX_TLVS in every parser, with its own code', async () => {
+    const parsers: [string, (b: Uint8Array) => unknown][] = [
+      ['ERR_DER_INVALID', (b) => decode(b)],
+      ['ERR_CERTIFICATE_INVALID', parseCertificateDer],
+      ['ERR_CRL_INVALID', parseCrlDer],
+      ['ERR_CSR_INVALID', (b) => parseCsr(b)],
+      ['ERR_KEY_INVALID', readPkcs8],
+      ['ERR_PKCS12_INVALID', (b) => parsePkcs12(b, { passphrase: 'x' })],
+    ];
+    for (const [code, parse] of parsers)
+      expect(await codeOf(() => parse(tooMany))).toBe(
+        `${code}: malformed DER: more than ${MAX_TLVS} values (a run of tiny values is refused)`,
+      );
+  });
+
+  it('counts nested values too, and accepts exactly MAX_TLVS', () => {
+    // SEQUENCE { SEQUENCE { NULL × (MAX_TLVS - 2) } }: MAX_TLVS values in all
+    const root = decode(wrap(nulls(MAX_TLVS - 2)));
+    expect(children(root)).toHaveLength(1);
+    expect(() => decode(wrap(nulls(MAX_TLVS - 1)))).toThrow(/more than 2097152 values/);
+  });
+
+  it('checks every nested TLV when decoding, not only the outermost', () => {
+    // an inner length that runs past its parent, a non-minimal one, an indefinite one
+    for (const bad of [
+      [0x30, 0x04, 0x30, 0x03, 0x05, 0x00],
+      [0x30, 0x05, 0x30, 0x81, 0x02, 0x05, 0x00],
+      [0x30, 0x04, 0x30, 0x80, 0x00, 0x00],
+    ])
+      expect(() => decode(Uint8Array.from(bad)), bad.join(' ')).toThrow(/malformed|truncated/);
+  });
+
+  it('nests at most MAX_DEPTH levels below the outermost value', () => {
+    expect(() => decode(nested(MAX_DEPTH + 1))).not.toThrow();
+    expect(() => validateTree(decode(nested(MAX_DEPTH + 1)))).not.toThrow();
+    expect(() => decode(nested(MAX_DEPTH + 2))).toThrow(
+      `malformed DER: nesting too deep (more than ${MAX_DEPTH} levels)`,
+    );
+    expect(() => parseCertificateDer(nested(100_000))).toThrow(/nesting too deep/);
+  });
+
+  it('still reads a real certificate', async () => {
+    const ca = await createCa({ clusterName: 'tiny', now: new Date('2026-01-01T00:00:00Z') });
+    const der = ca.certificate.der;
+    expect(parseCertificateDer(der).der).toEqual(der);
+  });
+});
