@@ -897,6 +897,13 @@ rr = root(extra=[nc(None, [ON(UPN, b"\x0c\x0bexample.com")])])
 case(R + "nc::othername-constraint-othername-san", "RFC 5280 §4.2.1.10: an otherName exclusion over an otherName SAN (process or reject)", "FAILURE",
      [rr], leaf(rr, san=(x509.SubjectAlternativeName([DN("example.com"), ON(UPN, b"\x0c\x10user@example.com")]), False)))
 
+# --- malformed known extensions, non-critical (x509-limbo's malformed-aia shape) -----------------
+for oid, nm in ((x509.oid.ExtensionOID.CRL_DISTRIBUTION_POINTS, "cdp"), (x509.oid.ExtensionOID.CERTIFICATE_POLICIES, "policies"),
+                (x509.oid.ExtensionOID.EXTENDED_KEY_USAGE, "eku"), (x509.oid.ExtensionOID.AUTHORITY_KEY_IDENTIFIER, "aki")):
+    bad = leaf(r, eku=None if nm == "eku" else "default", aki_=nm != "aki",
+               extra=[(x509.UnrecognizedExtension(oid, b"malformed"), False)])
+    case(R + f"malformed-{nm}", f"RFC 5280 §4.2: a {nm} extension whose value is not its DER syntax", "FAILURE", [r], bad)
+
 ids = [c["id"] for c in CASES]
 assert len(ids) == len(set(ids)), "duplicate case id"
 json.dump({"version": 1, "testcases": CASES}, sys.stdout, indent=1)
