@@ -904,6 +904,18 @@ for oid, nm in ((x509.oid.ExtensionOID.CRL_DISTRIBUTION_POINTS, "cdp"), (x509.oi
                extra=[(x509.UnrecognizedExtension(oid, b"malformed"), False)])
     case(R + f"malformed-{nm}", f"RFC 5280 §4.2: a {nm} extension whose value is not its DER syntax", "FAILURE", [r], bad)
 
+# --- rfc822Name comparison: local-part case-sensitive, host case-insensitive (RFC 5280 §7.5) ---
+def email_nc_case(cid, desc, expected, cons, mailbox):
+    ii = ica(r, cn="nodeid-mail-ica", k=97, extra=[cons])
+    lf = leaf(ii, san=(x509.SubjectAlternativeName([DN("example.com"), EM(mailbox)]), False))
+    case(R + "nc::" + cid, desc, expected, [r], lf, [ii])
+email_nc_case("email-host-case-insensitive", "RFC 5280 §7.5: the host part compares case-insensitively", "SUCCESS",
+              nc([EM("example.com"), DN("example.com")]), "user@EXAMPLE.com")
+email_nc_case("email-mailbox-excluded-same-case", "RFC 5280 §4.2.1.10: an excluded mailbox", "FAILURE",
+              nc(None, [EM("user@example.com")]), "user@example.com")
+email_nc_case("email-mailbox-excluded-host-case", "RFC 5280 §7.5: the excluded mailbox with its host in another case", "FAILURE",
+              nc(None, [EM("user@example.com")]), "user@Example.COM")
+
 ids = [c["id"] for c in CASES]
 assert len(ids) == len(set(ids)), "duplicate case id"
 json.dump({"version": 1, "testcases": CASES}, sys.stdout, indent=1)
