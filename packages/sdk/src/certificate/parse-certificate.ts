@@ -280,9 +280,11 @@ export function parseCertificateDer(der: Uint8Array): Certificate {
     const [tbsNode, sigAlg, sigValue, extra] = children(
       expectTag(root, Tag.SEQUENCE, 'certificate', CODE),
       CODE,
+      4,
     );
     if (extra) throw new NodeIdError(CODE, 'malformed certificate: extra fields');
-    const tbsParts = children(expectTag(tbsNode, Tag.SEQUENCE, 'TBSCertificate', CODE), CODE);
+    // RFC 5280 §4.1: at most 10 fields (version to extensions)
+    const tbsParts = children(expectTag(tbsNode, Tag.SEQUENCE, 'TBSCertificate', CODE), CODE, 11);
     let i = 0;
     let version = 1;
     if (tbsParts[0]?.tag === 0xa0) {

@@ -423,9 +423,11 @@ export function parseCrlDer(der: Uint8Array): Crl {
     const [tbsNode, sigAlg, sigValue, extra] = children(
       expectTag(root, Tag.SEQUENCE, 'CRL', CODE),
       CODE,
+      4,
     );
     if (extra) fail('malformed CRL: extra fields');
-    const parts = children(expectTag(tbsNode, Tag.SEQUENCE, 'TBSCertList', CODE), CODE);
+    // RFC 5280 §5.1: at most 7 fields (version to crlExtensions)
+    const parts = children(expectTag(tbsNode, Tag.SEQUENCE, 'TBSCertList', CODE), CODE, 8);
     let i = 0;
     let version = 1;
     if (parts[0]?.tag === Tag.INTEGER) {

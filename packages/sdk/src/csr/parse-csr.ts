@@ -107,11 +107,13 @@ export async function parseCsr(
     const [info, sigAlg, sig, extra] = children(
       expectTag(root, Tag.SEQUENCE, 'certificate request', CODE),
       CODE,
+      4,
     );
     if (extra) throw new NodeIdError(CODE, 'malformed certificate request: extra fields');
     const [version, subjectNode, spki, attrs, more] = children(
       expectTag(info, Tag.SEQUENCE, 'request info', CODE),
       CODE,
+      5,
     );
     if (readSmallInt(expectTag(version, Tag.INTEGER, 'version', CODE), CODE) !== 0)
       throw new NodeIdError(CODE, 'unsupported certificate request version');

@@ -151,20 +151,31 @@ export function decode(buf: Uint8Array, code: NodeIdErrorCode = 'ERR_DER_INVALID
 }
 
 /**
- * The children of a constructed value, in order. Read once per node: a parser that validates
- * the whole tree first and then walks it does not decode anything twice. Callers get a copy of
- * the list, never the cache itself.
+ * The children of a constructed value, in order. Read once per node: a parser that walks the
+ * tree twice does not decode anything twice. Callers get a copy of the list, never the cache
+ * itself.
+ *
+ * `limit` bounds how many are read: a value with more children is refused without reading the
+ * rest, so a hostile value (a million elements where three belong) is never turned into objects.
+ * A parser that takes a fixed number of fields passes one more than it takes, so that its own
+ * check of extra fields (and its message) still sees the first extra one.
  */
-export function children(node: Der, code: NodeIdErrorCode = 'ERR_DER_INVALID'): Der[] {
-  if (node.kids) return node.kids.slice();
+export function children(
+  node: Der,
+  code: NodeIdErrorCode = 'ERR_DER_INVALID',
+  limit = Number.POSITIVE_INFINITY,
+): Der[] {
+  if (node.kids && node.kids.length <= limit) return node.kids.slice();
   if (!(node.tag & 0x20)) fail(code, 'malformed DER: expected a constructed value');
   const out: Der[] = [];
   let pos = 0;
-  while (pos < node.value.length) {
+  while (pos < node.value.length && out.length < limit) {
     const [child, next] = readTlv(node.value, pos, code);
     out.push(child);
     pos = next;
   }
+  if (pos < node.value.length)
+    fail(code, `malformed DER: more than ${limit} elements in a value that holds fewer`);
   if (Object.isExtensible(node)) node.kids = out;
   return out.slice();
 }

@@ -84,7 +84,7 @@ function algorithm(node: Der | undefined, what: string): [string, Der | undefine
 
 /** Parses an `EncryptedPrivateKeyInfo`, checking the scheme is one we can decrypt. */
 export function readEncryptedPrivateKey(der: Uint8Array): EncryptedPrivateKey {
-  const top = children(expectTag(decode(der, CODE), Tag.SEQUENCE, 'encrypted key', CODE), CODE);
+  const top = children(expectTag(decode(der, CODE), Tag.SEQUENCE, 'encrypted key', CODE), CODE, 3);
   if (top.length !== 2) fail('malformed encrypted key: expected two fields');
   const [scheme, schemeParams] = algorithm(top[0], 'encryption algorithm');
   if (scheme !== OID.pbes2) unsupported(`keys encrypted with scheme ${scheme} are not supported`);

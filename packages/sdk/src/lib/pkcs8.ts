@@ -86,7 +86,12 @@ interface EcPrivateKey {
 
 /** Reads a SEC1 `ECPrivateKey`: `SEQUENCE { 1, OCTET STRING d, [0] params OPTIONAL, [1] pub OPTIONAL }`. */
 function readEcPrivateKey(der: Uint8Array): EcPrivateKey {
-  const parts = children(expectTag(decode(der, CODE), Tag.SEQUENCE, 'EC private key', CODE), CODE);
+  // RFC 5915 §3: at most 4 fields
+  const parts = children(
+    expectTag(decode(der, CODE), Tag.SEQUENCE, 'EC private key', CODE),
+    CODE,
+    5,
+  );
   if (readSmallInt(expectTag(parts[0], Tag.INTEGER, 'EC key version', CODE), CODE) !== 1)
     fail('malformed EC key: unknown version');
   const d = expectTag(parts[1], Tag.OCTET_STRING, 'EC private scalar', CODE).value;
@@ -109,7 +114,12 @@ function readEcPrivateKey(der: Uint8Array): EcPrivateKey {
 
 /** Modulus size in bits of a PKCS#1 `RSAPrivateKey`, after checking its shape. */
 function readRsaPrivateKey(der: Uint8Array): { bits: number } {
-  const parts = children(expectTag(decode(der, CODE), Tag.SEQUENCE, 'RSA private key', CODE), CODE);
+  // RFC 8017 §A.1.2: version, 8 integers and otherPrimeInfos
+  const parts = children(
+    expectTag(decode(der, CODE), Tag.SEQUENCE, 'RSA private key', CODE),
+    CODE,
+    11,
+  );
   if (parts.length < 9) fail('malformed RSA key: missing fields');
   for (const p of parts.slice(0, 9)) expectTag(p, Tag.INTEGER, 'RSA key field', CODE);
   const version = readSmallInt(parts[0]!, CODE);
@@ -134,7 +144,8 @@ export function describePkcs8(der: Uint8Array): PrivateKeyFacts {
  * point's BIT STRING, encoded as a certificate's SubjectPublicKeyInfo holds it. @internal
  */
 export function readPkcs8(der: Uint8Array): PrivateKeyFacts & { publicKeyBits?: Uint8Array } {
-  const parts = children(expectTag(decode(der, CODE), Tag.SEQUENCE, 'private key', CODE), CODE);
+  // RFC 5958 §2: at most 5 fields (version to publicKey)
+  const parts = children(expectTag(decode(der, CODE), Tag.SEQUENCE, 'private key', CODE), CODE, 6);
   const version = readSmallInt(expectTag(parts[0], Tag.INTEGER, 'key version', CODE), CODE);
   if (version !== 0 && version !== 1) fail('malformed private key: unknown version');
   const alg = children(expectTag(parts[1], Tag.SEQUENCE, 'key algorithm', CODE), CODE);
@@ -193,7 +204,8 @@ export function pkcs1ToPkcs8(der: Uint8Array): Uint8Array {
 
 /** Which private key container some DER is, from its shape (for DER input, which has no label). */
 export function classifyPrivateKeyDer(der: Uint8Array): PrivateKeyFormat {
-  const parts = children(expectTag(decode(der, CODE), Tag.SEQUENCE, 'private key', CODE), CODE);
+  // the longest of the shapes told apart here is PKCS#1's 10 fields
+  const parts = children(expectTag(decode(der, CODE), Tag.SEQUENCE, 'private key', CODE), CODE, 11);
   const [a, b] = parts;
   if (parts.length === 2 && a?.tag === Tag.SEQUENCE && b?.tag === Tag.OCTET_STRING)
     return 'encrypted-pkcs8';

@@ -371,7 +371,7 @@ export async function parsePkcs12(
   const pfx = decode(Uint8Array.from(input), CODE);
   validateTree(pfx, CODE);
   // PFX ::= SEQUENCE { version INTEGER {v3(3)}, authSafe ContentInfo, macData MacData OPTIONAL }
-  const parts = children(expectTag(pfx, Tag.SEQUENCE, 'PFX', CODE), CODE);
+  const parts = children(expectTag(pfx, Tag.SEQUENCE, 'PFX', CODE), CODE, 4);
   if (parts.length < 2 || parts.length > 3) fail('a PFX has a version, contents and a MAC');
   if (smallInt(parts[0], 'version') !== 3) fail('only version 3 (RFC 7292) is known');
   const authSafe = contentInfo(parts[1], 'authenticated safe');

@@ -78,6 +78,31 @@ describe('tiny TLVs', () => {
       );
   });
 
+  it('reads no more fields of a fixed shape than it has, under the limit too', async () => {
+    // 512 Ki NULLs (1 MiB, under MAX_TLVS) where a parser's outer SEQUENCE has a few fields: the
+    // parser stops after one field more than the shape holds (RFC 5280 §4.1 and §5.1, RFC 2986
+    // §4, RFC 5958 §2, RFC 7292 §4), so none of the rest becomes an object
+    const flood = nulls(512 * 1024);
+    const parsers: [string, number, (b: Uint8Array) => unknown][] = [
+      ['ERR_CERTIFICATE_INVALID', 4, parseCertificateDer],
+      ['ERR_CRL_INVALID', 4, parseCrlDer],
+      ['ERR_CSR_INVALID', 4, (b) => parseCsr(b)],
+      ['ERR_KEY_INVALID', 6, readPkcs8],
+      ['ERR_PKCS12_INVALID', 4, (b) => parsePkcs12(b, { passphrase: 'x' })],
+    ];
+    for (const [code, limit, parse] of parsers)
+      expect(await codeOf(() => parse(flood))).toBe(
+        `${code}: malformed DER: more than ${limit} elements in a value that holds fewer`,
+      );
+    // and one field too many is still refused by the parser's own check
+    const cert = (await createCa({ clusterName: 'tiny' })).certificate.der;
+    const [tbs, alg, sig] = children(decode(cert)).map((n) => n.raw);
+    const extra = wrap(Uint8Array.from([...tbs!, ...alg!, ...sig!, 0x05, 0x00]));
+    expect(await codeOf(() => parseCertificateDer(extra))).toBe(
+      'ERR_CERTIFICATE_INVALID: malformed certificate: extra fields',
+    );
+  });
+
   it('counts nested values too, and accepts exactly MAX_TLVS', () => {
     // SEQUENCE { SEQUENCE { NULL × (MAX_TLVS - 2) } }: MAX_TLVS values in all
     const root = decode(wrap(nulls(MAX_TLVS - 2)));
