@@ -916,6 +916,12 @@ email_nc_case("email-mailbox-excluded-same-case", "RFC 5280 §4.2.1.10: an exclu
 email_nc_case("email-mailbox-excluded-host-case", "RFC 5280 §7.5: the excluded mailbox with its host in another case", "FAILURE",
               nc(None, [EM("user@example.com")]), "user@Example.COM")
 
+# --- CRL structure: size and duplicate entries (x509-limbo crl::structure shapes) ----------------
+crl_case("very-large", "RFC 5280 §5.1.2.6: 10,000 entries, none for the leaf", "SUCCESS",
+         [crl(cr.key, cr.cert.subject, [entry(10_000_000 + n) for n in range(10_000)])])
+crl_case("duplicate-revoked-serial", "a CRL listing one serial twice is ambiguous and not used (CA/B servercert issue 589)", "FAILURE",
+         [crl(cr.key, cr.cert.subject, [entry(serial + 9), entry(serial + 9)])])
+
 ids = [c["id"] for c in CASES]
 assert len(ids) == len(set(ids)), "duplicate case id"
 json.dump({"version": 1, "testcases": CASES}, sys.stdout, indent=1)
