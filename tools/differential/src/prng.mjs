@@ -1,6 +1,17 @@
 /**
- * A small seeded PRNG (splitmix32 seeding a mulberry32 stream), so that a seed names one case
- * for ever: the same seed gives the same case on every machine and in every Node version.
+ * The seeded PRNG of the test tools (splitmix32 seeding a mulberry32 stream), so that a seed
+ * names one case for ever: the same seed gives the same case on every machine and in every Node
+ * version. tools/differential draws a case from `createRandom(seed)`; tools/fuzz draws input
+ * `index` of a seed from `createRandom(seed, index)` (its `src/prng.ts` re-exports this module).
+ */
+
+/**
+ * A random source.
+ * @typedef {object} Random
+ * @property {() => number} next a float in [0, 1)
+ * @property {(n: number) => number} int an integer in [0, n)
+ * @property {(p: number) => boolean} chance true with probability p
+ * @property {<T>(items: readonly T[]) => T} pick one element of a non-empty array
  */
 
 /** @param {number} x */
@@ -12,12 +23,16 @@ function splitmix32(x) {
 }
 
 /**
- * A random source for one seed.
+ * A random source for one seed, or for one input of a seed: with `index`, the seed and the index
+ * are mixed so that neighbouring inputs differ; without it, the stream of the seed alone.
  * @param {number} seed a non-negative integer
+ * @param {number} [index] a non-negative integer
+ * @returns {Random}
  */
-export function createRandom(seed) {
-  let state = splitmix32(seed >>> 0);
-  /** A float in [0, 1). */
+export function createRandom(seed, index) {
+  const base = splitmix32(seed >>> 0);
+  let state =
+    index === undefined ? base : splitmix32((base ^ Math.imul(index + 1, 0x27d4eb2d)) >>> 0);
   const next = () => {
     state = (state + 0x6d2b79f5) | 0;
     let t = state;
@@ -27,11 +42,8 @@ export function createRandom(seed) {
   };
   return {
     next,
-    /** An integer in [0, n). */
-    int: (/** @type {number} */ n) => Math.floor(next() * n),
-    /** True with probability p. */
-    chance: (/** @type {number} */ p) => next() < p,
-    /** One element of a non-empty array. */
-    pick: (/** @type {readonly any[]} */ items) => items[Math.floor(next() * items.length)],
+    int: (n) => Math.floor(next() * n),
+    chance: (p) => next() < p,
+    pick: (items) => /** @type {any} */ (items[Math.floor(next() * items.length)]),
   };
 }
