@@ -17,6 +17,7 @@ import {
   children,
   type Der,
   decode,
+  eachChild,
   expectTag,
   readBigInt,
   readBoolean,
@@ -470,12 +471,22 @@ export function parseCrlDer(der: Uint8Array): Crl {
       problems.push('nextUpdate is missing (RFC 5280 requires it)');
     }
     if (parts[i]?.tag === Tag.SEQUENCE) {
-      const list = children(parts[i++]!, CODE);
-      if (list.length === 0)
+      // read entry by entry: a list of a million empty SEQUENCEs fails at the first
+      const entries: CrlEntry[] = [];
+      for (const e of eachChild(parts[i++]!, CODE))
+        entries.push(
+          readEntry(
+            e,
+            version,
+            entries.length,
+            problems,
+            crl.unhandledCriticalExtensions,
+            timeEncodingErrors,
+          ),
+        );
+      if (entries.length === 0)
         problems.push('revokedCertificates is present but empty (it must then be absent)');
-      crl.entries = list.map((e, n) =>
-        readEntry(e, version, n, problems, crl.unhandledCriticalExtensions, timeEncodingErrors),
-      );
+      crl.entries = entries;
     }
     if (parts[i]?.tag === 0xa0) {
       if (version !== 2) fail('CRL extensions require CRL version 2');

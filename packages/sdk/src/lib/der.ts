@@ -180,6 +180,27 @@ export function children(
   return out.slice();
 }
 
+/**
+ * The children of a constructed value one at a time, for a SEQUENCE OF or SET OF that a parser
+ * reads element by element: each is decoded when the loop reaches it and nothing is kept, so a
+ * list whose first element is wrong is refused before the rest of it is read, and a long list
+ * never exists as a million objects at once.
+ */
+export function* eachChild(node: Der, code: NodeIdErrorCode = 'ERR_DER_INVALID'): Generator<Der> {
+  if (node.kids) {
+    yield* node.kids.slice();
+    return;
+  }
+  if (!(node.tag & 0x20)) fail(code, 'malformed DER: expected a constructed value');
+  const v = node.value;
+  let pos = 0;
+  while (pos < v.length) {
+    const [child, next] = readTlv(v, pos, code);
+    pos = next;
+    yield child;
+  }
+}
+
 /** Checks that `node` has the given tag, else throws `code`. Returns the node. */
 export function expectTag(
   node: Der | undefined,

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCertificateDer } from '../../src/certificate/parse-certificate.js';
 import { parseCrlDer } from '../../src/crl/parse-crl.js';
 import { parseCsr } from '../../src/csr/parse-csr.js';
-import { createCa } from '../../src/index.js';
+import { createCa, createCrl } from '../../src/index.js';
 import { children, decode, MAX_DEPTH, MAX_TLVS, validateTree } from '../../src/lib/der.js';
 import { readPkcs8 } from '../../src/lib/pkcs8.js';
 import { parsePkcs12 } from '../../src/pkcs12/parse-pkcs12.js';
@@ -21,12 +21,12 @@ function header(tag: number, length: number): number[] {
   return [tag, 0x80 | octets.length, ...octets];
 }
 
-/** `tag` { NULL × count }: 1 + count TLVs. */
-function nulls(count: number, tag = 0x30): Uint8Array {
+/** `tag` { `inner` 00 × count } (NULLs by default): 1 + count TLVs. */
+function nulls(count: number, tag = 0x30, inner = 0x05): Uint8Array {
   const h = header(tag, count * 2);
   const out = new Uint8Array(h.length + count * 2);
   out.set(h);
-  for (let i = h.length; i < out.length; i += 2) out[i] = 0x05;
+  for (let i = h.length; i < out.length; i += 2) out[i] = inner;
   return out;
 }
 
@@ -58,6 +58,24 @@ async function codeOf(fn: () => unknown): Promise<string> {
     return `${(e as { code?: string }).code}: ${(e as Error).message}`;
   }
   return 'value';
+}
+
+/** `der` (a CRL) with its revokedCertificates replaced by `list` (RFC 5280 §5.1). */
+function withEntries(der: Uint8Array, list: Uint8Array): Uint8Array {
+  const [tbs, alg, sig] = children(decode(der));
+  const parts = children(tbs!).map((p) => p.raw);
+  const at = children(tbs!).findIndex((p, k) => k >= 3 && p.tag === 0x30);
+  parts.splice(at, 1, list);
+  const body = (xs: Uint8Array[]) => {
+    const out = new Uint8Array(xs.reduce((n, x) => n + x.length, 0));
+    let pos = 0;
+    for (const x of xs) {
+      out.set(x, pos);
+      pos += x.length;
+    }
+    return wrap(out);
+  };
+  return body([body(parts), alg!.raw, sig!.raw]);
 }
 
 describe('tiny TLVs', () => {
@@ -101,6 +119,36 @@ describe('tiny TLVs', () => {
     expect(await codeOf(() => parseCertificateDer(extra))).toBe(
       'ERR_CERTIFICATE_INVALID: malformed certificate: extra fields',
     );
+  });
+
+  it('reads a CRL entry by entry: a flood of empty entries fails at the first', async () => {
+    const ca = await createCa({ clusterName: 'tiny', now: new Date('2026-01-01T00:00:00Z') });
+    const { der } = await createCrl({
+      issuer: ca,
+      crlNumber: 1,
+      now: new Date('2026-01-02T00:00:00Z'),
+      entries: [{ serialNumber: '01', revokedAt: new Date('2026-01-01T12:00:00Z') }],
+    });
+    const empties = nulls(512 * 1024, 0x30, 0x30); // SEQUENCE {} × 512 Ki
+    expect(await codeOf(() => parseCrlDer(withEntries(der, empties)))).toBe(
+      'ERR_CRL_INVALID: malformed revoked certificate #1',
+    );
+    // and a long list of real entries (RFC 5280 §5.1.2.6: serial, revocationDate) is read whole
+    const entry = [
+      0x30,
+      0x12,
+      0x02,
+      0x01,
+      0x01,
+      0x17,
+      0x0d,
+      ...new TextEncoder().encode('260101120000Z'),
+    ];
+    const n = 20_000;
+    const many = Uint8Array.from(Array.from({ length: n }, () => entry).flat());
+    const crl = parseCrlDer(withEntries(der, wrap(many)));
+    expect(crl.entries).toHaveLength(n);
+    expect(crl.entries[n - 1]!.revokedAt.toISOString()).toBe('2026-01-01T12:00:00.000Z');
   });
 
   it('counts nested values too, and accepts exactly MAX_TLVS', () => {
