@@ -28,7 +28,10 @@ export function loadSeeds(target: Target): Seeds {
     const file = new Uint8Array(readFileSync(new URL(f, CORPUS)));
     return target.seedOf ? target.seedOf(file) : file;
   });
-  return { seeds, truncations: seeds.flatMap(boundaryTruncations) };
+  return {
+    seeds,
+    truncations: target.truncate === false ? [] : seeds.flatMap(boundaryTruncations),
+  };
 }
 
 /**

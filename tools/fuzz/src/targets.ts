@@ -41,6 +41,7 @@ import { buildSanEntries } from '../../../packages/sdk/src/lib/san.js';
 import { parsePkcs12 } from '../../../packages/sdk/src/pkcs12/parse-pkcs12.js';
 import { concat, lengthOctets, readTree } from './der-tree.js';
 import { CORPUS } from './inputs.js';
+import { crlWithManyEntries, requestInfoWithManyAttributes } from './structures.js';
 
 /** What a target's run gets besides the input: things made once per worker. */
 export interface TargetContext {
@@ -58,6 +59,8 @@ export interface Target {
   input: 'der' | 'pem' | 'lines';
   /** The PEM label for text inputs. */
   label?: string;
+  /** False for the large structures: their truncations would be the first thousands of inputs. */
+  truncate?: boolean;
   /** Turns a seed file into the bytes to mutate (default: as it is). */
   seedOf?: (file: Uint8Array) => Uint8Array;
   /** Runs the code under test on one input. */
@@ -116,6 +119,26 @@ const textOf = (input: Uint8Array | string) =>
 function requestInfoOf(csr: Uint8Array): Uint8Array {
   const root = decode(csr);
   return children(root)[0]!.raw.slice();
+}
+
+/**
+ * signCsr's policy checks on a mutated CertificationRequestInfo signed again with the CSR's own
+ * key, under a grant-everything policy and under a token's exact names.
+ */
+async function signMutatedInfo(info: Uint8Array, ctx: TargetContext): Promise<void> {
+  const csr = await signedAgain(info, ctx.csrKey);
+  const any = { dns: 'any', ips: 'any', uris: 'any', emails: 'any' } as const;
+  const outcomes = [
+    () => signCsr({ csr, ca: ctx.ca, policy: any, now: new Date('2026-06-01T00:00:00Z') }),
+    () =>
+      signCsr({
+        csr,
+        ca: ctx.ca,
+        policy: tokenSigningPolicy({ name: 'node1.example.net', ips: ['10.0.0.1'] }),
+        now: new Date('2026-06-01T00:00:00Z'),
+      }),
+  ];
+  await all(outcomes);
 }
 
 /** A CSR made of `info` signed again by `key` (ecdsa-with-SHA256, RFC 5758 §3.2). */
@@ -202,21 +225,23 @@ export const TARGETS: Record<string, Target> = {
     seeds: ['csr.der'],
     input: 'der',
     seedOf: requestInfoOf,
-    run: async (input, ctx) => {
-      const csr = await signedAgain(input as Uint8Array, ctx.csrKey);
-      const any = { dns: 'any', ips: 'any', uris: 'any', emails: 'any' } as const;
-      const outcomes = [
-        () => signCsr({ csr, ca: ctx.ca, policy: any, now: new Date('2026-06-01T00:00:00Z') }),
-        () =>
-          signCsr({
-            csr,
-            ca: ctx.ca,
-            policy: tokenSigningPolicy({ name: 'node1.example.net', ips: ['10.0.0.1'] }),
-            now: new Date('2026-06-01T00:00:00Z'),
-          }),
-      ];
-      await all(outcomes);
-    },
+    run: (input, ctx) => signMutatedInfo(input as Uint8Array, ctx),
+  },
+  /** The CRL parser on a CRL of 400 entries, one of them mutated. */
+  'crl-entries': {
+    seeds: ['crl.der'],
+    input: 'der',
+    truncate: false,
+    seedOf: (crl) => crlWithManyEntries(crl),
+    run: (input) => parseCrlDer(input as Uint8Array),
+  },
+  /** parseCsr and signCsr on a request with 300 more attributes, signed again after mutation. */
+  'csr-attributes': {
+    seeds: ['csr.der'],
+    input: 'der',
+    truncate: false,
+    seedOf: (csr) => requestInfoWithManyAttributes(requestInfoOf(csr)),
+    run: (input, ctx) => signMutatedInfo(input as Uint8Array, ctx),
   },
   /** parseCrlDer, and parseCrl for PEM text. */
   crl: {
