@@ -15,6 +15,7 @@ import {
   children,
   type Der,
   decode,
+  eachChild,
   expectTag,
   octets,
   readBigInt,
@@ -246,8 +247,10 @@ async function readSafeContents(
     if (decrypted && !r.macChecked && NodeIdError.isInstance(e)) wrongPassphrase(r, 'certificates');
     throw e;
   }
-  for (const bag of children(expectTag(root, Tag.SEQUENCE, 'safe contents', CODE), CODE)) {
-    const parts = children(expectTag(bag, Tag.SEQUENCE, 'safe bag', CODE), CODE);
+  // SafeContents ::= SEQUENCE OF SafeBag (RFC 7292 §4.2), read bag by bag; a SafeBag has at
+  // most 3 fields
+  for (const bag of eachChild(expectTag(root, Tag.SEQUENCE, 'safe contents', CODE), CODE)) {
+    const parts = children(expectTag(bag, Tag.SEQUENCE, 'safe bag', CODE), CODE, 4);
     if (parts.length < 2 || parts.length > 3)
       fail('a safe bag must have a type, a value and attributes');
     const type = readOid(expectTag(parts[0], Tag.OID, 'bag type', CODE), CODE);

@@ -151,6 +151,44 @@ describe('tiny TLVs', () => {
     expect(crl.entries[n - 1]!.revokedAt.toISOString()).toBe('2026-01-01T12:00:00.000Z');
   });
 
+  it('reads PKCS#12 SafeContents bag by bag: a flood of empty bags fails at the first', async () => {
+    // PFX { 3, ContentInfo { data, [0] OCTET STRING AuthenticatedSafe { ContentInfo { data,
+    // [0] OCTET STRING SafeContents { SEQUENCE {} × 512 Ki } } } } } (RFC 7292 §4, §4.1), no MAC
+    const tlv = (tag: number, inner: Uint8Array) => {
+      const out = wrap(inner);
+      out[0] = tag;
+      return out;
+    };
+    const cat = (...xs: Uint8Array[]) => {
+      const out = new Uint8Array(xs.reduce((n, x) => n + x.length, 0));
+      let pos = 0;
+      for (const x of xs) {
+        out.set(x, pos);
+        pos += x.length;
+      }
+      return out;
+    };
+    const data = Uint8Array.of(0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01);
+    const contentInfo = (inner: Uint8Array) => tlv(0x30, cat(data, tlv(0xa0, tlv(0x04, inner))));
+    const safe = nulls(512 * 1024, 0x30, 0x30);
+    const pfx = tlv(
+      0x30,
+      cat(Uint8Array.of(0x02, 0x01, 0x03), contentInfo(tlv(0x30, contentInfo(safe)))),
+    );
+    expect(await codeOf(() => parsePkcs12(pfx, { passphrase: 'x' }))).toMatch(
+      'ERR_PKCS12_INVALID: not a valid PKCS#12 file: a safe bag must have a type, a value and attributes',
+    );
+    // a bag of five fields is refused after reading four (a SafeBag has 3, RFC 7292 §4.2)
+    const bag = nulls(5, 0x30);
+    const five = tlv(
+      0x30,
+      cat(Uint8Array.of(0x02, 0x01, 0x03), contentInfo(tlv(0x30, contentInfo(tlv(0x30, bag))))),
+    );
+    expect(await codeOf(() => parsePkcs12(five, { passphrase: 'x' }))).toMatch(
+      'ERR_PKCS12_INVALID: malformed DER: more than 4 elements in a value that holds fewer',
+    );
+  });
+
   it('counts nested values too, and accepts exactly MAX_TLVS', () => {
     // SEQUENCE { SEQUENCE { NULL × (MAX_TLVS - 2) } }: MAX_TLVS values in all
     const root = decode(wrap(nulls(MAX_TLVS - 2)));
