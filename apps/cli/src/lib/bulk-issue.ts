@@ -7,7 +7,8 @@
  *
  * Each batch follows the steps of `writeBundleBatch` of `@nodeid/sdk/node`, whose order keeps
  * the invariant "every visible bundle is complete and recorded, every record is a bundle":
- * bundles staged durably under `<out>/.nodeid-staging` (`openBundleBatch`, `stageBundles`) →
+ * bundles staged durably under `<out>/.nodeid-staging` (`openBundleBatch`, `stageBundles`;
+ * one syncfs(2) of the batch where `stagingSync` finds it reports errors, else an fsync each) →
  * ONE inventory transaction records the batch's certificates and audit lines (the commit point,
  * `commitBundleBatch`) → staged folders renamed into place.
  * A kill at any moment leaves hidden staged bundles at most; the next bulk run into the same
@@ -22,7 +23,12 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
 import { NodeIdError, shownName } from '@nodeid/sdk';
-import { commitBundleBatch, openBundleBatch, recoverBundleBatches } from '@nodeid/sdk/node';
+import {
+  commitBundleBatch,
+  openBundleBatch,
+  recoverBundleBatches,
+  stagingSync,
+} from '@nodeid/sdk/node';
 import type { AuditInput } from '@nodeid/store';
 import type { BulkSettings, IssuedNode, NodeJob, NodeOutcome } from './bulk-types.js';
 import type { LoadedCa } from './ca-folder.js';
@@ -270,9 +276,11 @@ export async function bulkIssue(options: BulkIssueOptions): Promise<BulkIssueSum
     total,
     quiet: options.quiet,
   });
+  // one syncfs(2) per batch where the file system reports its errors, else an fsync per file
+  const sync = await stagingSync(staging);
   const pool = new IssuePool(
     ca,
-    { ...options.settings, force: options.force },
+    { ...options.settings, force: options.force, sync },
     Math.max(1, Math.min(options.threads ?? availableParallelism(), 64)),
   );
   let first = true;
@@ -300,6 +308,7 @@ export async function bulkIssue(options: BulkIssueOptions): Promise<BulkIssueSum
       entries.map((e) => ({ id: e.node.serialNumber, dir: e.node.dir, files: e.node.files })),
       {
         force: options.force,
+        sync,
         commit: async (staged) => {
           const at = new Date();
           const nodes = staged.map((k) => entries[k]!.node);

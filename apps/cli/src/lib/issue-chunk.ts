@@ -77,7 +77,7 @@ export function chunkIssuer(issuer: Issuer, settings: BulkSettings): IssueChunk 
       const errors = await stageBundles(
         batch,
         issued.map((s) => ({ id: s.node.serialNumber, dir: s.node.dir, files: s.files })),
-        { force: settings.force },
+        { force: settings.force, sync: settings.sync },
       );
       errors.forEach((e, k) => {
         if (e) outcomes[issued[k]!.index] = failed(issued[k]!.node, e);

@@ -19,6 +19,7 @@ export {
   writeCaConfig,
 } from './ca-folder.js';
 export { createNodeCrypto } from './node-crypto.js';
+export { type BatchSync, syncFilesystem } from './sync-filesystem.js';
 export {
   type ClientAuthentication,
   type ClientCertificate,
@@ -60,6 +61,7 @@ export {
   recoverBundleBatches,
   type StagedBundleEntry,
   stageBundles,
+  stagingSync,
   type WriteBundleBatchOptions,
   type WriteBundleOptions,
   type WriteBundleResult,

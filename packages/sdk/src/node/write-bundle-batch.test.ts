@@ -60,9 +60,11 @@ describe('writeBundleBatch', () => {
     expect(readdirSync(join(out, 'node')).sort()).toEqual(files.map((f) => f.path).sort());
   });
 
-  it.runIf(isPosix)(
-    'makes the bundles visible only after commit, complete and with their modes',
-    async () => {
+  it
+    .runIf(isPosix)
+    .each(process.platform === 'linux' ? (['file', 'filesystem'] as const) : (['file'] as const))(
+    'makes the bundles visible only after commit, complete and with their modes (sync: %s)',
+    async (sync) => {
       const out = scratch();
       const staging = join(out, '.staging');
       const seenAtCommit: string[][] = [];
@@ -70,6 +72,7 @@ describe('writeBundleBatch', () => {
         ['a', 'b'].map((id) => ({ id, dir: join(out, `node-${id}`), files })),
         {
           staging,
+          sync,
           commit: async (ids) => {
             // at the commit point nothing is visible yet, and every staged file is complete
             seenAtCommit.push(readdirSync(out).filter((n) => !n.startsWith('.')));

@@ -34,6 +34,7 @@ import { promisify } from 'node:util';
 import type { BundleFile } from '../bundle/bundle-files.js';
 import { NodeIdError } from '../errors.js';
 import { assertSafeFileName } from '../lib/file-name.js';
+import { type BatchSync, chooseBatchSync, syncFilesystem } from './sync-filesystem.js';
 
 /** Mode of the bundle folder: owner only, as Flocker asks of `/etc/flocker`. */
 export const BUNDLE_DIR_MODE = 0o700;
@@ -229,6 +230,20 @@ async function writeSynced(
   }
 }
 
+/** Writes a new file exclusively with exactly `mode`, not synced (its caller syncs it). */
+async function writeUnsynced(path: string, contents: string, mode: number): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(path, 'wx', mode);
+    await handle.chmod(mode);
+    await handle.writeFile(contents);
+  } catch (e) {
+    throw ioError('write', path, e);
+  } finally {
+    await handle?.close().catch(() => {});
+  }
+}
+
 /** Whether a folder's fsync failed only because the platform or file system cannot sync folders. */
 function folderSyncUnsupported(e: NodeJS.ErrnoException): boolean {
   return ['EINVAL', 'ENOTSUP', 'EISDIR', 'EPERM', 'EBADF'].includes(e?.code ?? '');
@@ -287,6 +302,8 @@ export interface WriteBundleBatchOptions {
    * removed and the error is thrown. This is where the caller records what it issued.
    */
   commit: (staged: number[]) => Promise<void>;
+  /** How the batch is made durable; default the best the staging folder allows ({@link stagingSync}). */
+  sync?: BatchSync;
 }
 
 /** What became of one entry of {@link writeBundleBatch}. */
@@ -316,8 +333,9 @@ interface BatchManifest {
  *
  * 1. every bundle is written in full, with its final modes, into its own folder under a fresh
  *    hidden batch folder of `staging`, next to a manifest naming each bundle's id and folder;
- *    the files, each staged folder, the manifest and the batch folder are synced (fsync), all
- *    issued at once so the disk groups them;
+ *    the files, each staged folder, the manifest and the batch folder are made durable: with
+ *    one syncfs(2) of their file system where it reports errors (`sync: 'filesystem'`, Linux
+ *    5.8 and later), else with an fsync of each, all issued at once so the disk groups them;
  * 2. `commit(staged)` runs (the caller's inventory transaction): the commit point;
  * 3. each staged folder is renamed to its bundle folder (one atomic rename; with `force` and an
  *    existing folder, its files are renamed into it one by one, as {@link writeBundle} does),
@@ -347,6 +365,7 @@ export async function writeBundleBatch(
     throw new NodeIdError('ERR_INVALID_ARGUMENT', 'expected a commit function');
   const outcomes: (BundleBatchOutcome | undefined)[] = entries.map(() => undefined);
   refuseRepeats(entries, outcomes);
+  const sync = options.sync ?? (await stagingSync(options.staging));
   const batch = await openBundleBatch(options.staging);
   const toStage = entries.flatMap((entry, i) => (outcomes[i] ? [] : [{ i, entry }]));
   let errors: (NodeIdError | undefined)[];
@@ -354,7 +373,7 @@ export async function writeBundleBatch(
     errors = await stageBundles(
       batch,
       toStage.map((s) => s.entry),
-      { force: options.force },
+      { force: options.force, sync },
     );
   } catch (e) {
     await rm(batch, { recursive: true, force: true }).catch(() => {});
@@ -371,6 +390,7 @@ export async function writeBundleBatch(
     staged.map((s) => s.entry),
     {
       force: options.force,
+      sync,
       commit: (indexes) => options.commit(indexes.map((k) => staged[k]!.i)),
     },
   );
@@ -387,6 +407,20 @@ export interface StagedBundleEntry {
   /** The bundle's folder. */
   dir: string;
   files: readonly { path: string; mode: number }[];
+}
+
+/**
+ * Creates the staging folder of {@link openBundleBatch} when it is missing (0700, synced into its
+ * parent) and answers how batches staged there are best made durable: `filesystem` (one
+ * syncfs(2) per batch) where a probe sync of it succeeds on Linux 5.8 or later, else `file`.
+ * Pass the answer as `sync` to {@link stageBundles} and {@link commitBundleBatch} of every batch.
+ */
+export async function stagingSync(staging: string): Promise<BatchSync> {
+  if (typeof staging !== 'string' || staging.length === 0 || staging.includes('\0'))
+    throw new NodeIdError('ERR_INVALID_ARGUMENT', 'expected the path of the staging folder');
+  const root = resolve(staging);
+  await ensureStaging(root);
+  return chooseBatchSync(root);
 }
 
 /**
@@ -408,9 +442,10 @@ export async function openBundleBatch(staging: string): Promise<string> {
 }
 
 /**
- * Writes bundles durably into a batch folder of {@link openBundleBatch}, each under its id: the
- * files with their final modes and each staged folder, synced (fsync). Nothing is visible at the
- * bundles' folders. Answers, per entry, `undefined` once it is staged, or why it is not: its
+ * Writes bundles into a batch folder of {@link openBundleBatch}, each under its id: the files
+ * with their final modes and each staged folder, synced (fsync) with the default `sync: 'file'`;
+ * with `sync: 'filesystem'` they are only written, and {@link commitBundleBatch} (given the same
+ * `sync`) makes the whole batch durable at once. Nothing is visible at the bundles' folders. Answers, per entry, `undefined` once it is staged, or why it is not: its
  * files exist at its folder (`ERR_FILE_EXISTS`, unless `force`), a bad name or file list
  * (`ERR_NAME_INVALID`, `ERR_INVALID_ARGUMENT`), an I/O failure (`ERR_FILE_IO`). Several calls may
  * stage disjoint entries into one batch at once, from different threads.
@@ -418,7 +453,7 @@ export async function openBundleBatch(staging: string): Promise<string> {
 export async function stageBundles(
   batch: string,
   entries: readonly BundleBatchEntry[],
-  options: { force?: boolean } = {},
+  options: { force?: boolean; sync?: BatchSync } = {},
 ): Promise<(NodeIdError | undefined)[]> {
   const root = resolve(batch);
   const errors: (NodeIdError | undefined)[] = entries.map(() => undefined);
@@ -426,6 +461,7 @@ export async function stageBundles(
     errors[i] ??= NodeIdError.isInstance(e) ? e : ioError(what, resolve(entries[i]!.dir), e);
   };
   const modes = exactModes();
+  const later = options.sync === 'filesystem';
   // every file and folder is created first, with no sync in flight (a create waits for a
   // running journal commit), then all of them are synced at once, so the disk groups the syncs
   let written: StagedBundle[] = [];
@@ -449,7 +485,8 @@ export async function stageBundles(
             'ERR_FILE_EXISTS',
             `${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''}; nothing was written (use force to replace)`,
           );
-        const bundle = stageBundle(join(root, entry.id), entry.files, modes);
+        const bundle = stageBundle(join(root, entry.id), entry.files, modes, later);
+        if (later) continue;
         written.push({ index: i, ...bundle });
         open += bundle.fds.length;
       } catch (e) {
@@ -467,7 +504,8 @@ export async function stageBundles(
 
 /**
  * Steps 2 and 3 of {@link writeBundleBatch} for bundles {@link stageBundles} staged into
- * `batch`: the manifest (synced, with the batch folder), then `commit` (the commit point), then
+ * `batch`: the manifest (synced, with the batch folder; with `sync: 'filesystem'`, the whole
+ * batch with one syncfs(2)), then `commit` (the commit point), then
  * each staged folder renamed into place and each parent folder synced once; the batch folder is
  * removed. When `commit` rejects, the batch folder is removed and its error thrown: nothing was
  * committed. Answers the outcome of each entry (a failure to move one into place fails it alone).
@@ -475,7 +513,12 @@ export async function stageBundles(
 export async function commitBundleBatch(
   batch: string,
   entries: readonly StagedBundleEntry[],
-  options: { force?: boolean; commit: (staged: number[]) => Promise<void> },
+  options: {
+    force?: boolean;
+    /** As given to {@link stageBundles}; `filesystem` syncs the batch's file system here. */
+    sync?: BatchSync;
+    commit: (staged: number[]) => Promise<void>;
+  },
 ): Promise<BundleBatchOutcome[]> {
   const root = resolve(batch);
   const outcomes: (BundleBatchOutcome | undefined)[] = entries.map(() => undefined);
@@ -489,8 +532,15 @@ export async function commitBundleBatch(
       entries: entries.map((e, i) => ({ id: e.id, dir: targets[i]! })),
       force: options.force === true,
     };
-    await writeSynced(join(root, BATCH_MANIFEST), JSON.stringify(manifest), 0o600);
-    await syncDir(root, true);
+    if (options.sync === 'filesystem') {
+      // the staged files, their folders, the manifest and the batch folder, with one syncfs(2);
+      // a manifest cut short by a crash before it does not parse, and its batch is removed
+      await writeUnsynced(join(root, BATCH_MANIFEST), JSON.stringify(manifest), 0o600);
+      await syncFilesystem(root);
+    } else {
+      await writeSynced(join(root, BATCH_MANIFEST), JSON.stringify(manifest), 0o600);
+      await syncDir(root, true);
+    }
 
     // 2. the commit point
     try {
@@ -687,13 +737,15 @@ interface StagedBundle {
  * page cache (mkdir, open, write) are made here, directly on this thread: measured on ext4,
  * creating a batch's files this way while no sync is in flight beat creating them concurrently
  * on the libuv pool, where the creates contend for the folders' locks and wait behind journal
- * commits. {@link syncStaged} makes them durable. On a failure the files already open are
- * closed and the error is thrown.
+ * commits. {@link syncStaged} makes them durable; with `unsynced` (the batch is synced as a
+ * whole later) each file is closed once written and the folder is not opened. On a failure the
+ * files already open are closed and the error is thrown.
  */
 function stageBundle(
   dir: string,
   files: readonly BundleFile[],
   exact: boolean,
+  unsynced = false,
 ): Omit<StagedBundle, 'index'> {
   try {
     mkdirSync(dir, { mode: BUNDLE_DIR_MODE });
@@ -710,10 +762,12 @@ function stageBundle(
         fds.push({ fd, path, folder: false });
         if (!exact) fchmodSync(fd, f.mode);
         writeFileSync(fd, f.contents);
+        if (unsynced) closeSync(fds.pop()!.fd);
       } catch (e) {
         throw ioError('write', path, e);
       }
     }
+    if (unsynced) return { dir, fds };
     try {
       // the folder too, so that its sync is one call on the pool (not an open, a sync, a close)
       fds.push({ fd: openSync(dir, 'r'), path: dir, folder: true });
