@@ -209,34 +209,22 @@ async function prepareDir(
 
 /**
  * Writes a new file exclusively with `mode`, whatever the umask (`exact`: the umask is known to
- * keep it, so no chmod is needed), and syncs it to disk.
+ * keep it, so no chmod is needed), and syncs it to disk unless `sync` is false (its caller syncs
+ * it).
  */
 async function writeSynced(
   path: string,
   contents: string | Uint8Array,
   mode: number,
   exact = false,
+  sync = true,
 ): Promise<void> {
   let handle: FileHandle | undefined;
   try {
     handle = await open(path, 'wx', mode);
     if (!exact) await handle.chmod(mode);
     await handle.writeFile(contents);
-    await handle.sync();
-  } catch (e) {
-    throw ioError('write', path, e);
-  } finally {
-    await handle?.close().catch(() => {});
-  }
-}
-
-/** Writes a new file exclusively with exactly `mode`, not synced (its caller syncs it). */
-async function writeUnsynced(path: string, contents: string, mode: number): Promise<void> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(path, 'wx', mode);
-    await handle.chmod(mode);
-    await handle.writeFile(contents);
+    if (sync) await handle.sync();
   } catch (e) {
     throw ioError('write', path, e);
   } finally {
@@ -535,7 +523,7 @@ export async function commitBundleBatch(
     if (options.sync === 'filesystem') {
       // the staged files, their folders, the manifest and the batch folder, with one syncfs(2);
       // a manifest cut short by a crash before it does not parse, and its batch is removed
-      await writeUnsynced(join(root, BATCH_MANIFEST), JSON.stringify(manifest), 0o600);
+      await writeSynced(join(root, BATCH_MANIFEST), JSON.stringify(manifest), 0o600, false, false);
       await syncFilesystem(root);
     } else {
       await writeSynced(join(root, BATCH_MANIFEST), JSON.stringify(manifest), 0o600);
