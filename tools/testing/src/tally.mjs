@@ -55,21 +55,51 @@ export function testedPackages(root) {
 }
 
 /**
+ * Names the failed tests of a vitest JSON report, each as `file > test: first line of the
+ * message`, so that a CI log's tail says which test failed and why.
+ * @param {{ testResults?: { name?: string, message?: string, status?: string, assertionResults?: { status?: string, fullName?: string, failureMessages?: string[] }[] }[] }} report
+ * @param {string} dir the package folder, to shorten the file names
+ * @returns {string[]}
+ */
+export function failedTests(report, dir) {
+  const files = Array.isArray(report?.testResults) ? report.testResults : [];
+  const names = [];
+  for (const file of files) {
+    const name = String(file.name ?? '?').startsWith(`${dir}/`)
+      ? String(file.name).slice(dir.length + 1)
+      : String(file.name ?? '?');
+    const failed = (file.assertionResults ?? []).filter((a) => a.status === 'failed');
+    for (const test of failed) {
+      names.push(`${name} > ${test.fullName ?? '?'}: ${firstLine(test.failureMessages?.[0])}`);
+    }
+    if (failed.length === 0 && file.status === 'failed') {
+      names.push(`${name}: ${firstLine(file.message)}`);
+    }
+  }
+  return names;
+}
+
+/** @param {string | undefined} text */
+function firstLine(text) {
+  return (text ?? '').split('\n', 1)[0]?.slice(0, 300) ?? '';
+}
+
+/**
  * Counts one package's results.
  * @param {string} file path of a vitest JSON report
- * @returns {{ passed: number, failed: number, note: string }}
+ * @returns {{ passed: number, failed: number, note: string, failures: string[] }}
  */
 export function countResults(file) {
   if (!existsSync(file))
-    return { passed: 0, failed: 1, note: 'no results: the run crashed or never ran' };
+    return { passed: 0, failed: 1, note: 'no results: the run crashed or never ran', failures: [] };
   let report;
   try {
     report = JSON.parse(readFileSync(file, 'utf8'));
   } catch {
-    return { passed: 0, failed: 1, note: 'unreadable results file' };
+    return { passed: 0, failed: 1, note: 'unreadable results file', failures: [] };
   }
   if (typeof report?.numPassedTests !== 'number' || typeof report?.numFailedTests !== 'number') {
-    return { passed: 0, failed: 1, note: 'results file is not a vitest JSON report' };
+    return { passed: 0, failed: 1, note: 'results file is not a vitest JSON report', failures: [] };
   }
   const passed = report.numPassedTests;
   let failed = report.numFailedTests;
@@ -91,7 +121,7 @@ export function countResults(file) {
     failed = 1;
     notes.push('no test ran');
   }
-  return { passed, failed, note: notes.join('; ') };
+  return { passed, failed, note: notes.join('; '), failures: failedTests(report, dirname(file)) };
 }
 
 /**
@@ -131,6 +161,9 @@ function main(argv) {
     for (const row of result.rows) {
       const counts = `${String(row.passed).padStart(5)} ok ${String(row.failed).padStart(4)} not ok`;
       console.log(`  ${row.name.padEnd(width)} ${counts}${row.note ? `  (${row.note})` : ''}`);
+    }
+    for (const row of result.rows) {
+      for (const failure of row.failures) console.log(`  failed: ${row.name} ${failure}`);
     }
     const total = result.passed + result.failed;
     console.log(

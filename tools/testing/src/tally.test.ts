@@ -67,6 +67,38 @@ describe('countResults', () => {
     });
   });
 
+  it('names each failed test with its file and the first line of its message', () => {
+    const dir = join(root, 'packages/a');
+    const results = report(1, 1, {
+      success: false,
+      testResults: [
+        {
+          name: join(dir, 'test/x.test.ts'),
+          status: 'failed',
+          assertionResults: [
+            { status: 'passed', fullName: 'x works' },
+            {
+              status: 'failed',
+              fullName: 'x fails',
+              failureMessages: ['AssertionError: 1 !== 2\n  at y'],
+            },
+          ],
+        },
+        {
+          name: join(dir, 'test/y.test.ts'),
+          status: 'failed',
+          message: 'cannot load\nstack',
+          assertionResults: [],
+        },
+      ],
+    });
+    writePackage('packages/a', { scripts: { test: 'x' } }, results);
+    expect(countResults(join(dir, RESULTS_FILE)).failures).toEqual([
+      'test/x.test.ts > x fails: AssertionError: 1 !== 2',
+      'test/y.test.ts: cannot load',
+    ]);
+  });
+
   it('counts a test file that failed to load as a failure', () => {
     const loadFailure = { status: 'failed', message: 'boom', assertionResults: [] };
     const assertionFailure = { status: 'failed', assertionResults: [{ status: 'failed' }] };
