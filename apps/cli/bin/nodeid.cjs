@@ -16,4 +16,16 @@ process.env.UV_THREADPOOL_SIZE = process.env.UV_THREADPOOL_SIZE || '32';
 // Set before any of the CLI's code is compiled; worker threads inherit it. It changes when code
 // is optimized, never what it does.
 require('node:v8').setFlagsFromString('--interrupt-budget=270336');
-import('../dist/cli.js');
+// A bulk issuance's worker threads boot and load their modules while this thread loads the CLI's
+// (bin/issue-threads.mjs); the pool takes them once the CA is open.
+import('./issue-threads.mjs')
+  .then((threads) => {
+    if (!threads.isBulkIssue(process.argv)) return;
+    const { availableParallelism } = require('node:os');
+    const { pathToFileURL } = require('node:url');
+    const worker = new URL('../dist/issue-worker.js', pathToFileURL(__filename));
+    threads.prestart(worker, Math.min(availableParallelism(), 64) - 1);
+  })
+  // only a head start: without it the pool starts its threads itself
+  .catch(() => {})
+  .then(() => import('../dist/cli.js'));

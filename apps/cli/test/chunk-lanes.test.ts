@@ -14,6 +14,7 @@ function batchOf(id: number, chunks: number, size = 3): SharedBatch {
   return {
     id,
     batch: `batch-${id}`,
+    sync: 'file',
     chunks: Array.from({ length: chunks }, (_, c) =>
       Array.from({ length: size }, (_, j) => job(id * 1000 + c * size + j)),
     ),

@@ -1,6 +1,5 @@
 /** What bulk issuance's threads and its main thread exchange (see `bulk-issue.ts`). */
 import type { BundleLayout, DeniedName, KeyAlgorithm, Profile } from '@nodeid/sdk';
-import type { BatchSync } from '@nodeid/sdk/node';
 import type { CertificateInput } from '@nodeid/store/record';
 
 /** One node of the input, with the line it came from (1-based). */
@@ -26,8 +25,6 @@ export interface BulkSettings {
   uuid: boolean;
   /** Replace existing files. */
   force?: boolean;
-  /** How each batch is made durable (`stagingSync`); default an fsync per file. */
-  sync?: BatchSync;
 }
 
 /** A node issued by a thread and staged under its serial number, not yet recorded or visible. */

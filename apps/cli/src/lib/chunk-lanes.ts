@@ -8,6 +8,7 @@
  * runs a fixed number of lanes (one issues while the others wait for their disk syncs), which
  * also bounds the files it holds open.
  */
+import type { BatchSync } from '@nodeid/sdk/node';
 import type { NodeJob, NodeOutcome } from './bulk-types.js';
 import { describeError } from './cli-error.js';
 import type { IssueChunk } from './issue-chunk.js';
@@ -17,6 +18,8 @@ export interface SharedBatch {
   id: number;
   /** Its staging folder (`openBundleBatch`). */
   batch: string;
+  /** How its bundles are made durable (`stagingSync`). */
+  sync: BatchSync;
   chunks: NodeJob[][];
   /** One Int32: the index of the next chunk to claim. */
   counter: SharedArrayBuffer;
@@ -75,7 +78,8 @@ export class ChunkLanes {
       }
       let result: ChunkResult;
       try {
-        result = { outcomes: await this.issue(head.shared.batch, head.shared.chunks[k]!) };
+        const { batch, chunks, sync } = head.shared;
+        result = { outcomes: await this.issue(batch, chunks[k]!, sync) };
       } catch (e) {
         const { code, message } = describeError(e);
         result = { error: { code, message } };

@@ -10,15 +10,22 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type BundleFile, type Issuer, issueCertificate } from '@nodeid/sdk';
-import { createNodeCrypto, stageBundles } from '@nodeid/sdk/node';
+import { type BatchSync, createNodeCrypto, stageBundles } from '@nodeid/sdk/node';
 import { certificateRecordOf } from '@nodeid/store/record';
 import type { BulkSettings, IssuedNode, NodeJob, NodeOutcome } from './bulk-types.js';
 import { describeError } from './cli-error.js';
 import { bundleOf } from './issue-one.js';
 import { threadKeyPair } from './thread-keys.js';
 
-/** Issues a chunk of nodes and stages their bundles into `batch`; the outcomes in job order. */
-export type IssueChunk = (batch: string, jobs: NodeJob[]) => Promise<NodeOutcome[]>;
+/**
+ * Issues a chunk of nodes and stages their bundles into `batch`, made durable as `sync` says;
+ * the outcomes in job order.
+ */
+export type IssueChunk = (
+  batch: string,
+  jobs: NodeJob[],
+  sync: BatchSync,
+) => Promise<NodeOutcome[]>;
 
 /** The chunk issuer of a thread, for `issuer` and the run's `settings`. */
 export function chunkIssuer(issuer: Issuer, settings: BulkSettings): IssueChunk {
@@ -61,7 +68,7 @@ export function chunkIssuer(issuer: Issuer, settings: BulkSettings): IssueChunk 
     return { node, files };
   };
 
-  return async (batch, jobs) => {
+  return async (batch, jobs, sync) => {
     const outcomes: NodeOutcome[] = [];
     const issued: { index: number; node: IssuedNode; files: BundleFile[] }[] = [];
     for (const job of jobs) {
@@ -77,7 +84,7 @@ export function chunkIssuer(issuer: Issuer, settings: BulkSettings): IssueChunk 
       const errors = await stageBundles(
         batch,
         issued.map((s) => ({ id: s.node.serialNumber, dir: s.node.dir, files: s.files })),
-        { force: settings.force, sync: settings.sync },
+        { force: settings.force, sync },
       );
       errors.forEach((e, k) => {
         if (e) outcomes[issued[k]!.index] = failed(issued[k]!.node, e);

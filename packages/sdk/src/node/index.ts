@@ -56,6 +56,7 @@ export {
   type BundleBatchEntry,
   type BundleBatchOutcome,
   commitBundleBatch,
+  commitBundleBatches,
   openBundleBatch,
   type RecoverBundleBatchesResult,
   recoverBundleBatches,

@@ -15,6 +15,7 @@ import { createCa } from '../ca/create-ca.js';
 import { issueIdentity } from '../issue/issue-identity.js';
 import {
   commitBundleBatch,
+  commitBundleBatches,
   openBundleBatch,
   recoverBundleBatches,
   stageBundles,
@@ -242,6 +243,104 @@ describe('openBundleBatch, stageBundles and commitBundleBatch', () => {
 
   it('refuses a staging path that is not one', async () => {
     await expect(openBundleBatch('')).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+  });
+});
+
+describe('commitBundleBatches (a group commit)', () => {
+  const shape = () => files.map((f) => ({ path: f.path, mode: f.mode }));
+  const modes =
+    process.platform === 'linux' ? (['file', 'filesystem'] as const) : (['file'] as const);
+
+  it.each(modes)(
+    "commits several staged batches with one commit call, given each batch's entries, then publishes them all (sync: %s)",
+    async (sync) => {
+      const out = scratch();
+      const staging = join(out, '.staging');
+      const batches = [await openBundleBatch(staging), await openBundleBatch(staging)];
+      const ids = [['a', 'b'], ['c']];
+      for (const [k, batch] of batches.entries())
+        expect(
+          await stageBundles(
+            batch,
+            ids[k]!.map((id) => ({ id, dir: join(out, id), files })),
+            { sync },
+          ),
+        ).toEqual(ids[k]!.map(() => undefined));
+      const calls: number[][][] = [];
+      const outcomes = await commitBundleBatches(
+        batches.map((batch, k) => ({
+          batch,
+          entries: ids[k]!.map((id) => ({ id, dir: join(out, id), files: shape() })),
+        })),
+        {
+          sync,
+          commit: async (staged) => {
+            calls.push(staged);
+            // the commit point comes before anything is visible, and after every manifest
+            expect(readdirSync(out).filter((n) => !n.startsWith('.'))).toEqual([]);
+            for (const batch of batches) expect(existsSync(join(batch, 'batch.json'))).toBe(true);
+          },
+        },
+      );
+      expect(calls).toEqual([[[0, 1], [0]]]);
+      expect(outcomes.map((o) => o.map((r) => r.ok))).toEqual([[true, true], [true]]);
+      for (const id of ids.flat())
+        for (const f of files) expect(readFileSync(join(out, id, f.path), 'utf8')).toBe(f.contents);
+      for (const batch of batches) expect(existsSync(batch)).toBe(false);
+      expect(staged(staging)).toEqual([]);
+    },
+  );
+
+  it('removes every batch of the group and throws the commit error when the commit fails', async () => {
+    const out = scratch();
+    const staging = join(out, '.staging');
+    const batches = [await openBundleBatch(staging), await openBundleBatch(staging)];
+    for (const [k, batch] of batches.entries())
+      await stageBundles(batch, [{ id: `n${k}`, dir: join(out, `n${k}`), files }]);
+    const refusal = new Error('inventory is read-only');
+    await expect(
+      commitBundleBatches(
+        batches.map((batch, k) => ({
+          batch,
+          entries: [{ id: `n${k}`, dir: join(out, `n${k}`), files: shape() }],
+        })),
+        {
+          commit: async () => {
+            throw refusal;
+          },
+        },
+      ),
+    ).rejects.toBe(refusal);
+    for (const batch of batches) expect(existsSync(batch)).toBe(false);
+    expect(readdirSync(out)).toEqual(['.staging']);
+  });
+
+  it("writes each batch's own manifest before the commit point, which recovery reads after a crash", async () => {
+    const out = scratch();
+    const staging = join(out, '.staging');
+    const batches = [await openBundleBatch(staging), await openBundleBatch(staging)];
+    for (const [k, batch] of batches.entries())
+      await stageBundles(batch, [{ id: `n${k}`, dir: join(out, `n${k}`), files }]);
+    const manifests: string[] = [];
+    await expect(
+      commitBundleBatches(
+        batches.map((batch, k) => ({
+          batch,
+          entries: [{ id: `n${k}`, dir: join(out, `n${k}`), files: shape() }],
+        })),
+        {
+          commit: async () => {
+            for (const batch of batches)
+              manifests.push(readFileSync(join(batch, 'batch.json'), 'utf8'));
+            throw new Error('stop');
+          },
+        },
+      ),
+    ).rejects.toThrow('stop');
+    expect(manifests.map((m) => JSON.parse(m).entries)).toEqual([
+      [{ id: 'n0', dir: join(out, 'n0') }],
+      [{ id: 'n1', dir: join(out, 'n1') }],
+    ]);
   });
 });
 

@@ -497,6 +497,7 @@ export async function stageBundles(
  * each staged folder renamed into place and each parent folder synced once; the batch folder is
  * removed. When `commit` rejects, the batch folder is removed and its error thrown: nothing was
  * committed. Answers the outcome of each entry (a failure to move one into place fails it alone).
+ * One batch of {@link commitBundleBatches}.
  */
 export async function commitBundleBatch(
   batch: string,
@@ -508,31 +509,69 @@ export async function commitBundleBatch(
     commit: (staged: number[]) => Promise<void>;
   },
 ): Promise<BundleBatchOutcome[]> {
-  const root = resolve(batch);
-  const outcomes: (BundleBatchOutcome | undefined)[] = entries.map(() => undefined);
-  const targets = entries.map((e) => resolve(e.dir));
+  const [outcomes] = await commitBundleBatches([{ batch, entries }], {
+    force: options.force,
+    sync: options.sync,
+    commit: ([staged]) => options.commit(staged ?? []),
+  });
+  return outcomes ?? [];
+}
+
+/**
+ * {@link commitBundleBatch} for several staged batches at once, with one commit point for all of
+ * them (a group commit): each batch's manifest, then one syncfs(2) per staging folder with
+ * `sync: 'filesystem'` (else each manifest and batch folder synced), then ONE `commit` call,
+ * given the staged indexes of each batch in order, then every bundle renamed into place and each
+ * parent synced once. Each batch keeps its own manifest, so {@link recoverBundleBatches} after
+ * a crash publishes exactly the bundles `commit` recorded, of any batch. When `commit` rejects,
+ * every batch folder is removed and its error thrown. Answers the outcomes of each batch.
+ */
+export async function commitBundleBatches(
+  batches: readonly { batch: string; entries: readonly StagedBundleEntry[] }[],
+  options: {
+    force?: boolean;
+    /** As given to {@link stageBundles}; `filesystem` syncs the batches' file systems here. */
+    sync?: BatchSync;
+    commit: (staged: number[][]) => Promise<void>;
+  },
+): Promise<BundleBatchOutcome[][]> {
+  const roots = batches.map((b) => resolve(b.batch));
+  const removeAll = () =>
+    Promise.all(roots.map((root) => rm(root, { recursive: true, force: true }).catch(() => {})));
+  const outcomes: (BundleBatchOutcome | undefined)[][] = batches.map((b) =>
+    b.entries.map(() => undefined),
+  );
+  const targets = batches.map((b) => b.entries.map((e) => resolve(e.dir)));
   try {
-    if (entries.length === 0) {
-      await rm(root, { recursive: true, force: true });
-      return [];
+    if (batches.every((b) => b.entries.length === 0)) {
+      await removeAll();
+      return batches.map(() => []);
     }
-    const manifest: BatchManifest = {
-      entries: entries.map((e, i) => ({ id: e.id, dir: targets[i]! })),
-      force: options.force === true,
-    };
-    if (options.sync === 'filesystem') {
-      // the staged files, their folders, the manifest and the batch folder, with one syncfs(2);
-      // a manifest cut short by a crash before it does not parse, and its batch is removed
-      await writeSynced(join(root, BATCH_MANIFEST), JSON.stringify(manifest), 0o600, false, false);
-      await syncFilesystem(root);
-    } else {
-      await writeSynced(join(root, BATCH_MANIFEST), JSON.stringify(manifest), 0o600);
-      await syncDir(root, true);
-    }
+    const filesystem = options.sync === 'filesystem';
+    // the staged files, their folders, each manifest and each batch folder; with one syncfs(2)
+    // of each staging folder's file system, a manifest cut short by a crash before it does not
+    // parse, and its batch is removed
+    await Promise.all(
+      batches.map(async (b, k) => {
+        const manifest: BatchManifest = {
+          entries: b.entries.map((e, i) => ({ id: e.id, dir: targets[k]![i]! })),
+          force: options.force === true,
+        };
+        const path = join(roots[k]!, BATCH_MANIFEST);
+        if (filesystem) await writeSynced(path, JSON.stringify(manifest), 0o600, false, false);
+        else {
+          await writeSynced(path, JSON.stringify(manifest), 0o600);
+          await syncDir(roots[k]!, true);
+        }
+      }),
+    );
+    if (filesystem)
+      for (const staging of new Set(roots.map((root) => dirname(root))))
+        await syncFilesystem(staging);
 
     // 2. the commit point
     try {
-      await options.commit(entries.map((_, i) => i));
+      await options.commit(batches.map((b) => b.entries.map((_, i) => i)));
     } catch (e) {
       // the caller's own error, as it is
       throw { commitFailed: e };
@@ -541,28 +580,31 @@ export async function commitBundleBatch(
     // 3. publish: rename into place, sync each parent once
     const synced = new Set<string>();
     await Promise.all(
-      entries.map(async (entry, i) => {
-        try {
-          outcomes[i] = {
-            ok: true,
-            result: await publish(join(root, entry.id), targets[i]!, entry.files, synced),
-          };
-        } catch (e) {
-          outcomes[i] = {
-            ok: false,
-            error: NodeIdError.isInstance(e) ? e : ioError('move into place', targets[i]!, e),
-          };
-        }
-      }),
+      batches.flatMap((b, k) =>
+        b.entries.map(async (entry, i) => {
+          const target = targets[k]![i]!;
+          try {
+            outcomes[k]![i] = {
+              ok: true,
+              result: await publish(join(roots[k]!, entry.id), target, entry.files, synced),
+            };
+          } catch (e) {
+            outcomes[k]![i] = {
+              ok: false,
+              error: NodeIdError.isInstance(e) ? e : ioError('move into place', target, e),
+            };
+          }
+        }),
+      ),
     );
     await Promise.all([...synced].map((dir) => syncDir(dir)));
-    await rm(root, { recursive: true, force: true }).catch(() => {});
-    return outcomes as BundleBatchOutcome[];
+    await removeAll();
+    return outcomes as BundleBatchOutcome[][];
   } catch (e) {
     // only before the commit point (publish failures are per entry): nothing was committed
-    await rm(root, { recursive: true, force: true }).catch(() => {});
+    await removeAll();
     if (e && typeof e === 'object' && 'commitFailed' in e) throw e.commitFailed;
-    throw NodeIdError.isInstance(e) ? e : ioError('write', root, e);
+    throw NodeIdError.isInstance(e) ? e : ioError('write', roots[0] ?? '', e);
   }
 }
 
