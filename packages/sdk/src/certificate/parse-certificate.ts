@@ -23,7 +23,6 @@ import {
   readSmallInt,
   readTime,
   Tag,
-  validateTree,
 } from '../lib/der.js';
 import { type DistributionPoint, decodeDistributionPoints } from '../lib/distribution-point.js';
 import { decodeGeneralName, decodeGeneralNames, type GeneralName } from '../lib/general-name.js';
@@ -276,7 +275,6 @@ function generalizedBefore2050(
 export function parseCertificateDer(der: Uint8Array): Certificate {
   try {
     const root = decode(der, CODE);
-    validateTree(root, CODE);
     const [tbsNode, sigAlg, sigValue, extra] = children(
       expectTag(root, Tag.SEQUENCE, 'certificate', CODE),
       CODE,

@@ -25,7 +25,6 @@ import {
   readSmallInt,
   readTime,
   Tag,
-  validateTree,
 } from '../lib/der.js';
 import {
   type DistributionPoint,
@@ -420,7 +419,6 @@ function carryCertificateIssuers(crl: Crl): void {
 export function parseCrlDer(der: Uint8Array): Crl {
   try {
     const root = decode(der, CODE);
-    validateTree(root, CODE);
     const [tbsNode, sigAlg, sigValue, extra] = children(
       expectTag(root, Tag.SEQUENCE, 'CRL', CODE),
       CODE,

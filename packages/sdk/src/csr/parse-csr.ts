@@ -13,7 +13,6 @@ import {
   readOid,
   readSmallInt,
   Tag,
-  validateTree,
 } from '../lib/der.js';
 import { decodeGeneralNames } from '../lib/general-name.js';
 import { type DistinguishedName, decodeName } from '../lib/name.js';
@@ -103,7 +102,6 @@ export async function parseCsr(
   };
   try {
     const root = decode(der, CODE);
-    validateTree(root, CODE);
     const [info, sigAlg, sig, extra] = children(
       expectTag(root, Tag.SEQUENCE, 'certificate request', CODE),
       CODE,

@@ -220,8 +220,8 @@ export function expectTag(
 /**
  * Checks the whole structure under `node` is well formed: definite minimal lengths, at most
  * {@link MAX_DEPTH} levels of nesting and {@link MAX_TLVS} TLVs, without making an object of
- * any TLV (a caller reads only the nodes it needs). {@link decode} already does this; a parser
- * calls it to say so.
+ * any TLV (a caller reads only the nodes it needs). {@link decode} already does this for the
+ * whole of its input: a node it returned needs no second pass.
  */
 export function validateTree(node: Der, code: NodeIdErrorCode = 'ERR_DER_INVALID'): void {
   walk(node.raw, code);

@@ -23,7 +23,6 @@ import {
   readString,
   seq,
   Tag,
-  validateTree,
 } from '../lib/der.js';
 import { decryptPrivateKey, MAX_PBKDF2_ITERATIONS, readEncryptedPrivateKey } from '../lib/pbes2.js';
 import { MAX_INPUT_BYTES } from '../lib/pem.js';
@@ -241,7 +240,6 @@ async function readSafeContents(
   let root: Der;
   try {
     root = decode(bytes, CODE);
-    validateTree(root, CODE);
   } catch (e) {
     // Without a MAC, a wrong key passes the padding check one time in 256 and yields garbage.
     if (decrypted && !r.macChecked && NodeIdError.isInstance(e)) wrongPassphrase(r, 'certificates');
@@ -372,7 +370,6 @@ export async function parsePkcs12(
   // A copy that is a plain Uint8Array: a Node Buffer's slice() shares its (pooled) memory, and
   // WebCrypto would be handed the whole pool.
   const pfx = decode(Uint8Array.from(input), CODE);
-  validateTree(pfx, CODE);
   // PFX ::= SEQUENCE { version INTEGER {v3(3)}, authSafe ContentInfo, macData MacData OPTIONAL }
   const parts = children(expectTag(pfx, Tag.SEQUENCE, 'PFX', CODE), CODE, 4);
   if (parts.length < 2 || parts.length > 3) fail('a PFX has a version, contents and a MAC');
