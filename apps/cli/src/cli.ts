@@ -6,17 +6,8 @@ import { readFileSync } from 'node:fs';
 import { NodeIdError } from '@nodeid/sdk';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { agentCommand } from './commands/agent.js';
-import { caCommand } from './commands/ca/index.js';
-import { certCommand } from './commands/cert/index.js';
-import { crlCommand } from './commands/crl/index.js';
-import { csrCommand } from './commands/csr/index.js';
-import { enrollCommand } from './commands/enroll.js';
-import { expiryCommand } from './commands/expiry/index.js';
-import { fleetCommand } from './commands/fleet/index.js';
-import { tokenCommand } from './commands/token/index.js';
-import { trustCommand } from './commands/trust/index.js';
 import { CliError, EXIT, reportError } from './lib/cli-error.js';
+import { loadGroupsFor } from './lib/command-groups.js';
 import { STDIN_PATH } from './lib/files.js';
 
 /** The CLI's version, from its package.json (next to dist/ when built and when installed). */
@@ -92,6 +83,7 @@ function flagsGivenOnce(
 export async function main(argv: string[]): Promise<void> {
   const cli = yargs(argv.map((a) => (a === '-' ? STDIN_PATH : a)));
   skipHelpCache(cli);
+  for (const group of await loadGroupsFor(argv)) cli.command(group);
   await cli
     .scriptName('nodeid')
     .usage('$0 <group> <command> [options]\n\nTLS identities for every machine in a cluster.')
@@ -101,16 +93,6 @@ export async function main(argv: string[]): Promise<void> {
       global: true,
       describe: 'output format',
     })
-    .command(caCommand)
-    .command(certCommand)
-    .command(crlCommand)
-    .command(csrCommand)
-    .command(expiryCommand)
-    .command(fleetCommand)
-    .command(trustCommand)
-    .command(tokenCommand)
-    .command(enrollCommand)
-    .command(agentCommand)
     .completion(
       'completion',
       'print a bash/zsh completion script (source it from your shell profile)',
