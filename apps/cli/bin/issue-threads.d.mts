@@ -1,7 +1,5 @@
 import type { Worker } from 'node:worker_threads';
 
-/** Young generation of an issuing thread's heap, in MB. */
-export declare const YOUNG_GENERATION_MB: number;
 /** Starts `count` issuing threads of the worker module at `url` now, for {@link issueThreads}. */
 export declare function prestart(url: URL, count: number): void;
 /** `count` issuing threads: the prestarted ones still alive, then new ones. */

@@ -16,7 +16,7 @@
 import { Worker } from 'node:worker_threads';
 
 /** Young generation of an issuing thread's heap, in MB. */
-export const YOUNG_GENERATION_MB = 8;
+const YOUNG_GENERATION_MB = 8;
 
 const PRESTARTED = Symbol.for('nodeid.prestarted-issue-threads');
 

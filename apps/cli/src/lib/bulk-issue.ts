@@ -391,10 +391,10 @@ export async function bulkIssue(options: BulkIssueOptions): Promise<BulkIssueSum
   let fatal: unknown;
   // batches are committed and moved into place while the next ones are issued: each batch is
   // handed to the threads as soon as it is read, up to BATCHES_AHEAD batches ahead of those
-  // being committed, so no thread waits for a commit (nor at the end of a batch). A commit takes the
-  // oldest batch and every later one already issued, up to COMMIT_GROUP_MAX: the more the commits fall
-  // behind, the fewer and larger they are (one file system sync and one inventory transaction
-  // for all of them)
+  // being committed, so no thread waits for a commit (nor at the end of a batch). A commit
+  // takes the oldest batch and every later one already issued, up to COMMIT_GROUP_MAX: the
+  // more the commits fall behind, the fewer and larger they are (one file system sync and one
+  // inventory transaction for all of them)
   let writing: Promise<void> = Promise.resolve();
   /** Batches handed to the threads and not yet to `writeBatches`, oldest first. */
   const queue: OpenBatch[] = [];

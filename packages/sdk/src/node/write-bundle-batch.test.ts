@@ -248,6 +248,19 @@ describe('openBundleBatch, stageBundles and commitBundleBatch', () => {
 
 describe('commitBundleBatches (a group commit)', () => {
   const shape = () => files.map((f) => ({ path: f.path, mode: f.mode }));
+  /** Two batches of one staged bundle each (`n0`, `n1`), and the group that commits them. */
+  const twoStagedBatches = async () => {
+    const out = scratch();
+    const staging = join(out, '.staging');
+    const batches = [await openBundleBatch(staging), await openBundleBatch(staging)];
+    for (const [k, batch] of batches.entries())
+      await stageBundles(batch, [{ id: `n${k}`, dir: join(out, `n${k}`), files }]);
+    const group = batches.map((batch, k) => ({
+      batch,
+      entries: [{ id: `n${k}`, dir: join(out, `n${k}`), files: shape() }],
+    }));
+    return { out, batches, group };
+  };
   const modes =
     process.platform === 'linux' ? (['file', 'filesystem'] as const) : (['file'] as const);
 
@@ -292,50 +305,30 @@ describe('commitBundleBatches (a group commit)', () => {
   );
 
   it('removes every batch of the group and throws the commit error when the commit fails', async () => {
-    const out = scratch();
-    const staging = join(out, '.staging');
-    const batches = [await openBundleBatch(staging), await openBundleBatch(staging)];
-    for (const [k, batch] of batches.entries())
-      await stageBundles(batch, [{ id: `n${k}`, dir: join(out, `n${k}`), files }]);
+    const { out, batches, group } = await twoStagedBatches();
     const refusal = new Error('inventory is read-only');
     await expect(
-      commitBundleBatches(
-        batches.map((batch, k) => ({
-          batch,
-          entries: [{ id: `n${k}`, dir: join(out, `n${k}`), files: shape() }],
-        })),
-        {
-          commit: async () => {
-            throw refusal;
-          },
+      commitBundleBatches(group, {
+        commit: async () => {
+          throw refusal;
         },
-      ),
+      }),
     ).rejects.toBe(refusal);
     for (const batch of batches) expect(existsSync(batch)).toBe(false);
     expect(readdirSync(out)).toEqual(['.staging']);
   });
 
-  it("writes each batch's own manifest before the commit point, which recovery reads after a crash", async () => {
-    const out = scratch();
-    const staging = join(out, '.staging');
-    const batches = [await openBundleBatch(staging), await openBundleBatch(staging)];
-    for (const [k, batch] of batches.entries())
-      await stageBundles(batch, [{ id: `n${k}`, dir: join(out, `n${k}`), files }]);
+  it("writes each batch's own manifest before the commit point", async () => {
+    const { out, batches, group } = await twoStagedBatches();
     const manifests: string[] = [];
     await expect(
-      commitBundleBatches(
-        batches.map((batch, k) => ({
-          batch,
-          entries: [{ id: `n${k}`, dir: join(out, `n${k}`), files: shape() }],
-        })),
-        {
-          commit: async () => {
-            for (const batch of batches)
-              manifests.push(readFileSync(join(batch, 'batch.json'), 'utf8'));
-            throw new Error('stop');
-          },
+      commitBundleBatches(group, {
+        commit: async () => {
+          for (const batch of batches)
+            manifests.push(readFileSync(join(batch, 'batch.json'), 'utf8'));
+          throw new Error('stop');
         },
-      ),
+      }),
     ).rejects.toThrow('stop');
     expect(manifests.map((m) => JSON.parse(m).entries)).toEqual([
       [{ id: 'n0', dir: join(out, 'n0') }],
