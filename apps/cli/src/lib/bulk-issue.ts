@@ -162,13 +162,10 @@ class IssuePool {
     const issuer = ca.issuer;
     const report = (id: number, chunk: number, result: ChunkResult) =>
       this.open.get(id)?.report(chunk, result);
-    this.local = new ChunkLanes(
-      MAIN_THREAD_CHUNKS,
-      chunkIssuer(issuer, settings),
-      report,
-      // let the workers' answers and the commits in between this thread's chunks
-      () => new Promise((resolve) => setImmediate(resolve)),
-    );
+    // let the workers' answers and the commits' next steps in between this thread's nodes: a
+    // commit waiting for a chunk to end waited for 30 to 60 ms of issuing
+    const pause = () => new Promise<void>((resolve) => setImmediate(resolve));
+    this.local = new ChunkLanes(MAIN_THREAD_CHUNKS, chunkIssuer(issuer, settings, pause), report);
     const init: IssueThreadInit = {
       ca: {
         certificate: issuer.certificate.der,
@@ -398,6 +395,8 @@ export async function bulkIssue(options: BulkIssueOptions): Promise<BulkIssueSum
   let writing: Promise<void> = Promise.resolve();
   /** Batches handed to the threads and not yet to `writeBatches`, oldest first. */
   const queue: OpenBatch[] = [];
+  /** Wakes the reader waiting for the queue to shrink below BATCHES_AHEAD (`commitFrom`). */
+  let queueShrank: (() => void) | undefined;
   /** Batch folders being staged, not yet handed to `writeBatches`: removed if the run stops. */
   const unwritten = new Set<string>();
   const outcomesOf = (open: OpenBatch, issuedNow: NodeOutcome[]) => {
@@ -415,14 +414,13 @@ export async function bulkIssue(options: BulkIssueOptions): Promise<BulkIssueSum
       group.push({ open: next, issuedNow: next.issued! });
     }
     for (const g of group) unwritten.delete(g.open.staged);
+    queueShrank?.();
     await writeBatches(
       group.map((g) => ({ outcomes: outcomesOf(g.open, g.issuedNow), staged: g.open.staged })),
     );
   };
   try {
     const folders = new Map<string, number>();
-    /** The commit of each batch handed to the threads and not yet written, oldest first. */
-    const pending: Promise<void>[] = [];
     for await (const batch of batchesOf(options.file, BATCH_SIZE)) {
       const refused = acceptFolders(batch, folders, options.out);
       const staged = await openBundleBatch(staging);
@@ -444,8 +442,10 @@ export async function bulkIssue(options: BulkIssueOptions): Promise<BulkIssueSum
       writing = writing.then(() => commitFrom(open));
       // handled here too: it may fail while the next batch is being read, before it is awaited
       writing.catch(() => {});
-      pending.push(writing);
-      if (pending.length > BATCHES_AHEAD) await pending.shift();
+      // the batches being committed do not count: a commit that takes several at once leaves
+      // the threads as many batches ahead as before (a failed commit stops the reading)
+      while (queue.length > BATCHES_AHEAD)
+        await Promise.race([new Promise<void>((wake) => (queueShrank = wake)), writing]);
     }
     await writing;
   } catch (e) {

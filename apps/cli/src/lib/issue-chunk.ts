@@ -27,8 +27,15 @@ export type IssueChunk = (
   sync: BatchSync,
 ) => Promise<NodeOutcome[]>;
 
-/** The chunk issuer of a thread, for `issuer` and the run's `settings`. */
-export function chunkIssuer(issuer: Issuer, settings: BulkSettings): IssueChunk {
+/**
+ * The chunk issuer of a thread, for `issuer` and the run's `settings`; `pause`, when given, runs
+ * after each node (the main thread lets its other work in there).
+ */
+export function chunkIssuer(
+  issuer: Issuer,
+  settings: BulkSettings,
+  pause?: () => Promise<void>,
+): IssueChunk {
   const crypto = createNodeCrypto();
 
   const issueNode = async (job: NodeJob): Promise<{ node: IssuedNode; files: BundleFile[] }> => {
@@ -79,6 +86,7 @@ export function chunkIssuer(issuer: Issuer, settings: BulkSettings): IssueChunk 
       } catch (e) {
         outcomes.push(failed(job, e));
       }
+      if (pause) await pause();
     }
     try {
       const errors = await stageBundles(
