@@ -25,8 +25,9 @@ const PRESTARTED = Symbol.for('nodeid.prestarted-issue-threads');
  * @param {URL} url
  * @returns {{ worker: Worker, exited: boolean }}
  */
-function startThread(url) {
+function startThread(url, workerData) {
   const worker = new Worker(url, {
+    workerData,
     // a thread holds a few chunks of nodes at a time: a small young generation keeps the
     // process's RSS flat and low (V8's default would grow it to tens of MB per thread)
     resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
@@ -40,14 +41,16 @@ function startThread(url) {
 
 /**
  * Starts `count` issuing threads now, unref'd, for {@link issueThreads} to take later. Their
- * errors before that are kept quiet: a thread that failed is simply not taken.
+ * errors before that are kept quiet: a thread that failed is simply not taken. With
+ * `keyAlgorithm`, each makes key pairs of it while it waits (`issue-worker.ts`).
  * @param {URL} url the worker module (`dist/issue-worker.js`)
  * @param {number} count
+ * @param {string} [keyAlgorithm]
  */
-export function prestart(url, count) {
+export function prestart(url, count, keyAlgorithm) {
   const threads = [];
   for (let i = 0; i < count; i++) {
-    const thread = startThread(url);
+    const thread = startThread(url, keyAlgorithm ? { keysAhead: keyAlgorithm } : undefined);
     thread.worker.on('error', () => {});
     thread.worker.unref();
     threads.push(thread);
@@ -93,4 +96,21 @@ export function isBulkIssue(argv) {
     args.some((a) => a === '--from-file' || a.startsWith('--from-file=')) &&
     !args.some((a) => a === '--concurrency' || a.startsWith('--concurrency='))
   );
+}
+
+/**
+ * The key algorithm a bulk command line (`process.argv`) asks for: the value of `--algorithm`,
+ * else the command's default `P-256`. A guess made before the arguments are parsed: pairs made
+ * for a wrong one are dropped unused.
+ * @param {string[]} argv
+ * @returns {string}
+ */
+export function keyAlgorithmOf(argv) {
+  const args = argv.slice(2);
+  let algorithm = 'P-256';
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--algorithm' && i + 1 < args.length) algorithm = args[++i];
+    else if (args[i].startsWith('--algorithm=')) algorithm = args[i].slice('--algorithm='.length);
+  }
+  return algorithm;
 }

@@ -24,7 +24,8 @@ import('./issue-threads.mjs')
     const { availableParallelism } = require('node:os');
     const { pathToFileURL } = require('node:url');
     const worker = new URL('../dist/issue-worker.js', pathToFileURL(__filename));
-    threads.prestart(worker, Math.min(availableParallelism(), 64) - 1);
+    const count = Math.min(availableParallelism(), 64) - 1;
+    threads.prestart(worker, count, threads.keyAlgorithmOf(process.argv));
   })
   // only a head start: without it the pool starts its threads itself
   .catch(() => {})

@@ -3,13 +3,15 @@
  * lines start them, that the pool takes the prestarted threads (and ends those it does not
  * need), and that a bulk command that fails before its pool exists still exits at once.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createPrivateKey } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isBulkIssue, issueThreads, prestart } from '../bin/issue-threads.mjs';
+import { isBulkIssue, issueThreads, keyAlgorithmOf, prestart } from '../bin/issue-threads.mjs';
+import { checkBundle, nodeList } from './helpers/bulk.js';
 import { runCli } from './helpers/run-cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'nodeid-threads-'));
@@ -57,6 +59,18 @@ describe('isBulkIssue', () => {
     ).toBe(false);
     expect(isBulkIssue(argv('cert', 'issue', '--from-file', 'n.txt', '--concurrency=1'))).toBe(
       false,
+    );
+  });
+});
+
+describe('keyAlgorithmOf', () => {
+  it('is the value of --algorithm, in either form, else the default P-256', () => {
+    expect(keyAlgorithmOf(argv('cert', 'issue', '--from-file', 'n.txt'))).toBe('P-256');
+    expect(keyAlgorithmOf(argv('cert', 'issue', '--algorithm', 'P-384', '--from-file', 'n'))).toBe(
+      'P-384',
+    );
+    expect(keyAlgorithmOf(argv('cert', 'issue', '--from-file', 'n', '--algorithm=Ed25519'))).toBe(
+      'Ed25519',
     );
   });
 });
@@ -109,4 +123,40 @@ describe('a bulk command that fails before its pool starts', () => {
     expect(r.stderr).toMatch(/ERR_/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
+});
+
+describe('prestarted threads with their keys made ahead', () => {
+  for (const algorithm of ['P-256', 'P-384', 'Ed25519']) {
+    it(`issue ${algorithm} bundles whose keys match their certificates`, async () => {
+      const ca = join(work, `ca-${algorithm}`);
+      const init = runCli(['ca', 'init', 'ahead.cluster', '--no-passphrase', '--dir', ca], {
+        env: { NODEID_CA_PASSPHRASE: undefined, NODEID_CA_DIR: undefined },
+      });
+      expect(init.status, init.stderr).toBe(0);
+      const list = join(work, `nodes-${algorithm}.txt`);
+      writeFileSync(list, nodeList(300, 'pre'));
+      const out = join(work, `certs-${algorithm}`);
+      const args = ['cert', 'issue', '--from-file', list, '--out', out, '--dir', ca, '--quiet'];
+      const r = runCli(algorithm === 'P-256' ? args : [...args, '--algorithm', algorithm], {
+        env: { NODEID_CA_PASSPHRASE: undefined, NODEID_CA_DIR: undefined },
+        timeout: 120_000,
+      });
+      expect(r.status, r.stderr).toBe(0);
+      const caPem = readFileSync(join(ca, 'ca.crt'), 'utf8');
+      const names = readdirSync(out);
+      expect(names).toHaveLength(300);
+      const keys = new Set<string>();
+      for (const name of names) {
+        await checkBundle(join(out, name), name, caPem, 'ahead.cluster');
+        const key = createPrivateKey(readFileSync(join(out, name, `${name}.key`)));
+        expect(key.asymmetricKeyType).toBe(algorithm === 'Ed25519' ? 'ed25519' : 'ec');
+        if (algorithm !== 'Ed25519')
+          expect(key.asymmetricKeyDetails?.namedCurve).toBe(
+            algorithm === 'P-256' ? 'prime256v1' : 'secp384r1',
+          );
+        keys.add(key.export({ format: 'der', type: 'pkcs8' }).toString('hex'));
+      }
+      expect(keys.size).toBe(300);
+    }, 180_000);
+  }
 });

@@ -32,23 +32,45 @@ const CURVES = {
 /** This thread's key generator of each curve, made on first use. */
 const generators = new Map<keyof typeof CURVES, ECDH>();
 
-/** A new key pair of `algorithm`, as its encodings. */
+/** The curves whose pairs a thread can make ahead ({@link makeKeysAhead}). */
+export type AheadAlgorithm = keyof typeof CURVES;
+
+/** Whether `algorithm` is one whose pairs a thread can make ahead. */
+export function isAheadAlgorithm(algorithm: unknown): algorithm is AheadAlgorithm {
+  return typeof algorithm === 'string' && Object.hasOwn(CURVES, algorithm);
+}
+
+/** Pairs made ahead by this thread, each used once by {@link threadKeyPair}. */
+const ahead: EncodedKeyPair[] = [];
+
+/**
+ * Makes `count` pairs of `algorithm` now, for {@link threadKeyPair} to hand out later: an issuing
+ * thread started before its run's settings are known makes them while it waits. They never
+ * leave this thread, and each is handed out once; {@link dropKeysAhead} forgets them.
+ */
+export function makeKeysAhead(algorithm: AheadAlgorithm, count: number): void {
+  for (let i = 0; i < count; i++) ahead.push(ecKeyPair(algorithm));
+}
+
+/** Pairs made ahead and not yet handed out. */
+export function keysAhead(): number {
+  return ahead.length;
+}
+
+/** Forgets the pairs made ahead (a run of another algorithm will not use them). */
+export function dropKeysAhead(): void {
+  ahead.length = 0;
+}
+
+/** A new key pair of `algorithm`, as its encodings: one made ahead of it, if any. */
 export async function threadKeyPair(
   algorithm: KeyAlgorithm,
   crypto: Crypto,
 ): Promise<EncodedKeyPair> {
-  if (algorithm === 'P-256' || algorithm === 'P-384') {
-    const curve = CURVES[algorithm];
-    let ecdh = generators.get(algorithm);
-    if (!ecdh) {
-      ecdh = createECDH(curve.openssl);
-      generators.set(algorithm, ecdh);
-    }
-    const publicKey = ecdh.generateKeys(); // uncompressed: 0x04 || x || y
-    const d = ecdh.getPrivateKey(); // big-endian, without its leading zero bytes
-    const privateKey = new Uint8Array(curve.size);
-    privateKey.set(d, curve.size - d.length);
-    return encodeEcKeyPair({ curve: algorithm, privateKey, publicKey });
+  if (isAheadAlgorithm(algorithm)) {
+    const made = ahead.at(-1);
+    if (made?.algorithm === algorithm) return ahead.pop()!;
+    return ecKeyPair(algorithm);
   }
   const keys = await generateKeyPair({ algorithm, extractable: true, crypto });
   return {
@@ -56,4 +78,18 @@ export async function threadKeyPair(
     spki: new Uint8Array(await crypto.subtle.exportKey('spki', keys.publicKey)),
     pkcs8: new Uint8Array(await crypto.subtle.exportKey('pkcs8', keys.privateKey)),
   };
+}
+
+function ecKeyPair(algorithm: AheadAlgorithm): EncodedKeyPair {
+  const curve = CURVES[algorithm];
+  let ecdh = generators.get(algorithm);
+  if (!ecdh) {
+    ecdh = createECDH(curve.openssl);
+    generators.set(algorithm, ecdh);
+  }
+  const publicKey = ecdh.generateKeys(); // uncompressed: 0x04 || x || y
+  const d = ecdh.getPrivateKey(); // big-endian, without its leading zero bytes
+  const privateKey = new Uint8Array(curve.size);
+  privateKey.set(d, curve.size - d.length);
+  return encodeEcKeyPair({ curve: algorithm, privateKey, publicKey });
 }
