@@ -8,7 +8,7 @@
  * this process; it never leaves it.
  *
  * A thread started early is told the key algorithm the command line names (`workerData.keysAhead`)
- * and makes key pairs of it while it waits, a few at a time so that its first message is not
+ * and makes key pairs of it until its first batch arrives, a few at a time so that no message is
  * held up: on two cores it waited about 150 ms for its CA, idle, while the main thread loaded
  * the CLI. The run uses those pairs first; a run of another algorithm drops them.
  */
@@ -19,7 +19,7 @@ import { ChunkLanes, type SharedBatch } from './lib/chunk-lanes.js';
 import { chunkIssuer } from './lib/issue-chunk.js';
 import { dropKeysAhead, isAheadAlgorithm, keysAhead, makeKeysAhead } from './lib/thread-keys.js';
 
-/** Key pairs a thread makes at most while it waits for its settings (3,000 nodes: about 1,000 fit). */
+/** Key pairs a thread makes at most before its first batch (3,000 nodes: about 1,000 fit). */
 const KEYS_AHEAD = 1024;
 
 /** Key pairs made between two looks at the thread's messages (well under a millisecond). */
@@ -38,11 +38,13 @@ export interface IssueThreadInit {
 }
 
 let issuing: ChunkLanes | undefined;
+/** Whether the thread has work (a batch), or pairs made ahead would not be used. */
+let busy = false;
 
 const aheadAlgorithm: unknown = (workerData as { keysAhead?: unknown } | undefined)?.keysAhead;
 if (isAheadAlgorithm(aheadAlgorithm)) {
   const makeSome = () => {
-    if (issuing || keysAhead() >= KEYS_AHEAD) return;
+    if (busy || keysAhead() >= KEYS_AHEAD) return;
     makeKeysAhead(aheadAlgorithm, KEYS_PER_TURN);
     setImmediate(makeSome);
   };
@@ -51,11 +53,15 @@ if (isAheadAlgorithm(aheadAlgorithm)) {
 
 parentPort?.on('message', (message: IssueThreadInit | SharedBatch) => {
   if (issuing) {
+    busy = true;
     issuing.add(message as SharedBatch);
     return;
   }
   const { ca, settings, lanes } = message as IssueThreadInit;
-  if (settings.algorithm !== aheadAlgorithm) dropKeysAhead();
+  if (settings.algorithm !== aheadAlgorithm) {
+    busy = true;
+    dropKeysAhead();
+  }
   const issuer: Issuer = {
     certificate: parseCertificateDer(ca.certificate),
     chain: ca.chain.map((der) => parseCertificateDer(der)),
