@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineConfig } from 'tsup';
+import { lazyStringWidth } from './build/lazy-string-width.js';
 
 /**
  * Writes dist/THIRD-PARTY-LICENSES.txt: the license text of every npm package bundled into dist
@@ -38,6 +39,7 @@ export default defineConfig({
   // every command's start-up, bundled ~0.01 s (its texts are its built-in English ones either
   // way: nodeid never sets a locale). The workspace packages stay imports.
   noExternal: ['yargs', 'yargs/helpers'],
+  esbuildPlugins: [lazyStringWidth],
   metafile: true,
   onSuccess: async () => writeBundledLicenses(),
 });

@@ -10,12 +10,13 @@
  */
 process.env.UV_THREADPOOL_SIZE = process.env.UV_THREADPOOL_SIZE || '32';
 // A command lasts seconds. With V8's default tier-up budget (67,584 bytecode units) about 500
-// functions reach the optimizing compiler across a bulk run's threads, and compiling them took a
-// quarter of the run's CPU, more than it saved; with four times the budget only the truly hot
-// ones are (bulk issuance of 3,000 nodes: about 18% less CPU, measured A/B in the same session).
-// Set before any of the CLI's code is compiled; worker threads inherit it. It changes when code
-// is optimized, never what it does.
-require('node:v8').setFlagsFromString('--interrupt-budget=270336');
+// functions reach the optimizing compiler across a bulk run's threads, and compiling them (on
+// V8's background threads, beside the two issuing threads on two cores) took a quarter of the
+// run's CPU, more than it saved. Bulk issuance, interleaved in one session: 4 times the budget
+// cut about 18% of the CPU of 3,000 nodes; 12 times, 7% of the time of 3,000 nodes and of 10,000
+// against 4 times (8 and 16 alike, 32 slower). Set before any of the CLI's code is compiled;
+// worker threads inherit it. It changes when code is optimized, never what it does.
+require('node:v8').setFlagsFromString('--interrupt-budget=811008');
 // A bulk issuance's worker threads boot and load their modules while this thread loads the CLI's
 // (bin/issue-threads.mjs); the pool takes them once the CA is open.
 import('./issue-threads.mjs')
