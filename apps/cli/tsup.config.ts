@@ -58,6 +58,8 @@ export default defineConfig([
     // 65 ms. A thread has its own copy of every module anyway; nothing of it is shared with the
     // main thread but messages. Both packages bundle no third-party code.
     entry: { 'issue-worker': 'src/issue-worker.ts' },
+    // one file, lazily loaded parts included: the CLI's build above cleans every other file
+    splitting: false,
     clean: false,
     noExternal: [/^@nodeid\/(sdk|store)(\/|$)/],
   },
