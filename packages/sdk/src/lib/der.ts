@@ -293,33 +293,48 @@ export function readBitString(
   return { bytes: v.subarray(1), unusedBits: v[0]! };
 }
 
-/** A time (UTCTime or GeneralizedTime, in the forms RFC 5280 allows) as a Date. */
+/** The value of the `n` ASCII digits of `v` at `at`; -1 when one of them is not a digit. */
+function digitsAt(v: Uint8Array, at: number, n: number): number {
+  let x = 0;
+  for (let i = at; i < at + n; i++) {
+    const d = v[i]! - 0x30;
+    if (!(d >= 0 && d <= 9)) return -1;
+    x = x * 10 + d;
+  }
+  return x;
+}
+
+/**
+ * A time (UTCTime or GeneralizedTime, in the forms RFC 5280 allows) as a Date: RFC 5280
+ * §4.1.2.5.1 UTCTime `YYMMDDHHMMSSZ` (YY of 50 and above is 19YY, below 50 is 20YY), §4.1.2.5.2
+ * GeneralizedTime `YYYYMMDDHHMMSSZ`, both in Zulu time with seconds and without fractions. Read
+ * byte by byte: every certificate parse reads two.
+ */
 export function readTime(node: Der, code: NodeIdErrorCode = 'ERR_DER_INVALID'): Date {
-  const s = latin1(node.value);
-  let m: RegExpExecArray | null;
+  const v = node.value;
   let year: number;
+  let at: number;
   if (node.tag === Tag.UTC_TIME) {
-    m = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(s);
-    if (!m) fail(code, `malformed time "${printable(s)}"`);
-    const yy = Number(m[1]);
+    const yy = v.length === 13 && v[12] === 0x5a ? digitsAt(v, 0, 2) : -1;
+    if (yy < 0) fail(code, `malformed time "${printable(latin1(v))}"`);
     year = yy >= 50 ? 1900 + yy : 2000 + yy;
+    at = 2;
   } else if (node.tag === Tag.GENERALIZED_TIME) {
-    m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(s);
-    if (!m) fail(code, `malformed time "${printable(s)}"`);
-    year = Number(m[1]);
+    year = v.length === 15 && v[14] === 0x5a ? digitsAt(v, 0, 4) : -1;
+    if (year < 0) fail(code, `malformed time "${printable(latin1(v))}"`);
+    at = 4;
   } else fail(code, 'malformed DER: expected a time');
-  const [mo, d, h, mi, se] = [m[2], m[3], m[4], m[5], m[6]].map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const mo = digitsAt(v, at, 2);
+  const d = digitsAt(v, at + 2, 2);
+  const h = digitsAt(v, at + 4, 2);
+  const mi = digitsAt(v, at + 6, 2);
+  const se = digitsAt(v, at + 8, 2);
+  if (mo < 0 || d < 0 || h < 0 || mi < 0 || se < 0)
+    fail(code, `malformed time "${printable(latin1(v))}"`);
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 59)
-    fail(code, `invalid time "${s}"`);
-  const t = Date.UTC(year, mo - 1, d, h, mi, se);
-  const date = new Date(t);
-  if (date.getUTCDate() !== d) fail(code, `invalid time "${s}"`);
+    fail(code, `invalid time "${latin1(v)}"`);
+  const date = new Date(Date.UTC(year, mo - 1, d, h, mi, se));
+  if (date.getUTCDate() !== d) fail(code, `invalid time "${latin1(v)}"`);
   if (year < 100) date.setUTCFullYear(year);
   return date;
 }
