@@ -54,7 +54,14 @@ function bytesOf(data: BufferSource): Uint8Array | undefined {
   return undefined;
 }
 
+/**
+ * The ArrayBuffer WebCrypto answers with, from a Buffer node:crypto made for this one result:
+ * a buffer that holds exactly its bytes is handed over as it is (nothing else refers to it); a
+ * view into a larger one (a pooled buffer) is copied out.
+ */
 function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength)
+    return bytes.buffer as ArrayBuffer;
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
 
