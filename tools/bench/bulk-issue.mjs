@@ -11,10 +11,11 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { finishedChildrenCpuMs } from './proc-cpu.mjs';
+import { durableWorkDir, fileSystemOf } from './work-dir.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CLI = join(HERE, '../../apps/cli/bin/nodeid.cjs');
@@ -44,7 +45,7 @@ function peakKb(pid) {
  * 12,000 files just before a run makes that run pay for the deletion.
  */
 async function runOnce(count, leftovers) {
-  const work = mkdtempSync(join(tmpdir(), 'nodeid-bench-bulk-'));
+  const work = mkdtempSync(join(durableWorkDir(), 'nodeid-bench-bulk-'));
   leftovers.push(work);
   const ca = join(work, 'ca');
   const init = spawnSync(
@@ -110,7 +111,7 @@ async function runOnce(count, leftovers) {
  * and nodes/s, Node's start-up included as it is in the CLI's runs, and its CPU seconds.
  */
 function floorOnce(what, count, leftovers) {
-  const work = mkdtempSync(join(tmpdir(), 'nodeid-bench-floor-'));
+  const work = mkdtempSync(join(durableWorkDir(), 'nodeid-bench-floor-'));
   leftovers.push(work);
   const cpuBefore = finishedChildrenCpuMs();
   const started = performance.now();
@@ -171,12 +172,15 @@ export async function runBulkIssue({ scale = 1, opensslRate, log = () => {} } = 
   const mb = big.peakKb / 1024;
   // memory flat in the node count: the peak of the median small run beside the big run's
   const smallMb = middle(runs).peakKb / 1024;
+  const where = durableWorkDir();
+  const fs = fileSystemOf(where);
   const cpu = middle(runs).cpuSeconds;
   const files = middle(fileFloor);
   const keys = middle(cryptoFloor);
   const both = middle(pipelineFloor);
   return [
     `bulk issuance: nodeid cert issue --from-file, end to end (keys, certificates, durable files with modes, inventory); load average ${loadavg()[0].toFixed(1)} at the end`,
+    `  files in ${where} (${fs}${fs === 'tmpfs' ? ': syncs cost nothing here, set BENCH_DIR to a folder on a disk' : ''}; BENCH_DIR sets it)`,
     `  ${`${count} nodes`.padEnd(28)} ${fmt(median).padStart(8)} nodes/s   (median of 3: ${rates.map((r) => fmt(r)).join(', ')}; target >= 2,000)   ${median >= 2000 ? 'meets' : 'BELOW TARGET'}`,
     ratio === undefined
       ? '  vs the openssl recipe: not measured'
